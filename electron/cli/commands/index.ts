@@ -1,0 +1,4 @@
+import type { Command } from '../command.ts';
+
+/** Every `cfstudio` subcommand. Each lives in its own file in this folder; add one line here to register it. */
+export const commands: Command[] = [];

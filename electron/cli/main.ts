@@ -1,0 +1,86 @@
+import { parseArgs } from 'node:util';
+import { type Command, type CommandContext, UserError } from './command.ts';
+import { commands } from './commands/index.ts';
+
+const HELP_OPTION = { type: 'boolean', short: 'h', description: 'show help for this command' } as const;
+
+function formatHelp(command: Command): string {
+  const lines = [`Usage: cfstudio ${command.path.join(' ')}${command.positionals ? ` ${command.positionals}` : ''} [options]`, '', command.summary, '', 'Options:'];
+  for (const [name, spec] of Object.entries({ ...command.options, help: HELP_OPTION })) {
+    const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` ${spec.valueName ?? 'VALUE'}` : ''}`;
+    lines.push(`  ${flag.padEnd(30)} ${spec.description}`);
+  }
+  return lines.join('\n');
+}
+
+function formatTopHelp(): string {
+  const lines = ['Usage: cfstudio <command> [options]', '', 'CrystalFormer Studio — crystal generation with a space-group-informed transformer.', '', 'Commands:'];
+  for (const command of commands) lines.push(`  ${command.path.join(' ').padEnd(18)} ${command.summary}`);
+  lines.push('', 'Run `cfstudio <command> --help` for the options of a command.');
+  return lines.join('\n');
+}
+
+/** Find the command whose path is the longest prefix of argv. */
+function resolve(argv: string[]): { command?: Command; rest: string[]; prefix: string[] } {
+  let best: Command | undefined;
+  for (const command of commands) {
+    const matches = command.path.every((word, i) => argv[i] === word);
+    if (matches && (!best || command.path.length > best.path.length)) best = command;
+  }
+  if (best) return { command: best, rest: argv.slice(best.path.length), prefix: best.path };
+  return { rest: argv, prefix: [] };
+}
+
+/** Runs the CLI and returns the exit code: 0 success, 1 user error, 2 internal error. */
+export async function main(argv: string[], ctx: CommandContext = defaultContext()): Promise<number> {
+  try {
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+      ctx.out(formatTopHelp() + '\n');
+      return 0;
+    }
+    if (argv[0] === '--version') {
+      ctx.out('0.1.0\n');
+      return 0;
+    }
+    const { command, rest } = resolve(argv);
+    if (!command) {
+      const group = commands.filter((c) => c.path[0] === argv[0]);
+      if (group.length > 0) {
+        throw new UserError(`'${argv[0]}' needs a subcommand: ${group.map((c) => c.path.join(' ')).join(', ')}`);
+      }
+      throw new UserError(`unknown command '${argv[0]}' (see cfstudio --help)`);
+    }
+    const options = Object.fromEntries(
+      Object.entries({ ...command.options, help: HELP_OPTION }).map(([name, spec]) => {
+        const { description: _d, valueName: _v, ...parseSpec } = spec as typeof spec & { valueName?: string };
+        return [name, parseSpec];
+      }),
+    );
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+    } catch (error) {
+      throw new UserError(`${(error as Error).message.split('\n')[0]} (see cfstudio ${command.path.join(' ')} --help)`);
+    }
+    if (parsed.values.help) {
+      ctx.out(formatHelp(command) + '\n');
+      return 0;
+    }
+    await command.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals, ctx);
+    return 0;
+  } catch (error) {
+    if (error instanceof UserError || (error as NodeJS.ErrnoException)?.code === 'ENOENT') {
+      process.stderr.write(`cfstudio: ${(error as Error).message}\n`);
+      return 1;
+    }
+    process.stderr.write(`cfstudio: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+    return 2;
+  }
+}
+
+function defaultContext(): CommandContext {
+  return {
+    log: (line) => process.stderr.write(line + '\n'),
+    out: (text) => process.stdout.write(text),
+  };
+}
