@@ -44,6 +44,9 @@ export class Lattice {
     }
     if (alpha >= 180 || beta >= 180 || gamma >= 180) throw new Error('lattice angles must be below 180°');
     const [ca, cb, cg] = [Math.cos(alpha * DEG), Math.cos(beta * DEG), Math.cos(gamma * DEG)];
+    // Squared volume of the unit-edge cell; ≤ 0 means the three angles cannot form a cell.
+    const volumeFactor = 1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg;
+    if (!(volumeFactor > 1e-10)) throw new Error(`lattice angles (${alpha}, ${beta}, ${gamma}) do not form a cell`);
     const sb = Math.sin(beta * DEG);
     const sa = Math.sin(alpha * DEG);
     // Angle between reciprocal vectors a* and b*: cos(gamma*) = (ca·cb − cg)/(sa·sb).
@@ -53,9 +56,7 @@ export class Lattice {
     const vectorA: Vec3 = [a * sb, 0, a * cb];
     const vectorB: Vec3 = [-b * sa * Math.cos(gammaStar), b * sa * Math.sin(gammaStar), b * ca];
     const vectorC: Vec3 = [0, 0, c];
-    const lattice = new Lattice([vectorA, vectorB, vectorC]);
-    if (!(lattice.volume > 1e-8)) throw new Error(`lattice angles (${alpha}, ${beta}, ${gamma}) do not form a cell`);
-    return lattice;
+    return new Lattice([vectorA, vectorB, vectorC]);
   }
 
   static fromLatticeParameters(p: LatticeParameters): Lattice {

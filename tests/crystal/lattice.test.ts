@@ -62,9 +62,10 @@ describe('periodic distances', () => {
     const p: [number, number, number] = [0.13, 0.41, 0.77];
     const q: [number, number, number] = [0.92, 0.05, 0.3];
     let brute = Infinity;
-    for (let i = -12; i <= 12; i++)
-      for (let j = -12; j <= 12; j++)
-        for (let k = -12; k <= 12; k++) {
+    // In this basis short vectors need large integer coefficients (e.g. (0,0,1) = c − 5b + 32a), so search widely.
+    for (let i = -45; i <= 45; i++)
+      for (let j = -8; j <= 8; j++)
+        for (let k = -2; k <= 2; k++) {
           const cart = lattice.getCartesianCoords([q[0] - p[0] + i, q[1] - p[1] + j, q[2] - p[2] + k]);
           brute = Math.min(brute, Math.hypot(...cart));
         }
