@@ -1,0 +1,50 @@
+import { ATOM_CLASSES, WYCKOFF_CLASSES } from './config.ts';
+
+/** The per-group tables the masks and the loss need (computed from the Wyckoff positions in shared/tokens). */
+export interface WyckoffTables {
+  /** multiplicity[(g−1)·28 + w] of Wyckoff index w (1 = 'a') in group g; 0 where the letter does not exist. */
+  multiplicity: Int32Array;
+  /** Number of Wyckoff positions of group g (the largest allowed index). */
+  wmax: Int32Array;
+  /** 1 where the position has no free coordinate (a fixed point, usable at most once). */
+  dof0: Uint8Array;
+  /** fcMask[((g−1)·28 + w)·3 + d] = 1 where coordinate d of the representative is not fixed (row of the op non-zero). */
+  fcMask: Uint8Array;
+  /** latticeMask[(g−1)·6 + j] = 1 where lattice parameter j (a, b, c, α, β, γ) is free in the crystal system of g. */
+  latticeMask: Uint8Array;
+}
+
+/** Additive mask value for forbidden classes: large enough that exp() underflows to 0 in float32. */
+export const FORBIDDEN = -1e10;
+
+/**
+ * Which Wyckoff indices may come at a slot (crystalformer.md §2.5). Slot 0 follows the space group alone: the empty
+ * crystal (0) is forbidden. Later slots follow the previous letter: letters never decrease, a fixed position
+ * (no free coordinate) cannot repeat, and after a stop (0) only further stops are allowed. Writes 0 (allowed) or
+ * FORBIDDEN into `out` at `offset`.
+ */
+export function writeWyckoffMask(tables: WyckoffTables, spaceGroup: number, previous: number | null, out: Float32Array, offset: number): void {
+  const wmax = tables.wmax[spaceGroup - 1]!;
+  for (let w = 0; w < WYCKOFF_CLASSES; w++) {
+    let allowed: boolean;
+    if (previous === null) {
+      allowed = w >= 1 && w <= wmax;
+    } else if (previous === 0) {
+      allowed = w === 0;
+    } else if (w === 0) {
+      allowed = true;
+    } else {
+      const strictly = tables.dof0[(spaceGroup - 1) * WYCKOFF_CLASSES + previous] === 1;
+      allowed = w <= wmax && (strictly ? w > previous : w >= previous);
+    }
+    out[offset + w] = allowed ? 0 : FORBIDDEN;
+  }
+}
+
+/** A real site (W > 0) takes any element 1…118; a padding slot (W = 0) only the padding element 0. */
+export function writeAtomMask(wyckoff: number, out: Float32Array, offset: number, allowedElements?: ReadonlySet<number>): void {
+  for (let a = 0; a < ATOM_CLASSES; a++) {
+    const allowed = wyckoff === 0 ? a === 0 : a !== 0 && (!allowedElements || allowedElements.has(a));
+    out[offset + a] = allowed ? 0 : FORBIDDEN;
+  }
+}
