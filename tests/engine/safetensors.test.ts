@@ -72,9 +72,9 @@ describe('reading hand-built safetensors bytes', () => {
     expect(Array.from(tensors.get('ids')!.data as BigInt64Array)).toEqual([2n ** 40n + 5n]);
     expect(tensors.get('n')!.shape).toEqual([1, 1]);
     expect(Array.from(tensors.get('n')!.data as Int32Array)).toEqual([-3]);
-    expect(Array.from(tensors.get('bytes')!.data)).toEqual([7, 0, 255]);
+    expect(Array.from(tensors.get('bytes')!.data as Uint8Array)).toEqual([7, 0, 255]);
     expect(tensors.get('mask')!.dtype).toBe('BOOL');
-    expect(Array.from(tensors.get('mask')!.data)).toEqual([1, 0]);
+    expect(Array.from(tensors.get('mask')!.data as Uint8Array)).toEqual([1, 0]);
     expect(tensors.get('d')!.shape).toEqual([]);
     expect((tensors.get('d')!.data as Float64Array)[0]).toBe(0.1);
   });
@@ -268,5 +268,5 @@ describe.skipIf(!hasNumpy)('interoperability with numpy', () => {
 it('writes files readable after a plain writeFile of serialized bytes', async () => {
   const path = join(workDir, 'plain.safetensors');
   writeFileSync(path, serializeSafetensors({ z: { data: new Float32Array([4]), shape: [1] } }));
-  expect(Array.from((await readSafetensors(path)).tensors.get('z')!.data)).toEqual([4]);
+  expect(Array.from((await readSafetensors(path)).tensors.get('z')!.data as Float32Array)).toEqual([4]);
 });
