@@ -1,0 +1,146 @@
+/**
+ * The engine host process: runs jobs away from the main process so a heavy or crashing job cannot freeze or
+ * take down the UI. Started by the supervisor as an Electron utilityProcess (messages via `process.parentPort`)
+ * or a Node child process (messages via `process.send`); the protocol is the same
+ * (shared/api/host-protocol.ts), and every incoming message is validated before anything runs.
+ *
+ * argv: `--workspace DIR`.
+ */
+import { describeIssues } from '../../shared/api/contract.ts';
+import { fromHostMessageSchema, toHostMessageSchema, type FromHostMessage } from '../../shared/api/host-protocol.ts';
+import { isJobType, jobSpec, type JobProgress } from '../../shared/api/jobs.ts';
+import { jobRunners } from './jobs/index.ts';
+import type { JobContext, JobRunner } from './jobs/types.ts';
+
+/** Progress messages are rate-limited per job; final states always go out. */
+const PROGRESS_INTERVAL_MS = 100;
+
+interface ParentPort {
+  send(message: FromHostMessage): void;
+  onMessage(handler: (message: unknown) => void): void;
+}
+
+interface ElectronParentPort {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+}
+
+function connectToParent(): ParentPort {
+  const electronPort = (process as unknown as { parentPort?: ElectronParentPort }).parentPort;
+  if (electronPort) {
+    return {
+      send: (message) => electronPort.postMessage(message),
+      onMessage: (handler) => electronPort.on('message', (event) => handler(event.data)),
+    };
+  }
+  if (!process.send) throw new Error('engine host: started without an IPC channel (run it through the supervisor)');
+  return {
+    send: (message) => process.send!(message),
+    onMessage: (handler) => process.on('message', handler),
+  };
+}
+
+function readableError(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}
+
+/** Finds `--workspace DIR` anywhere in argv (utilityProcess and fork place their own entries before it). */
+export function workspaceFromArgv(argv: readonly string[]): string {
+  const index = argv.indexOf('--workspace');
+  const value = index >= 0 ? argv[index + 1] : undefined;
+  if (!value) throw new Error('engine host: --workspace DIR is required');
+  return value;
+}
+
+export function runHost(workspace: string): void {
+  const parent = connectToParent();
+  const running = new Map<string, AbortController>();
+
+  const send = (message: FromHostMessage): void => {
+    // Validate outgoing messages too: a runner returning something off-contract fails its job instead of
+    // sending the supervisor a message it would drop.
+    const checked = fromHostMessageSchema.safeParse(message);
+    if (checked.success) parent.send(checked.data);
+    else if ('jobId' in message && message.jobId) parent.send({ kind: 'failed', jobId: message.jobId, error: `engine host produced an invalid ${message.kind} message: ${describeIssues(checked.error, 'message')}` });
+  };
+
+  const runJob = async (jobId: string, type: string, rawParams: unknown, outputDir: string): Promise<void> => {
+    if (running.has(jobId)) return send({ kind: 'rejected', jobId, reason: `job ${jobId} is already running` });
+    if (!isJobType(type)) return send({ kind: 'failed', jobId, error: `unknown job type '${type}'` });
+    const spec = jobSpec(type);
+    const params = spec.params.safeParse(rawParams);
+    if (!params.success) return send({ kind: 'failed', jobId, error: `invalid parameters: ${describeIssues(params.error)}` });
+
+    const controller = new AbortController();
+    running.set(jobId, controller);
+    let lastProgressAt = 0;
+    let pending: JobProgress | undefined;
+    let pendingTimer: NodeJS.Timeout | undefined;
+    const flushProgress = (): void => {
+      clearTimeout(pendingTimer);
+      pendingTimer = undefined;
+      if (pending) send({ kind: 'progress', jobId, progress: pending });
+      pending = undefined;
+      lastProgressAt = Date.now();
+    };
+    const context: JobContext<typeof type> = {
+      signal: controller.signal,
+      workspace,
+      outputDir,
+      progress(progress) {
+        pending = progress;
+        const wait = PROGRESS_INTERVAL_MS - (Date.now() - lastProgressAt);
+        if (wait <= 0) flushProgress();
+        else pendingTimer ??= setTimeout(flushProgress, wait);
+      },
+      output(item) {
+        send({ kind: 'output', jobId, item });
+      },
+      libraryChanged() {
+        send({ kind: 'library-changed' });
+      },
+    };
+    send({ kind: 'started', jobId });
+    try {
+      const runner = jobRunners[type] as JobRunner<typeof type>;
+      const result = await runner(params.data as never, context);
+      flushProgress();
+      const checked = spec.result.safeParse(result);
+      if (!checked.success) send({ kind: 'failed', jobId, error: `job returned a result that does not match its contract: ${describeIssues(checked.error, 'result')}` });
+      else if (controller.signal.aborted) send({ kind: 'cancelled', jobId });
+      else send({ kind: 'completed', jobId, result: checked.data });
+    } catch (error) {
+      flushProgress();
+      if (controller.signal.aborted) send({ kind: 'cancelled', jobId });
+      else send({ kind: 'failed', jobId, error: readableError(error) });
+    } finally {
+      running.delete(jobId);
+    }
+  };
+
+  parent.onMessage((raw) => {
+    const parsed = toHostMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      const jobId = typeof raw === 'object' && raw !== null && typeof (raw as { jobId?: unknown }).jobId === 'string' ? (raw as { jobId: string }).jobId : undefined;
+      send({ kind: 'rejected', ...(jobId ? { jobId } : {}), reason: `invalid message: ${describeIssues(parsed.error, 'message')}` });
+      return;
+    }
+    const message = parsed.data;
+    switch (message.kind) {
+      case 'run':
+        void runJob(message.jobId, message.type, message.params, message.outputDir);
+        break;
+      case 'cancel':
+        running.get(message.jobId)?.abort(new Error('cancelled by the user'));
+        break;
+      case 'shutdown':
+        for (const controller of running.values()) controller.abort(new Error('engine host shutting down'));
+        // Give runners one turn of the event loop to report, then leave.
+        setTimeout(() => process.exit(0), 50);
+        break;
+    }
+  });
+
+  send({ kind: 'ready', pid: process.pid, jobTypes: Object.keys(jobRunners) });
+}

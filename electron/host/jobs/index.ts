@@ -1,0 +1,7 @@
+import type { JobRunnerTable } from './types.ts';
+
+/**
+ * Every job the engine host can run, one runner file per job type in this folder. The mapped type makes the
+ * type checker refuse a job declared in shared/api/jobs.ts without a runner here.
+ */
+export const jobRunners: JobRunnerTable = {};

@@ -1,0 +1,79 @@
+/**
+ * The API service: one implementation of the contract's methods over a job supervisor, used by the Electron
+ * main process (through ipcMain) and the browser-mode server (through HTTP). `handle` takes an unvalidated
+ * request envelope and always resolves with a response envelope: bad input gets an error, never execution.
+ */
+import {
+  ApiError,
+  apiMethods,
+  apiRequestSchema,
+  describeIssues,
+  isApiMethodName,
+  type ApiMethodName,
+  type ApiParsedParams,
+  type ApiResponse,
+  type ApiResult,
+  type AppInfo,
+} from '../../shared/api/contract.ts';
+import { jobSpecs } from '../../shared/api/jobs.ts';
+import type { JobSupervisor } from './supervisor.ts';
+
+export type ApiHandler<M extends ApiMethodName> = (params: ApiParsedParams<M>) => Promise<ApiResult<M>> | ApiResult<M>;
+export type ApiHandlers = { [M in ApiMethodName]?: ApiHandler<M> };
+
+export const APP_VERSION = '0.1.0';
+
+export interface ApiServiceOptions {
+  supervisor: JobSupervisor;
+  mode: AppInfo['mode'];
+  /** Environment-specific methods (dialogs, workspace switching in the desktop app). */
+  extraHandlers?: ApiHandlers;
+  /** Logs unexpected handler errors (default stderr). */
+  log?: (line: string) => void;
+}
+
+export interface ApiService {
+  handle(request: unknown): Promise<ApiResponse>;
+  handlers: ApiHandlers;
+}
+
+export function createApiService(options: ApiServiceOptions): ApiService {
+  const { supervisor } = options;
+  const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const handlers: ApiHandlers = {
+    'app.info': () => ({
+      version: APP_VERSION,
+      mode: options.mode,
+      workspace: supervisor.workspace,
+      jobTypes: Object.keys(jobSpecs),
+      hostState: supervisor.hostState,
+      nativeDialogs: options.mode === 'electron',
+    }),
+    'jobs.submit': ({ type, params }) => supervisor.submit(type, params),
+    'jobs.cancel': ({ id }) => supervisor.cancel(id),
+    'jobs.get': ({ id }) => supervisor.get(id),
+    'jobs.list': () => supervisor.list(),
+    'jobs.outputs': ({ id, offset }) => supervisor.outputs(id, offset),
+    ...options.extraHandlers,
+  };
+
+  const handle = async (raw: unknown): Promise<ApiResponse> => {
+    try {
+      const request = apiRequestSchema.safeParse(raw);
+      if (!request.success) throw new ApiError('invalid-request', `malformed request: ${describeIssues(request.error, 'request')}`);
+      const { method } = request.data;
+      if (!isApiMethodName(method)) throw new ApiError('invalid-request', `unknown method '${method}'`);
+      const handler = handlers[method] as ((params: unknown) => unknown) | undefined;
+      if (!handler) throw new ApiError('unavailable', `${method} is not available in ${options.mode} mode`);
+      const params = apiMethods[method].params.safeParse(request.data.params ?? {});
+      if (!params.success) throw new ApiError('invalid-params', `${method}: ${describeIssues(params.error)}`);
+      return { ok: true, result: await handler(params.data) };
+    } catch (error) {
+      if (error instanceof ApiError) return { ok: false, error: { code: error.code, message: error.message } };
+      log(`[api] internal error: ${(error as Error)?.stack ?? String(error)}`);
+      return { ok: false, error: { code: 'internal', message: (error as Error)?.message ?? String(error) } };
+    }
+  };
+
+  return { handle, handlers };
+}

@@ -1,0 +1,135 @@
+/**
+ * The one API contract between the renderer and the Node side, used unchanged by the Electron preload bridge
+ * (ipcRenderer.invoke / on), the browser-mode client (HTTP POST + WebSocket) and the service that implements it.
+ * Every method is a (params → result) pair of zod schemas; every event is one member of a discriminated union.
+ * Both ends validate: the service before running a request, the client before handing a result to the UI.
+ * Pure TypeScript + zod, browser-safe.
+ */
+import { z } from 'zod';
+import { jobInfoSchema } from './jobs.ts';
+
+const empty = z.object({}).strict();
+const jobId = z.object({ id: z.string().min(1).max(100) }).strict();
+
+export const hostStateSchema = z.enum(['starting', 'ready', 'restarting', 'crashed', 'stopped']);
+export type HostState = z.infer<typeof hostStateSchema>;
+
+export const appInfoSchema = z.object({
+  version: z.string(),
+  /** Where the API is served from: the desktop app, the browser-mode server, or in-process (tests, CLI). */
+  mode: z.enum(['electron', 'browser', 'node']),
+  workspace: z.string(),
+  jobTypes: z.array(z.string()),
+  hostState: hostStateSchema,
+  /** Native open/save dialogs exist only in the desktop app; the browser UI uploads and downloads instead. */
+  nativeDialogs: z.boolean(),
+});
+export type AppInfo = z.infer<typeof appInfoSchema>;
+
+const fileFilter = z.object({ name: z.string().max(100), extensions: z.array(z.string().max(20)).max(50) }).strict();
+
+/** Every callable method: name → params and result schema. */
+export const apiMethods = {
+  'app.info': { params: empty, result: appInfoSchema },
+
+  /** Queue a job; params are checked against the job type's own schema before it is queued. */
+  'jobs.submit': {
+    params: z.object({ type: z.string().min(1).max(100), params: z.unknown() }).strict(),
+    result: jobInfoSchema,
+  },
+  'jobs.cancel': { params: jobId, result: jobInfoSchema },
+  'jobs.get': { params: jobId, result: jobInfoSchema },
+  'jobs.list': { params: empty, result: z.array(jobInfoSchema) },
+  /** Output items a job has streamed so far, from `offset` on (kept in memory while the job is listed). */
+  'jobs.outputs': {
+    params: z.object({ id: z.string().min(1).max(100), offset: z.number().int().nonnegative().default(0) }).strict(),
+    result: z.array(z.unknown()),
+  },
+
+  // Desktop-only methods (nativeDialogs: true). In browser mode they answer with the error code 'unavailable'.
+  'dialog.openFiles': {
+    params: z.object({ title: z.string().max(200).optional(), filters: z.array(fileFilter).max(20).optional() }).strict(),
+    /** Chosen absolute paths; empty when the user cancelled. */
+    result: z.object({ paths: z.array(z.string()) }),
+  },
+  'dialog.saveFile': {
+    params: z
+      .object({ title: z.string().max(200).optional(), defaultName: z.string().max(255).optional(), filters: z.array(fileFilter).max(20).optional() })
+      .strict(),
+    result: z.object({ path: z.string().nullable() }),
+  },
+  'workspace.recent': { params: empty, result: z.object({ current: z.string(), recent: z.array(z.string()) }) },
+  /** Let the user choose a workspace folder; the app switches to it (restarting the engine host). */
+  'workspace.choose': { params: empty, result: z.object({ path: z.string().nullable() }) },
+  'workspace.open': { params: z.object({ path: z.string().min(1).max(4096) }).strict(), result: z.object({ path: z.string() }) },
+} as const;
+
+export type ApiMethodName = keyof typeof apiMethods;
+export type ApiParams<M extends ApiMethodName> = z.input<(typeof apiMethods)[M]['params']>;
+export type ApiParsedParams<M extends ApiMethodName> = z.output<(typeof apiMethods)[M]['params']>;
+export type ApiResult<M extends ApiMethodName> = z.output<(typeof apiMethods)[M]['result']>;
+
+export function isApiMethodName(name: string): name is ApiMethodName {
+  return Object.hasOwn(apiMethods, name);
+}
+
+/** Everything the Node side pushes to the UI. */
+export const apiEventSchema = z.discriminatedUnion('type', [
+  /** A job changed state or progress; carries the whole record so the UI can just replace its copy. */
+  z.object({ type: z.literal('job'), job: jobInfoSchema }),
+  /** One streamed output item of a running job (index = position in the job's output list). */
+  z.object({ type: z.literal('job-output'), jobId: z.string(), index: z.number().int().nonnegative(), item: z.unknown() }),
+  z.object({ type: z.literal('host'), state: hostStateSchema, reason: z.string().optional() }),
+  /** Something wrote to the candidate library (import, generation): lists should refresh. */
+  z.object({ type: z.literal('library-changed') }),
+  z.object({ type: z.literal('workspace-changed'), path: z.string() }),
+]);
+export type ApiEvent = z.infer<typeof apiEventSchema>;
+export type ApiEventType = ApiEvent['type'];
+export type ApiEventOf<T extends ApiEventType> = Extract<ApiEvent, { type: T }>;
+
+export const apiErrorCodeSchema = z.enum([
+  'invalid-request', // malformed envelope or unknown method
+  'unauthorized', // browser mode: missing or wrong access token
+  'invalid-params', // params failed the schema
+  'not-found',
+  'unavailable', // method not offered in this mode (e.g. dialogs in browser mode)
+  'conflict', // e.g. cancelling a finished job
+  'internal',
+]);
+export type ApiErrorCode = z.infer<typeof apiErrorCodeSchema>;
+
+export const apiRequestSchema = z.object({ method: z.string().min(1).max(100), params: z.unknown() }).strict();
+export type ApiRequest = z.infer<typeof apiRequestSchema>;
+
+export const apiResponseSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), result: z.unknown() }),
+  z.object({ ok: z.literal(false), error: z.object({ code: apiErrorCodeSchema, message: z.string() }) }),
+]);
+export type ApiResponse = z.infer<typeof apiResponseSchema>;
+
+/** An error with a machine-readable code, thrown by handlers and re-thrown by clients. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A readable one-line summary of zod issues, naming the field paths, e.g. `params.files[0].path: expected string`. */
+export function describeIssues(error: z.ZodError, root = 'params'): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => {
+      const path = issue.path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : `${acc}.${String(key)}`), root);
+      return `${path}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+/** IPC channel names used by the Electron bridge; the preload refuses any other. */
+export const IPC_INVOKE_CHANNEL = 'cfstudio:invoke';
+export const IPC_EVENT_CHANNEL = 'cfstudio:event';
