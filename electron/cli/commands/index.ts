@@ -1,4 +1,5 @@
 import type { Command } from '../command.ts';
+import { serveCommand } from './serve.ts';
 
 /** Every `cfstudio` subcommand. Each lives in its own file in this folder; add one line here to register it. */
-export const commands: Command[] = [];
+export const commands: Command[] = [serveCommand];
