@@ -1,0 +1,468 @@
+/**
+ * Reading crystal structures from CIF 1.1 files.
+ *
+ * `parseCif` gives the raw blocks (see cif-syntax.ts); `readCifStructures` turns every block that lists atom
+ * sites into a `Structure`: cell from `_cell_length_*`/`_cell_angle_*`, the asymmetric unit from the
+ * `_atom_site_*` loop, expanded by the listed symmetry operations (or, when none are listed, by the operations of
+ * the space group named by its Hall symbol, H-M symbol or number, via shared/symmetry).
+ *
+ * Merging symmetry images: two images closer than `mergeTolerance` (default 0.01 Å, periodic Cartesian distance)
+ * are the same atom. Why 0.01 Å: CIF coordinates are usually rounded to 4 decimals, so images of a site on a
+ * special position (x = 0.3333 under x−y → 0.6666 vs 0.6667) differ by up to ~1e-4 in fractional units, i.e.
+ * ~2e-3 Å in a 20 Å cell — above a 1e-3 Å cut-off — while no two real atoms are closer than ~0.7 Å (H2).
+ */
+import { Lattice } from '../crystal/lattice.ts';
+import type { Mat3, Vec3 } from '../crystal/linalg.ts';
+import { matVec, wrapUnit } from '../crystal/linalg.ts';
+import { isElementSymbol } from '../crystal/elements.ts';
+import { type Site, Structure } from '../crystal/structure.ts';
+import { type AffineOp, findSpaceGroupSetting } from '../symmetry/spacegroups.ts';
+import {
+  type CifBlock,
+  CifError,
+  type CifParseOptions,
+  type CifValue,
+  cifItem,
+  cifValues,
+  isCifNull,
+  parseCif,
+  parseCifNumber,
+} from './cif-syntax.ts';
+import { SymmetryOperationError, parseSymmetryOperation } from './symop.ts';
+
+export { CifError, parseCif, parseCifNumber, isCifNull, cifValues, cifItem, cifLoopWith } from './cif-syntax.ts';
+export type { CifBlock, CifFrame, CifLoop, CifValue, CifParseOptions } from './cif-syntax.ts';
+
+export interface CifReadOptions extends CifParseOptions {
+  /**
+   * Accept sites with occupancy below 1 (disorder). Each is kept as a full atom and listed in `partialSites` and
+   * `warnings`; where several species share one position only the most occupied is kept (also reported).
+   * Without this option a partially occupied site is an error.
+   */
+  allowPartialOccupancy?: boolean;
+  /** Images of sites closer than this (Å, periodic) are merged. Default 0.01 Å (see the file comment). */
+  mergeTolerance?: number;
+}
+
+export interface PartialSite {
+  label: string;
+  species: string;
+  occupancy: number;
+  line: number;
+}
+
+export interface CifStructure {
+  /** The data block name (after `data_`). */
+  name: string;
+  structure: Structure;
+  warnings: string[];
+  /** Space group as declared in the file (number and/or H-M symbol), when given. */
+  declaredSpaceGroup: { number?: number; symbol?: string };
+  /** Sites with occupancy < 1 (only with `allowPartialOccupancy`). */
+  partialSites: PartialSite[];
+  /** Number of atoms in the asymmetric unit as listed. */
+  asymmetricUnitSize: number;
+}
+
+/** A site whose occupancy is below 1 − OCCUPANCY_TOLERANCE is partially occupied. */
+const OCCUPANCY_TOLERANCE = 1e-3;
+/** Atoms closer than this after expansion are reported as a likely problem (unmerged duplicates, disorder). */
+const SUSPICIOUS_DISTANCE = 0.5;
+
+const SYMOP_TAGS = [
+  '_space_group_symop_operation_xyz',
+  '_symmetry_equiv_pos_as_xyz',
+  '_space_group_symop.operation_xyz',
+  '_symmetry_equiv.pos_as_xyz',
+];
+const HALL_TAGS = ['_space_group_name_hall', '_symmetry_space_group_name_hall', '_space_group.name_hall'];
+const HM_TAGS = ['_space_group_name_h-m_alt', '_symmetry_space_group_name_h-m', '_space_group.name_h-m_alt'];
+const NUMBER_TAGS = ['_space_group_it_number', '_symmetry_int_tables_number', '_space_group.it_number'];
+
+/** Every block with atom sites, as a structure. Blocks without `_atom_site_fract_*`/`_atom_site_Cartn_*` are skipped. */
+export function readCifStructures(text: string, options: CifReadOptions = {}): CifStructure[] {
+  const blocks = parseCif(text, options);
+  return blocks.filter(hasAtomSites).map((block) => structureFromBlock(block, options));
+}
+
+/** The first block with atom sites. Throws {@link CifError} when there is none. */
+export function readCifStructure(text: string, options: CifReadOptions = {}): CifStructure {
+  const blocks = parseCif(text, options);
+  const block = blocks.find(hasAtomSites);
+  if (!block) {
+    throw new CifError(
+      blocks.length === 0 ? 'no data_ block found' : `no block has atom sites (_atom_site_fract_x or _atom_site_Cartn_x); blocks: ${blocks.map((b) => b.name).join(', ')}`,
+      blocks.length === 0 ? 1 : blocks[0]!.line,
+      options.fileName ?? '<cif>',
+    );
+  }
+  return structureFromBlock(block, options);
+}
+
+export function hasAtomSites(block: CifBlock): boolean {
+  return cifValues(block, '_atom_site_fract_x').length > 0 || cifValues(block, '_atom_site_cartn_x').length > 0;
+}
+
+/** Number in a tag; errors name the tag and the line. */
+function requiredNumber(block: CifBlock, tag: string): number {
+  const value = cifItem(block, tag);
+  if (value === undefined) {
+    if (cifValues(block, tag).length > 0) throw new CifError(`${tag} must be a single value, not a loop`, block.line, block.fileName);
+    throw new CifError(`block data_${block.name} has atom sites but no ${tag}`, block.line, block.fileName);
+  }
+  const number = isCifNull(value) ? undefined : parseCifNumber(value.text);
+  if (number === undefined) throw new CifError(`${tag} is '${value.text}', not a number`, value.line, block.fileName);
+  return number;
+}
+
+function firstItemText(block: CifBlock, tags: readonly string[]): { text: string; line: number } | undefined {
+  for (const tag of tags) {
+    const value = cifItem(block, tag);
+    if (value && !isCifNull(value) && value.text.trim() !== '') return { text: value.text.trim(), line: value.line };
+  }
+  return undefined;
+}
+
+/**
+ * The element of an atom-site type symbol or label: 'Fe3+' → Fe, 'O2-' → O, 'Fe1' → Fe, 'O2A' → O, 'CL1' → Cl,
+ * 'Ow' → O. Two-letter symbols are preferred when valid. Deuterium/tritium ('D', 'T') map to H.
+ */
+export function elementFromSiteSymbol(text: string): string | undefined {
+  let letters = '';
+  for (const ch of text) {
+    if (/[A-Za-z]/.test(ch)) letters += ch;
+    else break;
+  }
+  if (letters === '') return undefined;
+  const first = letters[0]!.toUpperCase();
+  if (letters.length >= 2) {
+    const two = first + letters[1]!.toLowerCase();
+    if (isElementSymbol(two)) return two;
+  }
+  if (isElementSymbol(first)) return first;
+  if (first === 'D' || first === 'T') return 'H';
+  return undefined;
+}
+
+interface AsymmetricSite {
+  label: string;
+  species: string;
+  frac: Vec3;
+  occupancy: number;
+  wyckoff?: string;
+  line: number;
+}
+
+function structureFromBlock(block: CifBlock, options: CifReadOptions): CifStructure {
+  const fileName = block.fileName;
+  const fail = (reason: string, line: number): never => {
+    throw new CifError(reason, line, fileName);
+  };
+  const warnings: string[] = [];
+  const a = requiredNumber(block, '_cell_length_a');
+  const b = requiredNumber(block, '_cell_length_b');
+  const c = requiredNumber(block, '_cell_length_c');
+  const angle = (tag: string): number => {
+    if (cifValues(block, tag).length === 0 || isCifNull(cifItem(block, tag))) {
+      warnings.push(`${tag} missing; assuming 90°`);
+      return 90;
+    }
+    return requiredNumber(block, tag);
+  };
+  const [alpha, beta, gamma] = [angle('_cell_angle_alpha'), angle('_cell_angle_beta'), angle('_cell_angle_gamma')];
+  let lattice: Lattice;
+  try {
+    lattice = Lattice.fromParameters(a, b, c, alpha, beta, gamma);
+  } catch (error) {
+    const line = cifItem(block, '_cell_length_a')?.line ?? block.line;
+    return fail(`invalid cell (${a}, ${b}, ${c}, ${alpha}, ${beta}, ${gamma}): ${(error as Error).message}`, line);
+  }
+
+  const asymmetricUnit = readAtomSites(block, lattice, warnings, options);
+  const partialSites: PartialSite[] = [];
+  for (const site of asymmetricUnit) {
+    if (site.occupancy < 1 - OCCUPANCY_TOLERANCE) {
+      if (!options.allowPartialOccupancy) {
+        fail(
+          `site '${site.label}' (${site.species}) has occupancy ${site.occupancy}: partial occupancy (disorder) is not supported; pass allowPartialOccupancy to read it anyway`,
+          site.line,
+        );
+      }
+      partialSites.push({ label: site.label, species: site.species, occupancy: site.occupancy, line: site.line });
+      warnings.push(`site '${site.label}' (${site.species}) is partially occupied (${site.occupancy}) but read as a full atom`);
+    }
+  }
+
+  const declaredSpaceGroup = readDeclaredSpaceGroup(block);
+  const operations = readOperations(block, warnings);
+  const mergeTolerance = options.mergeTolerance ?? 0.01;
+  const sites = expandAsymmetricUnit(asymmetricUnit, operations, lattice, mergeTolerance, options, warnings, fileName);
+  let structure: Structure;
+  try {
+    structure = new Structure(lattice, sites);
+  } catch (error) {
+    return fail(`invalid structure: ${(error as Error).message}`, block.line);
+  }
+  reportCloseContacts(structure, warnings);
+  return { name: block.name, structure, warnings, declaredSpaceGroup, partialSites, asymmetricUnitSize: asymmetricUnit.length };
+}
+
+function readDeclaredSpaceGroup(block: CifBlock): { number?: number; symbol?: string } {
+  const result: { number?: number; symbol?: string } = {};
+  const symbol = firstItemText(block, HM_TAGS);
+  if (symbol) result.symbol = symbol.text;
+  const number = firstItemText(block, NUMBER_TAGS);
+  const parsed = number ? parseCifNumber(number.text) : undefined;
+  if (parsed !== undefined && Number.isInteger(parsed) && parsed >= 1 && parsed <= 230) result.number = parsed;
+  return result;
+}
+
+function readAtomSites(block: CifBlock, lattice: Lattice, warnings: string[], options: CifReadOptions): AsymmetricSite[] {
+  const fileName = block.fileName;
+  const fractional = cifValues(block, '_atom_site_fract_x').length > 0;
+  const axes = fractional ? ['_atom_site_fract_x', '_atom_site_fract_y', '_atom_site_fract_z'] : ['_atom_site_cartn_x', '_atom_site_cartn_y', '_atom_site_cartn_z'];
+  const columns = axes.map((tag) => cifValues(block, tag));
+  const count = columns[0]!.length;
+  for (const [i, column] of columns.entries()) {
+    if (column.length !== count) throw new CifError(`${axes[i]} has ${column.length} values but ${axes[0]} has ${count}`, block.line, fileName);
+  }
+  const optionalColumn = (tag: string): (CifValue | undefined)[] => {
+    const values = cifValues(block, tag);
+    return values.length === count ? values : new Array<CifValue | undefined>(count).fill(undefined);
+  };
+  const labels = optionalColumn('_atom_site_label');
+  const typeSymbols = optionalColumn('_atom_site_type_symbol');
+  const occupancies = optionalColumn('_atom_site_occupancy');
+  const wyckoffSymbols = optionalColumn('_atom_site_wyckoff_symbol');
+  const calcFlags = optionalColumn('_atom_site_calc_flag');
+  const toFractional = fractional ? undefined : cartesianToFractional(block, lattice, warnings);
+
+  const sites: AsymmetricSite[] = [];
+  for (let row = 0; row < count; row++) {
+    const line = columns[0]![row]!.line;
+    const labelValue = labels[row];
+    const label = labelValue && !isCifNull(labelValue) ? labelValue.text : `site ${row + 1}`;
+    if (calcFlags[row] && calcFlags[row]!.text.toLowerCase() === 'dum') {
+      warnings.push(`dummy site '${label}' (calc_flag dum) skipped`);
+      continue;
+    }
+    const typeValue = typeSymbols[row];
+    const symbolSource = typeValue && !isCifNull(typeValue) ? typeValue : labelValue && !isCifNull(labelValue) ? labelValue : undefined;
+    if (!symbolSource) throw new CifError(`site ${row + 1} has neither _atom_site_type_symbol nor _atom_site_label`, line, fileName);
+    const species = elementFromSiteSymbol(symbolSource.text);
+    if (!species) throw new CifError(`cannot tell the element of site '${label}' from '${symbolSource.text}'`, symbolSource.line, fileName);
+    if (/^[DT](?![a-z])/.test(symbolSource.text)) warnings.push(`site '${label}': '${symbolSource.text}' read as hydrogen`);
+    const coords = columns.map((column, axis) => {
+      const value = column[row]!;
+      const number = isCifNull(value) ? undefined : parseCifNumber(value.text);
+      if (number === undefined) throw new CifError(`site '${label}': ${axes[axis]} is '${value.text}', not a number`, value.line, fileName);
+      return number;
+    }) as Vec3;
+    const frac = toFractional ? toFractional(coords) : coords;
+    let occupancy = 1;
+    const occupancyValue = occupancies[row];
+    if (occupancyValue && !isCifNull(occupancyValue)) {
+      const parsed = parseCifNumber(occupancyValue.text);
+      if (parsed === undefined || parsed < 0) throw new CifError(`site '${label}': occupancy '${occupancyValue.text}' is not a number in [0, 1]`, occupancyValue.line, fileName);
+      if (parsed > 1 + OCCUPANCY_TOLERANCE) throw new CifError(`site '${label}': occupancy ${parsed} is greater than 1`, occupancyValue.line, fileName);
+      occupancy = Math.min(parsed, 1);
+    }
+    if (occupancy === 0 && options.allowPartialOccupancy) {
+      warnings.push(`site '${label}' has occupancy 0 and is left out`);
+      continue;
+    }
+    const wyckoffValue = wyckoffSymbols[row];
+    const wyckoff = wyckoffValue && !isCifNull(wyckoffValue) ? /[a-zA-Z]$/.exec(wyckoffValue.text.trim())?.[0] : undefined;
+    sites.push({ label, species, frac, occupancy, line, ...(wyckoff ? { wyckoff } : {}) });
+  }
+  if (sites.length === 0) throw new CifError(`block data_${block.name} lists no usable atom sites`, block.line, fileName);
+  return sites;
+}
+
+/**
+ * Cartesian → fractional: from `_atom_sites_fract_tran_matrix_ij`/`_vector_i` when given, else with the usual
+ * orthogonalisation convention (a along x, b in the xy-plane, c* along z — as in the PDB and mmCIF).
+ */
+function cartesianToFractional(block: CifBlock, lattice: Lattice, warnings: string[]): (cart: Vec3) => Vec3 {
+  const matrixValue = (i: number, j: number) => {
+    const v = cifItem(block, `_atom_sites_fract_tran_matrix_${i}${j}`);
+    return v && !isCifNull(v) ? parseCifNumber(v.text) : undefined;
+  };
+  const entries = [1, 2, 3].map((i) => [1, 2, 3].map((j) => matrixValue(i, j)));
+  if (entries.every((row) => row.every((x) => x !== undefined))) {
+    const m = entries as Mat3;
+    const vector = [1, 2, 3].map((i) => {
+      const v = cifItem(block, `_atom_sites_fract_tran_vector_${i}`);
+      return (v && !isCifNull(v) ? parseCifNumber(v.text) : undefined) ?? 0;
+    }) as Vec3;
+    return (cart) => {
+      const f = matVec(m, cart);
+      return [f[0] + vector[0], f[1] + vector[1], f[2] + vector[2]];
+    };
+  }
+  warnings.push('Cartesian atom coordinates read with the a‖x, b in xy-plane convention');
+  const p = lattice.parameters;
+  const deg = Math.PI / 180;
+  const [ca, cb, cg, sg] = [Math.cos(p.alpha * deg), Math.cos(p.beta * deg), Math.cos(p.gamma * deg), Math.sin(p.gamma * deg)];
+  const cx = p.c * cb;
+  const cy = (p.c * (ca - cb * cg)) / sg;
+  const cz = Math.sqrt(Math.max(p.c * p.c - cx * cx - cy * cy, 0));
+  const standard = new Lattice([
+    [p.a, 0, 0],
+    [p.b * cg, p.b * sg, 0],
+    [cx, cy, cz],
+  ]);
+  return (cart) => standard.getFractionalCoords(cart);
+}
+
+function readOperations(block: CifBlock, warnings: string[]): AffineOp[] {
+  const fileName = block.fileName;
+  for (const tag of SYMOP_TAGS) {
+    const values = cifValues(block, tag).filter((v) => !isCifNull(v));
+    if (values.length === 0) continue;
+    return values.map((value) => {
+      try {
+        return parseSymmetryOperation(value.text);
+      } catch (error) {
+        if (error instanceof SymmetryOperationError) throw new CifError(`${tag}: ${error.message}`, value.line, fileName);
+        throw error;
+      }
+    });
+  }
+  // No operations listed: the space group must be named.
+  const candidates = [
+    ...HALL_TAGS.map((tag) => ({ tag, value: firstItemText(block, [tag]) })),
+    ...HM_TAGS.map((tag) => ({ tag, value: firstItemText(block, [tag]) })),
+    ...NUMBER_TAGS.map((tag) => ({ tag, value: firstItemText(block, [tag]) })),
+  ].filter((c) => c.value !== undefined);
+  for (const { tag, value } of candidates) {
+    let setting;
+    try {
+      setting = findSpaceGroupSetting(value!.text);
+    } catch (error) {
+      throw new CifError(`resolving ${tag} '${value!.text}': ${(error as Error).message}`, value!.line, fileName);
+    }
+    if (setting) {
+      warnings.push(`no symmetry operations listed; used those of space group ${setting.spaceGroup.number} (${tag} '${value!.text}')`);
+      return setting.operations;
+    }
+    warnings.push(`${tag} '${value!.text}' is not a space group symbol this reader knows`);
+  }
+  if (candidates.length > 0) {
+    const { tag, value } = candidates[0]!;
+    throw new CifError(`no symmetry operations listed and ${tag} '${value!.text}' names no known space group`, value!.line, fileName);
+  }
+  warnings.push('no symmetry operations or space group given; assuming P1');
+  return [
+    {
+      rotation: [
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ],
+      translation: [0, 0, 0],
+    },
+  ];
+}
+
+interface PlacedAtom {
+  frac: Vec3;
+  source: AsymmetricSite;
+}
+
+/**
+ * Applies every operation to every asymmetric site and keeps one atom per position. An image that lands on an
+ * atom already placed from the same site is a symmetry duplicate (special position). Landing on an atom of a
+ * different site is either a repeated site (same element: merged, with a warning) or substitutional disorder
+ * (different elements: error unless partial occupancy is allowed, then the more occupied site wins).
+ */
+function expandAsymmetricUnit(
+  asymmetricUnit: AsymmetricSite[],
+  operations: AffineOp[],
+  lattice: Lattice,
+  tolerance: number,
+  options: CifReadOptions,
+  warnings: string[],
+  fileName: string,
+): Site[] {
+  const m = lattice.matrix;
+  const toleranceSquared = tolerance * tolerance;
+  const placed: PlacedAtom[] = [];
+  const reported = new Set<string>();
+  const coincident = (p: Vec3, q: Vec3): boolean => {
+    let dx = p[0] - q[0];
+    let dy = p[1] - q[1];
+    let dz = p[2] - q[2];
+    dx -= Math.round(dx);
+    dy -= Math.round(dy);
+    dz -= Math.round(dz);
+    const x = dx * m[0][0] + dy * m[1][0] + dz * m[2][0];
+    const y = dx * m[0][1] + dy * m[1][1] + dz * m[2][1];
+    const z = dx * m[0][2] + dy * m[1][2] + dz * m[2][2];
+    return x * x + y * y + z * z < toleranceSquared;
+  };
+  for (const site of asymmetricUnit) {
+    for (const op of operations) {
+      const r = op.rotation;
+      const f = site.frac;
+      const image: Vec3 = [
+        wrapUnit(r[0][0] * f[0] + r[0][1] * f[1] + r[0][2] * f[2] + op.translation[0]),
+        wrapUnit(r[1][0] * f[0] + r[1][1] * f[1] + r[1][2] * f[2] + op.translation[1]),
+        wrapUnit(r[2][0] * f[0] + r[2][1] * f[1] + r[2][2] * f[2] + op.translation[2]),
+      ];
+      let clashIndex = -1;
+      for (let k = 0; k < placed.length; k++) {
+        if (coincident(placed[k]!.frac, image)) {
+          clashIndex = k;
+          break;
+        }
+      }
+      if (clashIndex < 0) {
+        placed.push({ frac: image, source: site });
+        continue;
+      }
+      const other = placed[clashIndex]!.source;
+      if (other === site) continue;
+      const key = `${other.label}|${site.label}`;
+      if (other.species === site.species && !(site.occupancy < 1 - OCCUPANCY_TOLERANCE)) {
+        if (!reported.has(key)) warnings.push(`site '${site.label}' coincides with site '${other.label}' (same element) and was merged into it`);
+        reported.add(key);
+        continue;
+      }
+      if (!options.allowPartialOccupancy) {
+        throw new CifError(
+          `sites '${other.label}' (${other.species}) and '${site.label}' (${site.species}) occupy the same position: disorder is not supported; pass allowPartialOccupancy to read it anyway`,
+          site.line,
+          fileName,
+        );
+      }
+      if (site.occupancy > other.occupancy) placed[clashIndex] = { frac: placed[clashIndex]!.frac, source: site };
+      if (!reported.has(key)) {
+        const [kept, dropped] = site.occupancy > other.occupancy ? [site, other] : [other, site];
+        warnings.push(`sites '${kept.label}' and '${dropped.label}' share a position; kept '${kept.label}' (${kept.species}, occupancy ${kept.occupancy}), dropped '${dropped.label}' (${dropped.species}, occupancy ${dropped.occupancy})`);
+      }
+      reported.add(key);
+    }
+  }
+  return placed.map(({ frac, source }) => ({ species: source.species, frac, label: source.label, ...(source.wyckoff ? { wyckoff: source.wyckoff } : {}) }));
+}
+
+function reportCloseContacts(structure: Structure, warnings: string[]): void {
+  // The pairwise image search is O(N²); past a few hundred atoms it costs more than the check is worth.
+  if (structure.numSites > 500) return;
+  const n = structure.numSites;
+  let worst = { d: Infinity, i: -1, j: -1 };
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const d = structure.getDistance(i, j);
+      if (d < worst.d) worst = { d, i, j };
+    }
+  }
+  if (worst.d < SUSPICIOUS_DISTANCE) {
+    const si = structure.sites[worst.i]!;
+    const sj = structure.sites[worst.j]!;
+    warnings.push(
+      `atoms '${si.label ?? si.species}' and '${sj.label ?? sj.species}' are only ${worst.d.toFixed(3)} Å apart (unmerged images or disorder?)`,
+    );
+  }
+}
