@@ -83,6 +83,8 @@ export const apiEventSchema = z.discriminatedUnion('type', [
   /** Something wrote to the candidate library (import, generation): lists should refresh. */
   z.object({ type: z.literal('library-changed') }),
   z.object({ type: z.literal('workspace-changed'), path: z.string() }),
+  /** A desktop menu command the UI carries out (it knows the current selection), e.g. File › Import structures…. */
+  z.object({ type: z.literal('command'), command: z.enum(['import-structures', 'export-selection']) }),
 ]);
 export type ApiEvent = z.infer<typeof apiEventSchema>;
 export type ApiEventType = ApiEvent['type'];
@@ -130,6 +132,4 @@ export function describeIssues(error: z.ZodError, root = 'params'): string {
     .join('; ');
 }
 
-/** IPC channel names used by the Electron bridge; the preload refuses any other. */
-export const IPC_INVOKE_CHANNEL = 'cfstudio:invoke';
-export const IPC_EVENT_CHANNEL = 'cfstudio:event';
+export { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from './channels.ts';
