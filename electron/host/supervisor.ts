@@ -166,7 +166,7 @@ export class JobSupervisor {
       await exited;
       clearTimeout(timer);
     }
-    this.setHostState('stopped');
+    if (this.hostStateValue !== 'stopped') this.setHostState('stopped');
     this.rejectReadyWaiters(new Error('the engine host was stopped'));
   }
 

@@ -30,7 +30,53 @@ export interface JobSpec {
   result: z.ZodType;
 }
 
-export const jobSpecs = {} as const satisfies Record<string, JobSpec>;
+/** A structure file given by path (desktop, CLI: read by the engine host) or inline (browser upload). */
+export const structureSourceSchema = z.union([
+  z.object({ path: z.string().min(1).max(4096) }).strict(),
+  z.object({ name: z.string().min(1).max(255), text: z.string().max(50_000_000) }).strict(),
+]);
+export type StructureSource = z.infer<typeof structureSourceSchema>;
+
+/** The name a source is reported under: its path or its upload name. */
+export function sourceName(source: StructureSource): string {
+  return 'path' in source ? source.path : source.name;
+}
+
+const analyzedStructureSchema = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    source: z.string(),
+    /** CIF data block name. */
+    block: z.string(),
+    reducedFormula: z.string(),
+    numSites: z.number().int().positive(),
+    spaceGroup: z.number().int().min(1).max(230),
+    symbol: z.string(),
+    crystalSystem: z.string(),
+    /** e.g. '225-a-Na-b-Cl' */
+    wyckoffLabel: z.string(),
+    warnings: z.array(z.string()),
+  }),
+  /** A file or block that could not be read or analysed; the message names file and line where known. */
+  z.object({ ok: z.literal(false), source: z.string(), error: z.string() }),
+]);
+export type AnalyzedStructure = z.infer<typeof analyzedStructureSchema>;
+
+export const jobSpecs = {
+  'analyze-structures': {
+    summary: 'read CIF files and find each structure\'s space group and Wyckoff description',
+    heavy: true,
+    params: z
+      .object({
+        sources: z.array(structureSourceSchema).min(1).max(100_000),
+        /** Distance tolerance in Å (CrystalFormer's preprocessing uses 0.01). */
+        symprec: z.number().positive().max(1).default(0.01),
+      })
+      .strict(),
+    output: analyzedStructureSchema,
+    result: z.object({ analyzed: z.number().int().nonnegative(), failed: z.number().int().nonnegative() }),
+  },
+} as const satisfies Record<string, JobSpec>;
 
 export type JobType = keyof typeof jobSpecs;
 type Specs = typeof jobSpecs;

@@ -1,7 +1,10 @@
+import { analyzeStructures } from './analyze-structures.ts';
 import type { JobRunnerTable } from './types.ts';
 
 /**
  * Every job the engine host can run, one runner file per job type in this folder. The mapped type makes the
  * type checker refuse a job declared in shared/api/jobs.ts without a runner here.
  */
-export const jobRunners: JobRunnerTable = {};
+export const jobRunners: JobRunnerTable = {
+  'analyze-structures': analyzeStructures,
+};

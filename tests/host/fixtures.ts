@@ -1,0 +1,68 @@
+/**
+ * Small CIF texts for the shell tests, written from textbook facts (no data files needed):
+ * - NaCl, rock salt: Fm-3m (225), a = 5.6402 Å, Na at 4a (0,0,0), Cl at 4b (½,½,½) — Wyckoff (1931), ICSD standard.
+ * - CsCl: Pm-3m (221), a = 4.123 Å, Cs at 1a (0,0,0), Cl at 1b (½,½,½).
+ * - Si, diamond: Fd-3m (227, origin choice 2), a = 5.431 Å, Si at 8a (⅛,⅛,⅛).
+ * Each gives only the H-M symbol, so the CIF reader expands the asymmetric unit with the group's operations.
+ */
+export interface KnownCrystal {
+  name: string;
+  cif: string;
+  spaceGroup: number;
+  wyckoffLabel: string;
+  reducedFormula: string;
+}
+
+function cubicCif(name: string, a: number, symbol: string, sites: Array<[string, string, number, number, number]>): string {
+  return [
+    `data_${name}`,
+    `_symmetry_space_group_name_H-M '${symbol}'`,
+    `_cell_length_a ${a}`,
+    `_cell_length_b ${a}`,
+    `_cell_length_c ${a}`,
+    '_cell_angle_alpha 90',
+    '_cell_angle_beta 90',
+    '_cell_angle_gamma 90',
+    'loop_',
+    '_atom_site_label',
+    '_atom_site_type_symbol',
+    '_atom_site_fract_x',
+    '_atom_site_fract_y',
+    '_atom_site_fract_z',
+    ...sites.map(([label, element, x, y, z]) => `${label} ${element} ${x} ${y} ${z}`),
+    '',
+  ].join('\n');
+}
+
+export const NACL: KnownCrystal = {
+  name: 'NaCl',
+  cif: cubicCif('NaCl', 5.6402, 'F m -3 m', [
+    ['Na1', 'Na', 0, 0, 0],
+    ['Cl1', 'Cl', 0.5, 0.5, 0.5],
+  ]),
+  spaceGroup: 225,
+  wyckoffLabel: '225-a-Na-b-Cl',
+  reducedFormula: 'NaCl',
+};
+
+export const CSCL: KnownCrystal = {
+  name: 'CsCl',
+  cif: cubicCif('CsCl', 4.123, 'P m -3 m', [
+    ['Cs1', 'Cs', 0, 0, 0],
+    ['Cl1', 'Cl', 0.5, 0.5, 0.5],
+  ]),
+  spaceGroup: 221,
+  wyckoffLabel: '221-a-Cs-b-Cl',
+  reducedFormula: 'CsCl',
+};
+
+export const SILICON: KnownCrystal = {
+  name: 'Si',
+  cif: cubicCif('Si', 5.431, 'F d -3 m :2', [['Si1', 'Si', 0.125, 0.125, 0.125]]),
+  spaceGroup: 227,
+  wyckoffLabel: '227-a-Si',
+  reducedFormula: 'Si',
+};
+
+/** NaCl with its cell length `a` (line 3) replaced by a word: the reader must fail naming the file and line. */
+export const BROKEN_CIF = NACL.cif.replace('_cell_length_a 5.6402', '_cell_length_a abc');
