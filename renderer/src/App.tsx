@@ -1,0 +1,127 @@
+/**
+ * The application shell: a top bar with the views (Generate, Viewer, Library, MCMC, RL, Training), the backend
+ * status, and the active view. Alt+1…6 switch views from anywhere.
+ */
+import { useCallback, useEffect, useState } from 'react';
+import moyoWasmUrl from '@spglib/moyo-wasm/moyo_wasm_bg.wasm?url';
+import { initSymmetry } from '../../shared/symmetry/moyo.ts';
+import type { Candidate, StudioBackend } from './api/backend.ts';
+import { parseRoute, routeHash, VIEWS, type ViewId } from './route.ts';
+import { GenerateView } from './views/GenerateView.tsx';
+import { PlannedView } from './views/PlannedView.tsx';
+import { ViewerView } from './views/ViewerView.tsx';
+
+export type SymmetryState = { status: 'loading' } | { status: 'ready' } | { status: 'failed'; message: string };
+
+export function App({ backend }: { backend: StudioBackend }) {
+  const [route, setRoute] = useState(() => parseRoute(window.location.hash));
+  const [symmetry, setSymmetry] = useState<SymmetryState>({ status: 'loading' });
+  const [candidates, setCandidates] = useState<Candidate[]>([]);
+  const [openedCandidate, setOpenedCandidate] = useState<Candidate | null>(null);
+
+  useEffect(() => {
+    const onHash = () => setRoute(parseRoute(window.location.hash));
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+
+  useEffect(() => {
+    initSymmetry({ wasmUrl: new URL(moyoWasmUrl, window.location.href) }).then(
+      () => setSymmetry({ status: 'ready' }),
+      (error: unknown) => setSymmetry({ status: 'failed', message: (error as Error).message }),
+    );
+  }, []);
+
+  const go = useCallback((view: ViewId, params?: Record<string, string>) => {
+    window.location.hash = routeHash(view, params);
+  }, []);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey) return;
+      const view = VIEWS.find((v) => v.key === e.key);
+      if (view) {
+        e.preventDefault();
+        go(view.id);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [go]);
+
+  const openCandidate = useCallback(
+    (candidate: Candidate) => {
+      setOpenedCandidate(candidate);
+      go('viewer', { candidate: candidate.id });
+    },
+    [go],
+  );
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <span className="brand">CrystalFormer Studio</span>
+        <nav aria-label="Views">
+          <ul className="tabs">
+            {VIEWS.map((v) => (
+              <li key={v.id}>
+                <a href={routeHash(v.id)} aria-current={route.view === v.id ? 'page' : undefined} title={`${v.label} (Alt+${v.key})`}>
+                  {v.label}
+                </a>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <span className={`backend-status ${backend.kind}`} role="status">
+          {backend.description}
+        </span>
+      </header>
+      <main className="view" id="main">
+        {route.view === 'generate' && (
+          <GenerateView backend={backend} symmetry={symmetry} candidates={candidates} setCandidates={setCandidates} onOpen={openCandidate} />
+        )}
+        {route.view === 'viewer' && <ViewerView params={route.params} candidate={openedCandidate} onNavigate={(params) => go('viewer', params)} />}
+        {route.view === 'library' && (
+          <PlannedView title="Library">
+            <p>
+              Every structure imported or generated in this workspace, stored in the workspace's SQLite library: a sortable table with formula,
+              space group, Wyckoff sequence, atom count, density, model likelihood and validity checks; filters by elements, space group and
+              source run; open any entry in the Viewer; export the selection as CIF, POSCAR or XYZ.
+            </p>
+            <p className="hint">Not available yet: the library service is still being built.</p>
+          </PlannedView>
+        )}
+        {route.view === 'mcmc' && (
+          <PlannedView title="MCMC">
+            <p>
+              Template-based generation: start from a structure's Wyckoff sequence, let Metropolis–Hastings swap elements within each site's
+              allowed set and move free coordinates under the model's likelihood, then resample the lattice. Here you will pick the template and
+              the element sets, set sweeps and step width, and follow acceptance rate and log-likelihood live.
+            </p>
+            <p className="hint">Not available yet: needs the sampling engine.</p>
+          </PlannedView>
+        )}
+        {route.view === 'rl' && (
+          <PlannedView title="RL fine-tuning">
+            <p>
+              Reinforcement fine-tuning (CrystalFormer-RL): choose a reward (energy above hull from a machine-learned potential, property
+              targets, novelty), set the KL weight to the base model and the batch size, and watch mean reward, KL and validity per step,
+              with checkpoints you can sample from.
+            </p>
+            <p className="hint">Not available yet: needs the training engine and a reward model.</p>
+          </PlannedView>
+        )}
+        {route.view === 'training' && (
+          <PlannedView title="Training">
+            <p>
+              Training and fine-tuning on your own structures: choose a dataset (CSV of CIFs, split into train/validation/test), the model
+              size and the optimiser settings; loss curves per token type (Wyckoff, element, coordinates, lattice), learning rate and
+              throughput update live; checkpoints appear as models in Generate.
+            </p>
+            <p className="hint">Not available yet: needs the training engine.</p>
+          </PlannedView>
+        )}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,210 @@
+/**
+ * Turns a DisplayModel into GPU-ready buffers: instance matrices and colours for atoms and half-bonds, merged
+ * polyhedron hulls, cell edges. Runs when the model or a style option changes, never per frame.
+ */
+import * as THREE from 'three';
+import { ConvexGeometry } from 'three/examples/jsm/geometries/ConvexGeometry.js';
+import type { Vec3 } from '../../../shared/crystal/linalg.ts';
+import type { DisplayModel } from './displayModel.ts';
+
+export interface InstanceBuffers {
+  count: number;
+  /** 16 floats per instance, column-major as three.js stores them. */
+  matrices: Float32Array;
+  /** 3 floats per instance, linear RGB. */
+  colors: Float32Array;
+}
+
+export interface AtomBuffers extends InstanceBuffers {
+  /** Drawn radius of each atom in Å (also used for picking). */
+  radii: Float32Array;
+  /** Centre of each atom, xyz. */
+  centres: Float32Array;
+}
+
+const colorCache = new Map<string, THREE.Color>();
+export function linearColor(hex: string): THREE.Color {
+  let c = colorCache.get(hex);
+  if (!c) colorCache.set(hex, (c = new THREE.Color(hex)));
+  return c;
+}
+
+export function buildAtomBuffers(model: DisplayModel, radiusOf: (species: string) => number, colorOf: (species: string) => string): AtomBuffers {
+  const count = model.atoms.length;
+  const matrices = new Float32Array(16 * count);
+  const colors = new Float32Array(3 * count);
+  const radii = new Float32Array(count);
+  const centres = new Float32Array(3 * count);
+  const radiusBySpecies = new Map<string, number>();
+  for (let i = 0; i < count; i++) {
+    const atom = model.atoms[i]!;
+    let r = radiusBySpecies.get(atom.species);
+    if (r === undefined) radiusBySpecies.set(atom.species, (r = radiusOf(atom.species)));
+    const [x, y, z] = atom.cart;
+    // Uniform scale + translation, written directly (column-major).
+    const o = 16 * i;
+    matrices[o] = r;
+    matrices[o + 5] = r;
+    matrices[o + 10] = r;
+    matrices[o + 12] = x;
+    matrices[o + 13] = y;
+    matrices[o + 14] = z;
+    matrices[o + 15] = 1;
+    const c = linearColor(colorOf(atom.species));
+    colors[3 * i] = c.r;
+    colors[3 * i + 1] = c.g;
+    colors[3 * i + 2] = c.b;
+    radii[i] = r;
+    centres[3 * i] = x;
+    centres[3 * i + 1] = y;
+    centres[3 * i + 2] = z;
+  }
+  return { count, matrices, colors, radii, centres };
+}
+
+/**
+ * Two half-cylinders per bond, each in the colour of the atom it touches (VESTA's default bond style). The unit
+ * cylinder geometry runs from y = −½ to y = +½ with radius 1.
+ */
+export function buildBondBuffers(model: DisplayModel, thickness: number, colorOf: (species: string) => string): InstanceBuffers {
+  const count = 2 * model.bonds.length;
+  const matrices = new Float32Array(16 * count);
+  const colors = new Float32Array(3 * count);
+  const matrix = new THREE.Matrix4();
+  const position = new THREE.Vector3();
+  const quaternion = new THREE.Quaternion();
+  const scale = new THREE.Vector3();
+  const yAxis = new THREE.Vector3(0, 1, 0);
+  const direction = new THREE.Vector3();
+  let n = 0;
+  for (const bond of model.bonds) {
+    const a = model.atoms[bond.a]!, b = model.atoms[bond.b]!;
+    direction.set(b.cart[0] - a.cart[0], b.cart[1] - a.cart[1], b.cart[2] - a.cart[2]);
+    const length = direction.length();
+    if (length === 0) continue;
+    direction.divideScalar(length);
+    quaternion.setFromUnitVectors(yAxis, direction);
+    scale.set(thickness, length / 2, thickness);
+    for (const [end, atom] of [
+      [0.25, a],
+      [0.75, b],
+    ] as const) {
+      position.set(
+        a.cart[0] + (b.cart[0] - a.cart[0]) * end,
+        a.cart[1] + (b.cart[1] - a.cart[1]) * end,
+        a.cart[2] + (b.cart[2] - a.cart[2]) * end,
+      );
+      matrix.compose(position, quaternion, scale);
+      matrix.toArray(matrices, 16 * n);
+      const c = linearColor(colorOf(atom.species));
+      colors[3 * n] = c.r;
+      colors[3 * n + 1] = c.g;
+      colors[3 * n + 2] = c.b;
+      n++;
+    }
+  }
+  return { count: n, matrices: matrices.subarray(0, 16 * n), colors: colors.subarray(0, 3 * n) };
+}
+
+/**
+ * All coordination polyhedra merged into one translucent geometry (one draw call), coloured by the centre atom,
+ * plus their edges for readability. Degenerate (coplanar) neighbour sets have no hull and are skipped.
+ */
+export function buildPolyhedraGeometry(
+  model: DisplayModel,
+  colorOf: (species: string) => string,
+): { faces: THREE.BufferGeometry; edges: THREE.BufferGeometry; count: number } | null {
+  const positionChunks: Float32Array[] = [];
+  const normalChunks: Float32Array[] = [];
+  const colorChunks: Float32Array[] = [];
+  const edgeChunks: Float32Array[] = [];
+  let count = 0;
+  for (const poly of model.polyhedra) {
+    const points = poly.vertices.map((v) => new THREE.Vector3(...model.atoms[v]!.cart));
+    if (isDegenerate(points)) continue;
+    const hull = new ConvexGeometry(points);
+    const positions = hull.getAttribute('position') as THREE.BufferAttribute;
+    if (positions.count === 0) continue;
+    const normals = hull.getAttribute('normal') as THREE.BufferAttribute;
+    positionChunks.push(positions.array as Float32Array);
+    normalChunks.push(normals.array as Float32Array);
+    const c = linearColor(colorOf(model.atoms[poly.centre]!.species));
+    const colors = new Float32Array(positions.count * 3);
+    for (let i = 0; i < positions.count; i++) colors.set([c.r, c.g, c.b], 3 * i);
+    colorChunks.push(colors);
+    const edges = new THREE.EdgesGeometry(hull, 1);
+    edgeChunks.push(edges.getAttribute('position').array as Float32Array);
+    hull.dispose();
+    edges.dispose();
+    count++;
+  }
+  if (count === 0) return null;
+  const faces = new THREE.BufferGeometry();
+  faces.setAttribute('position', new THREE.BufferAttribute(concat(positionChunks), 3));
+  faces.setAttribute('normal', new THREE.BufferAttribute(concat(normalChunks), 3));
+  faces.setAttribute('color', new THREE.BufferAttribute(concat(colorChunks), 3));
+  const edges = new THREE.BufferGeometry();
+  edges.setAttribute('position', new THREE.BufferAttribute(concat(edgeChunks), 3));
+  return { faces, edges, count };
+}
+
+function isDegenerate(points: THREE.Vector3[]): boolean {
+  if (points.length < 4) return true;
+  // Coplanar when every point lies in the plane of the first three non-collinear ones (tolerance 1e-3 Å³).
+  const p0 = points[0]!;
+  for (let i = 1; i < points.length; i++) {
+    for (let j = i + 1; j < points.length; j++) {
+      const u = points[i]!.clone().sub(p0);
+      const v = points[j]!.clone().sub(p0);
+      const normal = u.cross(v);
+      if (normal.lengthSq() < 1e-8) continue;
+      return points.every((p) => Math.abs(p.clone().sub(p0).dot(normal)) < 1e-3);
+    }
+  }
+  return true;
+}
+
+function concat(chunks: Float32Array[]): Float32Array {
+  const out = new Float32Array(chunks.reduce((n, c) => n + c.length, 0));
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.length;
+  }
+  return out;
+}
+
+/** The 12 edges of the parallelepiped spanned by `edges` from `origin`, as line-segment endpoints. */
+export function boxEdgeSegments(origin: Vec3, edges: [Vec3, Vec3, Vec3]): Float32Array {
+  const [a, b, c] = edges;
+  const corner = (i: number, j: number, k: number): Vec3 => [
+    origin[0] + i * a[0] + j * b[0] + k * c[0],
+    origin[1] + i * a[1] + j * b[1] + k * c[1],
+    origin[2] + i * a[2] + j * b[2] + k * c[2],
+  ];
+  const segments: Vec3[] = [];
+  for (const [u, v] of [
+    [0, 1],
+    [0, 2],
+    [0, 4],
+    [1, 3],
+    [1, 5],
+    [2, 3],
+    [2, 6],
+    [3, 7],
+    [4, 5],
+    [4, 6],
+    [5, 7],
+    [6, 7],
+  ] as const) {
+    segments.push(corner(u & 1, (u >> 1) & 1, (u >> 2) & 1), corner(v & 1, (v >> 1) & 1, (v >> 2) & 1));
+  }
+  return Float32Array.from(segments.flat());
+}
+
+/** Level of detail for the shared sphere geometry: fewer triangles when there are many atoms. */
+export function sphereSegments(atomCount: number): [number, number] {
+  if (atomCount <= 500) return [32, 20];
+  if (atomCount <= 3000) return [20, 14];
+  return [12, 8];
+}
