@@ -3,7 +3,7 @@
  * Each op record holds its shape rule, its ONNX emission and its backward rule.
  */
 import { broadcastShapes, formatShape } from '../dims.ts';
-import type { DType, Grads, Node, OpDef, TensorType } from '../op.ts';
+import type { DType, Emitter, Grads, Node, OpDef, TensorType } from '../op.ts';
 import { attr, defineOp, emitSame, fail, isFloat } from '../op.ts';
 import type { Tensor } from '../tensor.ts';
 import { sum } from './reduce.ts';
@@ -79,6 +79,14 @@ function unary(
 
 const apply1 = (op: OpDef<NoAttrs>, x: Tensor): Tensor => x.graph.apply(op, [x], none)[0]!;
 
+/** Replaces an op's emission for float64 inputs (where onnxruntime's CPU provider lacks a kernel). */
+function withFloat64Fallback(op: OpDef<NoAttrs>, emit64: (e: Emitter, x: string, y: string) => void): OpDef<NoAttrs> {
+  return {
+    ...op,
+    emit: (e, node) => (node.inputs[0]!.dtype === 'float64' ? emit64(e, e.name(node.inputs[0]!), e.name(node.outputs[0]!)) : op.emit(e, node)),
+  };
+}
+
 export const Neg = unary('Neg', (_x, _y, g) => neg(g), { allowInt: true });
 export const Abs = unary('Abs', (x, _y, g) => mul(g, sign(x)), { allowInt: true });
 /** Piecewise constant: its gradient is zero almost everywhere, so none flows. */
@@ -88,11 +96,47 @@ export const Log = unary('Log', (x, _y, g) => div(g, x));
 export const Sqrt = unary('Sqrt', (_x, y, g) => div(mul(g, 0.5), y));
 export const Tanh = unary('Tanh', (_x, y, g) => mul(g, sub(1, mul(y, y))));
 export const Sigmoid = unary('Sigmoid', (_x, y, g) => mul(g, mul(y, sub(1, y))));
-export const Softplus = unary('Softplus', (x, _y, g) => mul(g, sigmoid(x)));
+/** log(1 + eˣ). onnxruntime's CPU provider has Softplus for float32 only; float64 graphs get max(x,0) + log(1 + e^−|x|). */
+export const Softplus = withFloat64Fallback(
+  unary('Softplus', (x, _y, g) => mul(g, sigmoid(x))),
+  (e, x, y) => {
+    const [relu, absX, negAbs, expNeg, onePlus, logged] = ['relu', 'abs', 'negabs', 'exp', 'oneplus', 'log'].map((h) => e.temp(h)) as string[] as [string, string, string, string, string, string];
+    e.node('Relu', [x], [relu]);
+    e.node('Abs', [x], [absX]);
+    e.node('Neg', [absX], [negAbs]);
+    e.node('Exp', [negAbs], [expNeg]);
+    e.node('Add', [expNeg, e.scalar(1, 'float64')], [onePlus]);
+    e.node('Log', [onePlus], [logged]);
+    e.node('Add', [relu, logged], [y]);
+  },
+);
 export const Sin = unary('Sin', (x, _y, g) => mul(g, cos(x)));
 export const Cos = unary('Cos', (x, _y, g) => neg(mul(g, sin(x))));
 export const Relu = unary('Relu', (x, _y, g) => where(greater(x, 0), g, 0));
-export const Erf = unary('Erf', (x, _y, g) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))));
+/**
+ * The error function; backward 2/√π·e^(−x²). onnxruntime's CPU provider has Erf for float32 only; float64 graphs
+ * (gradient checks) get the smooth Chebyshev fit of erfc from Numerical Recipes §6.2 (fractional error < 1.2e-7),
+ * so finite differences of the forward stay meaningful.
+ */
+export const Erf = withFloat64Fallback(
+  unary('Erf', (x, _y, g) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI)))),
+  emitErf64,
+);
+function emitErf64(e: Emitter, x: string, y: string): void {
+  const c = (v: number): string => e.scalar(v, 'float64');
+  const t = (op: string, inputs: string[]): string => {
+    const out = e.temp('erf');
+    e.node(op, inputs, [out]);
+    return out;
+  };
+  const z = t('Abs', [x]);
+  const tt = t('Div', [c(1), t('Add', [c(1), t('Mul', [z, c(0.5)])])]);
+  const coefficients = [-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277];
+  let poly = c(coefficients[coefficients.length - 1]!);
+  for (let i = coefficients.length - 2; i >= 0; i--) poly = t('Add', [c(coefficients[i]!), t('Mul', [tt, poly])]);
+  const erfc = t('Mul', [tt, t('Exp', [t('Sub', [poly, t('Mul', [z, z])])])]);
+  e.node('Mul', [t('Sign', [x]), t('Sub', [c(1), erfc])], [y]);
+}
 export const Identity = unary('Identity', (_x, _y, g) => g, { allowInt: true });
 /** Identity in the forward pass; blocks the gradient (e.g. the max subtracted inside logsumexp). */
 export const StopGradient = unary('StopGradient', () => null, { allowInt: true, onnx: 'Identity' });
@@ -120,7 +164,20 @@ export const Gelu = defineOp<{ approximate: 'none' | 'tanh' }>({
     if (!isFloat(inputs[0]!.dtype)) fail('Gelu', 'needs a float tensor', inputs);
     return [inputs[0]!];
   },
-  emit: emitSame((a) => ({ approximate: attr.string(a.approximate) })),
+  emit(e, node) {
+    const [x, y] = [e.name(node.inputs[0]!), e.name(node.outputs[0]!)];
+    if (node.inputs[0]!.dtype === 'float64' && node.attrs.approximate === 'none') {
+      // onnxruntime expands float64 Gelu into Erf, which it lacks in float64: spell out ½x(1 + erf(x/√2)).
+      const [scaled, erfOut, onePlus, half] = ['scaled', 'erf', 'oneplus', 'half'].map((h) => e.temp(h)) as [string, string, string, string];
+      e.node('Mul', [x, e.scalar(Math.SQRT1_2, 'float64')], [scaled]);
+      emitErf64(e, scaled, erfOut);
+      e.node('Add', [erfOut, e.scalar(1, 'float64')], [onePlus]);
+      e.node('Mul', [x, e.scalar(0.5, 'float64')], [half]);
+      e.node('Mul', [half, onePlus], [y]);
+      return;
+    }
+    e.node('Gelu', [x], [y], { approximate: attr.string(node.attrs.approximate) });
+  },
   backward(node, [g]) {
     const x = node.inputs[0]!;
     if (node.attrs.approximate === 'none') {
