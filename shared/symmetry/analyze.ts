@@ -309,9 +309,15 @@ function reduceMonoclinicCell(g: number, matrix: Mat3): MonoclinicReduction {
 }
 
 /** Where each Wyckoff letter goes under p → basisChange·p + shift (a normalizer element permutes the positions). */
+const permutationCache = new Map<string, Map<string, string>>();
+
 function letterPermutation(g: number, basisChange: Mat3, shift: Vec3): Map<string, string> {
+  const key = `${g}|${basisChange.flat().join(',')}|${shift.join(',')}`;
+  const cached = permutationCache.get(key);
+  if (cached) return cached;
   const group = getSpaceGroup(g);
   const map = new Map<string, string>();
+  permutationCache.set(key, map);
   for (const w of group.wyckoffPositions) {
     const p = matVec(basisChange, applyOp(w.representative, GENERIC_PARAMETERS));
     const moved: Vec3 = [p[0] + shift[0], p[1] + shift[1], p[2] + shift[2]];

@@ -1,0 +1,1 @@
+export * from './crystal-tokens.ts';
