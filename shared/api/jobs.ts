@@ -46,7 +46,7 @@ const analyzedStructureSchema = z.discriminatedUnion('ok', [
   z.object({
     ok: z.literal(true),
     source: z.string(),
-    /** CIF data block name. */
+    /** CIF data block name or POSCAR comment line. */
     block: z.string(),
     reducedFormula: z.string(),
     numSites: z.number().int().positive(),
@@ -64,7 +64,7 @@ export type AnalyzedStructure = z.infer<typeof analyzedStructureSchema>;
 
 export const jobSpecs = {
   'analyze-structures': {
-    summary: 'read CIF files and find each structure\'s space group and Wyckoff description',
+    summary: 'read CIF/POSCAR files and find each structure\'s space group and Wyckoff description',
     heavy: true,
     params: z
       .object({

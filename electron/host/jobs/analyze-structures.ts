@@ -1,9 +1,11 @@
-/** Job 'analyze-structures': space group and Wyckoff description of every structure in the given CIF files. */
+/** Job 'analyze-structures': space group and Wyckoff description of every structure in the given CIF/POSCAR files. */
 import { Composition } from '../../../shared/crystal/composition.ts';
-import { readCifStructures } from '../../../shared/io/cif.ts';
+import { formatFromFileName, readCifStructures, readPoscar, sniffFormat } from '../../../shared/io/index.ts';
 import { sourceName } from '../../../shared/api/jobs.ts';
 import { analyzeStructure, wyckoffSequenceLabel } from '../../../shared/symmetry/analyze.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
+import type { Structure } from '../../../shared/crystal/structure.ts';
+import type { PoscarResult } from '../../../shared/io/index.ts';
 import type { JobRunner } from './types.ts';
 import { checkpoint, readSourceText } from './read-sources.ts';
 
@@ -17,7 +19,12 @@ export const analyzeStructures: JobRunner<'analyze-structures'> = async ({ sourc
     context.progress({ done: index, total: sources.length, message: name });
     let blocks;
     try {
-      blocks = readCifStructures(await readSourceText(source), { fileName: name });
+      const text = await readSourceText(source);
+      const format = formatFromFileName(name) ?? sniffFormat(text);
+      blocks =
+        format === 'cif'
+          ? readCifStructures(text, { fileName: name })
+          : [poscarBlock(readPoscar(text, { fileName: name }))];
       if (blocks.length === 0) throw new Error(`${name}: no data block with atom sites`);
     } catch (error) {
       failed++;
@@ -49,3 +56,7 @@ export const analyzeStructures: JobRunner<'analyze-structures'> = async ({ sourc
   context.progress({ done: sources.length, total: sources.length });
   return { analyzed, failed };
 };
+
+function poscarBlock(poscar: PoscarResult): { name: string; structure: Structure; warnings: string[] } {
+  return { name: poscar.comment, structure: poscar.structure, warnings: [] };
+}
