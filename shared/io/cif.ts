@@ -365,6 +365,16 @@ function readOperations(block: CifBlock, warnings: string[]): AffineOp[] {
   ];
 }
 
+/** Upper bound on sites × operations, so that a hostile file cannot make the expansion run for minutes. */
+const MAX_EXPANDED_ATOMS = 2_000_000;
+const MAX_BINS_PER_AXIS = 1 << 16;
+
+/** Distances between opposite faces of the cell (Å): the thickness of the cell along each axis. */
+function faceHeights(lattice: Lattice): Vec3 {
+  const r = lattice.reciprocalLatticeCrystallographic.matrix;
+  return [1 / Math.hypot(...r[0]), 1 / Math.hypot(...r[1]), 1 / Math.hypot(...r[2])];
+}
+
 interface PlacedAtom {
   frac: Vec3;
   source: AsymmetricSite;
@@ -387,6 +397,13 @@ function expandAsymmetricUnit(
 ): Site[] {
   const m = lattice.matrix;
   const toleranceSquared = tolerance * tolerance;
+  if (asymmetricUnit.length * operations.length > MAX_EXPANDED_ATOMS) {
+    throw new CifError(
+      `${asymmetricUnit.length} sites × ${operations.length} symmetry operations is more than this reader expands (${MAX_EXPANDED_ATOMS} images)`,
+      asymmetricUnit[0]!.line,
+      fileName,
+    );
+  }
   const placed: PlacedAtom[] = [];
   const reported = new Set<string>();
   const coincident = (p: Vec3, q: Vec3): boolean => {
@@ -401,6 +418,35 @@ function expandAsymmetricUnit(
     const z = dx * m[0][2] + dy * m[1][2] + dz * m[2][2];
     return x * x + y * y + z * z < toleranceSquared;
   };
+  // Spatial hash on fractional coordinates so that merging stays linear for large cells. Bins are at least
+  // `tolerance` thick along each axis (measured as the distance between lattice planes), so two atoms closer
+  // than the tolerance always sit in the same or neighbouring bins.
+  const heights = faceHeights(lattice);
+  const bins = heights.map((h) => Math.max(1, Math.min(MAX_BINS_PER_AXIS, Math.floor(h / tolerance)))) as Vec3;
+  const grid = new Map<number, number[]>();
+  const binOf = (x: number, axis: number) => Math.min(bins[axis]! - 1, Math.floor(x * bins[axis]!));
+  const keyOf = (i: number, j: number, k: number) => i + bins[0] * (j + bins[1] * k);
+  const findCoincident = (image: Vec3): number => {
+    const [bi, bj, bk] = [binOf(image[0], 0), binOf(image[1], 1), binOf(image[2], 2)];
+    const range = (b: number, axis: number) => (bins[axis]! < 3 ? [...Array(bins[axis]!).keys()] : [b - 1, b, b + 1].map((v) => (v + bins[axis]!) % bins[axis]!));
+    for (const i of range(bi, 0)) {
+      for (const j of range(bj, 1)) {
+        for (const k of range(bk, 2)) {
+          const members = grid.get(keyOf(i, j, k));
+          if (!members) continue;
+          for (const index of members) if (coincident(placed[index]!.frac, image)) return index;
+        }
+      }
+    }
+    return -1;
+  };
+  const place = (image: Vec3, source: AsymmetricSite) => {
+    const key = keyOf(binOf(image[0], 0), binOf(image[1], 1), binOf(image[2], 2));
+    const members = grid.get(key);
+    if (members) members.push(placed.length);
+    else grid.set(key, [placed.length]);
+    placed.push({ frac: image, source });
+  };
   for (const site of asymmetricUnit) {
     for (const op of operations) {
       const r = op.rotation;
@@ -410,15 +456,9 @@ function expandAsymmetricUnit(
         wrapUnit(r[1][0] * f[0] + r[1][1] * f[1] + r[1][2] * f[2] + op.translation[1]),
         wrapUnit(r[2][0] * f[0] + r[2][1] * f[1] + r[2][2] * f[2] + op.translation[2]),
       ];
-      let clashIndex = -1;
-      for (let k = 0; k < placed.length; k++) {
-        if (coincident(placed[k]!.frac, image)) {
-          clashIndex = k;
-          break;
-        }
-      }
+      const clashIndex = findCoincident(image);
       if (clashIndex < 0) {
-        placed.push({ frac: image, source: site });
+        place(image, site);
         continue;
       }
       const other = placed[clashIndex]!.source;
@@ -448,21 +488,31 @@ function expandAsymmetricUnit(
 }
 
 function reportCloseContacts(structure: Structure, warnings: string[]): void {
-  // The pairwise image search is O(N²); past a few hundred atoms it costs more than the check is worth.
-  if (structure.numSites > 500) return;
+  // The pairwise check is O(N²); past a few hundred atoms it costs more than it is worth. Distances use the
+  // rounded fractional difference (an upper bound of the minimum-image distance, exact for near-overlaps),
+  // never an image search whose size depends on the cell shape — a hostile cell must not make this slow.
   const n = structure.numSites;
+  if (n > 500) return;
+  const m = structure.lattice.matrix;
+  const sites = structure.sites;
   let worst = { d: Infinity, i: -1, j: -1 };
   for (let i = 0; i < n; i++) {
+    const p = sites[i]!.frac;
     for (let j = i + 1; j < n; j++) {
-      const d = structure.getDistance(i, j);
+      const q = sites[j]!.frac;
+      const dx = p[0] - q[0] - Math.round(p[0] - q[0]);
+      const dy = p[1] - q[1] - Math.round(p[1] - q[1]);
+      const dz = p[2] - q[2] - Math.round(p[2] - q[2]);
+      const x = dx * m[0][0] + dy * m[1][0] + dz * m[2][0];
+      const y = dx * m[0][1] + dy * m[1][1] + dz * m[2][1];
+      const z = dx * m[0][2] + dy * m[1][2] + dz * m[2][2];
+      const d = Math.sqrt(x * x + y * y + z * z);
       if (d < worst.d) worst = { d, i, j };
     }
   }
   if (worst.d < SUSPICIOUS_DISTANCE) {
-    const si = structure.sites[worst.i]!;
-    const sj = structure.sites[worst.j]!;
-    warnings.push(
-      `atoms '${si.label ?? si.species}' and '${sj.label ?? sj.species}' are only ${worst.d.toFixed(3)} Å apart (unmerged images or disorder?)`,
-    );
+    const si = sites[worst.i]!;
+    const sj = sites[worst.j]!;
+    warnings.push(`atoms '${si.label ?? si.species}' and '${sj.label ?? sj.species}' are only ${worst.d.toFixed(3)} Å apart (unmerged images or disorder?)`);
   }
 }

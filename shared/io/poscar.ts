@@ -141,7 +141,13 @@ export function readPoscar(text: string, options: PoscarReadOptions = {}): Posca
       line++;
     }
   });
-  return { comment, structure: new Structure(lattice, sites), selectiveDynamics };
+  let structure: Structure;
+  try {
+    structure = new Structure(lattice, sites);
+  } catch (error) {
+    return fail(`invalid structure: ${(error as Error).message}`, line);
+  }
+  return { comment, structure, selectiveDynamics };
 }
 
 export interface PoscarWriteOptions {
