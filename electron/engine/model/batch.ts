@@ -12,40 +12,22 @@ export interface TokenArrays {
   lattice: Float32Array; // [N·6], a,b,c / N^(1/3) and angles in radians
 }
 
+/** A named tensor's data and shape, ready to become an onnxruntime feed. */
+export interface FeedArray {
+  data: Float32Array | BigInt64Array;
+  dims: number[];
+}
+
 /**
- * Everything one forward/loss evaluation needs for a batch, as flat typed arrays with their shapes.
- * The sequence is cut to S = (most sites in the batch) + 1 slots: every slot after the first padding slot is forced
- * padding and contributes exactly 0 to the log-likelihood, so dropping them changes no number and saves most of the
- * compute on MP-20, where the median crystal has few Wyckoff sites.
+ * Everything one log-likelihood evaluation needs for a batch, keyed by graph input name (network.ts).
+ * The sequence is cut to S = (most sites in the batch) + 1 slots: every later slot is forced padding and
+ * contributes exactly 0 to the log-likelihood, so dropping them changes no number and saves most of the compute
+ * on MP-20, where the median crystal has few Wyckoff sites.
  */
 export interface ModelBatch {
   batchSize: number;
   slots: number;
-  /** Space group index 0…229. [B] */
-  spaceGroup: BigInt64Array;
-  /** Wyckoff index per slot. [B, S] */
-  wyckoff: BigInt64Array;
-  /** Element per slot. [B, S] */
-  atoms: BigInt64Array;
-  /** Fractional coordinates per slot. [B, S, 3] */
-  coords: Float32Array;
-  /** Multiplicity of (g, W) per slot, fed raw into the W-token embedding. [B, S, 1] */
-  multiplicity: Float32Array;
-  /** Additive masks for the W and A logits at each slot. [B, S, 28], [B, S, 119] */
-  wyckoffMask: Float32Array;
-  atomMask: Float32Array;
-  /** One-hot targets. [B, S, 28], [B, S, 119] */
-  wyckoffTarget: Float32Array;
-  atomTarget: Float32Array;
-  /** 1 where a coordinate of a real site is scored (free in its Wyckoff position). [B, S, 3] */
-  coordWeight: Float32Array;
-  /** One-hot over slots selecting the row that predicts the lattice (the first padding slot). [B, S, 1] */
-  latticeRow: Float32Array;
-  /** Normalised lattice and which of its six parameters are free. [B, 6] */
-  lattice: Float32Array;
-  latticeWeight: Float32Array;
-  /** Additive causal attention mask. [T, T] with T = 5·S */
-  causalMask: Float32Array;
+  feeds: Record<string, FeedArray>;
 }
 
 const causalMaskCache = new Map<number, Float32Array>();
@@ -60,61 +42,97 @@ export function causalMask(length: number): Float32Array {
   return mask;
 }
 
-/** Build the batch for the crystals at `indices` of `data`. */
+export function positions(length: number): BigInt64Array {
+  const out = new BigInt64Array(length);
+  for (let i = 0; i < length; i++) out[i] = BigInt(i);
+  return out;
+}
+
+/** Build the batch for the crystals at `indices` of `data`. `minSlots` forces a longer sequence (tests). */
 export function makeBatch(data: TokenArrays, indices: ArrayLike<number>, tables: WyckoffTables, minSlots = 1): ModelBatch {
   const B = indices.length;
   let maxSites = 0;
   for (let b = 0; b < B; b++) maxSites = Math.max(maxSites, data.numSites[indices[b]!]!);
   const S = Math.min(N_SLOTS, Math.max(minSlots, maxSites + 1));
-  const batch: ModelBatch = {
-    batchSize: B,
-    slots: S,
-    spaceGroup: new BigInt64Array(B),
-    wyckoff: new BigInt64Array(B * S),
-    atoms: new BigInt64Array(B * S),
-    coords: new Float32Array(B * S * 3),
-    multiplicity: new Float32Array(B * S),
-    wyckoffMask: new Float32Array(B * S * WYCKOFF_CLASSES),
-    atomMask: new Float32Array(B * S * ATOM_CLASSES),
-    wyckoffTarget: new Float32Array(B * S * WYCKOFF_CLASSES),
-    atomTarget: new Float32Array(B * S * ATOM_CLASSES),
-    coordWeight: new Float32Array(B * S * 3),
-    latticeRow: new Float32Array(B * S),
-    lattice: new Float32Array(B * 6),
-    latticeWeight: new Float32Array(B * 6),
-    causalMask: causalMask(S * TOKENS_PER_SLOT),
-  };
+  const T = S * TOKENS_PER_SLOT;
+  const W = WYCKOFF_CLASSES;
+  const spaceGroup = new BigInt64Array(B);
+  const wyckoff = new BigInt64Array(B * S);
+  const atoms = new BigInt64Array(B * S);
+  const coords = new Float32Array(B * S * 3);
+  const multiplicity = new Float32Array(B * S);
+  const firstWyckoffMask = new Float32Array(B * W);
+  const firstWyckoffTarget = new Float32Array(B * W);
+  const nextWyckoffMask = new Float32Array(B * S * W);
+  const nextWyckoffTarget = new Float32Array(B * S * W);
+  const atomMask = new Float32Array(B * S * ATOM_CLASSES);
+  const atomTarget = new Float32Array(B * S * ATOM_CLASSES);
+  const coordWeight = new Float32Array(B * S * 3);
+  const latticeRow = new Float32Array(B * S);
+  const lattice = new Float32Array(B * 6);
+  const latticeWeight = new Float32Array(B * 6);
+
   for (let b = 0; b < B; b++) {
     const n = indices[b]!;
     const g = data.spaceGroup[n]!;
     const numSites = data.numSites[n]!;
-    batch.spaceGroup[b] = BigInt(g - 1);
-    let previous: number | null = null;
+    if (numSites < 1 || numSites >= N_SLOTS) throw new Error(`crystal ${n}: ${numSites} sites (must be 1…${N_SLOTS - 1})`);
+    spaceGroup[b] = BigInt(g - 1);
+    const letterAt = (s: number) => (s < N_SLOTS ? data.wyckoff[n * N_SLOTS + s]! : 0);
+    // Slot 0's letter follows the space group alone; slot s+1's follows slot s's.
+    writeWyckoffMask(tables, g, null, firstWyckoffMask, b * W);
+    checkAllowed(firstWyckoffMask, b * W, letterAt(0), n, g, 0);
+    firstWyckoffTarget[b * W + letterAt(0)] = 1;
     for (let s = 0; s < S; s++) {
-      const w = s < N_SLOTS ? data.wyckoff[n * N_SLOTS + s]! : 0;
+      const w = letterAt(s);
       const a = s < N_SLOTS ? data.atoms[n * N_SLOTS + s]! : 0;
       const bs = b * S + s;
-      batch.wyckoff[bs] = BigInt(w);
-      batch.atoms[bs] = BigInt(a);
-      batch.multiplicity[bs] = w > 0 ? tables.multiplicity[(g - 1) * WYCKOFF_CLASSES + w]! : 0;
-      writeWyckoffMask(tables, g, previous, batch.wyckoffMask, bs * WYCKOFF_CLASSES);
-      writeAtomMask(w, batch.atomMask, bs * ATOM_CLASSES);
-      if (batch.wyckoffMask[bs * WYCKOFF_CLASSES + w] !== 0) {
-        throw new Error(`crystal ${n} (space group ${g}): Wyckoff index ${w} at slot ${s} breaks the ordering rules`);
-      }
-      batch.wyckoffTarget[bs * WYCKOFF_CLASSES + w] = 1;
-      batch.atomTarget[bs * ATOM_CLASSES + a] = 1;
+      wyckoff[bs] = BigInt(w);
+      atoms[bs] = BigInt(a);
+      multiplicity[bs] = w > 0 ? tables.multiplicity[(g - 1) * W + w]! : 0;
+      writeWyckoffMask(tables, g, w, nextWyckoffMask, bs * W);
+      checkAllowed(nextWyckoffMask, bs * W, letterAt(s + 1), n, g, s + 1);
+      nextWyckoffTarget[bs * W + letterAt(s + 1)] = 1;
+      writeAtomMask(w, atomMask, bs * ATOM_CLASSES);
+      atomTarget[bs * ATOM_CLASSES + a] = 1;
       for (let d = 0; d < 3; d++) {
-        batch.coords[bs * 3 + d] = s < numSites ? data.coords[(n * N_SLOTS + s) * 3 + d]! : 0;
-        batch.coordWeight[bs * 3 + d] = s < numSites ? tables.fcMask[((g - 1) * WYCKOFF_CLASSES + w) * 3 + d]! : 0;
+        coords[bs * 3 + d] = s < numSites ? data.coords[(n * N_SLOTS + s) * 3 + d]! : 0;
+        coordWeight[bs * 3 + d] = s < numSites ? tables.fcMask[((g - 1) * W + w) * 3 + d]! : 0;
       }
-      previous = w;
     }
-    batch.latticeRow[b * S + Math.min(numSites, S - 1)] = 1;
+    latticeRow[b * S + Math.min(numSites, S - 1)] = 1;
     for (let j = 0; j < 6; j++) {
-      batch.lattice[b * 6 + j] = data.lattice[n * 6 + j]!;
-      batch.latticeWeight[b * 6 + j] = tables.latticeMask[(g - 1) * 6 + j]!;
+      lattice[b * 6 + j] = data.lattice[n * 6 + j]!;
+      latticeWeight[b * 6 + j] = tables.latticeMask[(g - 1) * 6 + j]!;
     }
   }
-  return batch;
+  return {
+    batchSize: B,
+    slots: S,
+    feeds: {
+      space_group: { data: spaceGroup, dims: [B] },
+      wyckoff: { data: wyckoff, dims: [B, S] },
+      atoms: { data: atoms, dims: [B, S] },
+      coords: { data: coords, dims: [B, S, 3] },
+      multiplicity: { data: multiplicity, dims: [B, S, 1] },
+      positions: { data: positions(T), dims: [T] },
+      causal_mask: { data: causalMask(T), dims: [T, T] },
+      first_wyckoff_mask: { data: firstWyckoffMask, dims: [B, W] },
+      first_wyckoff_target: { data: firstWyckoffTarget, dims: [B, W] },
+      next_wyckoff_mask: { data: nextWyckoffMask, dims: [B, S, W] },
+      next_wyckoff_target: { data: nextWyckoffTarget, dims: [B, S, W] },
+      atom_mask: { data: atomMask, dims: [B, S, ATOM_CLASSES] },
+      atom_target: { data: atomTarget, dims: [B, S, ATOM_CLASSES] },
+      coord_weight: { data: coordWeight, dims: [B, S, 3] },
+      lattice_row: { data: latticeRow, dims: [B, S, 1] },
+      lattice: { data: lattice, dims: [B, 6] },
+      lattice_weight: { data: latticeWeight, dims: [B, 6] },
+    },
+  };
+}
+
+function checkAllowed(mask: Float32Array, offset: number, letter: number, crystal: number, g: number, slot: number): void {
+  if (mask[offset + letter] !== 0) {
+    throw new Error(`crystal ${crystal} (space group ${g}): Wyckoff index ${letter} at slot ${slot} breaks the ordering rules`);
+  }
 }

@@ -1,18 +1,7 @@
+import type { WyckoffTables } from '../../../shared/tokens/index.ts';
 import { ATOM_CLASSES, WYCKOFF_CLASSES } from './config.ts';
 
-/** The per-group tables the masks and the loss need (computed from the Wyckoff positions in shared/tokens). */
-export interface WyckoffTables {
-  /** multiplicity[(g−1)·28 + w] of Wyckoff index w (1 = 'a') in group g; 0 where the letter does not exist. */
-  multiplicity: Int32Array;
-  /** Number of Wyckoff positions of group g (the largest allowed index). */
-  wmax: Int32Array;
-  /** 1 where the position has no free coordinate (a fixed point, usable at most once). */
-  dof0: Uint8Array;
-  /** fcMask[((g−1)·28 + w)·3 + d] = 1 where coordinate d of the representative is not fixed (row of the op non-zero). */
-  fcMask: Uint8Array;
-  /** latticeMask[(g−1)·6 + j] = 1 where lattice parameter j (a, b, c, α, β, γ) is free in the crystal system of g. */
-  latticeMask: Uint8Array;
-}
+export type { WyckoffTables };
 
 /** Additive mask value for forbidden classes: large enough that exp() underflows to 0 in float32. */
 export const FORBIDDEN = -1e10;
