@@ -184,7 +184,7 @@ function structureFromBlock(block: CifBlock, options: CifReadOptions): CifStruct
     if (site.occupancy < 1 - OCCUPANCY_TOLERANCE) {
       if (!options.allowPartialOccupancy) {
         fail(
-          `site '${site.label}' (${site.species}) has occupancy ${site.occupancy}: partial occupancy (disorder) is not supported; pass allowPartialOccupancy to read it anyway`,
+          `site '${site.label}' (${site.species}) has occupancy ${site.occupancy}: partial occupancy (disorder) is not supported; pass allowPartialOccupancy (cfstudio: --allow-partial) to read it anyway`,
           site.line,
         );
       }
@@ -471,7 +471,7 @@ function expandAsymmetricUnit(
       }
       if (!options.allowPartialOccupancy) {
         throw new CifError(
-          `sites '${other.label}' (${other.species}) and '${site.label}' (${site.species}) occupy the same position: disorder is not supported; pass allowPartialOccupancy to read it anyway`,
+          `sites '${other.label}' (${other.species}) and '${site.label}' (${site.species}) occupy the same position: disorder is not supported; pass allowPartialOccupancy (cfstudio: --allow-partial) to read it anyway`,
           site.line,
           fileName,
         );

@@ -1,5 +1,7 @@
 import type { Command } from '../command.ts';
 import { serveCommand } from './serve.ts';
+import { inspectCommand } from './inspect.ts';
+import { convertCommand } from './convert.ts';
 
 /** Every `cfstudio` subcommand. Each lives in its own file in this folder; add one line here to register it. */
-export const commands: Command[] = [serveCommand];
+export const commands: Command[] = [serveCommand, inspectCommand, convertCommand];
