@@ -1,0 +1,223 @@
+/**
+ * The training step: ONE onnxruntime run per update. Its graph takes the batch, the parameters, the Adam moments,
+ * the step count and the learning rate, and returns the loss (plus metrics), the new parameters and the new
+ * moments — gradients, clipping and the update are all computed inside the graph.
+ *
+ * Weights stay in two pre-allocated buffer sets owned by JavaScript but read and written by onnxruntime in place:
+ * each run reads set A as inputs and writes the new values straight into set B (onnxruntime-node accepts
+ * pre-allocated output tensors as `fetches`), then the sets swap. No per-step allocation or copy of weights.
+ * The 'copy' mode does what a naive loop would (fresh output tensors, copied back) and exists for comparison.
+ */
+import { Graph, exportModel, grad, type ModelSignature, type Tensor } from './graph/index.ts';
+import { adamInputName, adamUpdate, type AdamOptions } from './optim/adam.ts';
+import { createSession, ort, type CreateSessionOptions, type EngineSession } from './runtime.ts';
+
+/** Where initial weights come from: a Map, or anything with get(name) (e.g. a ParameterStore). */
+export type ParameterSource = ReadonlyMap<string, Float32Array> | { get(name: string): Float32Array | undefined };
+
+export interface TrainingStepOptions {
+  /** Builds the model and its loss in `graph` (a training graph: dropout active). Parameters come from graph.parameter(). */
+  build(graph: Graph): { loss: Tensor; metrics?: Record<string, Tensor> };
+  /** Initial parameter values by name, or a function making them once the graph's parameters are known. */
+  parameters: ParameterSource | ((parameters: readonly Tensor[]) => ParameterSource);
+  optimizer?: AdamOptions;
+  /** 'double' (default): write into the other buffer set and swap. 'copy': naive, for benchmarks. */
+  buffering?: 'double' | 'copy';
+  /** Dropout seed base for the training graph. */
+  seed?: number;
+  session?: Omit<CreateSessionOptions, 'cache'>;
+}
+
+export interface StepResult {
+  loss: number;
+  /** Gradient norm before clipping. */
+  gradNorm: number;
+  metrics: Record<string, number>;
+}
+
+/** Optimizer state, e.g. for checkpoints. Arrays are copies. */
+export interface TrainingState {
+  step: number;
+  parameters: Map<string, Float32Array>;
+  m: Map<string, Float32Array>;
+  v: Map<string, Float32Array>;
+}
+
+interface BufferSet {
+  params: ort.Tensor[];
+  m: ort.Tensor[];
+  v: ort.Tensor[];
+}
+
+const OUT = { param: (n: string) => `new/${n}`, m: (n: string) => `new_m/${n}`, v: (n: string) => `new_v/${n}` };
+
+export class TrainingStep {
+  private current: BufferSet;
+  private next: BufferSet;
+  private steps = 0;
+  private readonly stepValue = new Float32Array(1);
+  private readonly lrValue = new Float32Array(1);
+  private readonly stepTensor: ort.Tensor;
+  private readonly lrTensor: ort.Tensor;
+
+  private constructor(
+    private readonly engine: EngineSession,
+    /** Parameter names in graph order. */
+    readonly parameterNames: readonly string[],
+    readonly parameterShapes: readonly (readonly number[])[],
+    /** The batch inputs the graph expects (name, dtype, shape with symbolic dims). */
+    readonly batchInputs: ModelSignature['inputs'],
+    readonly metricNames: readonly string[],
+    readonly buffering: 'double' | 'copy',
+    initial: readonly Float32Array[],
+  ) {
+    const make = (): BufferSet => ({
+      params: parameterShapes.map((s) => new ort.Tensor('float32', new Float32Array(size(s)), [...s])),
+      m: parameterShapes.map((s) => new ort.Tensor('float32', new Float32Array(size(s)), [...s])),
+      v: parameterShapes.map((s) => new ort.Tensor('float32', new Float32Array(size(s)), [...s])),
+    });
+    this.current = make();
+    this.next = buffering === 'double' ? make() : this.current;
+    initial.forEach((values, i) => (this.current.params[i]!.data as Float32Array).set(values));
+    this.stepTensor = new ort.Tensor('float32', this.stepValue, []);
+    this.lrTensor = new ort.Tensor('float32', this.lrValue, []);
+  }
+
+  static async create(options: TrainingStepOptions): Promise<TrainingStep> {
+    const graph = new Graph({ training: true, seed: options.seed ?? 0 });
+    const { loss, metrics = {} } = options.build(graph);
+    const params = [...graph.parameters];
+    for (const p of params) {
+      if (p.dtype !== 'float32') throw new Error(`TrainingStep: parameter '${p.name}' is ${p.dtype}; training runs in float32`);
+    }
+    const batchInputs = [...graph.inputs];
+    const grads = grad(loss, params);
+    const adam = adamUpdate(graph, params, grads, options.optimizer);
+    const outputs: Record<string, Tensor> = { loss, grad_norm: adam.gradNorm };
+    for (const [name, t] of Object.entries(metrics)) outputs[`metric/${name}`] = t;
+    params.forEach((p, i) => {
+      outputs[OUT.param(p.name)] = adam.newParams[i]!;
+      outputs[OUT.m(p.name)] = adam.newM[i]!;
+      outputs[OUT.v(p.name)] = adam.newV[i]!;
+    });
+    const { bytes, signature } = exportModel(graph, {
+      inputs: [...batchInputs, adam.step, adam.lr, ...adam.m, ...adam.v],
+      outputs,
+      parametersAs: 'inputs',
+      name: 'training_step',
+    });
+    const source = typeof options.parameters === 'function' ? options.parameters(params) : options.parameters;
+    const initial = params.map((p) => {
+      const values = source.get(p.name);
+      const expected = size(p.shape as number[]);
+      if (!values) throw new Error(`TrainingStep: no initial value for parameter '${p.name}'`);
+      if (values.length !== expected) throw new Error(`TrainingStep: parameter '${p.name}' needs ${expected} values, got ${values.length}`);
+      return values;
+    });
+    const engine = await createSession(bytes, { ...options.session, cache: false });
+    const batchSignature = signature.inputs.filter((i) => batchInputs.some((t) => t.name === i.name));
+    return new TrainingStep(
+      engine,
+      params.map((p) => p.name),
+      params.map((p) => p.shape as number[]),
+      batchSignature,
+      Object.keys(metrics),
+      options.buffering ?? 'double',
+      initial,
+    );
+  }
+
+  /** Number of updates done so far. */
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  /** Serialized size of the training graph's session inputs (for diagnostics). */
+  get session(): EngineSession {
+    return this.engine;
+  }
+
+  /** One update with learning rate `lr` on `batch` (tensors by batch input name). */
+  async run(batch: Readonly<Record<string, ort.Tensor>>, lr: number): Promise<StepResult> {
+    if (!(lr >= 0) || !Number.isFinite(lr)) throw new Error(`TrainingStep.run: learning rate must be a finite non-negative number, got ${lr}`);
+    for (const input of this.batchInputs) {
+      if (!batch[input.name]) throw new Error(`TrainingStep.run: batch is missing input '${input.name}'`);
+    }
+    this.stepValue[0] = this.steps + 1;
+    this.lrValue[0] = lr;
+    const feeds: Record<string, ort.Tensor> = { ...batch, [adamInputName.step]: this.stepTensor, [adamInputName.lr]: this.lrTensor };
+    this.parameterNames.forEach((name, i) => {
+      feeds[name] = this.current.params[i]!;
+      feeds[adamInputName.m(name)] = this.current.m[i]!;
+      feeds[adamInputName.v(name)] = this.current.v[i]!;
+    });
+    let results: Record<string, ort.Tensor>;
+    try {
+      if (this.buffering === 'double') {
+        const fetches: Record<string, ort.Tensor | null> = { loss: null, grad_norm: null };
+        for (const name of this.metricNames) fetches[`metric/${name}`] = null;
+        this.parameterNames.forEach((name, i) => {
+          fetches[OUT.param(name)] = this.next.params[i]!;
+          fetches[OUT.m(name)] = this.next.m[i]!;
+          fetches[OUT.v(name)] = this.next.v[i]!;
+        });
+        results = (await this.engine.session.run(feeds, fetches)) as Record<string, ort.Tensor>;
+        [this.current, this.next] = [this.next, this.current];
+      } else {
+        results = (await this.engine.session.run(feeds)) as Record<string, ort.Tensor>;
+        this.parameterNames.forEach((name, i) => {
+          (this.current.params[i]!.data as Float32Array).set(results[OUT.param(name)]!.data as Float32Array);
+          (this.current.m[i]!.data as Float32Array).set(results[OUT.m(name)]!.data as Float32Array);
+          (this.current.v[i]!.data as Float32Array).set(results[OUT.v(name)]!.data as Float32Array);
+        });
+      }
+    } catch (error) {
+      throw new Error(`TrainingStep.run (step ${this.steps + 1}): ${error instanceof Error ? error.message : String(error)}`);
+    }
+    this.steps++;
+    const metrics: Record<string, number> = {};
+    for (const name of this.metricNames) metrics[name] = scalarOf(results[`metric/${name}`]!);
+    return { loss: scalarOf(results.loss!), gradNorm: scalarOf(results.grad_norm!), metrics };
+  }
+
+  /** Current parameter values by name. Views into the live buffers: copy them if you keep them across steps. */
+  parameters(): Map<string, Float32Array> {
+    return new Map(this.parameterNames.map((name, i) => [name, this.current.params[i]!.data as Float32Array]));
+  }
+
+  /** A copy of the full optimizer state. */
+  state(): TrainingState {
+    const copy = (list: ort.Tensor[]) => new Map(this.parameterNames.map((name, i) => [name, Float32Array.from(list[i]!.data as Float32Array)]));
+    return { step: this.steps, parameters: copy(this.current.params), m: copy(this.current.m), v: copy(this.current.v) };
+  }
+
+  /** Restores a state from state() (or a checkpoint); every parameter must be present with the right size. */
+  loadState(state: TrainingState): void {
+    if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`TrainingStep.loadState: bad step ${state.step}`);
+    const parts: [string, Map<string, Float32Array>, ort.Tensor[]][] = [
+      ['parameters', state.parameters, this.current.params],
+      ['m', state.m, this.current.m],
+      ['v', state.v, this.current.v],
+    ];
+    for (const [what, source] of parts) {
+      this.parameterNames.forEach((name, i) => {
+        const values = source.get(name);
+        if (!values || values.length !== size(this.parameterShapes[i]!)) throw new Error(`TrainingStep.loadState: ${what} '${name}' missing or of wrong size`);
+      });
+    }
+    for (const [, source, target] of parts) this.parameterNames.forEach((name, i) => (target[i]!.data as Float32Array).set(source.get(name)!));
+    this.steps = state.step;
+  }
+
+  async release(): Promise<void> {
+    await this.engine.release();
+  }
+}
+
+function size(shape: readonly (number | string)[]): number {
+  return shape.reduce<number>((a, d) => a * (d as number), 1);
+}
+
+function scalarOf(t: ort.Tensor): number {
+  return Number((t.data as Float32Array)[0]);
+}
