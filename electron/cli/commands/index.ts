@@ -2,6 +2,8 @@ import type { Command } from '../command.ts';
 import { serveCommand } from './serve.ts';
 import { inspectCommand } from './inspect.ts';
 import { convertCommand } from './convert.ts';
+import { dataPrepareCommand } from './data-prepare.ts';
+import { trainCommand } from './train.ts';
 
 /** Every `cfstudio` subcommand. Each lives in its own file in this folder; add one line here to register it. */
-export const commands: Command[] = [serveCommand, inspectCommand, convertCommand];
+export const commands: Command[] = [serveCommand, inspectCommand, convertCommand, dataPrepareCommand, trainCommand];
