@@ -1,0 +1,144 @@
+/**
+ * Engine throughput (npm run bench:engine). Prints, in one run:
+ *  1. the MatMul GFLOP/s onnxruntime reaches alone on the float32 shapes the model multiplies (the ceiling);
+ *  2. ms/step and GFLOP/s of a full training step (forward + backward + in-graph AdamW) of a causal transformer
+ *     (d_model 128, 4 layers, 8 heads, sequence 105, batch 64), double-buffered and naive-copy.
+ * Training FLOPs are counted analytically as 3 × the forward matmul FLOPs. Both use intraOpNumThreads = 2.
+ *
+ * Options: --steps N (timed steps per mode, default 5), --profile (writes an onnxruntime profile of the
+ * double-buffered step to the working directory and prints the top ops).
+ */
+import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Graph, toOnnxModel } from '../electron/engine/graph/index.ts';
+import { crossEntropy, initTransformerParameters, transformerForwardFlops, transformerLogits, type TransformerConfig } from '../electron/engine/graph/example-transformer.ts';
+import { createSession, ort } from '../electron/engine/runtime.ts';
+import { TrainingStep } from '../electron/engine/train-step.ts';
+
+const { values: args } = parseArgs({ options: { steps: { type: 'string', default: '5' }, profile: { type: 'boolean', default: false } } });
+const STEPS = Number(args.steps);
+const THREADS = 2;
+const quiet = { intraOpNumThreads: THREADS, log: () => {} };
+
+function randomFloats(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  });
+}
+
+async function matmulCeiling(): Promise<number> {
+  const rows = 64 * 105;
+  const shapes: [number, number, number][] = [
+    [rows, 128, 512],
+    [rows, 512, 128],
+    [rows, 128, 128],
+    [rows, 128, 384],
+    [128, rows, 512], // weight-gradient shape: Aᵀ·G over all tokens
+  ];
+  let best = 0;
+  console.log('MatMul alone (float32, onnxruntime, 2 threads):');
+  for (const [m, k, n] of shapes) {
+    const g = new Graph();
+    const a = g.input('a', 'float32', [m, k]);
+    const b = g.parameter('b', [k, n]);
+    const bytes = toOnnxModel(g, { outputs: { c: a.matmul(b) }, parametersAs: 'initializers', parameterValues: new Map([['b', randomFloats(k * n, 2)]]) });
+    const engine = await createSession(bytes, { ...quiet, cache: false });
+    const feeds = { a: new ort.Tensor('float32', randomFloats(m * k, 1), [m, k]) };
+    const out = { c: new ort.Tensor('float32', new Float32Array(m * n), [m, n]) };
+    for (let i = 0; i < 3; i++) await engine.session.run(feeds, out);
+    let fastest = Infinity;
+    for (let i = 0; i < 10; i++) {
+      const t0 = performance.now();
+      await engine.session.run(feeds, out);
+      fastest = Math.min(fastest, performance.now() - t0);
+    }
+    const gflops = (2 * m * k * n) / (fastest * 1e6);
+    best = Math.max(best, gflops);
+    console.log(`  [${m}, ${k}] x [${k}, ${n}]: ${fastest.toFixed(2)} ms, ${gflops.toFixed(1)} GFLOP/s`);
+    await engine.release();
+  }
+  console.log(`  ceiling (best): ${best.toFixed(1)} GFLOP/s`);
+  return best;
+}
+
+async function trainingStep(ceiling: number): Promise<void> {
+  const config: TransformerConfig = { vocab: 128, dModel: 128, heads: 8, layers: 4, seqLen: 105 };
+  const batch = 64;
+  const flops = 3 * transformerForwardFlops(config, batch);
+  let s = 7;
+  const nextToken = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return BigInt(s % config.vocab);
+  };
+  const tokens = BigInt64Array.from({ length: batch * config.seqLen }, nextToken);
+  const targets = BigInt64Array.from({ length: batch * config.seqLen }, nextToken);
+  const feeds = {
+    tokens: new ort.Tensor('int64', tokens, [batch, config.seqLen]),
+    targets: new ort.Tensor('int64', targets, [batch, config.seqLen]),
+  };
+  console.log(
+    `\nTraining step: causal transformer d_model ${config.dModel}, ${config.layers} layers, ${config.heads} heads, ` +
+      `seq ${config.seqLen}, batch ${batch}, vocab ${config.vocab}; ${(flops / 1e9).toFixed(1)} GFLOP/step (3 × forward matmuls)`,
+  );
+  for (const buffering of ['double', 'copy'] as const) {
+    const profile = args.profile && buffering === 'double';
+    const step = await TrainingStep.create({
+      build: (g) => {
+        const tokensIn = g.input('tokens', 'int64', ['batch', config.seqLen]);
+        const targetsIn = g.input('targets', 'int64', ['batch', config.seqLen]);
+        return { loss: crossEntropy(transformerLogits(g, config, tokensIn), targetsIn) };
+      },
+      parameters: (params) => initTransformerParameters(params, 0),
+      optimizer: { weightDecay: 0.01, clipNorm: 1 },
+      buffering,
+      session: { ...quiet, extra: profile ? { enableProfiling: true, profileFilePrefix: 'engine-profile' } : {} },
+    });
+    const warm = await step.run(feeds, 1e-3);
+    await step.run(feeds, 1e-3);
+    const times: number[] = [];
+    let loss = warm.loss;
+    for (let i = 0; i < STEPS; i++) {
+      const t0 = performance.now();
+      loss = (await step.run(feeds, 1e-3)).loss;
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    const median = times[Math.floor(times.length / 2)]!;
+    const gflops = flops / (median * 1e6);
+    console.log(
+      `  ${buffering === 'double' ? 'double-buffered' : 'naive copy     '}: ${median.toFixed(0)} ms/step (median of ${STEPS}, best ${times[0]!.toFixed(0)}), ` +
+        `${gflops.toFixed(1)} GFLOP/s = ${((100 * gflops) / ceiling).toFixed(0)}% of the MatMul ceiling (target ≥ 40%); loss ${warm.loss.toFixed(3)} → ${loss.toFixed(3)}`,
+    );
+    if (profile) {
+      step.session.session.endProfiling();
+      printProfile(readdirSync('.').find((f) => f.startsWith('engine-profile') && f.endsWith('.json')));
+    }
+    await step.release();
+  }
+}
+
+/** Sums onnxruntime profile events per op type and prints the biggest. */
+function printProfile(file: string | undefined): void {
+  if (!file) {
+    console.log('  (no engine-profile*.json written)');
+    return;
+  }
+  const events = JSON.parse(readFileSync(file, 'utf8')) as { cat: string; name: string; dur: number; args?: { op_name?: string } }[];
+  const byOp = new Map<string, number>();
+  let runs = 0;
+  for (const e of events) {
+    if (e.cat === 'Session' && e.name === 'model_run') runs++;
+    if (e.cat === 'Node' && e.name.endsWith('_kernel_time')) byOp.set(e.args?.op_name ?? '?', (byOp.get(e.args?.op_name ?? '?') ?? 0) + e.dur);
+  }
+  const total = [...byOp.values()].reduce((a, b) => a + b, 0);
+  console.log(`  profile (${file}, ${runs} runs): kernel time by op type`);
+  for (const [op, us] of [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 15)) {
+    console.log(`    ${op.padEnd(28)} ${(us / 1000 / Math.max(1, runs)).toFixed(1).padStart(8)} ms/run  ${((100 * us) / total).toFixed(1)}%`);
+  }
+  unlinkSync(file);
+}
+
+const ceiling = await matmulCeiling();
+await trainingStep(ceiling);
