@@ -1,0 +1,13 @@
+/** The candidate library: `openLibrary(workspaceDir)` → `Library`. See library.ts for the schema and durability notes. */
+export * from './library.ts';
+export { MIGRATIONS, LATEST_SCHEMA_VERSION, migrate, schemaVersion, type Migration } from './migrations.ts';
+export {
+  exportFileName,
+  manifestCsv,
+  MANIFEST_COLUMNS,
+  type ExportResult,
+  type ImportedStructure,
+  type ImportOptions,
+  type ImportResult,
+  type TextToImport,
+} from './transfer.ts';

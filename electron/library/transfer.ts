@@ -1,0 +1,245 @@
+/**
+ * Moving structures into and out of the library: import CIF / POSCAR files (read by shared/io, space group found by
+ * shared/symmetry), export a selection as CIF files or one zip (fflate), each with a manifest CSV (csv-stringify).
+ */
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { zipSync } from 'fflate';
+import type { Structure } from '../../shared/crystal/structure.ts';
+import { readCifStructures } from '../../shared/io/cif.ts';
+import { formatFromFileName, sniffFormat } from '../../shared/io/index.ts';
+import { readPoscar } from '../../shared/io/poscar.ts';
+import { analyzeStructure, DEFAULT_SYMPREC } from '../../shared/symmetry/analyze.ts';
+import { initSymmetry } from '../../shared/symmetry/moyo.ts';
+import type { Library, StructureQuery, StructureRecord } from './library.ts';
+
+export interface TextToImport {
+  /** File name (or path): picks the format by extension and names errors. */
+  fileName: string;
+  text: string;
+}
+
+export interface ImportOptions {
+  /** Attach the structures to this run; by default an 'import' run is created and completed. */
+  runId?: number;
+  tags?: readonly string[];
+  /** Tolerance in Å for finding the space group (default 0.01, as CrystalFormer's preprocessing). */
+  symprec?: number;
+  /** Accept partially occupied CIF sites (each kept as a full atom; reported in warnings). */
+  allowPartialOccupancy?: boolean;
+  /** Called after each file. */
+  onProgress?: (progress: { done: number; total: number; file: string }) => void;
+  /** Called for each structure as soon as it is committed. */
+  onImported?: (item: ImportedStructure) => void;
+}
+
+export interface ImportedStructure {
+  id: number;
+  file: string;
+  name: string;
+  formula: string;
+  spaceGroup: number | null;
+  warnings: string[];
+}
+
+export interface ImportResult {
+  runId: number;
+  imported: ImportedStructure[];
+  failed: { file: string; error: string }[];
+}
+
+export interface ExportResult {
+  /** The zip file or the directory written. */
+  path: string;
+  count: number;
+  /** Names of the CIF files (inside the zip or the directory), in manifest order. */
+  files: string[];
+}
+
+interface ParsedEntry {
+  name: string;
+  structure: Structure;
+  cif?: string;
+  warnings: string[];
+}
+
+/** Every structure in one file's text: all CIF data blocks with atom sites, or the one POSCAR structure. */
+function parseStructures(file: TextToImport, options: ImportOptions): ParsedEntry[] {
+  const format = formatFromFileName(file.fileName) ?? sniffFormat(file.text);
+  if (format === 'cif') {
+    const blocks = readCifStructures(file.text, {
+      fileName: file.fileName,
+      ...(options.allowPartialOccupancy !== undefined ? { allowPartialOccupancy: options.allowPartialOccupancy } : {}),
+    });
+    if (blocks.length === 0) throw new Error(`${file.fileName}: no data block with atom sites`);
+    // A single-block file is kept verbatim (with its symmetry and provenance); blocks of a multi-block file are
+    // stored as P1 CIFs, since cutting the original text apart would be fragile.
+    return blocks.map((block) => ({
+      name: block.name,
+      structure: block.structure,
+      ...(blocks.length === 1 ? { cif: file.text } : {}),
+      warnings: block.warnings,
+    }));
+  }
+  const poscar = readPoscar(file.text, { fileName: file.fileName });
+  const name = poscar.comment.trim() || basename(file.fileName);
+  return [{ name, structure: poscar.structure, warnings: [] }];
+}
+
+export async function importStructureTexts(library: Library, files: readonly TextToImport[], options: ImportOptions = {}): Promise<ImportResult> {
+  return importFromSources(library, files.map((file) => ({ fileName: file.fileName, load: async () => file.text })), options);
+}
+
+export async function importStructureFiles(library: Library, paths: readonly string[], options: ImportOptions = {}): Promise<ImportResult> {
+  return importFromSources(
+    library,
+    paths.map((path) => ({
+      fileName: path,
+      load: async () => {
+        try {
+          return await readFile(path, 'utf8');
+        } catch (error) {
+          throw new Error(`${path}: cannot read file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+        }
+      },
+    })),
+    options,
+  );
+}
+
+async function importFromSources(
+  library: Library,
+  sources: readonly { fileName: string; load: () => Promise<string> }[],
+  options: ImportOptions,
+): Promise<ImportResult> {
+  await initSymmetry();
+  const started = performance.now();
+  const symprec = options.symprec ?? DEFAULT_SYMPREC;
+  const ownRun = options.runId === undefined;
+  const runId = options.runId ?? library.createRun({ kind: 'import', status: 'running', config: { files: sources.length } }).id;
+  const result: ImportResult = { runId, imported: [], failed: [] };
+  try {
+    for (const [index, source] of sources.entries()) {
+      try {
+        const entries = parseStructures({ fileName: source.fileName, text: await source.load() }, options);
+        for (const entry of entries) {
+          const warnings = [...entry.warnings];
+          let spaceGroup: number | null = null;
+          try {
+            spaceGroup = analyzeStructure(entry.structure, { symprec }).spaceGroup;
+          } catch (error) {
+            warnings.push(`space group not determined: ${(error as Error).message}`);
+          }
+          const id = library.addStructure({
+            structure: entry.structure,
+            ...(entry.cif !== undefined ? { cif: entry.cif } : {}),
+            source: 'imported',
+            name: entry.name,
+            runId,
+            ...(spaceGroup !== null ? { spaceGroupFound: spaceGroup } : {}),
+            ...(options.tags ? { tags: options.tags } : {}),
+            ...(warnings.length ? { validity: { importWarnings: warnings } } : {}),
+          });
+          const item: ImportedStructure = { id, file: source.fileName, name: entry.name, formula: library.getStructure(id)!.formula, spaceGroup, warnings };
+          result.imported.push(item);
+          options.onImported?.(item);
+        }
+      } catch (error) {
+        result.failed.push({ file: source.fileName, error: (error as Error).message });
+      }
+      options.onProgress?.({ done: index + 1, total: sources.length, file: source.fileName });
+    }
+  } finally {
+    if (ownRun) {
+      const allFailed = sources.length > 0 && result.imported.length === 0;
+      library.updateRun(runId, {
+        status: allFailed ? 'failed' : 'completed',
+        error: result.failed.length ? `${result.failed.length} of ${sources.length} files could not be imported` : null,
+        timings: { import: (performance.now() - started) / 1000 },
+      });
+    }
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Export
+
+function resolveSelection(library: Library, selection: readonly number[] | StructureQuery): StructureRecord[] {
+  const ids = Array.isArray(selection) ? (selection as readonly number[]) : library.selectIds(selection as StructureQuery);
+  const records: StructureRecord[] = [];
+  const missing: number[] = [];
+  for (const id of ids) {
+    const record = library.getStructure(id);
+    if (record) records.push(record);
+    else missing.push(id);
+  }
+  if (missing.length) throw new Error(`export: no structure with id ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` (and ${missing.length - 10} more)` : ''}`);
+  return records;
+}
+
+/** `12-Fe2O3-sg167.cif`: id first so names are unique and sort by id. */
+export function exportFileName(record: Pick<StructureRecord, 'id' | 'formula' | 'spaceGroupFound'>): string {
+  const formula = record.formula.replace(/[^A-Za-z0-9]+/g, '') || 'structure';
+  return `${record.id}-${formula}${record.spaceGroupFound !== null ? `-sg${record.spaceGroupFound}` : ''}.cif`;
+}
+
+export const MANIFEST_COLUMNS = [
+  'file', 'id', 'name', 'formula', 'elements', 'num_sites', 'volume', 'space_group_requested', 'space_group_found', 'valid',
+  'reward', 'log_probability', 'favourite', 'tags', 'source', 'run_id', 'created_at', 'properties', 'rewards',
+] as const;
+
+/** The manifest CSV: one row per exported file (RFC 4180 quoting by csv-stringify; JSON for nested values). */
+export function manifestCsv(records: readonly StructureRecord[]): string {
+  const rows = records.map((r) => [
+    exportFileName(r), r.id, r.name ?? '', r.formula, r.elements.join(' '), r.numSites, r.volume, r.spaceGroupRequested ?? '',
+    r.spaceGroupFound ?? '', r.valid === null ? '' : r.valid ? 'true' : 'false', r.reward ?? '', r.logProbability ?? '',
+    r.favourite ? 'true' : 'false', r.tags.join(';'), r.source, r.runId ?? '', r.createdAt, JSON.stringify(r.properties), JSON.stringify(r.rewards),
+  ]);
+  return stringify([[...MANIFEST_COLUMNS], ...rows]);
+}
+
+function cifText(record: StructureRecord): string {
+  return record.cif.endsWith('\n') ? record.cif : `${record.cif}\n`;
+}
+
+export function buildExportZip(library: Library, selection: readonly number[] | StructureQuery): { zip: Uint8Array; files: string[] } {
+  const records = resolveSelection(library, selection);
+  const encoder = new TextEncoder();
+  const entries: Record<string, Uint8Array> = { 'manifest.csv': encoder.encode(manifestCsv(records)) };
+  const files = records.map((record) => {
+    const name = exportFileName(record);
+    entries[name] = encoder.encode(cifText(record));
+    return name;
+  });
+  return { zip: zipSync(entries, { level: 6 }), files };
+}
+
+export async function exportZip(library: Library, selection: readonly number[] | StructureQuery, zipPath: string): Promise<ExportResult> {
+  const { zip, files } = buildExportZip(library, selection);
+  await mkdir(dirname(zipPath), { recursive: true });
+  // Temp file + rename: an interrupted export never leaves a truncated zip under the chosen name.
+  const temp = `${zipPath}.partial-${process.pid}`;
+  try {
+    await writeFile(temp, zip);
+    await rename(temp, zipPath);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw new Error(`${zipPath}: cannot write export (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  return { path: zipPath, count: files.length, files };
+}
+
+export async function exportCifFiles(library: Library, selection: readonly number[] | StructureQuery, directory: string): Promise<ExportResult> {
+  const records = resolveSelection(library, selection);
+  await mkdir(directory, { recursive: true });
+  const files: string[] = [];
+  for (const record of records) {
+    const name = exportFileName(record);
+    await writeFile(join(directory, name), cifText(record));
+    files.push(name);
+  }
+  await writeFile(join(directory, 'manifest.csv'), manifestCsv(records));
+  return { path: directory, count: files.length, files };
+}
