@@ -427,13 +427,21 @@ function expandAsymmetricUnit(
   const binOf = (x: number, axis: number) => Math.min(bins[axis]! - 1, Math.floor(x * bins[axis]!));
   const keyOf = (i: number, j: number, k: number) => i + bins[0] * (j + bins[1] * k);
   const findCoincident = (image: Vec3): number => {
-    const [bi, bj, bk] = [binOf(image[0], 0), binOf(image[1], 1), binOf(image[2], 2)];
-    const range = (b: number, axis: number) => (bins[axis]! < 3 ? [...Array(bins[axis]!).keys()] : [b - 1, b, b + 1].map((v) => (v + bins[axis]!) % bins[axis]!));
-    for (const i of range(bi, 0)) {
-      for (const j of range(bj, 1)) {
-        for (const k of range(bk, 2)) {
-          const members = grid.get(keyOf(i, j, k));
-          if (!members) continue;
+    const [n0, n1, n2] = bins;
+    const b0 = binOf(image[0], 0);
+    const b1 = binOf(image[1], 1);
+    const b2 = binOf(image[2], 2);
+    // Neighbouring bins along each axis, wrapping periodically; with fewer than 3 bins every bin is a neighbour.
+    const [from0, to0] = n0 < 3 ? [0, n0 - 1] : [b0 - 1, b0 + 1];
+    const [from1, to1] = n1 < 3 ? [0, n1 - 1] : [b1 - 1, b1 + 1];
+    const [from2, to2] = n2 < 3 ? [0, n2 - 1] : [b2 - 1, b2 + 1];
+    for (let i = from0; i <= to0; i++) {
+      const wi = (i + n0) % n0;
+      for (let j = from1; j <= to1; j++) {
+        const wj = (j + n1) % n1;
+        for (let k = from2; k <= to2; k++) {
+          const members = grid.get(keyOf(wi, wj, (k + n2) % n2));
+          if (members === undefined) continue;
           for (const index of members) if (coincident(placed[index]!.frac, image)) return index;
         }
       }
