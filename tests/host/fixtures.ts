@@ -66,3 +66,23 @@ export const SILICON: KnownCrystal = {
 
 /** NaCl with its cell length `a` (line 3) replaced by a word: the reader must fail naming the file and line. */
 export const BROKEN_CIF = NACL.cif.replace('_cell_length_a 5.6402', '_cell_length_a abc');
+
+/**
+ * NaCl as an n×n×n P1 supercell (8n³ atoms, all positions listed): one structure whose symmetry analysis is a
+ * single long synchronous step — the case where a job cannot notice a cancel by itself. (Measured here: n = 3,
+ * 216 atoms, about 2 s; n = 4 takes tens of seconds, so keep n ≤ 3 in tests.)
+ */
+export function bigSupercellCif(n: number): string {
+  const a = 5.6402 * n;
+  const lines = ['data_NaCl_supercell', "_symmetry_space_group_name_H-M 'P 1'", `_cell_length_a ${a}`, `_cell_length_b ${a}`, `_cell_length_c ${a}`];
+  lines.push('_cell_angle_alpha 90', '_cell_angle_beta 90', '_cell_angle_gamma 90', 'loop_', '_atom_site_type_symbol', '_atom_site_fract_x', '_atom_site_fract_y', '_atom_site_fract_z');
+  // Rock salt: Na on the fcc lattice (0,0,0)+centrings, Cl shifted by (½,0,0).
+  const fcc = [[0, 0, 0], [0, 0.5, 0.5], [0.5, 0, 0.5], [0.5, 0.5, 0]];
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) for (let k = 0; k < n; k++) {
+    for (const [x, y, z] of fcc) {
+      lines.push(`Na ${((i + x!) / n).toFixed(6)} ${((j + y!) / n).toFixed(6)} ${((k + z!) / n).toFixed(6)}`);
+      lines.push(`Cl ${((i + x! + 0.5) / n).toFixed(6)} ${((j + y!) / n).toFixed(6)} ${((k + z!) / n).toFixed(6)}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}

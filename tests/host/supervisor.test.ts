@@ -9,7 +9,7 @@ import type { ApiEvent } from '../../shared/api/contract.ts';
 import type { AnalyzedStructure, JobInfo } from '../../shared/api/jobs.ts';
 import { nodeHostLauncher } from '../../electron/host/launcher.ts';
 import { JobSupervisor } from '../../electron/host/supervisor.ts';
-import { BROKEN_CIF, CSCL, NACL, SILICON } from './fixtures.ts';
+import { BROKEN_CIF, CSCL, NACL, SILICON, bigSupercellCif } from './fixtures.ts';
 
 const workspace = mkdtempSync(join(tmpdir(), 'cfstudio-host-'));
 const events: ApiEvent[] = [];
@@ -162,5 +162,31 @@ describe('heavy-job budget', () => {
 
   it('refuses a budget that is not a positive integer', () => {
     expect(() => new JobSupervisor({ workspace, launcher: nodeHostLauncher(), maxHeavyJobs: 0 })).toThrow(/maxHeavyJobs/);
+  });
+});
+
+describe('a job that cannot notice a cancel', () => {
+  it('is stopped by restarting the host after the grace period, and ends as cancelled', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfstudio-host3-'));
+    const lines: string[] = [];
+    const strict = new JobSupervisor({ workspace: dir, launcher: nodeHostLauncher({ forwardStderr: false }), cancelGraceMs: 300, log: (l) => lines.push(l) });
+    try {
+      await strict.start();
+      const firstPid = strict.hostPid;
+      // A 216-atom P1 supercell: its symmetry analysis is one synchronous step of about two seconds.
+      const job = strict.submit('analyze-structures', { sources: [{ name: 'supercell.cif', text: bigSupercellCif(3) }] });
+      await until(() => strict.get(job.id).progress || undefined);
+      strict.cancel(job.id);
+      const done = await strict.waitFor(job.id);
+      expect(done.status).toBe('cancelled');
+      expect(lines.some((l) => l.includes('did not stop within 300 ms'))).toBe(true);
+      await strict.whenReady();
+      expect(strict.hostPid).not.toBe(firstPid);
+      const next = strict.submit('analyze-structures', { sources: [{ name: 'NaCl.cif', text: NACL.cif }] });
+      expect((await strict.waitFor(next.id)).status).toBe('completed');
+    } finally {
+      await strict.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
