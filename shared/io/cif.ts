@@ -75,9 +75,10 @@ const SYMOP_TAGS = [
   '_space_group_symop.operation_xyz',
   '_symmetry_equiv.pos_as_xyz',
 ];
-const HALL_TAGS = ['_space_group_name_hall', '_symmetry_space_group_name_hall', '_space_group.name_hall'];
-const HM_TAGS = ['_space_group_name_h-m_alt', '_symmetry_space_group_name_h-m', '_space_group.name_h-m_alt'];
-const NUMBER_TAGS = ['_space_group_it_number', '_symmetry_int_tables_number', '_space_group.it_number'];
+// Written as the dictionaries spell them (look-ups are case-insensitive), so that messages quote familiar names.
+const HALL_TAGS = ['_space_group_name_Hall', '_symmetry_space_group_name_Hall', '_space_group.name_Hall'];
+const HM_TAGS = ['_space_group_name_H-M_alt', '_symmetry_space_group_name_H-M', '_space_group.name_H-M_alt'];
+const NUMBER_TAGS = ['_space_group_IT_number', '_symmetry_Int_Tables_number', '_space_group.IT_number'];
 
 /** Every block with atom sites, as a structure. Blocks without `_atom_site_fract_*`/`_atom_site_Cartn_*` are skipped. */
 export function readCifStructures(text: string, options: CifReadOptions = {}): CifStructure[] {
@@ -220,7 +221,7 @@ function readDeclaredSpaceGroup(block: CifBlock): { number?: number; symbol?: st
 function readAtomSites(block: CifBlock, lattice: Lattice, warnings: string[], options: CifReadOptions): AsymmetricSite[] {
   const fileName = block.fileName;
   const fractional = cifValues(block, '_atom_site_fract_x').length > 0;
-  const axes = fractional ? ['_atom_site_fract_x', '_atom_site_fract_y', '_atom_site_fract_z'] : ['_atom_site_cartn_x', '_atom_site_cartn_y', '_atom_site_cartn_z'];
+  const axes = fractional ? ['_atom_site_fract_x', '_atom_site_fract_y', '_atom_site_fract_z'] : ['_atom_site_Cartn_x', '_atom_site_Cartn_y', '_atom_site_Cartn_z'];
   const columns = axes.map((tag) => cifValues(block, tag));
   const count = columns[0]!.length;
   for (const [i, column] of columns.entries()) {
