@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -74,7 +74,7 @@ describe('opening and migrating', () => {
 
   it('names the file when the database is not a database', async () => {
     const dir = join(root, 'garbage');
-    const { mkdirSync, writeFileSync } = await import('node:fs');
+
     mkdirSync(dir);
     writeFileSync(join(dir, 'library.sqlite'), 'this is not sqlite, just some text that is long enough to have a header');
     expect(() => openLibrary(dir)).toThrow(/garbage\/library\.sqlite: .*(not a database|file is not)/);
