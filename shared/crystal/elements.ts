@@ -14,7 +14,8 @@
  * - `commonOxidationStates`: pymatgen's `Element.common_oxidation_states`.
  * - `icsdOxidationStates`: pymatgen's `Element.icsd_oxidation_states` (states seen in ≥ 10 ICSD compounds).
  * - `ionicRadii` (Å) keyed by signed oxidation state ('+2', '-1'): pymatgen's `Element.ionic_radii`, i.e. the
- *   Shannon (Acta Cryst. A32, 751, 1976) crystal radii for octahedral (VI) coordination, high spin.
+ *   Shannon (Acta Cryst. A32, 751, 1976) crystal radii, for octahedral (VI) coordination and high spin where
+ *   tabulated (e.g. Fe2+ 0.92, O2- 1.26, Na+ 1.16).
  * - `jmolColor`: Jmol's element colours (jmol.sourceforge.net/jscolors), Z = 1…109; null beyond.
  * - `vestaColor`: VESTA's default element colours (elements.ini) as shipped in pymatgen's
  *   `vis/ElementColorSchemes.yaml`, Z = 1…109; null beyond.
