@@ -16,6 +16,7 @@ import {
   type AppInfo,
 } from '../../shared/api/contract.ts';
 import { jobSpecs } from '../../shared/api/jobs.ts';
+import { openLibrary, type Library } from '../library/index.ts';
 import type { JobSupervisor } from './supervisor.ts';
 
 export type ApiHandler<M extends ApiMethodName> = (params: ApiParsedParams<M>) => Promise<ApiResult<M>> | ApiResult<M>;
@@ -28,6 +29,13 @@ export interface ApiServiceOptions {
   mode: AppInfo['mode'];
   /** Environment-specific methods (dialogs, workspace switching in the desktop app). */
   extraHandlers?: ApiHandlers;
+  /** Called after a method changed library rows (the owner broadcasts a 'library-changed' event). */
+  onLibraryChanged?: () => void;
+  /**
+   * Extra checks on job submissions for this mode, e.g. browser mode keeps exports inside the workspace.
+   * Throw an ApiError to refuse.
+   */
+  checkSubmit?: (type: string, params: unknown) => void;
   /** Logs unexpected handler errors (default stderr). */
   log?: (line: string) => void;
 }
@@ -35,11 +43,21 @@ export interface ApiServiceOptions {
 export interface ApiService {
   handle(request: unknown): Promise<ApiResponse>;
   handlers: ApiHandlers;
+  /** Closes the library connection (the supervisor is stopped by its owner). */
+  dispose(): void;
 }
 
 export function createApiService(options: ApiServiceOptions): ApiService {
   const { supervisor } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  // Library reads and small edits run here, next to the UI: SQLite in WAL mode lets them proceed while a job in
+  // the engine host writes. Opened on first use so an app without library calls never touches the database.
+  let library: Library | undefined;
+  const lib = (): Library => (library ??= openLibrary(supervisor.workspace));
+  const changed = <T>(result: T): T => {
+    options.onLibraryChanged?.();
+    return result;
+  };
   const handlers: ApiHandlers = {
     'app.info': () => ({
       version: APP_VERSION,
@@ -49,11 +67,28 @@ export function createApiService(options: ApiServiceOptions): ApiService {
       hostState: supervisor.hostState,
       nativeDialogs: options.mode === 'electron',
     }),
-    'jobs.submit': ({ type, params }) => supervisor.submit(type, params),
+    'jobs.submit': ({ type, params }) => {
+      options.checkSubmit?.(type, params);
+      return supervisor.submit(type, params);
+    },
     'jobs.cancel': ({ id }) => supervisor.cancel(id),
     'jobs.get': ({ id }) => supervisor.get(id),
     'jobs.list': () => supervisor.list(),
     'jobs.outputs': ({ id, offset }) => supervisor.outputs(id, offset),
+    'library.query': (query) => lib().queryStructures(query),
+    'library.get': ({ id }) => {
+      const record = lib().getStructure(id);
+      if (!record) throw new ApiError('not-found', `no structure with id ${id} in the library`);
+      return { ...record, tokens: record.tokens ? Array.from(record.tokens) : null, tokenLogProbs: record.tokenLogProbs ? Array.from(record.tokenLogProbs) : null };
+    },
+    'library.setFavourite': ({ ids, favourite }) => changed((lib().setFavourite(ids, favourite), {})),
+    'library.tag': ({ ids, add, remove }) => {
+      if (add.length) lib().addTags(ids, add);
+      if (remove.length) lib().removeTags(ids, remove);
+      return changed({});
+    },
+    'library.tags': () => lib().listTags(),
+    'library.delete': ({ ids }) => changed({ deleted: lib().deleteStructures(ids) }),
     ...options.extraHandlers,
   };
 
@@ -75,5 +110,12 @@ export function createApiService(options: ApiServiceOptions): ApiService {
     }
   };
 
-  return { handle, handlers };
+  return {
+    handle,
+    handlers,
+    dispose() {
+      library?.close();
+      library = undefined;
+    },
+  };
 }

@@ -93,6 +93,7 @@ class DesktopApp {
 
   async stop(): Promise<void> {
     await this.supervisor?.stop();
+    this.service?.dispose();
   }
 
   /** Applies ./security.ts to the session and to every web contents that will ever exist. */
@@ -148,9 +149,15 @@ class DesktopApp {
   private async openWorkspace(path: string | undefined): Promise<string> {
     const workspace = resolveWorkspace(path);
     await this.supervisor?.stop();
+    this.service?.dispose();
     const supervisor = new JobSupervisor({ workspace, launcher: utilityHostLauncher(hostEntry), onEvent: this.events.emit });
     this.supervisor = supervisor;
-    this.service = createApiService({ supervisor, mode: 'electron', extraHandlers: this.desktopHandlers() });
+    this.service = createApiService({
+      supervisor,
+      mode: 'electron',
+      extraHandlers: this.desktopHandlers(),
+      onLibraryChanged: () => this.events.emit({ type: 'library-changed' }),
+    });
     this.workspace = workspace;
     supervisor.start().catch((error: Error) => process.stderr.write(`[main] engine host failed to start: ${error.message}\n`));
     this.settings = { ...this.settings, recentWorkspaces: addRecentWorkspace(this.settings.recentWorkspaces, workspace) };

@@ -3,6 +3,7 @@
  * renderer and the API. Used by `cfstudio serve` and by the server tests.
  */
 import { fileURLToPath } from 'node:url';
+import { ApiError } from '../../shared/api/contract.ts';
 import { EventHub } from '../host/events.ts';
 import { nodeHostLauncher, type HostLauncher } from '../host/launcher.ts';
 import { createApiService } from '../host/service.ts';
@@ -37,6 +38,16 @@ export function defaultRendererDir(): string {
   return fileURLToPath(new URL('../../dist/renderer', import.meta.url));
 }
 
+/**
+ * A browser client may not choose where the server writes: exports go to the job's folder in the workspace and
+ * are downloaded from there (/api/download).
+ */
+function refuseWritesOutsideWorkspace(type: string, params: unknown): void {
+  if (type === 'export-structures' && typeof params === 'object' && params !== null && 'destination' in params) {
+    throw new ApiError('invalid-params', 'export-structures: destination is not accepted in browser mode; the export is written to the job folder, download it from there');
+  }
+}
+
 export async function startBrowserMode(options: BrowserModeOptions = {}): Promise<BrowserMode> {
   const workspace = resolveWorkspace(options.workspace);
   const events = new EventHub();
@@ -49,7 +60,13 @@ export async function startBrowserMode(options: BrowserModeOptions = {}): Promis
     ...(options.log ? { log: options.log } : {}),
   });
   await supervisor.start();
-  const service = createApiService({ supervisor, mode: 'browser', ...(options.log ? { log: options.log } : {}) });
+  const service = createApiService({
+    supervisor,
+    mode: 'browser',
+    onLibraryChanged: () => events.emit({ type: 'library-changed' }),
+    checkSubmit: refuseWritesOutsideWorkspace,
+    ...(options.log ? { log: options.log } : {}),
+  });
   let server: BrowserServer;
   try {
     server = await startBrowserServer({
@@ -63,6 +80,7 @@ export async function startBrowserMode(options: BrowserModeOptions = {}): Promis
       ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
     });
   } catch (error) {
+    service.dispose();
     await supervisor.stop();
     throw error;
   }
@@ -74,6 +92,7 @@ export async function startBrowserMode(options: BrowserModeOptions = {}): Promis
     async close() {
       await server.close();
       await supervisor.stop();
+      service.dispose();
     },
   };
 }

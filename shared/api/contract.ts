@@ -6,7 +6,7 @@
  * Pure TypeScript + zod, browser-safe.
  */
 import { z } from 'zod';
-import { jobInfoSchema } from './jobs.ts';
+import { jobInfoSchema, structureFilterSchema } from './jobs.ts';
 
 const empty = z.object({}).strict();
 const jobId = z.object({ id: z.string().min(1).max(100) }).strict();
@@ -25,6 +25,45 @@ export const appInfoSchema = z.object({
   nativeDialogs: z.boolean(),
 });
 export type AppInfo = z.infer<typeof appInfoSchema>;
+
+const latticeParametersSchema = z.object({ a: z.number(), b: z.number(), c: z.number(), alpha: z.number(), beta: z.number(), gamma: z.number() });
+const jsonObject = z.record(z.string(), z.unknown());
+
+/** One library row as lists show it (no CIF text or tokens). */
+export const structureSummarySchema = z.object({
+  id: z.number().int().positive(),
+  runId: z.number().int().nullable(),
+  promptId: z.number().int().nullable(),
+  source: z.enum(['generated', 'mcmc', 'imported']),
+  name: z.string().nullable(),
+  formula: z.string(),
+  elements: z.array(z.string()),
+  numSites: z.number().int(),
+  volume: z.number(),
+  lattice: latticeParametersSchema,
+  logProbability: z.number().nullable(),
+  spaceGroupRequested: z.number().int().nullable(),
+  spaceGroupFound: z.number().int().nullable(),
+  valid: z.boolean().nullable(),
+  reward: z.number().nullable(),
+  properties: jsonObject,
+  favourite: z.boolean(),
+  tags: z.array(z.string()),
+  createdAt: z.string(),
+});
+export type StructureSummaryInfo = z.infer<typeof structureSummarySchema>;
+
+/** One library row in full: the CIF text, tokens and per-token log-probabilities, validity and reward details. */
+export const structureDetailSchema = structureSummarySchema.extend({
+  cif: z.string(),
+  tokens: z.array(z.number().int()).nullable(),
+  tokenLogProbs: z.array(z.number()).nullable(),
+  validity: jsonObject,
+  rewards: z.record(z.string(), z.number()),
+});
+export type StructureDetailInfo = z.infer<typeof structureDetailSchema>;
+
+const structureIds = z.array(z.number().int().positive()).min(1).max(100_000);
 
 const fileFilter = z.object({ name: z.string().max(100), extensions: z.array(z.string().max(20)).max(50) }).strict();
 
@@ -45,6 +84,30 @@ export const apiMethods = {
     params: z.object({ id: z.string().min(1).max(100), offset: z.number().int().nonnegative().default(0) }).strict(),
     result: z.array(z.unknown()),
   },
+
+  /** Filtered, sorted page of library structures (stable order: ties broken by id). */
+  'library.query': {
+    params: structureFilterSchema.extend({
+      sort: z
+        .object({
+          by: z.enum(['id', 'createdAt', 'reward', 'logProbability', 'spaceGroup', 'formula', 'numSites', 'volume', 'name']),
+          direction: z.enum(['asc', 'desc']).optional(),
+        })
+        .strict()
+        .optional(),
+      limit: z.number().int().min(1).max(1000).default(50),
+      offset: z.number().int().nonnegative().default(0),
+    }),
+    result: z.object({ rows: z.array(structureSummarySchema), total: z.number().int().nonnegative(), offset: z.number().int(), limit: z.number().int() }),
+  },
+  'library.get': { params: z.object({ id: z.number().int().positive() }).strict(), result: structureDetailSchema },
+  'library.setFavourite': { params: z.object({ ids: structureIds, favourite: z.boolean() }).strict(), result: z.object({}) },
+  'library.tag': {
+    params: z.object({ ids: structureIds, add: z.array(z.string().min(1).max(100)).max(50).default([]), remove: z.array(z.string().min(1).max(100)).max(50).default([]) }).strict(),
+    result: z.object({}),
+  },
+  'library.tags': { params: empty, result: z.array(z.object({ name: z.string(), count: z.number().int() })) },
+  'library.delete': { params: z.object({ ids: structureIds }).strict(), result: z.object({ deleted: z.number().int().nonnegative() }) },
 
   // Desktop-only methods (nativeDialogs: true). In browser mode they answer with the error code 'unavailable'.
   'dialog.openFiles': {

@@ -62,7 +62,88 @@ const analyzedStructureSchema = z.discriminatedUnion('ok', [
 ]);
 export type AnalyzedStructure = z.infer<typeof analyzedStructureSchema>;
 
+/** Which library structures an export covers: explicit ids, or every structure matching a query. */
+export const structureSelectionSchema = z.union([
+  z.object({ ids: z.array(z.number().int().positive()).min(1).max(1_000_000) }).strict(),
+  z.object({ query: z.lazy(() => structureFilterSchema) }).strict(),
+]);
+
+const numberRange = z.object({ min: z.number().optional(), max: z.number().optional() }).strict();
+const elementSymbol = z.string().regex(/^[A-Z][a-z]{0,2}$/, 'expected an element symbol such as Fe');
+
+/** Filters of a library query (shared by `library.query` and exports by query). */
+export const structureFilterSchema = z
+  .object({
+    ids: z.array(z.number().int().positive()).max(100_000).optional(),
+    runId: z.number().int().positive().optional(),
+    source: z.enum(['generated', 'mcmc', 'imported']).optional(),
+    spaceGroups: z.array(z.number().int().min(1).max(230)).max(230).optional(),
+    requestedSpaceGroups: z.array(z.number().int().min(1).max(230)).max(230).optional(),
+    elements: z
+      .object({ include: z.array(elementSymbol).max(118).optional(), exclude: z.array(elementSymbol).max(118).optional(), only: z.array(elementSymbol).max(118).optional() })
+      .strict()
+      .optional(),
+    numElements: numberRange.optional(),
+    numSites: numberRange.optional(),
+    valid: z.boolean().nullable().optional(),
+    reward: numberRange.optional(),
+    logProbability: numberRange.optional(),
+    properties: z.record(z.string().max(100), numberRange).optional(),
+    favourite: z.boolean().optional(),
+    tags: z.array(z.string().min(1).max(100)).max(50).optional(),
+    search: z.string().max(200).optional(),
+  })
+  .strict();
+export type StructureFilter = z.infer<typeof structureFilterSchema>;
+
+const importedStructureSchema = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    /** Library id of the new row. */
+    id: z.number().int().positive(),
+    source: z.string(),
+    name: z.string(),
+    formula: z.string(),
+    spaceGroup: z.number().int().min(1).max(230).nullable(),
+    warnings: z.array(z.string()),
+  }),
+  z.object({ ok: z.literal(false), source: z.string(), error: z.string() }),
+]);
+export type ImportedStructureItem = z.infer<typeof importedStructureSchema>;
+
 export const jobSpecs = {
+  'import-structures': {
+    summary: 'import CIF/POSCAR files into the workspace library (each structure committed as soon as it is read)',
+    heavy: true,
+    params: z
+      .object({
+        sources: z.array(structureSourceSchema).min(1).max(100_000),
+        tags: z.array(z.string().min(1).max(100)).max(50).optional(),
+        symprec: z.number().positive().max(1).default(0.01),
+        /** Accept partially occupied CIF sites (kept as full atoms, reported as warnings). */
+        allowPartialOccupancy: z.boolean().default(false),
+      })
+      .strict(),
+    output: importedStructureSchema,
+    result: z.object({ runId: z.number().int().positive(), imported: z.number().int().nonnegative(), failed: z.number().int().nonnegative() }),
+  },
+  'export-structures': {
+    summary: 'write library structures as CIF files with a manifest CSV, in one zip or a folder',
+    heavy: false,
+    params: z
+      .object({
+        selection: structureSelectionSchema,
+        format: z.enum(['zip', 'cif-files']).default('zip'),
+        /**
+         * Absolute path of the zip file or folder to write (desktop: from the save dialog). Without it the export
+         * goes into the job's own folder in the workspace (browser mode downloads it from there).
+         */
+        destination: z.string().min(1).max(4096).optional(),
+      })
+      .strict(),
+    output: z.never(),
+    result: z.object({ path: z.string(), count: z.number().int().nonnegative(), files: z.array(z.string()) }),
+  },
   'analyze-structures': {
     summary: 'read CIF/POSCAR files and find each structure\'s space group and Wyckoff description',
     heavy: true,

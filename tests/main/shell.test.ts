@@ -10,6 +10,7 @@ import type { MenuItemConstructorOptions } from 'electron';
 import { buildMenuTemplate, type MenuActions } from '../../electron/main/menu.ts';
 import { addRecentWorkspace, DEFAULT_WINDOW_STATE, loadSettings, MAX_RECENT_WORKSPACES, placeWindow, saveSettings } from '../../electron/main/settings.ts';
 import { fromHostMessageSchema } from '../../shared/api/host-protocol.ts';
+import { jobSpecs } from '../../shared/api/jobs.ts';
 import { NACL } from '../host/fixtures.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'cfstudio-main-'));
@@ -127,7 +128,7 @@ describe('esbuild bundles', () => {
     host.on('message', (m) => messages.push(m));
     try {
       const ready = await next('ready');
-      expect(ready.jobTypes).toEqual(['analyze-structures']);
+      expect(ready.jobTypes).toEqual(Object.keys(jobSpecs));
       host.send({ kind: 'run', jobId: 'x', type: 'analyze-structures' }); // no params / outputDir
       const rejected = await next('rejected');
       expect(rejected).toMatchObject({ kind: 'rejected', jobId: 'x' });

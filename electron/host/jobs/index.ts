@@ -1,4 +1,6 @@
 import { analyzeStructures } from './analyze-structures.ts';
+import { exportStructures } from './export-structures.ts';
+import { importStructures } from './import-structures.ts';
 import type { JobRunnerTable } from './types.ts';
 
 /**
@@ -7,4 +9,6 @@ import type { JobRunnerTable } from './types.ts';
  */
 export const jobRunners: JobRunnerTable = {
   'analyze-structures': analyzeStructures,
+  'import-structures': importStructures,
+  'export-structures': exportStructures,
 };
