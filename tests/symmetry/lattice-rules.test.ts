@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
-import { freeLatticeParameters, symmetrizeLatticeParameters } from '../../shared/symmetry/lattice-rules.ts';
+import { crystalSystemFromNumber, freeLatticeParameters, symmetrizeLatticeParameters } from '../../shared/symmetry/lattice-rules.ts';
+import { crystalSystemOf } from '../../shared/symmetry/spacegroups.ts';
 
 beforeAll(async () => {
   await initSymmetry();
@@ -35,6 +36,9 @@ describe('lattice rules per crystal system (crystalformer.md §1.6)', () => {
   it('triclinic: untouched', () => {
     expect(symmetrizeLatticeParameters(2, skewed)).toEqual(skewed);
     expect(freeLatticeParameters(1)).toEqual([true, true, true, true, true, true]);
+  });
+  it('number ranges agree with moyo for all 230 groups', () => {
+    for (let g = 1; g <= 230; g++) expect(crystalSystemFromNumber(g)).toBe(crystalSystemOf(g));
   });
   it('boundaries of the ranges and bad numbers', () => {
     expect(freeLatticeParameters(74)[1]).toBe(true);
