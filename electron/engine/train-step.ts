@@ -3,13 +3,15 @@
  * the step count and the learning rate, and returns the loss (plus metrics), the new parameters and the new
  * moments — gradients, clipping and the update are all computed inside the graph.
  *
- * Weights stay in two pre-allocated buffer sets owned by JavaScript but read and written by onnxruntime in place:
- * each run reads set A as inputs and writes the new values straight into set B (onnxruntime-node accepts
- * pre-allocated output tensors as `fetches`), then the sets swap. No per-step allocation or copy of weights.
+ * All parameters live in one flat float32 vector (and so do the moments; see optim/adam.ts for the layout), so
+ * the graph has three state inputs and three state outputs however large the model. They stay in two
+ * pre-allocated buffer sets owned by JavaScript but read and written by onnxruntime in place: each run reads set
+ * A as inputs and writes the new values straight into set B (onnxruntime-node accepts pre-allocated output
+ * tensors as `fetches`), then the sets swap. No per-step allocation or copy of weights.
  * The 'copy' mode does what a naive loop would (fresh output tensors, copied back) and exists for comparison.
  */
 import { Graph, exportModel, grad, type ModelSignature, type Tensor } from './graph/index.ts';
-import { adamInputName, adamUpdate, type AdamOptions } from './optim/adam.ts';
+import { adamInputName, adamUpdate, type AdamOptions, type ParameterLayout } from './optim/adam.ts';
 import { createSession, ort, type CreateSessionOptions, type EngineSession } from './runtime.ts';
 
 /** Where initial weights come from: a Map, or anything with get(name) (e.g. a ParameterStore). */
@@ -43,13 +45,14 @@ export interface TrainingState {
   v: Map<string, Float32Array>;
 }
 
+/** Flat parameter vector and Adam moments, laid out as in ParameterLayout. */
 interface BufferSet {
-  params: ort.Tensor[];
-  m: ort.Tensor[];
-  v: ort.Tensor[];
+  params: ort.Tensor;
+  m: ort.Tensor;
+  v: ort.Tensor;
 }
 
-const OUT = { param: (n: string) => `new/${n}`, m: (n: string) => `new_m/${n}`, v: (n: string) => `new_v/${n}` };
+const OUT = { params: 'new/params', m: 'new/m', v: 'new/v' };
 
 export class TrainingStep {
   private current: BufferSet;
@@ -59,12 +62,15 @@ export class TrainingStep {
   private readonly lrValue = new Float32Array(1);
   private readonly stepTensor: ort.Tensor;
   private readonly lrTensor: ort.Tensor;
+  private readonly feeds: Record<string, ort.Tensor> = {};
 
   private constructor(
     private readonly engine: EngineSession,
     /** Parameter names in graph order. */
     readonly parameterNames: readonly string[],
     readonly parameterShapes: readonly (readonly number[])[],
+    /** Where each parameter sits in the flat buffers. */
+    readonly layout: ParameterLayout,
     /** The batch inputs the graph expects (name, dtype, shape with symbolic dims). */
     readonly batchInputs: ModelSignature['inputs'],
     readonly metricNames: readonly string[],
@@ -72,13 +78,13 @@ export class TrainingStep {
     initial: readonly Float32Array[],
   ) {
     const make = (): BufferSet => ({
-      params: parameterShapes.map((s) => new ort.Tensor('float32', new Float32Array(size(s)), [...s])),
-      m: parameterShapes.map((s) => new ort.Tensor('float32', new Float32Array(size(s)), [...s])),
-      v: parameterShapes.map((s) => new ort.Tensor('float32', new Float32Array(size(s)), [...s])),
+      params: new ort.Tensor('float32', new Float32Array(layout.size), [layout.size]),
+      m: new ort.Tensor('float32', new Float32Array(layout.size), [layout.size]),
+      v: new ort.Tensor('float32', new Float32Array(layout.size), [layout.size]),
     });
     this.current = make();
     this.next = buffering === 'double' ? make() : this.current;
-    initial.forEach((values, i) => (this.current.params[i]!.data as Float32Array).set(values));
+    initial.forEach((values, i) => this.view(this.current.params, i).set(values));
     this.stepTensor = new ort.Tensor('float32', this.stepValue, []);
     this.lrTensor = new ort.Tensor('float32', this.lrValue, []);
   }
@@ -95,15 +101,14 @@ export class TrainingStep {
     const adam = adamUpdate(graph, params, grads, options.optimizer);
     const outputs: Record<string, Tensor> = { loss, grad_norm: adam.gradNorm };
     for (const [name, t] of Object.entries(metrics)) outputs[`metric/${name}`] = t;
-    params.forEach((p, i) => {
-      outputs[OUT.param(p.name)] = adam.newParams[i]!;
-      outputs[OUT.m(p.name)] = adam.newM[i]!;
-      outputs[OUT.v(p.name)] = adam.newV[i]!;
-    });
+    outputs[OUT.params] = adam.newParams;
+    outputs[OUT.m] = adam.newM;
+    outputs[OUT.v] = adam.newV;
     const { bytes, signature } = exportModel(graph, {
-      inputs: [...batchInputs, adam.step, adam.lr, ...adam.m, ...adam.v],
+      inputs: [...batchInputs, adam.params, adam.m, adam.v, adam.step, adam.lr],
       outputs,
-      parametersAs: 'inputs',
+      parametersAs: 'packed',
+      packed: { input: adam.params, offsets: adam.layout.offsets },
       name: 'training_step',
     });
     const source = typeof options.parameters === 'function' ? options.parameters(params) : options.parameters;
@@ -120,6 +125,7 @@ export class TrainingStep {
       engine,
       params.map((p) => p.name),
       params.map((p) => p.shape as number[]),
+      adam.layout,
       batchSignature,
       Object.keys(metrics),
       options.buffering ?? 'double',
@@ -132,7 +138,7 @@ export class TrainingStep {
     return this.steps;
   }
 
-  /** Serialized size of the training graph's session inputs (for diagnostics). */
+  /** The onnxruntime session running the step (e.g. for profiling). */
   get session(): EngineSession {
     return this.engine;
   }
@@ -145,31 +151,25 @@ export class TrainingStep {
     }
     this.stepValue[0] = this.steps + 1;
     this.lrValue[0] = lr;
-    const feeds: Record<string, ort.Tensor> = { ...batch, [adamInputName.step]: this.stepTensor, [adamInputName.lr]: this.lrTensor };
-    this.parameterNames.forEach((name, i) => {
-      feeds[name] = this.current.params[i]!;
-      feeds[adamInputName.m(name)] = this.current.m[i]!;
-      feeds[adamInputName.v(name)] = this.current.v[i]!;
-    });
+    const feeds = this.feeds;
+    for (const input of this.batchInputs) feeds[input.name] = batch[input.name]!;
+    feeds[adamInputName.step] = this.stepTensor;
+    feeds[adamInputName.lr] = this.lrTensor;
+    feeds[adamInputName.params] = this.current.params;
+    feeds[adamInputName.m] = this.current.m;
+    feeds[adamInputName.v] = this.current.v;
     let results: Record<string, ort.Tensor>;
     try {
       if (this.buffering === 'double') {
-        const fetches: Record<string, ort.Tensor | null> = { loss: null, grad_norm: null };
+        const fetches: Record<string, ort.Tensor | null> = { loss: null, grad_norm: null, [OUT.params]: this.next.params, [OUT.m]: this.next.m, [OUT.v]: this.next.v };
         for (const name of this.metricNames) fetches[`metric/${name}`] = null;
-        this.parameterNames.forEach((name, i) => {
-          fetches[OUT.param(name)] = this.next.params[i]!;
-          fetches[OUT.m(name)] = this.next.m[i]!;
-          fetches[OUT.v(name)] = this.next.v[i]!;
-        });
         results = (await this.engine.session.run(feeds, fetches)) as Record<string, ort.Tensor>;
         [this.current, this.next] = [this.next, this.current];
       } else {
         results = (await this.engine.session.run(feeds)) as Record<string, ort.Tensor>;
-        this.parameterNames.forEach((name, i) => {
-          (this.current.params[i]!.data as Float32Array).set(results[OUT.param(name)]!.data as Float32Array);
-          (this.current.m[i]!.data as Float32Array).set(results[OUT.m(name)]!.data as Float32Array);
-          (this.current.v[i]!.data as Float32Array).set(results[OUT.v(name)]!.data as Float32Array);
-        });
+        (this.current.params.data as Float32Array).set(results[OUT.params]!.data as Float32Array);
+        (this.current.m.data as Float32Array).set(results[OUT.m]!.data as Float32Array);
+        (this.current.v.data as Float32Array).set(results[OUT.v]!.data as Float32Array);
       }
     } catch (error) {
       throw new Error(`TrainingStep.run (step ${this.steps + 1}): ${error instanceof Error ? error.message : String(error)}`);
@@ -182,19 +182,19 @@ export class TrainingStep {
 
   /** Current parameter values by name. Views into the live buffers: copy them if you keep them across steps. */
   parameters(): Map<string, Float32Array> {
-    return new Map(this.parameterNames.map((name, i) => [name, this.current.params[i]!.data as Float32Array]));
+    return new Map(this.parameterNames.map((name, i) => [name, this.view(this.current.params, i)]));
   }
 
   /** A copy of the full optimizer state. */
   state(): TrainingState {
-    const copy = (list: ort.Tensor[]) => new Map(this.parameterNames.map((name, i) => [name, Float32Array.from(list[i]!.data as Float32Array)]));
+    const copy = (t: ort.Tensor) => new Map(this.parameterNames.map((name, i) => [name, Float32Array.from(this.view(t, i))]));
     return { step: this.steps, parameters: copy(this.current.params), m: copy(this.current.m), v: copy(this.current.v) };
   }
 
   /** Restores a state from state() (or a checkpoint); every parameter must be present with the right size. */
   loadState(state: TrainingState): void {
     if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`TrainingStep.loadState: bad step ${state.step}`);
-    const parts: [string, Map<string, Float32Array>, ort.Tensor[]][] = [
+    const parts: [string, Map<string, Float32Array>, ort.Tensor][] = [
       ['parameters', state.parameters, this.current.params],
       ['m', state.m, this.current.m],
       ['v', state.v, this.current.v],
@@ -205,12 +205,18 @@ export class TrainingStep {
         if (!values || values.length !== size(this.parameterShapes[i]!)) throw new Error(`TrainingStep.loadState: ${what} '${name}' missing or of wrong size`);
       });
     }
-    for (const [, source, target] of parts) this.parameterNames.forEach((name, i) => (target[i]!.data as Float32Array).set(source.get(name)!));
+    for (const [, source, target] of parts) this.parameterNames.forEach((name, i) => this.view(target, i).set(source.get(name)!));
     this.steps = state.step;
   }
 
   async release(): Promise<void> {
     await this.engine.release();
+  }
+
+  /** Parameter i's slice of a flat buffer. */
+  private view(t: ort.Tensor, i: number): Float32Array {
+    const offset = this.layout.offsets.get(this.parameterNames[i]!)!;
+    return (t.data as Float32Array).subarray(offset, offset + size(this.parameterShapes[i]!));
   }
 }
 

@@ -20,10 +20,15 @@ export interface ExportOptions {
   outputs: Record<string, Tensor>;
   /** Graph inputs to declare, in order. Default: the graph inputs the outputs depend on, in creation order. */
   inputs?: readonly Tensor[];
-  /** 'inputs' for training graphs (weights fed each run), 'initializers' for a standalone inference model. */
-  parametersAs: 'inputs' | 'initializers';
+  /**
+   * 'inputs' for training graphs (weights fed each run), 'initializers' for a standalone inference model,
+   * 'packed' for one flat graph input holding all weights (each parameter a slice of it; see `packed`).
+   */
+  parametersAs: 'inputs' | 'initializers' | 'packed';
   /** Weights, required when parametersAs is 'initializers'. */
   parameterValues?: ParameterValues;
+  /** For parametersAs 'packed': the flat 1-D graph input and each parameter's element offset in it. */
+  packed?: { input: Tensor; offsets: ReadonlyMap<string, number> };
   /** Default opset of the emitted model; at least 20. Default 20. */
   opset?: number;
   name?: string;
@@ -83,6 +88,20 @@ export function exportModel(graph: Graph, options: ExportOptions): { bytes: Uint
         throw new GraphError(`toOnnxModel: parameter '${p.name}' needs ${expected} ${p.dtype} values, got ${values.length} (${values.constructor.name})`);
       }
       e.initializer(p.name, p.dtype, p.shape as number[], values);
+    }
+  }
+  if (options.parametersAs === 'packed') {
+    const packed = options.packed;
+    if (!packed || packed.input.rank !== 1) throw new GraphError('toOnnxModel: parametersAs packed needs packed.input, a 1-D graph input');
+    if (!inputs.includes(packed.input)) throw new GraphError(`toOnnxModel: packed input '${packed.input.name}' is not among the declared inputs`);
+    for (const p of parameters) {
+      const offset = packed.offsets.get(p.name);
+      if (offset === undefined) throw new GraphError(`toOnnxModel: no packed offset for parameter '${p.name}'`);
+      if (p.dtype !== packed.input.dtype) throw new GraphError(`toOnnxModel: parameter '${p.name}' is ${p.dtype} but the packed input is ${packed.input.dtype}`);
+      const size = (p.shape as number[]).reduce((a, b) => a * b, 1);
+      const piece = e.temp(`${p.name}_flat`);
+      e.node('Slice', [e.name(packed.input), e.int64s([offset]), e.int64s([offset + size]), e.int64s([0])], [piece]);
+      e.node('Reshape', [piece, e.int64s(p.shape as number[])], [p.name]);
     }
   }
   for (const node of nodes) node.op.emit(e, node);
