@@ -5,6 +5,9 @@
  */
 import { useId, useMemo, useState, type KeyboardEvent } from 'react';
 import type { CrystalSystem, SpaceGroup } from '../../../shared/symmetry/spacegroups.ts';
+import { SymbolText } from '../ui/SymbolText.tsx';
+
+export { SymbolText };
 
 export const CRYSTAL_SYSTEMS: readonly CrystalSystem[] = ['triclinic', 'monoclinic', 'orthorhombic', 'tetragonal', 'trigonal', 'hexagonal', 'cubic'];
 
@@ -31,18 +34,6 @@ export function searchSpaceGroups(groups: readonly SpaceGroup[], query: string, 
     else if (names.some((n) => n.includes(q))) contains.push(g);
   }
   return [...starts, ...contains];
-}
-
-/** Renders 'P6_3/mmc' and 'Fm-3m' as crystallographers write them: screw subscripts, overlined rotoinversions. */
-export function SymbolText({ symbol }: { symbol: string }) {
-  const parts = symbol.split(/(_\d)/);
-  return (
-    <span className="hm-symbol">
-      {parts.map((part, i) =>
-        part.startsWith('_') ? <sub key={i}>{part.slice(1)}</sub> : <span key={i}>{part.replace(/-(\d)/g, '$1\u0305')}</span>,
-      )}
-    </span>
-  );
 }
 
 export interface SpaceGroupPickerProps {

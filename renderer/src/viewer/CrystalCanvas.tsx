@@ -34,6 +34,8 @@ export interface ViewerController {
   /** Rotate the view by small steps (keyboard control), in degrees. */
   rotateBy(horizontalDegrees: number, verticalDegrees: number): void;
   zoomBy(factor: number): void;
+  /** Where an atom's centre is drawn, in CSS pixels from the canvas's top-left corner (for overlays and tests). */
+  screenPosition(atomIndex: number): { x: number; y: number } | null;
 }
 
 /** Counters read by the e2e performance test and the status bar; mutated per frame, never rendered by React. */
@@ -611,6 +613,13 @@ function CameraRig({ structure, model, fitKey, projection, autoRotate, onReady, 
         cam.lookAt(controls.target);
         controls.update();
         invalidate();
+      },
+      screenPosition(atomIndex) {
+        const atom = model.atoms[atomIndex];
+        if (!atom) return null;
+        const { camera: cam, size: canvasSize } = get();
+        const p = new THREE.Vector3(...atom.cart).project(cam);
+        return { x: ((p.x + 1) / 2) * canvasSize.width, y: ((1 - p.y) / 2) * canvasSize.height };
       },
       zoomBy(factor) {
         const controls = controlsRef.current;

@@ -7,9 +7,15 @@ import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent }
 import type { Structure } from '../../../shared/crystal/structure.ts';
 import { CrystalCanvas, type ViewDirection, type ViewerController } from './CrystalCanvas.tsx';
 import { buildDisplayModel, MAX_SUPERCELL, pairKey, type DisplayModel, type PairBondRule } from './displayModel.ts';
-import { atomColor, baseAtomRadius, COLOR_PRESETS, covalentRadius, isMetal, RADIUS_KINDS, type ColorPreset, type RadiusKind } from './elementStyle.ts';
+import { effectivePairRules } from './bondRules.ts';
+import { atomColor, baseAtomRadius, COLOR_PRESETS, covalentRadius, RADIUS_KINDS, type ColorPreset, type RadiusKind } from './elementStyle.ts';
 import { angleAt, distance } from './measure.ts';
 import { DEFAULT_VIEWER_SETTINGS, MAX_LABELS, type LabelMode, type ViewerSettings } from './settings.ts';
+
+export interface ViewerDebugHandle {
+  controller(): ViewerController | null;
+  atoms(): { species: string; frac: [number, number, number]; kind: string }[];
+}
 
 export interface ViewerPanelProps {
   structure: Structure;
@@ -18,22 +24,6 @@ export interface ViewerPanelProps {
   /** Stable identity of the structure (re-fits the camera when it changes). */
   structureKey: string;
   initialSettings?: Partial<ViewerSettings>;
-}
-
-/** Pair rules actually applied: the user's, plus "no bond" for metal–metal pairs when the user asked for that. */
-export function effectivePairRules(species: readonly string[], settings: Pick<ViewerSettings, 'pairRules' | 'metalMetalBonds'>): PairBondRule[] {
-  const rules = [...settings.pairRules];
-  if (settings.metalMetalBonds) return rules;
-  const distinct = [...new Set(species)];
-  if (distinct.every(isMetal)) return rules; // pure metals and intermetallics keep their bonds
-  const userPairs = new Set(rules.map((r) => pairKey(r.a, r.b)));
-  const metals = distinct.filter(isMetal);
-  for (let i = 0; i < metals.length; i++) {
-    for (let j = i; j < metals.length; j++) {
-      if (!userPairs.has(pairKey(metals[i]!, metals[j]!))) rules.push({ a: metals[i]!, b: metals[j]!, min: 0, max: 0 });
-    }
-  }
-  return rules;
 }
 
 export function ViewerPanel({ structure, title, structureKey, initialSettings }: ViewerPanelProps) {
@@ -86,6 +76,13 @@ export function ViewerPanel({ structure, title, structureKey, initialSettings }:
   const onReady = useCallback((c: ViewerController) => {
     controller.current = c;
   }, []);
+  // The drawn atoms and the view controller, for the browser tests and the devtools console.
+  useEffect(() => {
+    (window as unknown as { __cfstudioViewer?: ViewerDebugHandle }).__cfstudioViewer = {
+      controller: () => controller.current,
+      atoms: () => (model ? model.atoms.map((a) => ({ species: a.species, frac: a.frac, kind: a.kind })) : []),
+    };
+  }, [model]);
 
   const exportPng = () => {
     setExportError(null);
@@ -141,7 +138,10 @@ export function ViewerPanel({ structure, title, structureKey, initialSettings }:
             options={COLOR_PRESETS}
             onChange={(v) => update('colorPreset', v as ColorPreset)}
           />
-          <LabeledSelect label="Radii" value={settings.radiusKind} options={RADIUS_KINDS} onChange={(v) => update('radiusKind', v as RadiusKind)} />
+          <LabeledSelect
+            label="Radii"
+            title="Covalent: Cordero et al. 2008. Ionic: Shannon crystal radii (octahedral) for the element's most common oxidation state. Uniform: 1 Å."
+            value={settings.radiusKind} options={RADIUS_KINDS} onChange={(v) => update('radiusKind', v as RadiusKind)} />
           <label className="field">
             <span>Scale {settings.radiusScale.toFixed(2)}</span>
             <input
@@ -386,14 +386,16 @@ function LabeledSelect({
   value,
   options,
   onChange,
+  title,
 }: {
   label: string;
+  title?: string;
   value: string;
   options: readonly { id: string; label: string }[];
   onChange: (v: string) => void;
 }) {
   return (
-    <label className="field">
+    <label className="field" title={title}>
       <span>{label}</span>
       <select value={value} onChange={(e) => onChange(e.target.value)}>
         {options.map((o) => (

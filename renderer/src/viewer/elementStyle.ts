@@ -13,8 +13,8 @@ export const COLOR_PRESETS: readonly { id: ColorPreset; label: string }[] = [
 ];
 
 export const RADIUS_KINDS: readonly { id: RadiusKind; label: string }[] = [
-  { id: 'covalent', label: 'Covalent (Cordero)' },
-  { id: 'ionic', label: 'Ionic (Shannon, VI)' },
+  { id: 'covalent', label: 'Covalent' },
+  { id: 'ionic', label: 'Ionic' },
   { id: 'uniform', label: 'Uniform' },
 ];
 

@@ -9,6 +9,7 @@ import { Structure } from '../../../shared/crystal/structure.ts';
 import type { Candidate } from '../api/backend.ts';
 import { DEMO_STRUCTURES } from '../demo/structures.ts';
 import { parseSupercell } from '../route.ts';
+import { SymbolText } from '../ui/SymbolText.tsx';
 import type { ViewerSettings } from '../viewer/settings.ts';
 import { ViewerPanel } from '../viewer/ViewerPanel.tsx';
 
@@ -87,7 +88,7 @@ export function ViewerView({
               <button type="button" aria-current={requested === d.id ? 'true' : undefined} onClick={() => onNavigate({ structure: d.id })} title={d.source}>
                 <b>{d.formula}</b>
                 <span className="hint">
-                  {d.name} · {d.spaceGroup.symbol}
+                  {d.name} · <SymbolText symbol={d.spaceGroup.symbol} />
                 </span>
               </button>
             </li>

@@ -1,0 +1,168 @@
+/**
+ * The renderer in a real browser: the prompt builder against the space-group tables (ITA facts), the viewer
+ * against known crystal geometry (rock salt: Na–Cl = a/2, Cl–Na–Cl = 90°), PNG export size, and a screenshot of
+ * every main view in test-artifacts/ for a person to look at.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ARTIFACTS, chromiumMissing, openBrowser, SKIP_REASON, type BrowserSession } from './browser.ts';
+
+if (chromiumMissing) console.warn(SKIP_REASON);
+
+/** Share of pixels in a PNG screenshot region that are not (near) white: a drawn structure covers a good part. */
+async function inkFraction(session: BrowserSession, selector: string): Promise<number> {
+  const png = await session.page.locator(selector).screenshot();
+  return session.page.evaluate(async (base64) => {
+    const image = new Image();
+    image.src = `data:image/png;base64,${base64}`;
+    await image.decode();
+    const canvas = new OffscreenCanvas(image.width, image.height);
+    const context = canvas.getContext('2d')!;
+    context.drawImage(image, 0, 0);
+    const data = context.getImageData(0, 0, image.width, image.height).data;
+    let ink = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i]! < 235 || data[i + 1]! < 235 || data[i + 2]! < 235) ink++;
+    return ink / (data.length / 4);
+  }, png.toString('base64'));
+}
+
+function pngSize(bytes: Buffer): { width: number; height: number } {
+  // PNG: 8-byte signature, then the IHDR chunk whose data starts with width and height (big-endian).
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
+describe.skipIf(chromiumMissing)('renderer in Chromium', () => {
+  let session: BrowserSession;
+  let url: string;
+
+  beforeAll(async () => {
+    url = inject('rendererUrl');
+    session = await openBrowser();
+  });
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  it('builds a Wyckoff prompt for Fm-3m under the model rules', async () => {
+    const { page } = session;
+    await page.goto(`${url}#/generate`);
+    const options = page.getByRole('listbox', { name: 'Space groups' }).getByRole('option');
+    await expect.poll(() => options.count(), { timeout: 30_000 }).toBe(230);
+
+    await page.getByRole('combobox', { name: 'Space group' }).fill('fm-3m');
+    await page.keyboard.press('Enter');
+    // Fm-3m (225) has 12 Wyckoff positions, 4a … 192l (ITA Vol. A).
+    await expect.poll(() => page.locator('.wyckoff-table tbody tr').count()).toBe(12);
+    const multiplicities = await page.locator('.wyckoff-table tbody tr td:nth-child(2)').allTextContents();
+    expect(multiplicities.map(Number)).toEqual([4, 4, 8, 24, 24, 32, 48, 48, 48, 96, 96, 192]);
+
+    await page.getByRole('button', { name: 'Add site 4a' }).click();
+    await page.getByRole('button', { name: 'Add site 4b' }).click();
+    await expect(page.getByTestId('atom-count').textContent()).resolves.toContain('8 atoms');
+    // 4a and 4b have no free coordinate: neither can take a second site, and letters cannot go back to a.
+    expect(await page.getByRole('button', { name: 'Add site 4a' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Add site 4b' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Add site 32f' }).isEnabled()).toBe(true);
+    // 32f (x,x,x) has a free coordinate: it can be used twice.
+    await page.getByRole('button', { name: 'Add site 32f' }).click();
+    await page.getByRole('button', { name: 'Add site 32f' }).click();
+    await expect(page.getByTestId('atom-count').textContent()).resolves.toContain('72 atoms');
+
+    // Global element set by typing.
+    const typed = page.getByPlaceholder('e.g. La Ni O').last();
+    await typed.fill('na cl');
+    await typed.press('Enter');
+    await expect(page.getByRole('group', { name: 'Allowed elements' }).getByRole('button', { name: 'Na', exact: true }).getAttribute('aria-pressed')).resolves.toBe('true');
+
+    // Without an engine, Run explains itself next to the button.
+    await page.getByRole('button', { name: 'Run' }).click();
+    await expect(page.getByTestId('run-error').textContent()).resolves.toMatch(/model/i);
+    await page.screenshot({ path: `${ARTIFACTS}generate.png`, fullPage: true });
+  });
+
+  it('draws rock salt and measures Na–Cl = a/2 and a right angle', async () => {
+    const { page } = session;
+    await page.goto(`${url}#/viewer?structure=nacl`);
+    const meta = page.locator('.stage-meta');
+    // One cell with the periodic images on faces, edges and corners: a 3×3×3 grid of 27 atoms, 54 nearest-neighbour bonds.
+    await expect.poll(() => meta.textContent(), { timeout: 30_000 }).toContain('27 atoms, 54 bonds');
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __cfstudioViewerStats: { framesRendered: number } }).__cfstudioViewerStats.framesRendered)).toBeGreaterThan(0);
+    expect(await inkFraction(session, '.canvas-host')).toBeGreaterThan(0.05);
+    await page.screenshot({ path: `${ARTIFACTS}viewer-nacl.png` });
+
+    // Look down c, then pick three atoms of the top face: Cl(½,0,1), Na(½,½,1), Cl(1,½,1).
+    await page.getByRole('button', { name: 'c', exact: true }).click();
+    const canvasBox = (await page.getByTestId('crystal-canvas').boundingBox())!;
+    const screenOf = async (frac: [number, number, number]) => {
+      const p = await page.evaluate((target) => {
+        const handle = (window as unknown as { __cfstudioViewer: { atoms(): { frac: number[] }[]; controller(): { screenPosition(i: number): { x: number; y: number } | null } | null } }).__cfstudioViewer;
+        const index = handle.atoms().findIndex((a) => a.frac.every((x, k) => Math.abs(x - target[k]!) < 1e-6));
+        return index < 0 ? null : handle.controller()!.screenPosition(index);
+      }, frac);
+      expect(p, `atom at ${frac} is drawn`).not.toBeNull();
+      return { x: canvasBox.x + p!.x, y: canvasBox.y + p!.y };
+    };
+    const first = await screenOf([0.5, 0, 1]);
+    const vertex = await screenOf([0.5, 0.5, 1]);
+    const last = await screenOf([1, 0.5, 1]);
+    await page.mouse.click(first.x, first.y);
+    await page.keyboard.down('Shift');
+    await page.mouse.click(vertex.x, vertex.y);
+    await page.mouse.click(last.x, last.y);
+    await page.keyboard.up('Shift');
+    const readout = page.getByTestId('selection-readout');
+    await expect.poll(() => readout.textContent()).toContain('Wyckoff');
+    const distance = await page.getByTestId('measure-distance').textContent();
+    expect(distance).toContain('Cl–Na');
+    expect(Number(/([\d.]+) Å/.exec(distance!)![1])).toBeCloseTo(5.64 / 2, 3);
+    const angle = await page.getByTestId('measure-angle').textContent();
+    expect(Number(/([\d.]+)°/.exec(angle!)![1])).toBeCloseTo(90, 2);
+    await page.screenshot({ path: `${ARTIFACTS}viewer-measure.png` });
+
+    // Escape on the focused canvas clears the selection.
+    await page.getByTestId('crystal-canvas').focus();
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('selection-readout').count()).toBe(0);
+  });
+
+  it('exports a PNG at twice the canvas resolution', async () => {
+    const { page } = session;
+    await page.goto(`${url}#/viewer?structure=zno&supercell=2,2,1&projection=perspective`);
+    await expect.poll(() => page.locator('.stage-meta').textContent(), { timeout: 30_000 }).toMatch(/\d+ atoms/);
+    const canvas = (await page.locator('.canvas-host canvas').boundingBox())!;
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'PNG 2×' }).click()]);
+    const path = `${ARTIFACTS}export-zno.png`;
+    await download.saveAs(path);
+    const size = pngSize(readFileSync(path));
+    // The drawing buffer is the CSS size × device pixel ratio (1 here) × 2, rounded down by three.js.
+    expect(Math.abs(size.width - 2 * canvas.width)).toBeLessThanOrEqual(2);
+    expect(Math.abs(size.height - 2 * canvas.height)).toBeLessThanOrEqual(2);
+  });
+
+  it('draws TiO6 octahedra in SrTiO3 and labels', async () => {
+    const { page } = session;
+    await page.goto(`${url}#/viewer?structure=srtio3&polyhedra=Ti&labels=element`);
+    await expect.poll(() => page.locator('.stage-meta').textContent(), { timeout: 30_000 }).toMatch(/\d+ atoms/);
+    await page.waitForTimeout(300);
+    expect(await inkFraction(session, '.canvas-host')).toBeGreaterThan(0.05);
+    await page.screenshot({ path: `${ARTIFACTS}viewer-srtio3-polyhedra.png` });
+    await page.goto(`${url}#/viewer?structure=rutile&supercell=2,2,3&projection=perspective`);
+    await expect.poll(() => page.locator('.stage-meta').textContent(), { timeout: 30_000 }).toMatch(/\d+ atoms/);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: `${ARTIFACTS}viewer-rutile-supercell.png` });
+  });
+
+  it('shows the planned views without made-up data', async () => {
+    const { page } = session;
+    for (const view of ['library', 'mcmc', 'rl', 'training']) {
+      await page.goto(`${url}#/${view}`);
+      await expect.poll(() => page.locator('.planned-view').count()).toBe(1);
+      expect(await page.locator('.planned-view').textContent()).toMatch(/Not available yet/);
+      await page.screenshot({ path: `${ARTIFACTS}${view}.png` });
+    }
+    // Alt+2 switches to the Viewer from anywhere.
+    await page.keyboard.press('Alt+2');
+    await expect.poll(() => page.evaluate(() => window.location.hash)).toBe('#/viewer');
+    expect(session.errors).toEqual([]);
+  });
+});

@@ -1,0 +1,78 @@
+/**
+ * Frame rate of the viewer with ~10,000 atoms while it spins continuously: an 11×11×11 rock-salt supercell
+ * (10,648 atoms, 30,492 bonds drawn as 60,984 half-cylinders). Prints the numbers and saves them to
+ * test-artifacts/viewer-fps.json. A measurement, not a speed assertion: headless Chromium here renders WebGL in
+ * software (SwiftShader) on two CPU cores, far below any real GPU.
+ */
+import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ARTIFACTS, chromiumMissing, openBrowser, SKIP_REASON, type BrowserSession } from './browser.ts';
+
+if (chromiumMissing) console.warn(SKIP_REASON);
+
+const SECONDS = 5;
+
+describe.skipIf(chromiumMissing)('viewer frame rate', () => {
+  let session: BrowserSession;
+  beforeAll(async () => {
+    session = await openBrowser({ width: 1280, height: 800 });
+  });
+  afterAll(async () => {
+    await session?.close();
+  });
+
+  it('spins a 10,648-atom supercell and reports frames per second', async () => {
+    const { page } = session;
+    const url = inject('rendererUrl');
+    const started = Date.now();
+    await page.goto(`${url}#/viewer?structure=nacl&supercell=11,11,11&boundary=0&spin=1`);
+    await expect.poll(() => page.locator('.stage-meta').textContent(), { timeout: 60_000 }).toContain('10648 atoms, 30492 bonds');
+    // Wait for the first frame with the big model, then let shader compilation and uploads settle.
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __cfstudioViewerStats: { framesRendered: number } }).__cfstudioViewerStats.framesRendered), { timeout: 60_000 }).toBeGreaterThan(2);
+    const loadSeconds = (Date.now() - started) / 1000;
+    await page.waitForTimeout(1000);
+
+    const result = await page.evaluate(async (seconds) => {
+      const stats = (window as unknown as { __cfstudioViewerStats: { framesRendered: number; atoms: number; bonds: number; triangles: number } }).__cfstudioViewerStats;
+      const renderer = (document.querySelector('.canvas-host canvas') as HTMLCanvasElement).getContext('webgl2');
+      const debug = renderer?.getExtension('WEBGL_debug_renderer_info');
+      const gpu = debug ? String(renderer!.getParameter(debug.UNMASKED_RENDERER_WEBGL)) : 'unknown';
+      const frames0 = stats.framesRendered;
+      const t0 = performance.now();
+      let animationFrames = 0;
+      const frameTimes: number[] = [];
+      let last = t0;
+      await new Promise<void>((resolve) => {
+        const tick = (now: number) => {
+          animationFrames++;
+          frameTimes.push(now - last);
+          last = now;
+          if (now - t0 < seconds * 1000) requestAnimationFrame(tick);
+          else resolve();
+        };
+        requestAnimationFrame(tick);
+      });
+      const elapsed = (performance.now() - t0) / 1000;
+      frameTimes.sort((a, b) => a - b);
+      return {
+        atoms: stats.atoms,
+        bonds: stats.bonds,
+        sphereTriangles: stats.triangles,
+        seconds: elapsed,
+        renderedFrames: stats.framesRendered - frames0,
+        fps: (stats.framesRendered - frames0) / elapsed,
+        requestAnimationFrameRate: animationFrames / elapsed,
+        medianFrameMs: frameTimes[Math.floor(frameTimes.length / 2)] ?? NaN,
+        worstFrameMs: frameTimes[frameTimes.length - 1] ?? NaN,
+        renderer: gpu,
+      };
+    }, SECONDS);
+
+    const report = { ...result, loadSeconds, viewport: '1280×800', date: new Date().toISOString() };
+    console.log(`viewer FPS with ${result.atoms} atoms / ${result.bonds} bonds while spinning: ${result.fps.toFixed(1)} fps (median frame ${result.medianFrameMs.toFixed(1)} ms, worst ${result.worstFrameMs.toFixed(0)} ms; renderer ${result.renderer}; load ${loadSeconds.toFixed(1)} s)`);
+    writeFileSync(`${ARTIFACTS}viewer-fps.json`, JSON.stringify(report, null, 2) + '\n');
+    await page.screenshot({ path: `${ARTIFACTS}viewer-10k.png` });
+    expect(result.atoms).toBe(10648);
+    expect(result.renderedFrames).toBeGreaterThan(0);
+  });
+});
