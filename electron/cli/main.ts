@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { type Command, type CommandContext, UserError } from './command.ts';
+import { type Command, type CommandContext, type OptionSpec, UserError } from './command.ts';
 import { commands } from './commands/index.ts';
 
-const HELP_OPTION = { type: 'boolean', short: 'h', description: 'show help for this command' } as const;
+const HELP_OPTION: OptionSpec = { type: 'boolean', short: 'h', description: 'show help for this command' };
 
 function formatHelp(command: Command): string {
   const lines = [`Usage: cfstudio ${command.path.join(' ')}${command.positionals ? ` ${command.positionals}` : ''} [options]`, '', command.summary, '', 'Options:'];
