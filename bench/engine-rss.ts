@@ -48,11 +48,11 @@ for (let i = 1; i <= steps; i++) {
   if (i % every === 0) {
     // Collect JS garbage when exposed (node --expose-gc) so the number reflects retained memory.
     (globalThis as { gc?: () => void }).gc?.();
-    const rss = process.memoryUsage().rss;
+    const { rss, heapUsed, arrayBuffers } = process.memoryUsage();
     if (i === every) baseline = rss;
     console.log(
-      `  step ${String(i).padStart(5)}: RSS ${mb(rss).padStart(7)} MiB  (${rss >= baseline ? '+' : ''}${mb(rss - baseline)} MiB since step ${every}), ` +
-        `loss ${loss.toFixed(3)}, ${((performance.now() - t0) / i).toFixed(2)} ms/step`,
+      `  step ${String(i).padStart(5)}: RSS ${mb(rss).padStart(7)} MiB  (${rss >= baseline ? '+' : ''}${mb(rss - baseline)} MiB since step ${every}); ` +
+        `JS heap ${mb(heapUsed)} MiB, array buffers ${mb(arrayBuffers)} MiB; loss ${loss.toFixed(3)}, ${((performance.now() - t0) / i).toFixed(2)} ms/step`,
     );
   }
 }
