@@ -87,6 +87,8 @@ export class Tensor implements TensorType {
   mean(axes?: number | readonly number[], keepDims = false): Tensor { return red.mean(this, axes, keepDims); }
   max(axes?: number | readonly number[], keepDims = false): Tensor { return red.max(this, axes, keepDims); }
   logSumExp(axes?: number | readonly number[], keepDims = false): Tensor { return red.logSumExp(this, axes, keepDims); }
+  /** Index of the maximum along `axis` (int64, no gradient). */
+  argmax(axis = -1, keepDims = false): Tensor { return red.argmax(this, axis, keepDims); }
   softmax(axis = -1): Tensor { return red.softmax(this, axis); }
   logSoftmax(axis = -1): Tensor { return red.logSoftmax(this, axis); }
   cumsum(axis: number, options: { exclusive?: boolean; reverse?: boolean } = {}): Tensor { return red.cumsum(this, axis, options); }
@@ -97,6 +99,8 @@ export class Tensor implements TensorType {
   unsqueeze(axes: number | readonly number[]): Tensor { return mv.unsqueeze(this, axes); }
   squeeze(axes: number | readonly number[]): Tensor { return mv.squeeze(this, axes); }
   expand(shape: Shape): Tensor { return mv.expand(this, shape); }
+  /** Pieces of the given sizes along a static axis (backward: one Concat — prefer it to several slices). */
+  split(sizes: readonly number[], axis: number): Tensor[] { return mv.split(this, sizes, axis); }
   slice(starts: readonly number[], ends: readonly number[], axes?: readonly number[], steps?: readonly number[]): Tensor {
     return mv.slice(this, starts, ends, axes, steps);
   }

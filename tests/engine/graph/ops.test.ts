@@ -314,6 +314,34 @@ describe('movement and indexing', () => {
     await check({ x: { shape: [3, 5, 2] } }, ({ x }) => x!.slice(starts, ends, [1]));
   });
 
+  test('split: pieces match slices; backward concatenates (zeros for unused pieces)', async () => {
+    const r = await check({ x: { shape: [2, 6] } }, ({ x }) => {
+      const [a, b, c] = x!.split([1, 3, 2], 1);
+      return concat([c!, a!.mul(b!.sum(1, true))], 1);
+    });
+    const x = r.inputs.x!;
+    const row = (i: number) => Array.from(x.subarray(i * 6, i * 6 + 6));
+    const expected = [0, 1].flatMap((i) => {
+      const v = row(i);
+      return [v[4]!, v[5]!, v[0]! * (v[1]! + v[2]! + v[3]!)];
+    });
+    expectClose(r.output, expected);
+    await check({ x: { shape: [3, 2, 2] } }, ({ x }) => x!.split([1, 2], 0)[1]!.exp()); // first piece unused
+  });
+
+  test('argmax (no gradient) picks the first maximum', async () => {
+    const { Graph, toOnnxModel } = await import('../../../electron/engine/graph/index.ts');
+    const { session, feed } = await import('./gradcheck.ts');
+    const g = new Graph();
+    const x = g.input('x', 'float32', [2, 4]);
+    const s = await session(toOnnxModel(g, { outputs: { i: x.argmax(-1), k: x.argmax(0, true) }, parametersAs: 'inputs' }));
+    const out = await s.run({ x: feed('float32', [1, 7, 7, 2, 9, 0, 3, 3], [2, 4]) });
+    expect(Array.from(out.i!.data as BigInt64Array)).toEqual([1n, 0n]);
+    expect(out.k!.dims).toEqual([1, 4]);
+    expect(Array.from(out.k!.data as BigInt64Array)).toEqual([1n, 0n, 0n, 1n]);
+    await s.release();
+  });
+
   test('pad', async () => {
     const r = await check({ x: { shape: [2, 2], values: [1, 2, 3, 4] } }, ({ x }) => pad(x!, [1, 0, 0, 2]));
     expectClose(r.output, [0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0]);

@@ -211,6 +211,32 @@ export function concat(tensors: readonly Tensor[], axis: number): Tensor {
   return tensors[0]!.graph.apply(Concat, tensors, { axis: a })[0]!;
 }
 
+// ---------------------------------------------------------------- Split
+
+/**
+ * Cuts x along a static axis into pieces of the given sizes. Prefer it to several slices of one tensor: its
+ * backward is one Concat, where each Slice's backward pads its gradient back to the full size.
+ */
+export const Split = defineOp<{ axis: number; sizes: readonly number[] }>({
+  name: 'Split',
+  infer(inputs, a) {
+    const x = inputs[0]!;
+    const total = a.sizes.reduce((p, q) => p + q, 0);
+    if (x.shape[a.axis] !== total) fail('Split', `sizes [${a.sizes.join(', ')}] do not add up to dimension ${a.axis} (${x.shape[a.axis]})`, inputs);
+    if (a.sizes.some((n) => !Number.isInteger(n) || n < 0)) fail('Split', `bad sizes [${a.sizes.join(', ')}]`, inputs);
+    return a.sizes.map((n) => ({ dtype: x.dtype, shape: x.shape.map((d, i) => (i === a.axis ? n : d)) }));
+  },
+  emit: (e, node) =>
+    e.node('Split', [e.name(node.inputs[0]!), e.int64s(node.attrs.sizes)], node.outputs.map((t) => e.name(t)), { axis: attr.int(node.attrs.axis) }),
+  backward: (node, grads) => [concat(node.outputs.map((out, i) => grads[i] ?? zerosLike(out)), node.attrs.axis)],
+});
+export function split(x: Tensor, sizes: readonly number[], axis: number): Tensor[] {
+  const a = normalizeAxis(axis, x.rank);
+  if (a === undefined) fail('Split', `axis ${axis} out of range for ${formatShape(x.shape)}`);
+  if (sizes.length === 1) return [x];
+  return x.graph.apply(Split, [x], { axis: a, sizes });
+}
+
 // ---------------------------------------------------------------- Slice / Pad
 
 interface SliceAttrs {

@@ -78,6 +78,19 @@ export const sum = (x: Tensor, axes?: number | readonly number[], keepDims = fal
 export const mean = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduce(ReduceMean, x, axes, keepDims);
 export const max = (x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor => reduce(ReduceMax, x, axes, keepDims);
 
+/** Index of the maximum along one axis (int64; first index at ties). No gradient. */
+export const ArgMax = defineOp<{ axis: number; keepDims: boolean }>({
+  name: 'ArgMax',
+  infer(inputs, a) {
+    const x = inputs[0]!;
+    if (x.dtype === 'bool') fail('ArgMax', 'needs a numeric tensor', inputs);
+    return [{ dtype: 'int64', shape: reducedShape(x, { axes: [a.axis], keepDims: a.keepDims }) }];
+  },
+  emit: emitSame((a) => ({ axis: attr.int(a.axis), keepdims: attr.int(a.keepDims ? 1 : 0), select_last_index: attr.int(0) })),
+});
+export const argmax = (x: Tensor, axis = -1, keepDims = false): Tensor =>
+  x.graph.apply(ArgMax, [x], { axis: axisOf('ArgMax', x, axis), keepDims })[0]!;
+
 /** log Σ exp(x), computed as m + log Σ exp(x − m) with m the (gradient-free) maximum, so it never overflows. */
 export function logSumExp(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
   const m = stopGradient(max(x, axes, true));
