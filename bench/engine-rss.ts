@@ -1,7 +1,9 @@
 /**
  * Memory stability of the training step (npm run bench:engine-rss): runs 5,000 double-buffered training steps of
  * a small causal transformer and prints the process RSS every 500 steps and the growth after warm-up.
- * A leak of even one small tensor per step shows up here as steady growth.
+ * A leak of even one small tensor per step shows up here as steady growth. (RSS may swing by a few tens of MiB
+ * between samples: onnxruntime-node returns a fresh copy of each fetched output, and V8 frees those external
+ * array buffers in batches. Steady growth across samples is what would indicate a leak.)
  *
  * Options: --steps N (default 5000), --every N (default 500), --buffering double|copy.
  */
