@@ -382,6 +382,86 @@ interface PlacedAtom {
 }
 
 /**
+ * Spatial hash of atom positions on fractional coordinates, so that merging stays linear for large cells. Bins
+ * are at least `tolerance` thick along each axis (measured between lattice planes), so two atoms closer than the
+ * tolerance always sit in the same or neighbouring bins (periodically wrapped).
+ */
+class PositionIndex {
+  private readonly m: Mat3;
+  private readonly toleranceSquared: number;
+  private readonly bins: Vec3;
+  private readonly grid = new Map<number, number[]>();
+
+  constructor(lattice: Lattice, tolerance: number) {
+    this.m = lattice.matrix;
+    this.toleranceSquared = tolerance * tolerance;
+    const heights = faceHeights(lattice);
+    this.bins = [binCount(heights[0], tolerance), binCount(heights[1], tolerance), binCount(heights[2], tolerance)];
+  }
+
+  private bin(x: number, axis: 0 | 1 | 2): number {
+    const n = this.bins[axis];
+    return Math.min(n - 1, Math.floor(x * n));
+  }
+
+  private key(i: number, j: number, k: number): number {
+    return i + this.bins[0] * (j + this.bins[1] * k);
+  }
+
+  add(p: Vec3, id: number): void {
+    const key = this.key(this.bin(p[0], 0), this.bin(p[1], 1), this.bin(p[2], 2));
+    const members = this.grid.get(key);
+    if (members) members.push(id);
+    else this.grid.set(key, [id]);
+  }
+
+  /** Index of an atom within the tolerance of `p` (periodic Cartesian distance), or -1. */
+  find(p: Vec3, atoms: readonly PlacedAtom[]): number {
+    const [n0, n1, n2] = this.bins;
+    const b0 = this.bin(p[0], 0);
+    const b1 = this.bin(p[1], 1);
+    const b2 = this.bin(p[2], 2);
+    // With fewer than 3 bins along an axis, every bin is a neighbour.
+    const from0 = n0 < 3 ? 0 : b0 - 1;
+    const to0 = n0 < 3 ? n0 - 1 : b0 + 1;
+    const from1 = n1 < 3 ? 0 : b1 - 1;
+    const to1 = n1 < 3 ? n1 - 1 : b1 + 1;
+    const from2 = n2 < 3 ? 0 : b2 - 1;
+    const to2 = n2 < 3 ? n2 - 1 : b2 + 1;
+    for (let i = from0; i <= to0; i++) {
+      const wi = (i + n0) % n0;
+      for (let j = from1; j <= to1; j++) {
+        const wj = (j + n1) % n1;
+        for (let k = from2; k <= to2; k++) {
+          const members = this.grid.get(this.key(wi, wj, (k + n2) % n2));
+          if (members === undefined) continue;
+          for (const id of members) if (this.coincident(atoms[id]!.frac, p)) return id;
+        }
+      }
+    }
+    return -1;
+  }
+
+  private coincident(p: Vec3, q: Vec3): boolean {
+    const m = this.m;
+    let dx = p[0] - q[0];
+    let dy = p[1] - q[1];
+    let dz = p[2] - q[2];
+    dx -= Math.round(dx);
+    dy -= Math.round(dy);
+    dz -= Math.round(dz);
+    const x = dx * m[0][0] + dy * m[1][0] + dz * m[2][0];
+    const y = dx * m[0][1] + dy * m[1][1] + dz * m[2][1];
+    const z = dx * m[0][2] + dy * m[1][2] + dz * m[2][2];
+    return x * x + y * y + z * z < this.toleranceSquared;
+  }
+}
+
+function binCount(height: number, tolerance: number): number {
+  return Math.max(1, Math.min(MAX_BINS_PER_AXIS, Math.floor(height / tolerance)));
+}
+
+/**
  * Applies every operation to every asymmetric site and keeps one atom per position. An image that lands on an
  * atom already placed from the same site is a symmetry duplicate (special position). Landing on an atom of a
  * different site is either a repeated site (same element: merged, with a warning) or substitutional disorder
@@ -396,8 +476,6 @@ function expandAsymmetricUnit(
   warnings: string[],
   fileName: string,
 ): Site[] {
-  const m = lattice.matrix;
-  const toleranceSquared = tolerance * tolerance;
   if (asymmetricUnit.length * operations.length > MAX_EXPANDED_ATOMS) {
     throw new CifError(
       `${asymmetricUnit.length} sites × ${operations.length} symmetry operations is more than this reader expands (${MAX_EXPANDED_ATOMS} images)`,
@@ -405,57 +483,9 @@ function expandAsymmetricUnit(
       fileName,
     );
   }
+  const index = new PositionIndex(lattice, tolerance);
   const placed: PlacedAtom[] = [];
   const reported = new Set<string>();
-  const coincident = (p: Vec3, q: Vec3): boolean => {
-    let dx = p[0] - q[0];
-    let dy = p[1] - q[1];
-    let dz = p[2] - q[2];
-    dx -= Math.round(dx);
-    dy -= Math.round(dy);
-    dz -= Math.round(dz);
-    const x = dx * m[0][0] + dy * m[1][0] + dz * m[2][0];
-    const y = dx * m[0][1] + dy * m[1][1] + dz * m[2][1];
-    const z = dx * m[0][2] + dy * m[1][2] + dz * m[2][2];
-    return x * x + y * y + z * z < toleranceSquared;
-  };
-  // Spatial hash on fractional coordinates so that merging stays linear for large cells. Bins are at least
-  // `tolerance` thick along each axis (measured as the distance between lattice planes), so two atoms closer
-  // than the tolerance always sit in the same or neighbouring bins.
-  const heights = faceHeights(lattice);
-  const bins = heights.map((h) => Math.max(1, Math.min(MAX_BINS_PER_AXIS, Math.floor(h / tolerance)))) as Vec3;
-  const grid = new Map<number, number[]>();
-  const binOf = (x: number, axis: number) => Math.min(bins[axis]! - 1, Math.floor(x * bins[axis]!));
-  const keyOf = (i: number, j: number, k: number) => i + bins[0] * (j + bins[1] * k);
-  const findCoincident = (image: Vec3): number => {
-    const [n0, n1, n2] = bins;
-    const b0 = binOf(image[0], 0);
-    const b1 = binOf(image[1], 1);
-    const b2 = binOf(image[2], 2);
-    // Neighbouring bins along each axis, wrapping periodically; with fewer than 3 bins every bin is a neighbour.
-    const [from0, to0] = n0 < 3 ? [0, n0 - 1] : [b0 - 1, b0 + 1];
-    const [from1, to1] = n1 < 3 ? [0, n1 - 1] : [b1 - 1, b1 + 1];
-    const [from2, to2] = n2 < 3 ? [0, n2 - 1] : [b2 - 1, b2 + 1];
-    for (let i = from0; i <= to0; i++) {
-      const wi = (i + n0) % n0;
-      for (let j = from1; j <= to1; j++) {
-        const wj = (j + n1) % n1;
-        for (let k = from2; k <= to2; k++) {
-          const members = grid.get(keyOf(wi, wj, (k + n2) % n2));
-          if (members === undefined) continue;
-          for (const index of members) if (coincident(placed[index]!.frac, image)) return index;
-        }
-      }
-    }
-    return -1;
-  };
-  const place = (image: Vec3, source: AsymmetricSite) => {
-    const key = keyOf(binOf(image[0], 0), binOf(image[1], 1), binOf(image[2], 2));
-    const members = grid.get(key);
-    if (members) members.push(placed.length);
-    else grid.set(key, [placed.length]);
-    placed.push({ frac: image, source });
-  };
   for (const site of asymmetricUnit) {
     for (const op of operations) {
       const r = op.rotation;
@@ -465,9 +495,10 @@ function expandAsymmetricUnit(
         wrapUnit(r[1][0] * f[0] + r[1][1] * f[1] + r[1][2] * f[2] + op.translation[1]),
         wrapUnit(r[2][0] * f[0] + r[2][1] * f[1] + r[2][2] * f[2] + op.translation[2]),
       ];
-      const clashIndex = findCoincident(image);
+      const clashIndex = index.find(image, placed);
       if (clashIndex < 0) {
-        place(image, site);
+        index.add(image, placed.length);
+        placed.push({ frac: image, source: site });
         continue;
       }
       const other = placed[clashIndex]!.source;
