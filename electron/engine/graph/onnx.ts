@@ -64,7 +64,7 @@ export function exportModel(graph: Graph, options: ExportOptions): { bytes: Uint
 
   const e = new OnnxEmitter(inputs);
   const graphInputs = [...inputs, ...(options.parametersAs === 'inputs' ? parameters : [])];
-  const taken = new Set(graphInputs.map((t) => t.name));
+  const taken = new Set([...graphInputs, ...parameters].map((t) => t.name));
 
   // Name the requested outputs: rename the producing node's value where we can, else copy with Identity.
   const identities: [string, string][] = [];
@@ -199,7 +199,7 @@ class OnnxEmitter implements Emitter {
   }
 
   temp(hint: string): string {
-    return `${hint}__${this.counter++}`;
+    return `${hint}~${this.counter++}`;
   }
 
   node(opType: string, inputs: readonly string[], outputs: readonly string[], attrs?: Record<string, Attr>, domain?: string): void {

@@ -166,7 +166,7 @@ export class Graph {
     if (values.length !== size) {
       throw new GraphError(`constant: ${values.length} values do not fill shape ${formatShape(shape)} (${size} elements)`);
     }
-    return this.leaf(`const_${this.nextId}`, dtype, shape, { kind: 'constant', values: toTypedArray(values, dtype) });
+    return this.leaf(`const~${this.nextId}`, dtype, shape, { kind: 'constant', values: toTypedArray(values, dtype) }, false);
   }
 
   /** A scalar constant (shared: asking twice for the same value and dtype gives the same tensor). */
@@ -189,7 +189,8 @@ export class Graph {
     const outputs: Tensor[] = [];
     const node: Node<A> = { id: this.nextId++, op, inputs, attrs, outputs };
     types.forEach((type, index) => {
-      const name = types.length === 1 ? `${op.name}_${node.id}` : `${op.name}_${node.id}_${index}`;
+      // '~' cannot appear in user-chosen names, so generated names never collide with inputs or parameters.
+      const name = types.length === 1 ? `${op.name}~${node.id}` : `${op.name}~${node.id}.${index}`;
       outputs.push(new Tensor(this, this.nextId++, name, type.dtype, type.shape.map(canonicalDim), { kind: 'node', node: node as Node, index }));
     });
     this.nodes.push(node as Node);
@@ -201,10 +202,12 @@ export class Graph {
     return this.seed + this.dropoutCount++;
   }
 
-  private leaf(name: string, dtype: DType, shape: Shape, source: TensorSource): Tensor {
-    if (this.names.has(name)) throw new GraphError(`name '${name}' is already used in this graph`);
-    if (!/^[A-Za-z_][A-Za-z0-9_.:/-]*$/.test(name)) throw new GraphError(`name '${name}' is not a valid value name`);
-    this.names.add(name);
+  private leaf(name: string, dtype: DType, shape: Shape, source: TensorSource, userNamed = true): Tensor {
+    if (userNamed) {
+      if (this.names.has(name)) throw new GraphError(`name '${name}' is already used in this graph`);
+      if (!/^[A-Za-z_][A-Za-z0-9_.:/-]*$/.test(name)) throw new GraphError(`name '${name}' is not a valid value name (letters, digits, _ . : / -)`);
+      this.names.add(name);
+    }
     for (const d of shape) {
       if (typeof d === 'number' && (!Number.isInteger(d) || d < 0)) throw new GraphError(`'${name}': bad dimension ${d} in ${formatShape(shape)}`);
     }
