@@ -9,7 +9,7 @@ import type { Candidate, StudioBackend } from './api/backend.ts';
 import { parseRoute, routeHash, VIEWS, type ViewId } from './route.ts';
 import { GenerateView } from './views/GenerateView.tsx';
 import { PlannedView } from './views/PlannedView.tsx';
-import { ViewerView } from './views/ViewerView.tsx';
+import { ViewerView, type OpenedStructure } from './views/ViewerView.tsx';
 
 export type SymmetryState = { status: 'loading' } | { status: 'ready' } | { status: 'failed'; message: string };
 
@@ -18,6 +18,7 @@ export function App({ backend }: { backend: StudioBackend }) {
   const [symmetry, setSymmetry] = useState<SymmetryState>({ status: 'loading' });
   const [candidates, setCandidates] = useState<Candidate[]>([]);
   const [openedCandidate, setOpenedCandidate] = useState<Candidate | null>(null);
+  const [openedFiles, setOpenedFiles] = useState<OpenedStructure[]>([]);
 
   useEffect(() => {
     const onHash = () => setRoute(parseRoute(window.location.hash));
@@ -80,7 +81,15 @@ export function App({ backend }: { backend: StudioBackend }) {
         {route.view === 'generate' && (
           <GenerateView backend={backend} symmetry={symmetry} candidates={candidates} setCandidates={setCandidates} onOpen={openCandidate} />
         )}
-        {route.view === 'viewer' && <ViewerView params={route.params} candidate={openedCandidate} onNavigate={(params) => go('viewer', params)} />}
+        {route.view === 'viewer' && (
+          <ViewerView
+            params={route.params}
+            candidate={openedCandidate}
+            opened={openedFiles}
+            onOpened={(o) => setOpenedFiles((list) => [...list, o])}
+            onNavigate={(params) => go('viewer', params)}
+          />
+        )}
         {route.view === 'library' && (
           <PlannedView title="Library">
             <p>

@@ -5,6 +5,7 @@
  * software (SwiftShader) on two CPU cores, far below any real GPU.
  */
 import { writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ARTIFACTS, chromiumMissing, openBrowser, SKIP_REASON, type BrowserSession } from './browser.ts';
 
@@ -68,8 +69,10 @@ describe.skipIf(chromiumMissing)('viewer frame rate', () => {
       };
     }, SECONDS);
 
-    const report = { ...result, loadSeconds, viewport: '1280×800', date: new Date().toISOString() };
-    console.log(`viewer FPS with ${result.atoms} atoms / ${result.bonds} bonds while spinning: ${result.fps.toFixed(1)} fps (median frame ${result.medianFrameMs.toFixed(1)} ms, worst ${result.worstFrameMs.toFixed(0)} ms; renderer ${result.renderer}; load ${loadSeconds.toFixed(1)} s)`);
+    // Other work on this machine competes with the software renderer for the same two cores: record how much.
+    const loadAverage1min = loadavg()[0]!;
+    const report = { ...result, loadSeconds, loadAverage1min, viewport: '1280×800', date: new Date().toISOString() };
+    console.log(`viewer FPS with ${result.atoms} atoms / ${result.bonds} bonds while spinning: ${result.fps.toFixed(1)} fps (median frame ${result.medianFrameMs.toFixed(1)} ms, worst ${result.worstFrameMs.toFixed(0)} ms; renderer ${result.renderer}; load ${loadSeconds.toFixed(1)} s; machine load average ${loadAverage1min.toFixed(1)})`);
     writeFileSync(`${ARTIFACTS}viewer-fps.json`, JSON.stringify(report, null, 2) + '\n');
     await page.screenshot({ path: `${ARTIFACTS}viewer-10k.png` });
     expect(result.atoms).toBe(10648);

@@ -17,6 +17,7 @@ import {
   buildAtomBuffers,
   buildBondBuffers,
   buildPolyhedraGeometry,
+  cylinderSegments,
   sphereSegments,
   type InstanceBuffers,
 } from './sceneGeometry.ts';
@@ -65,6 +66,8 @@ export function CrystalCanvas(props: CrystalCanvasProps) {
       <Canvas
         frameloop={props.settings.autoRotate ? 'always' : 'demand'}
         dpr={[1, 2]}
+        // No tone mapping: element colours (VESTA, Jmol) are shown as specified, not filmic-compressed.
+        flat
         gl={{ antialias: true, preserveDrawingBuffer: false, powerPreference: 'high-performance' }}
         fallback={props.fallback ?? <div className="canvas-fallback">WebGL is not available, so the 3D view cannot be shown.</div>}
         aria-label="3D crystal structure view"
@@ -172,7 +175,7 @@ function Spheres({ atoms }: { atoms: ReturnType<typeof buildAtomBuffers> }) {
 }
 
 function Cylinders({ bonds }: { bonds: InstanceBuffers }) {
-  const radial = bonds.count > 20000 ? 6 : 12;
+  const radial = cylinderSegments(bonds.count);
   const geometry = useMemo(() => new THREE.CylinderGeometry(1, 1, 1, radial, 1, true), [radial]);
   useEffect(() => () => geometry.dispose(), [geometry]);
   const material = useSolidMaterial();

@@ -3,9 +3,13 @@
  * the crystal viewer. URL parameters select the structure and initial options, e.g.
  * `#/viewer?structure=nacl&supercell=3,3,3&spin=1&projection=perspective`.
  */
-import { useMemo } from 'react';
+import { useMemo, useRef, useState } from 'react';
+import { Composition } from '../../../shared/crystal/composition.ts';
 import { Lattice } from '../../../shared/crystal/lattice.ts';
 import { Structure } from '../../../shared/crystal/structure.ts';
+import { readStructureText, writeCifP1, writeExtendedXyz, writePoscar } from '../../../shared/io/index.ts';
+import { analyzeStructure } from '../../../shared/symmetry/analyze.ts';
+import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import type { Candidate } from '../api/backend.ts';
 import { DEMO_STRUCTURES } from '../demo/structures.ts';
 import { parseSupercell } from '../route.ts';
@@ -19,15 +23,83 @@ interface Shown {
   structure: Structure;
 }
 
+/** A structure the user opened from a file in this session. */
+export interface OpenedStructure extends Shown {
+  fileName: string;
+  /** e.g. 'Fm-3m (225)', or why symmetry analysis failed. */
+  symmetry: string;
+}
+
+/**
+ * Reads a CIF or POSCAR file's text and finds its space group; every site gets the Wyckoff letter of its orbit
+ * so that picking an atom shows it. Errors name the file and line (from shared/io).
+ */
+export async function openStructureFile(fileName: string, text: string, serial: number): Promise<OpenedStructure> {
+  await initSymmetry(); // CIF symmetry operations and the analysis need the space-group tables
+  const read = readStructureText(text, { fileName });
+  let structure = read.structure;
+  let symmetry: string;
+  try {
+    const analysis = analyzeStructure(structure);
+    structure = new Structure(
+      structure.lattice,
+      structure.sites.map((site, i) => ({ ...site, wyckoff: site.wyckoff ?? analysis.inputWyckoffLetters[i] })),
+    );
+    symmetry = `${analysis.symbol} (${analysis.spaceGroup})`;
+  } catch (error) {
+    symmetry = `symmetry not found: ${(error as Error).message}`;
+  }
+  const formula = Composition.fromStructure(structure).reducedFormula;
+  return {
+    key: `file:${serial}`,
+    fileName,
+    title: `${formula} — ${read.name || fileName}${symmetry.startsWith('symmetry') ? '' : ` (${symmetry})`}`,
+    structure,
+    symmetry,
+  };
+}
+
+function download(fileName: string, text: string, type: string) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = fileName;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
 export function ViewerView({
   params,
   candidate,
+  opened,
+  onOpened,
   onNavigate,
 }: {
   params: URLSearchParams;
   candidate: Candidate | null;
+  opened: readonly OpenedStructure[];
+  onOpened: (structure: OpenedStructure) => void;
   onNavigate: (params: Record<string, string>) => void;
 }) {
+  const fileInput = useRef<HTMLInputElement>(null);
+  const [fileError, setFileError] = useState<string | null>(null);
+  const [saveError, setSaveError] = useState<string | null>(null);
+  const onFile = async (file: File | undefined) => {
+    if (!file) return;
+    setFileError(null);
+    try {
+      if (file.size > 50 * 1024 * 1024) throw new Error(`${file.name}: larger than 50 MB, not a single-structure file`);
+      const structure = await openStructureFile(file.name, await file.text(), opened.length + 1);
+      onOpened(structure);
+      onNavigate({ structure: structure.key });
+    } catch (error) {
+      setFileError((error as Error).message);
+    } finally {
+      if (fileInput.current) fileInput.current.value = '';
+    }
+  };
   const requested = params.get('structure') ?? (candidate && params.get('candidate') === candidate.id ? `candidate:${candidate.id}` : 'nacl');
 
   const shown = useMemo((): Shown | { error: string } => {
@@ -40,13 +112,28 @@ export function ViewerView({
           structure: new Structure(new Lattice(s.lattice), s.sites),
         };
       }
+      const file = opened.find((o) => o.key === requested);
+      if (file) return file;
       const demo = DEMO_STRUCTURES.find((d) => d.id === requested);
       if (!demo) return { error: `No structure '${requested}'. Choose one from the list.` };
       return { key: demo.id, title: `${demo.formula} — ${demo.name} (${demo.spaceGroup.symbol})`, structure: demo.build() };
     } catch (error) {
       return { error: `This structure cannot be shown: ${(error as Error).message}` };
     }
-  }, [requested, candidate]);
+  }, [requested, candidate, opened]);
+
+  const save = (format: 'cif' | 'poscar' | 'xyz') => {
+    if ('error' in shown) return;
+    setSaveError(null);
+    try {
+      const base = shown.title.split(' ')[0]!.replace(/[^A-Za-z0-9_.-]+/g, '_') || 'structure';
+      if (format === 'cif') download(`${base}.cif`, writeCifP1(shown.structure), 'chemical/x-cif');
+      else if (format === 'poscar') download(`${base}.vasp`, writePoscar(shown.structure, { comment: shown.title }), 'text/plain');
+      else download(`${base}.xyz`, writeExtendedXyz(shown.structure), 'chemical/x-xyz');
+    } catch (error) {
+      setSaveError(`Could not write ${format.toUpperCase()}: ${(error as Error).message}`);
+    }
+  };
 
   const initialSettings = useMemo((): Partial<ViewerSettings> => {
     const s: Partial<ViewerSettings> = {};
@@ -83,6 +170,14 @@ export function ViewerView({
               </button>
             </li>
           )}
+          {opened.map((o) => (
+            <li key={o.key}>
+              <button type="button" aria-current={requested === o.key ? 'true' : undefined} onClick={() => onNavigate({ structure: o.key })} title={o.symmetry}>
+                <b>{o.fileName}</b>
+                <span className="hint">{o.symmetry}</span>
+              </button>
+            </li>
+          ))}
           {DEMO_STRUCTURES.map((d) => (
             <li key={d.id}>
               <button type="button" aria-current={requested === d.id ? 'true' : undefined} onClick={() => onNavigate({ structure: d.id })} title={d.source}>
@@ -95,6 +190,41 @@ export function ViewerView({
           ))}
         </ul>
         <p className="hint">Example crystals with literature cell parameters; generated candidates open here from Generate.</p>
+        <div className="file-actions">
+          <input
+            ref={fileInput}
+            id="open-structure-file"
+            type="file"
+            className="visually-hidden"
+            accept=".cif,.mcif,.vasp,.poscar,POSCAR,CONTCAR,text/plain"
+            onChange={(e) => onFile(e.target.files?.[0])}
+          />
+          <button type="button" onClick={() => fileInput.current?.click()}>
+            Open CIF / POSCAR…
+          </button>
+          {fileError && (
+            <p className="error" role="alert" data-testid="file-error">
+              {fileError}
+            </p>
+          )}
+          <span className="field-label">Save shown structure</span>
+          <div className="button-row" role="group" aria-label="Save shown structure">
+            <button type="button" onClick={() => save('cif')} disabled={'error' in shown}>
+              CIF
+            </button>
+            <button type="button" onClick={() => save('poscar')} disabled={'error' in shown}>
+              POSCAR
+            </button>
+            <button type="button" onClick={() => save('xyz')} disabled={'error' in shown}>
+              XYZ
+            </button>
+          </div>
+          {saveError && (
+            <p className="error" role="alert">
+              {saveError}
+            </p>
+          )}
+        </div>
       </nav>
       {'error' in shown ? (
         <p className="error" role="alert">
