@@ -77,11 +77,13 @@ function formulaLines(composition: Composition): string[] {
   return [`_chemical_formula_structural ${cifString(formula)}`, `_chemical_formula_sum ${cifString(sum)}`, `_cell_formula_units_Z ${Number.isInteger(factor) ? factor : 1}`];
 }
 
-function symmetryLines(number: number, symbol: string, operations: readonly AffineOp[]): string[] {
+function symmetryLines(number: number, symbol: string, hall: string, operations: readonly AffineOp[]): string[] {
   return [
     `_symmetry_space_group_name_H-M ${cifString(symbol)}`,
     `_symmetry_Int_Tables_number ${number}`,
     `_space_group_name_H-M_alt ${cifString(symbol)}`,
+    // The Hall symbol names the setting (origin choice, axes) unambiguously, for readers that ignore the operations.
+    `_space_group_name_Hall ${cifString(hall)}`,
     `_space_group_IT_number ${number}`,
     '',
     'loop_',
@@ -106,7 +108,7 @@ export function writeCifP1(structure: Structure, options: CifWriteOptions = {}):
     ...formulaLines(composition),
     ...cellLines(structure.lattice.parameters, structure.lattice.volume),
     '',
-    ...symmetryLines(1, 'P 1', [IDENTITY]),
+    ...symmetryLines(1, 'P 1', 'P 1', [IDENTITY]),
     '',
     'loop_',
     '_atom_site_type_symbol',
@@ -150,7 +152,7 @@ export function writeSymmetrizedCif(description: WyckoffDescription, options: Ci
     ...formulaLines(composition),
     ...cellLines(description.lattice, volumeOf(description.lattice)),
     '',
-    ...symmetryLines(group.number, symbol, group.operations),
+    ...symmetryLines(group.number, symbol, group.hallSymbol, group.operations),
     '',
     'loop_',
     '_atom_site_type_symbol',

@@ -164,6 +164,19 @@ describe('CIF writers', () => {
     expect(arsenic.read.structure.numSites).toBe(6);
     expect(arsenic.text).toMatch(/^As As1 6 c /m);
   });
+
+  it('names the setting by Hall symbol, so the file still reads right without its operations', () => {
+    // Origin choice 2 of Fd-3m puts the inversion centre at the origin; read with origin-1 operations, Si at
+    // (1/8, 1/8, 1/8) would not give the diamond structure.
+    const { text } = describeRoundTrip(227, [5.431, 5.431, 5.431, 90, 90, 90], [{ letter: 'a', species: 'Si', frac: [0.125, 0.125, 0.125] }]);
+    expect(text).toMatch(/^_space_group_name_Hall '-F 4vw 2vw 3'$/m);
+    const withoutOperations = text.replace(/loop_\n_space_group_symop_id\n_space_group_symop_operation_xyz\n(\d+ .*\n)+/, '');
+    expect(withoutOperations).not.toMatch(/symop/);
+    const read = readCifStructure(withoutOperations);
+    expect(read.warnings.join(' ')).toMatch(/_space_group_name_Hall/);
+    expect(read.structure.numSites).toBe(8);
+    expect(read.structure.minimumDistance()).toBeCloseTo((5.431 * Math.sqrt(3)) / 4, 6);
+  });
 });
 
 describe('extended XYZ', () => {
