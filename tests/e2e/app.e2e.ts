@@ -152,6 +152,49 @@ describe.skipIf(chromiumMissing)('renderer in Chromium', () => {
     await page.screenshot({ path: `${ARTIFACTS}viewer-rutile-supercell.png` });
   });
 
+  it('opens a CIF (rutile, asymmetric unit + H-M symbol), finds its Wyckoff sites, and saves it back as CIF', async () => {
+    const { page } = session;
+    await page.goto(`${url}#/viewer`);
+    // Rutile TiO2, P4_2/mnm (136): Ti on 2a, O on 4f (x, x, 0) — only the asymmetric unit is listed.
+    const cif = [
+      'data_rutile',
+      '_cell_length_a 4.594',
+      '_cell_length_b 4.594',
+      '_cell_length_c 2.959',
+      '_cell_angle_alpha 90',
+      '_cell_angle_beta 90',
+      '_cell_angle_gamma 90',
+      "_symmetry_space_group_name_H-M 'P 42/m n m'",
+      '_symmetry_Int_Tables_number 136',
+      'loop_',
+      '_atom_site_label',
+      '_atom_site_type_symbol',
+      '_atom_site_fract_x',
+      '_atom_site_fract_y',
+      '_atom_site_fract_z',
+      'Ti1 Ti 0 0 0',
+      'O1 O 0.3048 0.3048 0',
+      '',
+    ].join('\n');
+    await page.locator('#open-structure-file').setInputFiles({ name: 'rutile.cif', mimeType: 'chemical/x-cif', buffer: Buffer.from(cif) });
+    await expect.poll(() => page.locator('.stage-header h2').textContent(), { timeout: 30_000 }).toContain('(136)');
+    expect(await page.locator('.stage-header h2').textContent()).toContain('TiO2');
+    // 2 Ti + 4 O in the cell, plus images on the box: Ti at 8 corners + 1 centre, O at 4 + 2 face images.
+    const legend = await page.locator('.legend').textContent();
+    expect(legend).toMatch(/Ti\s*9/);
+    expect(legend).toMatch(/O\s*6/);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'CIF', exact: true }).click()]);
+    const saved = await download.path().then((p) => readFileSync(p, 'utf8'));
+    expect(saved).toMatch(/_cell_length_a\s+4\.594/);
+    // The saved P1 file lists the whole cell: 2 Ti and 4 O (atom lines start with the element symbol and a label).
+    expect(saved.match(/^Ti Ti\d+ /gm)).toHaveLength(2);
+    expect(saved.match(/^O O\d+ /gm)).toHaveLength(4);
+
+    // A broken file is reported next to the button, naming the file.
+    await page.locator('#open-structure-file').setInputFiles({ name: 'broken.cif', mimeType: 'chemical/x-cif', buffer: Buffer.from('data_x\n_cell_length_a 4\n') });
+    await expect.poll(() => page.getByTestId('file-error').textContent()).toContain('broken.cif');
+  });
+
   it('shows the planned views without made-up data', async () => {
     const { page } = session;
     for (const view of ['library', 'mcmc', 'rl', 'training']) {
