@@ -410,3 +410,25 @@ describe('dropout', () => {
     expect(x.dropout(0.5)).toBe(x);
   });
 });
+
+describe('gradient accumulation', () => {
+  test('slices of one tensor send back one Concat, not full-size Pads added together', async () => {
+    const { Graph, grad, exportModel } = await import('../../../electron/engine/graph/index.ts');
+    const onnxProto = (await import('onnx-proto')).default;
+    const g = new Graph();
+    const x = g.input('x', 'float64', ['batch', 9]);
+    const parts = [0, 3, 6].map((s) => x.slice([s], [s + 3], [1]));
+    const tail = x.slice([7], [9], [1]); // overlaps the last part: must still be summed correctly
+    const loss = parts[0]!.exp().sum().add(parts[1]!.mul(parts[2]!).sum()).add(tail.sin().sum());
+    const [dx] = grad(loss, [x]);
+    const { bytes } = exportModel(g, { outputs: { dx: dx! }, parametersAs: 'inputs' });
+    const ops = onnxProto.onnx.ModelProto.decode(bytes).graph!.node!.map((n) => n.opType);
+    expect(ops.filter((o) => o === 'Concat')).toHaveLength(1);
+    expect(ops.filter((o) => o === 'Pad')).toHaveLength(1); // only the overlapping tail
+    // and the values are right
+    await check({ x: { shape: [2, 9] } }, ({ x }) => {
+      const p = [0, 3, 6].map((s) => x!.slice([s], [s + 3], [1]));
+      return concat([p[0]!.exp(), p[1]!.mul(p[2]!), x!.slice([7], [9], [1]).sin()], 1);
+    });
+  });
+});
