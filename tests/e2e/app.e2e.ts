@@ -123,12 +123,23 @@ describe.skipIf(chromiumMissing)('renderer in Chromium', () => {
     await page.getByTestId('crystal-canvas').focus();
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByTestId('selection-readout').count()).toBe(0);
+
+    // Arrow keys rotate the focused view: the Na that was in the middle of the top face moves on screen.
+    const before = await screenOf([0.5, 0.5, 1]);
+    await page.keyboard.press('Shift+ArrowRight');
+    await page.keyboard.press('Shift+ArrowDown');
+    const after = await screenOf([0.5, 0.5, 1]);
+    expect(Math.hypot(after.x - before.x, after.y - before.y)).toBeGreaterThan(5);
+    await page.screenshot({ path: `${ARTIFACTS}viewer-keyboard-focus.png` });
   });
 
   it('exports a PNG at twice the canvas resolution', async () => {
     const { page } = session;
     await page.goto(`${url}#/viewer?structure=zno&supercell=2,2,1&projection=perspective`);
     await expect.poll(() => page.locator('.stage-meta').textContent(), { timeout: 30_000 }).toMatch(/\d+ atoms/);
+    // Wait until the canvas has taken its layout size (it starts at the HTML default of 300×150).
+    await expect.poll(async () => (await page.locator('.canvas-host canvas').boundingBox())?.width ?? 0).toBeGreaterThan(400);
+    await page.waitForTimeout(200);
     const canvas = (await page.locator('.canvas-host canvas').boundingBox())!;
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'PNG 2×' }).click()]);
     const path = `${ARTIFACTS}export-zno.png`;

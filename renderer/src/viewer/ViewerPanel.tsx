@@ -38,22 +38,25 @@ export function ViewerPanel({ structure, title, structureKey, initialSettings }:
   const species = useMemo(() => structure.sites.map((s) => s.species), [structure]);
   const elements = useMemo(() => [...new Set(species)], [species]);
 
+  // Only the options that change which atoms and bonds exist rebuild the model (colours, radii, labels, camera
+  // do not), so the selection survives style changes and a 10,000-atom model is not rebuilt per slider step.
+  const { supercell, boundaryImages, bondedOutside, bondTolerance, pairRules, metalMetalBonds, polyhedronCentres } = settings;
   const modelResult = useMemo((): { model: DisplayModel; error: null } | { model: null; error: string } => {
     try {
       const model = buildDisplayModel(structure, {
-        supercell: settings.supercell,
-        boundaryImages: settings.boundaryImages,
-        bondedOutside: settings.bondedOutside,
-        bondTolerance: settings.bondTolerance,
-        pairRules: effectivePairRules(species, settings),
-        polyhedronCentres: settings.polyhedronCentres,
+        supercell,
+        boundaryImages,
+        bondedOutside,
+        bondTolerance,
+        pairRules: effectivePairRules(species, { pairRules, metalMetalBonds }),
+        polyhedronCentres,
         bondRadius: covalentRadius,
       });
       return { model, error: null };
     } catch (error) {
       return { model: null, error: (error as Error).message };
     }
-  }, [structure, species, settings]);
+  }, [structure, species, supercell, boundaryImages, bondedOutside, bondTolerance, pairRules, metalMetalBonds, polyhedronCentres]);
   const model = modelResult.model;
 
   // A new model means new atom indices: old picks would point at other atoms.
