@@ -198,6 +198,8 @@ describe('display model', () => {
     expect(() => buildDisplayModel(nacl(), { ...base, supercell: [0, 1, 1] })).toThrow(/supercell a/);
     expect(() => buildDisplayModel(nacl(), { ...base, supercell: [1, 1.5, 1] })).toThrow(/supercell b/);
     expect(() => buildDisplayModel(nacl(), { ...base, bondTolerance: 5 })).toThrow(/tolerance/);
+    // 8 sites × 30³ = 216,000 atoms: refused with the count, instead of stalling the page.
+    expect(() => buildDisplayModel(nacl(), { ...base, supercell: [30, 30, 30] })).toThrow(/216,000 atoms/);
   });
 
   it('the bond cutoff covers the largest radius sum and any pair rule', () => {

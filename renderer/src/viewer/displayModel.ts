@@ -80,6 +80,8 @@ export const BOUNDARY_EPSILON = 1e-3;
 const MIN_BOND_LENGTH = 0.1;
 /** The largest supercell axis the viewer accepts: beyond this nothing is readable and memory runs out. */
 export const MAX_SUPERCELL = 30;
+/** More atoms than this would stall the page for seconds per change and exhaust GPU memory on small machines. */
+export const MAX_DISPLAY_ATOMS = 100_000;
 
 export function pairKey(a: string, b: string): string {
   return a < b ? `${a}-${b}` : `${b}-${a}`;
@@ -106,6 +108,12 @@ export function buildDisplayModel(structure: Structure, options: DisplayOptions)
   }
   if (!(options.bondTolerance >= -0.5 && options.bondTolerance <= 2)) {
     throw new Error(`bond tolerance must lie between -0.5 and 2, got ${options.bondTolerance}`);
+  }
+  const cellAtoms = structure.sites.length * na * nb * nc;
+  if (cellAtoms > MAX_DISPLAY_ATOMS) {
+    throw new Error(
+      `a ${na}×${nb}×${nc} supercell of ${structure.sites.length} sites has ${cellAtoms.toLocaleString('en')} atoms; the viewer draws at most ${MAX_DISPLAY_ATOMS.toLocaleString('en')}`,
+    );
   }
   const lattice = structure.lattice;
   const m = lattice.matrix;
