@@ -295,7 +295,7 @@ export function readHullReferenceCsv(file: string): HullEntry[] {
   const hullColumn = pick(['e_above_hull', 'energy_above_hull'], false);
   const sourceColumn = pick(['source'], false);
   const fail = (rowIndex: number, column: number, message: string): never => {
-    const lines = (parse(text, { bom: true, skip_empty_lines: true, info: true }) as { info: { lines: number } }[])[rowIndex]?.info.lines;
+    const lines = (parse(text, { bom: true, skip_empty_lines: true, info: true }) as unknown as { info: { lines: number } }[])[rowIndex]?.info.lines;
     throw new Error(`${file}:${lines ?? `row ${rowIndex}`}: column '${header[column]}' ${message}`);
   };
   const entries: HullEntry[] = [];
