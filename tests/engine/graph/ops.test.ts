@@ -403,6 +403,26 @@ describe('dropout', () => {
     await s.release();
   });
 
+  test('masks change from run to run, and a fresh session replays the same sequence (seeded)', async () => {
+    const { Graph, toOnnxModel, dropoutMask } = await import('../../../electron/engine/graph/index.ts');
+    const { session, feed } = await import('./gradcheck.ts');
+    const g = new Graph({ training: true, seed: 3 });
+    const x = g.input('x', 'float32', [256]);
+    const bytes = toOnnxModel(g, { outputs: { mask: dropoutMask(x.dropout(0.5))! }, parametersAs: 'inputs' });
+    const masks = async () => {
+      const s = await session(bytes);
+      const feeds = { x: feed('float32', new Array(256).fill(1), [256]) };
+      const out = [Array.from((await s.run(feeds)).mask!.data as Uint8Array), Array.from((await s.run(feeds)).mask!.data as Uint8Array)];
+      await s.release();
+      return out;
+    };
+    const [a1, a2] = await masks();
+    const [b1, b2] = await masks();
+    expect(a1).not.toEqual(a2);
+    expect(b1).toEqual(a1);
+    expect(b2).toEqual(a2);
+  });
+
   test('inference graphs skip dropout', async () => {
     const { Graph } = await import('../../../electron/engine/graph/index.ts');
     const g = new Graph();
