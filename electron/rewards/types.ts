@@ -1,0 +1,64 @@
+/** Types shared by the reward evaluator, predictors and oracles. */
+import type { Structure } from '../../shared/crystal/structure.ts';
+import type { WyckoffDescription } from '../../shared/symmetry/analyze.ts';
+
+/** One generated crystal as the reward sees it. */
+export interface CandidateInput {
+  /** The full (conventional) cell. */
+  structure: Structure;
+  /** The space group, lattice and Wyckoff orbits the model generated. */
+  description: WyckoffDescription;
+  /** CIF text of the structure (what external oracles receive). */
+  cif: string;
+}
+
+/**
+ * A property model (band gap, dielectric constant, formation energy…) registered by name so reward specs can
+ * refer to it. `predict` returns one value per candidate, NaN where it cannot predict.
+ */
+export interface PropertyPredictor {
+  readonly name: string;
+  /** Unit of the predicted value, e.g. 'eV', 'eV/atom', '' for dimensionless. */
+  readonly unit: string;
+  predict(batch: readonly CandidateInput[]): Promise<Float64Array>;
+}
+
+/** What an external oracle returns for a batch: a value per candidate (NaN where it failed) and the tallies. */
+export interface OracleScores {
+  values: Float64Array;
+  /** Candidates the oracle answered with an error, garbage, or not at all because it crashed. */
+  errors: number;
+  /** Candidates not answered within the time limit. */
+  timeouts: number;
+  /** Candidates answered with NaN, ±Infinity or null. */
+  nonFinite: number;
+  /** A few messages explaining the failures (deduplicated, at most 10). */
+  messages: string[];
+}
+
+export interface RewardOracle {
+  /** Short description for messages, e.g. `command 'python score.py'`. */
+  readonly label: string;
+  score(batch: readonly CandidateInput[]): Promise<OracleScores>;
+  close(): Promise<void>;
+}
+
+export const MAX_MESSAGES = 10;
+
+/** A fresh tally for n candidates (all values NaN until set). */
+export function emptyScores(n: number): OracleScores {
+  return { values: new Float64Array(n).fill(NaN), errors: 0, timeouts: 0, nonFinite: 0, messages: [] };
+}
+
+export function addMessage(scores: { messages: string[] }, message: string): void {
+  if (scores.messages.length < MAX_MESSAGES && !scores.messages.includes(message)) scores.messages.push(message);
+}
+
+/** Merge `part` (scores of candidates offset…offset+n) into `total`. */
+export function mergeScores(total: OracleScores, part: OracleScores, offset: number): void {
+  total.values.set(part.values, offset);
+  total.errors += part.errors;
+  total.timeouts += part.timeouts;
+  total.nonFinite += part.nonFinite;
+  for (const m of part.messages) addMessage(total, m);
+}
