@@ -150,7 +150,7 @@ function Scene(props: CrystalCanvasProps & { compass: React.RefObject<CompassRef
         <Polyhedra model={model} atomColor={props.atomColor} opacity={settings.polyhedronOpacity} />
       )}
       {settings.showCell && <CellLines structure={structure} model={model} />}
-      {settings.labels !== 'none' && <Labels model={model} structure={structure} mode={settings.labels} atoms={atoms.radii} />}
+      {settings.labels !== 'none' && <Labels model={model} structure={structure} mode={settings.labels} radii={atoms.radii} />}
       <SelectionMarks model={model} selection={props.selection} radii={atoms.radii} />
       <Picker centres={atoms.centres} radii={atoms.radii} onPick={props.onPick} />
     </>
@@ -266,7 +266,7 @@ function labelText(model: DisplayModel, structure: Structure, index: number, mod
   return structure.sites[atom.site]?.label ?? `${atom.species}${atom.site + 1}`;
 }
 
-function Labels({ model, structure, mode, atoms }: { model: DisplayModel; structure: Structure; mode: LabelMode; atoms: Float32Array }) {
+function Labels({ model, structure, mode, radii }: { model: DisplayModel; structure: Structure; mode: LabelMode; radii: Float32Array }) {
   const group = useMemo(() => {
     const g = new THREE.Group();
     if (model.atoms.length > MAX_LABELS) return g;
@@ -280,12 +280,12 @@ function Labels({ model, structure, mode, atoms }: { model: DisplayModel; struct
       const height = 0.42;
       sprite.scale.set(height * aspect, height, 1);
       const atom = model.atoms[i]!;
-      sprite.position.set(atom.cart[0], atom.cart[1] + atoms[i]! * 0.2, atom.cart[2]);
+      sprite.position.set(atom.cart[0], atom.cart[1], atom.cart[2]);
       sprite.renderOrder = 10;
       g.add(sprite);
     }
     return g;
-  }, [model, structure, mode, atoms]);
+  }, [model, structure, mode, radii]);
   useEffect(
     () => () => {
       const seen = new Set<THREE.Material>();
@@ -560,14 +560,12 @@ function CameraRig({ structure, model, fitKey, projection, autoRotate, onReady, 
     return () => {
       scene.remove(camera);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [camera]);
 
   // Re-fit when a different structure or supercell is shown.
   useLayoutEffect(() => {
     fit.current = boundingSphere(model);
     defaultView();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [fitKey]);
 
   useEffect(() => {
@@ -658,7 +656,6 @@ function CameraRig({ structure, model, fitKey, projection, autoRotate, onReady, 
         invalidate();
       },
     });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [structure, model, onReady]);
 
   return null;

@@ -150,7 +150,6 @@ export function ViewerView({
     if (labels === 'element' || labels === 'site') s.labels = labels;
     return s;
     // Initial settings are read once per structure; later URL changes that only move within the viewer keep user edits.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [requested]);
 
   return (
