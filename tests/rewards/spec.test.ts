@@ -1,0 +1,153 @@
+/** Reward spec: the example files parse, mistakes are reported with their JSON path, transforms do what they say. */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readRewardSpecFile } from '../../electron/rewards/index.ts';
+import { applyTransforms, parseRewardSpec, RewardSpecError, walkTerms, type RewardSpec } from '../../electron/rewards/spec.ts';
+
+const EXAMPLES = join(import.meta.dirname, '../../resources/rewards');
+
+function problemsOf(value: unknown): string[] {
+  try {
+    parseRewardSpec(value, 'test.json');
+  } catch (error) {
+    expect(error).toBeInstanceOf(RewardSpecError);
+    return (error as RewardSpecError).problems;
+  }
+  throw new Error('expected the spec to be rejected');
+}
+
+const base = { version: 1, reward: { kind: 'predictor', predictor: 'band_gap' } };
+
+describe('example specs in resources/rewards', () => {
+  const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.json'));
+
+  it('includes the seed examples', () => {
+    expect(files).toEqual(expect.arrayContaining(['bandgap-dielectric.json', 'stability.json']));
+  });
+
+  it.each(files)('%s parses', (file) => {
+    const spec = readRewardSpecFile(join(EXAMPLES, file));
+    expect(spec.version).toBe(1);
+    expect(walkTerms(spec.reward).length).toBeGreaterThan(0);
+  });
+
+  it('the figure of merit is a product of band gap and dielectric constant', () => {
+    const spec = readRewardSpecFile(join(EXAMPLES, 'bandgap-dielectric.json'));
+    expect(spec.reward.kind).toBe('product');
+    const leaves = walkTerms(spec.reward).filter((w) => w.term.kind === 'predictor').map((w) => w.name);
+    expect(leaves).toEqual(['band_gap', 'dielectric_total']);
+  });
+
+  it('stability says it is a proxy against a partial reference', () => {
+    const spec = readRewardSpecFile(join(EXAMPLES, 'stability.json'));
+    expect(spec.reward.kind).toBe('ehull');
+    expect(spec.description).toMatch(/PROXY/);
+    expect(spec.description).toMatch(/PARTIAL reference/);
+    expect(spec.description).toMatch(/not a DFT hull/);
+  });
+});
+
+describe('parse errors name the JSON path', () => {
+  it('reports invalid JSON', () => {
+    expect(() => parseRewardSpec('{"version": 1,', 'x.json')).toThrow(/x\.json: invalid reward spec:\n {2}not valid JSON/);
+  });
+
+  it('reports wrong version, unknown kinds and typos', () => {
+    expect(problemsOf({ ...base, version: 2 })).toEqual(['version: must be 1']);
+    expect(problemsOf({ version: 1, reward: { kind: 'magic' } })[0]).toMatch(/^reward\.kind: /);
+    expect(problemsOf({ ...base, penalti: 0 })[0]).toMatch(/^\(root\): Unrecognized key: "penalti"/);
+    expect(problemsOf({ version: 1, reward: { kind: 'sum', terms: [{ wieght: 2, term: base.reward }] } })[0]).toMatch(/^reward\.terms\[0\]: Unrecognized key: "wieght"/);
+  });
+
+  it('reports nested problems with array indices', () => {
+    const spec = {
+      version: 1,
+      reward: {
+        kind: 'product',
+        factors: [
+          { kind: 'predictor', predictor: 'band_gap' },
+          { kind: 'predictor', predictor: 'eps', transform: [{ kind: 'clip', min: 0 }, { kind: 'range', min: 2, max: 1, scale: 0 }] },
+        ],
+      },
+    };
+    const problems = problemsOf(spec);
+    expect(problems).toContain('reward.factors[1].transform[1].scale: must be positive');
+  });
+
+  it('checks ranges, element symbols, oracle settings and duplicate names', () => {
+    expect(problemsOf({ version: 1, reward: { kind: 'predictor', predictor: 'g', transform: { kind: 'range', min: 3, max: 1, scale: 1 } } })).toEqual([
+      'reward.transform.max: min must not exceed max',
+    ]);
+    expect(problemsOf({ ...base, constraints: { elements: { allowed: ['Na', 'Xy'] } } })).toEqual(['constraints.elements.allowed[1]: is not an element symbol']);
+    expect(problemsOf({ ...base, constraints: { elements: { required: ['O'], forbidden: ['O'] } } })).toEqual(['constraints.elements.forbidden: O both required and forbidden']);
+    expect(problemsOf({ ...base, constraints: { maxAtoms: 0 } })).toEqual(['constraints.maxAtoms: must be at least 1']);
+    expect(problemsOf({ version: 1, reward: { kind: 'oracle', oracle: { type: 'kserve', url: 'ftp://x', model: 'm' } } })).toEqual([
+      'reward.oracle.url: must be an http:// or https:// URL',
+    ]);
+    expect(problemsOf({ version: 1, reward: { kind: 'oracle', oracle: { type: 'command', command: 'x', batchSize: 0 } } })).toEqual([
+      'reward.oracle.batchSize: must be at least 1',
+    ]);
+    const duplicate = {
+      version: 1,
+      reward: { kind: 'sum', terms: [{ term: { kind: 'predictor', name: 'a', predictor: 'p' } }, { term: { kind: 'predictor', name: 'a', predictor: 'q' } }] },
+    };
+    expect(problemsOf(duplicate)).toEqual(["reward.terms[1].term.name: duplicate term name 'a' (also used at reward.terms[0].term)"]);
+  });
+
+  it('accepts an ehull term whose formation energy comes from an oracle', () => {
+    const spec = parseRewardSpec({
+      version: 1,
+      reward: { kind: 'ehull', formationEnergy: { kind: 'oracle', oracle: { type: 'onnx', path: 'eform.onnx' } }, transform: { kind: 'linear', scale: -1 } },
+    });
+    expect(walkTerms(spec.reward).map((w) => [w.name, w.path.join('.')])).toEqual([
+      ['ehull', 'reward'],
+      ['oracle:onnx', 'reward.formationEnergy'],
+    ]);
+  });
+});
+
+describe('term names', () => {
+  it('default to the predictor name or kind, made unique in tree order', () => {
+    const spec: RewardSpec = parseRewardSpec({
+      version: 1,
+      reward: {
+        kind: 'sum',
+        terms: [
+          { term: { kind: 'predictor', predictor: 'band_gap' } },
+          { weight: 2, term: { kind: 'predictor', predictor: 'band_gap', transform: { kind: 'target', value: 2 } } },
+          { term: { kind: 'product', name: 'sum', factors: [{ kind: 'predictor', predictor: 'x' }] } },
+        ],
+      },
+    });
+    // The explicit name 'sum' wins; the root's default 'sum' becomes 'sum#2'.
+    expect(walkTerms(spec.reward).map((w) => w.name)).toEqual(['sum#2', 'band_gap', 'band_gap#2', 'sum', 'x']);
+  });
+});
+
+describe('transforms', () => {
+  it('target is minus the distance to the target', () => {
+    expect(applyTransforms(2.5, { kind: 'target', value: 2 })).toBeCloseTo(-0.5, 12);
+    expect(applyTransforms(1.5, { kind: 'target', value: 2 })).toBeCloseTo(-0.5, 12);
+  });
+
+  it('range is 1 inside and decays by e per scale outside', () => {
+    const range = { kind: 'range', min: 1, max: 2, scale: 0.5 } as const;
+    expect(applyTransforms(1, range)).toBe(1);
+    expect(applyTransforms(1.7, range)).toBe(1);
+    expect(applyTransforms(2.5, range)).toBeCloseTo(Math.exp(-1), 12);
+    expect(applyTransforms(0, range)).toBeCloseTo(Math.exp(-2), 12);
+  });
+
+  it('log floors, clip bounds, linear scales, lists apply in order, NaN stays NaN', () => {
+    expect(applyTransforms(Math.E, { kind: 'log' })).toBeCloseTo(1, 12);
+    expect(applyTransforms(-3, { kind: 'log' })).toBeCloseTo(Math.log(1e-6), 12);
+    expect(applyTransforms(-3, { kind: 'log', floor: 0.1 })).toBeCloseTo(Math.log(0.1), 12);
+    expect(applyTransforms(15, { kind: 'clip', min: -10, max: 10 })).toBe(10);
+    expect(applyTransforms(-15, { kind: 'clip', min: -10 })).toBe(-10);
+    expect(applyTransforms(0.2, [{ kind: 'clip', max: 0.1 }, { kind: 'linear', scale: -1, offset: 1 }])).toBeCloseTo(0.9, 12);
+    for (const t of [{ kind: 'range', min: 0, max: 1, scale: 1 }, { kind: 'log' }, { kind: 'clip', min: 0 }, { kind: 'target', value: 1 }] as const) {
+      expect(applyTransforms(NaN, t)).toBeNaN();
+    }
+  });
+});
