@@ -90,7 +90,7 @@ export function makeBatch(data: TokenArrays, indices: ArrayLike<number>, tables:
       wyckoff[bs] = BigInt(w);
       atoms[bs] = BigInt(a);
       multiplicity[bs] = w > 0 ? tables.multiplicity[(g - 1) * W + w]! : 0;
-      writeWyckoffMask(tables, g, w, nextWyckoffMask, bs * W);
+      writeWyckoffMask(tables, g, w, nextWyckoffMask, bs * W, s + 1);
       checkAllowed(nextWyckoffMask, bs * W, letterAt(s + 1), n, g, s + 1);
       nextWyckoffTarget[bs * W + letterAt(s + 1)] = 1;
       writeAtomMask(w, atomMask, bs * ATOM_CLASSES);

@@ -1,5 +1,5 @@
 import type { WyckoffTables } from '../../../shared/tokens/index.ts';
-import { ATOM_CLASSES, WYCKOFF_CLASSES } from './config.ts';
+import { ATOM_CLASSES, N_SLOTS, WYCKOFF_CLASSES } from './config.ts';
 
 export type { WyckoffTables };
 
@@ -9,14 +9,17 @@ export const FORBIDDEN = -1e10;
 /**
  * Which Wyckoff indices may come at a slot (crystalformer.md §2.5). Slot 0 follows the space group alone: the empty
  * crystal (0) is forbidden. Later slots follow the previous letter: letters never decrease, a fixed position
- * (no free coordinate) cannot repeat, and after a stop (0) only further stops are allowed. Writes 0 (allowed) or
+ * (no free coordinate) cannot repeat, and after a stop (0) only further stops are allowed. The last slot (index 20)
+ * is always a stop: at most 20 sites, so that a padding slot is left to predict the lattice. Writes 0 (allowed) or
  * FORBIDDEN into `out` at `offset`.
  */
-export function writeWyckoffMask(tables: WyckoffTables, spaceGroup: number, previous: number | null, out: Float32Array, offset: number): void {
+export function writeWyckoffMask(tables: WyckoffTables, spaceGroup: number, previous: number | null, out: Float32Array, offset: number, slot = 0): void {
   const wmax = tables.wmax[spaceGroup - 1]!;
   for (let w = 0; w < WYCKOFF_CLASSES; w++) {
     let allowed: boolean;
-    if (previous === null) {
+    if (slot >= N_SLOTS - 1) {
+      allowed = w === 0;
+    } else if (previous === null) {
       allowed = w >= 1 && w <= wmax;
     } else if (previous === 0) {
       allowed = w === 0;

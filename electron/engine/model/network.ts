@@ -185,74 +185,113 @@ export class CrystalFormerNetwork {
 
   /** Input vectors of the five token types, each [B, S, d]. */
   tokenInputs(inp: Pick<NetworkInputs, 'wyckoff' | 'atoms' | 'coords' | 'multiplicity'>, gEmbedding: Tensor): Tensor[] {
-    const nf = this.config.fourierFrequencies;
-    const g = (type: string) => gEmbedding.matmul(this.param(`input.${type}.space_group`)).add(this.param(`input.${type}.bias`)).unsqueeze(1);
-    const w = this.param('embed.wyckoff')
-      .gather(inp.wyckoff)
+    return [
+      this.wyckoffInput(inp.wyckoff, inp.multiplicity, gEmbedding),
+      this.atomInput(inp.atoms, gEmbedding),
+      ...this.coordinateInputs(inp.coords, gEmbedding),
+    ];
+  }
+
+  /** The space-group part of a token type's input projection, [B, 1, d] for broadcasting over slots. */
+  private spaceGroupInput(type: string, gEmbedding: Tensor): Tensor {
+    return gEmbedding.matmul(this.param(`input.${type}.space_group`)).add(this.param(`input.${type}.bias`)).unsqueeze(1);
+  }
+
+  /** W tokens: letter embedding, raw multiplicity and space group. wyckoff [B, S] int64, multiplicity [B, S, 1]. */
+  wyckoffInput(wyckoff: Tensor, multiplicity: Tensor, gEmbedding: Tensor): Tensor {
+    return this.param('embed.wyckoff')
+      .gather(wyckoff)
       .matmul(this.param('input.w.token'))
-      .add(inp.multiplicity.matmul(this.param('input.w.multiplicity')))
-      .add(g('w'));
-    const a = this.param('embed.atom').gather(inp.atoms).matmul(this.param('input.a.token')).add(g('a'));
-    // Fourier features sin(2πf·x), cos(2πf·x), f = 1…Nf: [B, S, 3, 2Nf]
+      .add(multiplicity.matmul(this.param('input.w.multiplicity')))
+      .add(this.spaceGroupInput('w', gEmbedding));
+  }
+
+  /** A tokens: element embedding and space group. atoms [B, S] int64. */
+  atomInput(atoms: Tensor, gEmbedding: Tensor): Tensor {
+    return this.param('embed.atom').gather(atoms).matmul(this.param('input.a.token')).add(this.spaceGroupInput('a', gEmbedding));
+  }
+
+  /** X, Y, Z tokens from coordinates [B, S, c] (c = 3 for all, or 1 for one axis given by `axes`). */
+  coordinateInputs(coords: Tensor, gEmbedding: Tensor, axes: readonly ('x' | 'y' | 'z')[] = ['x', 'y', 'z']): Tensor[] {
+    const nf = this.config.fourierFrequencies;
+    // Fourier features sin(2πf·x), cos(2πf·x), f = 1…Nf: [B, S, c, 2Nf]
     const frequencies = this.graph.constant(
       Array.from({ length: nf }, (_, i) => 2 * Math.PI * (i + 1)),
       [nf],
     );
-    const phase = inp.coords.unsqueeze(3).mul(frequencies);
-    const fourier = concat([phase.sin(), phase.cos()], 3); // [B, S, 3, 2Nf]
-    const coordInputs = ['x', 'y', 'z'].map((type, dim) =>
+    const phase = coords.unsqueeze(3).mul(frequencies);
+    const fourier = concat([phase.sin(), phase.cos()], 3);
+    return axes.map((type, dim) =>
       fourier
         .slice([dim], [dim + 1], [2])
         .squeeze(2)
         .matmul(this.param(`input.${type}.fourier`))
-        .add(g(type)),
+        .add(this.spaceGroupInput(type, gEmbedding)),
     );
-    return [w, a, ...coordInputs];
   }
 
   /** Interleave the five token types into one sequence [B, 5S, d] and add positions. */
   sequence(tokens: Tensor[], positions: Tensor): Tensor {
     const d = this.config.modelSize;
     const stacked = concat(tokens.map((t) => t.unsqueeze(2)), 2); // [B, S, 5, d]
-    return stacked.reshape(['batch', '5*slots', d]).add(this.param('embed.position').gather(positions));
+    return stacked.reshape(['batch', '5*slots', d]).add(this.positionEmbedding(positions));
   }
 
-  /** Causal multi-head self-attention of block l on a normalised input [B, T, d]. */
-  attention(l: number, x: Tensor, causalMask: Tensor): Tensor {
+  /**
+   * Causal multi-head self-attention of block l on a normalised input [B, T, d]. With `cache`, the input is the
+   * newest token only (T = 1): its keys and values are appended to the cached ones of all earlier positions, and the
+   * new caches are returned — incremental decoding that costs one token per step instead of the whole prefix.
+   */
+  attention(l: number, x: Tensor, causalMask: Tensor | null, cache?: { key: Tensor; value: Tensor }): { out: Tensor; key: Tensor; value: Tensor } {
     const { heads: h, keySize: k } = this.config;
     const b = `block${l}`;
+    const length = x.shape[1]!;
     const qkv = x.matmul(this.param(`${b}.attn.qkv`)).add(this.param(`${b}.attn.qkv_bias`)); // [B, T, 3hk]
-    const split = qkv.reshape(['batch', '5*slots', 3, h, k]).transpose([2, 0, 3, 1, 4]); // [3, B, h, T, k]
+    const split = qkv.reshape(['batch', length, 3, h, k]).transpose([2, 0, 3, 1, 4]); // [3, B, h, T, k]
     const q = split.slice([0], [1], [0]).squeeze(0);
-    const key = split.slice([1], [2], [0]).squeeze(0);
-    const v = split.slice([2], [3], [0]).squeeze(0);
-    const scores = q.matmul(key.transpose([0, 1, 3, 2])).mul(1 / Math.sqrt(k)).add(causalMask);
+    let key = split.slice([1], [2], [0]).squeeze(0);
+    let value = split.slice([2], [3], [0]).squeeze(0);
+    if (cache) {
+      key = concat([cache.key, key], 2);
+      value = concat([cache.value, value], 2);
+    }
+    let scores = q.matmul(key.transpose([0, 1, 3, 2])).mul(1 / Math.sqrt(k));
+    if (causalMask) scores = scores.add(causalMask);
     const weights = scores.softmax(-1).dropout(this.config.dropout);
-    const context = weights.matmul(v).transpose([0, 2, 1, 3]).reshape(['batch', '5*slots', h * k]);
-    return context.matmul(this.param(`${b}.attn.out`)).add(this.param(`${b}.attn.out_bias`));
+    const context = weights.matmul(value).transpose([0, 2, 1, 3]).reshape(['batch', length, h * k]);
+    return { out: context.matmul(this.param(`${b}.attn.out`)).add(this.param(`${b}.attn.out_bias`)), key, value };
   }
 
-  block(l: number, x: Tensor, causalMask: Tensor): Tensor {
+  block(l: number, x: Tensor, causalMask: Tensor | null, cache?: { key: Tensor; value: Tensor }): { out: Tensor; key: Tensor; value: Tensor } {
     const b = `block${l}`;
     const p = this.config.dropout;
-    const attn = this.attention(l, x.layerNorm(this.param(`${b}.ln1.scale`), this.param(`${b}.ln1.bias`)), causalMask);
-    const afterAttention = x.add(attn.dropout(p));
+    const attn = this.attention(l, x.layerNorm(this.param(`${b}.ln1.scale`), this.param(`${b}.ln1.bias`)), causalMask, cache);
+    const afterAttention = x.add(attn.out.dropout(p));
     const hidden = afterAttention
       .layerNorm(this.param(`${b}.ln2.scale`), this.param(`${b}.ln2.bias`))
       .matmul(this.param(`${b}.mlp.kernel1`))
       .add(this.param(`${b}.mlp.bias1`))
       .gelu();
     const mlp = hidden.matmul(this.param(`${b}.mlp.kernel2`)).add(this.param(`${b}.mlp.bias2`));
-    return afterAttention.add(mlp.dropout(p));
+    return { out: afterAttention.add(mlp.dropout(p)), key: attn.key, value: attn.value };
+  }
+
+  /** Final LayerNorm and the shared output projection. */
+  project(x: Tensor): Tensor {
+    const normed = x.layerNorm(this.param('final_ln.scale'), this.param('final_ln.bias'));
+    return normed.matmul(this.param('output.kernel')).add(this.param('output.bias'));
+  }
+
+  /** Position embedding rows for int64 positions [T]. */
+  positionEmbedding(positions: Tensor): Tensor {
+    return this.param('embed.position').gather(positions);
   }
 
   /** Transformer trunk and shared output projection: [B, S, 5, O]. */
   outputs(inp: NetworkInputs, gEmbedding: Tensor): Tensor {
     let x = this.sequence(this.tokenInputs(inp, gEmbedding), inp.positions);
-    for (let l = 0; l < this.config.layers; l++) x = this.block(l, x, inp.causalMask);
-    const normed = x.layerNorm(this.param('final_ln.scale'), this.param('final_ln.bias'));
-    const out = normed.matmul(this.param('output.kernel')).add(this.param('output.bias'));
-    return out.reshape(['batch', 'slots', TOKENS_PER_SLOT, this.outputWidth]);
+    for (let l = 0; l < this.config.layers; l++) x = this.block(l, x, inp.causalMask).out;
+    return this.project(x).reshape(['batch', 'slots', TOKENS_PER_SLOT, this.outputWidth]);
   }
 
   /** Per-crystal log-likelihood of the sequences in `inp` (crystalformer.md §3). */

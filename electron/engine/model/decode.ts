@@ -1,0 +1,86 @@
+/**
+ * Incremental decoding graphs for sampling (one token per run, with a key/value cache).
+ *
+ * Six small graphs share the network's parameters (fed as inputs, so one ParameterStore serves all):
+ *  - `first`: W₁ logits from the space group alone (the h0 MLP);
+ *  - `w`, `a`, `x`, `y`, `z`: feed one token of that type at position t together with the cached keys and values
+ *    of positions 0…t−1; return the output row of that token (which parameterises the next token) and the caches
+ *    extended by position t.
+ * Every crystal of a batch is at the same position, so each step runs one graph for the whole batch.
+ */
+import { Graph, exportModel, type Tensor } from '../graph/index.ts';
+import type { ModelConfig } from './config.ts';
+import { CrystalFormerNetwork } from './network.ts';
+
+export const TOKEN_TYPES = ['w', 'a', 'x', 'y', 'z'] as const;
+export type TokenType = (typeof TOKEN_TYPES)[number];
+
+export interface DecodeGraph {
+  bytes: Uint8Array;
+  parameterNames: string[];
+}
+
+export const cacheName = {
+  pastKey: (l: number) => `past_key_${l}`,
+  pastValue: (l: number) => `past_value_${l}`,
+  presentKey: (l: number) => `present_key_${l}`,
+  presentValue: (l: number) => `present_value_${l}`,
+};
+
+export function buildFirstWyckoffGraph(config: ModelConfig): DecodeGraph {
+  const graph = new Graph();
+  const net = new CrystalFormerNetwork(graph, config);
+  const spaceGroup = graph.input('space_group', 'int64', ['batch']);
+  const logits = net.firstWyckoffLogits(net.spaceGroupEmbedding(spaceGroup));
+  const { bytes } = exportModel(graph, { outputs: { logits }, parametersAs: 'inputs', name: 'crystalformer-first-wyckoff' });
+  return { bytes, parameterNames: usedParameters(graph, [logits]) };
+}
+
+export function buildDecodeStepGraph(config: ModelConfig, type: TokenType): DecodeGraph {
+  const graph = new Graph();
+  const net = new CrystalFormerNetwork(graph, config);
+  const { heads: h, keySize: k, layers } = config;
+  const spaceGroup = graph.input('space_group', 'int64', ['batch']);
+  const position = graph.input('position', 'int64', [1]);
+  const g = net.spaceGroupEmbedding(spaceGroup);
+  let token: Tensor;
+  if (type === 'w') {
+    const wyckoff = graph.input('wyckoff', 'int64', ['batch', 1]);
+    const multiplicity = graph.input('multiplicity', 'float32', ['batch', 1, 1]);
+    token = net.wyckoffInput(wyckoff, multiplicity, g);
+  } else if (type === 'a') {
+    token = net.atomInput(graph.input('atoms', 'int64', ['batch', 1]), g);
+  } else {
+    token = net.coordinateInputs(graph.input('coord', 'float32', ['batch', 1, 1]), g, [type])[0]!;
+  }
+  let x = token.add(net.positionEmbedding(position)); // [B, 1, d]
+  const outputs: Record<string, Tensor> = {};
+  for (let l = 0; l < layers; l++) {
+    const cache = {
+      key: graph.input(cacheName.pastKey(l), 'float32', ['batch', h, 'past', k]),
+      value: graph.input(cacheName.pastValue(l), 'float32', ['batch', h, 'past', k]),
+    };
+    const result = net.block(l, x, null, cache);
+    x = result.out;
+    outputs[cacheName.presentKey(l)] = result.key;
+    outputs[cacheName.presentValue(l)] = result.value;
+  }
+  outputs.row = net.project(x).squeeze(1); // [B, O]
+  const { bytes } = exportModel(graph, { outputs, parametersAs: 'inputs', name: `crystalformer-decode-${type}` });
+  return { bytes, parameterNames: usedParameters(graph, Object.values(outputs)) };
+}
+
+/** Names of the parameters the outputs depend on (the graphs declare all of them, but feed only what is used). */
+function usedParameters(graph: Graph, outputs: Tensor[]): string[] {
+  const seen = new Set<number>();
+  const stack = [...outputs];
+  const used = new Set<string>();
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if (seen.has(t.id)) continue;
+    seen.add(t.id);
+    if (t.source.kind === 'parameter') used.add(t.name);
+    if (t.source.kind === 'node') stack.push(...t.source.node.inputs);
+  }
+  return graph.parameters.filter((p) => used.has(p.name)).map((p) => p.name);
+}

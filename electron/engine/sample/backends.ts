@@ -1,0 +1,233 @@
+/**
+ * Two ways to get the network's output row for the token at position t while decoding a batch in lockstep:
+ *  - KvCacheBackend: one small graph run per token, with the keys/values of earlier positions cached (default);
+ *  - PrefixBackend: re-run the whole network on the prefix every step, as the reference implementation does.
+ * Both return identical rows (a test checks it); the second exists to measure what the cache buys.
+ */
+import { type EngineSession, createSession, ort } from '../runtime.ts';
+import type { ParameterStore } from '../params.ts';
+import type { ModelConfig } from '../model/config.ts';
+import { N_SLOTS, TOKENS_PER_SLOT, outputSize } from '../model/config.ts';
+import { TOKEN_TYPES, type TokenType, buildDecodeStepGraph, buildFirstWyckoffGraph, cacheName } from '../model/decode.ts';
+import { Graph, exportModel } from '../graph/index.ts';
+import { CrystalFormerNetwork, declareNetworkInputs } from '../model/network.ts';
+import { causalMask, positions } from '../model/batch.ts';
+
+/** The value of the token just chosen for every crystal of the batch. */
+export interface TokenValues {
+  /** W index or element (int), per crystal. */
+  ints?: Int32Array;
+  /** Fractional coordinate, per crystal. */
+  floats?: Float32Array;
+  /** Multiplicity of the chosen W, per crystal. */
+  multiplicity?: Float32Array;
+}
+
+export interface StepBackend {
+  readonly outputWidth: number;
+  /** Start a batch; returns W₁ logits [B, 28]. */
+  start(spaceGroups: Int32Array): Promise<Float32Array>;
+  /** Feed the tokens at `position` (all of one type) and get each crystal's output row [B, O]. */
+  step(type: TokenType, position: number, values: TokenValues): Promise<Float32Array>;
+  /** Keep only these batch rows (finished crystals leave the batch). */
+  keep(indices: readonly number[]): void;
+  release(): Promise<void>;
+}
+
+function parameterFeeds(params: ParameterStore, names: readonly string[]): Record<string, ort.Tensor> {
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const name of names) feeds[name] = new ort.Tensor('float32', params.get(name), [...params.shape(name)]);
+  return feeds;
+}
+
+function spaceGroupTensor(spaceGroups: Int32Array): ort.Tensor {
+  return new ort.Tensor('int64', BigInt64Array.from(spaceGroups, (g) => BigInt(g - 1)), [spaceGroups.length]);
+}
+
+/** Copy rows `indices` of a tensor whose first axis is the batch. */
+function keepRows(t: ort.Tensor, indices: readonly number[]): ort.Tensor {
+  const dims = [...t.dims];
+  const rowSize = dims.slice(1).reduce((a, b) => a * b, 1);
+  const source = t.data as Float32Array | BigInt64Array;
+  const out = new (source.constructor as Float32ArrayConstructor | BigInt64ArrayConstructor)(indices.length * rowSize) as Float32Array | BigInt64Array;
+  indices.forEach((row, i) => (out as Float32Array).set((source as Float32Array).subarray(row * rowSize, (row + 1) * rowSize), i * rowSize));
+  dims[0] = indices.length;
+  return new ort.Tensor(t.type as 'float32' | 'int64', out, dims);
+}
+
+export class KvCacheBackend implements StepBackend {
+  readonly outputWidth: number;
+  private spaceGroup!: ort.Tensor;
+  private caches: ort.Tensor[] = [];
+  private batch = 0;
+
+  private constructor(
+    private readonly config: ModelConfig,
+    private readonly first: EngineSession,
+    private readonly steps: Record<TokenType, EngineSession>,
+    private readonly firstParams: Record<string, ort.Tensor>,
+    private readonly stepParams: Record<TokenType, Record<string, ort.Tensor>>,
+  ) {
+    this.outputWidth = outputSize(config);
+  }
+
+  static async create(config: ModelConfig, params: ParameterStore, threads?: number): Promise<KvCacheBackend> {
+    const options = { log: () => {}, ...(threads ? { intraOpNumThreads: threads } : {}) };
+    const firstGraph = buildFirstWyckoffGraph(config);
+    const first = await createSession(firstGraph.bytes, options);
+    const steps = {} as Record<TokenType, EngineSession>;
+    const stepParams = {} as Record<TokenType, Record<string, ort.Tensor>>;
+    for (const type of TOKEN_TYPES) {
+      const graph = buildDecodeStepGraph(config, type);
+      steps[type] = await createSession(graph.bytes, options);
+      stepParams[type] = parameterFeeds(params, graph.parameterNames);
+    }
+    return new KvCacheBackend(config, first, steps, parameterFeeds(params, firstGraph.parameterNames), stepParams);
+  }
+
+  async start(spaceGroups: Int32Array): Promise<Float32Array> {
+    this.batch = spaceGroups.length;
+    this.spaceGroup = spaceGroupTensor(spaceGroups);
+    const { heads: h, keySize: k, layers } = this.config;
+    this.caches = [];
+    for (let l = 0; l < 2 * layers; l++) this.caches.push(new ort.Tensor('float32', new Float32Array(0), [this.batch, h, 0, k]));
+    const out = await this.first.run({ space_group: this.spaceGroup, ...this.firstParams }, ['logits']);
+    return out.logits!.data as Float32Array;
+  }
+
+  async step(type: TokenType, position: number, values: TokenValues): Promise<Float32Array> {
+    const B = this.batch;
+    const feeds: Record<string, ort.Tensor> = { ...this.stepParams[type], space_group: this.spaceGroup, position: new ort.Tensor('int64', BigInt64Array.of(BigInt(position)), [1]) };
+    if (type === 'w') {
+      feeds.wyckoff = new ort.Tensor('int64', BigInt64Array.from(values.ints!, (v) => BigInt(v)), [B, 1]);
+      feeds.multiplicity = new ort.Tensor('float32', values.multiplicity!, [B, 1, 1]);
+    } else if (type === 'a') {
+      feeds.atoms = new ort.Tensor('int64', BigInt64Array.from(values.ints!, (v) => BigInt(v)), [B, 1]);
+    } else {
+      feeds.coord = new ort.Tensor('float32', values.floats!, [B, 1, 1]);
+    }
+    const layers = this.config.layers;
+    for (let l = 0; l < layers; l++) {
+      feeds[cacheName.pastKey(l)] = this.caches[2 * l]!;
+      feeds[cacheName.pastValue(l)] = this.caches[2 * l + 1]!;
+    }
+    const out = await this.steps[type].run(feeds);
+    for (let l = 0; l < layers; l++) {
+      this.caches[2 * l] = out[cacheName.presentKey(l)]!;
+      this.caches[2 * l + 1] = out[cacheName.presentValue(l)]!;
+    }
+    return out.row!.data as Float32Array;
+  }
+
+  keep(indices: readonly number[]): void {
+    if (indices.length === this.batch) return;
+    this.spaceGroup = keepRows(this.spaceGroup, indices);
+    this.caches = this.caches.map((c) => keepRows(c, indices));
+    this.batch = indices.length;
+  }
+
+  async release(): Promise<void> {
+    await this.first.release();
+    for (const type of TOKEN_TYPES) await this.steps[type].release();
+  }
+}
+
+/** Re-runs the full network on the prefix at every step (no cache), for comparison. */
+export class PrefixBackend implements StepBackend {
+  readonly outputWidth: number;
+  private batch = 0;
+  private spaceGroups = new Int32Array(0);
+  private wyckoff = new Int32Array(0);
+  private atoms = new Int32Array(0);
+  private multiplicity = new Float32Array(0);
+  private coords = new Float32Array(0);
+
+  private constructor(
+    private readonly first: KvCacheBackend,
+    private readonly full: EngineSession,
+    private readonly fullParams: Record<string, ort.Tensor>,
+    config: ModelConfig,
+  ) {
+    this.outputWidth = outputSize(config);
+  }
+
+  static async create(config: ModelConfig, params: ParameterStore, threads?: number): Promise<PrefixBackend> {
+    const graph = new Graph();
+    const net = new CrystalFormerNetwork(graph, config);
+    const inputs = declareNetworkInputs(graph);
+    const rows = net.outputs(inputs, net.spaceGroupEmbedding(inputs.spaceGroup));
+    const { bytes } = exportModel(graph, { outputs: { rows }, parametersAs: 'inputs', name: 'crystalformer-rows' });
+    const options = { log: () => {}, ...(threads ? { intraOpNumThreads: threads } : {}) };
+    const full = await createSession(bytes, options);
+    const used = graph.parameters.map((p) => p.name);
+    return new PrefixBackend(await KvCacheBackend.create(config, params, threads), full, parameterFeeds(params, used), config);
+  }
+
+  async start(spaceGroups: Int32Array): Promise<Float32Array> {
+    const B = spaceGroups.length;
+    this.batch = B;
+    this.spaceGroups = Int32Array.from(spaceGroups);
+    this.wyckoff = new Int32Array(B * N_SLOTS);
+    this.atoms = new Int32Array(B * N_SLOTS);
+    this.multiplicity = new Float32Array(B * N_SLOTS);
+    this.coords = new Float32Array(B * N_SLOTS * 3);
+    return this.first.start(spaceGroups);
+  }
+
+  async step(type: TokenType, position: number, values: TokenValues): Promise<Float32Array> {
+    const B = this.batch;
+    const slot = Math.floor(position / TOKENS_PER_SLOT);
+    const kind = position % TOKENS_PER_SLOT;
+    for (let b = 0; b < B; b++) {
+      const cell = b * N_SLOTS + slot;
+      if (type === 'w') {
+        this.wyckoff[cell] = values.ints![b]!;
+        this.multiplicity[cell] = values.multiplicity![b]!;
+      } else if (type === 'a') this.atoms[cell] = values.ints![b]!;
+      else this.coords[cell * 3 + kind - 2] = values.floats![b]!;
+    }
+    const S = slot + 1;
+    const take = <T extends Int32Array | Float32Array>(source: T, width: number): T => {
+      const out = new (source.constructor as { new (n: number): T })(B * S * width);
+      for (let b = 0; b < B; b++) out.set(source.subarray(b * N_SLOTS * width, (b * N_SLOTS + S) * width), b * S * width);
+      return out;
+    };
+    const T = S * TOKENS_PER_SLOT;
+    const out = await this.full.run({
+      ...this.fullParams,
+      space_group: spaceGroupTensor(this.spaceGroups),
+      wyckoff: new ort.Tensor('int64', BigInt64Array.from(take(this.wyckoff, 1), (v) => BigInt(v)), [B, S]),
+      atoms: new ort.Tensor('int64', BigInt64Array.from(take(this.atoms, 1), (v) => BigInt(v)), [B, S]),
+      coords: new ort.Tensor('float32', take(this.coords, 3), [B, S, 3]),
+      multiplicity: new ort.Tensor('float32', take(this.multiplicity, 1), [B, S, 1]),
+      positions: new ort.Tensor('int64', positions(T), [T]),
+      causal_mask: new ort.Tensor('float32', causalMask(T), [T, T]),
+    });
+    const rows = out.rows!.data as Float32Array; // [B, S, 5, O]
+    const O = this.outputWidth;
+    const result = new Float32Array(B * O);
+    for (let b = 0; b < B; b++) result.set(rows.subarray(((b * S + slot) * TOKENS_PER_SLOT + kind) * O, ((b * S + slot) * TOKENS_PER_SLOT + kind + 1) * O), b * O);
+    return result;
+  }
+
+  keep(indices: readonly number[]): void {
+    if (indices.length === this.batch) return;
+    const pick = <T extends Int32Array | Float32Array>(source: T, width: number): T => {
+      const out = new (source.constructor as { new (n: number): T })(indices.length * width);
+      indices.forEach((row, i) => out.set(source.subarray(row * width, (row + 1) * width), i * width));
+      return out;
+    };
+    this.spaceGroups = pick(this.spaceGroups, 1);
+    this.wyckoff = pick(this.wyckoff, N_SLOTS);
+    this.atoms = pick(this.atoms, N_SLOTS);
+    this.multiplicity = pick(this.multiplicity, N_SLOTS);
+    this.coords = pick(this.coords, N_SLOTS * 3);
+    this.batch = indices.length;
+    this.first.keep(indices);
+  }
+
+  async release(): Promise<void> {
+    await this.full.release();
+    await this.first.release();
+  }
+}

@@ -1,0 +1,306 @@
+/**
+ * Batched autoregressive sampling (crystalformer.md §5): for each slot, W then A, X, Y, Z, in lockstep over a batch,
+ * one network step per token. JavaScript draws every token in float64 (categoricals with temperature and top-p,
+ * von Mises mixtures, the lattice Gaussian mixture), applies the masks and the user's conditions, projects
+ * coordinates onto the Wyckoff position, and drops finished crystals from the batch.
+ *
+ * Log-probabilities are recorded under the model's own masks (what `cfstudio score` computes for the same sequence),
+ * not under the sampling distribution reshaped by temperature, top-p or user conditions.
+ */
+import { Rng } from '../../../shared/random.ts';
+import { N_SLOTS, letterToIndex, projectSampledCoordinates, indexToLetter, wyckoffTables, type WyckoffTables } from '../../../shared/tokens/index.ts';
+import { ATOM_CLASSES, type ModelConfig, SIGMA_MIN, WYCKOFF_CLASSES } from '../model/config.ts';
+import { FORBIDDEN, writeAtomMask, writeWyckoffMask } from '../model/masks.ts';
+import { logSumExp, normalLogPdf, sampleStandardNormal, sampleVonMises, vonMisesMixtureLogPdf } from '../model/distributions.ts';
+import type { ParameterStore } from '../params.ts';
+import { KvCacheBackend, PrefixBackend, type StepBackend } from './backends.ts';
+import { maskedLogSoftmax, sampleCategorical } from './categorical.ts';
+import { type SamplingConditions, siteElementSet, validateConditions } from './conditions.ts';
+
+export interface SampleOptions {
+  temperature?: number;
+  topP?: number;
+  seed?: number;
+  batchSize?: number;
+}
+
+/** One sampled token sequence (the lattice is normalised as the model sees it: lengths / N^(1/3), angles in rad). */
+export interface SampledCrystal {
+  spaceGroup: number;
+  wyckoff: Int32Array; // 21
+  atoms: Int32Array; // 21
+  coords: Float64Array; // 21 × 3
+  lattice: Float64Array; // 6
+  numSites: number;
+  logp: { wyckoff: number; atoms: number; coords: number; lattice: number; total: number };
+}
+
+interface CrystalState {
+  spaceGroup: number;
+  wyckoff: Int32Array;
+  atoms: Int32Array;
+  coords: Float64Array;
+  lattice: Float64Array;
+  numSites: number;
+  atomsInCell: number;
+  previous: number | null;
+  logp: { wyckoff: number; atoms: number; coords: number; lattice: number };
+}
+
+export class CrystalSampler {
+  private readonly tables: WyckoffTables;
+  private readonly scratch = new Float64Array(Math.max(ATOM_CLASSES, WYCKOFF_CLASSES));
+  private readonly logProbs = new Float64Array(Math.max(ATOM_CLASSES, WYCKOFF_CLASSES));
+  private readonly sampleLogProbs = new Float64Array(Math.max(ATOM_CLASSES, WYCKOFF_CLASSES));
+  private readonly maskBuffer = new Float32Array(Math.max(ATOM_CLASSES, WYCKOFF_CLASSES));
+
+  private constructor(
+    readonly config: ModelConfig,
+    private readonly backend: StepBackend,
+  ) {
+    this.tables = wyckoffTables();
+  }
+
+  /** `backend: 'prefix'` re-runs the whole prefix each step (no KV cache) — for benchmarks and tests. */
+  static async create(config: ModelConfig, params: ParameterStore, options: { backend?: 'kv-cache' | 'prefix'; threads?: number } = {}): Promise<CrystalSampler> {
+    const backend = options.backend === 'prefix' ? await PrefixBackend.create(config, params, options.threads) : await KvCacheBackend.create(config, params, options.threads);
+    return new CrystalSampler(config, backend);
+  }
+
+  async release(): Promise<void> {
+    await this.backend.release();
+  }
+
+  /** Draw the space groups of a batch from the conditions. */
+  drawSpaceGroups(conditions: SamplingConditions, count: number, rng: Rng): Int32Array {
+    const out = new Int32Array(count);
+    if (conditions.spaceGroups.kind === 'list') {
+      const groups = conditions.spaceGroups.groups;
+      for (let i = 0; i < count; i++) out[i] = groups[groups.length === 1 ? 0 : rng.int(groups.length)]!;
+    } else {
+      const weights = conditions.spaceGroups.weights;
+      for (let i = 0; i < count; i++) out[i] = rng.choice(weights) + 1;
+    }
+    return out;
+  }
+
+  /**
+   * Sample one batch for the given space groups. Crystals that break a whole-crystal condition (required elements)
+   * are returned as null so the caller can draw again.
+   */
+  async sampleBatch(spaceGroups: Int32Array, conditions: SamplingConditions, rng: Rng, options: SampleOptions = {}): Promise<(SampledCrystal | null)[]> {
+    const temperature = options.temperature ?? 1;
+    const topP = options.topP ?? 1;
+    const uniform = () => rng.next();
+    const kx = this.config.coordComponents;
+    const kl = this.config.latticeComponents;
+    const O = this.backend.outputWidth;
+    const prompt = (conditions.wyckoffPrompt?.letters ?? []).map(letterToIndex);
+    const maxSites = Math.min(conditions.maxSites ?? N_SLOTS - 1, N_SLOTS - 1);
+
+    const states: CrystalState[] = Array.from(spaceGroups, (g) => ({
+      spaceGroup: g,
+      wyckoff: new Int32Array(N_SLOTS),
+      atoms: new Int32Array(N_SLOTS),
+      coords: new Float64Array(N_SLOTS * 3),
+      lattice: new Float64Array(6),
+      numSites: 0,
+      atomsInCell: 0,
+      previous: null,
+      logp: { wyckoff: 0, atoms: 0, coords: 0, lattice: 0 },
+    }));
+    const results: (SampledCrystal | null)[] = new Array(states.length).fill(null);
+    let active = states.map((_, i) => i); // batch row → crystal index
+    let rows = await this.backend.start(spaceGroups);
+    let wyckoffLogitsAt = (row: number) => row * WYCKOFF_CLASSES; // first step: [B, 28]
+
+    for (let slot = 0; slot < N_SLOTS; slot++) {
+      const B = active.length;
+      // --- W_slot
+      const chosenW = new Int32Array(B);
+      const multiplicity = new Float32Array(B);
+      for (let r = 0; r < B; r++) {
+        const st = states[active[r]!]!;
+        writeWyckoffMask(this.tables, st.spaceGroup, st.previous, this.maskBuffer, 0, slot);
+        maskedLogSoftmax(rows, wyckoffLogitsAt(r), WYCKOFF_CLASSES, this.maskBuffer, 0, this.logProbs);
+        // The user's conditions reshape what may be drawn (not the recorded model log-probability).
+        this.sampleLogProbs.set(this.logProbs);
+        const forced = slot < prompt.length ? prompt[slot]! : conditions.wyckoffPrompt?.complete && slot >= prompt.length ? 0 : slot >= maxSites ? 0 : -1;
+        for (let w = 0; w < WYCKOFF_CLASSES; w++) {
+          let ok = forced < 0 || w === forced;
+          if (ok && w > 0 && conditions.maxAtoms !== undefined) ok = st.atomsInCell + this.tables.multiplicity[(st.spaceGroup - 1) * WYCKOFF_CLASSES + w]! <= conditions.maxAtoms;
+          if (!ok) this.sampleLogProbs[w] = FORBIDDEN;
+        }
+        let w: number;
+        if (forced >= 0) w = forced;
+        else if (this.sampleLogProbs.subarray(0, WYCKOFF_CLASSES).some((v) => v > -1e8)) w = sampleCategorical(this.sampleLogProbs, WYCKOFF_CLASSES, temperature, topP, uniform, this.scratch);
+        else w = 0;
+        if (this.logProbs[w]! <= -1e8) {
+          // A forced letter the model's ordering rules forbid here (validated prompts never get here).
+          throw new Error(`Wyckoff ${w === 0 ? 'stop' : indexToLetter(w)} is not allowed at slot ${slot + 1} in space group ${st.spaceGroup}`);
+        }
+        st.logp.wyckoff += this.logProbs[w]!;
+        st.wyckoff[slot] = w;
+        chosenW[r] = w;
+        multiplicity[r] = w > 0 ? this.tables.multiplicity[(st.spaceGroup - 1) * WYCKOFF_CLASSES + w]! : 0;
+      }
+      rows = await this.backend.step('w', 5 * slot, { ints: chosenW, multiplicity });
+
+      // Crystals that just stopped: sample the lattice from this row and leave the batch.
+      const continuing: number[] = [];
+      for (let r = 0; r < B; r++) {
+        const st = states[active[r]!]!;
+        if (chosenW[r] !== 0) {
+          continuing.push(r);
+          continue;
+        }
+        this.sampleLattice(st, rows, r * O + ATOM_CLASSES, kl, temperature, topP, uniform);
+        results[active[r]!] = this.finish(st, conditions);
+      }
+      if (continuing.length === 0) break;
+      if (continuing.length < B) {
+        this.backend.keep(continuing);
+        rows = compactRows(rows, continuing, O);
+        active = continuing.map((r) => active[r]!);
+      }
+      const Bc = active.length;
+
+      // --- A_slot
+      const chosenA = new Int32Array(Bc);
+      for (let r = 0; r < Bc; r++) {
+        const st = states[active[r]!]!;
+        const w = st.wyckoff[slot]!;
+        writeAtomMask(w, this.maskBuffer, 0);
+        maskedLogSoftmax(rows, r * O, ATOM_CLASSES, this.maskBuffer, 0, this.logProbs);
+        this.sampleLogProbs.set(this.logProbs);
+        const tie = conditions.ties?.find(([, j]) => j === slot);
+        const allowed = siteElementSet(conditions, slot < prompt.length ? slot : Number.MAX_SAFE_INTEGER);
+        for (let a = 1; a < ATOM_CLASSES; a++) {
+          if (tie ? a !== st.atoms[tie[0]] : allowed ? !allowed.has(a) : false) this.sampleLogProbs[a] = FORBIDDEN;
+        }
+        const a = sampleCategorical(this.sampleLogProbs, ATOM_CLASSES, temperature, topP, uniform, this.scratch);
+        st.logp.atoms += this.logProbs[a]!;
+        st.atoms[slot] = a;
+        chosenA[r] = a;
+      }
+      rows = await this.backend.step('a', 5 * slot + 1, { ints: chosenA });
+
+      // --- X, Y, Z of the slot: sample, project onto the Wyckoff position, score the projected value.
+      for (let axis = 0; axis < 3; axis++) {
+        const values = new Float32Array(Bc);
+        for (let r = 0; r < Bc; r++) {
+          const st = states[active[r]!]!;
+          const w = st.wyckoff[slot]!;
+          const offset = r * O;
+          const raw = this.sampleCoordinate(rows, offset, kx, temperature, topP, uniform);
+          const current: [number, number, number] = [st.coords[slot * 3]!, st.coords[slot * 3 + 1]!, st.coords[slot * 3 + 2]!];
+          current[axis] = raw;
+          const projected = projectSampledCoordinates(st.spaceGroup, indexToLetter(w), current)[axis]!;
+          st.coords[slot * 3 + axis] = projected;
+          if (this.tables.fcMask[((st.spaceGroup - 1) * WYCKOFF_CLASSES + w) * 3 + axis]) {
+            st.logp.coords += vonMisesMixtureLogPdf(projected, rows.subarray(offset, offset + kx), rows.subarray(offset + kx, offset + 2 * kx), softplusArray(rows, offset + 2 * kx, kx));
+          }
+          values[r] = projected;
+        }
+        rows = await this.backend.step(axis === 0 ? 'x' : axis === 1 ? 'y' : 'z', 5 * slot + 2 + axis, { floats: values });
+      }
+      for (let r = 0; r < Bc; r++) {
+        const st = states[active[r]!]!;
+        st.previous = st.wyckoff[slot]!;
+        st.numSites = slot + 1;
+        st.atomsInCell += this.tables.multiplicity[(st.spaceGroup - 1) * WYCKOFF_CLASSES + st.wyckoff[slot]!]!;
+      }
+      wyckoffLogitsAt = (row: number) => row * O; // later W logits come from the Z row: dims 0…27
+    }
+    return results;
+  }
+
+  private sampleCoordinate(rows: Float32Array, offset: number, k: number, temperature: number, topP: number, uniform: () => number): number {
+    maskedLogSoftmax(rows, offset, k, null, 0, this.logProbs);
+    const component = sampleCategorical(this.logProbs, k, temperature, topP, uniform, this.scratch);
+    const mu = rows[offset + k + component]!;
+    const kappa = softplus(rows[offset + 2 * k + component]!);
+    const theta = sampleVonMises(mu, kappa / Math.max(temperature, 1e-6), uniform);
+    const x = theta / (2 * Math.PI) + 0.5;
+    return x - Math.floor(x);
+  }
+
+  private sampleLattice(st: CrystalState, rows: Float32Array, offset: number, k: number, temperature: number, topP: number, uniform: () => number): void {
+    maskedLogSoftmax(rows, offset, k, null, 0, this.logProbs);
+    const logWeights = Float64Array.from(this.logProbs.subarray(0, k));
+    const component = sampleCategorical(logWeights, k, temperature, topP, uniform, this.scratch);
+    const free = this.tables.latticeMask;
+    let logp = 0;
+    const terms = new Float64Array(k);
+    for (let j = 0; j < 6; j++) {
+      const mean = rows[offset + k + component * 6 + j]!;
+      const sigma = softplus(rows[offset + 7 * k + component * 6 + j]!) + SIGMA_MIN;
+      const value = mean + sigma * Math.sqrt(temperature) * sampleStandardNormal(uniform);
+      st.lattice[j] = value;
+      if (free[(st.spaceGroup - 1) * 6 + j]) {
+        for (let c = 0; c < k; c++) {
+          const m = rows[offset + k + c * 6 + j]!;
+          const s = softplus(rows[offset + 7 * k + c * 6 + j]!) + SIGMA_MIN;
+          terms[c] = logWeights[c]! + normalLogPdf(value, m, s);
+        }
+        logp += logSumExp(terms);
+      }
+    }
+    st.logp.lattice = logp;
+  }
+
+  private finish(st: CrystalState, conditions: SamplingConditions): SampledCrystal | null {
+    if (conditions.requiredElements?.some((z) => !st.atoms.includes(z))) return null;
+    const { wyckoff, atoms, coords, lattice, atomsInCell } = st;
+    void atomsInCell;
+    return {
+      spaceGroup: st.spaceGroup,
+      wyckoff,
+      atoms,
+      coords,
+      lattice,
+      numSites: st.numSites,
+      logp: { ...st.logp, total: st.logp.wyckoff + st.logp.atoms + st.logp.coords + st.logp.lattice },
+    };
+  }
+
+  /**
+   * Sample `count` crystals in batches. Conditions are validated first. Crystals rejected by whole-crystal
+   * conditions are drawn again (up to 50 rounds), so the result may be shorter than `count` only when the
+   * conditions are nearly impossible for this model.
+   */
+  async *sample(conditions: SamplingConditions, count: number, options: SampleOptions = {}): AsyncGenerator<SampledCrystal> {
+    validateConditions(conditions);
+    const rng = new Rng(options.seed ?? 0);
+    const batchSize = options.batchSize ?? 256;
+    let produced = 0;
+    let rounds = 0;
+    while (produced < count && rounds < 50 + Math.ceil(count / batchSize)) {
+      rounds++;
+      const size = Math.min(batchSize, count - produced);
+      const groups = this.drawSpaceGroups(conditions, size, rng);
+      for (const crystal of await this.sampleBatch(groups, conditions, rng, options)) {
+        if (crystal && produced < count) {
+          produced++;
+          yield crystal;
+        }
+      }
+    }
+  }
+}
+
+function softplus(x: number): number {
+  return x > 30 ? x : Math.log1p(Math.exp(x));
+}
+
+function softplusArray(rows: Float32Array, offset: number, k: number): Float64Array {
+  const out = new Float64Array(k);
+  for (let i = 0; i < k; i++) out[i] = softplus(rows[offset + i]!);
+  return out;
+}
+
+function compactRows(rows: Float32Array, keep: readonly number[], width: number): Float32Array {
+  const out = new Float32Array(keep.length * width);
+  keep.forEach((r, i) => out.set(rows.subarray(r * width, (r + 1) * width), i * width));
+  return out;
+}
