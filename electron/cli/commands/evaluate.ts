@@ -1,0 +1,145 @@
+import { writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { type Command, UserError, numberOption, stringOption } from '../command.ts';
+import { ProgressBar } from '../progress.ts';
+import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
+import {
+  EVALUATION_SYMPREC,
+  type EvaluationReport,
+  type EvaluationStage,
+  type Rate,
+  type ReferenceSet,
+  SampleDirectoryError,
+  evaluateStructures,
+  loadReferenceSet,
+  readSampleDirectory,
+} from '../../evaluate/index.ts';
+
+const STAGE_LABELS: Record<EvaluationStage, string> = { analyse: 'validity + symmetry', uniqueness: 'uniqueness', novelty: 'novelty' };
+
+export const evaluateCommand: Command = {
+  path: ['evaluate'],
+  summary: 'validity, space groups, uniqueness, novelty and distributions of a directory of generated CIF files',
+  positionals: 'DIR',
+  options: {
+    reference: { type: 'string', description: 'known crystals for novelty and distribution distances: a CSV with a cif column (.csv or .csv.gz) or a dataset directory from `data prepare`', valueName: 'CSV|DATASET' },
+    'reference-split': { type: 'string', description: 'with a dataset directory: train, val or all (default all)', valueName: 'SPLIT' },
+    symprec: { type: 'string', description: `symmetry tolerance in Å for finding space groups (default ${EVALUATION_SYMPREC}, as CrystalFormer's and MatterGen's evaluations)`, valueName: 'Å' },
+    'any-space-group': { type: 'boolean', description: 'let crystals with different space groups match (default: only within one space group and Wyckoff multiset)' },
+    out: { type: 'string', description: 'where to write the JSON report (default DIR/evaluation.json)', valueName: 'FILE' },
+    json: { type: 'boolean', description: 'print the JSON report on standard output instead of the summary' },
+    'cache-dir': { type: 'string', description: 'cache for parsed reference CSVs (default $CFSTUDIO_CACHE_DIR, else ~/.cache/cfstudio)', valueName: 'DIR' },
+  },
+  async run(values, positionals, ctx) {
+    const dir = positionals[0];
+    if (!dir) throw new UserError('evaluate needs a DIR of CIF files');
+    if (positionals.length > 1) throw new UserError(`evaluate takes one DIR, got ${positionals.length}`);
+    const symprec = numberOption(values, 'symprec', EVALUATION_SYMPREC, 1e-6, 1);
+    const split = stringOption(values, 'reference-split') ?? 'all';
+    if (split !== 'train' && split !== 'val' && split !== 'all') throw new UserError(`--reference-split must be train, val or all, got '${split}'`);
+    const referencePath = stringOption(values, 'reference');
+    const cacheDir = stringOption(values, 'cache-dir');
+    const outPath = stringOption(values, 'out') ?? join(dir, 'evaluation.json');
+
+    await initSymmetry();
+    let samples;
+    try {
+      samples = await readSampleDirectory(dir);
+    } catch (error) {
+      if (error instanceof SampleDirectoryError) throw new UserError(error.message);
+      throw error;
+    }
+    for (const warning of samples.warnings) ctx.log(`warning: ${warning}`);
+    for (const bad of samples.unreadable) ctx.log(`unreadable: ${bad.error}`);
+    if (samples.items.length === 0) throw new UserError(`${dir}: none of the ${samples.unreadable.length} CIF files could be read`);
+
+    let reference: ReferenceSet | undefined;
+    if (referencePath) {
+      let bar: ProgressBar | undefined;
+      try {
+        reference = await loadReferenceSet(referencePath, {
+          split,
+          ...(cacheDir ? { cacheDir } : {}),
+          onProgress: (rows, bytesRead, totalBytes) => {
+            bar ??= new ProgressBar({ total: totalBytes, label: `parsing ${basename(referencePath)} (cached afterwards)`, unit: 'B' });
+            bar.update(bytesRead, `${rows} rows`);
+          },
+        });
+      } catch (error) {
+        throw new UserError(`reference ${referencePath}: ${((error as Error)?.message ?? String(error)).split('\n')[0]}`);
+      }
+      bar?.finish();
+      ctx.log(`reference: ${reference.size} crystals from ${referencePath}${reference.skipped.length ? ` (${reference.skipped.length} rows skipped)` : ''}`);
+    }
+
+    const bars = new Map<EvaluationStage, ProgressBar>();
+    const report: EvaluationReport = evaluateStructures(samples.items, {
+      ...(reference ? { reference } : {}),
+      symprec,
+      requireSameSpaceGroup: values['any-space-group'] !== true,
+      onProgress: (stage, done, total) => {
+        let bar = bars.get(stage);
+        if (!bar) {
+          for (const other of bars.values()) other.finish();
+          bars.clear();
+          bar = new ProgressBar({ total, label: STAGE_LABELS[stage], unit: 'crystals' });
+          bars.set(stage, bar);
+        }
+        // The final count is drawn by finish(), once.
+        if (done < total) bar.update(done);
+      },
+    });
+    for (const bar of bars.values()) bar.finish();
+    report.input = {
+      directory: dir,
+      cifFiles: samples.items.length + samples.unreadable.length,
+      samplesFile: samples.hasSamplesFile,
+      unreadable: samples.unreadable,
+      warnings: samples.warnings,
+    };
+    const json = JSON.stringify(report, null, 1);
+    try {
+      await writeFile(outPath, json + '\n');
+    } catch (error) {
+      throw new UserError(`${outPath}: cannot write the report (${(error as Error).message})`);
+    }
+    if (values.json) ctx.out(json + '\n');
+    else ctx.out(summaryText(report, outPath) + '\n');
+  },
+};
+
+const percent = (r: Rate) => (r.rate === null ? 'n/a' : `${(100 * r.rate).toFixed(1)} %`);
+const of = (r: Rate) => `${percent(r)} (${r.count}/${r.total})`;
+
+/** The human-readable summary printed by `cfstudio evaluate`. */
+export function summaryText(report: EvaluationReport, outPath: string): string {
+  const { validity, symmetry, uniqueness, novelty, distributions, settings, timing } = report;
+  const unreadable = report.input?.unreadable.length ?? 0;
+  const lines = [
+    `crystals        ${report.count}${unreadable ? ` (+${unreadable} unreadable CIF files, not counted)` : ''}; ${timing.seconds.toFixed(1)} s, ${timing.structuresPerSecond.toFixed(1)} crystals/s`,
+    `validity        structural ${of(validity.structural)}, compositional ${of(validity.compositional)}, both ${of(validity.valid)}`,
+    `                (compositional with mixed valence allowed: ${percent(validity.compositionalMixedValence)})`,
+    `space group     found = requested ${of(symmetry.matchesRequested)} at symprec ${settings.symprec} Å; P1 ${percent(symmetry.p1)}${symmetry.failed ? `; analysis failed for ${symmetry.failed}` : ''}`,
+    `uniqueness      ${of(uniqueness.unique)} unique (ltol ${settings.tolerances.ltol}, stol ${settings.tolerances.stol}, angle ${settings.tolerances.angleTol}°${settings.requireSameSpaceGroup ? ', same space group' : ''})`,
+  ];
+  if (novelty && settings.reference) {
+    lines.push(
+      `novelty         ${of(novelty.novel)} novel vs ${settings.reference.size} crystals (${basename(settings.reference.source)}); unique ∧ novel ${percent(novelty.novelAmongUnique)} of unique; valid ∧ unique ∧ novel ${percent(novelty.validUniqueNovel)}`,
+    );
+    if (symmetry.p1AmongNovel) lines.push(`                P1 among novel ${percent(symmetry.p1AmongNovel)}`);
+  }
+  const density = distributions.density.summary;
+  const w = distributions.wasserstein;
+  lines.push(
+    `density         mean ${density.mean?.toFixed(3) ?? 'n/a'} g/cm³, std ${density.std?.toFixed(3) ?? 'n/a'}${w ? `; Wasserstein to reference ${w.density.toFixed(3)} (${w.generated} valid crystals)` : ''}`,
+  );
+  const elements = distributions.numElements;
+  const total = elements.counts.reduce((a, b) => a + b, 0);
+  lines.push(
+    `elements        ${elements.values.map((v, i) => `${v}: ${((100 * elements.counts[i]!) / Math.max(1, total)).toFixed(1)} %`).join(', ')}${w ? `; Wasserstein to reference ${w.numElements.toFixed(3)}` : ''}`,
+  );
+  const top = symmetry.histogram.slice(0, 8).map((h) => `${h.spaceGroup} ${h.symbol} ${h.count}`);
+  if (top.length) lines.push(`top groups      ${top.join(', ')}`);
+  lines.push(`report          ${outPath}`);
+  return lines.join('\n');
+}

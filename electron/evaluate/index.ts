@@ -1,0 +1,14 @@
+/** Evaluation of generated crystals: validity, symmetry, uniqueness, novelty and distributions (see evaluate.ts). */
+export { EVALUATION_SYMPREC, evaluateStructures } from './evaluate.ts';
+export type { EvaluationItem, EvaluationOptions, EvaluationReport, EvaluationStage, Rate, SampleEvaluation } from './evaluate.ts';
+export { MIN_CELL_VOLUME, MIN_INTERATOMIC_DISTANCE, compositionalValidity, structuralValidity } from './validity.ts';
+export type { CompositionInput, CompositionVerdict, CompositionalValidity, CompositionalValidityOptions, StructuralValidity } from './validity.ts';
+export { DEFAULT_MATCH_TOLERANCES, compositionKeyOf, compositionKeyOfStructure, prepareForMatching, structuresMatch } from './matcher.ts';
+export type { MatchTolerances, MatchableStructure } from './matcher.ts';
+export { ReferenceSet, defaultCacheDir, loadReferenceSet, referenceSetFromStructures } from './reference.ts';
+export type { ReferenceEntry, ReferenceLoadOptions, ReferenceSkip } from './reference.ts';
+export { SampleDirectoryError, parseSamplesJsonl, readSampleDirectory } from './sample-dir.ts';
+export type { SampleDirectory, UnreadableSample } from './sample-dir.ts';
+export { histogram, integerHistogram, summarize, wassersteinDistance } from './distributions.ts';
+export type { Histogram, Summary } from './distributions.ts';
+export { minimumPairDistance, reduceBasis } from './geometry.ts';
