@@ -131,6 +131,17 @@ describe.skipIf(chromiumMissing)('renderer in Chromium', () => {
     const after = await screenOf([0.5, 0.5, 1]);
     expect(Math.hypot(after.x - before.x, after.y - before.y)).toBeGreaterThan(5);
     await page.screenshot({ path: `${ARTIFACTS}viewer-keyboard-focus.png` });
+
+    // Perspective projection and a reciprocal-axis view: looking down c* = c here (cubic), the top-face atoms
+    // (½,½,1) and (½,0,1) are again half a cell apart on screen, vertically.
+    await page.getByRole('button', { name: 'Persp' }).click();
+    expect(await page.getByRole('button', { name: 'Persp' }).getAttribute('aria-pressed')).toBe('true');
+    await page.getByRole('button', { name: 'c*' }).click();
+    const centre = await screenOf([0.5, 0.5, 1]);
+    const edge = await screenOf([0.5, 0, 1]);
+    expect(Math.abs(centre.x - edge.x)).toBeLessThan(1);
+    expect(Math.abs(centre.y - edge.y)).toBeGreaterThan(20);
+    await page.getByRole('button', { name: 'Ortho' }).click();
   });
 
   it('exports a PNG at twice the canvas resolution', async () => {

@@ -26,8 +26,36 @@ export interface ViewerPanelProps {
   initialSettings?: Partial<ViewerSettings>;
 }
 
+/**
+ * Style choices carry over to the next structure opened in this session (colours, radii, bond look, projection);
+ * what depends on the structure (supercell, pair rules, polyhedron centres) starts fresh.
+ */
+const STYLE_KEYS = [
+  'colorPreset',
+  'radiusKind',
+  'radiusScale',
+  'showBonds',
+  'bondTolerance',
+  'bondThickness',
+  'metalMetalBonds',
+  'boundaryImages',
+  'bondedOutside',
+  'showCell',
+  'showAxes',
+  'polyhedronOpacity',
+  'labels',
+  'projection',
+] as const satisfies readonly (keyof ViewerSettings)[];
+let lastStyle: Partial<ViewerSettings> = {};
+function pickStyle(settings: ViewerSettings): Partial<ViewerSettings> {
+  return Object.fromEntries(STYLE_KEYS.map((k) => [k, settings[k]]));
+}
+
 export function ViewerPanel({ structure, title, structureKey, initialSettings }: ViewerPanelProps) {
-  const [settings, setSettings] = useState<ViewerSettings>({ ...DEFAULT_VIEWER_SETTINGS, ...initialSettings });
+  const [settings, setSettings] = useState<ViewerSettings>(() => ({ ...DEFAULT_VIEWER_SETTINGS, ...lastStyle, ...initialSettings }));
+  useEffect(() => {
+    lastStyle = pickStyle(settings);
+  }, [settings]);
   const [selection, setSelection] = useState<number[]>([]);
   const [exportError, setExportError] = useState<string | null>(null);
   const controller = useRef<ViewerController | null>(null);
