@@ -241,10 +241,12 @@ export async function createRewardFunction(specInput: RewardSpec, options: Rewar
           term,
           async evaluate(ctx) {
             const scores = await oracle.score(ctx.candidates);
-            const c = counts(ctx);
-            c.errors += scores.errors;
-            c.timeouts += scores.timeouts;
-            c.nonFinite += scores.nonFinite;
+            if (scores.errors || scores.timeouts || scores.nonFinite) {
+              const c = counts(ctx);
+              c.errors += scores.errors;
+              c.timeouts += scores.timeouts;
+              c.nonFinite += scores.nonFinite;
+            }
             for (const m of scores.messages) addMessage(ctx.failures, `${name}: ${m}`);
             return finish(ctx, scores.values);
           },
