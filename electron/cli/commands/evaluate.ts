@@ -66,7 +66,7 @@ export const evaluateCommand: Command = {
           },
         });
       } catch (error) {
-        throw new UserError(`reference ${referencePath}: ${((error as Error)?.message ?? String(error)).split('\n')[0]}`);
+        throw new UserError(`reference: ${((error as Error)?.message ?? String(error)).split('\n')[0]}`);
       }
       bar?.finish();
       ctx.log(`reference: ${reference.size} crystals from ${referencePath}${reference.skipped.length ? ` (${reference.skipped.length} rows skipped)` : ''}`);
