@@ -5,6 +5,7 @@ import { convertCommand } from './convert.ts';
 import { dataPrepareCommand } from './data-prepare.ts';
 import { trainCommand } from './train.ts';
 import { evaluateCommand } from './evaluate.ts';
+import { rewardCommands } from './reward.ts';
 
 /** Every `cfstudio` subcommand. Each lives in its own file in this folder; add one line here to register it. */
-export const commands: Command[] = [serveCommand, inspectCommand, convertCommand, dataPrepareCommand, trainCommand, evaluateCommand];
+export const commands: Command[] = [serveCommand, inspectCommand, convertCommand, dataPrepareCommand, trainCommand, evaluateCommand, ...rewardCommands];
