@@ -41,6 +41,9 @@ const pct = (n: number) => `${n} (${((100 * n) / abs.length).toFixed(1)} %)`;
 console.log(`|ours − reported| ≤ 1 meV: ${pct(within(0.001))}; ≤ 10 meV: ${pct(within(0.01))}; ≤ 50 meV: ${pct(within(0.05))}`);
 console.log(`ours below reported by > 1 meV (missing competing phases): ${pct(differences.filter((d) => d < -0.001).length)}`);
 console.log(`ours above reported by > 1 meV (reference phases the MP hull of that date lacked, or other energies): ${pct(differences.filter((d) => d > 0.001).length)}`);
+const onMpHull = withReported.filter((e) => e.reportedEnergyAboveHull! <= 1e-6).length;
+const onBoth = withReported.filter((e, i) => e.reportedEnergyAboveHull! <= 1e-6 && differences[i]! + e.reportedEnergyAboveHull! <= 0.001).length;
+console.log(`entries on the MP hull that are on ours (within 1 meV): ${onBoth} of ${onMpHull} (${((100 * onBoth) / onMpHull).toFixed(1)} %)`);
 const bySource = new Map<string, number[]>();
 withReported.forEach((e, i) => {
   const list = bySource.get(e.source ?? '?') ?? [];
