@@ -86,6 +86,8 @@ describe.skipIf(chromiumMissing)('viewer frame rate', () => {
     reports.push(report);
     await page.screenshot({ path: `${ARTIFACTS}viewer-spin-${atoms}.png` });
     expect(result.atoms).toBe(atoms);
+    // A shader that failed to compile would draw nothing and make any frame rate meaningless.
+    expect(session.errors).toEqual([]);
     expect(result.renderedFrames).toBeGreaterThan(0);
   });
 });

@@ -19,6 +19,8 @@ import {
   buildPolyhedraGeometry,
   cylinderSegments,
   sphereSegments,
+  twoColourBondMaterial,
+  type BondBuffers,
   type InstanceBuffers,
 } from './sceneGeometry.ts';
 import { MAX_LABELS, type LabelMode, type Projection, type ViewerSettings } from './settings.ts';
@@ -194,11 +196,19 @@ function Spheres({ atoms }: { atoms: ReturnType<typeof buildAtomBuffers> }) {
   return <primitive object={mesh} />;
 }
 
-function Cylinders({ bonds }: { bonds: InstanceBuffers }) {
+function Cylinders({ bonds }: { bonds: BondBuffers }) {
   const radial = cylinderSegments(bonds.count);
-  const geometry = useMemo(() => new THREE.CylinderGeometry(1, 1, 1, radial, 1, true), [radial]);
+  // A geometry per buffer set: the second colour is an instanced attribute of the geometry itself.
+  const geometry = useMemo(() => {
+    const g = new THREE.CylinderGeometry(1, 1, 1, radial, 1, true);
+    const colorsB = new Float32Array(Math.max(3, bonds.colorsB.length));
+    colorsB.set(bonds.colorsB);
+    g.setAttribute('instanceColorB', new THREE.InstancedBufferAttribute(colorsB, 3));
+    return g;
+  }, [radial, bonds]);
   useEffect(() => () => geometry.dispose(), [geometry]);
-  const material = useSolidMaterial();
+  const material = useMemo(() => twoColourBondMaterial(), []);
+  useEffect(() => () => material.dispose(), [material]);
   const mesh = useInstancedMesh(geometry, material, bonds);
   return <primitive object={mesh} />;
 }

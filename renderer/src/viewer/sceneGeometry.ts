@@ -62,14 +62,21 @@ export function buildAtomBuffers(model: DisplayModel, radiusOf: (species: string
   return { count, matrices, colors, radii, centres };
 }
 
+export interface BondBuffers extends InstanceBuffers {
+  /** Colour of the second half of each bond (the end at atom b); `colors` holds the half at atom a. */
+  colorsB: Float32Array;
+}
+
 /**
- * Two half-cylinders per bond, each in the colour of the atom it touches (VESTA's default bond style). The unit
- * cylinder geometry runs from y = −½ to y = +½ with radius 1.
+ * One cylinder per bond, drawn in two colours — each half in the colour of the atom it touches (VESTA's default
+ * bond style). The unit cylinder runs from y = −½ (atom a) to y = +½ (atom b) with radius 1; the bond material
+ * (see `twoColourBondMaterial`) picks the colour by the side of the midpoint, so a bond costs one instance.
  */
-export function buildBondBuffers(model: DisplayModel, thickness: number, colorOf: (species: string) => string): InstanceBuffers {
-  const count = 2 * model.bonds.length;
+export function buildBondBuffers(model: DisplayModel, thickness: number, colorOf: (species: string) => string): BondBuffers {
+  const count = model.bonds.length;
   const matrices = new Float32Array(16 * count);
   const colors = new Float32Array(3 * count);
+  const colorsB = new Float32Array(3 * count);
   const matrix = new THREE.Matrix4();
   const position = new THREE.Vector3();
   const quaternion = new THREE.Quaternion();
@@ -84,26 +91,35 @@ export function buildBondBuffers(model: DisplayModel, thickness: number, colorOf
     if (length === 0) continue;
     direction.divideScalar(length);
     quaternion.setFromUnitVectors(yAxis, direction);
-    scale.set(thickness, length / 2, thickness);
-    for (const [end, atom] of [
-      [0.25, a],
-      [0.75, b],
-    ] as const) {
-      position.set(
-        a.cart[0] + (b.cart[0] - a.cart[0]) * end,
-        a.cart[1] + (b.cart[1] - a.cart[1]) * end,
-        a.cart[2] + (b.cart[2] - a.cart[2]) * end,
-      );
-      matrix.compose(position, quaternion, scale);
-      matrix.toArray(matrices, 16 * n);
-      const c = linearColor(colorOf(atom.species));
-      colors[3 * n] = c.r;
-      colors[3 * n + 1] = c.g;
-      colors[3 * n + 2] = c.b;
-      n++;
-    }
+    scale.set(thickness, length, thickness);
+    position.set((a.cart[0] + b.cart[0]) / 2, (a.cart[1] + b.cart[1]) / 2, (a.cart[2] + b.cart[2]) / 2);
+    matrix.compose(position, quaternion, scale);
+    matrix.toArray(matrices, 16 * n);
+    const ca = linearColor(colorOf(a.species));
+    const cb = linearColor(colorOf(b.species));
+    colors.set([ca.r, ca.g, ca.b], 3 * n);
+    colorsB.set([cb.r, cb.g, cb.b], 3 * n);
+    n++;
   }
-  return { count: n, matrices: matrices.subarray(0, 16 * n), colors: colors.subarray(0, 3 * n) };
+  return { count: n, matrices: matrices.subarray(0, 16 * n), colors: colors.subarray(0, 3 * n), colorsB: colorsB.subarray(0, 3 * n) };
+}
+
+/**
+ * Phong material for two-colour bonds: the instance colour (`instanceColor`) on the y < 0 half, the attribute
+ * `instanceColorB` on the other, split exactly at the midpoint per fragment.
+ */
+export function twoColourBondMaterial(): THREE.MeshPhongMaterial {
+  const material = new THREE.MeshPhongMaterial({ shininess: 60, specular: new THREE.Color('#3a3a3a') });
+  material.onBeforeCompile = (shader) => {
+    shader.vertexShader = shader.vertexShader
+      .replace('#include <common>', '#include <common>\nattribute vec3 instanceColorB;\nvarying vec3 vColorB;\nvarying float vBondSide;')
+      .replace('#include <color_vertex>', '#include <color_vertex>\nvColorB = instanceColorB;\nvBondSide = position.y;');
+    shader.fragmentShader = shader.fragmentShader
+      .replace('#include <common>', '#include <common>\nvarying vec3 vColorB;\nvarying float vBondSide;')
+      .replace('#include <color_fragment>', 'diffuseColor.rgb *= vBondSide < 0.0 ? vColor.rgb : vColorB;');
+  };
+  material.customProgramCacheKey = () => 'two-colour-bond';
+  return material;
 }
 
 /**
@@ -214,9 +230,9 @@ export function sphereSegments(atomCount: number): [number, number] {
   return [8, 6];
 }
 
-/** Radial segments of the bond cylinders, by the number of half-bond instances. */
-export function cylinderSegments(halfBondCount: number): number {
-  if (halfBondCount <= 4000) return 12;
-  if (halfBondCount <= 20000) return 8;
+/** Radial segments of the bond cylinders, by the number of bonds. */
+export function cylinderSegments(bondCount: number): number {
+  if (bondCount <= 2000) return 12;
+  if (bondCount <= 10000) return 8;
   return 5;
 }
