@@ -1,6 +1,6 @@
 /**
  * Frame rate of the viewer with 1,000 and ~10,000 atoms while it spins continuously: an 11×11×11 rock-salt supercell
- * (10,648 atoms, 30,492 bonds drawn as 60,984 half-cylinders). Prints the numbers and saves them to
+ * (10,648 atoms, 30,492 bonds, each one two-colour cylinder). Prints the numbers and saves them to
  * test-artifacts/viewer-fps.json. A measurement, not a speed assertion: headless Chromium here renders WebGL in
  * software (SwiftShader) on two CPU cores, far below any real GPU.
  */
