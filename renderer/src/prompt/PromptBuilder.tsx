@@ -143,7 +143,9 @@ export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted
                 <tr key={w.letter}>
                   <td className="mono">{w.letter}</td>
                   <td className="num">{w.multiplicity}</td>
-                  <td className="mono">{w.siteSymmetry}</td>
+                  <td>
+                    <SymbolText symbol={w.siteSymmetry} />
+                  </td>
                   <td className="mono">{w.coordinates}</td>
                   <td className="num">{w.dof}</td>
                   <td>
