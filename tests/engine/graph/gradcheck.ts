@@ -53,6 +53,9 @@ export function feed(dtype: DType, values: ArrayLike<number>, shape: readonly nu
   }
 }
 
+/** Names of the ops that appeared in the forward graph of some gradCheck in this process (coverage check). */
+export const checkedOps = new Set<string>();
+
 export async function gradCheck(
   spec: Record<string, CheckInput>,
   f: (x: Record<string, Tensor>, g: Graph) => Tensor,
@@ -72,6 +75,7 @@ export async function gradCheck(
     if (values[name]!.length !== n) throw new Error(`gradCheck: ${name} has ${values[name]!.length} values for shape [${s.shape}]`);
   }
   const y = f(xs, g);
+  for (const node of g.nodes) checkedOps.add(node.op.name);
   const yShape = y.shape.map((d) => {
     if (typeof d !== 'number') throw new Error('gradCheck: output shape must be static');
     return d;
