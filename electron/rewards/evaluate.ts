@@ -70,7 +70,8 @@ export interface RewardFailures {
   invalid: number;
   /**
    * Invalid candidates by the first constraint they failed: 'maxAtoms', 'elements.allowed', 'elements.required',
-   * 'elements.forbidden', 'validity.structural', 'validity.compositional'.
+   * 'elements.forbidden', 'validity.structural', 'validity.compositional', or 'structure' for a candidate without
+   * atoms.
    */
   constraints: Record<string, number>;
   /** Candidates that passed the constraints but whose reward was not a finite number (they got failureReward). */

@@ -29,6 +29,10 @@ import { z } from 'zod';
 import { isElementSymbol } from '../../shared/crystal/elements.ts';
 
 export const REWARD_SPEC_VERSION = 1;
+
+/** What every UI and report showing the E_hull proxy must say about it. */
+export const EHULL_PROXY_NOTE =
+  'E_hull here is a PROXY against a PARTIAL reference (the phases in the reference table plus the elements at 0 eV/atom), not a DFT convex hull: missing competing phases make compositions look more stable than they are.';
 export const DEFAULT_PENALTY = -1;
 export const DEFAULT_LOG_FLOOR = 1e-6;
 

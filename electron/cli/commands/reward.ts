@@ -18,14 +18,14 @@ import {
   readRewardSpecFile,
   walkTerms,
   DEFAULT_PENALTY,
+  EHULL_PROXY_NOTE,
   type CandidateInput,
   type RewardSpec,
   type Term,
 } from '../../rewards/index.ts';
 import { analyzeForCli, loadStructureForCli, SYMPREC_OPTION } from './inspect.ts';
 
-const PROXY_NOTE =
-  'E_hull here is a PROXY against a PARTIAL reference (the phases in the reference table plus the elements at 0 eV/atom), not a DFT convex hull: missing competing phases make compositions look more stable than they are.';
+const PROXY_NOTE = EHULL_PROXY_NOTE;
 
 function readSpec(path: string): RewardSpec {
   try {
