@@ -1,0 +1,114 @@
+/**
+ * Generation to a folder: sample token sequences, build each crystal (orbit expansion, lattice from the
+ * crystal-system rules), write a symmetrized CIF, and append a JSON line with the tokens, per-type
+ * log-probabilities, the space group requested and the one found by symmetry analysis of the built structure.
+ * Every sample is written as soon as it exists, so a crash after 900 samples keeps 900.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Composition } from '../../../shared/crystal/composition.ts';
+import type { Structure } from '../../../shared/crystal/structure.ts';
+import { writeSymmetrizedCif } from '../../../shared/io/cif-writer.ts';
+import { type WyckoffDescription, buildStructure, wyckoffSequenceLabel } from '../../../shared/symmetry/analyze.ts';
+import { detectSpaceGroup } from '../../../shared/symmetry/detect.ts';
+import { decodeCrystal, indexToLetter } from '../../../shared/tokens/index.ts';
+import { elementSymbol } from '../../../shared/crystal/elements.ts';
+import type { SampledCrystal } from './sampler.ts';
+
+/** What generation records about one sample (one line of samples.jsonl). */
+export interface SampleRecord {
+  index: number;
+  /** CIF file name in the output folder, or null when the crystal could not be built. */
+  file: string | null;
+  spaceGroupRequested: number;
+  /** Space group of the built structure (moyo, symprec 0.1 Å), or null when analysis failed. */
+  spaceGroupFound: number | null;
+  formula: string | null;
+  wyckoffLabel: string | null;
+  numSites: number;
+  numAtoms: number | null;
+  lattice: WyckoffDescription['lattice'] | null;
+  sites: { letter: string; element: string; frac: [number, number, number] }[];
+  tokens: { wyckoff: number[]; atoms: number[]; coords: number[][]; latticeNormalized: number[] };
+  logp: SampledCrystal['logp'];
+  error?: string;
+}
+
+export interface BuiltSample {
+  record: SampleRecord;
+  description: WyckoffDescription | null;
+  structure: Structure | null;
+  cif: string | null;
+}
+
+/** Turn a sampled token sequence into a structure, a CIF and its record. Never throws: failures go into `error`. */
+export function buildSample(sample: SampledCrystal, index: number, symprec = 0.1): BuiltSample {
+  const n = sample.numSites;
+  const record: SampleRecord = {
+    index,
+    file: null,
+    spaceGroupRequested: sample.spaceGroup,
+    spaceGroupFound: null,
+    formula: null,
+    wyckoffLabel: null,
+    numSites: n,
+    numAtoms: null,
+    lattice: null,
+    sites: [],
+    tokens: {
+      wyckoff: Array.from(sample.wyckoff.subarray(0, n)),
+      atoms: Array.from(sample.atoms.subarray(0, n)),
+      coords: Array.from({ length: n }, (_, i) => [round(sample.coords[3 * i]!), round(sample.coords[3 * i + 1]!), round(sample.coords[3 * i + 2]!)]),
+      latticeNormalized: Array.from(sample.lattice, round),
+    },
+    logp: sample.logp,
+  };
+  for (let i = 0; i < n; i++) {
+    record.sites.push({ letter: indexToLetter(sample.wyckoff[i]!), element: elementSymbol(sample.atoms[i]!), frac: record.tokens.coords[i] as [number, number, number] });
+  }
+  let description: WyckoffDescription | null = null;
+  let structure: Structure | null = null;
+  let cif: string | null = null;
+  try {
+    description = decodeCrystal({ spaceGroup: sample.spaceGroup, wyckoff: sample.wyckoff, atoms: sample.atoms, coords: sample.coords, lattice: sample.lattice, numSites: n });
+    record.lattice = description.lattice;
+    record.wyckoffLabel = wyckoffSequenceLabel(description);
+    structure = buildStructure(description);
+    record.numAtoms = structure.numSites;
+    record.formula = Composition.fromStructure(structure).reducedFormula;
+    record.spaceGroupFound = detectSpaceGroup(structure, symprec);
+    cif = writeSymmetrizedCif(description, { dataName: `${record.formula}_${String(index).padStart(6, '0')}` });
+  } catch (error) {
+    record.error = (error as Error).message;
+  }
+  return { record, description, structure, cif };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
+}
+
+/** Appends samples to a folder: NNNNNN.cif files plus samples.jsonl. Continues numbering in an existing folder. */
+export class SampleWriter {
+  private next: number;
+  readonly jsonl: string;
+
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.jsonl = join(dir, 'samples.jsonl');
+    this.next = existsSync(this.jsonl) ? readFileSync(this.jsonl, 'utf8').split('\n').filter((l) => l.trim() !== '').length + 1 : 1;
+    if (!existsSync(this.jsonl)) writeFileSync(this.jsonl, '');
+  }
+
+  write(sample: SampledCrystal, symprec = 0.1): BuiltSample {
+    const index = this.next++;
+    const built = buildSample(sample, index, symprec);
+    if (built.cif) {
+      built.record.file = `${String(index).padStart(6, '0')}.cif`;
+      writeFileSync(join(this.dir, built.record.file), built.cif);
+    }
+    // The JSON line goes last: a line present means its CIF is complete on disk.
+    appendFileSync(this.jsonl, JSON.stringify(built.record) + '\n');
+    return built;
+  }
+}
