@@ -4,8 +4,10 @@ import { inspectCommand } from './inspect.ts';
 import { convertCommand } from './convert.ts';
 import { dataPrepareCommand } from './data-prepare.ts';
 import { trainCommand } from './train.ts';
+import { generateCommand } from './generate.ts';
+import { modelExportCommand } from './model-export.ts';
 import { evaluateCommand } from './evaluate.ts';
 import { rewardCommands } from './reward.ts';
 
 /** Every `cfstudio` subcommand. Each lives in its own file in this folder; add one line here to register it. */
-export const commands: Command[] = [serveCommand, inspectCommand, convertCommand, dataPrepareCommand, trainCommand, evaluateCommand, ...rewardCommands];
+export const commands: Command[] = [serveCommand, inspectCommand, convertCommand, dataPrepareCommand, trainCommand, generateCommand, modelExportCommand, evaluateCommand, ...rewardCommands];
