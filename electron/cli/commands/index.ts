@@ -6,8 +6,9 @@ import { dataPrepareCommand } from './data-prepare.ts';
 import { trainCommand } from './train.ts';
 import { generateCommand } from './generate.ts';
 import { modelExportCommand } from './model-export.ts';
+import { scoreCommand } from './score.ts';
 import { evaluateCommand } from './evaluate.ts';
 import { rewardCommands } from './reward.ts';
 
 /** Every `cfstudio` subcommand. Each lives in its own file in this folder; add one line here to register it. */
-export const commands: Command[] = [serveCommand, inspectCommand, convertCommand, dataPrepareCommand, trainCommand, generateCommand, modelExportCommand, evaluateCommand, ...rewardCommands];
+export const commands: Command[] = [serveCommand, inspectCommand, convertCommand, dataPrepareCommand, trainCommand, generateCommand, modelExportCommand, scoreCommand, evaluateCommand, ...rewardCommands];
