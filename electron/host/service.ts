@@ -18,6 +18,7 @@ import {
 import { jobSpecs } from '../../shared/api/jobs.ts';
 import { openLibrary, type Library } from '../library/index.ts';
 import type { JobSupervisor } from './supervisor.ts';
+import { listModels } from './models.ts';
 
 export type ApiHandler<M extends ApiMethodName> = (params: ApiParsedParams<M>) => Promise<ApiResult<M>> | ApiResult<M>;
 export type ApiHandlers = { [M in ApiMethodName]?: ApiHandler<M> };
@@ -89,6 +90,7 @@ export function createApiService(options: ApiServiceOptions): ApiService {
     },
     'library.tags': () => lib().listTags(),
     'library.delete': ({ ids }) => changed({ deleted: lib().deleteStructures(ids) }),
+    'models.list': () => listModels().models,
     ...options.extraHandlers,
   };
 

@@ -109,6 +109,24 @@ export const apiMethods = {
   'library.tags': { params: empty, result: z.array(z.object({ name: z.string(), count: z.number().int() })) },
   'library.delete': { params: z.object({ ids: structureIds }).strict(), result: z.object({ deleted: z.number().int().nonnegative() }) },
 
+  /** The models generation can use (model cards in models/): size, validation NLL, training space-group counts. */
+  'models.list': {
+    params: empty,
+    result: z.array(
+      z.object({
+        name: z.string(),
+        description: z.string(),
+        parameterCount: z.number().int().nullable(),
+        /** Mean negative log-likelihood per crystal on the validation split (nats), when the card reports it. */
+        validationNll: z.number().nullable(),
+        trainCrystals: z.number().int().nullable(),
+        /** Training crystals per space group (index g − 1); empty when the card has none. */
+        spaceGroupCounts: z.array(z.number().nonnegative()),
+        createdAt: z.string().nullable(),
+      }),
+    ),
+  },
+
   // Desktop-only methods (nativeDialogs: true). In browser mode they answer with the error code 'unavailable'.
   'dialog.openFiles': {
     params: z.object({ title: z.string().max(200).optional(), filters: z.array(fileFilter).max(20).optional() }).strict(),

@@ -111,6 +111,72 @@ const importedStructureSchema = z.discriminatedUnion('ok', [
 ]);
 export type ImportedStructureItem = z.infer<typeof importedStructureSchema>;
 
+/** A structure as plain data (lattice rows = a, b, c in Å; fractional coordinates), small enough to stream. */
+export const structureDataSchema = z.object({
+  lattice: z.tuple([z.tuple([z.number(), z.number(), z.number()]), z.tuple([z.number(), z.number(), z.number()]), z.tuple([z.number(), z.number(), z.number()])]),
+  sites: z.array(z.object({ species: z.string(), frac: z.tuple([z.number(), z.number(), z.number()]), wyckoff: z.string().optional() })),
+});
+export type StructureData = z.infer<typeof structureDataSchema>;
+
+/** The validity checks generation applies to every sample (CrystalFormer's structural check: no pair closer than 0.5 Å). */
+export const MIN_INTERATOMIC_DISTANCE = 0.5;
+
+/** The generation prompt and sampling settings of a 'generate' job (the engine's SamplingConditions, as JSON). */
+export const generateParamsSchema = z
+  .object({
+    /** Model name in models/ (e.g. 'default'). */
+    model: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected a model name such as default').default('default'),
+    /** Explicit space groups (drawn uniformly) or the model's training distribution. */
+    spaceGroups: z.union([z.array(z.number().int().min(1).max(230)).min(1).max(230), z.literal('training-distribution')]).default('training-distribution'),
+    /** Wyckoff letters of the first sites; with `complete`, the crystal has exactly these sites. */
+    wyckoff: z
+      .object({ letters: z.array(z.string().regex(/^([a-z]|A)$/, 'expected a Wyckoff letter a…z or A')).max(20), complete: z.boolean().default(true) })
+      .strict()
+      .optional(),
+    /** Elements allowed anywhere; absent = all. */
+    elements: z.array(elementSymbol).min(1).max(118).optional(),
+    /** Allowed elements per prompted site (index = site); null = no extra restriction. */
+    siteElements: z.array(z.array(elementSymbol).min(1).max(118).nullable()).max(20).optional(),
+    /** Ties [i, j] (0-based): site j takes site i's element. */
+    ties: z.array(z.tuple([z.number().int().min(0).max(19), z.number().int().min(0).max(19)])).max(20).optional(),
+    requiredElements: z.array(elementSymbol).min(1).max(20).optional(),
+    excludeRadioactive: z.boolean().default(false),
+    maxAtoms: z.number().int().min(1).max(10_000).optional(),
+    maxSites: z.number().int().min(1).max(20).optional(),
+    n: z.number().int().min(1).max(1_000_000),
+    temperature: z.number().min(1e-3).max(100).default(1),
+    topP: z.number().gt(0).max(1).default(1),
+    /** Random seed; absent = a fresh one, reported in the result. */
+    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    /** Crystals decoded together; small batches keep cancel responsive (checked between batches). */
+    batchSize: z.number().int().min(1).max(1024).default(32),
+  })
+  .strict();
+export type GenerateParams = z.input<typeof generateParamsSchema>;
+
+/** One generated crystal as streamed to the UI (the library row holds the CIF, tokens and full record). */
+export const generatedCandidateSchema = z.object({
+  /** 1-based position in the run. */
+  index: z.number().int().positive(),
+  /** Library id, or null when the crystal could not be built (nothing stored). */
+  id: z.number().int().positive().nullable(),
+  formula: z.string().nullable(),
+  wyckoffLabel: z.string().nullable(),
+  spaceGroupRequested: z.number().int().min(1).max(230),
+  spaceGroupFound: z.number().int().min(1).max(230).nullable(),
+  numAtoms: z.number().int().nonnegative().nullable(),
+  logProbability: z.number(),
+  /** The structure was built from the tokens (orbit expansion, lattice). */
+  built: z.boolean(),
+  /** Shortest interatomic distance in Å (null when not built). */
+  minDistance: z.number().nullable(),
+  /** built and minDistance ≥ MIN_INTERATOMIC_DISTANCE. */
+  valid: z.boolean(),
+  structure: structureDataSchema.nullable(),
+  error: z.string().optional(),
+});
+export type GeneratedCandidate = z.infer<typeof generatedCandidateSchema>;
+
 export const jobSpecs = {
   'import-structures': {
     summary: 'import CIF/POSCAR files into the workspace library (each structure committed as soon as it is read)',
@@ -143,6 +209,21 @@ export const jobSpecs = {
       .strict(),
     output: z.never(),
     result: z.object({ path: z.string(), count: z.number().int().nonnegative(), files: z.array(z.string()) }),
+  },
+  generate: {
+    summary: 'sample crystals from a model under a prompt; each one is stored in the library as it is sampled',
+    heavy: true,
+    params: generateParamsSchema,
+    output: generatedCandidateSchema,
+    result: z.object({
+      runId: z.number().int().positive(),
+      seed: z.number().int().nonnegative(),
+      generated: z.number().int().nonnegative(),
+      stored: z.number().int().nonnegative(),
+      valid: z.number().int().nonnegative(),
+      spaceGroupMatched: z.number().int().nonnegative(),
+      seconds: z.number().nonnegative(),
+    }),
   },
   'analyze-structures': {
     summary: 'read CIF/POSCAR files and find each structure\'s space group and Wyckoff description',

@@ -1,5 +1,6 @@
 import { analyzeStructures } from './analyze-structures.ts';
 import { exportStructures } from './export-structures.ts';
+import { generate } from './generate.ts';
 import { importStructures } from './import-structures.ts';
 import type { JobRunnerTable } from './types.ts';
 
@@ -11,4 +12,5 @@ export const jobRunners: JobRunnerTable = {
   'analyze-structures': analyzeStructures,
   'import-structures': importStructures,
   'export-structures': exportStructures,
+  generate,
 };

@@ -1,0 +1,160 @@
+/**
+ * Job 'generate': sample crystals from a shipped model under the user's prompt and store every one in the
+ * workspace library as soon as it is built (one commit per crystal, so a crash loses at most the one in flight).
+ * Each crystal is also written by the engine's SampleWriter into the job folder (CIF + samples.jsonl line with the
+ * tokens and per-type log-probabilities). Cancel is noticed between crystals; the sampler decodes `batchSize`
+ * crystals at a time, so a cancel takes effect within one batch.
+ */
+import { randomInt } from 'node:crypto';
+import type { GeneratedCandidate, StructureData } from '../../../shared/api/jobs.ts';
+import { MIN_INTERATOMIC_DISTANCE } from '../../../shared/api/jobs.ts';
+import { atomicNumber, isElementSymbol } from '../../../shared/crystal/elements.ts';
+import type { Structure } from '../../../shared/crystal/structure.ts';
+import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
+import { loadModel } from '../../engine/model/files.ts';
+import { type SamplingConditions, validateConditions } from '../../engine/sample/conditions.ts';
+import { type BuiltSample, SampleWriter } from '../../engine/sample/generate.ts';
+import { CrystalSampler } from '../../engine/sample/sampler.ts';
+import type { JsonObject } from '../../library/index.ts';
+import type { JobRunner } from './types.ts';
+import { throttled, workspaceLibrary } from './library-handle.ts';
+import { checkpoint } from './read-sources.ts';
+
+type Params = Parameters<JobRunner<'generate'>>[0];
+
+function atomicNumbers(symbols: readonly string[], field: string): number[] {
+  return symbols.map((symbol) => {
+    if (!isElementSymbol(symbol)) throw new Error(`${field}: '${symbol}' is not an element symbol`);
+    return atomicNumber(symbol);
+  });
+}
+
+/** The engine's sampling conditions for the job's params; throws a readable error for an impossible prompt. */
+export function conditionsFromParams(params: Params, spaceGroupCounts: readonly number[]): SamplingConditions {
+  const conditions: SamplingConditions = {
+    spaceGroups: params.spaceGroups === 'training-distribution' ? { kind: 'distribution', weights: spaceGroupCounts } : { kind: 'list', groups: [...params.spaceGroups] },
+  };
+  if (params.wyckoff && params.wyckoff.letters.length > 0) conditions.wyckoffPrompt = { letters: [...params.wyckoff.letters], complete: params.wyckoff.complete };
+  if (params.elements) conditions.allowedElements = atomicNumbers(params.elements, 'elements');
+  if (params.siteElements) conditions.siteElements = params.siteElements.map((set, i) => (set ? atomicNumbers(set, `site ${i + 1} elements`) : null));
+  if (params.ties) conditions.ties = params.ties.map(([i, j]) => [i, j] as [number, number]);
+  if (params.requiredElements) conditions.requiredElements = atomicNumbers(params.requiredElements, 'required elements');
+  if (params.excludeRadioactive) conditions.excludeRadioactiveAndNobleGases = true;
+  if (params.maxAtoms !== undefined) conditions.maxAtoms = params.maxAtoms;
+  if (params.maxSites !== undefined) conditions.maxSites = params.maxSites;
+  validateConditions(conditions);
+  return conditions;
+}
+
+function structureData(structure: Structure): StructureData {
+  const [a, b, c] = structure.lattice.matrix;
+  return {
+    lattice: [[a[0], a[1], a[2]], [b[0], b[1], b[2]], [c[0], c[1], c[2]]],
+    sites: structure.sites.map((s) => ({ species: s.species, frac: [s.frac[0], s.frac[1], s.frac[2]] as [number, number, number], ...(s.wyckoff ? { wyckoff: s.wyckoff } : {}) })),
+  };
+}
+
+/** Discrete tokens as stored in the library: space group, then (Wyckoff index, atomic number) per site. */
+function discreteTokens(built: BuiltSample): number[] {
+  const { tokens, spaceGroupRequested } = built.record;
+  return [spaceGroupRequested, ...tokens.wyckoff.flatMap((w, i) => [w, tokens.atoms[i]!])];
+}
+
+export const generate: JobRunner<'generate'> = async (params, context) => {
+  const started = performance.now();
+  await initSymmetry();
+  const model = await loadModel(params.model);
+  const conditions = conditionsFromParams(params, model.card.spaceGroupCounts);
+  const seed = params.seed ?? randomInt(0, 2 ** 32 - 1);
+  const library = workspaceLibrary(context.workspace);
+  const changed = throttled(() => context.libraryChanged());
+  const config: JsonObject = { ...(JSON.parse(JSON.stringify(params)) as JsonObject), seed, modelDir: model.dir, modelParameters: model.card.parameterCount };
+  const run = library.createRun({ kind: 'generate', name: `generate ${params.n} (${params.model})`, status: 'running', config });
+  const prompt = library.addPrompt({
+    runId: run.id,
+    ...(Array.isArray(params.spaceGroups) && params.spaceGroups.length === 1 ? { spaceGroup: params.spaceGroups[0]! } : {}),
+    elements: params.elements ?? [...new Set((params.siteElements ?? []).flatMap((s) => s ?? []))],
+    spec: config,
+  });
+  const loadSeconds = (performance.now() - started) / 1000;
+  const counts = { generated: 0, stored: 0, valid: 0, spaceGroupMatched: 0 };
+  const sampler = await CrystalSampler.create(model.config, model.params);
+  const writer = new SampleWriter(context.outputDir);
+  const sampleStarted = performance.now();
+  try {
+    context.progress({ done: 0, total: params.n, message: `sampling with model '${params.model}' (seed ${seed})` });
+    for await (const sample of sampler.sample(conditions, params.n, { temperature: params.temperature, topP: params.topP, seed, batchSize: params.batchSize })) {
+      const built = writer.write(sample);
+      const { record, structure } = built;
+      counts.generated++;
+      const minDistance = structure && structure.numSites > 0 ? structure.minimumDistance() : null;
+      const valid = structure !== null && built.cif !== null && minDistance !== null && minDistance >= MIN_INTERATOMIC_DISTANCE;
+      if (valid) counts.valid++;
+      if (record.spaceGroupFound === record.spaceGroupRequested) counts.spaceGroupMatched++;
+      let id: number | null = null;
+      if (structure && built.cif) {
+        id = library.addStructure({
+          structure,
+          cif: built.cif,
+          source: 'generated',
+          name: record.wyckoffLabel ?? `${record.formula ?? 'sample'} #${record.index}`,
+          runId: run.id,
+          promptId: prompt.id,
+          tokens: discreteTokens(built),
+          logProbability: record.logp.total,
+          spaceGroupRequested: record.spaceGroupRequested,
+          ...(record.spaceGroupFound !== null ? { spaceGroupFound: record.spaceGroupFound } : {}),
+          valid,
+          validity: {
+            built: true,
+            minDistance: minDistance ?? null,
+            minDistanceThreshold: MIN_INTERATOMIC_DISTANCE,
+            spaceGroupMatched: record.spaceGroupFound === record.spaceGroupRequested,
+            logp: { ...record.logp },
+            sampleFile: record.file,
+          },
+        });
+        counts.stored++;
+        changed.call();
+      }
+      const candidate: GeneratedCandidate = {
+        index: record.index,
+        id,
+        formula: record.formula,
+        wyckoffLabel: record.wyckoffLabel,
+        spaceGroupRequested: record.spaceGroupRequested,
+        spaceGroupFound: record.spaceGroupFound,
+        numAtoms: record.numAtoms,
+        logProbability: record.logp.total,
+        built: structure !== null && built.cif !== null,
+        minDistance,
+        valid,
+        structure: structure ? structureData(structure) : null,
+        ...(record.error ? { error: record.error } : {}),
+      };
+      context.output(candidate);
+      context.progress({ done: counts.generated, total: params.n, message: `${counts.generated} of ${params.n} crystals` });
+      // Lets the cancel message in between crystals; the next batch is not started once cancelled.
+      await checkpoint(context.signal);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    library.updateRun(run.id, {
+      status: 'completed',
+      timings: { load: loadSeconds, sample: (performance.now() - sampleStarted) / 1000 },
+      config: { ...config, counts: { ...counts } },
+    });
+    return { runId: run.id, seed, ...counts, seconds };
+  } catch (error) {
+    const cancelled = context.signal.aborted;
+    library.updateRun(run.id, {
+      status: cancelled ? 'cancelled' : 'failed',
+      error: cancelled ? `cancelled by the user after ${counts.generated} crystals` : (error as Error).message,
+      timings: { load: loadSeconds, sample: (performance.now() - sampleStarted) / 1000 },
+      config: { ...config, counts: { ...counts } },
+    });
+    throw error;
+  } finally {
+    changed.flush();
+    await sampler.release();
+  }
+};
