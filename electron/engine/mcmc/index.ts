@@ -1,0 +1,3 @@
+export * from './template.ts';
+export * from './mcmc.ts';
+export { ConditionalLatticeSampler } from './lattice.ts';
