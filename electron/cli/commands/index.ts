@@ -9,6 +9,7 @@ import { modelExportCommand } from './model-export.ts';
 import { scoreCommand } from './score.ts';
 import { evaluateCommand } from './evaluate.ts';
 import { rewardCommands } from './reward.ts';
+import { mcmcCommand } from './mcmc.ts';
 
 /** Every `cfstudio` subcommand. Each lives in its own file in this folder; add one line here to register it. */
-export const commands: Command[] = [serveCommand, inspectCommand, convertCommand, dataPrepareCommand, trainCommand, generateCommand, modelExportCommand, scoreCommand, evaluateCommand, ...rewardCommands];
+export const commands: Command[] = [serveCommand, inspectCommand, convertCommand, dataPrepareCommand, trainCommand, generateCommand, modelExportCommand, scoreCommand, evaluateCommand, ...rewardCommands, mcmcCommand];
