@@ -7,6 +7,14 @@
 import type { Mat3, Vec3 } from '../../shared/crystal/linalg.ts';
 import { cross, det3, dot, inverse3, matMul3, norm } from '../../shared/crystal/linalg.ts';
 
+/** Image searches larger than this are refused: they only happen for (nearly) flat cells, which are not crystals. */
+const MAX_IMAGES = 1_000_000;
+
+/** A cell so flat or oblique that periodic-image searches would not finish in reasonable time. */
+export class DegenerateCellError extends RangeError {
+  override name = 'DegenerateCellError';
+}
+
 export interface ReducedBasis {
   /** The reduced basis, rows = lattice vectors. */
   matrix: Mat3;
@@ -132,6 +140,7 @@ export function minimumPairDistance(lattice: Mat3, frac: ArrayLike<number>): num
   const n = Math.floor(frac.length / 3);
   if (n < 2) return Infinity;
   const { matrix: m, transform } = reduceBasis(lattice);
+  const longest = Math.max(norm(m[0]), norm(m[1]), norm(m[2]));
   // Coordinates in the reduced basis: f' = f · T⁻¹ (T unimodular, so T⁻¹ is an integer matrix too).
   const inv = inverse3(transform);
   const coords = new Float64Array(3 * n);
@@ -140,6 +149,8 @@ export function minimumPairDistance(lattice: Mat3, frac: ArrayLike<number>): num
     for (let k = 0; k < 3; k++) coords[3 * i + k] = x * inv[0][k] + y * inv[1][k] + z * inv[2][k];
   }
   const [h0, h1, h2] = faceHeights(m);
+  // Even a reduced basis of a nearly flat cell needs a huge image search; such a cell is not a crystal.
+  if (!(Math.min(h0, h1, h2) > longest * 1e-6)) throw new DegenerateCellError(`the cell is degenerate (thinnest face height ${Math.min(h0, h1, h2).toExponential(2)} Å, longest vector ${longest.toFixed(3)} Å)`);
   const m00 = m[0][0], m01 = m[0][1], m02 = m[0][2], m10 = m[1][0], m11 = m[1][1], m12 = m[1][2], m20 = m[2][0], m21 = m[2][1], m22 = m[2][2];
   let best2 = Infinity;
   for (let i = 0; i < n; i++) {
@@ -159,6 +170,7 @@ export function minimumPairDistance(lattice: Mat3, frac: ArrayLike<number>): num
       const lo0 = Math.ceil(-r / h0 - d0), hi0 = Math.floor(r / h0 - d0);
       const lo1 = Math.ceil(-r / h1 - d1), hi1 = Math.floor(r / h1 - d1);
       const lo2 = Math.ceil(-r / h2 - d2), hi2 = Math.floor(r / h2 - d2);
+      if ((hi0 - lo0 + 1) * (hi1 - lo1 + 1) * (hi2 - lo2 + 1) > MAX_IMAGES) throw new DegenerateCellError(`the cell is too oblique to search periodic images (face heights ${h0.toExponential(2)}, ${h1.toExponential(2)}, ${h2.toExponential(2)} Å)`);
       for (let a = lo0; a <= hi0; a++) {
         for (let b = lo1; b <= hi1; b++) {
           for (let c = lo2; c <= hi2; c++) {
@@ -185,6 +197,7 @@ export function minimumPairDistance(lattice: Mat3, frac: ArrayLike<number>): num
 export function latticePointsWithin(m: Mat3, radius: number): { integer: Vec3; cartesian: Vec3; length: number }[] {
   const [h0, h1, h2] = faceHeights(m);
   const [n0, n1, n2] = [Math.floor(radius / h0), Math.floor(radius / h1), Math.floor(radius / h2)];
+  if (!((2 * n0 + 1) * (2 * n1 + 1) * (2 * n2 + 1) <= MAX_IMAGES)) throw new DegenerateCellError(`too many lattice points within ${radius.toFixed(2)} Å (face heights ${h0.toExponential(2)}, ${h1.toExponential(2)}, ${h2.toExponential(2)} Å)`);
   const points: { integer: Vec3; cartesian: Vec3; length: number }[] = [];
   const r2 = radius * radius;
   for (let a = -n0; a <= n0; a++) {

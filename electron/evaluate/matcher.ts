@@ -26,8 +26,8 @@ import { det3, dot, inverse3, norm } from '../../shared/crystal/linalg.ts';
 import { Lattice } from '../../shared/crystal/lattice.ts';
 import type { Structure } from '../../shared/crystal/structure.ts';
 import { atomicNumber, elementSymbol } from '../../shared/crystal/elements.ts';
-import { moyoModule } from '../../shared/symmetry/moyo.ts';
-import { faceHeights, latticePointsWithin, reduceBasis } from './geometry.ts';
+import { analyzeCellWithTimeout } from './symmetry-guard.ts';
+import { DegenerateCellError, faceHeights, latticePointsWithin, reduceBasis } from './geometry.ts';
 import { minimumCostAssignment } from './assignment.ts';
 
 export interface MatchTolerances {
@@ -62,7 +62,17 @@ export interface MatchableStructure {
   orbitKey: string | null;
   /** Why the symmetry analysis failed (the raw cell is then used, reduced but not made primitive). */
   symmetryError?: string;
+  /** Not a crystal (lattice vector < 0.5 Å or almost no volume per atom): never matches anything. */
+  degenerate: boolean;
 }
+
+/**
+ * Cells with less volume per atom than this (Å³), or a lattice vector shorter than MIN_LATTICE_VECTOR (every atom
+ * closer than 0.5 Å to its own image), are not crystals and are not given to the symmetry analysis.
+ */
+const MIN_VOLUME_PER_ATOM = 1e-3;
+const MIN_LATTICE_VECTOR = 0.5;
+const MAX_CANDIDATE_TRIPLES = 5_000_000;
 
 /** Reduced composition key from element counts, elements ordered by atomic number. */
 export function compositionKeyOf(counts: ReadonlyMap<number, number>): string {
@@ -82,8 +92,8 @@ export function compositionKeyOfStructure(structure: Structure): string {
 }
 
 /**
- * Symmetry analysis (moyo, `symprec` Å) and reduction to the standardized primitive cell. Needs
- * `initSymmetry()` to have completed. Never throws for a bad structure: a failed analysis is reported in
+ * Symmetry analysis (moyo, `symprec` Å, in a worker with a time limit: symmetry-guard.ts) and reduction to the
+ * standardized primitive cell. Never throws for a bad structure: a failed or timed-out analysis is reported in
  * `symmetryError` and the input cell is used as is.
  */
 export function prepareForMatching(structure: Structure, symprec: number): MatchableStructure {
@@ -96,9 +106,13 @@ export function prepareForMatching(structure: Structure, symprec: number): Match
   let spaceGroup: number | null = null;
   let orbitKey: string | null = null;
   let symmetryError: string | undefined;
+  const reduced = reduceBasis(structure.lattice.matrix).matrix;
+  const shortest = Math.min(norm(reduced[0]), norm(reduced[1]), norm(reduced[2]));
+  const degenerate = !(structure.volume / Math.max(1, n) >= MIN_VOLUME_PER_ATOM) || !(shortest >= MIN_LATTICE_VECTOR);
   try {
+    if (degenerate) throw new Error(`not a crystal (volume per atom below ${MIN_VOLUME_PER_ATOM} Å³ or a lattice vector shorter than ${MIN_LATTICE_VECTOR} Å): not analysed`);
     const cell = { lattice: { basis: structure.lattice.matrix.flat() }, positions, numbers: inputNumbers };
-    const dataset = moyoModule().analyze_cell(JSON.stringify(cell), symprec, 'Standard');
+    const dataset = analyzeCellWithTimeout(JSON.stringify(cell), symprec);
     spaceGroup = dataset.number;
     const b = dataset.prim_std_cell.lattice.basis;
     lattice = [
@@ -140,12 +154,13 @@ export function prepareForMatching(structure: Structure, symprec: number): Match
     spaceGroup,
     orbitKey,
     ...(symmetryError !== undefined ? { symmetryError } : {}),
+    degenerate,
   };
 }
 
 /** pymatgen-style geometric match of two prepared structures (see the file comment). */
 export function structuresMatch(a: MatchableStructure, b: MatchableStructure, tolerances: MatchTolerances = DEFAULT_MATCH_TOLERANCES): boolean {
-  if (a.numSites !== b.numSites || a.compositionKey !== b.compositionKey) return false;
+  if (a.degenerate || b.degenerate || a.numSites !== b.numSites || a.compositionKey !== b.compositionKey) return false;
   const n = a.numSites;
   const groupsA = groupBySpecies(a.species);
   const groupsB = groupBySpecies(b.species);
@@ -158,9 +173,17 @@ export function structuresMatch(a: MatchableStructure, b: MatchableStructure, to
   const anglesB: Vec3 = [angle(latticeB[1], latticeB[2]), angle(latticeB[0], latticeB[2]), angle(latticeB[0], latticeB[1])];
   const { ltol, angleTol } = tolerances;
 
-  const points = latticePointsWithin(latticeA, Math.max(...lengthsB) * (1 + ltol));
+  let points;
+  try {
+    points = latticePointsWithin(latticeA, Math.max(...lengthsB) * (1 + ltol));
+  } catch (error) {
+    if (error instanceof DegenerateCellError) return false;
+    throw error;
+  }
   const candidates = lengthsB.map((length) => points.filter((p) => p.length / length < 1 + ltol && p.length / length > 1 / (1 + ltol)));
   const [ca, cb, cc] = candidates as [typeof points, typeof points, typeof points];
+  // Reduced cells of real crystals give tens of candidates per axis; millions of triples mean a pathological cell.
+  if (ca.length * cb.length * cc.length > MAX_CANDIDATE_TRIPLES) return false;
 
   // The rarest element of B anchors the translations.
   let anchorSpecies = -1;

@@ -25,7 +25,7 @@
 import type { Structure } from '../../shared/crystal/structure.ts';
 import { Composition } from '../../shared/crystal/composition.ts';
 import { atomicNumber } from '../../shared/crystal/elements.ts';
-import { minimumPairDistance } from './geometry.ts';
+import { DegenerateCellError, minimumPairDistance } from './geometry.ts';
 import { SMACT_MAX_Z, SMACT_METALS, SMACT_OXIDATION_STATES, smactElectronegativity } from './smact-data.ts';
 
 /** CDVAE's thresholds. */
@@ -34,24 +34,31 @@ export const MIN_CELL_VOLUME = 0.1;
 
 export interface StructuralValidity {
   valid: boolean;
-  /** Shortest distance between two different atoms in Å (Infinity for a single atom). */
+  /** Shortest distance between two different atoms in Å (Infinity for a single atom, NaN when not computed). */
   minDistance: number;
   volume: number;
   /** Why it failed, when it did. */
-  reason?: 'atoms-too-close' | 'volume-too-small';
+  reason?: 'atoms-too-close' | 'volume-too-small' | 'degenerate-cell';
 }
 
 /** CDVAE's structural validity: all interatomic distances ≥ 0.5 Å and volume ≥ 0.1 Å³. */
 export function structuralValidity(structure: Structure): StructuralValidity {
   const volume = structure.volume;
+  // Invalid either way; skipping the distances also keeps absurdly flat cells from costing time.
+  if (!(volume >= MIN_CELL_VOLUME)) return { valid: false, minDistance: NaN, volume, reason: 'volume-too-small' };
   const frac = new Float64Array(3 * structure.numSites);
   structure.sites.forEach((site, i) => {
     frac[3 * i] = site.frac[0];
     frac[3 * i + 1] = site.frac[1];
     frac[3 * i + 2] = site.frac[2];
   });
-  const minDistance = minimumPairDistance(structure.lattice.matrix, frac);
-  if (!(volume >= MIN_CELL_VOLUME)) return { valid: false, minDistance, volume, reason: 'volume-too-small' };
+  let minDistance: number;
+  try {
+    minDistance = minimumPairDistance(structure.lattice.matrix, frac);
+  } catch (error) {
+    if (error instanceof DegenerateCellError) return { valid: false, minDistance: NaN, volume, reason: 'degenerate-cell' };
+    throw error;
+  }
   if (!(minDistance >= MIN_INTERATOMIC_DISTANCE)) return { valid: false, minDistance, volume, reason: 'atoms-too-close' };
   return { valid: true, minDistance, volume };
 }

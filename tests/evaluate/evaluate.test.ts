@@ -143,6 +143,17 @@ describe('evaluateStructures', () => {
     expect(report.distributions.wasserstein!.generated).toBe(valid.length);
   });
 
+  it('copes with degenerate cells: invalid, never stuck', () => {
+    const flat = Structure.fromSpecies(new Lattice([[5, 0, 0], [0, 5, 0], [0, 0, 1e-5]]), ['Na', 'Cl'], [[0, 0, 0], [0.5, 0.5, 0.5]]);
+    const needle = Structure.fromSpecies(new Lattice([[1000, 0, 0], [0, 1, 0], [0, 0, 1e-4]]), ['Na', 'Cl'], [[0, 0, 0], [0.5, 0.5, 0.5]]);
+    const result = evaluateStructures([{ name: 'flat', structure: flat }, { name: 'needle', structure: needle }, { name: 'rock salt', structure: crystal('rockSalt') }], {
+      reference: referenceSetFromStructures([{ id: 'r', structure: crystal('rockSalt') }]),
+    });
+    expect(result.samples.map((s) => s.structurallyValid)).toEqual([false, false, true]);
+    expect(result.samples[0]!.minDistance).toBeNull();
+    expect(result.samples[2]!.novel).toBe(false);
+  });
+
   it('matches across space groups only when asked to', () => {
     // Rock salt stretched 3 % along c: tetragonal I4/mmm at symprec 0.01 Å, still within ltol of the cubic one.
     const ideal = crystal('rockSalt');

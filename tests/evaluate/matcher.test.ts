@@ -9,6 +9,7 @@ import type { Mat3 } from '../../shared/crystal/linalg.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { DEFAULT_MATCH_TOLERANCES, prepareForMatching, structuresMatch } from '../../electron/evaluate/matcher.ts';
 import { minimumCostAssignment } from '../../electron/evaluate/assignment.ts';
+import { SymmetryTimeoutError, analyzeCellWithTimeout } from '../../electron/evaluate/symmetry-guard.ts';
 import { Rng } from '../../shared/random.ts';
 import { crystal, jitter, rotate, scaled, shiftOrigin, transformCell } from './helpers.ts';
 
@@ -132,5 +133,20 @@ describe('structuresMatch', () => {
     expect(match(base, new Structure(lattice, moved))).toBe(false);
     const cell = [[1, 0, 0], [0, 1, 0], [0, 1, 1]] as Mat3;
     expect(match(base, transformCell(base, cell))).toBe(true);
+  });
+});
+
+describe('symmetry analysis time limit', () => {
+  it('gives up on a cell moyo never finishes, then keeps working', () => {
+    // moyo 0.15 does not return for this 200 × 2 × 0.6 Å cell at symprec 0.1 Å.
+    const stuck = JSON.stringify({ lattice: { basis: [200, 0, 0, 0, 2, 0, 0, 0, 0.6] }, positions: [[0, 0, 0], [0.5, 0.5, 0.5]], numbers: [11, 17] });
+    expect(() => analyzeCellWithTimeout(stuck, 0.1, 1000)).toThrow(SymmetryTimeoutError);
+    const fine = JSON.stringify({ lattice: { basis: [5.64, 0, 0, 0, 5.64, 0, 0, 0, 5.64] }, positions: [[0, 0, 0], [0.5, 0.5, 0.5]], numbers: [11, 17] });
+    expect(analyzeCellWithTimeout(fine, 0.1).number).toBe(221);
+  });
+
+  it('does not analyse cells with atoms on top of their own images', () => {
+    const needle = new Structure(new Lattice([[1000, 0, 0], [0, 1, 0], [0, 0, 1e-4]]), [{ species: 'Na', frac: [0, 0, 0] }, { species: 'Cl', frac: [0.5, 0.5, 0.5] }]);
+    expect(prepare(needle)).toMatchObject({ spaceGroup: null, degenerate: true, symmetryError: expect.stringMatching(/not a crystal/) });
   });
 });

@@ -147,6 +147,16 @@ describe('structural validity', () => {
     expect(structuralValidity(single)).toMatchObject({ valid: true, minDistance: Infinity });
   });
 
+  it('refuses degenerate cells quickly instead of searching millions of images', () => {
+    const needle = Structure.fromSpecies(new Lattice([[1000, 0, 0], [0, 1, 0], [0, 0, 1e-4]]), ['Na', 'Cl'], [
+      [0, 0, 0],
+      [0.5, 0.5, 0.5],
+    ]);
+    const started = performance.now();
+    expect(structuralValidity(needle)).toMatchObject({ valid: false, reason: 'degenerate-cell' });
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
   it('finds the true minimum image distance in strongly sheared cells (vs a brute-force image search)', () => {
     const rng = new Rng(7);
     const random = () => rng.next();
