@@ -8,6 +8,7 @@ import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import type { Candidate, StudioBackend } from './api/backend.ts';
 import { parseRoute, routeHash, VIEWS, type ViewId } from './route.ts';
 import { GenerateView } from './views/GenerateView.tsx';
+import { LibraryView } from './views/LibraryView.tsx';
 import { PlannedView } from './views/PlannedView.tsx';
 import { ViewerView, type OpenedStructure } from './views/ViewerView.tsx';
 
@@ -90,16 +91,7 @@ export function App({ backend }: { backend: StudioBackend }) {
             onNavigate={(params) => go('viewer', params)}
           />
         )}
-        {route.view === 'library' && (
-          <PlannedView title="Library">
-            <p>
-              Every structure imported or generated in this workspace, stored in the workspace's SQLite library: a sortable table with formula,
-              space group, Wyckoff sequence, atom count, density, model likelihood and validity checks; filters by elements, space group and
-              source run; open any entry in the Viewer; export the selection as CIF, POSCAR or XYZ.
-            </p>
-            <p className="hint">Not available yet: the library service is still being built.</p>
-          </PlannedView>
-        )}
+        {route.view === 'library' && <LibraryView backend={backend} onOpen={openCandidate} />}
         {route.view === 'mcmc' && (
           <PlannedView title="MCMC">
             <p>

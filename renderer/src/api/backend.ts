@@ -1,8 +1,8 @@
 /**
- * What the renderer needs from the Node side, in the renderer's own terms. Two implementations are planned:
- * the desktop bridge (the preload's `window.cfstudio`) and browser mode (`cfstudio serve`, HTTP + WebSocket with
- * a token), both over the typed contract in shared/api. Until a model and the generate job exist, the app runs
- * on `createStandaloneBackend()`, which has no engine and says so instead of inventing results.
+ * What the renderer needs from the Node side, in the renderer's own terms. `createConnectedBackend` implements it
+ * over the typed contract in shared/api for both the desktop bridge (the preload's `window.cfstudio`) and browser
+ * mode (`cfstudio serve`, HTTP + WebSocket with a token). Served on its own (Vite dev/preview), the app runs on
+ * `createStandaloneBackend()`, which has no engine and says so instead of inventing results.
  */
 import type { Mat3, Vec3 } from '../../../shared/crystal/linalg.ts';
 
@@ -10,6 +10,9 @@ export interface ModelSummary {
   id: string;
   name: string;
   description?: string;
+  parameterCount?: number;
+  /** Mean validation negative log-likelihood per crystal (nats). */
+  validationNll?: number;
 }
 
 /** A structure as plain data, as it crosses a process boundary. */
@@ -32,6 +35,8 @@ export interface GenerationRequest {
   spaceGroup: number;
   /** The Wyckoff prompt; empty = let the model choose the sites. */
   sites: GenerationSite[];
+  /** true: the crystal has exactly the prompted sites; false: they are its first sites and the model may add more. */
+  completePrompt: boolean;
   /** Elements allowed anywhere not restricted per site; empty = any element. */
   allowedElements: string[];
   samples: number;
@@ -43,11 +48,70 @@ export interface GenerationRequest {
 
 export interface Candidate {
   id: string;
+  /** Row id in the workspace library, when the candidate was stored. */
+  libraryId?: number;
   formula: string;
+  /** The requested space group (for generated crystals) or the one found (library rows without a request). */
   spaceGroup: number;
-  structure: StructureData;
+  /** Space group found by symmetry analysis of the built structure; null when analysis failed. */
+  spaceGroupFound?: number | null;
+  /** null when the sampled tokens could not be built into a structure. */
+  structure: StructureData | null;
   /** Model log-likelihood of the sample, when the engine reports it. */
   logLikelihood?: number;
+  /** Shortest interatomic distance in Å. */
+  minDistance?: number | null;
+  /** Built and no two atoms closer than 0.5 Å; undefined = not checked. */
+  valid?: boolean;
+  favourite?: boolean;
+  /** Position in its generation run (1-based). */
+  index?: number;
+  wyckoffLabel?: string | null;
+  error?: string;
+}
+
+/** Library filters and paging as the Library view offers them. */
+export interface LibraryQuery {
+  spaceGroups?: number[];
+  /** Contains all of these elements. */
+  elements?: string[];
+  valid?: boolean;
+  favourite?: boolean;
+  source?: 'generated' | 'mcmc' | 'imported';
+  search?: string;
+  sort: { by: 'id' | 'createdAt' | 'logProbability' | 'spaceGroup' | 'formula' | 'numSites' | 'volume'; direction: 'asc' | 'desc' };
+  limit: number;
+  offset: number;
+}
+
+export interface LibraryRow {
+  id: number;
+  formula: string;
+  elements: string[];
+  numSites: number;
+  volume: number;
+  source: 'generated' | 'mcmc' | 'imported';
+  spaceGroupRequested: number | null;
+  spaceGroupFound: number | null;
+  logProbability: number | null;
+  valid: boolean | null;
+  favourite: boolean;
+  name: string | null;
+  createdAt: string;
+}
+
+export interface LibraryBackend {
+  query(query: LibraryQuery): Promise<{ rows: LibraryRow[]; total: number }>;
+  /** One row with its structure read from the stored CIF, ready for the viewer. */
+  open(id: number): Promise<Candidate>;
+  setFavourite(ids: number[], favourite: boolean): Promise<void>;
+  /**
+   * Exports rows through the engine's export job: one structure as a CIF file, several as a zip of CIFs with a
+   * manifest. Browser mode downloads the file; the desktop app asks where to save. Resolves with what was written.
+   */
+  export(ids: number[]): Promise<{ fileName: string; count: number }>;
+  /** Calls back whenever something wrote to the library; returns an unsubscribe function. */
+  onChanged(listener: () => void): () => void;
 }
 
 export type GenerationEvent =
@@ -70,6 +134,8 @@ export interface StudioBackend {
   spaceGroupFrequencies(modelId: string): Promise<Record<number, number>>;
   /** Starts a generation job; events arrive through `onEvent` until a 'finished' event. */
   generate(request: GenerationRequest, onEvent: (event: GenerationEvent) => void): Promise<GenerationRun>;
+  /** The workspace library; absent without an engine. */
+  readonly library?: LibraryBackend;
 }
 
 /** The backend cannot do what was asked in this mode (e.g. generation without an engine). */

@@ -1,30 +1,247 @@
 /**
  * The backend over the typed API contract (shared/api): the desktop app's preload bridge or `cfstudio serve`.
- * Generation goes through the engine host's job queue once a 'generate' job type exists; until then this
- * backend says which jobs the engine offers instead of pretending to generate.
+ * Generation is the engine host's 'generate' job: submitted through the job queue, followed through the pushed
+ * `job` (state, progress) and `job-output` (one candidate per crystal) events, cancelled with `jobs.cancel`.
+ * The library view reads the workspace library through `library.*`; exports run the 'export-structures' job.
  */
 import type { ApiClient } from '../../../shared/api/client.ts';
-import { BackendUnavailableError, type StudioBackend } from './backend.ts';
+import type { ApiResult } from '../../../shared/api/contract.ts';
+import type { GeneratedCandidate, GenerateParams, JobInfo, JobResult } from '../../../shared/api/jobs.ts';
+import { isFinished } from '../../../shared/api/jobs.ts';
+import { openStructureFile } from '../views/ViewerView.tsx';
+import type { Candidate, GenerationEvent, GenerationRequest, LibraryBackend, ModelSummary, StudioBackend, StructureData } from './backend.ts';
+
+/** The job params for a prompt built in the UI. */
+export function generateParamsFor(request: GenerationRequest): GenerateParams {
+  const params: GenerateParams = {
+    model: request.modelId,
+    spaceGroups: [request.spaceGroup],
+    n: request.samples,
+    temperature: request.temperature,
+    topP: request.topP,
+    // Small batches: the job checks for cancel between batches, and the first crystals show up sooner.
+    batchSize: Math.min(32, request.samples),
+  };
+  if (request.seed !== null) params.seed = request.seed;
+  if (request.allowedElements.length > 0) params.elements = request.allowedElements;
+  if (request.sites.length > 0) {
+    params.wyckoff = { letters: request.sites.map((s) => s.letter), complete: request.completePrompt };
+    const perSite = request.sites.map((s) => (s.tiedTo === null && s.elements.length > 0 ? s.elements : null));
+    if (perSite.some((set) => set !== null)) params.siteElements = perSite;
+    const ties = request.sites.flatMap((s, j) => (s.tiedTo === null ? [] : [[s.tiedTo, j] as [number, number]]));
+    if (ties.length > 0) params.ties = ties;
+  }
+  return params;
+}
+
+export function candidateFromOutput(jobId: string, item: GeneratedCandidate): Candidate {
+  return {
+    id: item.id !== null ? `lib-${item.id}` : `${jobId}-${item.index}`,
+    ...(item.id !== null ? { libraryId: item.id } : {}),
+    formula: item.formula ?? 'not built',
+    spaceGroup: item.spaceGroupRequested,
+    spaceGroupFound: item.spaceGroupFound,
+    structure: item.structure as StructureData | null,
+    logLikelihood: item.logProbability,
+    minDistance: item.minDistance,
+    valid: item.valid,
+    favourite: false,
+    index: item.index,
+    wyckoffLabel: item.wyckoffLabel,
+    ...(item.error ? { error: item.error } : {}),
+  };
+}
+
+/** Resolves when the job reaches a final state (pushed `job` events, with a slow poll as a safety net). */
+function waitForJob(client: ApiClient, id: string): Promise<JobInfo> {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const finish = (job: JobInfo) => {
+      if (done || !isFinished(job.status)) return;
+      done = true;
+      off();
+      clearInterval(timer);
+      resolve(job);
+    };
+    const off = client.on('job', (event) => {
+      if (event.job.id === id) finish(event.job);
+    });
+    const poll = () =>
+      client.call('jobs.get', { id }).then(finish, (error: unknown) => {
+        done = true;
+        off();
+        clearInterval(timer);
+        reject(error as Error);
+      });
+    const timer = setInterval(poll, 1000);
+    void poll();
+  });
+}
+
+function triggerDownload(href: string, fileName: string): void {
+  const link = document.createElement('a');
+  link.href = href;
+  link.download = fileName;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+}
+
+function createLibraryBackend(client: ApiClient, kind: 'desktop' | 'browser'): LibraryBackend {
+  return {
+    async query(query) {
+      const page = await client.call('library.query', {
+        ...(query.spaceGroups?.length ? { spaceGroups: query.spaceGroups } : {}),
+        ...(query.elements?.length ? { elements: { include: query.elements } } : {}),
+        ...(query.valid !== undefined ? { valid: query.valid } : {}),
+        ...(query.favourite ? { favourite: true } : {}),
+        ...(query.source ? { source: query.source } : {}),
+        ...(query.search ? { search: query.search } : {}),
+        sort: query.sort,
+        limit: query.limit,
+        offset: query.offset,
+      });
+      return { rows: page.rows, total: page.total };
+    },
+    async open(id) {
+      const row = await client.call('library.get', { id });
+      const opened = await openStructureFile(`${id}-${row.formula}.cif`, row.cif, id);
+      const s = opened.structure;
+      return {
+        id: `lib-${id}`,
+        libraryId: id,
+        formula: row.formula,
+        spaceGroup: row.spaceGroupRequested ?? row.spaceGroupFound ?? 1,
+        spaceGroupFound: row.spaceGroupFound,
+        structure: { lattice: s.lattice.matrix, sites: s.sites.map((site) => ({ ...site })) },
+        ...(row.logProbability !== null ? { logLikelihood: row.logProbability } : {}),
+        ...(typeof row.validity['minDistance'] === 'number' ? { minDistance: row.validity['minDistance'] } : {}),
+        ...(row.valid !== null ? { valid: row.valid } : {}),
+        favourite: row.favourite,
+      };
+    },
+    async setFavourite(ids, favourite) {
+      await client.call('library.setFavourite', { ids, favourite });
+    },
+    async export(ids) {
+      const single = ids.length === 1;
+      if (kind === 'desktop') {
+        const chosen = await client.call('dialog.saveFile', {
+          title: 'Export structures',
+          defaultName: 'structures.zip',
+          filters: [{ name: 'Zip of CIF files', extensions: ['zip'] }],
+        });
+        if (!chosen.path) return { fileName: '', count: 0 };
+        const job = await client.submitJob('export-structures', { selection: { ids }, format: 'zip', destination: chosen.path });
+        const done = await waitForJob(client, job.id);
+        if (done.status !== 'completed') throw new Error(`Export ${done.status}: ${done.error ?? 'no reason given'}`);
+        const result = done.result as JobResult<'export-structures'>;
+        return { fileName: result.path, count: result.count };
+      }
+      // Browser mode: the server writes into the job's folder, the page downloads from /api/download (the token
+      // cookie set when the page was opened authenticates it).
+      const job = await client.submitJob('export-structures', { selection: { ids }, format: single ? 'cif-files' : 'zip' });
+      const done = await waitForJob(client, job.id);
+      if (done.status !== 'completed') throw new Error(`Export ${done.status}: ${done.error ?? 'no reason given'}`);
+      const result = done.result as JobResult<'export-structures'>;
+      const file = single ? `${result.path}/${result.files[0]!}` : result.path;
+      const fileName = single ? result.files[0]! : 'structures.zip';
+      triggerDownload(`/api/download?path=${encodeURIComponent(file)}`, fileName);
+      return { fileName, count: result.count };
+    },
+    onChanged(listener) {
+      return client.on('library-changed', () => listener());
+    },
+  };
+}
 
 export function createConnectedBackend(client: ApiClient, kind: 'desktop' | 'browser'): StudioBackend {
+  let models: Promise<ApiResult<'models.list'>> | undefined;
+  const modelList = () => (models ??= client.call('models.list', {}));
   return {
     kind,
     description: kind === 'desktop' ? 'Desktop app — engine host connected' : 'Browser mode — connected to cfstudio serve',
-    async listModels() {
-      // The contract has no model registry yet: no models rather than invented ones.
-      return [];
+    library: createLibraryBackend(client, kind),
+    async listModels(): Promise<ModelSummary[]> {
+      models = client.call('models.list', {});
+      const list = await models;
+      return list.map((m) => ({
+        id: m.name,
+        name: m.parameterCount ? `${m.name} (${(m.parameterCount / 1e6).toFixed(2)} M parameters)` : m.name,
+        description: m.description,
+        ...(m.parameterCount !== null ? { parameterCount: m.parameterCount } : {}),
+        ...(m.validationNll !== null ? { validationNll: m.validationNll } : {}),
+      }));
     },
-    async spaceGroupFrequencies() {
-      return {};
+    async spaceGroupFrequencies(modelId) {
+      const list = await modelList();
+      const counts = list.find((m) => m.name === modelId)?.spaceGroupCounts ?? [];
+      const frequencies: Record<number, number> = {};
+      counts.forEach((count, i) => {
+        if (count > 0) frequencies[i + 1] = count;
+      });
+      return frequencies;
     },
-    async generate() {
-      const info = await client.call('app.info', {});
-      if (!info.jobTypes.includes('generate')) {
-        throw new BackendUnavailableError(
-          `The engine does not offer generation yet (its jobs: ${info.jobTypes.join(', ') || 'none'}).`,
-        );
+    async generate(request, onEvent) {
+      // Events can arrive before `jobs.submit` answers: keep them until the job id is known.
+      let jobId: string | null = null;
+      const early: Array<() => void> = [];
+      const seen = new Set<number>();
+      let finished = false;
+      const deliver = (event: GenerationEvent) => {
+        if (!finished) onEvent(event);
+      };
+      const onOutput = (index: number, item: unknown) => {
+        if (seen.has(index)) return;
+        seen.add(index);
+        deliver({ type: 'candidate', candidate: candidateFromOutput(jobId!, item as GeneratedCandidate) });
+      };
+      const onJob = (job: JobInfo) => {
+        if (job.progress) deliver({ type: 'progress', done: job.progress.done, total: job.progress.total ?? request.samples, ...(job.progress.message ? { message: job.progress.message } : {}) });
+        if (isFinished(job.status) && !finished) {
+          // Catch up on any output whose event was missed before reporting the end.
+          void client.call('jobs.outputs', { id: job.id, offset: 0 }).then(
+            (items) => items.forEach((item, index) => onOutput(index, item)),
+            () => undefined,
+          ).finally(() => {
+            const result = job.result as JobResult<'generate'> | undefined;
+            deliver({
+              type: 'finished',
+              status: job.status as 'completed' | 'cancelled' | 'failed',
+              ...(job.error ? { reason: job.error } : {}),
+              ...(result ? { seed: result.seed } : {}),
+            });
+            finished = true;
+            offOutput();
+            offJob();
+          });
+        }
+      };
+      const offOutput = client.on('job-output', (event) => {
+        if (jobId === null) early.push(() => event.jobId === jobId && onOutput(event.index, event.item));
+        else if (event.jobId === jobId) onOutput(event.index, event.item);
+      });
+      const offJob = client.on('job', (event) => {
+        if (jobId === null) early.push(() => event.job.id === jobId && onJob(event.job));
+        else if (event.job.id === jobId) onJob(event.job);
+      });
+      let job: JobInfo;
+      try {
+        job = await client.submitJob('generate', generateParamsFor(request));
+      } catch (error) {
+        offOutput();
+        offJob();
+        throw error;
       }
-      throw new BackendUnavailableError('This version of the app cannot submit generate jobs; update the renderer.');
+      jobId = job.id;
+      for (const replay of early.splice(0)) replay();
+      onJob(job);
+      return {
+        jobId: job.id,
+        async cancel() {
+          await client.call('jobs.cancel', { id: job.id });
+        },
+      };
     },
   };
 }

@@ -33,6 +33,8 @@ export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted
   const [spaceGroup, setSpaceGroup] = useState<number>(225);
   const [sites, setSites] = useState<PromptSite[]>([]);
   const [allowed, setAllowed] = useState<string[]>([]);
+  const [completePrompt, setCompletePrompt] = useState(true);
+  const [lastRun, setLastRun] = useState<string | null>(null);
   const [editingSite, setEditingSite] = useState<number | null>(null);
   const [settings, setSettings] = useState<GenerationSettingsValue>(DEFAULT_GENERATION_SETTINGS);
   const [models, setModels] = useState<ModelSummary[]>([]);
@@ -71,6 +73,8 @@ export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted
 
   const start = async () => {
     setRunError(null);
+    setLastRun(null);
+    setProgress(null);
     if (issues.length > 0) return setRunError('Fix the prompt first: ' + issues[0]!.message);
     const firstSettingsError = Object.values(settingsErrors).find((e) => e !== null);
     if (firstSettingsError) return setRunError(firstSettingsError);
@@ -78,24 +82,31 @@ export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted
       modelId: settings.modelId,
       spaceGroup,
       sites: sites.map((s) => ({ letter: s.letter, elements: s.elements, tiedTo: s.tiedTo })),
+      completePrompt,
       allowedElements: allowed,
       samples: settings.samples,
       temperature: settings.temperature,
       topP: settings.topP,
       seed: settings.seed.trim() === '' ? null : Number(settings.seed),
     };
+    // The grid clears before submitting: candidates may stream in before `generate` resolves.
+    onRunStarted();
+    let ended = false;
     try {
       const started = await backend.generate(request, (event) => {
         if (event.type === 'progress') setProgress({ done: event.done, total: event.total });
         if (event.type === 'finished') {
+          ended = true;
           setRun(null);
           if (event.status === 'failed') setRunError(`Generation failed: ${event.reason ?? 'no reason given'}`);
+          setLastRun(`Run ${event.status}${event.seed !== undefined ? ` (seed ${event.seed})` : ''}.`);
         }
         onGenerationEvent(event);
       });
-      setRun(started);
-      setProgress({ done: 0, total: settings.samples });
-      onRunStarted();
+      if (!ended) {
+        setRun(started);
+        setProgress((p) => p ?? { done: 0, total: settings.samples });
+      }
     } catch (error) {
       setRunError((error as Error).message);
     }
@@ -257,6 +268,12 @@ export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted
             </tbody>
           </table>
         )}
+        {sites.length > 0 && (
+          <label className="check">
+            <input type="checkbox" checked={completePrompt} onChange={(e) => setCompletePrompt(e.target.checked)} />
+            Exactly these sites (unchecked: they are the first sites and the model may add more)
+          </label>
+        )}
         {editingSite !== null && sites[editingSite] && (
           <div className="site-elements" aria-label={`Elements for site ${editingSite + 1}`}>
             <h4>
@@ -292,11 +309,21 @@ export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted
             Cancel
           </button>
           {run && progress && (
-            <progress max={progress.total || 1} value={progress.done} aria-label="Generation progress">
-              {progress.done}/{progress.total}
-            </progress>
+            <>
+              <progress max={progress.total || 1} value={progress.done} aria-label="Generation progress">
+                {progress.done}/{progress.total}
+              </progress>
+              <span className="hint" data-testid="run-progress">
+                {progress.done}/{progress.total}
+              </span>
+            </>
           )}
         </div>
+        {lastRun && !runError && (
+          <p className="hint" role="status" data-testid="run-status">
+            {lastRun}
+          </p>
+        )}
         {runError && (
           <p className="error" role="alert" data-testid="run-error">
             {runError}

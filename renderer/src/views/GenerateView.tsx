@@ -29,7 +29,12 @@ export function GenerateView({ backend, symmetry, candidates, setCandidates, onO
       {symmetry.status === 'ready' && (
         <PromptBuilder backend={backend} groups={groups} onGenerationEvent={onEvent} onRunStarted={() => setCandidates(() => [])} />
       )}
-      <ResultsGrid candidates={candidates} onOpen={onOpen} />
+      <ResultsGrid
+        candidates={candidates}
+        onOpen={onOpen}
+        library={backend.library}
+        onFavourite={(libraryId, favourite) => setCandidates((list) => list.map((c) => (c.libraryId === libraryId ? { ...c, favourite } : c)))}
+      />
     </div>
   );
 }

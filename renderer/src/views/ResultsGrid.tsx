@@ -1,22 +1,179 @@
-import type { Candidate } from '../api/backend.ts';
+/**
+ * Generated candidates as compact cards, as they stream in: a static picture of the cell, formula, space group
+ * requested → found, validity badges, log-probability. Sort and filter locally; select cards to export them
+ * (CIF for one, zip for several) through the library; favourite; open one in the Viewer.
+ */
+import { useMemo, useState } from 'react';
+import type { Candidate, LibraryBackend } from '../api/backend.ts';
+import { StructureThumbnail } from './StructureThumbnail.tsx';
 
-/** Generated candidates as compact cards; each opens in the Viewer. */
-export function ResultsGrid({ candidates, onOpen }: { candidates: readonly Candidate[]; onOpen: (c: Candidate) => void }) {
+type SortKey = 'index' | 'logp' | 'formula' | 'minDistance';
+
+export function ValidityBadges({ built, valid, minDistance }: { built: boolean; valid: boolean | undefined | null; minDistance: number | null | undefined }) {
+  return (
+    <span className="badges">
+      <span className={`badge ${built ? 'ok' : 'bad'}`} title={built ? 'The sampled tokens built a structure' : 'The sampled tokens could not be built into a structure'}>
+        {built ? 'built' : 'not built'}
+      </span>
+      {built && minDistance !== undefined && minDistance !== null && (
+        <span className={`badge ${valid ? 'ok' : 'bad'}`} title="Shortest interatomic distance (valid when at least 0.5 Å)">
+          d<sub>min</sub> {minDistance.toFixed(2)} Å
+        </span>
+      )}
+    </span>
+  );
+}
+
+export function SpaceGroupArrow({ requested, found }: { requested: number | null; found: number | null | undefined }) {
+  if (requested === null) return <span>SG {found ?? '?'}</span>;
+  const matched = found === requested;
+  return (
+    <span className={matched ? 'sg-match' : 'sg-mismatch'} title={matched ? 'The built structure has the requested space group' : 'Symmetry analysis found a different space group'}>
+      SG {requested} → {found ?? '?'}
+    </span>
+  );
+}
+
+export function ResultsGrid({
+  candidates,
+  onOpen,
+  library,
+  onFavourite,
+}: {
+  candidates: readonly Candidate[];
+  onOpen: (c: Candidate) => void;
+  library?: LibraryBackend | undefined;
+  /** Called after a favourite was stored, so the page can update its copy. */
+  onFavourite?: (libraryId: number, favourite: boolean) => void;
+}) {
+  const [sort, setSort] = useState<SortKey>('index');
+  const [validOnly, setValidOnly] = useState(false);
+  const [matchedOnly, setMatchedOnly] = useState(false);
+  const [text, setText] = useState('');
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
+
+  const shown = useMemo(() => {
+    const needle = text.trim().toLowerCase();
+    const list = candidates.filter(
+      (c) => (!validOnly || c.valid === true) && (!matchedOnly || c.spaceGroupFound === c.spaceGroup) && (!needle || c.formula.toLowerCase().includes(needle)),
+    );
+    const by: Record<SortKey, (a: Candidate, b: Candidate) => number> = {
+      index: (a, b) => (a.index ?? 0) - (b.index ?? 0),
+      logp: (a, b) => (b.logLikelihood ?? -Infinity) - (a.logLikelihood ?? -Infinity),
+      formula: (a, b) => a.formula.localeCompare(b.formula),
+      minDistance: (a, b) => (b.minDistance ?? -Infinity) - (a.minDistance ?? -Infinity),
+    };
+    return [...list].sort(by[sort]);
+  }, [candidates, sort, validOnly, matchedOnly, text]);
+
+  const selectedIds = candidates.filter((c) => selected.has(c.id) && c.libraryId !== undefined).map((c) => c.libraryId!);
+  const toggle = (id: string) => setSelected((set) => (set.has(id) ? new Set([...set].filter((x) => x !== id)) : new Set([...set, id])));
+
+  const exportSelected = async () => {
+    if (!library || selectedIds.length === 0) return;
+    setMessage(null);
+    try {
+      const result = await library.export(selectedIds);
+      if (result.count > 0) setMessage({ error: false, text: `Exported ${result.count} structure${result.count === 1 ? '' : 's'} as ${result.fileName}` });
+    } catch (error) {
+      setMessage({ error: true, text: (error as Error).message });
+    }
+  };
+
+  const favourite = async (c: Candidate) => {
+    if (!library || c.libraryId === undefined) return;
+    try {
+      await library.setFavourite([c.libraryId], !c.favourite);
+      onFavourite?.(c.libraryId, !c.favourite);
+    } catch (error) {
+      setMessage({ error: true, text: `Could not change the favourite: ${(error as Error).message}` });
+    }
+  };
+
+  const validCount = candidates.filter((c) => c.valid).length;
+  const matchedCount = candidates.filter((c) => c.spaceGroupFound === c.spaceGroup).length;
+
   return (
     <section className="panel results" aria-label="Results">
-      <h3>Results {candidates.length > 0 ? `(${candidates.length})` : ''}</h3>
+      <div className="results-header">
+        <h3>
+          Results {candidates.length > 0 ? `(${candidates.length}; ${validCount} valid, ${matchedCount} with the requested space group)` : ''}
+        </h3>
+        {candidates.length > 0 && (
+          <div className="results-tools" role="group" aria-label="Sort and filter results">
+            <label className="field">
+              <span>Sort</span>
+              <select value={sort} onChange={(e) => setSort(e.target.value as SortKey)} aria-label="Sort results">
+                <option value="index">order sampled</option>
+                <option value="logp">log-probability (high first)</option>
+                <option value="formula">formula</option>
+                <option value="minDistance">shortest distance (large first)</option>
+              </select>
+            </label>
+            <label className="check">
+              <input type="checkbox" checked={validOnly} onChange={(e) => setValidOnly(e.target.checked)} /> valid only
+            </label>
+            <label className="check">
+              <input type="checkbox" checked={matchedOnly} onChange={(e) => setMatchedOnly(e.target.checked)} /> requested group only
+            </label>
+            <input className="filter-text" placeholder="formula contains…" value={text} onChange={(e) => setText(e.target.value)} aria-label="Filter by formula" />
+            <button type="button" onClick={() => setSelected(new Set(shown.filter((c) => c.libraryId !== undefined).map((c) => c.id)))}>
+              Select shown
+            </button>
+            <button type="button" onClick={() => setSelected(new Set())} disabled={selected.size === 0}>
+              Clear selection
+            </button>
+            <button type="button" className="primary" onClick={exportSelected} disabled={!library || selectedIds.length === 0}>
+              Export {selectedIds.length === 1 ? 'CIF' : selectedIds.length > 1 ? `${selectedIds.length} as zip` : 'selected'}
+            </button>
+          </div>
+        )}
+      </div>
+      {message && (
+        <p className={message.error ? 'error' : 'hint'} role={message.error ? 'alert' : 'status'} data-testid="results-message">
+          {message.text}
+        </p>
+      )}
       {candidates.length === 0 ? (
         <p className="hint">No candidates yet. Generated structures appear here as they are sampled.</p>
       ) : (
         <ul className="results-grid">
-          {candidates.map((c) => (
-            <li key={c.id} className="result-card">
-              <span className="formula">{c.formula}</span>
+          {shown.map((c) => (
+            <li key={c.id} className={`result-card${selected.has(c.id) ? ' selected' : ''}`} data-testid="result-card">
+              <div className="card-top">
+                <input
+                  type="checkbox"
+                  aria-label={`Select ${c.formula} #${c.index ?? ''}`}
+                  checked={selected.has(c.id)}
+                  disabled={c.libraryId === undefined}
+                  onChange={() => toggle(c.id)}
+                />
+                <span className="formula">{c.formula}</span>
+                <button
+                  type="button"
+                  className="star"
+                  aria-pressed={c.favourite === true}
+                  aria-label={c.favourite ? 'Remove from favourites' : 'Add to favourites'}
+                  disabled={!library || c.libraryId === undefined}
+                  onClick={() => favourite(c)}
+                >
+                  {c.favourite ? '★' : '☆'}
+                </button>
+              </div>
+              {c.structure ? (
+                <button type="button" className="thumb-button" onClick={() => onOpen(c)} title="Open in the Viewer">
+                  <StructureThumbnail structure={c.structure} title={`${c.formula} unit cell`} />
+                </button>
+              ) : (
+                <p className="error thumb-placeholder">{c.error ?? 'not built'}</p>
+              )}
               <span className="hint">
-                SG {c.spaceGroup} · {c.structure.sites.length} atoms
-                {c.logLikelihood !== undefined ? ` · log p ${c.logLikelihood.toFixed(2)}` : ''}
+                <SpaceGroupArrow requested={c.spaceGroup} found={c.spaceGroupFound} /> · {c.structure ? `${c.structure.sites.length} atoms` : '—'}
               </span>
-              <button type="button" onClick={() => onOpen(c)}>
+              <ValidityBadges built={c.structure !== null} valid={c.valid} minDistance={c.minDistance} />
+              <span className="hint">{c.logLikelihood !== undefined ? `log p ${c.logLikelihood.toFixed(2)}` : ''}</span>
+              <button type="button" onClick={() => onOpen(c)} disabled={!c.structure}>
                 View
               </button>
             </li>

@@ -106,9 +106,10 @@ export function ViewerView({
     try {
       if (candidate && requested === `candidate:${candidate.id}`) {
         const s = candidate.structure;
+        if (!s) return { error: `${candidate.formula}: the sampled tokens could not be built into a structure (${candidate.error ?? 'no reason given'}).` };
         return {
           key: requested,
-          title: `${candidate.formula} (SG ${candidate.spaceGroup})`,
+          title: `${candidate.formula} (SG ${candidate.spaceGroup}${candidate.spaceGroupFound !== undefined && candidate.spaceGroupFound !== candidate.spaceGroup ? ` → ${candidate.spaceGroupFound ?? '?'}` : ''})`,
           structure: new Structure(new Lattice(s.lattice), s.sites),
         };
       }
@@ -165,7 +166,9 @@ export function ViewerView({
                 onClick={() => onNavigate({ structure: `candidate:${candidate.id}` })}
               >
                 <b>{candidate.formula}</b>
-                <span className="hint">generated · SG {candidate.spaceGroup}</span>
+                <span className="hint">
+                  {candidate.libraryId !== undefined ? `library #${candidate.libraryId}` : 'generated'} · SG {candidate.spaceGroup}
+                </span>
               </button>
             </li>
           )}
