@@ -127,7 +127,17 @@ export interface EvaluationReport {
   samples: SampleEvaluation[];
   timing: { seconds: number; structuresPerSecond: number };
   /** Filled in by callers that read files (the CLI): what was read and what could not be. */
-  input?: { directory: string; cifFiles: number; samplesFile: boolean; unreadable: { file: string; error: string }[]; warnings: string[] };
+  input?: {
+    directory: string;
+    cifFiles: number;
+    samplesFile: boolean;
+    unreadable: { file: string; error: string }[];
+    /** samples.jsonl lines for which the sampler wrote no structure. */
+    unbuilt: { where: string; spaceGroupRequested: number | null; error: string }[];
+    /** Valid crystals over every sample, counting unreadable and unbuilt ones as invalid (CDVAE counts failed constructions). */
+    validOverAllSamples: Rate;
+    warnings: string[];
+  };
 }
 
 const DENSITY_BIN = 0.5;

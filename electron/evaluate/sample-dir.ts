@@ -1,7 +1,9 @@
 /**
  * Reading a directory of generated crystals: every `*.cif` in it (sorted by name), plus `samples.jsonl` when
  * present — one JSON object per line with at least `{"file": "000001.cif", "spaceGroupRequested": 225}` — for
- * the space group each crystal was sampled in.
+ * the space group each crystal was sampled in. A line with `"file": null` is a sample the sampler could not turn
+ * into a structure (its `error` says why); such samples are counted, since the field counts a failed
+ * construction as invalid.
  *
  * Without a samples.jsonl entry, the requested group is the one the CIF declares (`_space_group_IT_number` or
  * `_symmetry_Int_Tables_number`) when it is above 1: a CIF written in P1 declares 1 whatever was requested, so
@@ -17,10 +19,19 @@ export interface UnreadableSample {
   error: string;
 }
 
+export interface UnbuiltSample {
+  /** Where it is listed, `samples.jsonl:LINE`. */
+  where: string;
+  spaceGroupRequested: number | null;
+  error: string;
+}
+
 export interface SampleDirectory {
   items: EvaluationItem[];
   /** CIF files that could not be read (each message names the file and line). */
   unreadable: UnreadableSample[];
+  /** samples.jsonl lines without a CIF (the sampler could not build the crystal). */
+  unbuilt: UnbuiltSample[];
   /** Problems that did not stop the run (samples.jsonl entries without a file, …). */
   warnings: string[];
   /** Whether samples.jsonl was present. */
@@ -31,9 +42,13 @@ export class SampleDirectoryError extends Error {
   override name = 'SampleDirectoryError';
 }
 
-interface SampleLine {
-  file: string;
+export interface SampleLine {
+  /** 1-based line number in samples.jsonl. */
+  line: number;
+  /** null: no structure was written for this sample. */
+  file: string | null;
   spaceGroupRequested?: number;
+  error?: string;
 }
 
 /** Parse samples.jsonl text; a malformed line is an error naming the file and line. */
@@ -51,12 +66,19 @@ export function parseSamplesJsonl(text: string, fileName: string): SampleLine[] 
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SampleDirectoryError(`${where}: expected a JSON object`);
     const record = value as Record<string, unknown>;
-    if (typeof record.file !== 'string' || record.file === '') throw new SampleDirectoryError(`${where}: field "file" must be a non-empty string`);
+    if (record.file !== null && (typeof record.file !== 'string' || record.file === '')) {
+      throw new SampleDirectoryError(`${where}: field "file" must be a file name or null, got ${JSON.stringify(record.file)}`);
+    }
     const requested = record.spaceGroupRequested;
     if (requested !== undefined && requested !== null && !(Number.isInteger(requested) && (requested as number) >= 1 && (requested as number) <= 230)) {
       throw new SampleDirectoryError(`${where}: field "spaceGroupRequested" must be an integer 1…230, got ${JSON.stringify(requested)}`);
     }
-    lines.push({ file: record.file, ...(typeof requested === 'number' ? { spaceGroupRequested: requested } : {}) });
+    lines.push({
+      line: index + 1,
+      file: record.file as string | null,
+      ...(typeof requested === 'number' ? { spaceGroupRequested: requested } : {}),
+      ...(typeof record.error === 'string' ? { error: record.error } : {}),
+    });
   });
   return lines;
 }
@@ -72,9 +94,10 @@ export async function readSampleDirectory(dir: string): Promise<SampleDirectory>
     throw new SampleDirectoryError(`${dir}: cannot read (${(error as Error).message})`);
   }
   const cifs = names.filter((name) => name.toLowerCase().endsWith('.cif')).sort();
-  if (cifs.length === 0) throw new SampleDirectoryError(`${dir}: no .cif files`);
+  if (cifs.length === 0 && !names.includes('samples.jsonl')) throw new SampleDirectoryError(`${dir}: no .cif files`);
   const warnings: string[] = [];
   const requestedByFile = new Map<string, number>();
+  const unbuilt: UnbuiltSample[] = [];
   const hasSamplesFile = names.includes('samples.jsonl');
   if (hasSamplesFile) {
     const path = join(dir, 'samples.jsonl');
@@ -82,6 +105,10 @@ export async function readSampleDirectory(dir: string): Promise<SampleDirectory>
     const present = new Set(cifs);
     let missing = 0;
     for (const line of lines) {
+      if (line.file === null) {
+        unbuilt.push({ where: `${path}:${line.line}`, spaceGroupRequested: line.spaceGroupRequested ?? null, error: line.error ?? 'no structure was written' });
+        continue;
+      }
       if (!present.has(line.file)) missing++;
       if (line.spaceGroupRequested !== undefined) requestedByFile.set(line.file, line.spaceGroupRequested);
     }
@@ -100,5 +127,5 @@ export async function readSampleDirectory(dir: string): Promise<SampleDirectory>
       unreadable.push({ file: name, error: ((error as Error)?.message ?? String(error)).split('\n')[0]! });
     }
   }
-  return { items, unreadable, warnings, hasSamplesFile };
+  return { items, unreadable, unbuilt, warnings, hasSamplesFile };
 }

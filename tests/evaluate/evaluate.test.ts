@@ -236,7 +236,16 @@ describe('sample directories and the CLI', () => {
     await writeFile(join(samples, '000002.cif'), writeSymmetrizedCif(RUTILE));
     await writeFile(join(samples, '000003.cif'), writeCifP1(crystal('anatase')));
     await writeFile(join(samples, '000004.cif'), 'data_broken\nloop_\n_atom_site_label\n');
-    await writeFile(join(samples, 'samples.jsonl'), ['{"file": "000001.cif", "spaceGroupRequested": 225, "logProb": -12.5}', '{"file": "000003.cif"}', '{"file": "000009.cif", "spaceGroupRequested": 2}', ''].join('\n'));
+    await writeFile(
+      join(samples, 'samples.jsonl'),
+      [
+        '{"file": "000001.cif", "spaceGroupRequested": 225, "logProb": -12.5}',
+        '{"file": "000003.cif"}',
+        '{"file": "000009.cif", "spaceGroupRequested": 2}',
+        '{"index": 5, "file": null, "spaceGroupRequested": 12, "error": "lattice angles do not form a cell"}',
+        '',
+      ].join('\n'),
+    );
     const read = await readSampleDirectory(samples);
     expect(read.items.map((i) => [i.name, i.spaceGroupRequested])).toEqual([
       ['000001.cif', 225],
@@ -246,6 +255,7 @@ describe('sample directories and the CLI', () => {
     expect(read.unreadable.map((u) => u.file)).toEqual(['000004.cif']);
     expect(read.unreadable[0]!.error).toMatch(/000004\.cif/);
     expect(read.warnings[0]).toMatch(/samples\.jsonl: 1 line\(s\) name a file that is not in the directory/);
+    expect(read.unbuilt).toEqual([{ where: join(samples, 'samples.jsonl:4'), spaceGroupRequested: 12, error: 'lattice angles do not form a cell' }]);
 
     let out = '';
     const code = await main(['evaluate', samples, '--json'], { log: () => {}, out: (t) => (out += t) });
@@ -253,6 +263,8 @@ describe('sample directories and the CLI', () => {
     const report = JSON.parse(out) as EvaluationReport;
     expect(report.count).toBe(3);
     expect(report.input!.unreadable).toHaveLength(1);
+    // Valid over every sample: 3 valid crystals of 3 read + 1 unreadable CIF + 1 sample the sampler could not build.
+    expect(report.input!.validOverAllSamples).toEqual({ count: 3, total: 5, rate: 0.6 });
     expect(report.symmetry.matchesRequested).toMatchObject({ count: 2, total: 2 });
     const written = JSON.parse(await readFile(join(samples, 'evaluation.json'), 'utf8')) as EvaluationReport;
     expect(written.samples.map((s) => s.name)).toEqual(['000001.cif', '000002.cif', '000003.cif']);
@@ -261,6 +273,7 @@ describe('sample directories and the CLI', () => {
     expect(await main(['evaluate', samples, '--out', join(dir, 'report.json')], { log: () => {}, out: (t) => (summary += t) })).toBe(0);
     expect(summary).toMatch(/validity\s+structural 100\.0 % \(3\/3\)/);
     expect(summary).toMatch(/space group\s+found = requested 100\.0 % \(2\/2\)/);
+    expect(summary).toMatch(/valid over all samples 60\.0 % \(3\/5\)/);
   });
 
   it('rejects malformed samples.jsonl lines with file and line', () => {
@@ -268,6 +281,7 @@ describe('sample directories and the CLI', () => {
     expect(() => parseSamplesJsonl('{"file": "a.cif"}\n{oops}\n', 'x/samples.jsonl')).toThrow(/x\/samples\.jsonl:2: not valid JSON/);
     expect(() => parseSamplesJsonl('{"file": "a.cif", "spaceGroupRequested": 231}', 's.jsonl')).toThrow(/s\.jsonl:1: field "spaceGroupRequested" must be an integer 1…230, got 231/);
     expect(() => parseSamplesJsonl('[1]', 's.jsonl')).toThrow(/s\.jsonl:1: expected a JSON object/);
+    expect(() => parseSamplesJsonl('\n{"file": 5}', 's.jsonl')).toThrow(/s\.jsonl:2: field "file" must be a file name or null, got 5/);
   });
 
   it('fails with one clear line (exit 1) for a missing or empty directory and bad options', async () => {

@@ -51,7 +51,10 @@ export const evaluateCommand: Command = {
     }
     for (const warning of samples.warnings) ctx.log(`warning: ${warning}`);
     for (const bad of samples.unreadable) ctx.log(`unreadable: ${bad.error}`);
-    if (samples.items.length === 0) throw new UserError(`${dir}: none of the ${samples.unreadable.length} CIF files could be read`);
+    if (samples.unbuilt.length) ctx.log(`${samples.unbuilt.length} sample(s) in samples.jsonl have no structure (the sampler could not build them)`);
+    if (samples.items.length === 0) {
+      throw new UserError(`${dir}: no crystal to evaluate (${samples.unreadable.length} unreadable CIF files, ${samples.unbuilt.length} samples without a structure)`);
+    }
 
     let reference: ReferenceSet | undefined;
     if (referencePath) {
@@ -90,11 +93,14 @@ export const evaluateCommand: Command = {
       },
     });
     for (const bar of bars.values()) bar.finish();
+    const allSamples = report.count + samples.unreadable.length + samples.unbuilt.length;
     report.input = {
       directory: dir,
       cifFiles: samples.items.length + samples.unreadable.length,
       samplesFile: samples.hasSamplesFile,
       unreadable: samples.unreadable,
+      unbuilt: samples.unbuilt,
+      validOverAllSamples: { count: report.validity.valid.count, total: allSamples, rate: report.validity.valid.count / allSamples },
       warnings: samples.warnings,
     };
     const json = JSON.stringify(report, null, 1);
@@ -115,10 +121,12 @@ const of = (r: Rate) => `${percent(r)} (${r.count}/${r.total})`;
 export function summaryText(report: EvaluationReport, outPath: string): string {
   const { validity, symmetry, uniqueness, novelty, distributions, settings, timing } = report;
   const unreadable = report.input?.unreadable.length ?? 0;
+  const unbuilt = report.input?.unbuilt.length ?? 0;
+  const failed = [unreadable ? `${unreadable} unreadable CIF files` : '', unbuilt ? `${unbuilt} samples without a structure` : ''].filter(Boolean).join(', ');
   const lines = [
-    `crystals        ${report.count}${unreadable ? ` (+${unreadable} unreadable CIF files, not counted)` : ''}; ${timing.seconds.toFixed(1)} s, ${timing.structuresPerSecond.toFixed(1)} crystals/s`,
+    `crystals        ${report.count}${failed ? ` (not counted: ${failed})` : ''}; ${timing.seconds.toFixed(1)} s, ${timing.structuresPerSecond.toFixed(1)} crystals/s`,
     `validity        structural ${of(validity.structural)}, compositional ${of(validity.compositional)}, both ${of(validity.valid)}`,
-    `                (compositional with mixed valence allowed: ${percent(validity.compositionalMixedValence)})`,
+    `                (compositional with mixed valence allowed: ${percent(validity.compositionalMixedValence)})${failed && report.input ? `; valid over all samples ${of(report.input.validOverAllSamples)}` : ''}`,
     `space group     found = requested ${of(symmetry.matchesRequested)} at symprec ${settings.symprec} Å; P1 ${percent(symmetry.p1)}${symmetry.failed ? `; analysis failed for ${symmetry.failed}` : ''}`,
     `uniqueness      ${of(uniqueness.unique)} unique (ltol ${settings.tolerances.ltol}, stol ${settings.tolerances.stol}, angle ${settings.tolerances.angleTol}°${settings.requireSameSpaceGroup ? ', same space group' : ''})`,
   ];
