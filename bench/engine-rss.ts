@@ -44,9 +44,11 @@ const feeds = {
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
 console.log(`RSS over ${steps} training steps (${buffering} buffering; transformer d ${config.dModel}, ${config.layers} layers, batch ${batch}×${config.seqLen}, dropout on)`);
 let baseline = 0;
+const samples: [number, number][] = []; // (step, RSS) every 50 steps after the first report, for the trend
 const t0 = performance.now();
 for (let i = 1; i <= steps; i++) {
   const { loss } = await step.run(feeds, 1e-3);
+  if (i >= every && i % 50 === 0) samples.push([i, process.memoryUsage().rss]);
   if (i % every === 0) {
     // Collect JS garbage when exposed (node --expose-gc) so the number reflects retained memory.
     (globalThis as { gc?: () => void }).gc?.();
@@ -59,5 +61,14 @@ for (let i = 1; i <= steps; i++) {
   }
 }
 const final = process.memoryUsage().rss;
-console.log(`growth from step ${every} to ${steps}: ${mb(final - baseline)} MiB (${(((final - baseline) / baseline) * 100).toFixed(1)}%)`);
+// Least-squares slope of RSS against step: a leak shows as a steady positive trend, GC swings average out.
+const sampleCount = samples.length;
+const meanStep = samples.reduce((a, [x]) => a + x, 0) / sampleCount;
+const meanRss = samples.reduce((a, [, y]) => a + y, 0) / sampleCount;
+const slope = samples.reduce((a, [x, y]) => a + (x - meanStep) * (y - meanRss), 0) / samples.reduce((a, [x]) => a + (x - meanStep) ** 2, 0);
+const rssValues = samples.map(([, y]) => y);
+console.log(
+  `RSS from step ${every} to ${steps}: ${mb(final - baseline)} MiB net, range ${mb(Math.min(...rssValues))}–${mb(Math.max(...rssValues))} MiB, ` +
+    `trend ${(slope * 1000) / 2 ** 20 >= 0 ? '+' : ''}${((slope * 1000) / 2 ** 20).toFixed(2)} MiB per 1,000 steps (${sampleCount} samples)`,
+);
 await step.release();
