@@ -10,7 +10,8 @@ import { N_SLOTS } from '../../../shared/tokens/index.ts';
 import { MODEL_PRESETS } from '../../../electron/engine/model/config.ts';
 import { ParameterStore } from '../../../electron/engine/params.ts';
 import { buildLogLikelihoodGraph } from '../../../electron/engine/model/graphs.ts';
-import { CrystalMcmc, type McmcCrystal, parseTemplate, resolveTemplate } from '../../../electron/engine/mcmc/index.ts';
+import { CrystalMcmc, type McmcCrystal, parseTemplate, resolveTemplate, structureReward } from '../../../electron/engine/mcmc/index.ts';
+import type { CandidateInput } from '../../../electron/rewards/types.ts';
 
 const config = { ...MODEL_PRESETS.tiny!, coordComponents: 4 };
 let mcmc: CrystalMcmc;
@@ -140,5 +141,29 @@ describe('MCMC (tiny random model)', () => {
       expect(x.logp.wyckoff + x.logp.atoms + x.logp.coords).toBeCloseTo(a.chains[i]!.logp, 3);
       expect(x.lattice.every(Number.isFinite)).toBe(true);
     });
+  });
+
+  it('structureReward builds each proposal into a structure (lattice from the model) and feeds the rewards back', async () => {
+    const seen: CandidateInput[][] = [];
+    // Reward: −(volume per atom)/10, read from the built cell; every proposal of the batch is scored.
+    const reward = structureReward(async (candidates) => {
+      seen.push([...candidates]);
+      return { reward: candidates.map((c) => -c.structure.lattice.volume / c.structure.numSites / 10) };
+    }, mcmc, { seed: 2 });
+    const result = await mcmc.run(parseTemplate('a:Na|K,b:Cl|Br', 225), { chains: 8, sweeps: 2, seed: 9, reward });
+    expect(seen.length).toBe(1 + 2 * 2); // the initial states, then one batch per step
+    for (const batch of seen) {
+      expect(batch).toHaveLength(8);
+      for (const c of batch) {
+        expect(c.description.spaceGroup).toBe(225);
+        expect(c.structure.numSites).toBe(8);
+        expect(c.cif).toContain('_symmetry_Int_Tables_number 225');
+      }
+    }
+    for (const ch of result.chains) {
+      expect(Number.isFinite(ch.reward)).toBe(true);
+      expect(ch.reward!).toBeLessThan(0);
+    }
+    expect(result.sweeps.every((s) => s.meanReward !== null && s.meanReward < 0)).toBe(true);
   });
 });
