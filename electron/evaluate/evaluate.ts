@@ -4,8 +4,11 @@
  * - Validity: CDVAE's structural and compositional (SMACT) rules, per crystal (validity.ts); "valid" = both.
  *   The mixed-valence extension is reported beside it, never instead of it.
  * - Symmetry: space group by moyo at `symprec` (default 0.1 Å, the tolerance CrystalFormer's and MatterGen's
- *   evaluations use with spglib); the share found equal to the requested group (over crystals whose requested
- *   group is known) and the P1 share (over all analysed crystals, and over novel ones as WyFormer reports it).
+ *   evaluations use with spglib) — at half the shortest interatomic distance for a crystal whose atoms are closer
+ *   than symprec (moyo stalls and fails on those otherwise), and once more at a quarter of the tolerance when moyo
+ *   reports an error; the share found equal to the requested group (over
+ *   crystals whose requested group is known) and the P1 share (over all analysed crystals, and over novel ones as
+ *   WyFormer reports it).
  * - Uniqueness: crystals are grouped greedily in input order; a crystal joins the first group whose first member
  *   matches it (as pymatgen's group_structures). Unique rate = groups / crystals.
  * - Novelty: a crystal is novel when no reference crystal matches it.
@@ -29,6 +32,8 @@ import { type Histogram, type Summary, histogram, integerHistogram, summarize, w
 
 /** Default symmetry tolerance for generated crystals (Å). */
 export const EVALUATION_SYMPREC = 0.1;
+/** Lower bound for the per-crystal tolerance used when atoms are closer than symprec (Å). */
+const MIN_SYMPREC = 1e-4;
 
 export interface EvaluationItem {
   name: string;
@@ -72,6 +77,11 @@ export interface SampleEvaluation {
   valid: boolean;
   spaceGroupRequested: number | null;
   spaceGroupFound: number | null;
+  /**
+   * Set when the crystal was analysed at a smaller tolerance than asked: half its shortest interatomic distance
+   * when atoms are closer than symprec, and/or a quarter after moyo failed.
+   */
+  symprecUsed?: number;
   symmetryError?: string;
   /** Index (into `samples`) of the first crystal of this crystal's uniqueness group. */
   duplicateOf: number | null;
@@ -169,7 +179,10 @@ export function evaluateStructures(items: readonly EvaluationItem[], options: Ev
     const composition = Composition.fromStructure(s);
     const compositional = compositionalValidity(composition);
     const mixed = compositional.valid || compositionalValidity(composition, { mixedValence: true }).valid;
-    const p = prepareForMatching(s, symprec);
+    // Atoms closer than symprec make moyo's search ill-posed (it stalls for seconds, then fails); analyse such a
+    // crystal at half its shortest distance instead.
+    const crystalSymprec = structural.minDistance < symprec ? Math.max(structural.minDistance / 2, MIN_SYMPREC) : symprec;
+    const p = prepareForMatching(s, crystalSymprec);
     prepared.push(p);
     samples.push({
       name: item.name,
@@ -185,6 +198,7 @@ export function evaluateStructures(items: readonly EvaluationItem[], options: Ev
       valid: structural.valid && compositional.valid,
       spaceGroupRequested: item.spaceGroupRequested ?? null,
       spaceGroupFound: p.spaceGroup,
+      ...(p.symprec !== symprec ? { symprecUsed: p.symprec } : {}),
       ...(p.symmetryError !== undefined ? { symmetryError: p.symmetryError } : {}),
       duplicateOf: null,
       novel: null,

@@ -26,7 +26,7 @@ import { det3, dot, inverse3, norm } from '../../shared/crystal/linalg.ts';
 import { Lattice } from '../../shared/crystal/lattice.ts';
 import type { Structure } from '../../shared/crystal/structure.ts';
 import { atomicNumber, elementSymbol } from '../../shared/crystal/elements.ts';
-import { analyzeCellWithTimeout } from './symmetry-guard.ts';
+import { SymmetryTimeoutError, analyzeCellWithTimeout } from './symmetry-guard.ts';
 import { DegenerateCellError, faceHeights, latticePointsWithin, reduceBasis } from './geometry.ts';
 import { minimumCostAssignment } from './assignment.ts';
 
@@ -56,8 +56,10 @@ export interface MatchableStructure {
   volume: number;
   /** Elements by atomic number with gcd-reduced counts, e.g. 'Na1 Cl1'. */
   compositionKey: string;
-  /** Space group found at the preparation's symprec, or null when the analysis failed. */
+  /** Space group found, or null when the analysis failed. */
   spaceGroup: number | null;
+  /** The tolerance the space group was found at: the one asked for, or a quarter of it after a moyo failure. */
+  symprec: number;
   /** Sorted Wyckoff orbits as element + multiplicity in the conventional cell, e.g. 'Cl4 Na4'; null if no symmetry. */
   orbitKey: string | null;
   /** Why the symmetry analysis failed (the raw cell is then used, reduced but not made primitive). */
@@ -92,9 +94,9 @@ export function compositionKeyOfStructure(structure: Structure): string {
 }
 
 /**
- * Symmetry analysis (moyo, `symprec` Å, in a worker with a time limit: symmetry-guard.ts) and reduction to the
- * standardized primitive cell. Never throws for a bad structure: a failed or timed-out analysis is reported in
- * `symmetryError` and the input cell is used as is.
+ * Symmetry analysis (moyo, `symprec` Å, in a worker with a time limit: symmetry-guard.ts; retried once at
+ * symprec / 4 when moyo reports an error) and reduction to the standardized primitive cell. Never throws for a bad
+ * structure: a failed or timed-out analysis is reported in `symmetryError` and the input cell is used as is.
  */
 export function prepareForMatching(structure: Structure, symprec: number): MatchableStructure {
   const n = structure.numSites;
@@ -109,10 +111,20 @@ export function prepareForMatching(structure: Structure, symprec: number): Match
   const reduced = reduceBasis(structure.lattice.matrix).matrix;
   const shortest = Math.min(norm(reduced[0]), norm(reduced[1]), norm(reduced[2]));
   const degenerate = !(structure.volume / Math.max(1, n) >= MIN_VOLUME_PER_ATOM) || !(shortest >= MIN_LATTICE_VECTOR);
+  let symprecUsed = symprec;
   try {
     if (degenerate) throw new Error(`not a crystal (volume per atom below ${MIN_VOLUME_PER_ATOM} Å³ or a lattice vector shorter than ${MIN_LATTICE_VECTOR} Å): not analysed`);
-    const cell = { lattice: { basis: structure.lattice.matrix.flat() }, positions, numbers: inputNumbers };
-    const dataset = analyzeCellWithTimeout(JSON.stringify(cell), symprec);
+    const cell = JSON.stringify({ lattice: { basis: structure.lattice.matrix.flat() }, positions, numbers: inputNumbers });
+    let dataset;
+    try {
+      dataset = analyzeCellWithTimeout(cell, symprec);
+    } catch (error) {
+      // moyo gives up on some noisy cells at a loose tolerance (PrimitiveSymmetrySearchError) that it analyses at a
+      // tighter one; one retry at a quarter of symprec. A timeout is not retried.
+      if (error instanceof SymmetryTimeoutError || symprec / 4 < 1e-5) throw error;
+      symprecUsed = symprec / 4;
+      dataset = analyzeCellWithTimeout(cell, symprecUsed);
+    }
     spaceGroup = dataset.number;
     const b = dataset.prim_std_cell.lattice.basis;
     lattice = [
@@ -152,6 +164,7 @@ export function prepareForMatching(structure: Structure, symprec: number): Match
     volume: Math.abs(det3(matrix)),
     compositionKey,
     spaceGroup,
+    symprec: symprecUsed,
     orbitKey,
     ...(symmetryError !== undefined ? { symmetryError } : {}),
     degenerate,

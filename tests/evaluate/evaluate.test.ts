@@ -154,6 +154,16 @@ describe('evaluateStructures', () => {
     expect(result.samples[2]!.novel).toBe(false);
   });
 
+  it('analyses a crystal with atoms closer than symprec at half its shortest distance', () => {
+    const base = crystal('rockSalt');
+    const crowded = new Structure(base.lattice, [...base.sites, { species: 'Na', frac: [0.06 / 5.64, 0, 0] }]);
+    const result = evaluateStructures([{ name: 'crowded', structure: crowded }]);
+    expect(result.samples[0]!.minDistance).toBeCloseTo(0.06, 10);
+    expect(result.samples[0]!.symprecUsed).toBeCloseTo(0.03, 10);
+    // The extra atom on the a axis leaves the 4-fold axis along a and mirrors through it: tetragonal P4mm (99).
+    expect(result.samples[0]!.spaceGroupFound).toBe(99);
+  });
+
   it('matches across space groups only when asked to', () => {
     // Rock salt stretched 3 % along c: tetragonal I4/mmm at symprec 0.01 Å, still within ltol of the cubic one.
     const ideal = crystal('rockSalt');
