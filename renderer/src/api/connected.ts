@@ -167,7 +167,7 @@ export function createConnectedBackend(client: ApiClient, kind: 'desktop' | 'bro
       const list = await models;
       return list.map((m) => ({
         id: m.name,
-        name: m.parameterCount ? `${m.name} (${(m.parameterCount / 1e6).toFixed(2)} M parameters)` : m.name,
+        name: m.name,
         description: m.description,
         ...(m.parameterCount !== null ? { parameterCount: m.parameterCount } : {}),
         ...(m.validationNll !== null ? { validationNll: m.validationNll } : {}),

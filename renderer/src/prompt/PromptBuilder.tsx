@@ -350,6 +350,20 @@ export function checkSettings(v: GenerationSettingsValue, haveModels: boolean): 
   };
 }
 
+/** Size and held-out likelihood of the chosen model, from its card, so runs with different models can be compared. */
+function ModelFacts({ model }: { model: ModelSummary | undefined }) {
+  if (!model || (model.parameterCount === undefined && model.validationNll === undefined)) return null;
+  const parts = [
+    model.parameterCount !== undefined ? `${(model.parameterCount / 1e6).toFixed(2)} M parameters` : null,
+    model.validationNll !== undefined ? `validation NLL ${model.validationNll.toFixed(1)} nats/crystal` : null,
+  ].filter(Boolean);
+  return (
+    <p className="hint model-facts" title={model.description}>
+      {parts.join(' · ')}
+    </p>
+  );
+}
+
 function GenerationSettingsForm({
   value,
   onChange,
@@ -391,6 +405,7 @@ function GenerationSettingsForm({
           ))}
         </select>
       </label>
+      <ModelFacts model={models.find((m) => m.id === value.modelId)} />
       {numberField('samples', 'Samples', 1)}
       {numberField('temperature', 'Temperature', 0.05)}
       {numberField('topP', 'Top-p', 0.05)}

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { allSpaceGroups } from '../../../shared/symmetry/spacegroups.ts';
 import type { Candidate, GenerationEvent, StudioBackend } from '../api/backend.ts';
 import type { SymmetryState } from '../App.tsx';
@@ -15,8 +15,26 @@ export interface GenerateViewProps {
 
 export function GenerateView({ backend, symmetry, candidates, setCandidates, onOpen }: GenerateViewProps) {
   const groups = useMemo(() => (symmetry.status === 'ready' ? allSpaceGroups() : []), [symmetry.status]);
+  const [status, setStatus] = useState<string | null>(null);
+  // Starts true so that coming back to Generate with earlier results does not jump; a new run resets it.
+  const scrolled = useRef(true);
   const onEvent = (event: GenerationEvent) => {
-    if (event.type === 'candidate') setCandidates((list) => [...list, event.candidate]);
+    if (event.type === 'candidate') {
+      setCandidates((list) => [...list, event.candidate]);
+    }
+    if (event.type === 'progress') setStatus(`sampling ${event.done} of ${event.total}…`);
+    if (event.type === 'finished') setStatus(event.status === 'completed' ? null : `run ${event.status}`);
+  };
+  // The prompt panels are tall: once a run's first crystal is drawn, bring the results into view.
+  useEffect(() => {
+    if (candidates.length === 0 || scrolled.current) return;
+    scrolled.current = true;
+    document.querySelector('.generate-view .results')?.scrollIntoView({ block: 'start' });
+  }, [candidates.length]);
+  const onRunStarted = () => {
+    setCandidates(() => []);
+    setStatus('starting…');
+    scrolled.current = false;
   };
   return (
     <div className="generate-view">
@@ -27,11 +45,12 @@ export function GenerateView({ backend, symmetry, candidates, setCandidates, onO
         </p>
       )}
       {symmetry.status === 'ready' && (
-        <PromptBuilder backend={backend} groups={groups} onGenerationEvent={onEvent} onRunStarted={() => setCandidates(() => [])} />
+        <PromptBuilder backend={backend} groups={groups} onGenerationEvent={onEvent} onRunStarted={onRunStarted} />
       )}
       <ResultsGrid
         candidates={candidates}
         onOpen={onOpen}
+        status={status}
         library={backend.library}
         onFavourite={(libraryId, favourite) => setCandidates((list) => list.map((c) => (c.libraryId === libraryId ? { ...c, favourite } : c)))}
       />

@@ -39,8 +39,11 @@ export function ResultsGrid({
   onOpen,
   library,
   onFavourite,
+  status,
 }: {
   candidates: readonly Candidate[];
+  /** One line about the run in progress (e.g. 'sampling 12 of 100…'), or null. */
+  status?: string | null;
   onOpen: (c: Candidate) => void;
   library?: LibraryBackend | undefined;
   /** Called after a favourite was stored, so the page can update its copy. */
@@ -100,6 +103,11 @@ export function ResultsGrid({
         <h3>
           Results {candidates.length > 0 ? `(${candidates.length}; ${validCount} valid, ${matchedCount} with the requested space group)` : ''}
         </h3>
+        {status && (
+          <span className="hint" role="status" data-testid="results-status">
+            {status}
+          </span>
+        )}
         {candidates.length > 0 && (
           <div className="results-tools" role="group" aria-label="Sort and filter results">
             <label className="field">

@@ -29,14 +29,25 @@ const EDGES: [number, number][] = [
   [0, 1], [0, 2], [0, 3], [1, 4], [1, 5], [2, 4], [2, 6], [3, 5], [3, 6], [4, 7], [5, 7], [6, 7],
 ];
 
+/** Sites wrapped into the cell, plus their copies on the opposite faces/edges/corners (as the viewer draws them). */
+function withBoundaryImages(sites: StructureData['sites']): { species: string; frac: P3 }[] {
+  const out: { species: string; frac: P3 }[] = [];
+  for (const site of sites) {
+    const f = site.frac.map((x) => x - Math.floor(x)) as P3;
+    const shifts = f.map((x) => (x < 1e-4 || x > 1 - 1e-4 ? [0, 1] : [0]));
+    for (const dx of shifts[0]!) for (const dy of shifts[1]!) for (const dz of shifts[2]!) {
+      out.push({ species: site.species, frac: [(f[0] > 1 - 1e-4 ? 0 : f[0]) + dx, (f[1] > 1 - 1e-4 ? 0 : f[1]) + dy, (f[2] > 1 - 1e-4 ? 0 : f[2]) + dz] });
+    }
+    if (out.length > 2000) break; // a picture, not a model: very large cells are drawn partially
+  }
+  return out;
+}
+
 export function StructureThumbnail({ structure, size = 96, title }: { structure: StructureData; size?: number; title: string }) {
   const drawing = useMemo(() => {
     const corners = CORNERS.map((c) => rotate(cartesian(structure.lattice, c)));
-    const atoms = structure.sites
-      .map((s) => {
-        const wrapped = s.frac.map((x) => x - Math.floor(x)) as P3;
-        return { species: s.species, p: rotate(cartesian(structure.lattice, wrapped)) };
-      })
+    const atoms = withBoundaryImages(structure.sites)
+      .map((s) => ({ species: s.species, p: rotate(cartesian(structure.lattice, s.frac)) }))
       .sort((a, b) => a.p[2] - b.p[2]);
     const xs = corners.map((c) => c[0]);
     const ys = corners.map((c) => c[1]);

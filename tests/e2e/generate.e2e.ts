@@ -1,0 +1,146 @@
+/**
+ * Issue 8 end to end in a real browser against `cfstudio serve` (the real server, engine host and shipped model,
+ * the renderer built by the global setup): pick Fm-3m, build the prompt a-Na, b-Cl, generate 8 crystals, open
+ * one in the viewer and measure a Na–Cl distance (a/2 of that crystal's own cell, read from the library), export
+ * it as CIF and check the file (parses, Na and Cl, space group 225), and find the run in the Library view.
+ * The model's weights change as it is retrained: nothing here depends on the sampled lattice beyond what the
+ * prompt fixes (4a + 4b in Fm-3m has no free coordinate, so every sample is rock salt with some a).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCifStructure } from '../../shared/io/cif.ts';
+import { detectSpaceGroup } from '../../shared/symmetry/detect.ts';
+import { initSymmetry } from '../../shared/symmetry/moyo.ts';
+import { openLibrary } from '../../electron/library/index.ts';
+import { startBrowserMode, type BrowserMode } from '../../electron/server/start.ts';
+import { ARTIFACTS, chromiumMissing, openBrowser, SKIP_REASON, type BrowserSession } from './browser.ts';
+
+if (chromiumMissing) console.warn(SKIP_REASON);
+
+const rendererDir = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
+
+describe.skipIf(chromiumMissing)('generation in the browser (issue 8)', () => {
+  let session: BrowserSession;
+  let mode: BrowserMode;
+  let workspace: string;
+
+  beforeAll(async () => {
+    await initSymmetry();
+    workspace = mkdtempSync(join(tmpdir(), 'cfstudio-e2e-generate-'));
+    mode = await startBrowserMode({ workspace, port: 0, rendererDir, log: () => {} });
+    session = await openBrowser();
+  });
+  afterAll(async () => {
+    await session?.close();
+    await mode?.close();
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('generates 8 rock-salt crystals from the a-Na, b-Cl prompt, measures one, exports its CIF and lists the run in the library', async () => {
+    const { page } = session;
+    await page.goto(`${mode.server.url}#/generate`);
+    await expect.poll(() => page.locator('.backend-status').textContent(), { timeout: 30_000 }).toContain('Browser mode');
+    // The shipped model is offered, and its training distribution marks the space-group list.
+    const modelSelect = page.locator('.settings-form select').first();
+    await expect.poll(() => modelSelect.locator('option').allTextContents(), { timeout: 30_000 }).toContain('default');
+    await expect.poll(() => page.locator('.model-facts').textContent()).toMatch(/M parameters · validation NLL [\d.]+ nats\/crystal/);
+
+    const options = page.getByRole('listbox', { name: 'Space groups' }).getByRole('option');
+    await expect.poll(() => options.count(), { timeout: 30_000 }).toBe(230);
+    await page.getByRole('combobox', { name: 'Space group' }).fill('fm-3m');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('.wyckoff-table tbody tr').count()).toBe(12);
+    await page.getByRole('button', { name: 'Add site 4a' }).click();
+    await page.getByRole('button', { name: 'Add site 4b' }).click();
+    // Site 1 (4a) = Na, site 2 (4b) = Cl.
+    const elementButtons = page.getByRole('button', { name: 'Elements…' });
+    await elementButtons.nth(0).click();
+    await page.getByRole('group', { name: 'Elements for site 1' }).getByRole('button', { name: 'Na', exact: true }).click();
+    await elementButtons.nth(1).click();
+    await page.getByRole('group', { name: 'Elements for site 2' }).getByRole('button', { name: 'Cl', exact: true }).click();
+    await expect(page.locator('.site-table tbody tr').nth(0).textContent()).resolves.toContain('Na');
+    await expect(page.locator('.site-table tbody tr').nth(1).textContent()).resolves.toContain('Cl');
+
+    await page.getByRole('spinbutton', { name: 'Samples' }).fill('8');
+    await page.getByRole('textbox', { name: 'Seed' }).fill('5');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const cards = page.getByTestId('result-card');
+    await expect.poll(() => cards.count(), { timeout: 90_000 }).toBe(8);
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toContain('Run completed (seed 5)');
+    expect(await page.getByTestId('run-error').count()).toBe(0);
+    // Every card is rock salt with the requested group found, and drawn.
+    for (const text of await cards.allTextContents()) {
+      expect(text).toContain('NaCl');
+      expect(text).toContain('SG 225 → 225');
+      expect(text).toContain('8 atoms');
+    }
+    // Each thumbnail draws the 8 atoms of the cell plus their boundary images: 27 for rock salt, as in the viewer.
+    expect(await page.locator('.result-card svg.thumbnail circle').count()).toBe(8 * 27);
+    await page.screenshot({ path: `${ARTIFACTS}generate-run.png` });
+    await page.getByRole('region', { name: 'Results' }).screenshot({ path: `${ARTIFACTS}generate-results.png` });
+
+    // Open the first card in the viewer.
+    await cards.nth(0).getByRole('button', { name: 'View' }).click();
+    const meta = page.locator('.stage-meta');
+    await expect.poll(() => meta.textContent(), { timeout: 30_000 }).toContain('27 atoms');
+    const listed = await page.locator('.structure-list button[aria-current="true"]').textContent();
+    const libraryId = Number(/library #(\d+)/.exec(listed ?? '')?.[1]);
+    expect(libraryId).toBeGreaterThan(0);
+    const library = openLibrary(workspace, { readonly: true });
+    const row = library.getStructure(libraryId)!;
+    library.close();
+    const a = row.lattice.a;
+
+    // Look down c and pick Cl(½,0,1) then Na(½,½,1) on the top face: their distance is a/2.
+    await page.getByRole('button', { name: 'c', exact: true }).click();
+    const canvasBox = (await page.getByTestId('crystal-canvas').boundingBox())!;
+    const screenOf = async (frac: [number, number, number]) => {
+      const p = await page.evaluate((target) => {
+        const handle = (window as unknown as { __cfstudioViewer: { atoms(): { frac: number[] }[]; controller(): { screenPosition(i: number): { x: number; y: number } | null } | null } }).__cfstudioViewer;
+        const index = handle.atoms().findIndex((atom) => atom.frac.every((x, k) => Math.abs(x - target[k]!) < 1e-4));
+        return index < 0 ? null : handle.controller()!.screenPosition(index);
+      }, frac);
+      expect(p, `atom at ${frac} is drawn`).not.toBeNull();
+      return { x: canvasBox.x + p!.x, y: canvasBox.y + p!.y };
+    };
+    const cl = await screenOf([0.5, 0, 1]);
+    const na = await screenOf([0.5, 0.5, 1]);
+    await page.mouse.click(cl.x, cl.y);
+    await page.keyboard.down('Shift');
+    await page.mouse.click(na.x, na.y);
+    await page.keyboard.up('Shift');
+    const distance = await page.getByTestId('measure-distance').textContent();
+    expect(distance).toMatch(/Cl–Na|Na–Cl/);
+    expect(Number(/([\d.]+) Å/.exec(distance!)![1])).toBeCloseTo(a / 2, 3);
+    await page.screenshot({ path: `${ARTIFACTS}generate-viewer-measure.png` });
+
+    // Back to the results (kept while the app runs), select the first card, export it as CIF.
+    await page.getByRole('link', { name: 'Generate' }).click();
+    await expect.poll(() => cards.count()).toBe(8);
+    await cards.nth(0).getByRole('checkbox').check();
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.getByRole('button', { name: 'Export CIF' }).click()]);
+    const path = `${ARTIFACTS}generated-export.cif`;
+    await download.saveAs(path);
+    expect(download.suggestedFilename()).toMatch(/\.cif$/);
+    const parsed = readCifStructure(readFileSync(path, 'utf8'), { fileName: 'generated-export.cif' });
+    expect(new Set(parsed.structure.sites.map((s) => s.species))).toEqual(new Set(['Na', 'Cl']));
+    expect(parsed.structure.numSites).toBe(8);
+    expect(detectSpaceGroup(parsed.structure, 0.01)).toBe(225);
+    expect(parsed.structure.lattice.a).toBeCloseTo(a, 4);
+
+    // The library lists the 8 crystals; the element filter and a space-group filter keep them.
+    await page.getByRole('link', { name: 'Library' }).click();
+    const rows = page.getByTestId('library-row');
+    await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(8);
+    await page.getByRole('textbox', { name: 'Contains elements' }).fill('na cl');
+    await page.getByRole('textbox', { name: 'Space group found' }).fill('225');
+    await expect.poll(() => rows.count()).toBe(8);
+    await page.screenshot({ path: `${ARTIFACTS}library.png`, fullPage: true });
+    await page.getByRole('textbox', { name: 'Contains elements' }).fill('na cl o');
+    await expect.poll(() => page.locator('.library-table-panel').textContent()).toContain('No structure matches');
+    expect(session.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
+  });
+});
