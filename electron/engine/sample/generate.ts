@@ -10,9 +10,10 @@ import { Composition } from '../../../shared/crystal/composition.ts';
 import type { Structure } from '../../../shared/crystal/structure.ts';
 import { writeSymmetrizedCif } from '../../../shared/io/cif-writer.ts';
 import { type WyckoffDescription, buildStructure, wyckoffSequenceLabel } from '../../../shared/symmetry/analyze.ts';
-import { detectSpaceGroup } from '../../../shared/symmetry/detect.ts';
+import { structuralValidity } from '../../evaluate/validity.ts';
+import { analyzeCellWithTimeout } from '../../evaluate/symmetry-guard.ts';
 import { decodeCrystal, indexToLetter } from '../../../shared/tokens/index.ts';
-import { elementSymbol } from '../../../shared/crystal/elements.ts';
+import { atomicNumber, elementSymbol } from '../../../shared/crystal/elements.ts';
 import type { SampledCrystal } from './sampler.ts';
 
 /** What generation records about one sample (one line of samples.jsonl). */
@@ -21,8 +22,11 @@ export interface SampleRecord {
   /** CIF file name in the output folder, or null when the crystal could not be built. */
   file: string | null;
   spaceGroupRequested: number;
-  /** Space group of the built structure (moyo, symprec 0.1 Å), or null when analysis failed. */
+  /** Space group of the built structure (moyo, symprec 0.1 Å); null when the structure is not structurally valid or analysis failed. */
   spaceGroupFound: number | null;
+  /** Structural validity (all interatomic distances ≥ 0.5 Å, volume ≥ 0.1 Å³) and the shortest distance in Å. */
+  structurallyValid: boolean;
+  minDistance: number | null;
   formula: string | null;
   wyckoffLabel: string | null;
   numSites: number;
@@ -49,6 +53,8 @@ export function buildSample(sample: SampledCrystal, index: number, symprec = 0.1
     file: null,
     spaceGroupRequested: sample.spaceGroup,
     spaceGroupFound: null,
+    structurallyValid: false,
+    minDistance: null,
     formula: null,
     wyckoffLabel: null,
     numSites: n,
@@ -76,12 +82,32 @@ export function buildSample(sample: SampledCrystal, index: number, symprec = 0.1
     structure = buildStructure(description);
     record.numAtoms = structure.numSites;
     record.formula = Composition.fromStructure(structure).reducedFormula;
-    record.spaceGroupFound = detectSpaceGroup(structure, symprec);
+    const validity = structuralValidity(structure);
+    record.structurallyValid = validity.valid;
+    record.minDistance = Number.isFinite(validity.minDistance) ? round(validity.minDistance) : null;
+    // Overlapping atoms or collapsed cells can make moyo run for a very long time; such crystals are invalid
+    // anyway, and the analysis of the rest runs under a time limit.
+    if (validity.valid) record.spaceGroupFound = spaceGroupWithTimeout(structure, symprec);
     cif = writeSymmetrizedCif(description, { dataName: `${record.formula}_${String(index).padStart(6, '0')}` });
   } catch (error) {
     record.error = (error as Error).message;
   }
   return { record, description, structure, cif };
+}
+
+const SPACE_GROUP_TIMEOUT_MS = 5000;
+
+function spaceGroupWithTimeout(structure: Structure, symprec: number): number | null {
+  const cell = {
+    lattice: { basis: structure.lattice.matrix.flat() },
+    positions: structure.sites.map((site) => site.frac),
+    numbers: structure.sites.map((site) => atomicNumber(site.species)),
+  };
+  try {
+    return analyzeCellWithTimeout(JSON.stringify(cell), symprec, SPACE_GROUP_TIMEOUT_MS).number;
+  } catch {
+    return null;
+  }
 }
 
 function round(x: number): number {

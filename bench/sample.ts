@@ -1,0 +1,64 @@
+/**
+ * `npm run bench:sample`: crystals/s at batch 256 with the shipped model, space groups from the training distribution,
+ * counting everything a user waits for — sampling, structure building (orbit expansion, symmetry check of the built
+ * crystal) and CIF writing — with the KV cache and, in the same run, re-running the prefix every step (no cache).
+ * Also the fraction of onnxruntime's MatMul ceiling the cached sampler's network work reaches.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initSymmetry } from '../shared/symmetry/moyo.ts';
+import { loadModel } from '../electron/engine/model/files.ts';
+import { CrystalSampler } from '../electron/engine/sample/sampler.ts';
+import { SampleWriter } from '../electron/engine/sample/generate.ts';
+import { matmulCeiling } from './matmul-ceiling.ts';
+
+const THREADS = cpus().length;
+await initSymmetry();
+const model = await loadModel(process.env.CFSTUDIO_BENCH_MODEL ?? 'default');
+const conditions = { spaceGroups: { kind: 'distribution' as const, weights: model.card.spaceGroupCounts } };
+const { config } = model;
+
+/** Forward FLOPs of one token through the trunk and output head (2 per multiply-add; attention over ~t/2 keys). */
+function flopsPerToken(averageContext: number): number {
+  const d = config.modelSize;
+  const hk = config.heads * config.keySize;
+  const perLayer = 2 * (d * 3 * hk + hk * d + 2 * d * config.mlpFactor * d) + 2 * 2 * hk * averageContext;
+  return config.layers * perLayer + 2 * d * (119 + 13 * config.latticeComponents);
+}
+
+async function run(backend: 'kv-cache' | 'prefix', count: number): Promise<{ perSecond: number; tokens: number; seconds: number }> {
+  const dir = await mkdtemp(join(tmpdir(), 'cfstudio-bench-sample-'));
+  const sampler = await CrystalSampler.create(config, model.params, { backend, threads: THREADS });
+  // Warm-up batch (session start-up, JIT).
+  for await (const _ of sampler.sample(conditions, 32, { seed: 99, batchSize: 32 })) void _;
+  const writer = new SampleWriter(dir);
+  let tokens = 0;
+  const t0 = performance.now();
+  for await (const sample of sampler.sample(conditions, count, { seed: 1, batchSize: 256 })) {
+    writer.write(sample);
+    tokens += 5 * sample.numSites + 1;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await sampler.release();
+  await rm(dir, { recursive: true, force: true });
+  return { perSecond: count / seconds, tokens, seconds };
+}
+
+console.log(`bench:sample — model '${model.card.name}' (${model.card.parameterCount.toLocaleString('en-US')} parameters), ${THREADS} threads, batch 256`);
+const ceiling = await matmulCeiling(
+  [
+    [256, config.modelSize, config.mlpFactor * config.modelSize],
+    [256 * 30, config.modelSize, config.mlpFactor * config.modelSize],
+  ],
+  THREADS,
+);
+const cached = await run('kv-cache', Number(process.env.CFSTUDIO_BENCH_N ?? 1024));
+const prefix = await run('prefix', 256);
+const avgTokens = cached.tokens / Number(process.env.CFSTUDIO_BENCH_N ?? 1024);
+const gflops = (cached.tokens * flopsPerToken(avgTokens / 2)) / cached.seconds / 1e9;
+console.log(`KV cache:        ${cached.perSecond.toFixed(1)} crystals/s (sampling + structure + CIF), ${avgTokens.toFixed(1)} tokens/crystal`);
+console.log(`prefix re-run:   ${prefix.perSecond.toFixed(1)} crystals/s`);
+console.log(`cache speed-up:  ${(cached.perSecond / prefix.perSecond).toFixed(1)}× (target ≥ 5×)`);
+console.log(`network work:    ${gflops.toFixed(2)} GFLOP/s = ${((100 * gflops) / ceiling.wall).toFixed(1)}% of the MatMul ceiling (${ceiling.wall.toFixed(1)} GFLOP/s)`);
+console.log(`target:          ≥ 400 crystals/s — ${cached.perSecond >= 400 ? 'met' : 'NOT met'}`);
