@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCifStructure } from '../../shared/io/cif.ts';
 import { detectSpaceGroup } from '../../shared/symmetry/detect.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
+import { listModels } from '../../electron/host/models.ts';
 import { openLibrary } from '../../electron/library/index.ts';
 import { startBrowserMode, type BrowserMode } from '../../electron/server/start.ts';
 import { ARTIFACTS, chromiumMissing, openBrowser, SKIP_REASON, type BrowserSession } from './browser.ts';
@@ -64,6 +65,11 @@ describe.skipIf(chromiumMissing)('generation in the browser (issue 8)', () => {
     await expect(page.locator('.site-table tbody tr').nth(0).textContent()).resolves.toContain('Na');
     await expect(page.locator('.site-table tbody tr').nth(1).textContent()).resolves.toContain('Cl');
 
+    // The space-group list shows the shipped model's training counts, as its model card gives them.
+    const trainingCount = listModels().models.find((m) => m.name === 'default')!.spaceGroupCounts[225 - 1]!;
+    expect(trainingCount).toBeGreaterThan(0);
+    await expect(page.locator('.sg-list [aria-selected="true"] .sg-freq').getAttribute('title')).resolves.toBe(`${trainingCount} training structures`);
+    await page.screenshot({ path: `${ARTIFACTS}generate-prompt.png` });
     await page.getByRole('spinbutton', { name: 'Samples' }).fill('8');
     await page.getByRole('textbox', { name: 'Seed' }).fill('5');
     await page.getByRole('button', { name: 'Run', exact: true }).click();

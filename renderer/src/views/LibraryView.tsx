@@ -89,9 +89,12 @@ export function LibraryView({ backend, onOpen }: { backend: StudioBackend; onOpe
 
   if (!library) {
     return (
-      <section className="library-view panel" aria-label="Library">
+      <section className="library-view library-empty" aria-label="Library">
         <h2>Library</h2>
-        <p className="hint">No engine is connected, so there is no workspace library here: {backend.description}.</p>
+        <p className="hint">
+          No engine is connected, so there is no workspace library here. The library lives in the desktop app's workspace, or behind{' '}
+          <code>cfstudio serve</code> (open the address it prints, with its token).
+        </p>
       </section>
     );
   }
