@@ -8,7 +8,8 @@
  * Wall-clock numbers are the result; process CPU time is printed alongside because on a shared machine the wall
  * clock also counts time other processes hold the cores (with 2 threads, CPU time ≈ 2 × wall when unloaded).
  *
- * Options: --steps N (timed steps per mode, default 5), --threads N (intra-op threads, default 2), --profile (writes an onnxruntime profile of the
+ * Options: --steps N (timed steps per mode, default 5), --threads N (intra-op threads, default 2), --no-spin
+ * (onnxruntime threads sleep rather than spin while idle), --profile (writes an onnxruntime profile of the
  * double-buffered step to the working directory and prints the top ops).
  */
 import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
@@ -20,11 +21,18 @@ import { createSession, ort } from '../electron/engine/runtime.ts';
 import { TrainingStep } from '../electron/engine/train-step.ts';
 
 const { values: args } = parseArgs({
-  options: { steps: { type: 'string', default: '5' }, threads: { type: 'string', default: '2' }, profile: { type: 'boolean', default: false } },
+  options: {
+    steps: { type: 'string', default: '5' },
+    threads: { type: 'string', default: '2' },
+    'no-spin': { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+  },
 });
 const STEPS = Number(args.steps);
 const THREADS = Number(args.threads);
-const quiet = { intraOpNumThreads: THREADS, log: () => {} };
+// --no-spin: idle onnxruntime threads sleep instead of spinning (kinder to a machine shared with other jobs).
+const spinning = args['no-spin'] ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {};
+const quiet = { intraOpNumThreads: THREADS, log: () => {}, extra: spinning };
 /** Process CPU time (all threads), printed next to wall time: on a busy machine wall time overstates the cost. */
 const cpuMs = (): number => {
   const u = process.cpuUsage();
@@ -110,7 +118,7 @@ async function trainingStep(ceiling: { wall: number; perCpuSecond: number }): Pr
       parameters: (params) => initTransformerParameters(params, 0),
       optimizer: { weightDecay: 0.01, clipNorm: 1 },
       buffering,
-      session: { ...quiet, extra: profile ? { enableProfiling: true, profileFilePrefix: 'engine-profile' } : {} },
+      session: { ...quiet, extra: { ...spinning, ...(profile ? { enableProfiling: true, profileFilePrefix: 'engine-profile' } : {}) } },
     });
     const warm = await step.run(feeds, 1e-3);
     await step.run(feeds, 1e-3);
