@@ -32,8 +32,9 @@ export interface GenerationSite {
 
 export interface GenerationRequest {
   modelId: string;
-  spaceGroup: number;
-  /** The Wyckoff prompt; empty = let the model choose the sites. */
+  /** The space group, or 'training-distribution': each crystal's group drawn from the model's training data. */
+  spaceGroup: number | 'training-distribution';
+  /** The Wyckoff prompt (only with one space group); empty = let the model choose the sites. */
   sites: GenerationSite[];
   /** true: the crystal has exactly the prompted sites; false: they are its first sites and the model may add more. */
   completePrompt: boolean;

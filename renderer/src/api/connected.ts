@@ -15,7 +15,7 @@ import type { Candidate, GenerationEvent, GenerationRequest, LibraryBackend, Mod
 export function generateParamsFor(request: GenerationRequest): GenerateParams {
   const params: GenerateParams = {
     model: request.modelId,
-    spaceGroups: [request.spaceGroup],
+    spaceGroups: request.spaceGroup === 'training-distribution' ? 'training-distribution' : [request.spaceGroup],
     n: request.samples,
     temperature: request.temperature,
     topP: request.topP,
@@ -24,7 +24,7 @@ export function generateParamsFor(request: GenerationRequest): GenerateParams {
   };
   if (request.seed !== null) params.seed = request.seed;
   if (request.allowedElements.length > 0) params.elements = request.allowedElements;
-  if (request.sites.length > 0) {
+  if (request.sites.length > 0 && request.spaceGroup !== 'training-distribution') {
     params.wyckoff = { letters: request.sites.map((s) => s.letter), complete: request.completePrompt };
     const perSite = request.sites.map((s) => (s.tiedTo === null && s.elements.length > 0 ? s.elements : null));
     if (perSite.some((set) => set !== null)) params.siteElements = perSite;
@@ -199,11 +199,15 @@ export function createConnectedBackend(client: ApiClient, kind: 'desktop' | 'bro
       const onJob = (job: JobInfo) => {
         if (job.progress) deliver({ type: 'progress', done: job.progress.done, total: job.progress.total ?? request.samples, ...(job.progress.message ? { message: job.progress.message } : {}) });
         if (isFinished(job.status) && !finished) {
-          // Catch up on any output whose event was missed before reporting the end.
-          void client.call('jobs.outputs', { id: job.id, offset: 0 }).then(
-            (items) => items.forEach((item, index) => onOutput(index, item)),
-            () => undefined,
-          ).finally(() => {
+          // Catch up on any output whose event was missed (e.g. while the event socket reconnected) before
+          // reporting the end; only from the first missing one, so a long run is not fetched again.
+          let firstMissing = 0;
+          while (seen.has(firstMissing)) firstMissing++;
+          const catchUp =
+            firstMissing < job.outputCount
+              ? client.call('jobs.outputs', { id: job.id, offset: firstMissing }).then((items) => items.forEach((item, k) => onOutput(firstMissing + k, item)))
+              : Promise.resolve();
+          void catchUp.catch(() => undefined).finally(() => {
             const result = job.result as JobResult<'generate'> | undefined;
             deliver({
               type: 'finished',

@@ -31,6 +31,8 @@ export interface PromptBuilderProps {
 
 export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted }: PromptBuilderProps) {
   const [spaceGroup, setSpaceGroup] = useState<number>(225);
+  /** Sample each crystal's group from the model's training distribution instead of the chosen one. */
+  const [anyGroup, setAnyGroup] = useState(false);
   const [sites, setSites] = useState<PromptSite[]>([]);
   const [allowed, setAllowed] = useState<string[]>([]);
   const [completePrompt, setCompletePrompt] = useState(true);
@@ -67,7 +69,10 @@ export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted
     setEditingSite(null);
   };
 
-  const issues = useMemo(() => validatePrompt(group, { spaceGroup, sites, allowedElements: allowed }), [group, spaceGroup, sites, allowed]);
+  const issues = useMemo(
+    () => validatePrompt(group, { spaceGroup, sites: anyGroup ? [] : sites, allowedElements: allowed }),
+    [group, spaceGroup, sites, allowed, anyGroup],
+  );
   const atomCount = conventionalAtomCount(group, sites);
   const settingsErrors = checkSettings(settings, models.length > 0);
 
@@ -80,8 +85,8 @@ export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted
     if (firstSettingsError) return setRunError(firstSettingsError);
     const request: GenerationRequest = {
       modelId: settings.modelId,
-      spaceGroup,
-      sites: sites.map((s) => ({ letter: s.letter, elements: s.elements, tiedTo: s.tiedTo })),
+      spaceGroup: anyGroup ? 'training-distribution' : spaceGroup,
+      sites: (anyGroup ? [] : sites).map((s) => ({ letter: s.letter, elements: s.elements, tiedTo: s.tiedTo })),
       completePrompt,
       allowedElements: allowed,
       samples: settings.samples,
@@ -125,6 +130,10 @@ export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted
       <section className="panel sg-panel" aria-label="Space group">
         <h3>1 · Space group</h3>
         <SpaceGroupPicker groups={groups} value={spaceGroup} onChange={chooseGroup} frequencies={frequencies} />
+        <label className="check">
+          <input type="checkbox" checked={anyGroup} onChange={(e) => setAnyGroup(e.target.checked)} disabled={Object.keys(frequencies).length === 0} />
+          Any space group, drawn from the model's training distribution (no Wyckoff prompt)
+        </label>
       </section>
 
       <section className="panel wyckoff-panel" aria-label="Wyckoff sites">
@@ -134,6 +143,11 @@ export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted
             {sites.length} site{sites.length === 1 ? '' : 's'} · {atomCount} atoms / conventional cell
           </span>
         </h3>
+        {anyGroup && (
+          <p className="error" role="status">
+            Not used: each crystal's space group is drawn from the training distribution, so no Wyckoff prompt applies.
+          </p>
+        )}
         <table className="dense wyckoff-table">
           <thead>
             <tr>

@@ -9,6 +9,9 @@ import { StructureThumbnail } from './StructureThumbnail.tsx';
 
 type SortKey = 'index' | 'logp' | 'formula' | 'minDistance';
 
+/** Cards drawn at most: a run of 100 000 crystals stays usable here; the Library view pages through all of them. */
+const MAX_CARDS = 500;
+
 export function ValidityBadges({ built, valid, minDistance }: { built: boolean; valid: boolean | undefined | null; minDistance: number | null | undefined }) {
   return (
     <span className="badges">
@@ -143,11 +146,16 @@ export function ResultsGrid({
           {message.text}
         </p>
       )}
+      {shown.length > MAX_CARDS && (
+        <p className="hint">
+          Showing the first {MAX_CARDS} of {shown.length} (in this order); the Library view lists every stored crystal.
+        </p>
+      )}
       {candidates.length === 0 ? (
         <p className="hint">No candidates yet. Generated structures appear here as they are sampled.</p>
       ) : (
         <ul className="results-grid">
-          {shown.map((c) => (
+          {shown.slice(0, MAX_CARDS).map((c) => (
             <li key={c.id} className={`result-card${selected.has(c.id) ? ' selected' : ''}`} data-testid="result-card">
               <div className="card-top">
                 <input
