@@ -19,7 +19,7 @@ import { elementSymbol } from '../../../shared/crystal/elements.ts';
 import { createSession, ort, type EngineSession } from '../runtime.ts';
 import type { ParameterStore } from '../params.ts';
 import { WYCKOFF_CLASSES, type ModelConfig } from '../model/config.ts';
-import { type TokenArrays, makeBatch } from '../model/batch.ts';
+import { makeBatch, packTokens } from '../model/batch.ts';
 import { buildLogLikelihoodGraph } from '../model/graphs.ts';
 import { sampleVonMises } from '../model/distributions.ts';
 import { toOrtFeeds } from '../train/evaluate-nll.ts';
@@ -129,20 +129,7 @@ export class TokenScorer {
   /** log p(W, A, X) of each crystal (float32 graph, returned as float64). */
   async score(crystals: readonly McmcCrystal[]): Promise<Float64Array> {
     const n = crystals.length;
-    const data: TokenArrays = {
-      count: n,
-      spaceGroup: Int32Array.from(crystals, (c) => c.spaceGroup),
-      numSites: Int32Array.from(crystals, (c) => c.numSites),
-      wyckoff: new Int32Array(n * N_SLOTS),
-      atoms: new Int32Array(n * N_SLOTS),
-      coords: new Float32Array(n * N_SLOTS * 3),
-      lattice: new Float32Array(n * 6),
-    };
-    crystals.forEach((c, i) => {
-      data.wyckoff.set(c.wyckoff, i * N_SLOTS);
-      data.atoms.set(c.atoms, i * N_SLOTS);
-      data.coords.set(c.coords, i * N_SLOTS * 3);
-    });
+    const data = packTokens(crystals);
     const batch = makeBatch(data, Array.from({ length: n }, (_, i) => i), this.tables);
     (batch.feeds.lattice_weight!.data as Float32Array).fill(0);
     const out = await this.engine.run({ ...toOrtFeeds(batch.feeds), ...this.parameterFeeds }, ['logp_wyckoff', 'logp_atoms', 'logp_coords']);

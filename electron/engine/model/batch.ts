@@ -1,15 +1,33 @@
+import type { CrystalTokens } from '../../../shared/tokens/index.ts';
+import type { TokenArrays as DatasetArrays } from '../../data/dataset.ts';
 import { ATOM_CLASSES, N_SLOTS, TOKENS_PER_SLOT, WYCKOFF_CLASSES } from './config.ts';
 import { FORBIDDEN, type WyckoffTables, writeAtomMask, writeWyckoffMask } from './masks.ts';
 
 /** Token arrays for many crystals, flat, as the dataset stores them (crystalformer.md §1.2): 21 slots each. */
-export interface TokenArrays {
-  count: number;
-  spaceGroup: Int32Array; // [N], 1…230
-  numSites: Int32Array; // [N]
-  wyckoff: Int32Array; // [N·21], 0 = padding
-  atoms: Int32Array; // [N·21], 0 = padding, else Z
-  coords: Float32Array; // [N·21·3], fractional in [0,1)
-  lattice: Float32Array; // [N·6], a,b,c / N^(1/3) and angles in radians
+export type TokenArrays = Omit<DatasetArrays, 'ids'>;
+
+/**
+ * Pack token sequences (sampled, encoded from structures, or MCMC states) into flat arrays for scoring.
+ * A crystal without a lattice (e.g. an MCMC state, scored with the lattice term switched off) gets zeros.
+ */
+export function packTokens(crystals: readonly (Omit<CrystalTokens, 'lattice'> & { lattice?: ArrayLike<number> })[]): TokenArrays {
+  const n = crystals.length;
+  const data: TokenArrays = {
+    count: n,
+    spaceGroup: Int32Array.from(crystals, (c) => c.spaceGroup),
+    numSites: Int32Array.from(crystals, (c) => c.numSites),
+    wyckoff: new Int32Array(n * N_SLOTS),
+    atoms: new Int32Array(n * N_SLOTS),
+    coords: new Float32Array(n * N_SLOTS * 3),
+    lattice: new Float32Array(n * 6),
+  };
+  crystals.forEach((c, i) => {
+    data.wyckoff.set(c.wyckoff, i * N_SLOTS);
+    data.atoms.set(c.atoms, i * N_SLOTS);
+    data.coords.set(c.coords, i * N_SLOTS * 3);
+    if (c.lattice) data.lattice.set(c.lattice, i * 6);
+  });
+  return data;
 }
 
 /** A named tensor's data and shape, ready to become an onnxruntime feed. */

@@ -8,7 +8,7 @@
  * not under the sampling distribution reshaped by temperature, top-p or user conditions.
  */
 import { Rng } from '../../../shared/random.ts';
-import { N_SLOTS, letterToIndex, projectSampledCoordinates, indexToLetter, wyckoffTables, type WyckoffTables } from '../../../shared/tokens/index.ts';
+import { type CrystalTokens, N_SLOTS, letterToIndex, projectSampledCoordinates, indexToLetter, wyckoffTables, type WyckoffTables } from '../../../shared/tokens/index.ts';
 import { ATOM_CLASSES, type ModelConfig, SIGMA_MIN, WYCKOFF_CLASSES } from '../model/config.ts';
 import { FORBIDDEN, writeAtomMask, writeWyckoffMask } from '../model/masks.ts';
 import { logSumExp, normalLogPdf, sampleStandardNormal, sampleVonMises, vonMisesMixtureLogPdf } from '../model/distributions.ts';
@@ -25,13 +25,8 @@ export interface SampleOptions {
 }
 
 /** One sampled token sequence (the lattice is normalised as the model sees it: lengths / N^(1/3), angles in rad). */
-export interface SampledCrystal {
-  spaceGroup: number;
-  wyckoff: Int32Array; // 21
-  atoms: Int32Array; // 21
-  coords: Float64Array; // 21 × 3
-  lattice: Float64Array; // 6
-  numSites: number;
+export interface SampledCrystal extends CrystalTokens {
+  /** Log-probabilities per token type under the model's own masks, and their sum. */
   logp: { wyckoff: number; atoms: number; coords: number; lattice: number; total: number };
 }
 

@@ -4,9 +4,9 @@
  */
 import type { Structure } from '../../../shared/crystal/structure.ts';
 import { analyzeStructure, wyckoffSequenceLabel } from '../../../shared/symmetry/analyze.ts';
-import { MAX_SITES, N_SLOTS, encodeCrystal, wyckoffTables } from '../../../shared/tokens/index.ts';
+import { MAX_SITES, encodeCrystal, wyckoffTables } from '../../../shared/tokens/index.ts';
 import type { LoadedModel } from '../model/files.ts';
-import type { TokenArrays } from '../model/batch.ts';
+import { packTokens } from '../model/batch.ts';
 import { LikelihoodEvaluator } from './evaluate-nll.ts';
 
 export interface ScoreInput {
@@ -45,22 +45,7 @@ export async function scoreStructures(model: LoadedModel, inputs: ScoreInput[], 
     }
   });
   if (encoded.length === 0) return results;
-  const n = encoded.length;
-  const data: TokenArrays = {
-    count: n,
-    spaceGroup: Int32Array.from(encoded, (e) => e.tokens.spaceGroup),
-    numSites: Int32Array.from(encoded, (e) => e.tokens.numSites),
-    wyckoff: new Int32Array(n * N_SLOTS),
-    atoms: new Int32Array(n * N_SLOTS),
-    coords: new Float32Array(n * N_SLOTS * 3),
-    lattice: new Float32Array(n * 6),
-  };
-  encoded.forEach((e, i) => {
-    data.wyckoff.set(e.tokens.wyckoff, i * N_SLOTS);
-    data.atoms.set(e.tokens.atoms, i * N_SLOTS);
-    data.coords.set(e.tokens.coords, i * N_SLOTS * 3);
-    data.lattice.set(e.tokens.lattice, i * 6);
-  });
+  const data = packTokens(encoded.map((e) => e.tokens));
   const evaluator = await LikelihoodEvaluator.create(model.config);
   try {
     const nll = await evaluator.evaluate(data, tables, new Map(model.params.names().map((name) => [name, model.params.get(name)])));

@@ -6,7 +6,7 @@ import { Rng } from '../../../shared/random.ts';
 import { MODEL_PRESETS } from '../../../electron/engine/model/config.ts';
 import { ParameterStore } from '../../../electron/engine/params.ts';
 import { buildLogLikelihoodGraph } from '../../../electron/engine/model/graphs.ts';
-import { type TokenArrays, makeBatch } from '../../../electron/engine/model/batch.ts';
+import { packTokens } from '../../../electron/engine/model/batch.ts';
 import { CrystalSampler, type SampledCrystal } from '../../../electron/engine/sample/sampler.ts';
 import type { SamplingConditions } from '../../../electron/engine/sample/conditions.ts';
 import { LikelihoodEvaluator } from '../../../electron/engine/train/evaluate-nll.ts';
@@ -27,26 +27,6 @@ async function collect(sampler: CrystalSampler, conditions: SamplingConditions, 
   const out: SampledCrystal[] = [];
   for await (const c of sampler.sample(conditions, n, { seed, batchSize: 16 })) out.push(c);
   return out;
-}
-
-function toTokenArrays(samples: SampledCrystal[]): TokenArrays {
-  const n = samples.length;
-  const data: TokenArrays = {
-    count: n,
-    spaceGroup: Int32Array.from(samples, (s) => s.spaceGroup),
-    numSites: Int32Array.from(samples, (s) => s.numSites),
-    wyckoff: new Int32Array(n * N_SLOTS),
-    atoms: new Int32Array(n * N_SLOTS),
-    coords: new Float32Array(n * N_SLOTS * 3),
-    lattice: new Float32Array(n * 6),
-  };
-  samples.forEach((s, i) => {
-    data.wyckoff.set(s.wyckoff, i * N_SLOTS);
-    data.atoms.set(s.atoms, i * N_SLOTS);
-    data.coords.set(s.coords, i * N_SLOTS * 3);
-    data.lattice.set(s.lattice, i * 6);
-  });
-  return data;
 }
 
 describe('sampler', () => {
@@ -72,7 +52,7 @@ describe('sampler', () => {
     const sampler = await CrystalSampler.create(config, params);
     const samples = await collect(sampler, { spaceGroups: { kind: 'list', groups: [225, 194, 14, 2, 221] } }, 40, 3);
     const evaluator = await LikelihoodEvaluator.create(config);
-    const nll = await evaluator.evaluate(toTokenArrays(samples), wyckoffTables(), new Map(params.names().map((n) => [n, params.get(n)])));
+    const nll = await evaluator.evaluate(packTokens(samples), wyckoffTables(), new Map(params.names().map((n) => [n, params.get(n)])));
     samples.forEach((s, i) => {
       expect(-nll.wyckoff[i]!).toBeCloseTo(s.logp.wyckoff, 3);
       expect(-nll.atoms[i]!).toBeCloseTo(s.logp.atoms, 3);
