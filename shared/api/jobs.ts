@@ -118,7 +118,7 @@ export const structureDataSchema = z.object({
 });
 export type StructureData = z.infer<typeof structureDataSchema>;
 
-/** The validity checks generation applies to every sample (CrystalFormer's structural check: no pair closer than 0.5 Å). */
+/** The distance threshold of the structural validity check (CrystalFormer's: no pair closer than 0.5 Å), for the UI. */
 export const MIN_INTERATOMIC_DISTANCE = 0.5;
 
 /** The generation prompt and sampling settings of a 'generate' job (the engine's SamplingConditions, as JSON). */
@@ -170,7 +170,7 @@ export const generatedCandidateSchema = z.object({
   built: z.boolean(),
   /** Shortest interatomic distance in Å (null when not built). */
   minDistance: z.number().nullable(),
-  /** built and minDistance ≥ MIN_INTERATOMIC_DISTANCE. */
+  /** Built and structurally valid: every distance ≥ MIN_INTERATOMIC_DISTANCE and a cell volume ≥ 0.1 Å³ (electron/evaluate/validity.ts). */
   valid: z.boolean(),
   structure: structureDataSchema.nullable(),
   error: z.string().optional(),

@@ -87,8 +87,9 @@ export const generate: JobRunner<'generate'> = async (params, context) => {
       const built = writer.write(sample);
       const { record, structure } = built;
       counts.generated++;
-      const minDistance = structure && structure.numSites > 0 ? structure.minimumDistance() : null;
-      const valid = structure !== null && built.cif !== null && minDistance !== null && minDistance >= MIN_INTERATOMIC_DISTANCE;
+      // The engine's structural check (all distances ≥ 0.5 Å, cell volume ≥ 0.1 Å³), as evaluation uses it.
+      const minDistance = structure ? record.minDistance : null;
+      const valid = structure !== null && built.cif !== null && record.structurallyValid;
       if (valid) counts.valid++;
       if (record.spaceGroupFound === record.spaceGroupRequested) counts.spaceGroupMatched++;
       let id: number | null = null;
@@ -109,6 +110,7 @@ export const generate: JobRunner<'generate'> = async (params, context) => {
             built: true,
             minDistance: minDistance ?? null,
             minDistanceThreshold: MIN_INTERATOMIC_DISTANCE,
+            structurallyValid: record.structurallyValid,
             spaceGroupMatched: record.spaceGroupFound === record.spaceGroupRequested,
             logp: { ...record.logp },
             sampleFile: record.file,
