@@ -59,9 +59,13 @@ export function logI0eApprox(kappa: number): number {
 export const I0_SMALL_COEFFS = [1, 3.5156229, 3.0899424, 1.2067492, 0.2659732, 0.0360768, 0.0045813] as const;
 export const I0_LARGE_COEFFS = [0.39894228, 0.01328592, 0.00225319, -0.00157565, 0.00916281, -0.02057706, 0.02635537, -0.01647633, 0.00392377] as const;
 
-/** log density of one von Mises component on the circle: κ(cos(θ − μ) − 1) − log(2π I0e(κ)). */
-export function vonMisesLogPdf(theta: number, mu: number, kappa: number): number {
-  return kappa * (Math.cos(theta - mu) - 1) - Math.log(2 * Math.PI) - logI0eReference(kappa);
+/**
+ * log density of one von Mises component on the circle: κ(cos(θ − μ) − 1) − log(2π I0e(κ)). `logI0e` defaults to
+ * the exact series; the sampler passes `logI0eApprox`, the formula the ONNX graph uses, which is also far cheaper
+ * for large κ.
+ */
+export function vonMisesLogPdf(theta: number, mu: number, kappa: number, logI0e: (kappa: number) => number = logI0eReference): number {
+  return kappa * (Math.cos(theta - mu) - 1) - Math.log(2 * Math.PI) - logI0e(kappa);
 }
 
 export function logSumExp(values: ArrayLike<number>): number {
@@ -86,11 +90,17 @@ export function logSoftmax(logits: ArrayLike<number>): Float64Array {
  * concentrations κ). As in CrystalFormer, the density is that of θ = 2π(x − 0.5) on the circle (per radian); the
  * density per unit of x would be larger by 2π, a constant that changes no ranking or gradient.
  */
-export function vonMisesMixtureLogPdf(x: number, logits: ArrayLike<number>, mu: ArrayLike<number>, kappa: ArrayLike<number>): number {
+export function vonMisesMixtureLogPdf(
+  x: number,
+  logits: ArrayLike<number>,
+  mu: ArrayLike<number>,
+  kappa: ArrayLike<number>,
+  logI0e: (kappa: number) => number = logI0eReference,
+): number {
   const theta = 2 * Math.PI * (x - 0.5);
   const logWeights = logSoftmax(logits);
   const terms = new Float64Array(logits.length);
-  for (let k = 0; k < logits.length; k++) terms[k] = logWeights[k]! + vonMisesLogPdf(theta, mu[k]!, kappa[k]!);
+  for (let k = 0; k < logits.length; k++) terms[k] = logWeights[k]! + vonMisesLogPdf(theta, mu[k]!, kappa[k]!, logI0e);
   return logSumExp(terms);
 }
 

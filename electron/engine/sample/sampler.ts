@@ -11,7 +11,7 @@ import { Rng } from '../../../shared/random.ts';
 import { type CrystalTokens, N_SLOTS, letterToIndex, projectSampledCoordinates, indexToLetter, wyckoffTables, type WyckoffTables } from '../../../shared/tokens/index.ts';
 import { ATOM_CLASSES, type ModelConfig, SIGMA_MIN, WYCKOFF_CLASSES } from '../model/config.ts';
 import { FORBIDDEN, writeAtomMask, writeWyckoffMask } from '../model/masks.ts';
-import { logSumExp, normalLogPdf, sampleStandardNormal, sampleVonMises, vonMisesMixtureLogPdf } from '../model/distributions.ts';
+import { logI0eApprox, logSumExp, normalLogPdf, sampleStandardNormal, sampleVonMises, vonMisesMixtureLogPdf } from '../model/distributions.ts';
 import type { ParameterStore } from '../params.ts';
 import { KvCacheBackend, PrefixBackend, type StepBackend } from './backends.ts';
 import { maskedLogSoftmax, sampleCategorical } from './categorical.ts';
@@ -193,7 +193,7 @@ export class CrystalSampler {
           const projected = projectSampledCoordinates(st.spaceGroup, indexToLetter(w), current)[axis]!;
           st.coords[slot * 3 + axis] = projected;
           if (this.tables.fcMask[((st.spaceGroup - 1) * WYCKOFF_CLASSES + w) * 3 + axis]) {
-            st.logp.coords += vonMisesMixtureLogPdf(projected, rows.subarray(offset, offset + kx), rows.subarray(offset + kx, offset + 2 * kx), softplusArray(rows, offset + 2 * kx, kx));
+            st.logp.coords += vonMisesMixtureLogPdf(projected, rows.subarray(offset, offset + kx), rows.subarray(offset + kx, offset + 2 * kx), softplusArray(rows, offset + 2 * kx, kx), logI0eApprox);
           }
           values[r] = projected;
         }
