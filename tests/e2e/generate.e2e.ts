@@ -149,4 +149,42 @@ describe.skipIf(chromiumMissing)('generation in the browser (issue 8)', () => {
     await expect.poll(() => page.locator('.library-table-panel').textContent()).toContain('No structure matches');
     expect(session.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
   });
+
+  it('cancels an unprompted run from the training distribution and keeps what was sampled', async () => {
+    const { page } = session;
+    await page.getByRole('link', { name: 'Generate' }).click();
+    await page.getByRole('checkbox', { name: /Any space group, drawn from the model's training distribution/ }).check();
+    await expect.poll(() => page.locator('.wyckoff-panel').textContent()).toContain('Not used');
+    await page.getByRole('spinbutton', { name: 'Samples' }).fill('5000');
+    await page.getByRole('textbox', { name: 'Seed' }).fill('9');
+    const countRows = () => {
+      const library = openLibrary(workspace, { readonly: true });
+      try {
+        return library.countStructures();
+      } finally {
+        library.close();
+      }
+    };
+    const before = countRows();
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const cards = page.getByTestId('result-card');
+    await expect.poll(() => cards.count(), { timeout: 90_000 }).toBeGreaterThan(0);
+    await page.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await expect.poll(() => page.getByTestId('run-status').textContent(), { timeout: 60_000 }).toContain('Run cancelled');
+    const shown = await cards.count();
+    expect(shown).toBeGreaterThan(0);
+    expect(shown).toBeLessThan(500);
+    // Unprompted: the requested groups vary, and every card names one.
+    for (const text of await cards.allTextContents()) expect(text).toMatch(/SG \d+ → (\d+|\?)/);
+    // Every built crystal shown is in the library; the cancelled run left nothing half-written.
+    const built = await page.locator('.result-card .thumb-button').count();
+    expect(countRows() - before).toBe(built);
+    const library = openLibrary(workspace, { readonly: true });
+    try {
+      expect(library.listRuns({ kind: 'generate', status: 'cancelled' })).toHaveLength(1);
+    } finally {
+      library.close();
+    }
+    await page.screenshot({ path: `${ARTIFACTS}generate-cancelled.png` });
+  });
 });
