@@ -176,7 +176,7 @@ export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted
                   <td>
                     <button
                       type="button"
-                      disabled={blocker !== null}
+                      disabled={blocker !== null || anyGroup}
                       title={blocker ?? `Add a ${w.multiplicity}${w.letter} site`}
                       aria-label={`Add site ${w.multiplicity}${w.letter}`}
                       onClick={() => setSites([...sites, { letter: w.letter, elements: [], tiedTo: null }])}
