@@ -15,10 +15,10 @@
 import { readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { Graph, toOnnxModel } from '../electron/engine/graph/index.ts';
 import { crossEntropy, initTransformerParameters, transformerForwardFlops, transformerLogits, type TransformerConfig } from '../electron/engine/graph/example-transformer.ts';
-import { createSession, ort } from '../electron/engine/runtime.ts';
+import { ort } from '../electron/engine/runtime.ts';
 import { TrainingStep } from '../electron/engine/train-step.ts';
+import { type Ceiling, cpuMs, matmulCeiling } from './matmul-ceiling.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,62 +33,23 @@ const THREADS = Number(args.threads);
 // --no-spin: idle onnxruntime threads sleep instead of spinning (kinder to a machine shared with other jobs).
 const spinning = args['no-spin'] ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {};
 const quiet = { intraOpNumThreads: THREADS, log: () => {}, extra: spinning };
-/** Process CPU time (all threads), printed next to wall time: on a busy machine wall time overstates the cost. */
-const cpuMs = (): number => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-};
-
-function randomFloats(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  });
-}
-
-/** Best MatMul throughput by wall clock and per CPU-second (the latter survives a busy machine better). */
-async function matmulCeiling(): Promise<{ wall: number; perCpuSecond: number }> {
+/** Best MatMul throughput on the shapes the benchmark's transformer multiplies. */
+function ceilingOnModelShapes(): Promise<Ceiling> {
   const rows = 64 * 105;
-  const shapes: [number, number, number][] = [
-    [rows, 128, 512],
-    [rows, 512, 128],
-    [rows, 128, 128],
-    [rows, 128, 384],
-    [128, rows, 512], // weight-gradient shape: Aᵀ·G over all tokens
-  ];
-  let best = 0;
-  let bestPerCpu = 0;
-  console.log(`MatMul alone (float32, onnxruntime, ${THREADS} thread${THREADS === 1 ? '' : 's'}):`);
-  for (const [m, k, n] of shapes) {
-    const g = new Graph();
-    const a = g.input('a', 'float32', [m, k]);
-    const b = g.parameter('b', [k, n]);
-    const bytes = toOnnxModel(g, { outputs: { c: a.matmul(b) }, parametersAs: 'initializers', parameterValues: new Map([['b', randomFloats(k * n, 2)]]) });
-    const engine = await createSession(bytes, { ...quiet, cache: false });
-    const feeds = { a: new ort.Tensor('float32', randomFloats(m * k, 1), [m, k]) };
-    const out = { c: new ort.Tensor('float32', new Float32Array(m * n), [m, n]) };
-    for (let i = 0; i < 3; i++) await engine.session.run(feeds, out);
-    let fastest = Infinity;
-    let fastestCpu = Infinity;
-    for (let i = 0; i < 10; i++) {
-      const t0 = performance.now();
-      const c0 = cpuMs();
-      await engine.session.run(feeds, out);
-      fastest = Math.min(fastest, performance.now() - t0);
-      fastestCpu = Math.min(fastestCpu, cpuMs() - c0);
-    }
-    const gflops = (2 * m * k * n) / (fastest * 1e6);
-    best = Math.max(best, gflops);
-    bestPerCpu = Math.max(bestPerCpu, (2 * m * k * n) / (fastestCpu * 1e6));
-    console.log(`  [${m}, ${k}] x [${k}, ${n}]: ${fastest.toFixed(2)} ms, ${gflops.toFixed(1)} GFLOP/s (process CPU time ${fastestCpu.toFixed(1)} ms)`);
-    await engine.release();
-  }
-  console.log(`  ceiling (best): ${best.toFixed(1)} GFLOP/s; ${bestPerCpu.toFixed(1)} GFLOP per CPU-second`);
-  return { wall: best, perCpuSecond: bestPerCpu };
+  return matmulCeiling(
+    [
+      [rows, 128, 512],
+      [rows, 512, 128],
+      [rows, 128, 128],
+      [rows, 128, 384],
+      [128, rows, 512], // weight-gradient shape: Aᵀ·G over all tokens
+    ],
+    THREADS,
+    { sessionExtra: spinning.extra ?? {} },
+  );
 }
 
-async function trainingStep(ceiling: { wall: number; perCpuSecond: number }): Promise<void> {
+async function trainingStep(ceiling: Ceiling): Promise<void> {
   const config: TransformerConfig = { vocab: 128, dModel: 128, heads: 8, layers: 4, seqLen: 105 };
   const batch = 64;
   const flops = 3 * transformerForwardFlops(config, batch);
@@ -174,5 +135,5 @@ function printProfile(file: string | undefined): void {
 
 const [load1] = loadavg();
 console.log(`load average ${load1!.toFixed(1)} on ${availableParallelism()} cores${load1! > 1.5 ? ' — the machine is busy: wall-clock figures below are pessimistic' : ''}\n`);
-const ceiling = await matmulCeiling();
+const ceiling = await ceilingOnModelShapes();
 await trainingStep(ceiling);

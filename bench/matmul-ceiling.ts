@@ -11,7 +11,8 @@ export interface Ceiling {
   perCpuSecond: number;
 }
 
-const cpuMs = (): number => {
+/** Process CPU time (all threads), printed next to wall time: on a busy machine wall time overstates the cost. */
+export const cpuMs = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 };
@@ -24,7 +25,12 @@ export function randomFloats(n: number, seed: number): Float32Array {
   });
 }
 
-export async function matmulCeiling(shapes: [number, number, number][], threads: number, log: (line: string) => void = console.log): Promise<Ceiling> {
+export async function matmulCeiling(
+  shapes: [number, number, number][],
+  threads: number,
+  options: { log?: (line: string) => void; sessionExtra?: Record<string, unknown> } = {},
+): Promise<Ceiling> {
+  const log = options.log ?? console.log;
   let best = 0;
   let bestPerCpu = 0;
   log(`MatMul alone (float32, onnxruntime, ${threads} thread${threads === 1 ? '' : 's'}):`);
@@ -33,7 +39,7 @@ export async function matmulCeiling(shapes: [number, number, number][], threads:
     const a = g.input('a', 'float32', [m, k]);
     const b = g.parameter('b', [k, n]);
     const bytes = toOnnxModel(g, { outputs: { c: a.matmul(b) }, parametersAs: 'initializers', parameterValues: new Map([['b', randomFloats(k * n, 2)]]) });
-    const engine = await createSession(bytes, { log: () => {}, intraOpNumThreads: threads, cache: false });
+    const engine = await createSession(bytes, { log: () => {}, intraOpNumThreads: threads, cache: false, ...(options.sessionExtra ? { extra: options.sessionExtra } : {}) });
     const feeds = { a: new ort.Tensor('float32', randomFloats(m * k, 1), [m, k]) };
     const out = { c: new ort.Tensor('float32', new Float32Array(m * n), [m, n]) };
     for (let i = 0; i < 3; i++) await engine.session.run(feeds, out);
