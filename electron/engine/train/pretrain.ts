@@ -81,6 +81,7 @@ export interface TrainProgress {
 export interface TrainResult {
   status: 'finished' | 'stopped' | 'time-limit';
   step: number;
+  /** Epochs completed so far (the run's total, counting earlier invocations). */
   epoch: number;
   bestValidation?: NllSummary;
   elapsedSeconds: number;
@@ -191,9 +192,11 @@ export async function runPretraining(options: TrainRunOptions): Promise<TrainRes
   };
 
   let status: TrainResult['status'] = 'finished';
-  outer: for (let epoch = progress.epoch; epoch < config.epochs; epoch++) {
+  const start = { epoch: progress.epoch, batch: progress.batchInEpoch };
+  let completedEpochs = start.epoch;
+  outer: for (let epoch = start.epoch; epoch < config.epochs; epoch++) {
     const batches = epochBatches(train.numSites, train.count, config.batchSize, config.seed, epoch);
-    for (let b = epoch === progress.epoch ? progress.batchInEpoch : 0; b < batches.length; b++) {
+    for (let b = epoch === start.epoch ? start.batch : 0; b < batches.length; b++) {
       if (options.signal?.aborted) {
         status = 'stopped';
         await saveState(epoch, b);
@@ -244,9 +247,10 @@ export async function runPretraining(options: TrainRunOptions): Promise<TrainRes
     if (status === 'finished') {
       if (step.stepCount % config.validateEverySteps !== 0) await validate(epoch);
       await saveState(epoch + 1, 0);
+      completedEpochs = epoch + 1;
     }
   }
   await evaluator.release();
   await step.release();
-  return { status, step: step.stepCount, epoch: progress.epoch, ...(progress.best ? { bestValidation: progress.best } : {}), elapsedSeconds: elapsed() };
+  return { status, step: step.stepCount, epoch: completedEpochs, ...(progress.best ? { bestValidation: progress.best } : {}), elapsedSeconds: elapsed() };
 }
