@@ -177,6 +177,114 @@ export const generatedCandidateSchema = z.object({
 });
 export type GeneratedCandidate = z.infer<typeof generatedCandidateSchema>;
 
+
+/** A path the engine host reads or writes: absolute, or relative to the workspace; it must lie inside the workspace. */
+const workspacePath = z.string().min(1).max(4096);
+
+const rateSchema = z.object({ count: z.number().int().nonnegative(), total: z.number().int().nonnegative(), rate: z.number().min(0).max(1).nullable() });
+
+/** An 'evaluate' job: the CLI's `cfstudio evaluate` on a folder of CIFs (a generate/MCMC job folder or any other). */
+export const evaluateParamsSchema = z
+  .object({
+    /** Folder of CIF files (with samples.jsonl when it is a sampling job's folder). */
+    dir: workspacePath,
+    /** Known crystals for novelty: a dataset directory from `data prepare` (e.g. mp20-train) or a CSV with a cif column. */
+    reference: z.string().min(1).max(4096).optional(),
+    referenceSplit: z.enum(['train', 'val', 'all']).default('all'),
+    /** Symmetry tolerance in Å (default 0.1, as CrystalFormer's and MatterGen's evaluations). */
+    symprec: z.number().positive().max(1).default(0.1),
+    /** Let crystals of different space groups match in uniqueness/novelty. */
+    anySpaceGroup: z.boolean().default(false),
+  })
+  .strict();
+
+/** The headline numbers of an evaluation; the full report is `reportPath` (evaluation.json in the job folder). */
+export const evaluationSummarySchema = z.object({
+  directory: z.string(),
+  reportPath: z.string(),
+  /** Crystals evaluated (readable CIFs). */
+  count: z.number().int().nonnegative(),
+  unreadable: z.number().int().nonnegative(),
+  /** Samples in samples.jsonl that the sampler could not build. */
+  unbuilt: z.number().int().nonnegative(),
+  validity: z.object({ structural: rateSchema, compositional: rateSchema, valid: rateSchema, validOverAllSamples: rateSchema }),
+  spaceGroup: z.object({ matchesRequested: rateSchema, p1: rateSchema, failed: z.number().int().nonnegative() }),
+  uniqueness: z.object({ groups: z.number().int().nonnegative(), unique: rateSchema }),
+  novelty: z.object({ referenceSize: z.number().int().nonnegative(), novel: rateSchema, novelAmongUnique: rateSchema, validUniqueNovel: rateSchema }).nullable(),
+  warnings: z.array(z.string()),
+  seconds: z.number().nonnegative(),
+});
+export type EvaluationSummary = z.infer<typeof evaluationSummarySchema>;
+
+/** An 'mcmc' job: the CLI's `cfstudio mcmc` (Metropolis–Hastings over a template, annealed), stored in the library. */
+export const mcmcParamsSchema = z
+  .object({
+    model: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected a model name such as default').default('default'),
+    spaceGroup: z.number().int().min(1).max(230),
+    /** Sites in Wyckoff order as `cfstudio mcmc --template`: LETTER:ELEMENT[@X,Y,Z], ELEMENT a symbol, ? or Ba|Sr. */
+    template: z.string().min(1).max(2000),
+    /** Elements allowed on ? sites (default: all but radioactive elements and noble gases). */
+    elements: z.array(elementSymbol).min(1).max(118).optional(),
+    /** Ties [i, j] (0-based template sites): site j takes site i's element. */
+    ties: z.array(z.tuple([z.number().int().min(0).max(19), z.number().int().min(0).max(19)])).max(20).optional(),
+    chains: z.number().int().min(1).max(100_000).default(128),
+    sweeps: z.number().int().min(0).max(1_000_000).default(20),
+    tStart: z.number().min(1e-3).max(1e6).default(5),
+    tEnd: z.number().min(1e-3).max(1e6).default(1),
+    schedule: z.enum(['inverse-linear', 'geometric']).default('inverse-linear'),
+    width: z.number().min(1e-4).max(100).default(0.1),
+    latticeTemperature: z.number().min(1e-3).max(100).default(1),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
+  })
+  .strict();
+export type McmcParams = z.input<typeof mcmcParamsSchema>;
+
+/** What an 'mcmc' job streams: statistics after every sweep, then the final crystals (best log p first). */
+export const mcmcOutputSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('sweep'),
+    /** 1-based. */
+    sweep: z.number().int().positive(),
+    sweeps: z.number().int().nonnegative(),
+    temperature: z.number(),
+    /** Accepted / proposed over this sweep (all chains). */
+    acceptance: z.number().min(0).max(1),
+    meanLogp: z.number(),
+    maxLogp: z.number(),
+    seconds: z.number().nonnegative(),
+  }),
+  generatedCandidateSchema.extend({ kind: z.literal('crystal') }),
+]);
+export type McmcOutput = z.infer<typeof mcmcOutputSchema>;
+
+/** A 'train' job: `cfstudio train` (pretraining on a prepared token dataset), stoppable with a checkpoint. */
+export const trainParamsSchema = z
+  .object({
+    /** Training dataset directory (from `cfstudio data prepare`). */
+    data: z.string().min(1).max(4096),
+    /** Validation dataset directory; default: the training set's val split. */
+    val: z.string().min(1).max(4096).optional(),
+    /** Model preset name (e.g. tiny, small, default). */
+    config: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected a model preset name such as tiny').default('default'),
+    /** Run directory (checkpoints, metrics.jsonl, best.safetensors), inside the workspace. */
+    out: workspacePath,
+    epochs: z.number().int().min(1).max(100_000).optional(),
+    batchSize: z.number().int().min(1).max(100_000).optional(),
+    lr: z.number().gt(0).max(1).optional(),
+    warmupSteps: z.number().int().min(0).optional(),
+    validateEvery: z.number().int().min(1).optional(),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    /** Stop with a checkpoint after this many minutes (resume later). */
+    maxMinutes: z.number().positive().optional(),
+    /** Continue the run in `out` from its latest checkpoint (its saved settings win). */
+    resume: z.boolean().default(false),
+  })
+  .strict();
+export type TrainParams = z.input<typeof trainParamsSchema>;
+
+/** Mean validation NLL per crystal, total and per token type. */
+const nllSummarySchema = z.object({ crystals: z.number().int().nonnegative(), total: z.number(), wyckoff: z.number(), atoms: z.number(), coords: z.number(), lattice: z.number() });
+
 export const jobSpecs = {
   'import-structures': {
     summary: 'import CIF/POSCAR files into the workspace library (each structure committed as soon as it is read)',
@@ -223,6 +331,46 @@ export const jobSpecs = {
       valid: z.number().int().nonnegative(),
       spaceGroupMatched: z.number().int().nonnegative(),
       seconds: z.number().nonnegative(),
+    }),
+  },
+  evaluate: {
+    summary: 'evaluate a folder of CIF files: validity, space-group match, uniqueness and novelty (the full report is written next to the job)',
+    heavy: true,
+    params: evaluateParamsSchema,
+    output: z.never(),
+    result: evaluationSummarySchema,
+  },
+  mcmc: {
+    summary: 'Metropolis–Hastings over a crystal template (fill masked elements/coordinates, annealed); the final crystals go into the library',
+    heavy: true,
+    params: mcmcParamsSchema,
+    output: mcmcOutputSchema,
+    result: z.object({
+      runId: z.number().int().positive(),
+      chains: z.number().int().positive(),
+      sweeps: z.number().int().nonnegative(),
+      steps: z.number().int().nonnegative(),
+      meanAcceptance: z.number().nullable(),
+      finalMeanLogp: z.number().nullable(),
+      stored: z.number().int().nonnegative(),
+      valid: z.number().int().nonnegative(),
+      spaceGroupMatched: z.number().int().nonnegative(),
+      seconds: z.number().nonnegative(),
+    }),
+  },
+  train: {
+    summary: 'pretrain a model on a prepared token dataset; cancel stops after the current step with a checkpoint',
+    heavy: true,
+    params: trainParamsSchema,
+    output: z.object({ step: z.number().int().nonnegative(), totalSteps: z.number().int().nonnegative(), epoch: z.number().int().nonnegative(), loss: z.number(), lastValidation: nllSummarySchema.optional() }),
+    result: z.object({
+      status: z.enum(['finished', 'stopped', 'time-limit']),
+      step: z.number().int().nonnegative(),
+      epoch: z.number().int().nonnegative(),
+      bestValidation: nllSummarySchema.optional(),
+      elapsedSeconds: z.number().nonnegative(),
+      outDir: z.string(),
+      checkpoints: z.array(z.string()),
     }),
   },
   'analyze-structures': {

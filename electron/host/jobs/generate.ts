@@ -6,19 +6,17 @@
  * crystals at a time, so a cancel takes effect within one batch.
  */
 import { randomInt } from 'node:crypto';
-import type { GeneratedCandidate, StructureData } from '../../../shared/api/jobs.ts';
-import { MIN_INTERATOMIC_DISTANCE } from '../../../shared/api/jobs.ts';
 import { atomicNumber, isElementSymbol } from '../../../shared/crystal/elements.ts';
-import type { Structure } from '../../../shared/crystal/structure.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { loadModel } from '../../engine/model/files.ts';
 import { type SamplingConditions, validateConditions } from '../../engine/sample/conditions.ts';
-import { type BuiltSample, SampleWriter } from '../../engine/sample/generate.ts';
+import { SampleWriter } from '../../engine/sample/generate.ts';
 import { CrystalSampler } from '../../engine/sample/sampler.ts';
 import type { JsonObject } from '../../library/index.ts';
 import type { JobRunner } from './types.ts';
 import { throttled, workspaceLibrary } from './library-handle.ts';
 import { checkpoint } from './read-sources.ts';
+import { candidateOf, isValidSample, storeBuiltSample } from './sample-rows.ts';
 
 type Params = Parameters<JobRunner<'generate'>>[0];
 
@@ -46,20 +44,6 @@ export function conditionsFromParams(params: Params, spaceGroupCounts: readonly 
   return conditions;
 }
 
-function structureData(structure: Structure): StructureData {
-  const [a, b, c] = structure.lattice.matrix;
-  return {
-    lattice: [[a[0], a[1], a[2]], [b[0], b[1], b[2]], [c[0], c[1], c[2]]],
-    sites: structure.sites.map((s) => ({ species: s.species, frac: [s.frac[0], s.frac[1], s.frac[2]] as [number, number, number], ...(s.wyckoff ? { wyckoff: s.wyckoff } : {}) })),
-  };
-}
-
-/** Discrete tokens as stored in the library: space group, then (Wyckoff index, atomic number) per site. */
-function discreteTokens(built: BuiltSample): number[] {
-  const { tokens, spaceGroupRequested } = built.record;
-  return [spaceGroupRequested, ...tokens.wyckoff.flatMap((w, i) => [w, tokens.atoms[i]!])];
-}
-
 export const generate: JobRunner<'generate'> = async (params, context) => {
   const started = performance.now();
   await initSymmetry();
@@ -85,55 +69,17 @@ export const generate: JobRunner<'generate'> = async (params, context) => {
     context.progress({ done: 0, total: params.n, message: `sampling with model '${params.model}' (seed ${seed})` });
     for await (const sample of sampler.sample(conditions, params.n, { temperature: params.temperature, topP: params.topP, seed, batchSize: params.batchSize })) {
       const built = writer.write(sample);
-      const { record, structure } = built;
+      const { record } = built;
       counts.generated++;
-      // The engine's structural check (all distances ≥ 0.5 Å, cell volume ≥ 0.1 Å³), as evaluation uses it.
-      const minDistance = structure ? record.minDistance : null;
-      const valid = structure !== null && built.cif !== null && record.structurallyValid;
+      const valid = isValidSample(built);
       if (valid) counts.valid++;
       if (record.spaceGroupFound === record.spaceGroupRequested) counts.spaceGroupMatched++;
-      let id: number | null = null;
-      if (structure && built.cif) {
-        id = library.addStructure({
-          structure,
-          cif: built.cif,
-          source: 'generated',
-          name: record.wyckoffLabel ?? `${record.formula ?? 'sample'} #${record.index}`,
-          runId: run.id,
-          promptId: prompt.id,
-          tokens: discreteTokens(built),
-          logProbability: record.logp.total,
-          spaceGroupRequested: record.spaceGroupRequested,
-          ...(record.spaceGroupFound !== null ? { spaceGroupFound: record.spaceGroupFound } : {}),
-          valid,
-          validity: {
-            built: true,
-            minDistance: minDistance ?? null,
-            minDistanceThreshold: MIN_INTERATOMIC_DISTANCE,
-            structurallyValid: record.structurallyValid,
-            spaceGroupMatched: record.spaceGroupFound === record.spaceGroupRequested,
-            logp: { ...record.logp },
-            sampleFile: record.file,
-          },
-        });
+      const id = storeBuiltSample(library, built, { source: 'generated', runId: run.id, promptId: prompt.id });
+      if (id !== null) {
         counts.stored++;
         changed.call();
       }
-      const candidate: GeneratedCandidate = {
-        index: record.index,
-        id,
-        formula: record.formula,
-        wyckoffLabel: record.wyckoffLabel,
-        spaceGroupRequested: record.spaceGroupRequested,
-        spaceGroupFound: record.spaceGroupFound,
-        numAtoms: record.numAtoms,
-        logProbability: record.logp.total,
-        built: structure !== null && built.cif !== null,
-        minDistance,
-        valid,
-        structure: structure ? structureData(structure) : null,
-        ...(record.error ? { error: record.error } : {}),
-      };
+      const candidate = candidateOf(built, id);
       context.output(candidate);
       context.progress({ done: counts.generated, total: params.n, message: `${counts.generated} of ${params.n} crystals` });
       // Lets the cancel message in between crystals; the next batch is not started once cancelled.

@@ -1,7 +1,10 @@
 import { analyzeStructures } from './analyze-structures.ts';
+import { evaluate } from './evaluate.ts';
 import { exportStructures } from './export-structures.ts';
 import { generate } from './generate.ts';
 import { importStructures } from './import-structures.ts';
+import { mcmc } from './mcmc.ts';
+import { train } from './train.ts';
 import type { JobRunnerTable } from './types.ts';
 
 /**
@@ -13,4 +16,7 @@ export const jobRunners: JobRunnerTable = {
   'import-structures': importStructures,
   'export-structures': exportStructures,
   generate,
+  evaluate,
+  mcmc,
+  train,
 };

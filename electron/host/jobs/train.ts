@@ -1,0 +1,60 @@
+/**
+ * Job 'train': what `cfstudio train` does (electron/cli/commands/train.ts) — pretraining on a prepared token
+ * dataset — with the run directory inside the workspace and each update's progress streamed. Cancel is passed to
+ * the trainer as its AbortSignal: it finishes the current step, writes a checkpoint and returns 'stopped' (the job
+ * then ends as cancelled, and `resume: true` continues it later).
+ */
+import { MODEL_PRESETS, validateConfig } from '../../engine/model/config.ts';
+import { listCheckpoints } from '../../engine/checkpoint.ts';
+import { DEFAULT_TRAINING, runPretraining, type TrainingConfig } from '../../engine/train/pretrain.ts';
+import { join } from 'node:path';
+import type { JobRunner } from './types.ts';
+import { pathInWorkspace } from './workspace-paths.ts';
+
+type Params = Parameters<JobRunner<'train'>>[0];
+
+/** The trainer's settings for the job's params (preset + overrides), as the CLI builds them. */
+export function trainingConfigFromParams(params: Params): TrainingConfig {
+  const preset = Object.hasOwn(MODEL_PRESETS, params.config) ? MODEL_PRESETS[params.config] : undefined;
+  if (!preset) throw new Error(`config: '${params.config}' is not a model preset (${Object.keys(MODEL_PRESETS).join(', ')})`);
+  return {
+    ...DEFAULT_TRAINING,
+    model: validateConfig(preset),
+    ...(params.epochs !== undefined ? { epochs: params.epochs } : {}),
+    ...(params.batchSize !== undefined ? { batchSize: params.batchSize } : {}),
+    ...(params.lr !== undefined ? { learningRate: params.lr } : {}),
+    ...(params.warmupSteps !== undefined ? { warmupSteps: params.warmupSteps } : {}),
+    ...(params.validateEvery !== undefined ? { validateEverySteps: params.validateEvery } : {}),
+    ...(params.seed !== undefined ? { seed: params.seed } : {}),
+  };
+}
+
+export const train: JobRunner<'train'> = async (params, context) => {
+  const outDir = pathInWorkspace(context.workspace, params.out, 'out');
+  // With resume the run's saved settings replace these (the trainer reads run.json).
+  const config = trainingConfigFromParams(params);
+  const logLines: string[] = [];
+  const result = await runPretraining({
+    trainData: params.data,
+    ...(params.val ? { valData: params.val } : {}),
+    outDir,
+    config,
+    resume: params.resume,
+    ...(params.maxMinutes !== undefined ? { maxMinutes: params.maxMinutes } : {}),
+    signal: context.signal,
+    log: (line) => {
+      logLines.push(line);
+      context.progress({ done: 0, message: line.slice(0, 500) });
+    },
+    onProgress: (p) => {
+      context.output({ step: p.step, totalSteps: p.totalSteps, epoch: p.epoch, loss: p.loss, ...(p.lastValidation ? { lastValidation: p.lastValidation } : {}) });
+      context.progress({
+        done: p.step,
+        total: p.totalSteps,
+        message: `epoch ${p.epoch + 1}, step ${p.step}/${p.totalSteps}: loss ${p.loss.toFixed(3)}${p.lastValidation ? `, validation NLL ${p.lastValidation.total.toFixed(3)}` : ''}`,
+      });
+    },
+  });
+  const checkpoints = (await listCheckpoints(join(outDir, 'checkpoints'))).map((c) => c.path);
+  return { ...result, outDir, checkpoints };
+};
