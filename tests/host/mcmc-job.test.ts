@@ -80,6 +80,30 @@ describe('mcmc job', () => {
     }
   }, 120_000);
 
+  it('cancel between sweeps ends the job as cancelled, marks the run cancelled and stores nothing', async () => {
+    const submitted = supervisor.submit('mcmc', { spaceGroup: 225, template: 'a:?,b:Cl', chains: 4, sweeps: 100_000, seed: 1 });
+    const started = Date.now();
+    while (supervisor.get(submitted.id).outputCount < 2) {
+      if (Date.now() - started > 60_000) throw new Error('mcmc made no progress');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    supervisor.cancel(submitted.id);
+    const job = await supervisor.waitFor(submitted.id);
+    expect(job.status).toBe('cancelled');
+    const outputs = supervisor.outputs(job.id) as McmcOutput[];
+    expect(outputs.every((o) => o.kind === 'sweep')).toBe(true);
+    expect(outputs.length).toBeLessThan(100_000);
+    const library = openLibrary(workspace, { readonly: true });
+    try {
+      const run = library.listRuns({ kind: 'mcmc' }).find((r) => r.status === 'cancelled');
+      expect(run).toBeDefined();
+      expect(run!.error).toMatch(/cancelled by the user after \d+ of 100000 sweeps/);
+      expect(library.queryStructures({ runId: run!.id, limit: 10 }).total).toBe(0);
+    } finally {
+      library.close();
+    }
+  }, 60_000);
+
   it('fails with a readable reason for a bad template, and refuses malformed params', async () => {
     const badLetter = await supervisor.waitFor(supervisor.submit('mcmc', { spaceGroup: 225, template: 'a:?,z:Cl', chains: 2, sweeps: 1 }).id);
     expect(badLetter.status).toBe('failed');
