@@ -33,7 +33,8 @@ export const train: JobRunner<'train'> = async (params, context) => {
   const outDir = pathInWorkspace(context.workspace, params.out, 'out');
   // With resume the run's saved settings replace these (the trainer reads run.json).
   const config = trainingConfigFromParams(params);
-  const logLines: string[] = [];
+  // The trainer's log lines (dataset sizes, validations, resume point) become progress messages at the last step.
+  let last = { step: 0, totalSteps: 0 };
   const result = await runPretraining({
     trainData: params.data,
     ...(params.val ? { valData: params.val } : {}),
@@ -43,10 +44,10 @@ export const train: JobRunner<'train'> = async (params, context) => {
     ...(params.maxMinutes !== undefined ? { maxMinutes: params.maxMinutes } : {}),
     signal: context.signal,
     log: (line) => {
-      logLines.push(line);
-      context.progress({ done: 0, message: line.slice(0, 500) });
+      context.progress({ done: last.step, ...(last.totalSteps ? { total: last.totalSteps } : {}), message: line.slice(0, 500) });
     },
     onProgress: (p) => {
+      last = { step: p.step, totalSteps: p.totalSteps };
       context.output({ step: p.step, totalSteps: p.totalSteps, epoch: p.epoch, loss: p.loss, ...(p.lastValidation ? { lastValidation: p.lastValidation } : {}) });
       context.progress({
         done: p.step,
