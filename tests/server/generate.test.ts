@@ -15,6 +15,7 @@ import type { GeneratedCandidate, JobInfo, JobResult } from '../../shared/api/jo
 import { readCifStructure } from '../../shared/io/cif.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { startBrowserMode, type BrowserMode } from '../../electron/server/start.ts';
+import { waitForJob } from './wait-for-job.ts';
 
 const workspace = mkdtempSync(join(tmpdir(), 'cfstudio-generate-server-'));
 let mode: BrowserMode;
@@ -22,15 +23,7 @@ let client: ApiClient;
 let transport: ReturnType<typeof createBrowserTransport>;
 const events: ApiEvent[] = [];
 
-async function finished(id: string, timeoutMs = 90_000): Promise<JobInfo> {
-  const started = Date.now();
-  for (;;) {
-    const job = await client.call('jobs.get', { id });
-    if (job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled') return job;
-    if (Date.now() - started > timeoutMs) throw new Error(`job ${id} still ${job.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const finished = (id: string): Promise<JobInfo> => waitForJob(client, id, 90_000);
 
 beforeAll(async () => {
   await initSymmetry();

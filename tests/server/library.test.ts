@@ -18,6 +18,7 @@ import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { openLibrary } from '../../electron/library/index.ts';
 import { startBrowserMode, type BrowserMode } from '../../electron/server/start.ts';
 import { BROKEN_CIF, CSCL, NACL, SILICON } from '../host/fixtures.ts';
+import { waitForJob } from './wait-for-job.ts';
 
 const workspace = mkdtempSync(join(tmpdir(), 'cfstudio-library-'));
 const inputDir = join(workspace, 'incoming');
@@ -26,15 +27,7 @@ let client: ApiClient;
 let transport: ReturnType<typeof createBrowserTransport>;
 const events: ApiEvent[] = [];
 
-async function finished(id: string, timeoutMs = 60_000): Promise<JobInfo> {
-  const started = Date.now();
-  for (;;) {
-    const job = await client.call('jobs.get', { id });
-    if (job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled') return job;
-    if (Date.now() - started > timeoutMs) throw new Error(`job ${id} still ${job.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+const finished = (id: string): Promise<JobInfo> => waitForJob(client, id, 60_000);
 
 beforeAll(async () => {
   await initSymmetry(); // the test re-reads exported CIFs, which name their space group by symbol
