@@ -54,6 +54,19 @@ export function addMessage(scores: { messages: string[] }, message: string): voi
   if (scores.messages.length < MAX_MESSAGES && !scores.messages.includes(message)) scores.messages.push(message);
 }
 
+/** Score `batch` in consecutive chunks of at most `batchSize` candidates, one chunk at a time, and merge the tallies. */
+export async function scoreInChunks(
+  batch: readonly CandidateInput[],
+  batchSize: number,
+  scoreChunk: (chunk: readonly CandidateInput[]) => Promise<OracleScores>,
+): Promise<OracleScores> {
+  const total = emptyScores(batch.length);
+  for (let start = 0; start < batch.length; start += batchSize) {
+    mergeScores(total, await scoreChunk(batch.slice(start, start + batchSize)), start);
+  }
+  return total;
+}
+
 /** Merge `part` (scores of candidates offset…offset+n) into `total`. */
 export function mergeScores(total: OracleScores, part: OracleScores, offset: number): void {
   total.values.set(part.values, offset);

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Composition } from '../../../shared/crystal/composition.ts';
 import type { CommandOracleSpec } from '../spec.ts';
-import { addMessage, emptyScores, mergeScores, type CandidateInput, type OracleScores, type RewardOracle } from '../types.ts';
+import { addMessage, emptyScores, scoreInChunks, type CandidateInput, type OracleScores, type RewardOracle } from '../types.ts';
 
 export const DEFAULT_COMMAND_TIMEOUT_SECONDS = 60;
 export const DEFAULT_BATCH_SIZE = 32;
@@ -105,13 +105,8 @@ export class CommandOracle implements RewardOracle {
     return result;
   }
 
-  private async scoreAll(batch: readonly CandidateInput[]): Promise<OracleScores> {
-    const total = emptyScores(batch.length);
-    for (let start = 0; start < batch.length; start += this.batchSize) {
-      const part = batch.slice(start, start + this.batchSize);
-      mergeScores(total, await this.scoreBatch(part), start);
-    }
-    return total;
+  private scoreAll(batch: readonly CandidateInput[]): Promise<OracleScores> {
+    return scoreInChunks(batch, this.batchSize, (chunk) => this.scoreBatch(chunk));
   }
 
   private async scoreBatch(batch: readonly CandidateInput[]): Promise<OracleScores> {

@@ -14,7 +14,7 @@
  */
 import type { KServeOracleSpec } from '../spec.ts';
 import { candidateFeatures, FEATURE_COUNT } from '../features.ts';
-import { addMessage, emptyScores, mergeScores, type CandidateInput, type OracleScores, type RewardOracle } from '../types.ts';
+import { addMessage, emptyScores, scoreInChunks, type CandidateInput, type OracleScores, type RewardOracle } from '../types.ts';
 
 export const DEFAULT_KSERVE_TIMEOUT_SECONDS = 60;
 export const DEFAULT_KSERVE_BATCH_SIZE = 64;
@@ -46,12 +46,8 @@ export class KServeOracle implements RewardOracle {
     this.batchSize = spec.batchSize ?? DEFAULT_KSERVE_BATCH_SIZE;
   }
 
-  async score(batch: readonly CandidateInput[]): Promise<OracleScores> {
-    const total = emptyScores(batch.length);
-    for (let start = 0; start < batch.length; start += this.batchSize) {
-      mergeScores(total, await this.scoreBatch(batch.slice(start, start + this.batchSize)), start);
-    }
-    return total;
+  score(batch: readonly CandidateInput[]): Promise<OracleScores> {
+    return scoreInChunks(batch, this.batchSize, (chunk) => this.scoreBatch(chunk));
   }
 
   private async scoreBatch(batch: readonly CandidateInput[]): Promise<OracleScores> {

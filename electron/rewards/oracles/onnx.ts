@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { createSession, float32Tensor, type EngineSession } from '../../engine/runtime.ts';
 import { candidateFeatures, FEATURE_COUNT } from '../features.ts';
 import type { OnnxOracleSpec } from '../spec.ts';
-import { addMessage, emptyScores, mergeScores, type CandidateInput, type OracleScores, type RewardOracle } from '../types.ts';
+import { addMessage, emptyScores, scoreInChunks, type CandidateInput, type OracleScores, type RewardOracle } from '../types.ts';
 
 export const DEFAULT_ONNX_BATCH_SIZE = 256;
 
@@ -59,12 +59,8 @@ export class OnnxOracle implements RewardOracle {
     return new OnnxOracle(session, outputName, inputName, fixedBatch ?? spec.batchSize ?? DEFAULT_ONNX_BATCH_SIZE, path);
   }
 
-  async score(batch: readonly CandidateInput[]): Promise<OracleScores> {
-    const total = emptyScores(batch.length);
-    for (let start = 0; start < batch.length; start += this.batchSize) {
-      mergeScores(total, await this.scoreBatch(batch.slice(start, start + this.batchSize)), start);
-    }
-    return total;
+  score(batch: readonly CandidateInput[]): Promise<OracleScores> {
+    return scoreInChunks(batch, this.batchSize, (chunk) => this.scoreBatch(chunk));
   }
 
   private async scoreBatch(batch: readonly CandidateInput[]): Promise<OracleScores> {
