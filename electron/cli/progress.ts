@@ -8,12 +8,14 @@ export interface ProgressOptions {
   unit?: string;
   stream?: NodeJS.WriteStream;
   plainIntervalMs?: number;
+  /** Items already done before this bar started (a resumed run): they count towards the total, not the rate. */
+  initial?: number;
 }
 
 export class ProgressBar {
   private readonly startedAt = performance.now();
   private lastDrawAt = 0;
-  private done = 0;
+  private done: number;
   private extra = '';
   private readonly stream: NodeJS.WriteStream;
   private readonly interactive: boolean;
@@ -21,6 +23,7 @@ export class ProgressBar {
   constructor(private readonly options: ProgressOptions) {
     this.stream = options.stream ?? process.stderr;
     this.interactive = Boolean(this.stream.isTTY);
+    this.done = options.initial ?? 0;
   }
 
   /** Set the absolute count of finished items and an optional status text (e.g. the current loss). */
@@ -50,7 +53,7 @@ export class ProgressBar {
   private draw(): void {
     const { total, label, unit = 'it' } = this.options;
     const elapsed = (performance.now() - this.startedAt) / 1000;
-    const rate = elapsed > 0 ? this.done / elapsed : 0;
+    const rate = elapsed > 0 ? (this.done - (this.options.initial ?? 0)) / elapsed : 0;
     const fraction = total > 0 ? Math.min(1, this.done / total) : 0;
     const eta = rate > 0 ? (total - this.done) / rate : Infinity;
     const width = 24;

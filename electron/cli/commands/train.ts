@@ -88,7 +88,8 @@ export const trainCommand: Command = {
           ctx.log(line);
         },
         onProgress: (p) => {
-          bar ??= new ProgressBar({ total: p.totalSteps, label: 'train', unit: 'step' });
+          // The first report comes one update after (re)starting, so a resumed run's rate counts only its own steps.
+          bar ??= new ProgressBar({ total: p.totalSteps, label: 'train', unit: 'step', initial: p.step - 1 });
           bar.update(p.step, `loss ${p.loss.toFixed(3)}${p.lastValidation ? ` val ${p.lastValidation.total.toFixed(3)}` : ''}`);
         },
       });

@@ -99,11 +99,14 @@ export async function runPretraining(options: TrainRunOptions): Promise<TrainRes
   await mkdir(join(outDir, 'checkpoints'), { recursive: true });
   const runFile = join(outDir, 'run.json');
   let config = options.config;
+  let valData = options.valData;
   const checkpointPath = options.resume ? await latestCheckpoint(join(outDir, 'checkpoints')) : undefined;
   if (options.resume) {
     if (!existsSync(runFile)) throw new Error(`${outDir}: nothing to resume (no run.json)`);
-    const saved = JSON.parse(await readFile(runFile, 'utf8')) as { config: TrainingConfig };
+    const saved = JSON.parse(await readFile(runFile, 'utf8')) as { config: TrainingConfig; valData?: string | null };
     config = saved.config;
+    // A resumed run keeps validating on the set it started with unless told otherwise.
+    valData ??= saved.valData ?? undefined;
   } else {
     if (existsSync(runFile)) throw new Error(`${outDir} already holds a run; pass --resume to continue it or choose another --out`);
     await writeFile(runFile, JSON.stringify({ config, trainData: options.trainData, valData: options.valData ?? null, createdAt: new Date().toISOString() }, null, 2));
@@ -112,8 +115,8 @@ export async function runPretraining(options: TrainRunOptions): Promise<TrainRes
 
   await initSymmetry();
   const tables = wyckoffTables();
-  const train = await loadDataset(options.trainData, { split: options.valData ? 'all' : 'train' });
-  const val = options.valData ? await loadDataset(options.valData, { split: 'all' }) : await loadDataset(options.trainData, { split: 'val' });
+  const train = await loadDataset(options.trainData, { split: valData ? 'all' : 'train' });
+  const val = valData ? await loadDataset(valData, { split: 'all' }) : await loadDataset(options.trainData, { split: 'val' });
   if (train.count < config.batchSize) throw new Error(`${options.trainData}: ${train.count} training crystals, fewer than one batch of ${config.batchSize}`);
   const stepsPerEpoch = Math.floor(train.count / config.batchSize);
   const totalSteps = stepsPerEpoch * config.epochs;
