@@ -285,6 +285,22 @@ export type TrainParams = z.input<typeof trainParamsSchema>;
 /** Mean validation NLL per crystal, total and per token type. */
 const nllSummarySchema = z.object({ crystals: z.number().int().nonnegative(), total: z.number(), wyckoff: z.number(), atoms: z.number(), coords: z.number(), lattice: z.number() });
 
+/** One update of a 'train' job (one item per step, in order). */
+export const trainOutputSchema = z.object({
+  step: z.number().int().nonnegative(),
+  totalSteps: z.number().int().nonnegative(),
+  epoch: z.number().int().nonnegative(),
+  /** Training loss of this step's batch (mean NLL per crystal). */
+  loss: z.number(),
+  /** The latest validation before this step, if any (repeated on every step until the next one). */
+  lastValidation: nllSummarySchema.optional(),
+  /** The validation run right after this step (its step is this step), on this step's item only — charts plot it here. */
+  validation: z.object({ step: z.number().int().nonnegative(), nll: nllSummarySchema, best: z.boolean() }).optional(),
+  /** Wall-clock seconds since this job started (an ETA needs the rate of this invocation, not of earlier ones). */
+  seconds: z.number().nonnegative(),
+});
+export type TrainOutput = z.infer<typeof trainOutputSchema>;
+
 export const jobSpecs = {
   'import-structures': {
     summary: 'import CIF/POSCAR files into the workspace library (each structure committed as soon as it is read)',
@@ -362,7 +378,7 @@ export const jobSpecs = {
     summary: 'pretrain a model on a prepared token dataset; cancel stops after the current step with a checkpoint',
     heavy: true,
     params: trainParamsSchema,
-    output: z.object({ step: z.number().int().nonnegative(), totalSteps: z.number().int().nonnegative(), epoch: z.number().int().nonnegative(), loss: z.number(), lastValidation: nllSummarySchema.optional() }),
+    output: trainOutputSchema,
     result: z.object({
       status: z.enum(['finished', 'stopped', 'time-limit']),
       step: z.number().int().nonnegative(),

@@ -64,9 +64,11 @@ describe('train job', () => {
     const val = await loadDataset(dataDir, { split: 'val' });
     const steps = Math.floor(train.count / 16);
     expect(steps).toBeGreaterThanOrEqual(2);
-    const outputs = supervisor.outputs(job.id) as Array<{ step: number; totalSteps: number; loss: number; lastValidation?: { total: number } }>;
+    const outputs = supervisor.outputs(job.id) as Array<{ step: number; totalSteps: number; loss: number; lastValidation?: { total: number }; validation?: { step: number } }>;
     expect(outputs.map((o) => o.step)).toEqual(Array.from({ length: steps }, (_, i) => i + 1));
     expect(outputs.every((o) => o.totalSteps === steps && Number.isFinite(o.loss))).toBe(true);
+    // The end-of-epoch validation rides on the last step's item (no later step would carry it).
+    expect(outputs.at(-1)!.validation).toMatchObject({ step: steps, nll: { crystals: val.count }, best: true });
     expect(result.step).toBe(steps);
     expect(result.bestValidation?.crystals).toBe(val.count);
     expect(result.checkpoints.length).toBeGreaterThanOrEqual(1);

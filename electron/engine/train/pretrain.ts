@@ -68,6 +68,16 @@ export interface TrainRunOptions {
   signal?: AbortSignal;
   log: (line: string) => void;
   onProgress?: (p: TrainProgress) => void;
+  /** Called after each validation pass (also the end-of-epoch one, which no later progress call would carry). */
+  onValidation?: (v: TrainValidation) => void;
+}
+
+export interface TrainValidation {
+  /** Updates done when the validation ran. */
+  step: number;
+  nll: NllSummary;
+  /** The best validation NLL so far. */
+  best: boolean;
 }
 
 export interface TrainProgress {
@@ -191,6 +201,7 @@ export async function runPretraining(options: TrainRunOptions): Promise<TrainRes
       await writeFileAtomic(join(outDir, 'best.safetensors'), params.toSafetensors({ step: String(step.stepCount), val_nll: String(summary.total), model: JSON.stringify(config.model) }));
     }
     await appendFile(metricsFile, JSON.stringify({ kind: 'val', step: step.stepCount, epoch: epoch + 1, elapsedSeconds: elapsed(), nll: summary, best: isBest }) + '\n');
+    options.onValidation?.({ step: step.stepCount, nll: summary, best: isBest });
     log(`validation at step ${step.stepCount}: NLL/crystal ${summary.total.toFixed(3)} (W ${summary.wyckoff.toFixed(3)}, A ${summary.atoms.toFixed(3)}, xyz ${summary.coords.toFixed(3)}, L ${summary.lattice.toFixed(3)})${isBest ? ' — best so far' : ''}`);
   };
 

@@ -8,6 +8,7 @@ import { MODEL_PRESETS, validateConfig } from '../../engine/model/config.ts';
 import { listCheckpoints } from '../../engine/checkpoint.ts';
 import { DEFAULT_TRAINING, runPretraining, type TrainingConfig } from '../../engine/train/pretrain.ts';
 import { join } from 'node:path';
+import type { TrainOutput } from '../../../shared/api/jobs.ts';
 import type { JobRunner } from './types.ts';
 import { pathInWorkspace } from './workspace-paths.ts';
 
@@ -35,6 +36,14 @@ export const train: JobRunner<'train'> = async (params, context) => {
   const config = trainingConfigFromParams(params);
   // The trainer's log lines (dataset sizes, validations, resume point) become progress messages at the last step.
   let last = { step: 0, totalSteps: 0 };
+  const started = performance.now();
+  // A step's item is sent when the next step starts (or the run ends), so that a validation run right after the
+  // step can ride on it: one item per step, and the end-of-epoch validation reaches the chart too.
+  let pending: TrainOutput | null = null;
+  const flush = () => {
+    if (pending) context.output(pending);
+    pending = null;
+  };
   const result = await runPretraining({
     trainData: params.data,
     ...(params.val ? { valData: params.val } : {}),
@@ -46,16 +55,22 @@ export const train: JobRunner<'train'> = async (params, context) => {
     log: (line) => {
       context.progress({ done: last.step, ...(last.totalSteps ? { total: last.totalSteps } : {}), message: line.slice(0, 500) });
     },
+    onValidation: (v) => {
+      // Without a pending step (a resumed run validating before its first update) it stays in metrics.jsonl only.
+      if (pending && pending.step === v.step) pending.validation = { step: v.step, nll: v.nll, best: v.best };
+      flush();
+    },
     onProgress: (p) => {
+      flush();
       last = { step: p.step, totalSteps: p.totalSteps };
-      context.output({ step: p.step, totalSteps: p.totalSteps, epoch: p.epoch, loss: p.loss, ...(p.lastValidation ? { lastValidation: p.lastValidation } : {}) });
+      pending = { step: p.step, totalSteps: p.totalSteps, epoch: p.epoch, loss: p.loss, ...(p.lastValidation ? { lastValidation: p.lastValidation } : {}), seconds: (performance.now() - started) / 1000 };
       context.progress({
         done: p.step,
         total: p.totalSteps,
         message: `epoch ${p.epoch + 1}, step ${p.step}/${p.totalSteps}: loss ${p.loss.toFixed(3)}${p.lastValidation ? `, validation NLL ${p.lastValidation.total.toFixed(3)}` : ''}`,
       });
     },
-  });
+  }).finally(flush);
   const checkpoints = (await listCheckpoints(join(outDir, 'checkpoints'))).map((c) => c.path);
   return { ...result, outDir, checkpoints };
 };
