@@ -5,6 +5,7 @@
  * `createStandaloneBackend()`, which has no engine and says so instead of inventing results.
  */
 import type { Mat3, Vec3 } from '../../../shared/crystal/linalg.ts';
+import type { JobsBackend } from './jobs.ts';
 
 export interface ModelSummary {
   id: string;
@@ -137,6 +138,8 @@ export interface StudioBackend {
   generate(request: GenerationRequest, onEvent: (event: GenerationEvent) => void): Promise<GenerationRun>;
   /** The workspace library; absent without an engine. */
   readonly library?: LibraryBackend;
+  /** Engine-host jobs for the dashboards (MCMC, training); absent without an engine. */
+  readonly jobs?: JobsBackend;
 }
 
 /** The backend cannot do what was asked in this mode (e.g. generation without an engine). */

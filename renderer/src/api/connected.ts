@@ -9,6 +9,7 @@ import type { ApiResult } from '../../../shared/api/contract.ts';
 import type { GeneratedCandidate, GenerateParams, JobInfo, JobResult } from '../../../shared/api/jobs.ts';
 import { isFinished } from '../../../shared/api/jobs.ts';
 import { openStructureFile } from '../views/ViewerView.tsx';
+import { createJobsBackend } from './jobs.ts';
 import type { Candidate, GenerationEvent, GenerationRequest, LibraryBackend, ModelSummary, StudioBackend, StructureData } from './backend.ts';
 
 /** The job params for a prompt built in the UI. */
@@ -162,6 +163,7 @@ export function createConnectedBackend(client: ApiClient, kind: 'desktop' | 'bro
     kind,
     description: kind === 'desktop' ? 'Desktop app — engine host connected' : 'Browser mode — connected to cfstudio serve',
     library: createLibraryBackend(client, kind),
+    jobs: createJobsBackend(client),
     async listModels(): Promise<ModelSummary[]> {
       models = client.call('models.list', {});
       const list = await models;
