@@ -9,6 +9,8 @@ import type { Candidate, StudioBackend } from './api/backend.ts';
 import { parseRoute, routeHash, VIEWS, type ViewId } from './route.ts';
 import { GenerateView } from './views/GenerateView.tsx';
 import { LibraryView } from './views/LibraryView.tsx';
+import { McmcDashboard, McmcView } from './views/McmcView.tsx';
+import { TrainingDashboard, TrainingView } from './views/TrainingView.tsx';
 import { PlannedView } from './views/PlannedView.tsx';
 import { ViewerView, type OpenedStructure } from './views/ViewerView.tsx';
 
@@ -20,6 +22,9 @@ export function App({ backend }: { backend: StudioBackend }) {
   const [candidates, setCandidates] = useState<Candidate[]>([]);
   const [openedCandidate, setOpenedCandidate] = useState<Candidate | null>(null);
   const [openedFiles, setOpenedFiles] = useState<OpenedStructure[]>([]);
+  // Dashboards keep their job, chart and results while another view is shown.
+  const [mcmcDashboard] = useState(() => new McmcDashboard());
+  const [trainingDashboard] = useState(() => new TrainingDashboard());
 
   useEffect(() => {
     const onHash = () => setRoute(parseRoute(window.location.hash));
@@ -92,16 +97,7 @@ export function App({ backend }: { backend: StudioBackend }) {
           />
         )}
         {route.view === 'library' && <LibraryView backend={backend} onOpen={openCandidate} />}
-        {route.view === 'mcmc' && (
-          <PlannedView title="MCMC">
-            <p>
-              Template-based generation: start from a structure's Wyckoff sequence, let Metropolis–Hastings swap elements within each site's
-              allowed set and move free coordinates under the model's likelihood, then resample the lattice. Here you will pick the template and
-              the element sets, set sweeps and step width, and follow acceptance rate and log-likelihood live.
-            </p>
-            <p className="hint">Not available yet: needs the sampling engine.</p>
-          </PlannedView>
-        )}
+        {route.view === 'mcmc' && <McmcView backend={backend} symmetry={symmetry} dashboard={mcmcDashboard} onOpen={openCandidate} />}
         {route.view === 'rl' && (
           <PlannedView title="RL fine-tuning">
             <p>
@@ -112,16 +108,7 @@ export function App({ backend }: { backend: StudioBackend }) {
             <p className="hint">Not available yet: needs the training engine and a reward model.</p>
           </PlannedView>
         )}
-        {route.view === 'training' && (
-          <PlannedView title="Training">
-            <p>
-              Training and fine-tuning on your own structures: choose a dataset (CSV of CIFs, split into train/validation/test), the model
-              size and the optimiser settings; loss curves per token type (Wyckoff, element, coordinates, lattice), learning rate and
-              throughput update live; checkpoints appear as models in Generate.
-            </p>
-            <p className="hint">Not available yet: needs the training engine.</p>
-          </PlannedView>
-        )}
+        {route.view === 'training' && <TrainingView backend={backend} dashboard={trainingDashboard} />}
       </main>
     </div>
   );

@@ -1,0 +1,485 @@
+/**
+ * The MCMC panel: a template (space group, Wyckoff sites in the model's order, each site's element fixed, masked
+ * or one of a set, ties, optionally fixed coordinates) → the annealing settings → Run/Cancel as an 'mcmc' job.
+ * Every sweep's acceptance rate and log-likelihood are charted as they stream in; the final crystals (best log p
+ * first) land in the results grid, from where they open in the Viewer.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import type { McmcOutput } from '../../../shared/api/jobs.ts';
+import { allSpaceGroups, getSpaceGroup, type SpaceGroup } from '../../../shared/symmetry/spacegroups.ts';
+import type { Candidate, ModelSummary, StudioBackend } from '../api/backend.ts';
+import { candidateFromOutput } from '../api/connected.ts';
+import type { SymmetryState } from '../App.tsx';
+import { ChartData, formatDuration } from '../charts/chartData.ts';
+import { CHART_COLORS, LiveChart, type ChartAxisSpec, type ChartSeriesSpec } from '../charts/LiveChart.tsx';
+import { PeriodicTablePicker } from '../prompt/PeriodicTable.tsx';
+import { appendBlocker, MAX_PROMPT_SITES } from '../prompt/rules.ts';
+import { SpaceGroupPicker, SymbolText } from '../prompt/SpaceGroupPicker.tsx';
+import { JobRun, useJobRun } from './jobRun.ts';
+import {
+  checkMcmcSettings,
+  checkTemplate,
+  DEFAULT_MCMC_SETTINGS,
+  mcmcParamsFor,
+  siteOfEngineError,
+  type McmcRunSettings,
+  type SiteElementMode,
+  type TemplateSiteDraft,
+} from './mcmcTemplate.ts';
+import { NumberField } from './NumberField.tsx';
+import { ResultsGrid } from './ResultsGrid.tsx';
+import './dashboards.css';
+
+type SweepStats = Extract<McmcOutput, { kind: 'sweep' }>;
+
+interface SiteRow extends TemplateSiteDraft {
+  /** The element field as typed ('Ba Sr'); `elements` is parsed from it. */
+  elementsText: string;
+}
+
+interface McmcForm {
+  spaceGroup: number;
+  sites: SiteRow[];
+  allowed: string[];
+  settings: McmcRunSettings;
+}
+
+/** What the MCMC panel keeps while the app runs: the form, the job, its chart and crystals. */
+export class McmcDashboard {
+  readonly chart = new ChartData(3);
+  candidates: Candidate[] = [];
+  lastSweep: SweepStats | null = null;
+  form: McmcForm = { spaceGroup: 225, sites: [], allowed: [], settings: DEFAULT_MCMC_SETTINGS };
+  readonly run: JobRun<'mcmc'> = new JobRun(
+    'mcmc',
+    (item) => {
+      if (item.kind === 'sweep') {
+        this.lastSweep = item;
+        this.chart.append(item.sweep, [item.acceptance, item.meanLogp, item.maxLogp]);
+      } else {
+        this.candidates = [...this.candidates, candidateFromOutput(this.run.current.jobId ?? 'mcmc', item)];
+      }
+    },
+    () => {
+      this.chart.clear();
+      this.candidates = [];
+      this.lastSweep = null;
+    },
+  );
+}
+
+const CHART_AXES: ChartAxisSpec[] = [
+  { scale: 'rate', label: 'acceptance rate (0–1)', range: [0, 1], digits: 1 },
+  { scale: 'logp', label: 'log p (nats)', side: 'right' },
+];
+const CHART_SERIES: ChartSeriesSpec[] = [
+  { label: 'acceptance', scale: 'rate', color: CHART_COLORS[0], digits: 3, points: true },
+  { label: 'mean log p', scale: 'logp', color: CHART_COLORS[1], digits: 2, unit: 'nats' },
+  { label: 'max log p', scale: 'logp', color: CHART_COLORS[2], digits: 2, unit: 'nats', dash: [5, 4] },
+];
+
+/** 'ba, Sr|ca' → ['Ba', 'Sr', 'Ca'] (capitalised as symbols; unknown ones are reported by checkTemplate). */
+function parseSymbols(text: string): string[] {
+  return text
+    .split(/[\s,|;]+/)
+    .filter((s) => s !== '')
+    .map((s) => s[0]!.toUpperCase() + s.slice(1).toLowerCase());
+}
+
+export interface McmcViewProps {
+  backend: StudioBackend;
+  symmetry: SymmetryState;
+  dashboard: McmcDashboard;
+  onOpen: (candidate: Candidate) => void;
+}
+
+export function McmcView({ backend, symmetry, dashboard, onOpen }: McmcViewProps) {
+  const groups = useMemo(() => (symmetry.status === 'ready' ? allSpaceGroups() : []), [symmetry.status]);
+  return (
+    <div className="mcmc-view dashboard">
+      {symmetry.status === 'loading' && <p className="hint">Loading space-group tables…</p>}
+      {symmetry.status === 'failed' && (
+        <p className="error" role="alert">
+          The space-group tables could not be loaded, so the template builder is unavailable: {symmetry.message}
+        </p>
+      )}
+      {symmetry.status === 'ready' && <McmcPanels backend={backend} groups={groups} dashboard={dashboard} onOpen={onOpen} />}
+    </div>
+  );
+}
+
+function McmcPanels({ backend, groups, dashboard, onOpen }: { backend: StudioBackend; groups: readonly SpaceGroup[]; dashboard: McmcDashboard; onOpen: (c: Candidate) => void }) {
+  const [form, setForm] = useState<McmcForm>(dashboard.form);
+  const [models, setModels] = useState<ModelSummary[]>([]);
+  const [frequencies, setFrequencies] = useState<Record<number, number>>({});
+  const [editingSite, setEditingSite] = useState<number | null>(null);
+  const [formError, setFormError] = useState<string | null>(null);
+  const [modelError, setModelError] = useState<string | null>(null);
+  const run = useJobRun(dashboard.run);
+  const { spaceGroup, sites, allowed, settings } = form;
+  const group = getSpaceGroup(spaceGroup);
+
+  useEffect(() => {
+    dashboard.form = form;
+  }, [dashboard, form]);
+
+  useEffect(() => {
+    backend.listModels().then(
+      (list) => {
+        setModels(list);
+        if (list[0]) setForm((f) => (f.settings.model ? f : { ...f, settings: { ...f.settings, model: list[0]!.id } }));
+      },
+      (error: unknown) => setModelError(`Could not list models: ${(error as Error).message}`),
+    );
+  }, [backend]);
+
+  useEffect(() => {
+    if (!settings.model) return setFrequencies({});
+    backend.spaceGroupFrequencies(settings.model).then(setFrequencies, () => setFrequencies({}));
+  }, [backend, settings.model]);
+
+  const issues = useMemo(() => checkTemplate(group, sites, allowed), [group, sites, allowed]);
+  const settingsErrors = checkMcmcSettings(settings);
+  const engineSite = run.phase === 'failed' && run.error ? siteOfEngineError(run.error) : null;
+
+  const setSites = (next: SiteRow[]) => setForm((f) => ({ ...f, sites: next }));
+  const updateSite = (i: number, update: Partial<SiteRow>) => setSites(sites.map((s, k) => (k === i ? { ...s, ...update } : s)));
+  const chooseGroup = (g: number) => {
+    if (g === spaceGroup) return;
+    setForm((f) => ({ ...f, spaceGroup: g, sites: [] })); // Wyckoff letters belong to one group
+    setEditingSite(null);
+  };
+  const addSite = (letter: string) => setSites([...sites, { letter, mode: 'masked', elements: [], elementsText: '', tiedTo: null, coords: '' }]);
+  const removeSite = (i: number) => {
+    // Ties to the removed site go; ties to later sites shift down by one.
+    setSites(
+      sites
+        .filter((_, k) => k !== i)
+        .map((s) => ({ ...s, tiedTo: s.tiedTo === null || s.tiedTo === i ? null : s.tiedTo > i ? s.tiedTo - 1 : s.tiedTo })),
+    );
+    setEditingSite(null);
+  };
+
+  const start = async () => {
+    setFormError(null);
+    if (!backend.jobs) return setFormError('No engine is connected: MCMC runs in the desktop app or behind `cfstudio serve`.');
+    if (issues.length > 0) return setFormError(`Fix the template first: ${issues[0]!.message}`);
+    const firstSettingsError = Object.values(settingsErrors).find((e) => e !== null);
+    if (firstSettingsError) return setFormError(firstSettingsError);
+    await dashboard.run.start(backend.jobs, mcmcParamsFor(spaceGroup, sites, allowed, settings));
+  };
+
+  const active = dashboard.run.active;
+  const last = dashboard.lastSweep;
+  const progress = run.progress;
+  const result = run.phase === 'completed' ? (run.result as { stored: number; valid: number; meanAcceptance: number | null; seconds: number } | undefined) : undefined;
+  const status =
+    run.phase === 'starting' || run.phase === 'queued'
+      ? 'waiting for the engine…'
+      : run.phase === 'running'
+        ? last && last.sweep < last.sweeps
+          ? `sweep ${last.sweep} of ${last.sweeps}…`
+          : progress?.message ?? 'running…'
+        : null;
+
+  return (
+    <>
+      <section className="panel sg-panel" aria-label="Template space group">
+        <h3>1 · Space group</h3>
+        <SpaceGroupPicker groups={groups} value={spaceGroup} onChange={chooseGroup} frequencies={frequencies} />
+      </section>
+
+      <section className="panel wyckoff-panel" aria-label="Template Wyckoff sites">
+        <h3>
+          2 · Wyckoff sites of {spaceGroup} <SymbolText symbol={group.symbol} />
+        </h3>
+        <table className="dense wyckoff-table">
+          <thead>
+            <tr>
+              <th scope="col">Letter</th>
+              <th scope="col">Mult.</th>
+              <th scope="col">Coordinates</th>
+              <th scope="col">DOF</th>
+              <th scope="col">
+                <span className="visually-hidden">Add</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {group.wyckoffPositions.map((w) => {
+              const blocker = appendBlocker(
+                group,
+                sites.map((s) => ({ letter: s.letter, elements: [], tiedTo: null })),
+                w.letter,
+              );
+              return (
+                <tr key={w.letter}>
+                  <td className="mono">{w.letter}</td>
+                  <td className="num">{w.multiplicity}</td>
+                  <td className="mono">{w.coordinates}</td>
+                  <td className="num">{w.dof}</td>
+                  <td>
+                    <button type="button" disabled={blocker !== null} title={blocker ?? `Add a ${w.multiplicity}${w.letter} site`} aria-label={`Add site ${w.multiplicity}${w.letter}`} onClick={() => addSite(w.letter)}>
+                      + Add
+                    </button>
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+        <p className="hint">Sites in the model's order: letters never decrease, a position without a free coordinate takes one site. Up to {MAX_PROMPT_SITES} sites.</p>
+      </section>
+
+      <section className="panel sites-panel" aria-label="Template sites">
+        <h3>3 · What the chain may change</h3>
+        {sites.length === 0 ? (
+          <p className="hint">No sites yet: add the template's Wyckoff sites from the list.</p>
+        ) : (
+          <table className="dense site-table template-table">
+            <thead>
+              <tr>
+                <th scope="col">#</th>
+                <th scope="col">Site</th>
+                <th scope="col">Element</th>
+                <th scope="col">Tie to</th>
+                <th scope="col">Fixed x, y, z</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {sites.map((site, i) => {
+                const position = group.wyckoffPositions.find((w) => w.letter === site.letter)!;
+                const siteIssues = issues.filter((x) => x.where === i);
+                const tied = site.tiedTo !== null;
+                return (
+                  <tr key={i} className={siteIssues.length || engineSite === i ? 'has-error' : ''} data-testid="template-site">
+                    <td className="num">{i + 1}</td>
+                    <td className="mono">
+                      {position.multiplicity}
+                      {site.letter}
+                    </td>
+                    <td>
+                      <div className="site-element">
+                        <select
+                          aria-label={`Site ${i + 1} element`}
+                          value={tied ? 'masked' : site.mode}
+                          disabled={tied}
+                          onChange={(e) => updateSite(i, { mode: e.target.value as SiteElementMode })}
+                        >
+                          <option value="fixed">fixed</option>
+                          <option value="masked">any allowed (?)</option>
+                          <option value="set">one of</option>
+                        </select>
+                        {tied ? (
+                          <span className="hint">same as site {site.tiedTo! + 1}</span>
+                        ) : site.mode === 'masked' ? (
+                          <span className="hint">{allowed.length > 0 ? allowed.join(' ') : 'default set'}</span>
+                        ) : (
+                          <>
+                            <input
+                              className="symbols"
+                              aria-label={`Site ${i + 1} ${site.mode === 'fixed' ? 'element symbol' : 'element symbols'}`}
+                              placeholder={site.mode === 'fixed' ? 'e.g. Cl' : 'e.g. Ba Sr'}
+                              value={site.elementsText}
+                              aria-invalid={siteIssues.length > 0}
+                              onChange={(e) => updateSite(i, { elementsText: e.target.value, elements: parseSymbols(e.target.value) })}
+                            />
+                            <button type="button" aria-expanded={editingSite === i} onClick={() => setEditingSite(editingSite === i ? null : i)}>
+                              Table…
+                            </button>
+                          </>
+                        )}
+                      </div>
+                      {siteIssues.map((x, k) => (
+                        <span key={k} className="error" role="alert">
+                          {x.message}
+                        </span>
+                      ))}
+                      {engineSite === i && run.error && (
+                        <span className="error" role="alert">
+                          {run.error}
+                        </span>
+                      )}
+                    </td>
+                    <td>
+                      <select
+                        aria-label={`Tie site ${i + 1} to`}
+                        value={site.tiedTo ?? ''}
+                        disabled={i === 0}
+                        onChange={(e) => updateSite(i, { tiedTo: e.target.value === '' ? null : Number(e.target.value) })}
+                      >
+                        <option value="">—</option>
+                        {sites.slice(0, i).map((_, k) => (
+                          <option key={k} value={k}>
+                            site {k + 1}
+                          </option>
+                        ))}
+                      </select>
+                    </td>
+                    <td>
+                      <input
+                        className="coords"
+                        aria-label={`Site ${i + 1} fixed coordinates`}
+                        placeholder={position.dof === 0 ? position.coordinates : `free: ${position.coordinates}`}
+                        title={position.dof === 0 ? 'No free coordinate: the position fixes it' : `Leave empty to let the chain move ${position.coordinates}; or fix them, e.g. 1/4,0,0`}
+                        disabled={position.dof === 0}
+                        value={site.coords}
+                        onChange={(e) => updateSite(i, { coords: e.target.value })}
+                      />
+                    </td>
+                    <td className="actions">
+                      <button type="button" aria-label={`Remove site ${i + 1}`} onClick={() => removeSite(i)}>
+                        Remove
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+        {editingSite !== null && sites[editingSite] && sites[editingSite]!.mode !== 'masked' && (
+          <div className="site-elements">
+            <h4>Elements for site {editingSite + 1}</h4>
+            <PeriodicTablePicker
+              label={`Elements for site ${editingSite + 1}`}
+              selected={sites[editingSite]!.elements}
+              onChange={(elements) => updateSite(editingSite, { elements, elementsText: elements.join(' ') })}
+            />
+          </div>
+        )}
+        <h4>Elements for the “any allowed” sites {allowed.length === 0 ? '(none chosen = all but radioactive elements and noble gases)' : `(${allowed.length})`}</h4>
+        <PeriodicTablePicker label="Allowed elements for masked sites" selected={allowed} onChange={(next) => setForm((f) => ({ ...f, allowed: next }))} />
+        {issues
+          .filter((x) => x.where === 'elements' || x.where === 'sites')
+          .filter((x) => sites.length > 0 || x.where !== 'sites')
+          .map((x, k) => (
+            <p key={k} className="error" role="alert">
+              {x.message}
+            </p>
+          ))}
+      </section>
+
+      <section className="panel run-panel" aria-label="MCMC settings">
+        <h3>4 · Annealing</h3>
+        <div className="settings-form">
+          <label className="field">
+            <span>Model</span>
+            <select
+              value={settings.model}
+              aria-invalid={settingsErrors.model !== null}
+              onChange={(e) => setForm((f) => ({ ...f, settings: { ...f.settings, model: e.target.value } }))}
+            >
+              {models.length === 0 && <option value="">no model available</option>}
+              {models.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          {modelError && (
+            <p className="error" role="alert">
+              {modelError}
+            </p>
+          )}
+          <SettingsFields settings={settings} errors={settingsErrors} onChange={(next) => setForm((f) => ({ ...f, settings: next }))} />
+        </div>
+        <div className="run-row">
+          <button type="button" className="primary" onClick={start} disabled={active}>
+            Run
+          </button>
+          <button type="button" onClick={() => void dashboard.run.cancel()} disabled={!active || run.cancelling || run.jobId === null}>
+            {run.cancelling ? 'Cancelling…' : 'Cancel'}
+          </button>
+          {active && progress?.total !== undefined && (
+            <progress max={progress.total || 1} value={progress.done} aria-label="Sweeps done">
+              {progress.done}/{progress.total}
+            </progress>
+          )}
+          {status && (
+            <span className="hint" role="status" data-testid="mcmc-status">
+              {status}
+            </span>
+          )}
+        </div>
+        {formError && (
+          <p className="error" role="alert" data-testid="mcmc-error">
+            {formError}
+          </p>
+        )}
+        {run.phase === 'failed' && run.error && engineSite === null && (
+          <p className="error" role="alert" data-testid="mcmc-error">
+            MCMC failed: {run.error}
+          </p>
+        )}
+        {run.phase === 'cancelled' && (
+          <p className="hint" role="status" data-testid="mcmc-outcome">
+            Run cancelled{last ? ` after ${last.sweep} of ${last.sweeps} sweeps` : ''}; unfinished chains are not stored.
+          </p>
+        )}
+        {result && (
+          <p className="hint" role="status" data-testid="mcmc-outcome">
+            Run completed: {result.stored} crystals stored ({result.valid} valid), mean acceptance{' '}
+            {result.meanAcceptance === null ? '—' : result.meanAcceptance.toFixed(3)}, {formatDuration(result.seconds)}.
+          </p>
+        )}
+        {!backend.jobs && <p className="hint">No engine is connected: MCMC runs in the desktop app or behind `cfstudio serve` (open the URL it prints).</p>}
+        <LiveChart
+          title="Acceptance rate and log-likelihood per sweep"
+          xLabel="sweep"
+          axes={CHART_AXES}
+          series={CHART_SERIES}
+          data={dashboard.chart}
+          version={dashboard.chart.version}
+          height={200}
+          emptyText={active ? 'Waiting for the first sweep…' : 'No sweep yet: run a template to see acceptance and log p per sweep.'}
+          testId="mcmc-chart"
+        />
+        {last && (
+          <p className="hint" data-testid="mcmc-sweep">
+            Sweep {last.sweep}/{last.sweeps} · T {last.temperature.toFixed(3)} · acceptance {(100 * last.acceptance).toFixed(1)} % · {formatDuration(last.seconds)}
+          </p>
+        )}
+      </section>
+
+      <ResultsGrid
+        candidates={dashboard.candidates}
+        onOpen={onOpen}
+        status={run.phase === 'running' && last && last.sweep >= last.sweeps ? 'building the final crystals…' : null}
+        library={backend.library}
+        onFavourite={(libraryId, favourite) => {
+          dashboard.candidates = dashboard.candidates.map((c) => (c.libraryId === libraryId ? { ...c, favourite } : c));
+          dashboard.run.changed();
+        }}
+      />
+    </>
+  );
+}
+
+function SettingsFields({ settings, errors, onChange }: { settings: McmcRunSettings; errors: Record<keyof McmcRunSettings, string | null>; onChange: (s: McmcRunSettings) => void }) {
+  const field = (key: Exclude<keyof McmcRunSettings, 'model' | 'schedule'>, label: string, step: number, hint?: string) => (
+    <NumberField label={label} value={settings[key]} step={step} error={errors[key]} hint={hint} onChange={(v) => onChange({ ...settings, [key]: v })} />
+  );
+  return (
+    <>
+      {field('chains', 'Chains', 1, 'independent chains, one crystal each')}
+      {field('sweeps', 'Sweeps', 1, 'each sweep moves every movable site once')}
+      {field('tStart', 'T start', 0.5)}
+      {field('tEnd', 'T end', 0.5)}
+      <label className="field">
+        <span>Schedule</span>
+        <select value={settings.schedule} onChange={(e) => onChange({ ...settings, schedule: e.target.value as McmcRunSettings['schedule'] })}>
+          <option value="inverse-linear">1/T linear</option>
+          <option value="geometric">geometric</option>
+        </select>
+      </label>
+      {field('width', 'Step width', 0.01, 'coordinate proposal width (fractional)')}
+      {field('latticeTemperature', 'Lattice T', 0.1, 'temperature of the final lattice draw')}
+      {field('seed', 'Seed', 1)}
+    </>
+  );
+}

@@ -1,0 +1,316 @@
+/**
+ * The Training panel: start a pretraining 'train' job (dataset folders from `cfstudio data prepare`, a model
+ * preset, epochs, batch size, learning rate …) or follow one the engine host is already running; the training loss
+ * of every step and each validation NLL are charted as they stream in, with step, epoch, elapsed time and an ETA
+ * from this run's own rate. Cancel stops after the current step with a checkpoint (Resume continues it).
+ */
+import { useCallback, useEffect, useState } from 'react';
+import type { JobInfo, JobResult, TrainOutput, TrainParams } from '../../../shared/api/jobs.ts';
+import type { StudioBackend } from '../api/backend.ts';
+import { ChartData, estimateRemainingSeconds, formatDuration } from '../charts/chartData.ts';
+import { CHART_COLORS, LiveChart, type ChartAxisSpec, type ChartSeriesSpec } from '../charts/LiveChart.tsx';
+import { JobRun, useJobRun } from './jobRun.ts';
+import { NumberField } from './NumberField.tsx';
+import './dashboards.css';
+
+/** The engine's model presets (electron/engine/model/config.ts); an unknown name is refused by the job. */
+const PRESETS = [
+  { name: 'tiny', note: 'tiny — seconds per epoch on small sets, for trying things out' },
+  { name: 'default', note: 'default — the shipped model size' },
+  { name: 'published', note: 'published — the paper’s size (slow on a CPU)' },
+] as const;
+
+export interface TrainingForm {
+  data: string;
+  val: string;
+  config: string;
+  out: string;
+  /** NaN = the trainer's default. */
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  validateEvery: number;
+  seed: number;
+  maxMinutes: number;
+  resume: boolean;
+}
+
+function defaultRunFolder(): string {
+  const d = new Date();
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `runs/train-${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}`;
+}
+
+/** Why each field is wrong (null = fine), with the ranges of trainParamsSchema; NaN in optional fields = default. */
+export function checkTrainingForm(f: TrainingForm): Partial<Record<keyof TrainingForm, string>> {
+  const errors: Partial<Record<keyof TrainingForm, string>> = {};
+  const optionalInt = (key: keyof TrainingForm, v: number, min: number, label: string) => {
+    if (!Number.isNaN(v) && !(Number.isInteger(v) && v >= min)) errors[key] = `${label}: a whole number ≥ ${min}, or empty for the default`;
+  };
+  if (f.data.trim() === '') errors.data = 'Training data: the folder written by `cfstudio data prepare`';
+  if (f.out.trim() === '') errors.out = 'Run folder: where checkpoints and metrics go (inside the workspace)';
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(f.config)) errors.config = 'Preset: a preset name such as tiny';
+  optionalInt('epochs', f.epochs, 1, 'Epochs');
+  optionalInt('batchSize', f.batchSize, 1, 'Batch size');
+  optionalInt('validateEvery', f.validateEvery, 1, 'Validate every');
+  optionalInt('seed', f.seed, 0, 'Seed');
+  if (!Number.isNaN(f.lr) && !(f.lr > 0 && f.lr <= 1)) errors.lr = 'Learning rate: above 0, at most 1, or empty for the default';
+  if (!Number.isNaN(f.maxMinutes) && !(f.maxMinutes > 0)) errors.maxMinutes = 'Time limit: minutes above 0, or empty for none';
+  return errors;
+}
+
+export function trainParamsFor(f: TrainingForm): TrainParams {
+  const optional = <K extends string>(key: K, v: number) => (Number.isNaN(v) ? {} : ({ [key]: v } as Record<K, number>));
+  return {
+    data: f.data.trim(),
+    ...(f.val.trim() !== '' ? { val: f.val.trim() } : {}),
+    config: f.config,
+    out: f.out.trim(),
+    ...optional('epochs', f.epochs),
+    ...optional('batchSize', f.batchSize),
+    ...optional('lr', f.lr),
+    ...optional('validateEvery', f.validateEvery),
+    ...optional('seed', f.seed),
+    ...optional('maxMinutes', f.maxMinutes),
+    resume: f.resume,
+  };
+}
+
+/** What the Training panel keeps while the app runs: the form, the followed job, its curves. */
+export class TrainingDashboard {
+  /** Series: training loss per step, validation NLL per validation. */
+  readonly chart = new ChartData(2);
+  first: TrainOutput | null = null;
+  latest: TrainOutput | null = null;
+  lastValidation: NonNullable<TrainOutput['validation']> | null = null;
+  form: TrainingForm = {
+    data: '',
+    val: '',
+    config: 'tiny',
+    out: defaultRunFolder(),
+    epochs: NaN,
+    batchSize: NaN,
+    lr: NaN,
+    validateEvery: NaN,
+    seed: NaN,
+    maxMinutes: NaN,
+    resume: false,
+  };
+  readonly run: JobRun<'train'> = new JobRun(
+    'train',
+    (item) => {
+      this.first ??= item;
+      this.latest = item;
+      if (item.validation) this.lastValidation = item.validation;
+      this.chart.append(item.step, [item.loss, item.validation?.nll.total ?? null]);
+    },
+    () => {
+      this.chart.clear();
+      this.first = null;
+      this.latest = null;
+      this.lastValidation = null;
+    },
+  );
+}
+
+const CHART_AXES: ChartAxisSpec[] = [{ scale: 'nll', label: 'NLL (nats/crystal)' }];
+const CHART_SERIES: ChartSeriesSpec[] = [
+  { label: 'training loss', scale: 'nll', color: CHART_COLORS[0], digits: 3, unit: 'nats' },
+  { label: 'validation NLL', scale: 'nll', color: CHART_COLORS[1], digits: 3, unit: 'nats', points: true },
+];
+
+export function TrainingView({ backend, dashboard }: { backend: StudioBackend; dashboard: TrainingDashboard }) {
+  const [form, setForm] = useState<TrainingForm>(dashboard.form);
+  const [formError, setFormError] = useState<string | null>(null);
+  const [jobs, setJobs] = useState<JobInfo[]>([]);
+  const [jobsError, setJobsError] = useState<string | null>(null);
+  const run = useJobRun(dashboard.run);
+  const errors = checkTrainingForm(form);
+  const active = dashboard.run.active;
+
+  useEffect(() => {
+    dashboard.form = form;
+  }, [dashboard, form]);
+
+  const refreshJobs = useCallback(() => {
+    if (!backend.jobs) return;
+    backend.jobs.list('train').then(
+      (list) => {
+        setJobs(list);
+        setJobsError(null);
+      },
+      (error: unknown) => setJobsError(`Could not list jobs: ${(error as Error).message}`),
+    );
+  }, [backend]);
+  useEffect(refreshJobs, [refreshJobs, run.phase]);
+
+  const set = <K extends keyof TrainingForm>(key: K, value: TrainingForm[K]) => setForm((f) => ({ ...f, [key]: value }));
+
+  const start = async () => {
+    setFormError(null);
+    if (!backend.jobs) return setFormError('No engine is connected: training runs in the desktop app or behind `cfstudio serve`.');
+    const first = Object.values(errors)[0];
+    if (first) return setFormError(`Fix the form first: ${first}`);
+    await dashboard.run.start(backend.jobs, trainParamsFor(form));
+  };
+
+  const latest = dashboard.latest;
+  const firstPoint = dashboard.first;
+  const remaining =
+    active && latest && firstPoint ? estimateRemainingSeconds({ done: firstPoint.step, seconds: firstPoint.seconds }, { done: latest.step, seconds: latest.seconds }, latest.totalSteps) : null;
+  const result = run.phase === 'completed' || run.phase === 'cancelled' ? (run.result as JobResult<'train'> | undefined) : undefined;
+  const textField = (key: 'data' | 'val' | 'out', label: string, placeholder: string, hint: string) => (
+    <label className="field">
+      <span>{label}</span>
+      <input value={form[key]} placeholder={placeholder} aria-invalid={errors[key] !== undefined} onChange={(e) => set(key, e.target.value)} />
+      <span className="field-hint">{hint}</span>
+      {errors[key] && (
+        <span className="error" role="alert">
+          {errors[key]}
+        </span>
+      )}
+    </label>
+  );
+  const numberField = (key: 'epochs' | 'batchSize' | 'lr' | 'validateEvery' | 'seed' | 'maxMinutes', label: string, step: number, placeholder: string) => (
+    <NumberField label={label} value={form[key]} step={step} placeholder={placeholder} error={errors[key] ?? null} onChange={(v) => set(key, v)} />
+  );
+
+  return (
+    <div className="training-view dashboard">
+      <section className="panel training-form" aria-label="Training run">
+        <h3>Pretraining run</h3>
+        <div className="settings-form">
+          {textField('data', 'Training data', 'e.g. data/mp20-train', 'dataset folder from `cfstudio data prepare` (its train split is used; its val split validates)')}
+          {textField('val', 'Validation data', 'the training set’s val split', 'optional: another prepared folder to validate on')}
+          <label className="field">
+            <span>Preset</span>
+            <select value={form.config} onChange={(e) => set('config', e.target.value)} aria-invalid={errors.config !== undefined}>
+              {PRESETS.map((p) => (
+                <option key={p.name} value={p.name}>
+                  {p.note}
+                </option>
+              ))}
+            </select>
+          </label>
+          {textField('out', 'Run folder', 'runs/my-run', 'checkpoints, metrics.jsonl and best.safetensors, inside the workspace')}
+          {numberField('epochs', 'Epochs', 1, '60')}
+          {numberField('batchSize', 'Batch size', 1, '100')}
+          {numberField('lr', 'Learning rate', 0.0001, '0.001')}
+          {numberField('validateEvery', 'Validate every', 1, '1000 steps')}
+          {numberField('seed', 'Seed', 1, '42')}
+          {numberField('maxMinutes', 'Time limit', 1, 'none (minutes)')}
+          <label className="check">
+            <input type="checkbox" checked={form.resume} onChange={(e) => set('resume', e.target.checked)} />
+            Resume the run in this folder from its latest checkpoint (its saved settings win)
+          </label>
+        </div>
+        <div className="run-row">
+          <button type="button" className="primary" onClick={start} disabled={active}>
+            Start training
+          </button>
+          <button type="button" onClick={() => void dashboard.run.cancel()} disabled={!active || run.cancelling || run.jobId === null} title="Stops after the current step and writes a checkpoint">
+            {run.cancelling ? 'Stopping…' : 'Cancel (checkpoint)'}
+          </button>
+        </div>
+        {formError && (
+          <p className="error" role="alert" data-testid="training-error">
+            {formError}
+          </p>
+        )}
+        {!backend.jobs && <p className="hint">No engine is connected: training runs in the desktop app or behind `cfstudio serve` (open the URL it prints).</p>}
+
+        <h3 className="section-gap">Training jobs of this session</h3>
+        {jobsError && (
+          <p className="error" role="alert">
+            {jobsError}
+          </p>
+        )}
+        {backend.jobs && jobs.length === 0 && <p className="hint">None yet.</p>}
+        {jobs.length > 0 && (
+          <ul className="job-list">
+            {jobs.map((job) => {
+              const out = (job.params as { out?: unknown } | null)?.out;
+              const followed = job.id === run.jobId;
+              return (
+                <li key={job.id} data-testid="train-job">
+                  <span className={`job-status ${job.status}`}>{job.status}</span>
+                  <span className="mono">{typeof out === 'string' ? out : job.id}</span>
+                  {job.progress?.total ? (
+                    <span className="hint">
+                      step {job.progress.done}/{job.progress.total}
+                    </span>
+                  ) : null}
+                  <button type="button" disabled={followed} onClick={() => backend.jobs && void dashboard.run.follow(backend.jobs, job.id)} aria-label={`Show job ${typeof out === 'string' ? out : job.id}`}>
+                    {followed ? 'Shown' : 'Show'}
+                  </button>
+                </li>
+              );
+            })}
+          </ul>
+        )}
+        <button type="button" onClick={refreshJobs} disabled={!backend.jobs}>
+          Refresh list
+        </button>
+      </section>
+
+      <section className="panel training-curves" aria-label="Training curves">
+        <h3>Curves</h3>
+        <div className="run-facts" role="status" data-testid="training-status">
+          {run.phase === 'idle' && <span className="hint">No run shown: start one, or show a job from the list.</span>}
+          {(run.phase === 'starting' || run.phase === 'queued') && <span>Waiting for the engine…</span>}
+          {latest && (
+            <>
+              <span>
+                step {latest.step}/{latest.totalSteps}
+              </span>
+              <span>epoch {latest.epoch + 1}</span>
+              <span>elapsed {formatDuration(latest.seconds)}</span>
+              {active && <span data-testid="training-eta">ETA {remaining === null ? '—' : formatDuration(remaining)}</span>}
+              {dashboard.lastValidation && (
+                <span>
+                  validation NLL {dashboard.lastValidation.nll.total.toFixed(3)} at step {dashboard.lastValidation.step}
+                </span>
+              )}
+            </>
+          )}
+          {run.phase !== 'idle' && run.phase !== 'starting' && <span className={`job-status ${run.phase}`}>{run.phase}</span>}
+        </div>
+        {active && latest && (
+          <progress max={latest.totalSteps || 1} value={latest.step} aria-label="Training steps done">
+            {latest.step}/{latest.totalSteps}
+          </progress>
+        )}
+        {active && run.progress?.message && <p className="hint progress-message">{run.progress.message}</p>}
+        {run.phase === 'failed' && run.error && (
+          <p className="error" role="alert" data-testid="training-error">
+            Training failed: {run.error}
+          </p>
+        )}
+        {run.error && run.phase !== 'failed' && (
+          <p className="error" role="alert">
+            {run.error}
+          </p>
+        )}
+        {result && (
+          <p className="hint" data-testid="training-outcome">
+            {result.status === 'finished' ? 'Finished' : result.status === 'stopped' ? 'Stopped with a checkpoint' : 'Time limit reached'} at step {result.step} (epoch {result.epoch}) after{' '}
+            {formatDuration(result.elapsedSeconds)}
+            {result.bestValidation ? `; best validation NLL ${result.bestValidation.total.toFixed(3)} nats/crystal` : ''}; {result.checkpoints.length} checkpoint
+            {result.checkpoints.length === 1 ? '' : 's'} in <span className="mono">{result.outDir}</span>.
+          </p>
+        )}
+        <LiveChart
+          title="Training loss and validation NLL per step"
+          xLabel="step"
+          axes={CHART_AXES}
+          series={CHART_SERIES}
+          data={dashboard.chart}
+          version={dashboard.chart.version}
+          height={300}
+          emptyText={active ? 'Waiting for the first step…' : 'No curve yet.'}
+          testId="training-chart"
+        />
+      </section>
+    </div>
+  );
+}
