@@ -1,0 +1,141 @@
+/**
+ * `cfstudio predictor train --property NAME --train DIR --val DIR` — train a built-in property predictor.
+ * `cfstudio predict FILE... [--property NAME ...]` — predict properties of structure files with the shipped models.
+ */
+import { type Command, UserError, intOption, numberOption, requiredString, stringOption } from '../command.ts';
+import { ProgressBar } from '../progress.ts';
+import { DEFAULT_SYMPREC } from '../../../shared/symmetry/analyze.ts';
+import { DEFAULT_PREDICTOR_CONFIG } from '../../predictors/network.ts';
+import { PROPERTY_NAMES, isPropertyName, shippedModelDir } from '../../predictors/properties.ts';
+import { DEFAULT_PREDICTOR_TRAINING, trainPredictor } from '../../predictors/train.ts';
+import { predictProperties } from '../../predictors/predict.ts';
+import { analyzeForCli, loadStructureForCli, SYMPREC_OPTION } from './inspect.ts';
+
+const D = DEFAULT_PREDICTOR_TRAINING;
+
+export const predictorTrainCommand: Command = {
+  path: ['predictor', 'train'],
+  summary: `train a property predictor (${PROPERTY_NAMES.join(', ')}) on prepared token datasets`,
+  options: {
+    property: { type: 'string', description: `property to learn: ${PROPERTY_NAMES.join(' | ')}`, valueName: 'NAME' },
+    train: { type: 'string', description: 'training token dataset (from `cfstudio data prepare`; its train split is used)', valueName: 'DIR' },
+    val: { type: 'string', description: 'held-out token dataset (all rows; evaluated only, never trained on)', valueName: 'DIR' },
+    out: { type: 'string', description: 'output model folder (default: models/predictor-<name>)', valueName: 'DIR' },
+    'data-root': { type: 'string', description: 'folder with the property value files (default: $CFSTUDIO_DATA or ../shared/data)', valueName: 'DIR' },
+    values: { type: 'string', multiple: true, description: 'CSV with material_id and the property column, instead of the defaults (repeatable)', valueName: 'FILE' },
+    init: { type: 'string', description: 'start from the weights of another predictor folder with the same network', valueName: 'DIR' },
+    epochs: { type: 'string', description: `epochs (default ${D.epochs})`, valueName: 'N' },
+    'batch-size': { type: 'string', description: `crystals per batch (default ${D.batchSize})`, valueName: 'N' },
+    lr: { type: 'string', description: `peak learning rate (default ${D.learningRate})`, valueName: 'X' },
+    'weight-decay': { type: 'string', description: `AdamW weight decay (default ${D.weightDecay})`, valueName: 'X' },
+    dropout: { type: 'string', description: `dropout (default ${DEFAULT_PREDICTOR_CONFIG.dropout})`, valueName: 'X' },
+    seed: { type: 'string', description: `seed for initialisation, data order and dropout (default ${D.seed})`, valueName: 'N' },
+    'evaluate-every': { type: 'string', description: `held-out evaluation every N epochs (default ${D.evaluateEveryEpochs})`, valueName: 'N' },
+    json: { type: 'boolean', description: 'print the model card as JSON' },
+  },
+  async run(values, _positionals, ctx) {
+    const property = requiredString(values, 'property');
+    if (!isPropertyName(property)) throw new UserError(`--property must be one of ${PROPERTY_NAMES.join(', ')}, got '${property}'`);
+    const trainData = requiredString(values, 'train');
+    const valData = requiredString(values, 'val');
+    const valueFiles = values.values as string[] | undefined;
+    const controller = new AbortController();
+    const onSignal = () => {
+      ctx.log('\nstopping after this step and writing the model…');
+      controller.abort();
+    };
+    process.once('SIGINT', onSignal);
+    let bar: ProgressBar | undefined;
+    try {
+      const dataRoot = stringOption(values, 'data-root');
+      const init = stringOption(values, 'init');
+      const result = await trainPredictor({
+        property,
+        trainData,
+        valData,
+        outDir: stringOption(values, 'out') ?? shippedModelDir(property),
+        ...(dataRoot ? { dataRoot } : {}),
+        ...(valueFiles?.length ? { valueFiles } : {}),
+        ...(init ? { initFrom: init } : {}),
+        config: { ...DEFAULT_PREDICTOR_CONFIG, dropout: numberOption(values, 'dropout', DEFAULT_PREDICTOR_CONFIG.dropout, 0, 0.9) },
+        settings: {
+          epochs: intOption(values, 'epochs', D.epochs, 1),
+          batchSize: intOption(values, 'batch-size', D.batchSize, 1),
+          learningRate: numberOption(values, 'lr', D.learningRate, 0, 1),
+          weightDecay: numberOption(values, 'weight-decay', D.weightDecay, 0, 10),
+          seed: intOption(values, 'seed', D.seed, 0),
+          evaluateEveryEpochs: intOption(values, 'evaluate-every', D.evaluateEveryEpochs, 1),
+        },
+        signal: controller.signal,
+        log: (line) => {
+          if (bar) process.stderr.write('\n');
+          ctx.log(line);
+        },
+        onProgress: (p) => {
+          bar ??= new ProgressBar({ total: p.totalSteps, label: property, unit: 'step' });
+          bar.update(p.step, `loss ${p.loss.toFixed(4)}${p.heldOutMae !== undefined ? ` held-out MAE ${p.heldOutMae.toFixed(4)}` : ''}`);
+        },
+      }).catch((error: Error) => {
+        throw new UserError(error.message.split('\n')[0]!);
+      });
+      bar?.finish();
+      const m = result.card.metrics.heldOut;
+      if (values.json) ctx.out(JSON.stringify(result.card, null, 2) + '\n');
+      else {
+        const unit = result.card.unit ? ` ${result.card.unit}` : '';
+        ctx.out(
+          `${result.status}: ${result.outDir}\n` +
+            `held-out MAE ${m.mae.toFixed(4)}${unit} (RMSE ${m.rmse.toFixed(4)}, target std ${m.targetStd.toFixed(4)}, mean-baseline MAE ${m.meanBaselineMae.toFixed(4)}) on ${m.n} crystals\n`,
+        );
+      }
+    } finally {
+      process.off('SIGINT', onSignal);
+    }
+  },
+};
+
+export const predictCommand: Command = {
+  path: ['predict'],
+  summary: `predict properties (${PROPERTY_NAMES.join(', ')}) of CIF/POSCAR files with the shipped predictors`,
+  positionals: 'FILE...',
+  options: {
+    property: { type: 'string', multiple: true, description: `property to predict (repeatable; default: all of ${PROPERTY_NAMES.join(', ')})`, valueName: 'NAME' },
+    symprec: SYMPREC_OPTION,
+    json: { type: 'boolean', description: 'print the predictions as JSON' },
+  },
+  async run(values, positionals, ctx) {
+    if (positionals.length === 0) throw new UserError('predict needs at least one structure FILE');
+    const names = (values.property as string[] | undefined) ?? [...PROPERTY_NAMES];
+    for (const name of names) if (!isPropertyName(name)) throw new UserError(`--property must be one of ${PROPERTY_NAMES.join(', ')}, got '${name}'`);
+    const symprec = numberOption(values, 'symprec', DEFAULT_SYMPREC, 1e-6, 1);
+    const structures = [];
+    for (const file of positionals) {
+      const loaded = await loadStructureForCli(file);
+      analyzeForCli(file, loaded, symprec); // fail early, naming the file, when its symmetry cannot be found
+      structures.push(loaded.structure);
+    }
+    let result;
+    try {
+      result = await predictProperties(structures, names, { symprec });
+    } catch (error) {
+      throw new UserError((error as Error).message.split('\n')[0]!);
+    }
+    if (values.json) {
+      const rows = positionals.map((file, i) => ({
+        file,
+        ...Object.fromEntries(result.properties.map((p) => [p.name, Number.isFinite(p.values[i]!) ? p.values[i] : null])),
+        ...(result.errors[i] ? { error: result.errors[i] } : {}),
+      }));
+      ctx.out(JSON.stringify({ units: Object.fromEntries(result.properties.map((p) => [p.name, p.unit])), predictions: rows }, null, 2) + '\n');
+      return;
+    }
+    const header = ['file', ...result.properties.map((p) => (p.unit ? `${p.name} (${p.unit})` : p.name))];
+    const lines = [header.join('\t')];
+    positionals.forEach((file, i) => {
+      lines.push([file, ...result.properties.map((p) => (Number.isFinite(p.values[i]!) ? p.values[i]!.toFixed(3) : '-'))].join('\t') + (result.errors[i] ? `\t(${result.errors[i]})` : ''));
+    });
+    ctx.out(lines.join('\n') + '\n');
+  },
+};
+
+export const predictorCommands: Command[] = [predictorTrainCommand, predictCommand];

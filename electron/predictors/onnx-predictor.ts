@@ -1,0 +1,96 @@
+/**
+ * A `PropertyPredictor` backed by a predictor folder's model.onnx: candidates' Wyckoff descriptions are encoded
+ * as tokens (shared/tokens), batched, and run through onnxruntime. A candidate that cannot be encoded (more than
+ * 20 sites, unknown letter or element, non-finite lattice) gets NaN; the others are unaffected.
+ */
+import { join } from 'node:path';
+import { encodeCrystal, type CrystalTokens } from '../../shared/tokens/index.ts';
+import type { WyckoffDescription } from '../../shared/symmetry/analyze.ts';
+import { initSymmetry } from '../../shared/symmetry/moyo.ts';
+import { createSession, type EngineSession } from '../engine/runtime.ts';
+import type { CandidateInput, PropertyPredictor } from '../rewards/types.ts';
+import { batchFeeds, batchFromTokens } from './batch.ts';
+import { type PredictorCard, readPredictorCard } from './files.ts';
+import { PREDICTION_OUTPUT } from './graphs.ts';
+
+export interface OnnxPredictorOptions {
+  /** Crystals per onnxruntime run (default 256). */
+  batchSize?: number;
+  /** onnxruntime threads (default 1: the graph is tiny, and the caller may be running other models). */
+  threads?: number;
+}
+
+/** Tokens of a description, or why it cannot be encoded. */
+export function encodeForPredictor(description: WyckoffDescription): CrystalTokens | string {
+  try {
+    const tokens = encodeCrystal(description);
+    for (const v of tokens.lattice) if (!Number.isFinite(v)) return 'lattice parameters are not finite';
+    for (const v of tokens.coords) if (!Number.isFinite(v)) return 'coordinates are not finite';
+    return tokens;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+export class OnnxPropertyPredictor implements PropertyPredictor {
+  private session: Promise<EngineSession> | undefined;
+  private constructor(
+    readonly dir: string,
+    readonly card: PredictorCard,
+    private readonly options: OnnxPredictorOptions,
+  ) {}
+
+  get name(): string {
+    return this.card.property;
+  }
+
+  get unit(): string {
+    return this.card.unit;
+  }
+
+  /** Reads the card now; the onnxruntime session is created on the first prediction. */
+  static async load(dir: string, options: OnnxPredictorOptions = {}): Promise<OnnxPropertyPredictor> {
+    return new OnnxPropertyPredictor(dir, await readPredictorCard(dir), options);
+  }
+
+  private engine(): Promise<EngineSession> {
+    this.session ??= createSession(join(this.dir, this.card.files.onnx), { intraOpNumThreads: this.options.threads ?? 1, cache: false, log: () => {} }).catch((error: Error) => {
+      this.session = undefined;
+      throw error;
+    });
+    return this.session;
+  }
+
+  async predict(batch: readonly CandidateInput[]): Promise<Float64Array> {
+    return this.predictDescriptions(batch.map((c) => c.description));
+  }
+
+  /** One value per description (clamped to the card's range), NaN where it cannot be encoded. */
+  async predictDescriptions(descriptions: readonly WyckoffDescription[]): Promise<Float64Array> {
+    await initSymmetry();
+    const out = new Float64Array(descriptions.length).fill(NaN);
+    const encoded: { index: number; tokens: CrystalTokens }[] = [];
+    descriptions.forEach((d, index) => {
+      const tokens = encodeForPredictor(d);
+      if (typeof tokens !== 'string') encoded.push({ index, tokens });
+    });
+    if (encoded.length === 0) return out;
+    const engine = await this.engine();
+    // Sorted by number of sites so each run pads little.
+    encoded.sort((a, b) => a.tokens.numSites - b.tokens.numSites);
+    const size = this.options.batchSize ?? 256;
+    for (let start = 0; start < encoded.length; start += size) {
+      const chunk = encoded.slice(start, start + size);
+      const result = await engine.run(batchFeeds(batchFromTokens(chunk.map((c) => c.tokens))), [PREDICTION_OUTPUT]);
+      const values = result[PREDICTION_OUTPUT]!.data as Float32Array;
+      chunk.forEach((c, k) => (out[c.index] = values[k]!));
+    }
+    return out;
+  }
+
+  async close(): Promise<void> {
+    const session = this.session;
+    this.session = undefined;
+    if (session) await (await session).release();
+  }
+}
