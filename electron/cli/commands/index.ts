@@ -10,6 +10,8 @@ import { scoreCommand } from './score.ts';
 import { evaluateCommand } from './evaluate.ts';
 import { rewardCommands } from './reward.ts';
 import { mcmcCommand } from './mcmc.ts';
+import { predictorCommands } from './predictor.ts';
+import { finetuneCommand } from './finetune.ts';
 
 /** Every `cfstudio` subcommand. Each lives in its own file in this folder; add one line here to register it. */
-export const commands: Command[] = [serveCommand, inspectCommand, convertCommand, dataPrepareCommand, trainCommand, generateCommand, modelExportCommand, scoreCommand, evaluateCommand, ...rewardCommands, mcmcCommand];
+export const commands: Command[] = [serveCommand, inspectCommand, convertCommand, dataPrepareCommand, trainCommand, generateCommand, modelExportCommand, scoreCommand, evaluateCommand, ...rewardCommands, mcmcCommand, finetuneCommand, ...predictorCommands];

@@ -27,7 +27,7 @@ import { analyzeForCli, loadStructureForCli, SYMPREC_OPTION } from './inspect.ts
 
 const PROXY_NOTE = EHULL_PROXY_NOTE;
 
-function readSpec(path: string): RewardSpec {
+export function readSpecForCli(path: string): RewardSpec {
   try {
     return readRewardSpecFile(path);
   } catch (error) {
@@ -63,7 +63,7 @@ export const rewardCheckCommand: Command = {
   run(values, positionals, ctx) {
     const path = positionals[0];
     if (!path || positionals.length > 1) throw new UserError('reward check needs exactly one SPEC file');
-    const spec = readSpec(path);
+    const spec = readSpecForCli(path);
     const terms = walkTerms(spec.reward).map((w) => ({ name: w.name, path: formatPath(w.path), kind: w.term.kind, what: describeTerm(w.term) }));
     const predictors = walkTerms(spec.reward).flatMap((w) =>
       w.term.kind === 'predictor' ? [w.term.predictor] : w.term.kind === 'ehull' && typeof w.term.formationEnergy === 'string' ? [w.term.formationEnergy] : [],
@@ -143,7 +143,7 @@ export const rewardScoreCommand: Command = {
   async run(values, positionals, ctx) {
     const [specPath, ...files] = positionals;
     if (!specPath || files.length === 0) throw new UserError('reward score needs a SPEC and at least one structure FILE');
-    const spec = readSpec(specPath);
+    const spec = readSpecForCli(specPath);
     const symprec = numberOption(values, 'symprec', DEFAULT_SYMPREC, 1e-6, 1);
     const candidates: CandidateInput[] = [];
     for (const file of files) {

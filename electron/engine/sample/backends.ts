@@ -31,6 +31,8 @@ export interface StepBackend {
   step(type: TokenType, position: number, values: TokenValues): Promise<Float32Array>;
   /** Keep only these batch rows (finished crystals leave the batch). */
   keep(indices: readonly number[]): void;
+  /** Sample from new weights of the same configuration (RL updates the policy between batches); no graph is rebuilt. */
+  setParameters(params: ParameterStore): void;
   release(): Promise<void>;
 }
 
@@ -65,10 +67,15 @@ export class KvCacheBackend implements StepBackend {
     private readonly config: ModelConfig,
     private readonly first: EngineSession,
     private readonly steps: Record<TokenType, EngineSession>,
-    private readonly firstParams: Record<string, ort.Tensor>,
+    private firstParams: Record<string, ort.Tensor>,
     private readonly stepParams: Record<TokenType, Record<string, ort.Tensor>>,
   ) {
     this.outputWidth = outputSize(config);
+  }
+
+  setParameters(params: ParameterStore): void {
+    this.firstParams = parameterFeeds(params, Object.keys(this.firstParams));
+    for (const type of TOKEN_TYPES) this.stepParams[type] = parameterFeeds(params, Object.keys(this.stepParams[type]));
   }
 
   static async create(config: ModelConfig, params: ParameterStore, threads?: number): Promise<KvCacheBackend> {
@@ -145,10 +152,15 @@ export class PrefixBackend implements StepBackend {
   private constructor(
     private readonly first: KvCacheBackend,
     private readonly full: EngineSession,
-    private readonly fullParams: Record<string, ort.Tensor>,
+    private fullParams: Record<string, ort.Tensor>,
     config: ModelConfig,
   ) {
     this.outputWidth = outputSize(config);
+  }
+
+  setParameters(params: ParameterStore): void {
+    this.fullParams = parameterFeeds(params, Object.keys(this.fullParams));
+    this.first.setParameters(params);
   }
 
   static async create(config: ModelConfig, params: ParameterStore, threads?: number): Promise<PrefixBackend> {

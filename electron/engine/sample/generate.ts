@@ -45,8 +45,12 @@ export interface BuiltSample {
   cif: string | null;
 }
 
-/** Turn a sampled token sequence into a structure, a CIF and its record. Never throws: failures go into `error`. */
-export function buildSample(sample: SampledCrystal, index: number, symprec = 0.1): BuiltSample {
+/**
+ * Turn a sampled token sequence into a structure, a CIF and its record. Never throws: failures go into `error`.
+ * `symprec: null` skips the symmetry analysis of the built structure (spaceGroupFound stays null) where only the
+ * structure is needed, e.g. to score RL samples.
+ */
+export function buildSample(sample: SampledCrystal, index: number, symprec: number | null = 0.1): BuiltSample {
   const n = sample.numSites;
   const record: SampleRecord = {
     index,
@@ -87,7 +91,7 @@ export function buildSample(sample: SampledCrystal, index: number, symprec = 0.1
     record.minDistance = Number.isFinite(validity.minDistance) ? round(validity.minDistance) : null;
     // Overlapping atoms or collapsed cells can make moyo run for a very long time; such crystals are invalid
     // anyway, and the analysis of the rest runs under a time limit.
-    if (validity.valid) record.spaceGroupFound = spaceGroupWithTimeout(structure, symprec);
+    if (validity.valid && symprec !== null) record.spaceGroupFound = spaceGroupWithTimeout(structure, symprec);
     cif = writeSymmetrizedCif(description, { dataName: `${record.formula}_${String(index).padStart(6, '0')}` });
   } catch (error) {
     record.error = (error as Error).message;

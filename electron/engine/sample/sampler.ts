@@ -67,6 +67,11 @@ export class CrystalSampler {
     return new CrystalSampler(config, backend);
   }
 
+  /** Continue sampling with new weights for the same configuration (the policy during RL fine-tuning). */
+  setParameters(params: ParameterStore): void {
+    this.backend.setParameters(params);
+  }
+
   async release(): Promise<void> {
     await this.backend.release();
   }

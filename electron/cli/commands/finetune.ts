@@ -1,0 +1,117 @@
+import { dirname, resolve } from 'node:path';
+import { type Command, UserError, intOption, numberOption, requiredString, stringOption } from '../command.ts';
+import { ProgressBar } from '../progress.ts';
+import { DEFAULT_FINETUNE, type FinetuneConfig, runFinetuning, validateFinetuneConfig } from '../../engine/rl/finetune.ts';
+import { readSpecForCli } from './reward.ts';
+import type { RewardSpec } from '../../rewards/index.ts';
+
+function spaceGroupsOption(text: string | undefined): FinetuneConfig['spaceGroups'] {
+  if (text === undefined || text === 'training') return 'training-distribution';
+  const groups = text.split(',').map((s) => Number(s.trim()));
+  for (const g of groups) if (!Number.isInteger(g) || g < 1 || g > 230) throw new UserError(`--space-groups: '${text}' must be 'training' or a comma-separated list of numbers 1…230`);
+  return groups;
+}
+
+export const finetuneCommand: Command = {
+  path: ['finetune'],
+  summary: 'Fine-tune a model toward a reward with PPO and a KL penalty to the pretrained model (CrystalFormer-RL)',
+  options: {
+    reward: { type: 'string', description: 'reward spec JSON (see `cfstudio reward check`)', valueName: 'SPEC' },
+    model: { type: 'string', description: 'pretrained model: a name in models/ or a model folder (default: default)', valueName: 'NAME|DIR' },
+    out: { type: 'string', description: 'run directory (metrics.jsonl, checkpoints/, best/, model/)', valueName: 'RUN_DIR' },
+    resume: { type: 'boolean', description: 'continue the run in --out from its last checkpoint' },
+    steps: { type: 'string', description: `PPO steps (default ${DEFAULT_FINETUNE.steps}); on --resume, raises the run's total`, valueName: 'N' },
+    'batch-size': { type: 'string', description: `samples per step (default ${DEFAULT_FINETUNE.batchSize})`, valueName: 'N' },
+    'ppo-epochs': { type: 'string', description: `gradient steps per batch (default ${DEFAULT_FINETUNE.ppoEpochs})`, valueName: 'N' },
+    lr: { type: 'string', description: `learning rate (default ${DEFAULT_FINETUNE.learningRate})`, valueName: 'X' },
+    clip: { type: 'string', description: `PPO ratio clip ε (default ${DEFAULT_FINETUNE.clip})`, valueName: 'X' },
+    beta: { type: 'string', description: `KL penalty weight β (default ${DEFAULT_FINETUNE.beta})`, valueName: 'X' },
+    advantage: { type: 'string', description: "'baseline' (reward − running mean, default) or 'group' (standardised within groups sharing a space group)", valueName: 'KIND' },
+    'group-size': { type: 'string', description: `samples per space group with --advantage group (default ${DEFAULT_FINETUNE.groupSize})`, valueName: 'N' },
+    'space-groups': { type: 'string', description: "'training' (the model's training distribution, default) or a list like 225,221", valueName: 'LIST' },
+    seed: { type: 'string', description: `seed (default ${DEFAULT_FINETUNE.seed})`, valueName: 'N' },
+    'checkpoint-every': { type: 'string', description: `checkpoint every N steps (default ${DEFAULT_FINETUNE.checkpointEverySteps})`, valueName: 'N' },
+    'max-minutes': { type: 'string', description: 'stop with a checkpoint after this many minutes (resume later)', valueName: 'M' },
+    json: { type: 'boolean', description: 'print the result as JSON' },
+  },
+  async run(values, _positionals, ctx) {
+    const outDir = requiredString(values, 'out');
+    const resume = values.resume === true;
+    let reward: RewardSpec = { version: 1, reward: { kind: 'predictor', predictor: 'none' } } as RewardSpec; // replaced by the run's own on resume
+    let rewardBaseDir: string | undefined;
+    if (!resume || stringOption(values, 'reward')) {
+      const specPath = requiredString(values, 'reward');
+      reward = readSpecForCli(specPath);
+      rewardBaseDir = dirname(resolve(specPath));
+    }
+    const advantage = stringOption(values, 'advantage') ?? DEFAULT_FINETUNE.advantage;
+    if (advantage !== 'baseline' && advantage !== 'group') throw new UserError(`--advantage must be 'baseline' or 'group' (got '${advantage}')`);
+    const config: FinetuneConfig = {
+      ...DEFAULT_FINETUNE,
+      steps: intOption(values, 'steps', DEFAULT_FINETUNE.steps, 1),
+      batchSize: intOption(values, 'batch-size', DEFAULT_FINETUNE.batchSize, 1),
+      ppoEpochs: intOption(values, 'ppo-epochs', DEFAULT_FINETUNE.ppoEpochs, 1),
+      learningRate: numberOption(values, 'lr', DEFAULT_FINETUNE.learningRate, 0, 1),
+      clip: numberOption(values, 'clip', DEFAULT_FINETUNE.clip, 0, 1),
+      beta: numberOption(values, 'beta', DEFAULT_FINETUNE.beta, 0),
+      advantage,
+      groupSize: intOption(values, 'group-size', DEFAULT_FINETUNE.groupSize, 1),
+      spaceGroups: spaceGroupsOption(stringOption(values, 'space-groups')),
+      seed: intOption(values, 'seed', DEFAULT_FINETUNE.seed),
+      checkpointEverySteps: intOption(values, 'checkpoint-every', DEFAULT_FINETUNE.checkpointEverySteps, 1),
+    };
+    try {
+      validateFinetuneConfig(config);
+    } catch (error) {
+      throw new UserError((error as Error).message);
+    }
+    const controller = new AbortController();
+    const onSignal = () => {
+      ctx.log('\nstopping after this step (checkpointing)… press Ctrl-C again to abort immediately');
+      process.off('SIGINT', onSignal);
+      controller.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    let bar: ProgressBar | undefined;
+    try {
+      const maxMinutes = stringOption(values, 'max-minutes');
+      let result;
+      try {
+        result = await runFinetuning({
+          model: stringOption(values, 'model') ?? 'default',
+          reward,
+          ...(rewardBaseDir ? { rewardBaseDir } : {}),
+          outDir,
+          config,
+          resume,
+          ...(maxMinutes !== undefined ? { maxMinutes: numberOption(values, 'max-minutes', 0, 0) } : {}),
+          signal: controller.signal,
+          log: (line) => {
+            if (bar) process.stderr.write('\n');
+            ctx.log(line);
+          },
+          onStep: (m) => {
+            bar ??= new ProgressBar({ total: m.steps, label: 'finetune', unit: 'step', initial: m.step - 1 });
+            bar.update(m.step, `reward ${m.reward.mean.toFixed(3)} (valid ${Number.isFinite(m.reward.meanValid) ? m.reward.meanValid.toFixed(3) : '-'}) KL ${m.kl.toFixed(2)} valid ${(100 * m.validity.valid).toFixed(0)}%`);
+          },
+        });
+      } catch (error) {
+        const message = (error as Error).message;
+        // Set-up problems the user can fix (an existing run, a missing predictor, a bad model path) are exit 1.
+        if (/already holds a run|nothing to resume|no predictor named|no model '|reward spec|finetune:/.test(message)) throw new UserError(message.split('\n')[0]!);
+        throw error;
+      }
+      bar?.finish();
+      if (values.json) {
+        ctx.out(JSON.stringify({ ...result, best: result.best.map(({ cif: _cif, ...rest }) => rest) }, null, 2) + '\n');
+        return;
+      }
+      const top = result.best.slice(0, 5).map((c, i) => `  ${i + 1}. ${c.formula} (space group ${c.spaceGroup}) reward ${c.reward.toFixed(3)} ${JSON.stringify(c.terms)}`);
+      ctx.out(`${result.status}: step ${result.step}, ${(result.elapsedSeconds / 60).toFixed(1)} min in total; policy in ${result.modelDir}, best candidates in ${outDir}/best\n${top.join('\n')}\n`);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  },
+};

@@ -1,0 +1,461 @@
+/**
+ * Reinforcement fine-tuning (CrystalFormer-RL, crystalformer.md §6.1). Each step:
+ *   1. draw space groups (the training distribution from the model card, or the user's list);
+ *   2. sample a batch from the current policy and build the crystals;
+ *   3. score them with the reward spec (invalid or unbuildable crystals get the spec's penalty);
+ *   4. advantages: reward − running-mean baseline (first step: the batch mean, then b ← 0.95·b + 0.05·mean r), or
+ *      group-normalised (GRPO-style: the batch is drawn as groups of samples sharing a space group, and each
+ *      reward is standardised within its group);
+ *   5. log π_old (current weights) and log π_0 (frozen pretrained weights) of every sample;
+ *   6. `ppoEpochs` full-batch updates of the clipped surrogate with the KL penalty (./ppo.ts).
+ * Metrics go to metrics.jsonl one line per step; checkpoints hold weights, Adam state, the baseline and the best
+ * candidates, and every step's random numbers come from (seed, step), so a resumed run continues exactly.
+ */
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Rng } from '../../../shared/random.ts';
+import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
+import { wyckoffTables } from '../../../shared/tokens/index.ts';
+import { Composition } from '../../../shared/crystal/composition.ts';
+import { compositionalValidity } from '../../evaluate/validity.ts';
+import { createRewardFunction, DEFAULT_PENALTY, type PredictorRegistry, type RewardSpec, type CandidateInput } from '../../rewards/index.ts';
+import { loadCheckpoint, latestCheckpoint, saveCheckpoint, writeFileAtomic, type JsonValue } from '../checkpoint.ts';
+import { ParameterStore } from '../params.ts';
+import { packTokens } from '../model/batch.ts';
+import { loadModel, MODEL_FORMAT, type ModelCard } from '../model/files.ts';
+import { CrystalSampler, type SampledCrystal } from '../sample/sampler.ts';
+import type { SamplingConditions } from '../sample/conditions.ts';
+import { buildSample } from '../sample/generate.ts';
+import { LikelihoodEvaluator } from '../train/evaluate-nll.ts';
+import { PpoUpdater, policyConfig } from './ppo.ts';
+
+export interface FinetuneConfig {
+  /** PPO iterations (sample a batch, score it, update). */
+  steps: number;
+  batchSize: number;
+  ppoEpochs: number;
+  learningRate: number;
+  /** ε of the clipped ratio. */
+  clip: number;
+  /** β, weight of the KL penalty to the pretrained model. */
+  beta: number;
+  clipNorm: number;
+  baselineDecay: number;
+  advantage: 'baseline' | 'group';
+  /** Samples per space group when `advantage` is 'group'. */
+  groupSize: number;
+  spaceGroups: 'training-distribution' | number[];
+  seed: number;
+  checkpointEverySteps: number;
+  /** How many distinct best candidates to keep. */
+  keepBest: number;
+}
+
+export const DEFAULT_FINETUNE: FinetuneConfig = {
+  steps: 100,
+  batchSize: 100,
+  ppoEpochs: 5,
+  learningRate: 1e-5,
+  clip: 0.2,
+  beta: 0.1,
+  clipNorm: 1,
+  baselineDecay: 0.95,
+  advantage: 'baseline',
+  groupSize: 5,
+  spaceGroups: 'training-distribution',
+  seed: 0,
+  checkpointEverySteps: 10,
+  keepBest: 50,
+};
+
+export interface FinetuneOptions {
+  /** Model name in models/ or a model folder (ignored on resume: the run keeps its own). */
+  model: string;
+  reward: RewardSpec;
+  /** Relative paths in the reward spec resolve against this folder. */
+  rewardBaseDir?: string;
+  /** Predictor registry for the reward (default: the process-wide one). */
+  predictors?: PredictorRegistry;
+  outDir: string;
+  config: FinetuneConfig;
+  resume?: boolean;
+  maxMinutes?: number;
+  signal?: AbortSignal;
+  log: (line: string) => void;
+  onStep?: (metrics: FinetuneStepMetrics) => void;
+}
+
+export interface FinetuneStepMetrics {
+  kind: 'step';
+  step: number;
+  steps: number;
+  /** Rewards of the batch sampled at this step (before its update). */
+  reward: { mean: number; max: number; min: number; std: number; meanValid: number };
+  /** Mean of each reward term over the candidates where it is finite. */
+  terms: Record<string, number>;
+  /** KL(π_old ‖ π_0) per crystal, estimated on the batch: mean(log π_old − log π_0). */
+  kl: number;
+  /** −mean log π_old per crystal (nats): a Monte-Carlo estimate of the policy's entropy. */
+  entropy: number;
+  validity: { structural: number; compositional: number; valid: number };
+  baseline: number;
+  /** Fraction of ratios clipped and the gradient norm in the last PPO epoch. */
+  clipped: number;
+  gradNorm: number;
+  samplesPerSecond: number;
+  seconds: { sample: number; reward: number; update: number; total: number };
+  elapsedSeconds: number;
+}
+
+export interface BestCandidate {
+  step: number;
+  reward: number;
+  terms: Record<string, number>;
+  formula: string;
+  spaceGroup: number;
+  wyckoffLabel: string;
+  logp: number;
+  cif: string;
+}
+
+export interface FinetuneResult {
+  status: 'finished' | 'stopped' | 'time-limit';
+  step: number;
+  elapsedSeconds: number;
+  best: BestCandidate[];
+  /** The fine-tuned policy as a model folder (`cfstudio generate --model DIR`). */
+  modelDir: string;
+}
+
+interface RunFile {
+  config: FinetuneConfig;
+  modelDir: string;
+  reward: RewardSpec;
+  createdAt: string;
+}
+
+interface SavedProgress {
+  step: number;
+  baseline: number | null;
+  elapsedSeconds: number;
+  best: BestCandidate[];
+}
+
+export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneResult> {
+  const { outDir, log } = options;
+  const runFile = join(outDir, 'run.json');
+  let run: RunFile;
+  if (options.resume) {
+    if (!existsSync(runFile)) throw new Error(`${outDir}: nothing to resume (no run.json)`);
+    run = JSON.parse(await readFile(runFile, 'utf8')) as RunFile;
+    // More steps may be asked for when resuming; everything else stays as the run began.
+    if (options.config.steps > run.config.steps) run.config.steps = options.config.steps;
+  } else {
+    if (existsSync(runFile)) throw new Error(`${outDir} already holds a run; pass --resume to continue it or choose another --out`);
+    const base = await loadModel(options.model);
+    run = { config: options.config, modelDir: base.dir, reward: options.reward, createdAt: new Date().toISOString() };
+  }
+  const config = run.config;
+  validateFinetuneConfig(config);
+  await mkdir(join(outDir, 'checkpoints'), { recursive: true });
+  await writeFile(runFile, JSON.stringify(run, null, 2));
+
+  await initSymmetry();
+  const tables = wyckoffTables();
+  const prior = await loadModel(run.modelDir);
+  const modelConfig = policyConfig(prior.config);
+  const reward = await createRewardFunction(run.reward, {
+    log,
+    ...(options.rewardBaseDir ? { baseDir: options.rewardBaseDir } : {}),
+    ...(options.predictors ? { predictors: options.predictors } : {}),
+  });
+  const penalty = run.reward.penalty ?? DEFAULT_PENALTY;
+
+  const checkpointPath = options.resume ? await latestCheckpoint(join(outDir, 'checkpoints')) : undefined;
+  const checkpoint = checkpointPath ? await loadCheckpoint(checkpointPath) : undefined;
+  const updater = await PpoUpdater.create(modelConfig, checkpoint ? checkpoint.params : prior.params, config, tables, log);
+  let progress: SavedProgress = { step: 0, baseline: null, elapsedSeconds: 0, best: [] };
+  if (checkpoint) {
+    const optimizer = checkpoint.optimizer;
+    if (!optimizer) throw new Error(`${checkpointPath}: checkpoint has no optimizer state`);
+    updater.step.loadState({ step: optimizer.step, parameters: new Map(checkpoint.params.names().map((n) => [n, checkpoint.params.get(n)])), m: optimizer.slots.m!, v: optimizer.slots.v! });
+    progress = checkpoint.metadata?.progress as unknown as SavedProgress;
+    log(`resumed from ${checkpointPath}: step ${progress.step} of ${config.steps}`);
+  }
+  const policy = currentPolicy(updater, prior.params);
+  const sampler = await CrystalSampler.create(modelConfig, policy);
+  const evaluator = await LikelihoodEvaluator.create(modelConfig);
+  const priorWeights = new Map(prior.params.names().map((n) => [n, prior.params.get(n)]));
+  const metricsFile = join(outDir, 'metrics.jsonl');
+  const startedAt = performance.now();
+  const elapsed = () => progress.elapsedSeconds + (performance.now() - startedAt) / 1000;
+  log(
+    `fine-tuning '${prior.card.name}' (${prior.dir}) with reward '${run.reward.name ?? 'unnamed'}': ${config.steps} steps × ${config.batchSize} samples, ` +
+      `${config.ppoEpochs} PPO epochs, lr ${config.learningRate}, ε ${config.clip}, β ${config.beta}, ${config.advantage} advantage`,
+  );
+
+  const saveState = async () => {
+    const state = updater.step.state();
+    const params = new ParameterStore();
+    updater.step.parameterNames.forEach((name, i) => params.set(name, state.parameters.get(name)!, updater.step.parameterShapes[i]!));
+    progress.elapsedSeconds = elapsed();
+    await saveCheckpoint(
+      join(outDir, 'checkpoints'),
+      {
+        params,
+        optimizer: { kind: 'adam', step: state.step, slots: { m: state.m, v: state.v }, hyper: { clipNorm: config.clipNorm } },
+        metadata: { progress: { ...progress, elapsedSeconds: elapsed() } as unknown as JsonValue },
+      },
+      { keepLast: 3 },
+    );
+    await writeBest(outDir, progress.best);
+    await writePolicyModel(join(outDir, 'model'), prior.card, params, run, progress.step);
+  };
+
+  const conditions: SamplingConditions =
+    config.spaceGroups === 'training-distribution' ? { spaceGroups: { kind: 'distribution', weights: prior.card.spaceGroupCounts } } : { spaceGroups: { kind: 'list', groups: config.spaceGroups } };
+
+  let status: FinetuneResult['status'] = 'finished';
+  try {
+    while (progress.step < config.steps) {
+      if (options.signal?.aborted) {
+        status = 'stopped';
+        break;
+      }
+      if (options.maxMinutes !== undefined && (performance.now() - startedAt) / 60000 >= options.maxMinutes) {
+        status = 'time-limit';
+        break;
+      }
+      const stepStart = performance.now();
+      const rng = new Rng(`${config.seed}/ppo-step/${progress.step}`);
+
+      // 1–2. Sample from the current policy.
+      sampler.setParameters(currentPolicy(updater, prior.params));
+      const groups = drawGroups(sampler, conditions, config, rng);
+      const samples = (await sampler.sampleBatch(groups, conditions, rng)).filter((s): s is SampledCrystal => s !== null);
+      const built = samples.map((s, i) => buildSample(s, i + 1, null));
+      const sampleSeconds = (performance.now() - stepStart) / 1000;
+
+      // 3. Rewards.
+      const rewardStart = performance.now();
+      const candidates: CandidateInput[] = [];
+      const candidateOf: number[] = [];
+      built.forEach((b, i) => {
+        if (b.structure && b.description && b.cif) {
+          candidates.push({ structure: b.structure, description: b.description, cif: b.cif });
+          candidateOf.push(i);
+        }
+      });
+      const scored = await reward.evaluate(candidates);
+      const rewards = new Float64Array(samples.length).fill(penalty);
+      candidateOf.forEach((i, c) => (rewards[i] = scored.reward[c]!));
+      const termValues: Record<string, Float64Array> = {};
+      for (const [name, values] of Object.entries(scored.terms)) {
+        const full = new Float64Array(samples.length).fill(NaN);
+        candidateOf.forEach((i, c) => (full[i] = values[c]!));
+        termValues[name] = full;
+      }
+      const rewardSeconds = (performance.now() - rewardStart) / 1000;
+
+      // Validity of the batch (structural: distances and volume; compositional: charge balance, electronegativity).
+      const structural = built.map((b) => b.record.structurallyValid);
+      const compositional = built.map((b) => (b.structure ? compositionalValidity(Composition.fromStructure(b.structure)).valid : false));
+      const valid = structural.map((s, i) => s && compositional[i]!);
+
+      // 4. Advantages.
+      const meanReward = mean(rewards);
+      let advantage: Float32Array;
+      if (config.advantage === 'group') {
+        advantage = groupAdvantages(rewards, groups);
+      } else {
+        const baseline = progress.baseline === null ? meanReward : progress.baseline;
+        advantage = Float32Array.from(rewards, (r) => r - baseline);
+      }
+      progress.baseline = progress.baseline === null ? meanReward : config.baselineDecay * progress.baseline + (1 - config.baselineDecay) * meanReward;
+
+      // 5–6. Log-probabilities and the PPO epochs.
+      const updateStart = performance.now();
+      const tokens = packTokens(samples);
+      const logpOld = Float32Array.from((await evaluator.evaluate(tokens, tables, updater.step.parameters())).total, (nll) => -nll);
+      const logpPrior = Float32Array.from((await evaluator.evaluate(tokens, tables, priorWeights)).total, (nll) => -nll);
+      const feeds = updater.feeds({ tokens, logpOld, logpPrior, advantage });
+      let last = { clipped: 0, gradNorm: 0 };
+      for (let epoch = 0; epoch < config.ppoEpochs; epoch++) {
+        const result = await updater.run(feeds, config.learningRate);
+        if (!Number.isFinite(result.loss)) throw new Error(`PPO diverged at step ${progress.step + 1}: loss ${result.loss}`);
+        last = { clipped: result.metrics.clipped ?? 0, gradNorm: result.gradNorm };
+      }
+      const updateSeconds = (performance.now() - updateStart) / 1000;
+      progress.step++;
+
+      // Best candidates, one per distinct crystal (formula, space group, Wyckoff sequence).
+      built.forEach((b, i) => {
+        if (!valid[i] || !b.cif || !b.record.formula) return;
+        const terms: Record<string, number> = {};
+        for (const [name, values] of Object.entries(termValues)) if (Number.isFinite(values[i]!)) terms[name] = values[i]!;
+        offerBest(progress.best, config.keepBest, {
+          step: progress.step,
+          reward: rewards[i]!,
+          terms,
+          formula: b.record.formula,
+          spaceGroup: b.record.spaceGroupRequested,
+          wyckoffLabel: b.record.wyckoffLabel ?? '',
+          logp: logpOld[i]!,
+          cif: b.cif,
+        });
+      });
+
+      const validRewards = rewards.filter((_, i) => valid[i]);
+      const totalSeconds = (performance.now() - stepStart) / 1000;
+      const metrics: FinetuneStepMetrics = {
+        kind: 'step',
+        step: progress.step,
+        steps: config.steps,
+        reward: { mean: meanReward, max: max(rewards), min: -max(rewards.map((r) => -r)), std: std(rewards), meanValid: validRewards.length ? mean(validRewards) : NaN },
+        terms: Object.fromEntries(Object.entries(termValues).map(([name, values]) => [name, mean(values.filter(Number.isFinite))])),
+        kl: mean(logpOld.map((lp, i) => lp - logpPrior[i]!)),
+        entropy: -mean(logpOld),
+        validity: { structural: fraction(structural), compositional: fraction(compositional), valid: fraction(valid) },
+        baseline: progress.baseline,
+        clipped: last.clipped,
+        gradNorm: last.gradNorm,
+        samplesPerSecond: samples.length / totalSeconds,
+        seconds: { sample: sampleSeconds, reward: rewardSeconds, update: updateSeconds, total: totalSeconds },
+        elapsedSeconds: elapsed(),
+      };
+      await appendFile(metricsFile, JSON.stringify(metrics, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
+      options.onStep?.(metrics);
+      if (progress.step % config.checkpointEverySteps === 0 || progress.step === config.steps) await saveState();
+    }
+    if (status !== 'finished' || progress.step % config.checkpointEverySteps !== 0) await saveState();
+  } finally {
+    await sampler.release();
+    await evaluator.release();
+    await updater.release();
+    await reward.close();
+  }
+  return { status, step: progress.step, elapsedSeconds: elapsed(), best: progress.best, modelDir: join(outDir, 'model') };
+}
+
+export function validateFinetuneConfig(config: FinetuneConfig): void {
+  const positiveInt = (name: keyof FinetuneConfig) => {
+    const v = config[name];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`finetune: ${name} must be a positive integer (got ${String(v)})`);
+  };
+  for (const name of ['steps', 'batchSize', 'ppoEpochs', 'groupSize', 'checkpointEverySteps', 'keepBest'] as const) positiveInt(name);
+  if (!(config.learningRate > 0 && config.learningRate < 1)) throw new Error(`finetune: learningRate must be in (0, 1) (got ${config.learningRate})`);
+  if (!(config.clip > 0 && config.clip < 1)) throw new Error(`finetune: clip must be in (0, 1) (got ${config.clip})`);
+  if (!(config.beta >= 0)) throw new Error(`finetune: beta must be ≥ 0 (got ${config.beta})`);
+  if (!(config.baselineDecay >= 0 && config.baselineDecay < 1)) throw new Error(`finetune: baselineDecay must be in [0, 1) (got ${config.baselineDecay})`);
+  if (config.advantage === 'group' && config.batchSize % config.groupSize !== 0) {
+    throw new Error(`finetune: with group advantages the batch size (${config.batchSize}) must be a multiple of the group size (${config.groupSize})`);
+  }
+  if (config.spaceGroups !== 'training-distribution') {
+    if (config.spaceGroups.length === 0) throw new Error('finetune: the space-group list is empty');
+    for (const g of config.spaceGroups) if (!Number.isInteger(g) || g < 1 || g > 230) throw new Error(`finetune: space group ${g} is not in 1…230`);
+  }
+}
+
+/** The policy's current weights as a ParameterStore (copied: the optimizer's buffers are rewritten every update). */
+function currentPolicy(updater: PpoUpdater, shapes: ParameterStore): ParameterStore {
+  const store = new ParameterStore();
+  for (const [name, values] of updater.step.parameters()) store.set(name, Float32Array.from(values), shapes.shape(name));
+  return store;
+}
+
+/** Space groups of one batch; for group advantages, batch/groupSize draws each repeated groupSize times. */
+function drawGroups(sampler: CrystalSampler, conditions: SamplingConditions, config: FinetuneConfig, rng: Rng): Int32Array {
+  if (config.advantage !== 'group') return sampler.drawSpaceGroups(conditions, config.batchSize, rng);
+  const distinct = sampler.drawSpaceGroups(conditions, config.batchSize / config.groupSize, rng);
+  const out = new Int32Array(config.batchSize);
+  for (let i = 0; i < out.length; i++) out[i] = distinct[Math.floor(i / config.groupSize)]!;
+  return out;
+}
+
+/**
+ * GRPO-style advantages: each reward standardised within its group (consecutive samples that share a space group
+ * draw). A group whose rewards are all equal carries no signal and gets zero advantage.
+ */
+export function groupAdvantages(rewards: ArrayLike<number>, groups: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(rewards.length);
+  let start = 0;
+  for (let i = 1; i <= rewards.length; i++) {
+    if (i < rewards.length && groups[i] === groups[start]) continue;
+    const values = Array.from({ length: i - start }, (_, k) => rewards[start + k]!);
+    const m = mean(values);
+    const s = std(values);
+    for (let k = start; k < i; k++) out[k] = s > 1e-12 ? (rewards[k]! - m) / s : 0;
+    start = i;
+  }
+  return out;
+}
+
+function offerBest(best: BestCandidate[], keep: number, candidate: BestCandidate): void {
+  const key = (c: BestCandidate) => `${c.formula}|${c.spaceGroup}|${c.wyckoffLabel}`;
+  const existing = best.findIndex((c) => key(c) === key(candidate));
+  if (existing >= 0) {
+    if (best[existing]!.reward >= candidate.reward) return;
+    best.splice(existing, 1);
+  }
+  if (best.length >= keep && best[best.length - 1]!.reward >= candidate.reward) return;
+  best.push(candidate);
+  best.sort((a, b) => b.reward - a.reward);
+  if (best.length > keep) best.length = keep;
+}
+
+/** best/: the best candidates as CIF files (rank order) and best.jsonl with their rewards and terms. */
+async function writeBest(outDir: string, best: readonly BestCandidate[]): Promise<void> {
+  const dir = join(outDir, 'best');
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const lines: string[] = [];
+  for (const [rank, c] of best.entries()) {
+    const file = `${String(rank + 1).padStart(3, '0')}-${c.formula.replace(/[^A-Za-z0-9]/g, '')}.cif`;
+    await writeFile(join(dir, file), c.cif);
+    const { cif: _cif, ...rest } = c;
+    lines.push(JSON.stringify({ rank: rank + 1, file, ...rest }));
+  }
+  await writeFile(join(dir, 'best.jsonl'), lines.join('\n') + (lines.length ? '\n' : ''));
+}
+
+/** The fine-tuned policy as a model folder with a card derived from the pretrained model's. */
+async function writePolicyModel(dir: string, base: ModelCard, params: ParameterStore, run: RunFile, step: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFileAtomic(join(dir, 'model.safetensors'), params.toSafetensors({ model: JSON.stringify(base.config), finetune_step: String(step) }));
+  const card: ModelCard = {
+    ...base,
+    format: MODEL_FORMAT,
+    name: `${base.name}-rl`,
+    description: `${base.name} fine-tuned by PPO (KL β ${run.config.beta} to the pretrained model) toward reward '${run.reward.name ?? 'unnamed'}', ${step} steps × ${run.config.batchSize} samples.`,
+    training: { finetune: { ...run.config, steps: step, reward: run.reward, base: run.modelDir } as unknown as Record<string, unknown> },
+    files: { weights: 'model.safetensors' },
+    createdAt: new Date().toISOString(),
+  };
+  delete card.onnx;
+  await writeFile(join(dir, 'model.json'), JSON.stringify(card, null, 2) + '\n');
+}
+
+function mean(values: ArrayLike<number>): number {
+  if (values.length === 0) return NaN;
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i]!;
+  return s / values.length;
+}
+
+function std(values: ArrayLike<number>): number {
+  const m = mean(values);
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += (values[i]! - m) ** 2;
+  return values.length ? Math.sqrt(s / values.length) : NaN;
+}
+
+function max(values: ArrayLike<number>): number {
+  let m = -Infinity;
+  for (let i = 0; i < values.length; i++) m = Math.max(m, values[i]!);
+  return m;
+}
+
+function fraction(flags: readonly boolean[]): number {
+  return flags.length ? flags.filter(Boolean).length / flags.length : 0;
+}
