@@ -9,7 +9,7 @@ import { useEffect, useMemo, useRef } from 'react';
 import uPlot, { type AlignedData, type Options } from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './charts.css';
-import { type ChartData, formatValue } from './chartData.ts';
+import { chartSummary, type ChartData, type ChartSeriesSpec, formatValue } from './chartData.ts';
 
 export interface ChartAxisSpec {
   /** Scale key the series refer to. */
@@ -23,19 +23,7 @@ export interface ChartAxisSpec {
   digits?: number;
 }
 
-export interface ChartSeriesSpec {
-  label: string;
-  /** Scale key of one of the chart's axes. */
-  scale: string;
-  /** CSS colour of the line and its legend entry. */
-  color: string;
-  /** Shown after values in the legend and the summary, e.g. '%' or 'nats'. */
-  unit?: string;
-  digits?: number;
-  /** Draw a dot at every point (sparse series such as validation NLL). */
-  points?: boolean;
-  dash?: number[];
-}
+export type { ChartSeriesSpec } from './chartData.ts';
 
 export interface LiveChartProps {
   /** Names the figure for assistive technology and heads the chart. */
@@ -104,15 +92,6 @@ function buildOptions(props: LiveChartProps, width: number): Options {
     legend: { show: true, live: true },
     cursor: { drag: { x: false, y: false } },
   };
-}
-
-/** The summary line: each series' latest value and where it was taken. */
-export function chartSummary(data: ChartData, series: readonly ChartSeriesSpec[], xLabel: string, emptyText = 'No data yet.'): string {
-  const parts = series.flatMap((s, i) => {
-    const last = data.latest(i);
-    return last ? [`${s.label} ${formatValue(last.y, s.digits ?? 3)}${s.unit ? ` ${s.unit}` : ''} (${xLabel} ${+last.x.toFixed(3)})`] : [];
-  });
-  return parts.length === 0 ? emptyText : `Latest: ${parts.join('; ')}.`;
 }
 
 export function LiveChart(props: LiveChartProps) {

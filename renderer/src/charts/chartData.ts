@@ -96,3 +96,26 @@ export function estimateRemainingSeconds(first: { done: number; seconds: number 
   if (work <= 0 || time <= 0 || total <= 0) return null;
   return Math.max(0, total - latest.done) * (time / work);
 }
+
+export interface ChartSeriesSpec {
+  label: string;
+  /** Scale key of one of the chart's axes. */
+  scale: string;
+  /** CSS colour of the line and its legend entry. */
+  color: string;
+  /** Shown after values in the legend and the summary, e.g. '%' or 'nats'. */
+  unit?: string;
+  digits?: number;
+  /** Draw a dot at every point (sparse series such as validation NLL). */
+  points?: boolean;
+  dash?: number[];
+}
+
+/** The summary line: each series' latest value and where it was taken. */
+export function chartSummary(data: ChartData, series: readonly ChartSeriesSpec[], xLabel: string, emptyText = 'No data yet.'): string {
+  const parts = series.flatMap((s, i) => {
+    const last = data.latest(i);
+    return last ? [`${s.label} ${formatValue(last.y, s.digits ?? 3)}${s.unit ? ` ${s.unit}` : ''} (${xLabel} ${+last.x.toFixed(3)})`] : [];
+  });
+  return parts.length === 0 ? emptyText : `Latest: ${parts.join('; ')}.`;
+}

@@ -1,9 +1,33 @@
-import { useId } from 'react';
+import { useId, type ReactNode } from 'react';
 
 /**
- * A labelled number input for dashboard settings: an empty field is NaN (reported by the caller's check rather
- * than silently replaced), the error shows under the field it belongs to, a hint explains the setting.
+ * A labelled field for dashboard forms: the label names the input alone (the hint is its description, not part of
+ * its name), the error shows under the field it belongs to.
  */
+export function Field({ label, hint, error, children }: { label: string; hint?: string | undefined; error: string | null; children: (ids: { id: string; describedBy: string | undefined }) => ReactNode }) {
+  const id = useId();
+  const hintId = `${id}-hint`;
+  return (
+    <div className="field">
+      <label className="field-label" htmlFor={id}>
+        {label}
+      </label>
+      {children({ id, describedBy: hint ? hintId : undefined })}
+      {hint && (
+        <span className="field-hint" id={hintId}>
+          {hint}
+        </span>
+      )}
+      {error && (
+        <span className="error" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/** A number input; an empty field is NaN (reported by the caller's check rather than silently replaced). */
 export function NumberField({
   label,
   value,
@@ -22,29 +46,20 @@ export function NumberField({
   placeholder?: string | undefined;
   onChange: (value: number) => void;
 }) {
-  const hintId = useId();
   return (
-    <label className="field">
-      <span>{label}</span>
-      <input
-        type="number"
-        step={step}
-        value={Number.isNaN(value) ? '' : value}
-        placeholder={placeholder}
-        aria-invalid={error !== null}
-        aria-describedby={hint ? hintId : undefined}
-        onChange={(e) => onChange(e.target.value === '' ? NaN : Number(e.target.value))}
-      />
-      {hint && (
-        <span className="field-hint" id={hintId}>
-          {hint}
-        </span>
+    <Field label={label} hint={hint} error={error}>
+      {({ id, describedBy }) => (
+        <input
+          id={id}
+          type="number"
+          step={step}
+          value={Number.isNaN(value) ? '' : value}
+          placeholder={placeholder}
+          aria-invalid={error !== null}
+          aria-describedby={describedBy}
+          onChange={(e) => onChange(e.target.value === '' ? NaN : Number(e.target.value))}
+        />
       )}
-      {error && (
-        <span className="error" role="alert">
-          {error}
-        </span>
-      )}
-    </label>
+    </Field>
   );
 }

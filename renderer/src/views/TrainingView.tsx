@@ -5,12 +5,13 @@
  * from this run's own rate. Cancel stops after the current step with a checkpoint (Resume continues it).
  */
 import { useCallback, useEffect, useState } from 'react';
-import type { JobInfo, JobResult, TrainOutput, TrainParams } from '../../../shared/api/jobs.ts';
+import type { JobInfo, JobResult, TrainOutput } from '../../../shared/api/jobs.ts';
 import type { StudioBackend } from '../api/backend.ts';
 import { ChartData, estimateRemainingSeconds, formatDuration } from '../charts/chartData.ts';
 import { CHART_COLORS, LiveChart, type ChartAxisSpec, type ChartSeriesSpec } from '../charts/LiveChart.tsx';
 import { JobRun, useJobRun } from './jobRun.ts';
-import { NumberField } from './NumberField.tsx';
+import { Field, NumberField } from './NumberField.tsx';
+import { checkTrainingForm, defaultRunFolder, trainParamsFor, type TrainingForm } from './trainingForm.ts';
 import './dashboards.css';
 
 /** The engine's model presets (electron/engine/model/config.ts); an unknown name is refused by the job. */
@@ -19,62 +20,6 @@ const PRESETS = [
   { name: 'default', note: 'default — the shipped model size' },
   { name: 'published', note: 'published — the paper’s size (slow on a CPU)' },
 ] as const;
-
-export interface TrainingForm {
-  data: string;
-  val: string;
-  config: string;
-  out: string;
-  /** NaN = the trainer's default. */
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  validateEvery: number;
-  seed: number;
-  maxMinutes: number;
-  resume: boolean;
-}
-
-function defaultRunFolder(): string {
-  const d = new Date();
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `runs/train-${d.getFullYear()}${pad(d.getMonth() + 1)}${pad(d.getDate())}-${pad(d.getHours())}${pad(d.getMinutes())}`;
-}
-
-/** Why each field is wrong (null = fine), with the ranges of trainParamsSchema; NaN in optional fields = default. */
-export function checkTrainingForm(f: TrainingForm): Partial<Record<keyof TrainingForm, string>> {
-  const errors: Partial<Record<keyof TrainingForm, string>> = {};
-  const optionalInt = (key: keyof TrainingForm, v: number, min: number, label: string) => {
-    if (!Number.isNaN(v) && !(Number.isInteger(v) && v >= min)) errors[key] = `${label}: a whole number ≥ ${min}, or empty for the default`;
-  };
-  if (f.data.trim() === '') errors.data = 'Training data: the folder written by `cfstudio data prepare`';
-  if (f.out.trim() === '') errors.out = 'Run folder: where checkpoints and metrics go (inside the workspace)';
-  if (!/^[A-Za-z0-9._-]{1,100}$/.test(f.config)) errors.config = 'Preset: a preset name such as tiny';
-  optionalInt('epochs', f.epochs, 1, 'Epochs');
-  optionalInt('batchSize', f.batchSize, 1, 'Batch size');
-  optionalInt('validateEvery', f.validateEvery, 1, 'Validate every');
-  optionalInt('seed', f.seed, 0, 'Seed');
-  if (!Number.isNaN(f.lr) && !(f.lr > 0 && f.lr <= 1)) errors.lr = 'Learning rate: above 0, at most 1, or empty for the default';
-  if (!Number.isNaN(f.maxMinutes) && !(f.maxMinutes > 0)) errors.maxMinutes = 'Time limit: minutes above 0, or empty for none';
-  return errors;
-}
-
-export function trainParamsFor(f: TrainingForm): TrainParams {
-  const optional = <K extends string>(key: K, v: number) => (Number.isNaN(v) ? {} : ({ [key]: v } as Record<K, number>));
-  return {
-    data: f.data.trim(),
-    ...(f.val.trim() !== '' ? { val: f.val.trim() } : {}),
-    config: f.config,
-    out: f.out.trim(),
-    ...optional('epochs', f.epochs),
-    ...optional('batchSize', f.batchSize),
-    ...optional('lr', f.lr),
-    ...optional('validateEvery', f.validateEvery),
-    ...optional('seed', f.seed),
-    ...optional('maxMinutes', f.maxMinutes),
-    resume: f.resume,
-  };
-}
 
 /** What the Training panel keeps while the app runs: the form, the followed job, its curves. */
 export class TrainingDashboard {
@@ -160,16 +105,11 @@ export function TrainingView({ backend, dashboard }: { backend: StudioBackend; d
     active && latest && firstPoint ? estimateRemainingSeconds({ done: firstPoint.step, seconds: firstPoint.seconds }, { done: latest.step, seconds: latest.seconds }, latest.totalSteps) : null;
   const result = run.phase === 'completed' || run.phase === 'cancelled' ? (run.result as JobResult<'train'> | undefined) : undefined;
   const textField = (key: 'data' | 'val' | 'out', label: string, placeholder: string, hint: string) => (
-    <label className="field">
-      <span>{label}</span>
-      <input value={form[key]} placeholder={placeholder} aria-invalid={errors[key] !== undefined} onChange={(e) => set(key, e.target.value)} />
-      <span className="field-hint">{hint}</span>
-      {errors[key] && (
-        <span className="error" role="alert">
-          {errors[key]}
-        </span>
+    <Field label={label} hint={hint} error={errors[key] ?? null}>
+      {({ id, describedBy }) => (
+        <input id={id} value={form[key]} placeholder={placeholder} aria-invalid={errors[key] !== undefined} aria-describedby={describedBy} onChange={(e) => set(key, e.target.value)} />
       )}
-    </label>
+    </Field>
   );
   const numberField = (key: 'epochs' | 'batchSize' | 'lr' | 'validateEvery' | 'seed' | 'maxMinutes', label: string, step: number, placeholder: string) => (
     <NumberField label={label} value={form[key]} step={step} placeholder={placeholder} error={errors[key] ?? null} onChange={(v) => set(key, v)} />

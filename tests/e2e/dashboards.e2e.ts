@@ -1,0 +1,212 @@
+/**
+ * The MCMC and Training panels in a real browser against `cfstudio serve` (real server, engine host, the shipped
+ * model in models/default). MCMC: the rock-salt template 4a ∈ {Na, K, Rb, Cs}, 4b = Cl in Fm-3m — the chart's
+ * sweep count rises to the requested sweeps, its acceptance values are rates in 0…1 and equal what the job wrote
+ * to mcmc.jsonl, every chain's crystal appears in the results grid (rock salt with one of the allowed cations),
+ * opens in the viewer, and a long run cancels from the keyboard. Training: a tiny dataset of textbook prototypes
+ * prepared here, the tiny preset for two epochs; the chart holds one loss point per step (the count follows from
+ * the dataset size and the batch size) and the validation NLL the trainer wrote to metrics.jsonl, and the job
+ * finishes. Screenshots go to test-artifacts/.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeCifP1 } from '../../shared/io/cif-writer.ts';
+import { Rng } from '../../shared/random.ts';
+import { buildStructure } from '../../shared/symmetry/analyze.ts';
+import { initSymmetry } from '../../shared/symmetry/moyo.ts';
+import { loadDataset } from '../../electron/data/dataset.ts';
+import { prepareDataset } from '../../electron/data/prepare.ts';
+import { startBrowserMode, type BrowserMode } from '../../electron/server/start.ts';
+import { ARTIFACTS, chromiumMissing, openBrowser, SKIP_REASON, type BrowserSession } from './browser.ts';
+
+if (chromiumMissing) console.warn(SKIP_REASON);
+
+const rendererDir = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
+
+/** Rock salt and CsCl cells with random ions and cell sizes, as a CSV of CIFs (what `data prepare` reads). */
+function corpusCsv(count: number): string {
+  const rng = new Rng(11);
+  const cations = ['Na', 'K', 'Mg', 'Ca', 'Sr', 'Li', 'Cs'];
+  const anions = ['O', 'S', 'Cl', 'Br', 'F', 'I'];
+  const rows = ['material_id,cif'];
+  for (let i = 0; i < count; i++) {
+    const a = 3 + 3 * rng.next();
+    const structure = buildStructure({
+      spaceGroup: i % 2 === 0 ? 225 : 221,
+      lattice: { a, b: a, c: a, alpha: 90, beta: 90, gamma: 90 },
+      sites: [
+        { letter: 'a', species: cations[rng.int(cations.length)]!, frac: [0, 0, 0] },
+        { letter: 'b', species: anions[rng.int(anions.length)]!, frac: [0.5, 0.5, 0.5] },
+      ],
+    } as Parameters<typeof buildStructure>[0]);
+    rows.push(`c${i},"${writeCifP1(structure, { dataName: `c${i}` }).replaceAll('"', '""')}"`);
+  }
+  return rows.join('\n') + '\n';
+}
+
+/** The job folders in the workspace that hold a given file. */
+function jobFoldersWith(workspace: string, file: string): string[] {
+  const jobs = join(workspace, 'jobs');
+  return readdirSync(jobs)
+    .map((id) => join(jobs, id))
+    .filter((dir) => existsSync(join(dir, file)));
+}
+
+describe.skipIf(chromiumMissing)('MCMC and Training dashboards in the browser', () => {
+  let session: BrowserSession;
+  let mode: BrowserMode;
+  let workspace: string;
+
+  beforeAll(async () => {
+    await initSymmetry();
+    workspace = mkdtempSync(join(tmpdir(), 'cfstudio-e2e-dashboards-'));
+    mode = await startBrowserMode({ workspace, port: 0, rendererDir, log: () => {} });
+    session = await openBrowser({ width: 1440, height: 1000 });
+  });
+  afterAll(async () => {
+    await session?.close();
+    await mode?.close();
+    if (workspace) rmSync(workspace, { recursive: true, force: true });
+  });
+
+  it('runs MCMC on a rock-salt template: rising sweeps, acceptance in 0…1 on the chart, crystals in the grid, cancel', async () => {
+    const { page } = session;
+    await page.goto(`${mode.server.url}#/mcmc`);
+    await expect.poll(() => page.locator('.backend-status').textContent(), { timeout: 30_000 }).toContain('Browser mode');
+    const runPanel = page.getByRole('region', { name: 'MCMC settings' });
+    await expect.poll(() => runPanel.locator('select').first().locator('option').allTextContents(), { timeout: 30_000 }).toContain('default');
+
+    // Run without a template: the error shows next to the Run button.
+    await runPanel.getByRole('button', { name: 'Run', exact: true }).click();
+    await expect.poll(() => page.getByTestId('mcmc-error').textContent()).toContain('Add at least one Wyckoff site');
+
+    await page.getByRole('combobox', { name: 'Space group' }).fill('fm-3m');
+    await page.keyboard.press('Enter');
+    await page.getByRole('button', { name: 'Add site 4a' }).click();
+    await page.getByRole('button', { name: 'Add site 4b' }).click();
+    expect(await page.getByTestId('template-site').count()).toBe(2);
+    await page.getByRole('combobox', { name: 'Site 1 element' }).selectOption('set');
+    await page.getByRole('textbox', { name: 'Site 1 element symbols' }).fill('na k rb cs');
+    await page.getByRole('combobox', { name: 'Site 2 element' }).selectOption('fixed');
+    // A typo is reported on its row before anything runs.
+    await page.getByRole('textbox', { name: 'Site 2 element symbol' }).fill('Xx');
+    await expect.poll(() => page.getByTestId('template-site').nth(1).textContent()).toContain("'Xx' is not an element symbol");
+    await page.getByRole('textbox', { name: 'Site 2 element symbol' }).fill('Cl');
+    expect(await page.getByTestId('template-site').nth(1).locator('.error').count()).toBe(0);
+
+    const chains = 6;
+    const sweeps = 24;
+    await runPanel.getByRole('spinbutton', { name: 'Chains' }).fill(String(chains));
+    await runPanel.getByRole('spinbutton', { name: 'Sweeps' }).fill(String(sweeps));
+    await runPanel.getByRole('spinbutton', { name: 'Seed' }).fill('3');
+    await runPanel.getByRole('button', { name: 'Run', exact: true }).click();
+
+    // The chart's sweep count rises while the run goes (sampled as the points arrive), up to the requested sweeps.
+    const chart = page.getByTestId('mcmc-chart');
+    const seen: number[] = [];
+    const deadline = Date.now() + 90_000;
+    while (Date.now() < deadline) {
+      const points = Number(await chart.getAttribute('data-points'));
+      if (seen.at(-1) !== points) seen.push(points);
+      if (points >= sweeps) break;
+      await page.waitForTimeout(40);
+    }
+    expect(seen.at(-1)).toBe(sweeps);
+    expect(seen.filter((n) => n > 0 && n < sweeps).length, `intermediate sweep counts seen: ${seen.join(', ')}`).toBeGreaterThan(0);
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+
+    // Crystals: one per chain, each rock salt with an allowed cation.
+    const cards = page.getByTestId('result-card');
+    await expect.poll(() => cards.count(), { timeout: 60_000 }).toBe(chains);
+    await expect.poll(() => page.getByTestId('mcmc-outcome').textContent(), { timeout: 30_000 }).toContain('Run completed');
+    for (const text of await cards.allTextContents()) expect(text).toMatch(/(Na|K|Rb|Cs)Cl/);
+
+    // The acceptance in the chart's text summary is a rate and equals the last sweep the job wrote.
+    const summary = (await page.getByTestId('mcmc-chart-summary').textContent())!;
+    const acceptance = Number(/acceptance ([\d.]+) \(sweep (\d+)\)/.exec(summary)?.[1]);
+    expect(summary).toContain(`(sweep ${sweeps})`);
+    expect(acceptance).toBeGreaterThanOrEqual(0);
+    expect(acceptance).toBeLessThanOrEqual(1);
+    const [statsDir] = jobFoldersWith(workspace, 'mcmc.jsonl');
+    const stats = readFileSync(join(statsDir!, 'mcmc.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { sweep: number; acceptance: number });
+    expect(stats).toHaveLength(sweeps);
+    expect(acceptance).toBeCloseTo(stats.at(-1)!.acceptance, 3);
+    // The canvas is drawn: uPlot renders into a canvas of the plot's width.
+    expect((await chart.locator('canvas').boundingBox())!.width).toBeGreaterThan(300);
+    await page.screenshot({ path: `${ARTIFACTS}mcmc-panel.png`, fullPage: true });
+
+    // Open a crystal in the viewer and come back: the chart and the crystals are still there.
+    await cards.nth(0).getByRole('button', { name: 'View' }).click();
+    await expect.poll(() => page.locator('.stage-meta').textContent(), { timeout: 30_000 }).toContain('27 atoms');
+    await page.getByRole('link', { name: 'MCMC' }).click();
+    await expect.poll(() => cards.count()).toBe(chains);
+    expect(Number(await chart.getAttribute('data-points'))).toBe(sweeps);
+
+    // A long run, started and cancelled from the keyboard.
+    await runPanel.getByRole('spinbutton', { name: 'Sweeps' }).fill('100000');
+    await runPanel.getByRole('button', { name: 'Run', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => chart.getAttribute('data-points').then(Number), { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+    const cancel = runPanel.getByRole('button', { name: 'Cancel' });
+    await cancel.focus();
+    // Keyboard focus is visible on the focused button.
+    expect(await cancel.evaluate((el) => getComputedStyle(el).outlineStyle)).toBe('solid');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('mcmc-outcome').textContent(), { timeout: 60_000 }).toMatch(/Run cancelled after \d+ of 100000 sweeps/);
+    expect(await cards.count()).toBe(0);
+    expect(await runPanel.getByRole('button', { name: 'Run', exact: true }).isEnabled()).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}mcmc-cancelled.png` });
+    expect(session.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
+  });
+
+  it('trains the tiny preset on a tiny dataset: one loss point per step, validation NLL as written to metrics.jsonl, completes', async () => {
+    const { page } = session;
+    const dataDir = join(workspace, 'data');
+    writeFileSync(join(workspace, 'corpus.csv'), corpusCsv(64));
+    await prepareDataset({ inputs: [join(workspace, 'corpus.csv')], outDir: dataDir, valFraction: 0.25, workers: 0 });
+    const train = await loadDataset(dataDir, { split: 'train' });
+    const batchSize = 16;
+    const epochs = 3;
+    const steps = Math.floor(train.count / batchSize) * epochs;
+    expect(steps).toBeGreaterThanOrEqual(6);
+
+    await page.goto(`${mode.server.url}#/training`);
+    await expect.poll(() => page.locator('.backend-status').textContent(), { timeout: 30_000 }).toContain('Browser mode');
+    const form = page.getByRole('region', { name: 'Training run' });
+    // Without a dataset the form says so next to the button.
+    await form.getByRole('textbox', { name: 'Training data' }).fill('');
+    await form.getByRole('button', { name: 'Start training' }).click();
+    await expect.poll(() => page.getByTestId('training-error').textContent()).toContain('Training data');
+
+    await form.getByRole('textbox', { name: 'Training data' }).fill(dataDir);
+    await form.getByRole('combobox', { name: 'Preset' }).selectOption('tiny');
+    await form.getByRole('textbox', { name: 'Run folder' }).fill('runs/e2e-tiny');
+    await form.getByRole('spinbutton', { name: 'Epochs' }).fill(String(epochs));
+    await form.getByRole('spinbutton', { name: 'Batch size' }).fill(String(batchSize));
+    await form.getByRole('spinbutton', { name: 'Validate every' }).fill('2');
+    await form.getByRole('button', { name: 'Start training' }).click();
+
+    const chart = page.getByTestId('training-chart');
+    await expect.poll(() => page.getByTestId('training-outcome').textContent(), { timeout: 120_000 }).toContain(`Finished at step ${steps}`);
+    expect(Number(await chart.getAttribute('data-points'))).toBe(steps);
+    // The last validation on the chart is the trainer's last 'val' line (the end-of-epoch one).
+    const metrics = readFileSync(join(workspace, 'runs', 'e2e-tiny', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; step: number; nll?: { total: number } });
+    const lastVal = metrics.filter((m) => m.kind === 'val').at(-1)!;
+    expect(lastVal.step).toBe(steps);
+    const summary = (await page.getByTestId('training-chart-summary').textContent())!;
+    const shown = /validation NLL ([\d.]+) nats \(step (\d+)\)/.exec(summary);
+    expect(shown, summary).not.toBeNull();
+    expect(Number(shown![2])).toBe(steps);
+    expect(Number(shown![1])).toBeCloseTo(lastVal.nll!.total, 2);
+    expect(summary).toMatch(new RegExp(`training loss [\\d.]+ nats \\(step ${steps}\\)`));
+    expect(await page.getByTestId('training-status').textContent()).toContain('completed');
+    // The job is listed and shown.
+    await expect.poll(() => page.getByTestId('train-job').count()).toBe(1);
+    expect(await page.getByTestId('train-job').textContent()).toContain('runs/e2e-tiny');
+    await page.screenshot({ path: `${ARTIFACTS}training-panel.png`, fullPage: true });
+    expect(session.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
+  });
+});
