@@ -179,7 +179,8 @@ describe('runFinetuning', () => {
     const bestLines = (await readFile(join(out, 'best', 'best.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { file: string; reward: number });
     expect(bestLines.length).toBeGreaterThan(0);
     for (let i = 1; i < bestLines.length; i++) expect(bestLines[i]!.reward).toBeLessThanOrEqual(bestLines[i - 1]!.reward);
-    const top = readStructureText(await readFile(join(out, 'best', { fileName: bestLines[0]!.file }), 'utf8'), bestLines[0]!.file).structure;
+    const topFile = bestLines[0]!.file;
+    const top = readStructureText(await readFile(join(out, 'best', topFile), 'utf8'), { fileName: topFile }).structure;
     expect(top.sites.filter((s) => atomicNumber(s.species) <= 20).length / top.numSites).toBeCloseTo(bestLines[0]!.reward, 6);
     // The policy folder loads as a model and samples.
     const policy = await loadModel(result.modelDir);
