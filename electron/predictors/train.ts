@@ -5,7 +5,7 @@
  * used to pick a checkpoint: the card's held-out numbers are honest estimates.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { Rng } from '../../shared/random.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { loadDataset, type TokenArrays } from '../data/dataset.ts';
@@ -26,7 +26,7 @@ import {
   type OutputSettings,
   type PredictorConfig,
 } from './network.ts';
-import { type PropertyName, PROPERTIES, defaultDataRoot, readPropertyValues } from './properties.ts';
+import { type PropertyName, PROPERTIES, defaultDataRoot, readPropertyValues, repositoryRoot } from './properties.ts';
 
 export interface PredictorTrainingSettings {
   epochs: number;
@@ -323,7 +323,8 @@ export async function trainPredictor(options: PredictorTrainingOptions): Promise
       heldOutCrystals: heldOutJoin.rows.length,
       withoutValue: { train: trainJoin.missing, heldOut: heldOutJoin.missing },
       droppedOutOfRange: outOfRange,
-      valueFiles,
+      // Relative to the repository, so the card reads the same on every machine (../shared/data/…).
+      valueFiles: valueFiles.map((f) => relative(repositoryRoot(), resolve(f))),
       sources: property.citations,
     },
     training: {
