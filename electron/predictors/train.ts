@@ -68,6 +68,8 @@ export interface PredictorTrainingOptions {
   settings?: Partial<PredictorTrainingSettings>;
   /** Start from the weights of another predictor folder with the same network config (e.g. the band-gap model). */
   initFrom?: string;
+  /** Free text for the card (e.g. how the settings were chosen). */
+  note?: string;
   log?: (line: string) => void;
   onProgress?: (p: { step: number; totalSteps: number; epoch: number; loss: number; heldOutMae?: number }) => void;
   signal?: AbortSignal;
@@ -338,7 +340,8 @@ export async function trainPredictor(options: PredictorTrainingOptions): Promise
       dropout: config.dropout,
       initialisedFrom: options.initFrom ?? null,
       status,
-      modelSelection: 'none: the weights after the last step are shipped; the held-out set is never used for training or selection',
+      modelSelection: 'none: the weights after the last step are shipped; the held-out set is never used for training or checkpoint selection',
+      ...(options.note ? { note: options.note } : {}),
       wallTimeSeconds: Math.round((performance.now() - startedAt) / 1000),
       hardware: '2-core x86-64 CPU, onnxruntime-node CPU provider',
       finalTrainLoss: lastLoss,

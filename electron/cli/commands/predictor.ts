@@ -31,6 +31,7 @@ export const predictorTrainCommand: Command = {
     dropout: { type: 'string', description: `dropout (default ${DEFAULT_PREDICTOR_CONFIG.dropout})`, valueName: 'X' },
     seed: { type: 'string', description: `seed for initialisation, data order and dropout (default ${D.seed})`, valueName: 'N' },
     'evaluate-every': { type: 'string', description: `held-out evaluation every N epochs (default ${D.evaluateEveryEpochs})`, valueName: 'N' },
+    note: { type: 'string', description: 'free text recorded in the card (e.g. how the settings were chosen)', valueName: 'TEXT' },
     json: { type: 'boolean', description: 'print the model card as JSON' },
   },
   async run(values, _positionals, ctx) {
@@ -49,6 +50,7 @@ export const predictorTrainCommand: Command = {
     try {
       const dataRoot = stringOption(values, 'data-root');
       const init = stringOption(values, 'init');
+      const note = stringOption(values, 'note');
       const result = await trainPredictor({
         property,
         trainData,
@@ -57,6 +59,7 @@ export const predictorTrainCommand: Command = {
         ...(dataRoot ? { dataRoot } : {}),
         ...(valueFiles?.length ? { valueFiles } : {}),
         ...(init ? { initFrom: init } : {}),
+        ...(note ? { note } : {}),
         config: { ...DEFAULT_PREDICTOR_CONFIG, dropout: numberOption(values, 'dropout', DEFAULT_PREDICTOR_CONFIG.dropout, 0, 0.9) },
         settings: {
           epochs: intOption(values, 'epochs', D.epochs, 1),
