@@ -83,7 +83,15 @@ export interface FinetuneOptions {
   maxMinutes?: number;
   signal?: AbortSignal;
   log: (line: string) => void;
-  onStep?: (metrics: FinetuneStepMetrics) => void;
+  /** After every step, with what metrics.jsonl does not hold: the batch's rewards and the best list so far (live, do not keep). */
+  onStep?: (metrics: FinetuneStepMetrics, detail: FinetuneStepDetail) => void;
+}
+
+export interface FinetuneStepDetail {
+  /** Reward of every sample of the step's batch (penalties included). */
+  rewards: Float64Array;
+  /** The best candidates so far, best first. */
+  best: readonly BestCandidate[];
 }
 
 export interface FinetuneStepMetrics {
@@ -277,7 +285,9 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
       // 5–6. Log-probabilities and the PPO epochs.
       const updateStart = performance.now();
       const tokens = packTokens(samples);
-      const logpOld = Float32Array.from((await evaluator.evaluate(tokens, tables, updater.step.parameters())).total, (nll) => -nll);
+      // log π_old is what the sampler recorded (float64, under the model's own masks — equal to the scoring graph's
+      // value up to float32 rounding, which a test checks), so no extra forward pass is needed for it.
+      const logpOld = Float32Array.from(samples, (s) => s.logp.total);
       const logpPrior = Float32Array.from((await evaluator.evaluate(tokens, tables, priorWeights)).total, (nll) => -nll);
       const feeds = updater.feeds({ tokens, logpOld, logpPrior, advantage });
       let last = { clipped: 0, gradNorm: 0 };
@@ -325,7 +335,7 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
         elapsedSeconds: elapsed(),
       };
       await appendFile(metricsFile, JSON.stringify(metrics, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
-      options.onStep?.(metrics);
+      options.onStep?.(metrics, { rewards, best: progress.best });
       if (progress.step % config.checkpointEverySteps === 0 || progress.step === config.steps) await saveState();
     }
     if (status !== 'finished' || progress.step % config.checkpointEverySteps !== 0) await saveState();
