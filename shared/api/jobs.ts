@@ -8,6 +8,8 @@
  * Only jobs whose engine function exists are listed — no placeholders.
  */
 import { z } from 'zod';
+// The reward spec schema is pure (no node imports) and lives with the reward evaluator; the finetune job embeds it.
+import { RewardSpecSchema } from '../../electron/rewards/spec.ts';
 
 export const jobProgressSchema = z.object({
   /** Units of work finished so far (files, samples, steps …). */
@@ -301,6 +303,130 @@ export const trainOutputSchema = z.object({
 });
 export type TrainOutput = z.infer<typeof trainOutputSchema>;
 
+/** A model by name in models/ (e.g. 'default') or a model folder inside the workspace (e.g. a fine-tuned policy, runs/rl-1/model). */
+const modelNameOrPath = z.string().min(1).max(4096);
+
+/**
+ * A 'finetune' job: `cfstudio finetune` (PPO toward a reward with a KL penalty to the pretrained model) with the run
+ * folder inside the workspace. Unset settings take the engine's defaults (electron/engine/rl/finetune.ts
+ * DEFAULT_FINETUNE). With `resume`, the run's saved settings and reward win; only a larger `steps` is taken.
+ */
+export const finetuneParamsSchema = z
+  .object({
+    model: modelNameOrPath.default('default'),
+    /** The reward spec (electron/rewards/spec.ts); needed unless resuming (a resumed run keeps its own). */
+    reward: RewardSpecSchema.optional(),
+    /** Run folder (run.json, metrics.jsonl, checkpoints/, best/, model/), inside the workspace. */
+    out: workspacePath,
+    steps: z.number().int().min(1).max(1_000_000).optional(),
+    batchSize: z.number().int().min(1).max(4096).optional(),
+    ppoEpochs: z.number().int().min(1).max(100).optional(),
+    lr: z.number().gt(0).lt(1).optional(),
+    /** ε of the clipped ratio. */
+    clip: z.number().gt(0).lt(1).optional(),
+    /** β, weight of the KL penalty to the pretrained model. */
+    beta: z.number().min(0).max(1000).optional(),
+    advantage: z.enum(['baseline', 'group']).optional(),
+    /** Samples per space group with group advantages; the batch size must be a multiple of it. */
+    groupSize: z.number().int().min(1).max(4096).optional(),
+    spaceGroups: z.union([z.array(z.number().int().min(1).max(230)).min(1).max(230), z.literal('training-distribution')]).optional(),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    checkpointEvery: z.number().int().min(1).max(1_000_000).optional(),
+    /** Stop with a checkpoint after this many minutes (resume later). */
+    maxMinutes: z.number().positive().optional(),
+    resume: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((p, ctx) => {
+    if (!p.resume && p.reward === undefined) ctx.addIssue({ code: 'custom', path: ['reward'], message: 'a reward spec is required to start a run (only a resumed run keeps its own)' });
+    if (p.advantage === 'group' && p.batchSize !== undefined && p.groupSize !== undefined && p.batchSize % p.groupSize !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['groupSize'], message: `with group advantages the batch size (${p.batchSize}) must be a multiple of the group size (${p.groupSize})` });
+    }
+  });
+export type FinetuneParams = z.input<typeof finetuneParamsSchema>;
+
+/** A number that may be missing: JSON carries NaN and ±Infinity as null (e.g. the mean reward of valid crystals in a batch without any). */
+const metric = z.number().nullable();
+
+/** One PPO step of a 'finetune' job (the engine's FinetuneStepMetrics), with the batch's rewards for histograms. */
+export const finetuneStepSchema = z.object({
+  kind: z.literal('step'),
+  step: z.number().int().positive(),
+  steps: z.number().int().positive(),
+  reward: z.object({ mean: metric, max: metric, min: metric, std: metric, meanValid: metric }),
+  /** Mean of each reward term over the candidates where it is finite. */
+  terms: z.record(z.string(), metric),
+  kl: metric,
+  entropy: metric,
+  validity: z.object({ structural: z.number().min(0).max(1), compositional: z.number().min(0).max(1), valid: z.number().min(0).max(1) }),
+  baseline: metric,
+  clipped: metric,
+  gradNorm: metric,
+  samplesPerSecond: metric,
+  seconds: z.object({ sample: z.number(), reward: z.number(), update: z.number(), total: z.number() }),
+  elapsedSeconds: z.number().nonnegative(),
+  /** Reward of every sample of the step's batch (penalties included). */
+  rewards: z.array(z.number()).max(4096),
+});
+export type FinetuneStep = z.infer<typeof finetuneStepSchema>;
+
+/** One of the best distinct crystals of a fine-tuning run so far. */
+export const finetuneCandidateSchema = z.object({
+  rank: z.number().int().positive(),
+  /** The step whose batch produced it. */
+  step: z.number().int().positive(),
+  reward: z.number(),
+  terms: z.record(z.string(), z.number()),
+  formula: z.string(),
+  spaceGroup: z.number().int().min(1).max(230),
+  wyckoffLabel: z.string(),
+  logProbability: z.number(),
+  cif: z.string(),
+  structure: structureDataSchema.nullable(),
+});
+export type FinetuneCandidate = z.infer<typeof finetuneCandidateSchema>;
+
+/** What a 'finetune' job streams: every step's metrics, and the top of the best list whenever it changed. */
+export const finetuneOutputSchema = z.discriminatedUnion('kind', [
+  finetuneStepSchema,
+  z.object({ kind: z.literal('best'), step: z.number().int().nonnegative(), candidates: z.array(finetuneCandidateSchema).max(100) }),
+]);
+export type FinetuneOutput = z.infer<typeof finetuneOutputSchema>;
+
+/** A 'predict' job: the shipped property predictors on structure files (or library rows). */
+export const predictParamsSchema = z
+  .object({
+    sources: z.array(structureSourceSchema).min(1).max(100_000).optional(),
+    /** Library structure ids. */
+    ids: z.array(z.number().int().positive()).min(1).max(100_000).optional(),
+    /** Predictor names (band_gap, formation_energy, dielectric_total); default: every shipped one present. */
+    properties: z.array(z.string().min(1).max(100)).min(1).max(50).optional(),
+    /** Symmetry tolerance in Å of the Wyckoff description the predictors read (the training data used 0.01). */
+    symprec: z.number().positive().max(1).default(0.01),
+  })
+  .strict()
+  .refine((p) => (p.sources === undefined) !== (p.ids === undefined), { message: 'give either sources (structure files) or ids (library structures), not both', path: ['sources'] });
+export type PredictParams = z.input<typeof predictParamsSchema>;
+
+export const predictedStructureSchema = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    /** File name or `library #id`. */
+    source: z.string(),
+    /** CIF data block name, POSCAR comment or library row name. */
+    block: z.string(),
+    libraryId: z.number().int().positive().optional(),
+    formula: z.string(),
+    spaceGroup: z.number().int().min(1).max(230).nullable(),
+    /** Per property: the value (null where the predictor could not predict) and its unit ('' = dimensionless). */
+    predictions: z.record(z.string(), z.object({ value: z.number().nullable(), unit: z.string() })),
+    /** Why some or all predictions are missing (e.g. symmetry analysis failed). */
+    warning: z.string().optional(),
+  }),
+  z.object({ ok: z.literal(false), source: z.string(), error: z.string() }),
+]);
+export type PredictedStructure = z.infer<typeof predictedStructureSchema>;
+
 export const jobSpecs = {
   'import-structures': {
     summary: 'import CIF/POSCAR files into the workspace library (each structure committed as soon as it is read)',
@@ -387,6 +513,37 @@ export const jobSpecs = {
       elapsedSeconds: z.number().nonnegative(),
       outDir: z.string(),
       checkpoints: z.array(z.string()),
+    }),
+  },
+  finetune: {
+    summary: 'fine-tune a model toward a reward with PPO and a KL penalty to the pretrained model; cancel checkpoints, resume continues; the best crystals go into the library',
+    heavy: true,
+    params: finetuneParamsSchema,
+    output: finetuneOutputSchema,
+    result: z.object({
+      status: z.enum(['finished', 'stopped', 'time-limit']),
+      step: z.number().int().nonnegative(),
+      steps: z.number().int().nonnegative(),
+      elapsedSeconds: z.number().nonnegative(),
+      outDir: z.string(),
+      /** The fine-tuned policy as a model folder (usable as a generate model path). */
+      modelDir: z.string(),
+      /** Distinct best crystals the run keeps. */
+      best: z.number().int().nonnegative(),
+      /** Library run of this job and the best crystals it stored (those found during this job). */
+      runId: z.number().int().positive(),
+      stored: z.number().int().nonnegative(),
+    }),
+  },
+  predict: {
+    summary: 'predict properties (band gap, formation energy, dielectric constant) of structure files or library structures with the shipped predictors',
+    heavy: true,
+    params: predictParamsSchema,
+    output: predictedStructureSchema,
+    result: z.object({
+      predicted: z.number().int().nonnegative(),
+      failed: z.number().int().nonnegative(),
+      properties: z.array(z.object({ name: z.string(), unit: z.string() })),
     }),
   },
   'analyze-structures': {

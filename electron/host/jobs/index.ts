@@ -1,9 +1,11 @@
 import { analyzeStructures } from './analyze-structures.ts';
 import { evaluate } from './evaluate.ts';
 import { exportStructures } from './export-structures.ts';
+import { finetune } from './finetune.ts';
 import { generate } from './generate.ts';
 import { importStructures } from './import-structures.ts';
 import { mcmc } from './mcmc.ts';
+import { predict } from './predict.ts';
 import { train } from './train.ts';
 import type { JobRunnerTable } from './types.ts';
 
@@ -19,4 +21,6 @@ export const jobRunners: JobRunnerTable = {
   evaluate,
   mcmc,
   train,
+  finetune,
+  predict,
 };

@@ -1,0 +1,226 @@
+/**
+ * Job 'finetune': what `cfstudio finetune` does (electron/cli/commands/finetune.ts) — PPO toward a reward with a
+ * KL penalty to the pretrained model — with the run folder inside the workspace, every step's metrics streamed
+ * (with the batch's rewards, for histograms) and the top of the best list streamed whenever it changes. Cancel is
+ * the engine's AbortSignal: it finishes the current step, checkpoints and returns 'stopped' (the job then ends as
+ * cancelled; `resume: true` continues the run). At the end — finished, stopped or timed out — the best crystals
+ * found during this job are stored in the library under a 'finetune' run, with their reward, reward terms and the
+ * shipped predictors' properties, tagged 'finetune'.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FinetuneCandidate, FinetuneOutput } from '../../../shared/api/jobs.ts';
+import { MIN_INTERATOMIC_DISTANCE } from '../../../shared/api/jobs.ts';
+import type { Structure } from '../../../shared/crystal/structure.ts';
+import { readCifStructure } from '../../../shared/io/index.ts';
+import { atomicNumber } from '../../../shared/crystal/elements.ts';
+import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
+import { modelsDir } from '../../engine/model/files.ts';
+import { analyzeCellWithTimeout } from '../../evaluate/symmetry-guard.ts';
+import { DEFAULT_FINETUNE, type BestCandidate, type FinetuneConfig, runFinetuning, validateFinetuneConfig } from '../../engine/rl/finetune.ts';
+import type { JsonObject } from '../../library/index.ts';
+import { predictProperties } from '../../predictors/predict.ts';
+import { PROPERTY_NAMES } from '../../predictors/properties.ts';
+import { hasShippedPredictor } from '../../predictors/registry.ts';
+import type { RewardSpec } from '../../rewards/index.ts';
+import type { JobRunner } from './types.ts';
+import { workspaceLibrary } from './library-handle.ts';
+import { structureData } from './sample-rows.ts';
+import { pathInWorkspace } from './workspace-paths.ts';
+
+type Params = Parameters<JobRunner<'finetune'>>[0];
+
+/** Candidates streamed with each change of the best list (the run keeps more; best/ in the run folder has them all). */
+export const STREAMED_BEST = 12;
+
+/** The engine's settings for the job's params: the defaults with the given fields replaced. */
+export function finetuneConfigFromParams(params: Params): FinetuneConfig {
+  const config: FinetuneConfig = {
+    ...DEFAULT_FINETUNE,
+    ...(params.steps !== undefined ? { steps: params.steps } : {}),
+    ...(params.batchSize !== undefined ? { batchSize: params.batchSize } : {}),
+    ...(params.ppoEpochs !== undefined ? { ppoEpochs: params.ppoEpochs } : {}),
+    ...(params.lr !== undefined ? { learningRate: params.lr } : {}),
+    ...(params.clip !== undefined ? { clip: params.clip } : {}),
+    ...(params.beta !== undefined ? { beta: params.beta } : {}),
+    ...(params.advantage !== undefined ? { advantage: params.advantage } : {}),
+    ...(params.groupSize !== undefined ? { groupSize: params.groupSize } : {}),
+    ...(params.spaceGroups !== undefined ? { spaceGroups: params.spaceGroups } : {}),
+    ...(params.seed !== undefined ? { seed: params.seed } : {}),
+    ...(params.checkpointEvery !== undefined ? { checkpointEverySteps: params.checkpointEvery } : {}),
+  };
+  validateFinetuneConfig(config);
+  return config;
+}
+
+/**
+ * A model name in models/ (letters, digits, . _ -) stays a name; anything else is a folder inside the workspace
+ * (a fine-tuned policy, a model trained here), refused when it leads outside.
+ */
+export function modelForParams(workspace: string, model: string): string {
+  if (/^[A-Za-z0-9._-]{1,100}$/.test(model) && existsSync(join(modelsDir(), model, 'model.json'))) return model;
+  const dir = pathInWorkspace(workspace, model, 'model');
+  if (!existsSync(join(dir, 'model.json'))) throw new Error(`model: '${model}' is neither a model in ${modelsDir()} nor a model folder (with model.json) in the workspace`);
+  return dir;
+}
+
+/** NaN and ±Infinity as null: the numbers cross JSON, which has neither. */
+function finiteOrNull(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
+}
+
+const candidateKey = (c: BestCandidate) => `${c.formula}|${c.spaceGroup}|${c.wyckoffLabel}|${c.reward}`;
+
+function streamedCandidate(c: BestCandidate, rank: number): FinetuneCandidate {
+  let structure: FinetuneCandidate['structure'] = null;
+  try {
+    structure = structureData(readCifStructure(c.cif, { fileName: `${c.formula}.cif` }).structure);
+  } catch {
+    // The engine wrote this CIF from a built structure, so this is not expected; the card then shows no picture.
+  }
+  return { rank, step: c.step, reward: c.reward, terms: c.terms, formula: c.formula, spaceGroup: c.spaceGroup, wyckoffLabel: c.wyckoffLabel, logProbability: c.logp, cif: c.cif, structure };
+}
+
+export const finetune: JobRunner<'finetune'> = async (params, context) => {
+  const outDir = pathInWorkspace(context.workspace, params.out, 'out');
+  const config = finetuneConfigFromParams(params);
+  const model = params.resume ? params.model : modelForParams(context.workspace, params.model);
+  if (params.resume && !existsSync(join(outDir, 'run.json'))) throw new Error(`out: '${params.out}' holds no run to resume (no run.json)`);
+  if (!params.resume && existsSync(join(outDir, 'run.json'))) throw new Error(`out: '${params.out}' already holds a run; resume it or choose another folder`);
+  // On resume the engine reads the run's own reward from run.json; this placeholder is never evaluated.
+  const reward: RewardSpec = params.reward ?? { version: 1, reward: { kind: 'predictor', predictor: 'unused-on-resume' } };
+
+  const library = workspaceLibrary(context.workspace);
+  const runConfig: JsonObject = { ...(JSON.parse(JSON.stringify(params)) as JsonObject), outDir };
+  const run = library.createRun({
+    kind: 'finetune',
+    name: `${params.resume ? 'resume ' : ''}finetune ${params.reward?.name ?? params.out}`.slice(0, 200),
+    status: 'running',
+    config: runConfig,
+  });
+
+  let firstStep: number | null = null;
+  let lastStreamed = '';
+  let steps = config.steps;
+  const started = performance.now();
+  const log = (line: string) => context.progress({ done: firstStep === null ? 0 : firstStep, total: steps, message: line.slice(0, 500) });
+  let result;
+  try {
+    result = await runFinetuning({
+      model,
+      reward,
+      rewardBaseDir: context.workspace,
+      outDir,
+      config,
+      resume: params.resume,
+      ...(params.maxMinutes !== undefined ? { maxMinutes: params.maxMinutes } : {}),
+      signal: context.signal,
+      log,
+      onStep: (m, detail) => {
+        firstStep ??= m.step;
+        steps = m.steps;
+        const item: FinetuneOutput = {
+          kind: 'step',
+          step: m.step,
+          steps: m.steps,
+          reward: { mean: finiteOrNull(m.reward.mean), max: finiteOrNull(m.reward.max), min: finiteOrNull(m.reward.min), std: finiteOrNull(m.reward.std), meanValid: finiteOrNull(m.reward.meanValid) },
+          terms: Object.fromEntries(Object.entries(m.terms).map(([name, value]) => [name, finiteOrNull(value)])),
+          kl: finiteOrNull(m.kl),
+          entropy: finiteOrNull(m.entropy),
+          validity: m.validity,
+          baseline: finiteOrNull(m.baseline),
+          clipped: finiteOrNull(m.clipped),
+          gradNorm: finiteOrNull(m.gradNorm),
+          samplesPerSecond: finiteOrNull(m.samplesPerSecond),
+          seconds: m.seconds,
+          elapsedSeconds: m.elapsedSeconds,
+          rewards: Array.from(detail.rewards, (r) => (Number.isFinite(r) ? r : 0)),
+        };
+        context.output(item);
+        const top = detail.best.slice(0, STREAMED_BEST);
+        const key = top.map(candidateKey).join('\n');
+        if (key !== lastStreamed) {
+          lastStreamed = key;
+          context.output({ kind: 'best', step: m.step, candidates: top.map((c, i) => streamedCandidate(c, i + 1)) });
+        }
+        context.progress({
+          done: m.step,
+          total: m.steps,
+          message: `step ${m.step}/${m.steps}: mean reward ${m.reward.mean.toFixed(3)}, KL ${m.kl.toFixed(3)}, valid ${(100 * m.validity.valid).toFixed(0)} %`,
+        });
+      },
+    });
+  } catch (error) {
+    library.updateRun(run.id, { status: context.signal.aborted ? 'cancelled' : 'failed', error: (error as Error).message.slice(0, 2000) });
+    throw error;
+  }
+
+  // The best crystals this job found (a resumed run's earlier ones were stored by the job that found them).
+  const fresh = firstStep === null ? [] : result.best.filter((c) => c.step >= firstStep!);
+  const stored = await storeBest(library, run.id, fresh);
+  if (stored > 0) context.libraryChanged();
+  const seconds = (performance.now() - started) / 1000;
+  library.updateRun(run.id, {
+    status: result.status === 'stopped' ? 'cancelled' : 'completed',
+    ...(result.status === 'stopped' ? { error: `stopped by the user at step ${result.step} (checkpointed; resume continues)` } : {}),
+    timings: { total: seconds },
+    config: { ...runConfig, status: result.status, step: result.step, steps, stored, modelDir: result.modelDir },
+  });
+  return { status: result.status, step: result.step, steps, elapsedSeconds: result.elapsedSeconds, outDir, modelDir: result.modelDir, best: result.best.length, runId: run.id, stored };
+};
+
+/** Library rows for the best candidates: CIF, reward and terms, the shipped predictors' properties, the space group found. */
+async function storeBest(library: ReturnType<typeof workspaceLibrary>, runId: number, best: readonly BestCandidate[]): Promise<number> {
+  if (best.length === 0) return 0;
+  await initSymmetry();
+  const parsed: { candidate: BestCandidate; structure: Structure }[] = [];
+  for (const candidate of best) {
+    try {
+      parsed.push({ candidate, structure: readCifStructure(candidate.cif, { fileName: `${candidate.formula}.cif` }).structure });
+    } catch {
+      // Not expected (the engine wrote the CIF); such a candidate stays in best/ only.
+    }
+  }
+  const names = PROPERTY_NAMES.filter((name) => hasShippedPredictor(name));
+  const predictions = names.length ? await predictProperties(parsed.map((p) => p.structure), names) : { properties: [] };
+  let stored = 0;
+  parsed.forEach(({ candidate, structure }, i) => {
+    const properties: JsonObject = {};
+    for (const p of predictions.properties) if (Number.isFinite(p.values[i]!)) properties[p.name] = p.values[i]!;
+    const spaceGroupFound = spaceGroupOf(structure);
+    const terms = Object.fromEntries(Object.entries(candidate.terms).filter(([, v]) => Number.isFinite(v)));
+    library.addStructure({
+      structure,
+      cif: candidate.cif,
+      source: 'generated',
+      name: candidate.wyckoffLabel || candidate.formula,
+      runId,
+      logProbability: candidate.logp,
+      spaceGroupRequested: candidate.spaceGroup,
+      ...(spaceGroupFound !== undefined ? { spaceGroupFound } : {}),
+      // The engine keeps only structurally and compositionally valid crystals in its best list.
+      valid: true,
+      validity: { structurallyValid: true, compositionallyValid: true, minDistanceThreshold: MIN_INTERATOMIC_DISTANCE, finetuneStep: candidate.step },
+      ...(Number.isFinite(candidate.reward) ? { reward: candidate.reward } : {}),
+      rewards: terms,
+      properties,
+      tags: ['finetune'],
+    });
+    stored++;
+  });
+  return stored;
+}
+
+/** Space group found at 0.1 Å, as sampled crystals get it (electron/engine/sample/generate.ts), bounded in time: moyo can stall on odd cells. */
+function spaceGroupOf(structure: Structure): number | undefined {
+  const cell = {
+    lattice: { basis: structure.lattice.matrix.flat() },
+    positions: structure.sites.map((site) => site.frac),
+    numbers: structure.sites.map((site) => atomicNumber(site.species)),
+  };
+  try {
+    return analyzeCellWithTimeout(JSON.stringify(cell), 0.1, 5000).number;
+  } catch {
+    return undefined;
+  }
+}
