@@ -92,7 +92,7 @@ export const finetuneCommand: Command = {
             ctx.log(line);
           },
           onStep: (m) => {
-            bar ??= new ProgressBar({ total: m.steps, label: 'finetune', unit: 'step', initial: m.step - 1 });
+            bar ??= new ProgressBar({ total: m.steps, label: 'finetune', unit: 'step', initial: m.step });
             bar.update(m.step, `reward ${m.reward.mean.toFixed(3)} (valid ${Number.isFinite(m.reward.meanValid) ? m.reward.meanValid.toFixed(3) : '-'}) KL ${m.kl.toFixed(2)} valid ${(100 * m.validity.valid).toFixed(0)}%`);
           },
         });

@@ -88,8 +88,8 @@ export const trainCommand: Command = {
           ctx.log(line);
         },
         onProgress: (p) => {
-          // The first report comes one update after (re)starting, so a resumed run's rate counts only its own steps.
-          bar ??= new ProgressBar({ total: p.totalSteps, label: 'train', unit: 'step', initial: p.step - 1 });
+          // The bar starts at the first report: the rate counts the steps after it, so a resumed run is not credited with earlier ones.
+          bar ??= new ProgressBar({ total: p.totalSteps, label: 'train', unit: 'step', initial: p.step });
           bar.update(p.step, `loss ${p.loss.toFixed(3)}${p.lastValidation ? ` val ${p.lastValidation.total.toFixed(3)}` : ''}`);
         },
       });
