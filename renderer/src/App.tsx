@@ -11,7 +11,7 @@ import { GenerateView } from './views/GenerateView.tsx';
 import { LibraryView } from './views/LibraryView.tsx';
 import { McmcDashboard, McmcView } from './views/McmcView.tsx';
 import { TrainingDashboard, TrainingView } from './views/TrainingView.tsx';
-import { PlannedView } from './views/PlannedView.tsx';
+import { RlDashboard, RlView } from './views/RlView.tsx';
 import { ViewerView, type OpenedStructure } from './views/ViewerView.tsx';
 
 export type SymmetryState = { status: 'loading' } | { status: 'ready' } | { status: 'failed'; message: string };
@@ -25,6 +25,7 @@ export function App({ backend }: { backend: StudioBackend }) {
   // Dashboards keep their job, chart and results while another view is shown.
   const [mcmcDashboard] = useState(() => new McmcDashboard());
   const [trainingDashboard] = useState(() => new TrainingDashboard());
+  const [rlDashboard] = useState(() => new RlDashboard());
 
   useEffect(() => {
     const onHash = () => setRoute(parseRoute(window.location.hash));
@@ -98,16 +99,7 @@ export function App({ backend }: { backend: StudioBackend }) {
         )}
         {route.view === 'library' && <LibraryView backend={backend} onOpen={openCandidate} />}
         {route.view === 'mcmc' && <McmcView backend={backend} symmetry={symmetry} dashboard={mcmcDashboard} onOpen={openCandidate} />}
-        {route.view === 'rl' && (
-          <PlannedView title="RL fine-tuning">
-            <p>
-              Reinforcement fine-tuning (CrystalFormer-RL): choose a reward (energy above hull from a machine-learned potential, property
-              targets, novelty), set the KL weight to the base model and the batch size, and watch mean reward, KL and validity per step,
-              with checkpoints you can sample from.
-            </p>
-            <p className="hint">Not available yet: needs the training engine and a reward model.</p>
-          </PlannedView>
-        )}
+        {route.view === 'rl' && <RlView backend={backend} dashboard={rlDashboard} onOpen={openCandidate} />}
         {route.view === 'training' && <TrainingView backend={backend} dashboard={trainingDashboard} />}
       </main>
     </div>
