@@ -207,6 +207,8 @@ describe('finetune job', () => {
       supervisor.submit('finetune', { ...base, reward: { version: 1, reward: { kind: 'predictor', predictor: 'no_such_property' } }, out: 'runs/no-predictor', steps: 1 }).id,
     );
     expect(predictor.status).toBe('failed');
-    expect(predictor.error).toMatch(/no_such_property/);
+    expect(predictor.error).toMatch(/reward: no predictor named 'no_such_property'/);
+    // Refused before the engine wrote anything, so the folder stays free for a corrected run.
+    expect(existsSync(join(workspace, 'runs', 'no-predictor', 'run.json'))).toBe(false);
   }, 120_000);
 });

@@ -21,8 +21,10 @@ import { DEFAULT_FINETUNE, type BestCandidate, type FinetuneConfig, runFinetunin
 import type { JsonObject } from '../../library/index.ts';
 import { predictProperties } from '../../predictors/predict.ts';
 import { PROPERTY_NAMES } from '../../predictors/properties.ts';
-import { hasShippedPredictor } from '../../predictors/registry.ts';
+import { hasShippedPredictor, registerShippedPredictors } from '../../predictors/registry.ts';
 import type { RewardSpec } from '../../rewards/index.ts';
+import { predictorRegistry } from '../../rewards/predictors.ts';
+import { walkTerms } from '../../rewards/spec.ts';
 import type { JobRunner } from './types.ts';
 import { workspaceLibrary } from './library-handle.ts';
 import { structureData } from './sample-rows.ts';
@@ -64,6 +66,23 @@ export function modelForParams(workspace: string, model: string): string {
   return dir;
 }
 
+/**
+ * Every predictor the reward names must exist before the run starts: the engine writes the run folder first, so a
+ * missing model found later would leave a folder that can be neither started again nor resumed.
+ */
+export function checkPredictors(spec: RewardSpec): void {
+  registerShippedPredictors(predictorRegistry);
+  const names = new Set<string>();
+  for (const { term } of walkTerms(spec.reward)) {
+    if (term.kind === 'predictor') names.add(term.predictor);
+    if (term.kind === 'ehull' && typeof term.formationEnergy === 'string') names.add(term.formationEnergy);
+  }
+  const missing = [...names].filter((name) => !predictorRegistry.has(name));
+  if (missing.length) {
+    throw new Error(`reward: no predictor named ${missing.map((n) => `'${n}'`).join(', ')} (available: ${predictorRegistry.names().join(', ') || 'none'}; the shipped ones live in models/predictor-*)`);
+  }
+}
+
 /** NaN and ±Infinity as null: the numbers cross JSON, which has neither. */
 function finiteOrNull(value: number): number | null {
   return Number.isFinite(value) ? value : null;
@@ -87,6 +106,7 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
   const model = params.resume ? params.model : modelForParams(context.workspace, params.model);
   if (params.resume && !existsSync(join(outDir, 'run.json'))) throw new Error(`out: '${params.out}' holds no run to resume (no run.json)`);
   if (!params.resume && existsSync(join(outDir, 'run.json'))) throw new Error(`out: '${params.out}' already holds a run; resume it or choose another folder`);
+  if (params.reward) checkPredictors(params.reward);
   // On resume the engine reads the run's own reward from run.json; this placeholder is never evaluated.
   const reward: RewardSpec = params.reward ?? { version: 1, reward: { kind: 'predictor', predictor: 'unused-on-resume' } };
 

@@ -71,6 +71,8 @@ export class RlDashboard {
   best: FinetuneCandidate[] = [];
   /** Run folder of the followed job (what Resume continues). */
   runFolder: string | null = null;
+  /** Set while a Resume starts, so the curves so far are kept. */
+  resuming = false;
   form: RlForm = {
     mode: 'builder',
     draft: (REWARD_PRESETS[0] && draftFromSpec(REWARD_PRESETS[0].spec)) ?? EMPTY_DRAFT,
@@ -82,6 +84,11 @@ export class RlDashboard {
     'finetune',
     (item) => this.add(item),
     () => {
+      // A resumed run continues the same curves (its steps go on from the checkpoint).
+      if (this.resuming) {
+        this.resuming = false;
+        return;
+      }
       this.rewardChart.clear();
       this.klChart.clear();
       this.validityChart.clear();
@@ -197,7 +204,9 @@ export function RlView({ backend, dashboard, onOpen }: { backend: StudioBackend;
   const resume = async () => {
     setStartError(null);
     if (!backend.jobs || !dashboard.runFolder) return;
+    dashboard.resuming = true;
     await dashboard.run.start(backend.jobs, resumeParamsFor(dashboard.runFolder, form.settings.steps));
+    dashboard.resuming = false;
   };
   const newFolder = () => setSetting('out', defaultRlFolder());
 
