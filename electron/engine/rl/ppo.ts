@@ -87,15 +87,19 @@ export class PpoUpdater {
     return new PpoUpdater(step, tables);
   }
 
-  /** Feeds for one full-batch update; built once per batch and reused by every PPO epoch. */
-  feeds(batch: PpoBatch): Record<string, ort.Tensor> {
-    const n = batch.tokens.count;
-    const indices = Array.from({ length: n }, (_, i) => i);
+  /**
+   * Feeds for one update on the crystals `indices` of the batch (default: all of it); built once and reused by every
+   * PPO epoch. The sequence is cut to the longest crystal among them, so grouping crystals of similar length into
+   * mini-batches saves the work of padded slots.
+   */
+  feeds(batch: PpoBatch, indices: readonly number[] = Array.from({ length: batch.tokens.count }, (_, i) => i)): Record<string, ort.Tensor> {
+    const n = indices.length;
     const model = makeBatch(batch.tokens, indices, this.tables);
+    const pick = (values: Float32Array) => Float32Array.from(indices, (i) => values[i]!);
     const extra: Record<string, FeedArray> = {
-      [PPO_INPUTS.logpOld]: { data: batch.logpOld, dims: [n] },
-      [PPO_INPUTS.logpPrior]: { data: batch.logpPrior, dims: [n] },
-      [PPO_INPUTS.advantage]: { data: batch.advantage, dims: [n] },
+      [PPO_INPUTS.logpOld]: { data: pick(batch.logpOld), dims: [n] },
+      [PPO_INPUTS.logpPrior]: { data: pick(batch.logpPrior), dims: [n] },
+      [PPO_INPUTS.advantage]: { data: pick(batch.advantage), dims: [n] },
     };
     return toOrtFeeds({ ...model.feeds, ...extra });
   }

@@ -24,7 +24,7 @@ import { CrystalSampler } from '../../../electron/engine/sample/sampler.ts';
 import { buildSample } from '../../../electron/engine/sample/generate.ts';
 import { LikelihoodEvaluator } from '../../../electron/engine/train/evaluate-nll.ts';
 import { PpoUpdater, policyConfig } from '../../../electron/engine/rl/ppo.ts';
-import { DEFAULT_FINETUNE, type FinetuneConfig, type FinetuneStepMetrics, groupAdvantages, runFinetuning } from '../../../electron/engine/rl/finetune.ts';
+import { DEFAULT_FINETUNE, type FinetuneConfig, type FinetuneStepMetrics, groupAdvantages, miniBatchIndices, runFinetuning } from '../../../electron/engine/rl/finetune.ts';
 import { PredictorRegistry, type RewardSpec } from '../../../electron/rewards/index.ts';
 
 const config = { ...MODEL_PRESETS.tiny!, coordComponents: 4 };
@@ -126,6 +126,13 @@ describe('PPO objective', () => {
     expect(result.metrics.kl).toBeCloseTo(priorShift.reduce((a, b) => a + b, 0) / priorShift.length, 3);
   });
 
+  it('cuts a batch into length-sorted mini-batches that cover every crystal once', () => {
+    const parts = miniBatchIndices(Int32Array.of(5, 1, 9, 3, 3, 7, 2), 3);
+    expect(parts.map((p) => p.length)).toEqual([2, 3, 2]);
+    expect(parts.flat().sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(parts.map((p) => p.map((i) => [5, 1, 9, 3, 3, 7, 2][i]))).toEqual([[1, 2], [3, 3, 5], [7, 9]]);
+  });
+
   it('standardises rewards within each space-group group', () => {
     const adv = groupAdvantages([1, 2, 3, 5, 5, 0, 4], [225, 225, 225, 62, 62, 12, 12]);
     const s = Math.sqrt(2 / 3); // population std of 1, 2, 3
@@ -192,7 +199,7 @@ describe('runFinetuning', () => {
   });
 
   it('resumes exactly: 4 steps + resume to 6 equals 6 steps straight', async () => {
-    const cfg = { ...small, steps: 6, batchSize: 12, ppoEpochs: 2 };
+    const cfg = { ...small, steps: 6, batchSize: 12, ppoEpochs: 2, miniBatches: 2 };
     const straight = join(dir, 'run-straight');
     await runFinetuning({ model: modelDir, reward: spec, predictors: lightAtomRegistry(), outDir: straight, config: cfg, log: () => {} });
     const split = join(dir, 'run-split');
