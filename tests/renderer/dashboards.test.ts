@@ -10,7 +10,7 @@ import { mcmcParamsSchema, trainParamsSchema } from '../../shared/api/jobs.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { getSpaceGroup } from '../../shared/symmetry/spacegroups.ts';
 import { movableSites, parseTemplate, resolveTemplate } from '../../electron/engine/mcmc/template.ts';
-import { ChartData, chartSummary, estimateRemainingSeconds, formatDuration, formatValue } from '../../renderer/src/charts/chartData.ts';
+import { ChartData, chartSummary, estimateRemainingSeconds, formatDuration, formatValue, integerTicks } from '../../renderer/src/charts/chartData.ts';
 
 import {
   checkMcmcSettings,
@@ -161,9 +161,20 @@ describe('chart data', () => {
     expect(estimateRemainingSeconds({ done: 100, seconds: 5 }, { done: 120, seconds: 15 }, 200)).toBe(40);
     expect(estimateRemainingSeconds({ done: 100, seconds: 5 }, { done: 100, seconds: 5 }, 200)).toBeNull();
     expect(formatDuration(42)).toBe('42 s');
+    expect(formatDuration(0.44)).toBe('0.4 s');
     expect(formatDuration(725)).toBe('12 min 05 s');
     expect(formatDuration(3 * 3600 + 7 * 60)).toBe('3 h 07 min');
     expect(formatValue(0.00001234, 3)).toBe('1.23e-5');
     expect(formatValue(21.3456, 2)).toBe('21.35');
+  });
+
+  it('puts step ticks on whole numbers with room between them', () => {
+    // 1…6 on 600 px (at most 10 ticks): every step.
+    expect(integerTicks(0.8, 6.2, 600)).toEqual([1, 2, 3, 4, 5, 6]);
+    // 0…1000 on 300 px (at most 5 ticks): every 200 steps.
+    expect(integerTicks(0, 1000, 300)).toEqual([0, 200, 400, 600, 800, 1000]);
+    expect(integerTicks(0.2, 0.7, 300)).toEqual([]);
+    expect(integerTicks(Number.NaN, 3, 300)).toEqual([]);
+    expect(integerTicks(0, 10, 0)).toEqual([]);
   });
 });

@@ -9,7 +9,7 @@ import { useEffect, useMemo, useRef } from 'react';
 import uPlot, { type AlignedData, type Options } from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './charts.css';
-import { chartSummary, type ChartData, type ChartSeriesSpec, formatValue } from './chartData.ts';
+import { chartSummary, type ChartData, type ChartSeriesSpec, formatValue, integerTicks } from './chartData.ts';
 
 export interface ChartAxisSpec {
   /** Scale key the series refer to. */
@@ -37,6 +37,8 @@ export interface LiveChartProps {
   version: number;
   /** Height of the plotting area in CSS pixels. */
   height?: number;
+  /** x takes whole numbers only (steps, sweeps): no ticks between them. Default true. */
+  integerX?: boolean;
   /** Shown in the summary line while there is no point yet. */
   emptyText?: string;
   testId?: string;
@@ -46,6 +48,12 @@ export interface LiveChartProps {
 export const CHART_COLORS = ['#1d5fd1', '#c2410c', '#15803d', '#7c3aed', '#b3261e', '#0f766e', '#6b4f00'] as const;
 
 const FONT = '12px system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif';
+
+/** Legend values of the latest point (after the data was cleared the legend may hold a stale index: the value formatters show a dash for it). */
+function showLatestInLegend(u: uPlot): void {
+  const n = u.data[0]?.length ?? 0;
+  if (n > 0) u.setLegend({ idx: n - 1 }, false);
+}
 
 function buildOptions(props: LiveChartProps, width: number): Options {
   const axisColor = '#4a505c';
@@ -60,7 +68,17 @@ function buildOptions(props: LiveChartProps, width: number): Options {
       ...props.axes.map((a) => [a.scale, a.range ? { auto: false, range: a.range } : { auto: true }]),
     ]),
     axes: [
-      { scale: 'x', label: props.xLabel, stroke: axisColor, grid, ticks, font: FONT, labelFont: FONT, labelSize: 18 },
+      {
+        scale: 'x',
+        label: props.xLabel,
+        stroke: axisColor,
+        grid,
+        ticks,
+        font: FONT,
+        labelFont: FONT,
+        labelSize: 18,
+        ...(props.integerX === false ? {} : { splits: (u: uPlot, _axis: number, min: number, max: number) => integerTicks(min, max, u.bbox.width / (window.devicePixelRatio || 1)) }),
+      },
       ...props.axes.map((a, i) => ({
         scale: a.scale,
         label: a.label,
@@ -77,7 +95,7 @@ function buildOptions(props: LiveChartProps, width: number): Options {
       })),
     ],
     series: [
-      { label: props.xLabel, value: (_u: uPlot, v: number | null) => (v === null ? '—' : String(+v.toFixed(3))) },
+      { label: props.xLabel, value: (_u: uPlot, v: number | null | undefined) => (v === null || v === undefined ? '—' : String(+v.toFixed(3))) },
       ...props.series.map((s) => ({
         label: s.label,
         scale: s.scale,
@@ -86,7 +104,7 @@ function buildOptions(props: LiveChartProps, width: number): Options {
         spanGaps: true,
         ...(s.dash ? { dash: s.dash } : {}),
         points: s.points ? { show: true, size: 6, fill: s.color } : { show: false },
-        value: (_u: uPlot, v: number | null) => (v === null ? '—' : `${formatValue(v, s.digits ?? 3)}${s.unit ? ` ${s.unit}` : ''}`),
+        value: (_u: uPlot, v: number | null | undefined) => (v === null || v === undefined ? '—' : `${formatValue(v, s.digits ?? 3)}${s.unit ? ` ${s.unit}` : ''}`),
       })),
     ],
     legend: { show: true, live: true },
@@ -100,7 +118,7 @@ export function LiveChart(props: LiveChartProps) {
   const plot = useRef<uPlot | null>(null);
   const frame = useRef<number | null>(null);
   // The chart is rebuilt only when its shape changes, not on every new point.
-  const shape = useMemo(() => JSON.stringify({ xLabel, axes, series: series.map((s) => ({ ...s })), height }), [xLabel, axes, series, height]);
+  const shape = useMemo(() => JSON.stringify({ xLabel, axes, series: series.map((s) => ({ ...s })), height, integerX: props.integerX }), [xLabel, axes, series, height, props.integerX]);
   const propsRef = useRef(props);
   propsRef.current = props;
 
@@ -109,6 +127,7 @@ export function LiveChart(props: LiveChartProps) {
     if (!element) return;
     const width = Math.max(200, element.clientWidth);
     const chart = new uPlot(buildOptions(propsRef.current, width), propsRef.current.data.aligned() as AlignedData, element);
+    showLatestInLegend(chart);
     plot.current = chart;
     const observer = new ResizeObserver(() => {
       const w = Math.max(200, element.clientWidth);
@@ -128,7 +147,10 @@ export function LiveChart(props: LiveChartProps) {
     if (frame.current !== null) return;
     frame.current = requestAnimationFrame(() => {
       frame.current = null;
-      plot.current?.setData(propsRef.current.data.aligned() as AlignedData);
+      const chart = plot.current;
+      if (!chart) return;
+      chart.setData(propsRef.current.data.aligned() as AlignedData);
+      if (chart.cursor.idx === null || chart.cursor.idx === undefined) showLatestInLegend(chart);
     });
   }, [version, data]);
 

@@ -80,6 +80,7 @@ export function formatValue(value: number, digits = 3): string {
 /** Seconds as a short duration: '45 s', '12 min 05 s', '3 h 07 min'. */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '—';
+  if (seconds < 10) return `${seconds.toFixed(1)} s`;
   const s = Math.round(seconds);
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
@@ -118,4 +119,20 @@ export function chartSummary(data: ChartData, series: readonly ChartSeriesSpec[]
     return last ? [`${s.label} ${formatValue(last.y, s.digits ?? 3)}${s.unit ? ` ${s.unit}` : ''} (${xLabel} ${+last.x.toFixed(3)})`] : [];
   });
   return parts.length === 0 ? emptyText : `Latest: ${parts.join('; ')}.`;
+}
+
+/** Tick spacings for whole-number axes: 1, 2, 5, 10, 20, 50 … up to 5·10^15. */
+const INTEGER_SPACINGS = Array.from({ length: 16 }, (_, k) => [1, 2, 5].map((m) => m * 10 ** k)).flat();
+
+/**
+ * Ticks at whole numbers for a step/sweep axis from min to max: the smallest spacing of 1, 2, 5, 10, 20, 50 … that
+ * leaves at least `minSpace` pixels between ticks. A degenerate range gives no ticks rather than a long loop.
+ */
+export function integerTicks(min: number, max: number, widthPx: number, minSpace = 60): number[] {
+  if (!Number.isFinite(min) || !Number.isFinite(max) || max < min || !(widthPx > 0)) return [];
+  const maxTicks = Math.max(1, Math.floor(widthPx / minSpace));
+  const spacing = INTEGER_SPACINGS.find((d) => (max - min) / d <= maxTicks) ?? INTEGER_SPACINGS.at(-1)!;
+  const ticks: number[] = [];
+  for (let v = Math.ceil(min / spacing) * spacing; v <= max && ticks.length <= maxTicks; v += spacing) ticks.push(v);
+  return ticks;
 }

@@ -441,7 +441,7 @@ function McmcPanels({ backend, groups, dashboard, onOpen }: { backend: StudioBac
         />
         {last && (
           <p className="hint" data-testid="mcmc-sweep">
-            Sweep {last.sweep}/{last.sweeps} · T {last.temperature.toFixed(3)} · acceptance {(100 * last.acceptance).toFixed(1)} % · {formatDuration(last.seconds)}
+            Sweep {last.sweep}/{last.sweeps} · T {last.temperature.toFixed(3)} · acceptance {(100 * last.acceptance).toFixed(1)} % · {last.seconds.toFixed(2)} s per sweep
           </p>
         )}
       </section>

@@ -16,9 +16,9 @@ import './dashboards.css';
 
 /** The engine's model presets (electron/engine/model/config.ts); an unknown name is refused by the job. */
 const PRESETS = [
-  { name: 'tiny', note: 'tiny — seconds per epoch on small sets, for trying things out' },
-  { name: 'default', note: 'default — the shipped model size' },
-  { name: 'published', note: 'published — the paper’s size (slow on a CPU)' },
+  { name: 'tiny', note: 'tiny (for trying things out)' },
+  { name: 'default', note: 'default (the shipped model’s size)' },
+  { name: 'published', note: 'published (the paper’s size; slow on a CPU)' },
 ] as const;
 
 /** What the Training panel keeps while the app runs: the form, the followed job, its curves. */

@@ -22,14 +22,20 @@ export interface RunState {
   cancelling: boolean;
 }
 
+/** Slowest redraw rate of a dashboard while its job streams (10 per second). */
+const RENDER_INTERVAL_MS = 100;
+
 const IDLE: RunState = { phase: 'idle', jobId: null, progress: null, error: null, result: undefined, startedAt: null, finishedAt: null, cancelling: false };
 
 export class JobRun<T extends JobType> {
   private state: RunState = IDLE;
   private watch: JobWatch | null = null;
   private readonly listeners = new Set<() => void>();
-  /** Grows on every change (state or outputs), for React to re-render. */
+  /** Grows on every change (state or outputs). */
   private version = 0;
+  /** The version the views last heard of: a fast job streams hundreds of outputs a second, the page redraws at most every RENDER_INTERVAL_MS. */
+  private published = 0;
+  private notifyTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly type: T,
@@ -52,12 +58,17 @@ export class JobRun<T extends JobType> {
     return () => this.listeners.delete(listener);
   };
 
-  snapshot = (): number => this.version;
+  snapshot = (): number => this.published;
 
-  /** Tells the views that something changed (also after the dashboard changed its own data). */
+  /** Tells the views that something changed (also after the dashboard changed its own data); coalesced. */
   changed(): void {
     this.version++;
-    for (const listener of this.listeners) listener();
+    if (this.notifyTimer !== null) return;
+    this.notifyTimer = setTimeout(() => {
+      this.notifyTimer = null;
+      this.published = this.version;
+      for (const listener of this.listeners) listener();
+    }, RENDER_INTERVAL_MS);
   }
 
   private set(update: Partial<RunState>): void {
