@@ -152,10 +152,12 @@ describe.skipIf(chromiumMissing)('MCMC and Training dashboards in the browser', 
     await runPanel.getByRole('button', { name: 'Run', exact: true }).focus();
     await page.keyboard.press('Enter');
     await expect.poll(() => chart.getAttribute('data-points').then(Number), { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
-    const cancel = runPanel.getByRole('button', { name: 'Cancel' });
-    await cancel.focus();
-    // Keyboard focus is visible on the focused button.
-    expect(await cancel.evaluate((el) => getComputedStyle(el).outlineStyle)).toBe('solid');
+    // Tab from the last setting skips the disabled Run button and reaches Cancel, with a visible focus ring.
+    await expect.poll(() => runPanel.getByRole('button', { name: 'Cancel' }).isEnabled()).toBe(true);
+    await runPanel.getByRole('spinbutton', { name: 'Seed' }).focus();
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => ({ text: document.activeElement?.textContent, outline: document.activeElement ? getComputedStyle(document.activeElement).outlineStyle : null }));
+    expect(focused).toEqual({ text: 'Cancel', outline: 'solid' });
     await page.keyboard.press('Enter');
     await expect.poll(() => page.getByTestId('mcmc-outcome').textContent(), { timeout: 60_000 }).toMatch(/Run cancelled after \d+ of 100000 sweeps/);
     expect(await cards.count()).toBe(0);

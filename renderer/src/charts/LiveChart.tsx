@@ -108,6 +108,14 @@ function buildOptions(props: LiveChartProps, width: number): Options {
       })),
     ],
     legend: { show: true, live: true },
+    hooks: {
+      // Away from the cursor (it left the plot), the legend shows the latest point rather than dashes.
+      setCursor: [
+        (u: uPlot) => {
+          if (u.cursor.idx === null || u.cursor.idx === undefined) showLatestInLegend(u);
+        },
+      ],
+    },
     cursor: { drag: { x: false, y: false } },
   };
 }
