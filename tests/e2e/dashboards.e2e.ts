@@ -151,7 +151,10 @@ describe.skipIf(chromiumMissing)('MCMC and Training dashboards in the browser', 
     await runPanel.getByRole('spinbutton', { name: 'Sweeps' }).fill('100000');
     await runPanel.getByRole('button', { name: 'Run', exact: true }).focus();
     await page.keyboard.press('Enter');
-    await expect.poll(() => chart.getAttribute('data-points').then(Number), { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+    // The new run's own sweeps (the chart restarts from its first one).
+    const sweepOfLongRun = async () => Number(/Sweep (\d+)\/100000/.exec((await page.getByTestId('mcmc-sweep').textContent()) ?? '')?.[1] ?? 0);
+    await expect.poll(sweepOfLongRun, { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
+    expect(Number(await chart.getAttribute('data-points'))).toBe(await sweepOfLongRun());
     // Tab from the last setting skips the disabled Run button and reaches Cancel, with a visible focus ring.
     await expect.poll(() => runPanel.getByRole('button', { name: 'Cancel' }).isEnabled()).toBe(true);
     await runPanel.getByRole('spinbutton', { name: 'Seed' }).focus();
