@@ -357,6 +357,12 @@ export function RlView({ backend, dashboard, onOpen }: { backend: StudioBackend;
             {run.error}
           </p>
         )}
+        {run.phase === 'cancelled' && !result && (
+          // A cancelled job reports no result; the engine checkpointed after the last step shown.
+          <p className="hint" data-testid="rl-outcome">
+            Stopped with a checkpoint{latest ? ` at step ${latest.step}/${latest.steps}` : ''}; the best crystals found so far are in the library. Resume continues the run.
+          </p>
+        )}
         {result && (
           <p className="hint" data-testid="rl-outcome">
             {result.status === 'finished' ? 'Finished' : result.status === 'stopped' ? 'Stopped with a checkpoint' : 'Time limit reached'} at step {result.step}/{result.steps} after {formatDuration(result.elapsedSeconds)}; {result.stored} best crystal
