@@ -2,12 +2,14 @@
  * The generation prompt: space group → Wyckoff sites (in the order the model accepts) → elements (global set,
  * per site, ties between sites) → sampling settings → Run/Cancel through the backend.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { getSpaceGroup, type SpaceGroup } from '../../../shared/symmetry/spacegroups.ts';
 import type { GenerationEvent, GenerationRequest, GenerationRun, ModelSummary, StudioBackend } from '../api/backend.ts';
-import { PeriodicTablePicker } from './PeriodicTable.tsx';
-import { appendBlocker, conventionalAtomCount, MAX_PROMPT_SITES, removeSite, validatePrompt, type PromptSite } from './rules.ts';
+import { ModelSelect, useModelChoice } from './ModelSelect.tsx';
+import { conventionalAtomCount, MAX_PROMPT_SITES, removeSite, validatePrompt, type PromptSite } from './rules.ts';
+import { AllowedElements, SiteElementsEditor, SiteTable } from './SiteTable.tsx';
 import { SpaceGroupPicker, SymbolText } from './SpaceGroupPicker.tsx';
+import { WyckoffTable } from './WyckoffTable.tsx';
 
 export interface GenerationSettingsValue {
   samples: number;
@@ -39,28 +41,14 @@ export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted
   const [lastRun, setLastRun] = useState<string | null>(null);
   const [editingSite, setEditingSite] = useState<number | null>(null);
   const [settings, setSettings] = useState<GenerationSettingsValue>(DEFAULT_GENERATION_SETTINGS);
-  const [models, setModels] = useState<ModelSummary[]>([]);
-  const [frequencies, setFrequencies] = useState<Record<number, number>>({});
   const [run, setRun] = useState<GenerationRun | null>(null);
   const [runError, setRunError] = useState<string | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
 
   const group = getSpaceGroup(spaceGroup);
-
-  useEffect(() => {
-    backend.listModels().then(
-      (list) => {
-        setModels(list);
-        if (list[0]) setSettings((s) => (s.modelId ? s : { ...s, modelId: list[0]!.id }));
-      },
-      (error: unknown) => setRunError(`Could not list models: ${(error as Error).message}`),
-    );
-  }, [backend]);
-
-  useEffect(() => {
-    if (!settings.modelId) return setFrequencies({});
-    backend.spaceGroupFrequencies(settings.modelId).then(setFrequencies, () => setFrequencies({}));
-  }, [backend, settings.modelId]);
+  const { models, frequencies, error: modelsError } = useModelChoice(backend, settings.modelId, (first) =>
+    setSettings((s) => (s.modelId ? s : { ...s, modelId: first })),
+  );
 
   const chooseGroup = (g: number) => {
     if (g === spaceGroup) return;
@@ -148,47 +136,7 @@ export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted
             Not used: each crystal's space group is drawn from the training distribution, so no Wyckoff prompt applies.
           </p>
         )}
-        <table className="dense wyckoff-table">
-          <thead>
-            <tr>
-              <th scope="col">Letter</th>
-              <th scope="col">Mult.</th>
-              <th scope="col">Site sym.</th>
-              <th scope="col">Coordinates</th>
-              <th scope="col">DOF</th>
-              <th scope="col">
-                <span className="visually-hidden">Add</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {group.wyckoffPositions.map((w) => {
-              const blocker = appendBlocker(group, sites, w.letter);
-              return (
-                <tr key={w.letter}>
-                  <td className="mono">{w.letter}</td>
-                  <td className="num">{w.multiplicity}</td>
-                  <td>
-                    <SymbolText symbol={w.siteSymmetry} />
-                  </td>
-                  <td className="mono">{w.coordinates}</td>
-                  <td className="num">{w.dof}</td>
-                  <td>
-                    <button
-                      type="button"
-                      disabled={blocker !== null || anyGroup}
-                      title={blocker ?? `Add a ${w.multiplicity}${w.letter} site`}
-                      aria-label={`Add site ${w.multiplicity}${w.letter}`}
-                      onClick={() => setSites([...sites, { letter: w.letter, elements: [], tiedTo: null }])}
-                    >
-                      + Add
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <WyckoffTable group={group} sites={sites} siteSymmetry disabled={anyGroup} onAdd={(letter) => setSites([...sites, { letter, elements: [], tiedTo: null }])} />
         <p className="hint">
           Sites are added in the order the model generates them: letters never decrease, and a position without a free coordinate
           takes one site at most. Up to {MAX_PROMPT_SITES} sites; none = the model chooses.
@@ -200,87 +148,31 @@ export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted
         {sites.length === 0 ? (
           <p className="hint">No sites: the model picks the Wyckoff sequence itself.</p>
         ) : (
-          <table className="dense site-table">
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">Site</th>
-                <th scope="col">Elements</th>
-                <th scope="col">Tie to</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {sites.map((site, i) => {
-                const position = group.wyckoffPositions.find((w) => w.letter === site.letter)!;
-                const siteIssues = issues.filter((x) => x.where === i);
-                return (
-                  <tr key={i} className={siteIssues.length ? 'has-error' : ''}>
-                    <td className="num">{i + 1}</td>
-                    <td className="mono">
-                      {position.multiplicity}
-                      {site.letter}
-                    </td>
-                    <td>
-                      {site.tiedTo !== null ? (
-                        <span className="hint">same as site {site.tiedTo + 1}</span>
-                      ) : site.elements.length > 0 ? (
-                        site.elements.join(' ')
-                      ) : (
-                        <span className="hint">{allowed.length > 0 ? `allowed set (${allowed.join(' ')})` : 'any element'}</span>
-                      )}
-                      {siteIssues.map((x, k) => (
-                        <span key={k} className="error" role="alert">
-                          {' '}
-                          {x.message}
-                        </span>
-                      ))}
-                    </td>
-                    <td>
-                      <select
-                        aria-label={`Tie site ${i + 1} to`}
-                        value={site.tiedTo ?? ''}
-                        disabled={i === 0}
-                        onChange={(e) => {
-                          const tiedTo = e.target.value === '' ? null : Number(e.target.value);
-                          setSites(sites.map((s, k) => (k === i ? { ...s, tiedTo, elements: tiedTo === null ? s.elements : [] } : s)));
-                        }}
-                      >
-                        <option value="">—</option>
-                        {sites.slice(0, i).map((_, k) => (
-                          <option key={k} value={k}>
-                            site {k + 1}
-                          </option>
-                        ))}
-                      </select>
-                    </td>
-                    <td className="actions">
-                      <button
-                        type="button"
-                        disabled={site.tiedTo !== null}
-                        aria-expanded={editingSite === i}
-                        onClick={() => setEditingSite(editingSite === i ? null : i)}
-                      >
-                        Elements…
-                      </button>
-                      <button
-                        type="button"
-                        aria-label={`Remove site ${i + 1}`}
-                        onClick={() => {
-                          setSites(removeSite(sites, i));
-                          setEditingSite(null);
-                        }}
-                      >
-                        Remove
-                      </button>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <SiteTable
+            group={group}
+            sites={sites}
+            elementHeader="Elements"
+            messagesOf={(i) => issues.filter((x) => x.where === i).map((x) => x.message)}
+            renderElements={(site) =>
+              site.tiedTo !== null ? (
+                <span className="hint">same as site {site.tiedTo + 1}</span>
+              ) : site.elements.length > 0 ? (
+                site.elements.join(' ')
+              ) : (
+                <span className="hint">{allowed.length > 0 ? `allowed set (${allowed.join(' ')})` : 'any element'}</span>
+              )
+            }
+            renderActions={(site, i) => (
+              <button type="button" disabled={site.tiedTo !== null} aria-expanded={editingSite === i} onClick={() => setEditingSite(editingSite === i ? null : i)}>
+                Elements…
+              </button>
+            )}
+            onTie={(i, tiedTo) => setSites(sites.map((s, k) => (k === i ? { ...s, tiedTo, elements: tiedTo === null ? s.elements : [] } : s)))}
+            onRemove={(i) => {
+              setSites(removeSite(sites, i));
+              setEditingSite(null);
+            }}
+          />
         )}
         {sites.length > 0 && (
           <label className="check">
@@ -289,32 +181,25 @@ export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted
           </label>
         )}
         {editingSite !== null && sites[editingSite] && (
-          <div className="site-elements" aria-label={`Elements for site ${editingSite + 1}`}>
-            <h4>
-              Elements for site {editingSite + 1} ({group.wyckoffPositions.find((w) => w.letter === sites[editingSite]!.letter)!.multiplicity}
-              {sites[editingSite]!.letter}) — empty = allowed set
-            </h4>
-            <PeriodicTablePicker
-              label={`Elements for site ${editingSite + 1}`}
-              selected={sites[editingSite]!.elements}
-              onChange={(elements) => setSites(sites.map((s, k) => (k === editingSite ? { ...s, elements } : s)))}
-            />
-          </div>
+          <SiteElementsEditor
+            index={editingSite}
+            heading={`Elements for site ${editingSite + 1} (${group.wyckoffPositions.find((w) => w.letter === sites[editingSite]!.letter)!.multiplicity}${sites[editingSite]!.letter}) — empty = allowed set`}
+            selected={sites[editingSite]!.elements}
+            onChange={(elements) => setSites(sites.map((s, k) => (k === editingSite ? { ...s, elements } : s)))}
+          />
         )}
-        <h4>Allowed elements {allowed.length === 0 ? '(none chosen = any element)' : `(${allowed.length})`}</h4>
-        <PeriodicTablePicker label="Allowed elements" selected={allowed} onChange={setAllowed} />
-        {issues
-          .filter((x) => x.where === 'elements' || x.where === 'sites')
-          .map((x, k) => (
-            <p key={k} className="error" role="alert">
-              {x.message}
-            </p>
-          ))}
+        <AllowedElements
+          heading={`Allowed elements ${allowed.length === 0 ? '(none chosen = any element)' : `(${allowed.length})`}`}
+          label="Allowed elements"
+          selected={allowed}
+          onChange={setAllowed}
+          messages={issues.filter((x) => x.where === 'elements' || x.where === 'sites').map((x) => x.message)}
+        />
       </section>
 
       <section className="panel run-panel" aria-label="Generation settings">
         <h3>4 · Sampling</h3>
-        <GenerationSettingsForm value={settings} onChange={setSettings} models={models} errors={settingsErrors} />
+        <GenerationSettingsForm value={settings} onChange={setSettings} models={models} modelsError={modelsError} errors={settingsErrors} />
         <div className="run-row">
           <button type="button" className="primary" onClick={start} disabled={run !== null}>
             Run
@@ -382,11 +267,13 @@ function GenerationSettingsForm({
   value,
   onChange,
   models,
+  modelsError,
   errors,
 }: {
   value: GenerationSettingsValue;
   onChange: (v: GenerationSettingsValue) => void;
   models: ModelSummary[];
+  modelsError: string | null;
   errors: SettingsErrors;
 }) {
   const numberField = (key: 'samples' | 'temperature' | 'topP', label: string, step: number) => (
@@ -408,17 +295,7 @@ function GenerationSettingsForm({
   );
   return (
     <div className="settings-form">
-      <label className="field">
-        <span>Model</span>
-        <select value={value.modelId} onChange={(e) => onChange({ ...value, modelId: e.target.value })} aria-invalid={errors.modelId !== null}>
-          {models.length === 0 && <option value="">no model available</option>}
-          {models.map((m) => (
-            <option key={m.id} value={m.id}>
-              {m.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <ModelSelect models={models} value={value.modelId} invalid={errors.modelId !== null} error={modelsError} onChange={(modelId) => onChange({ ...value, modelId })} />
       <ModelFacts model={models.find((m) => m.id === value.modelId)} />
       {numberField('samples', 'Samples', 1)}
       {numberField('temperature', 'Temperature', 0.05)}

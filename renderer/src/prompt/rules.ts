@@ -38,9 +38,9 @@ function positionOf(group: SpaceGroup, letter: string): WyckoffPosition | undefi
 }
 
 /**
- * Why `letter` cannot be appended after `sites` in `group`, or null when it can.
+ * Why `letter` cannot be appended after `sites` in `group`, or null when it can (only the sites' letters matter).
  */
-export function appendBlocker(group: SpaceGroup, sites: readonly PromptSite[], letter: string): string | null {
+export function appendBlocker(group: SpaceGroup, sites: readonly Pick<PromptSite, 'letter'>[], letter: string): string | null {
   const position = positionOf(group, letter);
   if (!position) return `space group ${group.number} has no Wyckoff position ${letter}`;
   if (sites.length >= MAX_PROMPT_SITES) return `the model takes at most ${MAX_PROMPT_SITES} sites`;
@@ -89,8 +89,8 @@ export function conventionalAtomCount(group: SpaceGroup, sites: readonly PromptS
   return sites.reduce((n, s) => n + (positionOf(group, s.letter)?.multiplicity ?? 0), 0);
 }
 
-/** Removing site `index` shifts later indices down; ties to the removed site are dropped. */
-export function removeSite(sites: readonly PromptSite[], index: number): PromptSite[] {
+/** Removing site `index` shifts later indices down; ties to the removed site are dropped. Any site type with ties. */
+export function removeSite<S extends Pick<PromptSite, 'tiedTo'>>(sites: readonly S[], index: number): S[] {
   return sites
     .filter((_, i) => i !== index)
     .map((s) => {

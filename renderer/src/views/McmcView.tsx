@@ -7,14 +7,16 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { McmcOutput } from '../../../shared/api/jobs.ts';
 import { allSpaceGroups, getSpaceGroup, type SpaceGroup } from '../../../shared/symmetry/spacegroups.ts';
-import type { Candidate, ModelSummary, StudioBackend } from '../api/backend.ts';
+import type { Candidate, StudioBackend } from '../api/backend.ts';
 import { candidateFromOutput } from '../api/connected.ts';
 import type { SymmetryState } from '../App.tsx';
 import { ChartData, formatDuration } from '../charts/chartData.ts';
 import { CHART_COLORS, LiveChart, type ChartAxisSpec, type ChartSeriesSpec } from '../charts/LiveChart.tsx';
-import { PeriodicTablePicker } from '../prompt/PeriodicTable.tsx';
-import { appendBlocker, MAX_PROMPT_SITES } from '../prompt/rules.ts';
+import { ModelSelect, useModelChoice } from '../prompt/ModelSelect.tsx';
+import { MAX_PROMPT_SITES, removeSite } from '../prompt/rules.ts';
+import { AllowedElements, SiteElementsEditor, SiteTable } from '../prompt/SiteTable.tsx';
 import { SpaceGroupPicker, SymbolText } from '../prompt/SpaceGroupPicker.tsx';
+import { WyckoffTable } from '../prompt/WyckoffTable.tsx';
 import { JobRun, useJobRun } from './jobRun.ts';
 import {
   checkMcmcSettings,
@@ -110,11 +112,8 @@ export function McmcView({ backend, symmetry, dashboard, onOpen }: McmcViewProps
 
 function McmcPanels({ backend, groups, dashboard, onOpen }: { backend: StudioBackend; groups: readonly SpaceGroup[]; dashboard: McmcDashboard; onOpen: (c: Candidate) => void }) {
   const [form, setForm] = useState<McmcForm>(dashboard.form);
-  const [models, setModels] = useState<ModelSummary[]>([]);
-  const [frequencies, setFrequencies] = useState<Record<number, number>>({});
   const [editingSite, setEditingSite] = useState<number | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
-  const [modelError, setModelError] = useState<string | null>(null);
   const run = useJobRun(dashboard.run);
   const { spaceGroup, sites, allowed, settings } = form;
   const group = getSpaceGroup(spaceGroup);
@@ -123,20 +122,9 @@ function McmcPanels({ backend, groups, dashboard, onOpen }: { backend: StudioBac
     dashboard.form = form;
   }, [dashboard, form]);
 
-  useEffect(() => {
-    backend.listModels().then(
-      (list) => {
-        setModels(list);
-        if (list[0]) setForm((f) => (f.settings.model ? f : { ...f, settings: { ...f.settings, model: list[0]!.id } }));
-      },
-      (error: unknown) => setModelError(`Could not list models: ${(error as Error).message}`),
-    );
-  }, [backend]);
-
-  useEffect(() => {
-    if (!settings.model) return setFrequencies({});
-    backend.spaceGroupFrequencies(settings.model).then(setFrequencies, () => setFrequencies({}));
-  }, [backend, settings.model]);
+  const { models, frequencies, error: modelError } = useModelChoice(backend, settings.model, (first) =>
+    setForm((f) => (f.settings.model ? f : { ...f, settings: { ...f.settings, model: first } })),
+  );
 
   const issues = useMemo(() => checkTemplate(group, sites, allowed), [group, sites, allowed]);
   const settingsErrors = checkMcmcSettings(settings);
@@ -150,15 +138,6 @@ function McmcPanels({ backend, groups, dashboard, onOpen }: { backend: StudioBac
     setEditingSite(null);
   };
   const addSite = (letter: string) => setSites([...sites, { letter, mode: 'masked', elements: [], elementsText: '', tiedTo: null, coords: '' }]);
-  const removeSite = (i: number) => {
-    // Ties to the removed site go; ties to later sites shift down by one.
-    setSites(
-      sites
-        .filter((_, k) => k !== i)
-        .map((s) => ({ ...s, tiedTo: s.tiedTo === null || s.tiedTo === i ? null : s.tiedTo > i ? s.tiedTo - 1 : s.tiedTo })),
-    );
-    setEditingSite(null);
-  };
 
   const start = async () => {
     setFormError(null);
@@ -193,41 +172,7 @@ function McmcPanels({ backend, groups, dashboard, onOpen }: { backend: StudioBac
         <h3>
           2 · Wyckoff sites of {spaceGroup} <SymbolText symbol={group.symbol} />
         </h3>
-        <table className="dense wyckoff-table">
-          <thead>
-            <tr>
-              <th scope="col">Letter</th>
-              <th scope="col">Mult.</th>
-              <th scope="col">Coordinates</th>
-              <th scope="col">DOF</th>
-              <th scope="col">
-                <span className="visually-hidden">Add</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {group.wyckoffPositions.map((w) => {
-              const blocker = appendBlocker(
-                group,
-                sites.map((s) => ({ letter: s.letter, elements: [], tiedTo: null })),
-                w.letter,
-              );
-              return (
-                <tr key={w.letter}>
-                  <td className="mono">{w.letter}</td>
-                  <td className="num">{w.multiplicity}</td>
-                  <td className="mono">{w.coordinates}</td>
-                  <td className="num">{w.dof}</td>
-                  <td>
-                    <button type="button" disabled={blocker !== null} title={blocker ?? `Add a ${w.multiplicity}${w.letter} site`} aria-label={`Add site ${w.multiplicity}${w.letter}`} onClick={() => addSite(w.letter)}>
-                      + Add
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <WyckoffTable group={group} sites={sites} onAdd={addSite} />
         <p className="hint">Sites in the model's order: letters never decrease, a position without a free coordinate takes one site. Up to {MAX_PROMPT_SITES} sites.</p>
       </section>
 
@@ -236,156 +181,92 @@ function McmcPanels({ backend, groups, dashboard, onOpen }: { backend: StudioBac
         {sites.length === 0 ? (
           <p className="hint">No sites yet: add the template's Wyckoff sites from the list.</p>
         ) : (
-          <table className="dense site-table template-table">
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">Site</th>
-                <th scope="col">Element</th>
-                <th scope="col">Tie to</th>
-                <th scope="col">Fixed x, y, z</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {sites.map((site, i) => {
-                const position = group.wyckoffPositions.find((w) => w.letter === site.letter)!;
-                const siteIssues = issues.filter((x) => x.where === i);
-                const tied = site.tiedTo !== null;
-                return (
-                  <tr key={i} className={siteIssues.length || engineSite === i ? 'has-error' : ''} data-testid="template-site">
-                    <td className="num">{i + 1}</td>
-                    <td className="mono">
-                      {position.multiplicity}
-                      {site.letter}
-                    </td>
-                    <td>
-                      <div className="site-element">
-                        <select
-                          aria-label={`Site ${i + 1} element`}
-                          value={tied ? 'masked' : site.mode}
-                          disabled={tied}
-                          onChange={(e) => updateSite(i, { mode: e.target.value as SiteElementMode })}
-                        >
-                          <option value="fixed">fixed</option>
-                          <option value="masked">any allowed (?)</option>
-                          <option value="set">one of</option>
-                        </select>
-                        {tied ? (
-                          <span className="hint">same as site {site.tiedTo! + 1}</span>
-                        ) : site.mode === 'masked' ? (
-                          <span className="hint">{allowed.length > 0 ? allowed.join(' ') : 'default set'}</span>
-                        ) : (
-                          <>
-                            <input
-                              className="symbols"
-                              aria-label={`Site ${i + 1} ${site.mode === 'fixed' ? 'element symbol' : 'element symbols'}`}
-                              placeholder={site.mode === 'fixed' ? 'e.g. Cl' : 'e.g. Ba Sr'}
-                              value={site.elementsText}
-                              aria-invalid={siteIssues.length > 0}
-                              onChange={(e) => updateSite(i, { elementsText: e.target.value, elements: parseSymbols(e.target.value) })}
-                            />
-                            <button type="button" aria-expanded={editingSite === i} onClick={() => setEditingSite(editingSite === i ? null : i)}>
-                              Table…
-                            </button>
-                          </>
-                        )}
-                      </div>
-                      {siteIssues.map((x, k) => (
-                        <span key={k} className="error" role="alert">
-                          {x.message}
-                        </span>
-                      ))}
-                      {engineSite === i && run.error && (
-                        <span className="error" role="alert">
-                          {run.error}
-                        </span>
-                      )}
-                    </td>
-                    <td>
-                      <select
-                        aria-label={`Tie site ${i + 1} to`}
-                        value={site.tiedTo ?? ''}
-                        disabled={i === 0}
-                        onChange={(e) => updateSite(i, { tiedTo: e.target.value === '' ? null : Number(e.target.value) })}
-                      >
-                        <option value="">—</option>
-                        {sites.slice(0, i).map((_, k) => (
-                          <option key={k} value={k}>
-                            site {k + 1}
-                          </option>
-                        ))}
-                      </select>
-                    </td>
-                    <td>
+          <SiteTable
+            group={group}
+            sites={sites}
+            className="template-table"
+            elementHeader="Element"
+            extraHeaders={['Fixed x, y, z']}
+            rowTestId="template-site"
+            messagesOf={(i) => [...issues.filter((x) => x.where === i).map((x) => x.message), ...(engineSite === i && run.error ? [run.error] : [])]}
+            renderElements={(site, i) => {
+              const tied = site.tiedTo !== null;
+              return (
+                <div className="site-element">
+                  <select aria-label={`Site ${i + 1} element`} value={tied ? 'masked' : site.mode} disabled={tied} onChange={(e) => updateSite(i, { mode: e.target.value as SiteElementMode })}>
+                    <option value="fixed">fixed</option>
+                    <option value="masked">any allowed (?)</option>
+                    <option value="set">one of</option>
+                  </select>
+                  {tied ? (
+                    <span className="hint">same as site {site.tiedTo! + 1}</span>
+                  ) : site.mode === 'masked' ? (
+                    <span className="hint">{allowed.length > 0 ? allowed.join(' ') : 'default set'}</span>
+                  ) : (
+                    <>
                       <input
-                        className="coords"
-                        aria-label={`Site ${i + 1} fixed coordinates`}
-                        placeholder={position.dof === 0 ? position.coordinates : `free: ${position.coordinates}`}
-                        title={position.dof === 0 ? 'No free coordinate: the position fixes it' : `Leave empty to let the chain move ${position.coordinates}; or fix them, e.g. 1/4,0,0`}
-                        disabled={position.dof === 0}
-                        value={site.coords}
-                        onChange={(e) => updateSite(i, { coords: e.target.value })}
+                        className="symbols"
+                        aria-label={`Site ${i + 1} ${site.mode === 'fixed' ? 'element symbol' : 'element symbols'}`}
+                        placeholder={site.mode === 'fixed' ? 'e.g. Cl' : 'e.g. Ba Sr'}
+                        value={site.elementsText}
+                        aria-invalid={issues.some((x) => x.where === i)}
+                        onChange={(e) => updateSite(i, { elementsText: e.target.value, elements: parseSymbols(e.target.value) })}
                       />
-                    </td>
-                    <td className="actions">
-                      <button type="button" aria-label={`Remove site ${i + 1}`} onClick={() => removeSite(i)}>
-                        Remove
+                      <button type="button" aria-expanded={editingSite === i} onClick={() => setEditingSite(editingSite === i ? null : i)}>
+                        Table…
                       </button>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+                    </>
+                  )}
+                </div>
+              );
+            }}
+            renderExtraCells={(site, i, position) => (
+              <td>
+                <input
+                  className="coords"
+                  aria-label={`Site ${i + 1} fixed coordinates`}
+                  placeholder={position.dof === 0 ? position.coordinates : `free: ${position.coordinates}`}
+                  title={position.dof === 0 ? 'No free coordinate: the position fixes it' : `Leave empty to let the chain move ${position.coordinates}; or fix them, e.g. 1/4,0,0`}
+                  disabled={position.dof === 0}
+                  value={site.coords}
+                  onChange={(e) => updateSite(i, { coords: e.target.value })}
+                />
+              </td>
+            )}
+            onTie={(i, tiedTo) => updateSite(i, { tiedTo })}
+            onRemove={(i) => {
+              setSites(removeSite(sites, i));
+              setEditingSite(null);
+            }}
+          />
         )}
         {editingSite !== null && sites[editingSite] && sites[editingSite]!.mode !== 'masked' && (
-          <div className="site-elements">
-            <h4>Elements for site {editingSite + 1}</h4>
-            <PeriodicTablePicker
-              label={`Elements for site ${editingSite + 1}`}
-              selected={sites[editingSite]!.elements}
-              onChange={(elements) => updateSite(editingSite, { elements, elementsText: elements.join(' ') })}
-            />
-          </div>
+          <SiteElementsEditor
+            index={editingSite}
+            heading={`Elements for site ${editingSite + 1}`}
+            selected={sites[editingSite]!.elements}
+            onChange={(elements) => updateSite(editingSite, { elements, elementsText: elements.join(' ') })}
+          />
         )}
-        <h4>Elements for the “any allowed” sites {allowed.length === 0 ? '(none chosen = all but radioactive elements and noble gases)' : `(${allowed.length})`}</h4>
-        <PeriodicTablePicker label="Allowed elements for masked sites" selected={allowed} onChange={(next) => setForm((f) => ({ ...f, allowed: next }))} />
-        {issues
-          .filter((x) => x.where === 'elements' || x.where === 'sites')
-          .filter((x) => sites.length > 0 || x.where !== 'sites')
-          .map((x, k) => (
-            <p key={k} className="error" role="alert">
-              {x.message}
-            </p>
-          ))}
+        <AllowedElements
+          heading={`Elements for the “any allowed” sites ${allowed.length === 0 ? '(none chosen = all but radioactive elements and noble gases)' : `(${allowed.length})`}`}
+          label="Allowed elements for masked sites"
+          selected={allowed}
+          onChange={(next) => setForm((f) => ({ ...f, allowed: next }))}
+          messages={issues.filter((x) => x.where === 'elements' || (x.where === 'sites' && sites.length > 0)).map((x) => x.message)}
+        />
       </section>
 
       <section className="panel run-panel" aria-label="MCMC settings">
         <h3>4 · Annealing</h3>
         <div className="settings-form">
-          <label className="field">
-            <span>Model</span>
-            <select
-              value={settings.model}
-              aria-invalid={settingsErrors.model !== null}
-              onChange={(e) => setForm((f) => ({ ...f, settings: { ...f.settings, model: e.target.value } }))}
-            >
-              {models.length === 0 && <option value="">no model available</option>}
-              {models.map((m) => (
-                <option key={m.id} value={m.id}>
-                  {m.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          {modelError && (
-            <p className="error" role="alert">
-              {modelError}
-            </p>
-          )}
+          <ModelSelect
+            models={models}
+            value={settings.model}
+            invalid={settingsErrors.model !== null}
+            error={modelError}
+            onChange={(model) => setForm((f) => ({ ...f, settings: { ...f.settings, model } }))}
+          />
           <SettingsFields settings={settings} errors={settingsErrors} onChange={(next) => setForm((f) => ({ ...f, settings: next }))} />
         </div>
         <div className="run-row">

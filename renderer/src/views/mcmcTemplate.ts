@@ -51,7 +51,7 @@ export function checkTemplate(group: SpaceGroup, sites: readonly TemplateSiteDra
   const issues: TemplateIssue[] = [];
   if (sites.length === 0) issues.push({ where: 'sites', message: 'Add at least one Wyckoff site to the template.' });
   sites.forEach((site, i) => {
-    const blocker = appendBlocker(group, sites.slice(0, i).map((s) => ({ letter: s.letter, elements: [], tiedTo: null })), site.letter);
+    const blocker = appendBlocker(group, sites.slice(0, i), site.letter);
     if (blocker) issues.push({ where: i, message: `Site ${i + 1}: ${blocker}.` });
     if (site.tiedTo !== null) {
       if (!(site.tiedTo >= 0 && site.tiedTo < i)) issues.push({ where: i, message: `Site ${i + 1}: can only copy the element of an earlier site.` });
