@@ -378,7 +378,12 @@ export const finetuneCandidateSchema = z.object({
   reward: z.number(),
   terms: z.record(z.string(), z.number()),
   formula: z.string(),
+  /** The space group the model was asked for. */
   spaceGroup: z.number().int().min(1).max(230),
+  /** Space group of the built structure (0.1 Å), null when analysis failed. */
+  spaceGroupFound: z.number().int().min(1).max(230).nullable(),
+  /** Shortest interatomic distance in Å. */
+  minDistance: z.number().nullable(),
   wyckoffLabel: z.string(),
   logProbability: z.number(),
   cif: z.string(),

@@ -123,7 +123,8 @@ describe.skipIf(chromiumMissing)('RL panel in the browser', () => {
     await expect.poll(async () => Number(await compare.getAttribute('data-points')), { timeout: 30_000 }).toBe(STEPS);
     await page.screenshot({ path: `${ARTIFACTS}rl-panel.png` });
     // The panels below the fold, each scrolled into view.
-    await page.getByRole('region', { name: 'Fine-tuning curves' }).screenshot({ path: `${ARTIFACTS}rl-curves.png` });
+    await page.getByTestId('rl-validity-chart').screenshot({ path: `${ARTIFACTS}rl-validity.png` });
+    await page.getByTestId('rl-histogram').screenshot({ path: `${ARTIFACTS}rl-histogram.png` });
     await page.getByRole('region', { name: 'Best crystals' }).screenshot({ path: `${ARTIFACTS}rl-best.png` });
     await page.getByRole('region', { name: 'Compare runs' }).screenshot({ path: `${ARTIFACTS}rl-compare.png` });
 

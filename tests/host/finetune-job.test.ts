@@ -127,6 +127,10 @@ describe('finetune job', () => {
       expect(c.reward).toBeCloseTo(expectedReward(structure.numSites), 9);
       expect(c.terms.sites).toBeCloseTo(c.reward, 9);
       expect(c.structure?.sites.length).toBe(structure.numSites);
+      // Only valid crystals enter the best list: no two atoms closer than 0.5 Å.
+      expect(c.minDistance).toBeCloseTo(structure.minimumDistance(), 9);
+      expect(c.minDistance!).toBeGreaterThanOrEqual(0.5);
+      if (c.spaceGroupFound !== null) expect(c.spaceGroupFound).toBeGreaterThanOrEqual(1);
     });
 
     // The library: one 'finetune' run holding every best crystal of the run (all found during this job).

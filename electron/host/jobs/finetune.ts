@@ -90,14 +90,45 @@ function finiteOrNull(value: number): number | null {
 
 const candidateKey = (c: BestCandidate) => `${c.formula}|${c.spaceGroup}|${c.wyckoffLabel}|${c.reward}`;
 
-function streamedCandidate(c: BestCandidate, rank: number): FinetuneCandidate {
-  let structure: FinetuneCandidate['structure'] = null;
-  try {
-    structure = structureData(readCifStructure(c.cif, { fileName: `${c.formula}.cif` }).structure);
-  } catch {
-    // The engine wrote this CIF from a built structure, so this is not expected; the card then shows no picture.
+/** What the analysis of a best candidate's CIF found, cached by candidate (the best list is re-sent as it changes). */
+interface Analysed {
+  structure: Structure | null;
+  spaceGroupFound: number | null;
+  minDistance: number | null;
+}
+
+function analyse(c: BestCandidate, cache: Map<string, Analysed>): Analysed {
+  const key = candidateKey(c) + '\n' + c.cif;
+  let found = cache.get(key);
+  if (!found) {
+    found = { structure: null, spaceGroupFound: null, minDistance: null };
+    try {
+      const structure = readCifStructure(c.cif, { fileName: `${c.formula}.cif` }).structure;
+      found = { structure, spaceGroupFound: spaceGroupOf(structure) ?? null, minDistance: finiteOrNull(structure.minimumDistance()) };
+    } catch {
+      // The engine wrote this CIF from a built structure, so this is not expected; the card then shows no picture.
+    }
+    cache.set(key, found);
   }
-  return { rank, step: c.step, reward: c.reward, terms: c.terms, formula: c.formula, spaceGroup: c.spaceGroup, wyckoffLabel: c.wyckoffLabel, logProbability: c.logp, cif: c.cif, structure };
+  return found;
+}
+
+function streamedCandidate(c: BestCandidate, rank: number, cache: Map<string, Analysed>): FinetuneCandidate {
+  const { structure, spaceGroupFound, minDistance } = analyse(c, cache);
+  return {
+    rank,
+    step: c.step,
+    reward: c.reward,
+    terms: c.terms,
+    formula: c.formula,
+    spaceGroup: c.spaceGroup,
+    spaceGroupFound,
+    minDistance,
+    wyckoffLabel: c.wyckoffLabel,
+    logProbability: c.logp,
+    cif: c.cif,
+    structure: structure ? structureData(structure) : null,
+  };
 }
 
 export const finetune: JobRunner<'finetune'> = async (params, context) => {
@@ -121,6 +152,7 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
 
   let firstStep: number | null = null;
   let lastStreamed = '';
+  const analysed = new Map<string, Analysed>();
   let steps = config.steps;
   const started = performance.now();
   const log = (line: string) => context.progress({ done: firstStep === null ? 0 : firstStep, total: steps, message: line.slice(0, 500) });
@@ -161,7 +193,7 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
         const key = top.map(candidateKey).join('\n');
         if (key !== lastStreamed) {
           lastStreamed = key;
-          context.output({ kind: 'best', step: m.step, candidates: top.map((c, i) => streamedCandidate(c, i + 1)) });
+          context.output({ kind: 'best', step: m.step, candidates: top.map((c, i) => streamedCandidate(c, i + 1, analysed)) });
         }
         context.progress({
           done: m.step,

@@ -146,6 +146,8 @@ function candidateOf(jobId: string, c: FinetuneCandidate): Candidate {
     id: `${jobId}-best-${c.rank}`,
     formula: c.formula,
     spaceGroup: c.spaceGroup,
+    spaceGroupFound: c.spaceGroupFound,
+    minDistance: c.minDistance,
     structure: c.structure as StructureData | null,
     logLikelihood: c.logProbability,
     valid: true,
@@ -370,14 +372,14 @@ export function RlView({ backend, dashboard, onOpen }: { backend: StudioBackend;
           </p>
         )}
         <div className="rl-charts">
-          <LiveChart title="Mean and max reward per step" xLabel="step" axes={REWARD_AXES} series={REWARD_SERIES} data={dashboard.rewardChart} version={dashboard.rewardChart.version} testId="rl-reward-chart" emptyText="No step yet." />
+          <LiveChart title="Mean and max reward per step" xLabel="step" axes={REWARD_AXES} series={REWARD_SERIES} data={dashboard.rewardChart} version={dashboard.rewardChart.version} testId="rl-reward-chart" emptyText="No step yet." height={170} />
           {dashboard.termsChart ? (
             <TermsChart names={dashboard.termsChart.names} data={dashboard.termsChart.data} />
           ) : (
             <p className="hint">Reward terms appear after the first step.</p>
           )}
-          <LiveChart title="KL to the pretrained model and entropy" xLabel="step" axes={KL_AXES} series={KL_SERIES} data={dashboard.klChart} version={dashboard.klChart.version} testId="rl-kl-chart" emptyText="No step yet." />
-          <LiveChart title="Valid fraction and samples per second" xLabel="step" axes={VALIDITY_AXES} series={VALIDITY_SERIES} data={dashboard.validityChart} version={dashboard.validityChart.version} testId="rl-validity-chart" emptyText="No step yet." />
+          <LiveChart title="KL to the pretrained model and entropy" xLabel="step" axes={KL_AXES} series={KL_SERIES} data={dashboard.klChart} version={dashboard.klChart.version} testId="rl-kl-chart" emptyText="No step yet." height={170} />
+          <LiveChart title="Valid fraction and samples per second" xLabel="step" axes={VALIDITY_AXES} series={VALIDITY_SERIES} data={dashboard.validityChart} version={dashboard.validityChart.version} testId="rl-validity-chart" emptyText="No step yet." height={170} />
           <RewardHistogram first={dashboard.first} latest={dashboard.latest} />
         </div>
       </section>
@@ -423,7 +425,7 @@ export function RlView({ backend, dashboard, onOpen }: { backend: StudioBackend;
 function TermsChart({ names, data }: { names: string[]; data: ChartData }) {
   const series = useMemo<ChartSeriesSpec[]>(() => names.map((name, i) => ({ label: name, scale: 't', color: CHART_COLORS[i % CHART_COLORS.length]!, digits: 3, points: true })), [names]);
   const axes = useMemo<ChartAxisSpec[]>(() => [{ scale: 't', label: 'term mean (finite values)' }], []);
-  return <LiveChart title="Reward terms (batch means)" xLabel="step" axes={axes} series={series} data={data} version={data.version} testId="rl-terms-chart" />;
+  return <LiveChart title="Reward terms (batch means)" xLabel="step" axes={axes} series={series} data={data} version={data.version} testId="rl-terms-chart" height={170} />;
 }
 
 const BINS = 12;
