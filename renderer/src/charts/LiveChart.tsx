@@ -33,8 +33,8 @@ export interface LiveChartProps {
   axes: readonly ChartAxisSpec[];
   series: readonly ChartSeriesSpec[];
   data: ChartData;
-  /** data.version at the last change; passing it makes React redraw the chart when points arrive. */
-  version: number;
+  /** @deprecated The chart follows `data.version` itself; this prop is ignored (callers may drop it). */
+  version?: number;
   /** Height of the plotting area in CSS pixels. */
   height?: number;
   /** x takes whole numbers only (steps, sweeps): no ticks between them. Default true. */
@@ -121,7 +121,8 @@ function buildOptions(props: LiveChartProps, width: number): Options {
 }
 
 export function LiveChart(props: LiveChartProps) {
-  const { title, xLabel, axes, series, data, version, height = 220, emptyText, testId } = props;
+  const { title, xLabel, axes, series, data, height = 220, emptyText, testId } = props;
+  const version = data.version;
   const host = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
   const frame = useRef<number | null>(null);

@@ -5,6 +5,7 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import type { ModelSummary, StudioBackend } from '../api/backend.ts';
+import { LabeledSelect } from '../ui/LabeledSelect.tsx';
 
 export interface ModelChoice {
   models: ModelSummary[];
@@ -47,17 +48,7 @@ export function useModelChoice(backend: StudioBackend, modelId: string, preselec
 export function ModelSelect({ models, value, invalid, error, onChange }: { models: readonly ModelSummary[]; value: string; invalid: boolean; error: string | null; onChange: (id: string) => void }) {
   return (
     <>
-      <label className="field">
-        <span>Model</span>
-        <select value={value} aria-invalid={invalid} onChange={(e) => onChange(e.target.value)}>
-          {models.length === 0 && <option value="">no model available</option>}
-          {models.map((m) => (
-            <option key={m.id} value={m.id}>
-              {m.name}
-            </option>
-          ))}
-        </select>
-      </label>
+      <LabeledSelect label="Model" value={value} options={models.map((m) => ({ id: m.id, label: m.name }))} invalid={invalid} emptyOption="no model available" onChange={onChange} />
       {error && (
         <p className="error" role="alert">
           {error}

@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { Structure } from '../../../shared/crystal/structure.ts';
+import { LabeledSelect } from '../ui/LabeledSelect.tsx';
 import { CrystalCanvas, type ViewDirection, type ViewerController } from './CrystalCanvas.tsx';
 import { buildDisplayModel, MAX_SUPERCELL, pairKey, type DisplayModel, type PairBondRule } from './displayModel.ts';
 import { effectivePairRules } from './bondRules.ts';
@@ -408,33 +409,6 @@ function Check({ label, checked, onChange }: { label: string; checked: boolean; 
     <label className="check">
       <input type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} />
       <span>{label}</span>
-    </label>
-  );
-}
-
-function LabeledSelect({
-  label,
-  value,
-  options,
-  onChange,
-  title,
-}: {
-  label: string;
-  title?: string;
-  value: string;
-  options: readonly { id: string; label: string }[];
-  onChange: (v: string) => void;
-}) {
-  return (
-    <label className="field" title={title}>
-      <span>{label}</span>
-      <select value={value} onChange={(e) => onChange(e.target.value)}>
-        {options.map((o) => (
-          <option key={o.id} value={o.id}>
-            {o.label}
-          </option>
-        ))}
-      </select>
     </label>
   );
 }

@@ -1,8 +1,8 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { allSpaceGroups } from '../../../shared/symmetry/spacegroups.ts';
+import { useEffect, useRef, useState } from 'react';
 import type { Candidate, GenerationEvent, StudioBackend } from '../api/backend.ts';
 import type { SymmetryState } from '../App.tsx';
 import { PromptBuilder } from '../prompt/PromptBuilder.tsx';
+import { SymmetryGate } from '../prompt/SymmetryGate.tsx';
 import { ResultsGrid } from './ResultsGrid.tsx';
 
 export interface GenerateViewProps {
@@ -14,7 +14,6 @@ export interface GenerateViewProps {
 }
 
 export function GenerateView({ backend, symmetry, candidates, setCandidates, onOpen }: GenerateViewProps) {
-  const groups = useMemo(() => (symmetry.status === 'ready' ? allSpaceGroups() : []), [symmetry.status]);
   const [status, setStatus] = useState<string | null>(null);
   // Starts true so that coming back to Generate with earlier results does not jump; a new run resets it.
   const scrolled = useRef(true);
@@ -38,15 +37,9 @@ export function GenerateView({ backend, symmetry, candidates, setCandidates, onO
   };
   return (
     <div className="generate-view">
-      {symmetry.status === 'loading' && <p className="hint">Loading space-group tables…</p>}
-      {symmetry.status === 'failed' && (
-        <p className="error" role="alert">
-          The space-group tables could not be loaded, so the prompt builder is unavailable: {symmetry.message}
-        </p>
-      )}
-      {symmetry.status === 'ready' && (
-        <PromptBuilder backend={backend} groups={groups} onGenerationEvent={onEvent} onRunStarted={onRunStarted} />
-      )}
+      <SymmetryGate symmetry={symmetry} what="the prompt builder">
+        {(groups) => <PromptBuilder backend={backend} groups={groups} onGenerationEvent={onEvent} onRunStarted={onRunStarted} />}
+      </SymmetryGate>
       <ResultsGrid
         candidates={candidates}
         onOpen={onOpen}

@@ -6,7 +6,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import type { McmcOutput } from '../../../shared/api/jobs.ts';
-import { allSpaceGroups, getSpaceGroup, type SpaceGroup } from '../../../shared/symmetry/spacegroups.ts';
+import { getSpaceGroup, type SpaceGroup } from '../../../shared/symmetry/spacegroups.ts';
 import type { Candidate, StudioBackend } from '../api/backend.ts';
 import { candidateFromOutput } from '../api/connected.ts';
 import type { SymmetryState } from '../App.tsx';
@@ -16,6 +16,7 @@ import { ModelSelect, useModelChoice } from '../prompt/ModelSelect.tsx';
 import { MAX_PROMPT_SITES, removeSite } from '../prompt/rules.ts';
 import { AllowedElements, SiteElementsEditor, SiteTable } from '../prompt/SiteTable.tsx';
 import { SpaceGroupPicker, SymbolText } from '../prompt/SpaceGroupPicker.tsx';
+import { SymmetryGate } from '../prompt/SymmetryGate.tsx';
 import { WyckoffTable } from '../prompt/WyckoffTable.tsx';
 import { JobRun, useJobRun } from './jobRun.ts';
 import {
@@ -30,6 +31,7 @@ import {
 } from './mcmcTemplate.ts';
 import { NumberField } from './NumberField.tsx';
 import { ResultsGrid } from './ResultsGrid.tsx';
+import { RunButtons } from './RunButtons.tsx';
 import './dashboards.css';
 
 type SweepStats = Extract<McmcOutput, { kind: 'sweep' }>;
@@ -96,16 +98,11 @@ export interface McmcViewProps {
 }
 
 export function McmcView({ backend, symmetry, dashboard, onOpen }: McmcViewProps) {
-  const groups = useMemo(() => (symmetry.status === 'ready' ? allSpaceGroups() : []), [symmetry.status]);
   return (
     <div className="mcmc-view dashboard">
-      {symmetry.status === 'loading' && <p className="hint">Loading space-group tables…</p>}
-      {symmetry.status === 'failed' && (
-        <p className="error" role="alert">
-          The space-group tables could not be loaded, so the template builder is unavailable: {symmetry.message}
-        </p>
-      )}
-      {symmetry.status === 'ready' && <McmcPanels backend={backend} groups={groups} dashboard={dashboard} onOpen={onOpen} />}
+      <SymmetryGate symmetry={symmetry} what="the template builder">
+        {(groups) => <McmcPanels backend={backend} groups={groups} dashboard={dashboard} onOpen={onOpen} />}
+      </SymmetryGate>
     </div>
   );
 }
@@ -270,12 +267,7 @@ function McmcPanels({ backend, groups, dashboard, onOpen }: { backend: StudioBac
           <SettingsFields settings={settings} errors={settingsErrors} onChange={(next) => setForm((f) => ({ ...f, settings: next }))} />
         </div>
         <div className="run-row">
-          <button type="button" className="primary" onClick={start} disabled={active}>
-            Run
-          </button>
-          <button type="button" onClick={() => void dashboard.run.cancel()} disabled={!active || run.cancelling || run.jobId === null}>
-            {run.cancelling ? 'Cancelling…' : 'Cancel'}
-          </button>
+          <RunButtons run={dashboard.run} onStart={start} startLabel="Run" cancelLabel="Cancel" cancellingLabel="Cancelling…" />
           {active && progress?.total !== undefined && (
             <progress max={progress.total || 1} value={progress.done} aria-label="Sweeps done">
               {progress.done}/{progress.total}
@@ -315,7 +307,6 @@ function McmcPanels({ backend, groups, dashboard, onOpen }: { backend: StudioBac
           axes={CHART_AXES}
           series={CHART_SERIES}
           data={dashboard.chart}
-          version={dashboard.chart.version}
           height={200}
           emptyText={active ? 'Waiting for the first sweep…' : 'No sweep yet: run a template to see acceptance and log p per sweep.'}
           testId="mcmc-chart"

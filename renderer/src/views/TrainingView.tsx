@@ -9,16 +9,18 @@ import type { JobInfo, JobResult, TrainOutput } from '../../../shared/api/jobs.t
 import type { StudioBackend } from '../api/backend.ts';
 import { ChartData, estimateRemainingSeconds, formatDuration } from '../charts/chartData.ts';
 import { CHART_COLORS, LiveChart, type ChartAxisSpec, type ChartSeriesSpec } from '../charts/LiveChart.tsx';
+import { LabeledSelect } from '../ui/LabeledSelect.tsx';
 import { JobRun, useJobRun } from './jobRun.ts';
 import { Field, NumberField } from './NumberField.tsx';
+import { RunButtons } from './RunButtons.tsx';
 import { checkTrainingForm, defaultRunFolder, trainParamsFor, type TrainingForm } from './trainingForm.ts';
 import './dashboards.css';
 
 /** The engine's model presets (electron/engine/model/config.ts); an unknown name is refused by the job. */
 const PRESETS = [
-  { name: 'tiny', note: 'tiny (for trying things out)' },
-  { name: 'default', note: 'default (the shipped model’s size)' },
-  { name: 'published', note: 'published (the paper’s size; slow on a CPU)' },
+  { id: 'tiny', label: 'tiny (for trying things out)' },
+  { id: 'default', label: 'default (the shipped model’s size)' },
+  { id: 'published', label: 'published (the paper’s size; slow on a CPU)' },
 ] as const;
 
 /** What the Training panel keeps while the app runs: the form, the followed job, its curves. */
@@ -122,16 +124,7 @@ export function TrainingView({ backend, dashboard }: { backend: StudioBackend; d
         <div className="settings-form">
           {textField('data', 'Training data', 'e.g. data/mp20-train', 'dataset folder from `cfstudio data prepare` (its train split is used; its val split validates)')}
           {textField('val', 'Validation data', 'the training set’s val split', 'optional: another prepared folder to validate on')}
-          <label className="field">
-            <span>Preset</span>
-            <select value={form.config} onChange={(e) => set('config', e.target.value)} aria-invalid={errors.config !== undefined}>
-              {PRESETS.map((p) => (
-                <option key={p.name} value={p.name}>
-                  {p.note}
-                </option>
-              ))}
-            </select>
-          </label>
+          <LabeledSelect label="Preset" value={form.config} options={PRESETS} invalid={errors.config !== undefined} onChange={(config) => set('config', config)} />
           {textField('out', 'Run folder', 'runs/my-run', 'checkpoints, metrics.jsonl and best.safetensors, inside the workspace')}
           {numberField('epochs', 'Epochs', 1, '60')}
           {numberField('batchSize', 'Batch size', 1, '100')}
@@ -145,12 +138,14 @@ export function TrainingView({ backend, dashboard }: { backend: StudioBackend; d
           </label>
         </div>
         <div className="run-row">
-          <button type="button" className="primary" onClick={start} disabled={active}>
-            Start training
-          </button>
-          <button type="button" onClick={() => void dashboard.run.cancel()} disabled={!active || run.cancelling || run.jobId === null} title="Stops after the current step and writes a checkpoint">
-            {run.cancelling ? 'Stopping…' : 'Cancel (checkpoint)'}
-          </button>
+          <RunButtons
+            run={dashboard.run}
+            onStart={start}
+            startLabel="Start training"
+            cancelLabel="Cancel (checkpoint)"
+            cancellingLabel="Stopping…"
+            cancelTitle="Stops after the current step and writes a checkpoint"
+          />
         </div>
         {formError && (
           <p className="error" role="alert" data-testid="training-error">
@@ -245,7 +240,6 @@ export function TrainingView({ backend, dashboard }: { backend: StudioBackend; d
           axes={CHART_AXES}
           series={CHART_SERIES}
           data={dashboard.chart}
-          version={dashboard.chart.version}
           height={300}
           emptyText={active ? 'Waiting for the first step…' : 'No curve yet.'}
           testId="training-chart"
