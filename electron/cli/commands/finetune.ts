@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { type Command, UserError, intOption, numberOption, requiredString, stringOption } from '../command.ts';
 import { ProgressBar } from '../progress.ts';
+import { withStopSignal } from '../stop-signal.ts';
 import { DEFAULT_FINETUNE, type FinetuneConfig, runFinetuning, validateFinetuneConfig } from '../../engine/rl/finetune.ts';
 import { readSpecForCli } from './reward.ts';
 import type { RewardSpec } from '../../rewards/index.ts';
@@ -20,7 +21,7 @@ export const finetuneCommand: Command = {
     model: { type: 'string', description: 'pretrained model: a name in models/ or a model folder (default: default)', valueName: 'NAME|DIR' },
     out: { type: 'string', description: 'run directory (metrics.jsonl, checkpoints/, best/, model/)', valueName: 'RUN_DIR' },
     resume: { type: 'boolean', description: 'continue the run in --out from its last checkpoint' },
-    steps: { type: 'string', description: `PPO steps (default ${DEFAULT_FINETUNE.steps}); on --resume, raises the run's total`, valueName: 'N' },
+    steps: { type: 'string', description: `PPO steps (default ${DEFAULT_FINETUNE.steps}); with --resume, the run's new total`, valueName: 'N' },
     'batch-size': { type: 'string', description: `samples per step (default ${DEFAULT_FINETUNE.batchSize})`, valueName: 'N' },
     'ppo-epochs': { type: 'string', description: `gradient steps per batch (default ${DEFAULT_FINETUNE.ppoEpochs})`, valueName: 'N' },
     'mini-batches': { type: 'string', description: `gradient steps per PPO epoch on length-sorted parts of the batch (default ${DEFAULT_FINETUNE.miniBatches} = full batch)`, valueName: 'N' },
@@ -67,16 +68,8 @@ export const finetuneCommand: Command = {
     } catch (error) {
       throw new UserError((error as Error).message);
     }
-    const controller = new AbortController();
-    const onSignal = () => {
-      ctx.log('\nstopping after this step (checkpointing)… press Ctrl-C again to abort immediately');
-      process.off('SIGINT', onSignal);
-      controller.abort();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
     let bar: ProgressBar | undefined;
-    try {
+    await withStopSignal(ctx, 'checkpointing', async (signal) => {
       const maxMinutes = stringOption(values, 'max-minutes');
       let result;
       try {
@@ -87,8 +80,9 @@ export const finetuneCommand: Command = {
           outDir,
           config,
           resume,
+          ...(resume && stringOption(values, 'steps') !== undefined ? { resumeSteps: config.steps } : {}),
           ...(maxMinutes !== undefined ? { maxMinutes: numberOption(values, 'max-minutes', 0, 0) } : {}),
-          signal: controller.signal,
+          signal,
           log: (line) => {
             if (bar) process.stderr.write('\n');
             ctx.log(line);
@@ -111,9 +105,6 @@ export const finetuneCommand: Command = {
       }
       const top = result.best.slice(0, 5).map((c, i) => `  ${i + 1}. ${c.formula} (space group ${c.spaceGroup}) reward ${c.reward.toFixed(3)} ${JSON.stringify(c.terms)}`);
       ctx.out(`${result.status}: step ${result.step}, ${(result.elapsedSeconds / 60).toFixed(1)} min in total; policy in ${result.modelDir}, best candidates in ${outDir}/best\n${top.join('\n')}\n`);
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+    });
   },
 };

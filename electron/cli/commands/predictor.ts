@@ -4,6 +4,7 @@
  */
 import { type Command, UserError, intOption, numberOption, requiredString, stringOption } from '../command.ts';
 import { ProgressBar } from '../progress.ts';
+import { withStopSignal } from '../stop-signal.ts';
 import { DEFAULT_SYMPREC } from '../../../shared/symmetry/analyze.ts';
 import { DEFAULT_PREDICTOR_CONFIG } from '../../predictors/network.ts';
 import { PROPERTY_NAMES, isPropertyName, shippedModelDir } from '../../predictors/properties.ts';
@@ -40,14 +41,8 @@ export const predictorTrainCommand: Command = {
     const trainData = requiredString(values, 'train');
     const valData = requiredString(values, 'val');
     const valueFiles = values.values as string[] | undefined;
-    const controller = new AbortController();
-    const onSignal = () => {
-      ctx.log('\nstopping after this step and writing the model…');
-      controller.abort();
-    };
-    process.once('SIGINT', onSignal);
     let bar: ProgressBar | undefined;
-    try {
+    await withStopSignal(ctx, 'writing the model', async (signal) => {
       const dataRoot = stringOption(values, 'data-root');
       const init = stringOption(values, 'init');
       const note = stringOption(values, 'note');
@@ -69,7 +64,7 @@ export const predictorTrainCommand: Command = {
           seed: intOption(values, 'seed', D.seed, 0),
           evaluateEveryEpochs: intOption(values, 'evaluate-every', D.evaluateEveryEpochs, 1),
         },
-        signal: controller.signal,
+        signal,
         log: (line) => {
           if (bar) process.stderr.write('\n');
           ctx.log(line);
@@ -91,9 +86,7 @@ export const predictorTrainCommand: Command = {
             `held-out MAE ${m.mae.toFixed(4)}${unit} (RMSE ${m.rmse.toFixed(4)}, target std ${m.targetStd.toFixed(4)}, mean-baseline MAE ${m.meanBaselineMae.toFixed(4)}) on ${m.n} crystals\n`,
         );
       }
-    } finally {
-      process.off('SIGINT', onSignal);
-    }
+    });
   },
 };
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { type Command, UserError, intOption, numberOption, requiredString, stringOption } from '../command.ts';
 import { ProgressBar } from '../progress.ts';
+import { withStopSignal } from '../stop-signal.ts';
 import { MODEL_PRESETS, type ModelConfig, validateConfig } from '../../engine/model/config.ts';
 import { DEFAULT_TRAINING, runPretraining, type TrainingConfig } from '../../engine/train/pretrain.ts';
 
@@ -64,16 +65,8 @@ export const trainCommand: Command = {
         validateEverySteps: intOption(values, 'validate-every', DEFAULT_TRAINING.validateEverySteps, 1),
       };
     }
-    const controller = new AbortController();
-    const onSigint = () => {
-      ctx.log('\nstopping after this step (checkpointing)… press Ctrl-C again to abort immediately');
-      process.off('SIGINT', onSigint);
-      controller.abort();
-    };
-    process.on('SIGINT', onSigint);
-    process.on('SIGTERM', onSigint);
     let bar: ProgressBar | undefined;
-    try {
+    await withStopSignal(ctx, 'checkpointing', async (signal) => {
       const maxMinutes = stringOption(values, 'max-minutes');
       const result = await runPretraining({
         trainData: data,
@@ -82,7 +75,7 @@ export const trainCommand: Command = {
         config,
         resume,
         ...(maxMinutes !== undefined ? { maxMinutes: numberOption(values, 'max-minutes', 0, 0) } : {}),
-        signal: controller.signal,
+        signal,
         log: (line) => {
           if (bar) process.stderr.write('\n');
           ctx.log(line);
@@ -96,9 +89,6 @@ export const trainCommand: Command = {
       bar?.finish();
       if (values.json) ctx.out(JSON.stringify(result, null, 2) + '\n');
       else ctx.out(`${result.status}: step ${result.step}, ${(result.elapsedSeconds / 60).toFixed(1)} min in total${result.bestValidation ? `, best validation NLL/crystal ${result.bestValidation.total.toFixed(3)}` : ''}\n`);
-    } finally {
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigint);
-    }
+    });
   },
 };

@@ -86,6 +86,8 @@ export interface FinetuneOptions {
   outDir: string;
   config: FinetuneConfig;
   resume?: boolean;
+  /** On resume: the run's new total number of steps (default: the total it was started with). */
+  resumeSteps?: number;
   maxMinutes?: number;
   signal?: AbortSignal;
   log: (line: string) => void;
@@ -163,8 +165,8 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
   if (options.resume) {
     if (!existsSync(runFile)) throw new Error(`${outDir}: nothing to resume (no run.json)`);
     run = JSON.parse(await readFile(runFile, 'utf8')) as RunFile;
-    // More steps may be asked for when resuming; everything else stays as the run began.
-    if (options.config.steps > run.config.steps) run.config.steps = options.config.steps;
+    // The number of steps may change when resuming; everything else stays as the run began.
+    if (options.resumeSteps !== undefined) run.config.steps = options.resumeSteps;
   } else {
     if (existsSync(runFile)) throw new Error(`${outDir} already holds a run; pass --resume to continue it or choose another --out`);
     const base = await loadModel(options.model);

@@ -6,7 +6,7 @@
  *    loadable policy model;
  *  - a run stopped and resumed gives the same numbers as one that ran straight through.
  */
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,19 +15,16 @@ import { wyckoffTables } from '../../../shared/tokens/index.ts';
 import { atomicNumber } from '../../../shared/crystal/elements.ts';
 import { readStructureText } from '../../../shared/io/index.ts';
 import { Rng } from '../../../shared/random.ts';
-import { MODEL_PRESETS } from '../../../electron/engine/model/config.ts';
-import { buildLogLikelihoodGraph } from '../../../electron/engine/model/graphs.ts';
 import { packTokens } from '../../../electron/engine/model/batch.ts';
-import { loadModel, MODEL_FORMAT, type ModelCard } from '../../../electron/engine/model/files.ts';
-import { ParameterStore } from '../../../electron/engine/params.ts';
+import { loadModel } from '../../../electron/engine/model/files.ts';
 import { CrystalSampler } from '../../../electron/engine/sample/sampler.ts';
 import { buildSample } from '../../../electron/engine/sample/generate.ts';
 import { LikelihoodEvaluator } from '../../../electron/engine/train/evaluate-nll.ts';
 import { PpoUpdater, policyConfig } from '../../../electron/engine/rl/ppo.ts';
 import { DEFAULT_FINETUNE, type FinetuneConfig, type FinetuneStepMetrics, groupAdvantages, miniBatchIndices, runFinetuning } from '../../../electron/engine/rl/finetune.ts';
 import { PredictorRegistry, type RewardSpec } from '../../../electron/rewards/index.ts';
+import { writeTinyModel } from './tiny-model.ts';
 
-const config = { ...MODEL_PRESETS.tiny!, coordComponents: 4 };
 let dir: string;
 let modelDir: string;
 
@@ -61,26 +58,7 @@ beforeAll(async () => {
   await initSymmetry();
   dir = await mkdtemp(join(tmpdir(), 'cfstudio-rl-'));
   modelDir = join(dir, 'tiny-model');
-  const { parameters } = buildLogLikelihoodGraph(config);
-  const params = new ParameterStore(new Rng(5));
-  for (const p of parameters) params.create(p.name, p.shape, p.init);
-  const card: ModelCard = {
-    format: MODEL_FORMAT,
-    version: 1,
-    name: 'tiny-test',
-    description: 'random tiny model for tests',
-    config,
-    parameterCount: params.totalCount(),
-    data: { train: '-', validation: '-', trainCrystals: 0, validationCrystals: 0, sources: [] },
-    training: {},
-    metrics: {},
-    spaceGroupCounts: Array.from({ length: 230 }, (_, i) => (i + 1 === 225 || i + 1 === 221 || i + 1 === 62 ? 1 : 0)),
-    files: { weights: 'model.safetensors' },
-    createdAt: new Date().toISOString(),
-  };
-  await import('node:fs/promises').then((fs) => fs.mkdir(modelDir, { recursive: true }));
-  await writeFile(join(modelDir, 'model.json'), JSON.stringify(card));
-  await writeFile(join(modelDir, 'model.safetensors'), params.toSafetensors());
+  writeTinyModel(modelDir);
 });
 
 afterAll(async () => {
@@ -204,7 +182,7 @@ describe('runFinetuning', () => {
     await runFinetuning({ model: modelDir, reward: spec, predictors: lightAtomRegistry(), outDir: straight, config: cfg, log: () => {} });
     const split = join(dir, 'run-split');
     await runFinetuning({ model: modelDir, reward: spec, predictors: lightAtomRegistry(), outDir: split, config: { ...cfg, steps: 4 }, log: () => {} });
-    await runFinetuning({ model: modelDir, reward: spec, predictors: lightAtomRegistry(), outDir: split, config: cfg, resume: true, log: () => {} });
+    await runFinetuning({ model: modelDir, reward: spec, predictors: lightAtomRegistry(), outDir: split, config: cfg, resume: true, resumeSteps: 6, log: () => {} });
     const a = await metricsOf(straight);
     const b = await metricsOf(split);
     expect(b.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6]);
