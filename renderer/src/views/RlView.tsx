@@ -469,7 +469,7 @@ function RewardHistogram({ first, latest }: { first: FinetuneStep | null; latest
             }),
           )}
           {[0, BINS / 2, BINS].map((i) => (
-            <text key={i} x={pad.left + i * binWidth} y={height - pad.bottom + 12} textAnchor="middle" fontSize="10" fill="#4a505c">
+            <text key={i} x={pad.left + i * binWidth} y={height - pad.bottom + 12} textAnchor={i === 0 ? 'start' : i === BINS ? 'end' : 'middle'} fontSize="10" fill="#4a505c">
               {formatValue(h.edges[i]!, 2)}
             </text>
           ))}
@@ -713,6 +713,15 @@ function RewardBuilder({ draft, errors, onChange, setDraft }: { draft: RewardDra
           </Field>
         ))}
         <NumberField label="Penalty" value={draft.penalty} step={0.1} hint="reward of a crystal that fails a constraint" error={errors.penalty ?? null} onChange={(v) => onChange({ ...draft, penalty: v })} />
+        <NumberField
+          label="Failure reward"
+          value={draft.failureReward}
+          step={0.1}
+          placeholder="the penalty"
+          hint="reward of a crystal whose prediction failed (empty = the penalty)"
+          error={errors.failureReward ?? null}
+          onChange={(v) => onChange({ ...draft, failureReward: v })}
+        />
       </fieldset>
     </div>
   );

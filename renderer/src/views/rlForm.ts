@@ -6,7 +6,7 @@
  * The builder covers what the shipped presets use: predictor terms (band_gap, dielectric_total, formation_energy)
  * and E_hull from the formation-energy predictor, one transform each (target, range, clip, log) optionally
  * followed by a sign flip, combined as a weighted sum or a product; constraints (validity, max atoms, elements)
- * and the penalty. A spec it cannot express (an external oracle) is edited as JSON instead.
+ * and the penalty and failure reward. A spec it cannot express (an external oracle) is edited as JSON instead.
  */
 import { formatPath, RewardSpecSchema, type RewardSpec, type Term, type Transform } from '../../../electron/rewards/spec.ts';
 import type { FinetuneParams } from '../../../shared/api/jobs.ts';
@@ -54,6 +54,8 @@ export interface RewardDraft {
   required: string;
   forbidden: string;
   penalty: number;
+  /** Reward when a prediction fails (NaN = the penalty). */
+  failureReward: number;
 }
 
 export function newTerm(predictor: PredictorName = 'band_gap'): TermDraft {
@@ -73,6 +75,7 @@ export const EMPTY_DRAFT: RewardDraft = {
   required: '',
   forbidden: '',
   penalty: -1,
+  failureReward: NaN,
 };
 
 /** 'pb, Cd ;te' → ['Pb', 'Cd', 'Te'] (capitalised; the schema reports anything that is not an element). */
@@ -130,6 +133,7 @@ export function specFromDraft(d: RewardDraft): RewardSpec {
     reward,
     ...(Object.keys(constraints).length ? { constraints } : {}),
     penalty: d.penalty,
+    ...(Number.isNaN(d.failureReward) ? {} : { failureReward: d.failureReward }),
   };
 }
 
@@ -183,6 +187,7 @@ export function draftFromSpec(spec: RewardSpec): RewardDraft | null {
     required: c?.elements?.required?.join(', ') ?? '',
     forbidden: c?.elements?.forbidden?.join(', ') ?? '',
     penalty: spec.penalty ?? -1,
+    failureReward: spec.failureReward ?? NaN,
   };
 }
 
@@ -205,13 +210,13 @@ export function checkSpec(input: unknown): SpecCheck {
 
 /**
  * The builder field a spec problem belongs to: 'term.<i>.<field>' (field: weight, value, min, max, scale, name,
- * predictor), 'combineName', 'name', 'penalty', 'maxAtoms', 'allowed', 'required', 'forbidden', or 'spec' for
+ * predictor, transform), 'combineName', 'name', 'penalty', 'failureReward', 'maxAtoms', 'allowed', 'required', 'forbidden', or 'spec' for
  * anything else (shown at the top of the builder).
  */
 export function fieldOfProblem(path: string, d: RewardDraft): string {
   let m = /^constraints\.(?:elements\.)?(maxAtoms|allowed|required|forbidden)/.exec(path);
   if (m) return m[1]!;
-  if (path === 'penalty' || path === 'name') return path;
+  if (path === 'penalty' || path === 'failureReward' || path === 'name') return path;
   if (d.terms.length === 1) {
     m = /^reward(?:\.(.*))?$/.exec(path);
     return m ? `term.0.${termField(m[1] ?? '')}` : 'spec';
