@@ -124,15 +124,15 @@ const REWARD_SERIES: ChartSeriesSpec[] = [
   { label: 'max reward', scale: 'r', color: CHART_COLORS[1], digits: 3, dash: [5, 4], points: true },
 ];
 const KL_AXES: ChartAxisSpec[] = [
-  { scale: 'kl', label: 'KL to the prior (nats/crystal)' },
-  { scale: 'h', label: 'entropy (nats/crystal)', side: 'right' },
+  { scale: 'kl', label: 'KL (nats/crystal)' },
+  { scale: 'h', label: 'entropy (nats)', side: 'right' },
 ];
 const KL_SERIES: ChartSeriesSpec[] = [
   { label: 'KL', scale: 'kl', color: CHART_COLORS[3], digits: 3, unit: 'nats', points: true },
   { label: 'entropy', scale: 'h', color: CHART_COLORS[5], digits: 1, unit: 'nats', dash: [5, 4], points: true },
 ];
 const VALIDITY_AXES: ChartAxisSpec[] = [
-  { scale: 'v', label: 'valid fraction (0–1)', range: [0, 1], digits: 1 },
+  { scale: 'v', label: 'valid (0–1)', range: [0, 1], digits: 1 },
   { scale: 'sps', label: 'samples/s', side: 'right' },
 ];
 const VALIDITY_SERIES: ChartSeriesSpec[] = [
@@ -424,7 +424,7 @@ export function RlView({ backend, dashboard, onOpen }: { backend: StudioBackend;
 
 function TermsChart({ names, data }: { names: string[]; data: ChartData }) {
   const series = useMemo<ChartSeriesSpec[]>(() => names.map((name, i) => ({ label: name, scale: 't', color: CHART_COLORS[i % CHART_COLORS.length]!, digits: 3, points: true })), [names]);
-  const axes = useMemo<ChartAxisSpec[]>(() => [{ scale: 't', label: 'term mean (finite values)' }], []);
+  const axes = useMemo<ChartAxisSpec[]>(() => [{ scale: 't', label: 'term mean' }], []);
   return <LiveChart title="Reward terms (batch means)" xLabel="step" axes={axes} series={series} data={data} version={data.version} testId="rl-terms-chart" height={170} />;
 }
 
