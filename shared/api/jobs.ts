@@ -321,6 +321,8 @@ export const finetuneParamsSchema = z
     steps: z.number().int().min(1).max(1_000_000).optional(),
     batchSize: z.number().int().min(1).max(4096).optional(),
     ppoEpochs: z.number().int().min(1).max(100).optional(),
+    /** Gradient steps per PPO epoch on length-sorted parts of the batch (1 = full batch, as the reference). */
+    miniBatches: z.number().int().min(1).max(4096).optional(),
     lr: z.number().gt(0).lt(1).optional(),
     /** ε of the clipped ratio. */
     clip: z.number().gt(0).lt(1).optional(),

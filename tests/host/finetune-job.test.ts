@@ -1,29 +1,26 @@
 // The 'finetune' job in the real engine host, on a tiny random model written here and a reward the test controls:
-// a `command` oracle (a small node script) that scores each crystal as numSites / 10. (A custom PredictorRegistry
+// a `command` oracle (a small node script; the host is started with CFSTUDIO_ALLOW_COMMAND_ORACLES=1) that scores each crystal as numSites / 10. (A custom PredictorRegistry
 // cannot cross into the host process; a command oracle can.) Checked: every step streams its metrics and batch
 // rewards, best lists are sorted and their rewards are the oracle's formula of their own CIF, the best crystals land
 // in the library under a 'finetune' run, cancel checkpoints and resume continues at the next step, and bad params
 // are refused naming the field.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FinetuneOutput, JobResult } from '../../shared/api/jobs.ts';
 import { readCifStructure } from '../../shared/io/cif.ts';
-import { Rng } from '../../shared/random.ts';
 import { listCheckpoints } from '../../electron/engine/checkpoint.ts';
-import { MODEL_PRESETS } from '../../electron/engine/model/config.ts';
-import { MODEL_FORMAT, type ModelCard } from '../../electron/engine/model/files.ts';
-import { buildLogLikelihoodGraph } from '../../electron/engine/model/graphs.ts';
-import { ParameterStore } from '../../electron/engine/params.ts';
 import { nodeHostLauncher } from '../../electron/host/launcher.ts';
 import { JobSupervisor } from '../../electron/host/supervisor.ts';
 import { openLibrary } from '../../electron/library/index.ts';
 import { hasShippedPredictor } from '../../electron/predictors/registry.ts';
 import type { RewardSpec } from '../../electron/rewards/index.ts';
+import { refuseCommandOracles } from '../../electron/host/jobs/finetune.ts';
+import { writeTinyModel } from '../engine/rl/tiny-model.ts';
 
 const workspace = mkdtempSync(join(tmpdir(), 'cfstudio-finetune-job-'));
-const supervisor = new JobSupervisor({ workspace, launcher: nodeHostLauncher({ forwardStderr: false }), onEvent: () => {}, log: () => {} });
+const supervisor = new JobSupervisor({ workspace, launcher: nodeHostLauncher({ forwardStderr: false, env: { CFSTUDIO_ALLOW_COMMAND_ORACLES: '1' } }), onEvent: () => {}, log: () => {} });
 const oracleScript = join(workspace, 'oracle.mjs');
 
 /** numSites / 10: the reward every crystal gets from the test's oracle. */
@@ -35,30 +32,6 @@ const reward: RewardSpec = {
   reward: { kind: 'oracle', name: 'sites', oracle: { type: 'command', command: process.execPath, args: [oracleScript], timeoutSeconds: 60 } },
   penalty: -1,
 };
-
-/** Tiny preset, random weights, space groups 225/221/62 in the card's training distribution (as tests/engine/rl does). */
-function writeTinyModel(dir: string): void {
-  const config = { ...MODEL_PRESETS.tiny!, coordComponents: 4 };
-  const params = new ParameterStore(new Rng(5));
-  for (const p of buildLogLikelihoodGraph(config).parameters) params.create(p.name, p.shape, p.init);
-  const card: ModelCard = {
-    format: MODEL_FORMAT,
-    version: 1,
-    name: 'tiny-test',
-    description: 'random tiny model for tests',
-    config,
-    parameterCount: params.totalCount(),
-    data: { train: '-', validation: '-', trainCrystals: 0, validationCrystals: 0, sources: [] },
-    training: {},
-    metrics: {},
-    spaceGroupCounts: Array.from({ length: 230 }, (_, i) => (i + 1 === 225 || i + 1 === 221 || i + 1 === 62 ? 1 : 0)),
-    files: { weights: 'model.safetensors' },
-    createdAt: new Date().toISOString(),
-  };
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'model.json'), JSON.stringify(card));
-  writeFileSync(join(dir, 'model.safetensors'), params.toSafetensors());
-}
 
 beforeAll(async () => {
   writeTinyModel(join(workspace, 'tiny-model'));
@@ -88,6 +61,22 @@ async function waitForOutputs(id: string, count: number): Promise<void> {
 }
 
 describe('finetune job', () => {
+  it('refuses command oracles unless the host allows them (they run programs on the engine machine)', () => {
+    const previous = process.env.CFSTUDIO_ALLOW_COMMAND_ORACLES;
+    delete process.env.CFSTUDIO_ALLOW_COMMAND_ORACLES;
+    try {
+      expect(() => refuseCommandOracles(reward)).toThrow(/reward\.reward: command oracles .* CFSTUDIO_ALLOW_COMMAND_ORACLES=1/);
+      const nested: RewardSpec = { version: 1, reward: { kind: 'product', factors: [{ kind: 'predictor', predictor: 'band_gap' }, reward.reward] } };
+      expect(() => refuseCommandOracles(nested)).toThrow(/reward\.reward\.factors\[1\]/);
+      expect(() => refuseCommandOracles({ version: 1, reward: { kind: 'predictor', predictor: 'band_gap' } })).not.toThrow();
+      process.env.CFSTUDIO_ALLOW_COMMAND_ORACLES = '1';
+      expect(() => refuseCommandOracles(reward)).not.toThrow();
+    } finally {
+      if (previous === undefined) delete process.env.CFSTUDIO_ALLOW_COMMAND_ORACLES;
+      else process.env.CFSTUDIO_ALLOW_COMMAND_ORACLES = previous;
+    }
+  });
+
   it('runs 3 steps: step metrics with the batch rewards, sorted best lists scored by the oracle, best crystals in the library', async () => {
     const job = await supervisor.waitFor(supervisor.submit('finetune', { ...base, out: 'runs/rl-three', steps: 3, checkpointEvery: 1 }).id);
     expect(job.error).toBeUndefined();

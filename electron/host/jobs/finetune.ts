@@ -24,7 +24,7 @@ import { PROPERTY_NAMES } from '../../predictors/properties.ts';
 import { hasShippedPredictor, registerShippedPredictors } from '../../predictors/registry.ts';
 import type { RewardSpec } from '../../rewards/index.ts';
 import { predictorRegistry } from '../../rewards/predictors.ts';
-import { walkTerms } from '../../rewards/spec.ts';
+import { formatPath, walkTerms } from '../../rewards/spec.ts';
 import type { JobRunner } from './types.ts';
 import { workspaceLibrary } from './library-handle.ts';
 import { structureData } from './sample-rows.ts';
@@ -42,6 +42,7 @@ export function finetuneConfigFromParams(params: Params): FinetuneConfig {
     ...(params.steps !== undefined ? { steps: params.steps } : {}),
     ...(params.batchSize !== undefined ? { batchSize: params.batchSize } : {}),
     ...(params.ppoEpochs !== undefined ? { ppoEpochs: params.ppoEpochs } : {}),
+    ...(params.miniBatches !== undefined ? { miniBatches: params.miniBatches } : {}),
     ...(params.lr !== undefined ? { learningRate: params.lr } : {}),
     ...(params.clip !== undefined ? { clip: params.clip } : {}),
     ...(params.beta !== undefined ? { beta: params.beta } : {}),
@@ -131,13 +132,30 @@ function streamedCandidate(c: BestCandidate, rank: number, cache: Map<string, An
   };
 }
 
+/**
+ * A `command` oracle runs a program on the engine's machine. From the CLI that is the user's own shell; through the
+ * API (browser mode: anyone holding the server token) it would be remote command execution, so jobs accept it only
+ * when the engine host was started with CFSTUDIO_ALLOW_COMMAND_ORACLES=1.
+ */
+export function refuseCommandOracles(spec: RewardSpec): void {
+  if (process.env.CFSTUDIO_ALLOW_COMMAND_ORACLES === '1') return;
+  for (const { term, path } of walkTerms(spec.reward)) {
+    if (term.kind === 'oracle' && term.oracle.type === 'command') {
+      throw new Error(`${formatPath(["reward", ...path])}: command oracles run programs on the engine's machine and are off for jobs; start the app or \`cfstudio serve\` with CFSTUDIO_ALLOW_COMMAND_ORACLES=1 to allow them (the CLI always allows them)`);
+    }
+  }
+}
+
 export const finetune: JobRunner<'finetune'> = async (params, context) => {
   const outDir = pathInWorkspace(context.workspace, params.out, 'out');
   const config = finetuneConfigFromParams(params);
   const model = params.resume ? params.model : modelForParams(context.workspace, params.model);
   if (params.resume && !existsSync(join(outDir, 'run.json'))) throw new Error(`out: '${params.out}' holds no run to resume (no run.json)`);
   if (!params.resume && existsSync(join(outDir, 'run.json'))) throw new Error(`out: '${params.out}' already holds a run; resume it or choose another folder`);
-  if (params.reward) checkPredictors(params.reward);
+  if (params.reward) {
+    checkPredictors(params.reward);
+    refuseCommandOracles(params.reward);
+  }
   // On resume the engine reads the run's own reward from run.json; this placeholder is never evaluated.
   const reward: RewardSpec = params.reward ?? { version: 1, reward: { kind: 'predictor', predictor: 'unused-on-resume' } };
 
@@ -165,6 +183,7 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
       outDir,
       config,
       resume: params.resume,
+      ...(params.resume && params.steps !== undefined ? { resumeSteps: params.steps } : {}),
       ...(params.maxMinutes !== undefined ? { maxMinutes: params.maxMinutes } : {}),
       signal: context.signal,
       log,
