@@ -205,7 +205,9 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
   const priorWeights = new Map(prior.params.names().map((n) => [n, prior.params.get(n)]));
   const metricsFile = join(outDir, 'metrics.jsonl');
   const startedAt = performance.now();
-  const elapsed = () => progress.elapsedSeconds + (performance.now() - startedAt) / 1000;
+  // Seconds of earlier invocations (from the checkpoint) plus this one's.
+  const earlierSeconds = progress.elapsedSeconds;
+  const elapsed = () => earlierSeconds + (performance.now() - startedAt) / 1000;
   log(
     `fine-tuning '${prior.card.name}' (${prior.dir}) with reward '${run.reward.name ?? 'unnamed'}': ${config.steps} steps × ${config.batchSize} samples, ` +
       `${config.ppoEpochs} PPO epochs × ${config.miniBatches} mini-batch${config.miniBatches === 1 ? '' : 'es'}, lr ${config.learningRate}, ε ${config.clip}, β ${config.beta}, ${config.advantage} advantage`,
@@ -215,7 +217,6 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
     const state = updater.step.state();
     const params = new ParameterStore();
     updater.step.parameterNames.forEach((name, i) => params.set(name, state.parameters.get(name)!, updater.step.parameterShapes[i]!));
-    progress.elapsedSeconds = elapsed();
     await saveCheckpoint(
       join(outDir, 'checkpoints'),
       {

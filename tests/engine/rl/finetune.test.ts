@@ -181,8 +181,10 @@ describe('runFinetuning', () => {
     const straight = join(dir, 'run-straight');
     await runFinetuning({ model: modelDir, reward: spec, predictors: lightAtomRegistry(), outDir: straight, config: cfg, log: () => {} });
     const split = join(dir, 'run-split');
+    const wallStart = performance.now();
     await runFinetuning({ model: modelDir, reward: spec, predictors: lightAtomRegistry(), outDir: split, config: { ...cfg, steps: 4 }, log: () => {} });
     await runFinetuning({ model: modelDir, reward: spec, predictors: lightAtomRegistry(), outDir: split, config: cfg, resume: true, resumeSteps: 6, log: () => {} });
+    const wallSeconds = (performance.now() - wallStart) / 1000;
     const a = await metricsOf(straight);
     const b = await metricsOf(split);
     expect(b.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6]);
@@ -191,6 +193,9 @@ describe('runFinetuning', () => {
       expect(b[i]!.kl).toBeCloseTo(a[i]!.kl, 5);
     }
     expect((await readdir(join(split, 'checkpoints'))).length).toBeGreaterThan(0);
+    // Elapsed time adds the two invocations once each (checkpoints must not count earlier time twice).
+    for (let i = 1; i < 6; i++) expect(b[i]!.elapsedSeconds).toBeGreaterThanOrEqual(b[i - 1]!.elapsedSeconds);
+    expect(b[5]!.elapsedSeconds).toBeLessThanOrEqual(wallSeconds + 0.5);
   });
 
   it('refuses to overwrite a run and names a missing predictor', async () => {
