@@ -4,6 +4,7 @@
  * (engine/train-step.ts). The held-out set is only evaluated (for the log and the card), never trained on or
  * used to pick a checkpoint: the card's held-out numbers are honest estimates.
  */
+import { mean, median, std } from '../../shared/stats.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { Rng } from '../../shared/random.ts';
@@ -92,25 +93,6 @@ export function joinValues(data: TokenArrays, values: ReadonlyMap<string, number
     targets.push(v);
   }
   return { rows, targets: Float64Array.from(targets), missing: data.count - rows.length };
-}
-
-function mean(values: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < values.length; i++) s += values[i]!;
-  return s / values.length;
-}
-
-function std(values: ArrayLike<number>): number {
-  const m = mean(values);
-  let s = 0;
-  for (let i = 0; i < values.length; i++) s += (values[i]! - m) ** 2;
-  return Math.sqrt(s / values.length);
-}
-
-function median(values: ArrayLike<number>): number {
-  const sorted = Float64Array.from(values).sort();
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 function meanAbsoluteError(a: ArrayLike<number>, b: ArrayLike<number> | number): number {

@@ -15,6 +15,7 @@ import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Rng } from '../../../shared/random.ts';
+import { mean, std } from '../../../shared/stats.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { wyckoffTables } from '../../../shared/tokens/index.ts';
 import { Composition } from '../../../shared/crystal/composition.ts';
@@ -463,20 +464,6 @@ async function writePolicyModel(dir: string, base: ModelCard, params: ParameterS
   };
   delete card.onnx;
   await writeFile(join(dir, 'model.json'), JSON.stringify(card, null, 2) + '\n');
-}
-
-function mean(values: ArrayLike<number>): number {
-  if (values.length === 0) return NaN;
-  let s = 0;
-  for (let i = 0; i < values.length; i++) s += values[i]!;
-  return s / values.length;
-}
-
-function std(values: ArrayLike<number>): number {
-  const m = mean(values);
-  let s = 0;
-  for (let i = 0; i < values.length; i++) s += (values[i]! - m) ** 2;
-  return values.length ? Math.sqrt(s / values.length) : NaN;
 }
 
 function max(values: ArrayLike<number>): number {
