@@ -3,6 +3,7 @@
  * - NaCl, rock salt: Fm-3m (225), a = 5.6402 Å, Na at 4a (0,0,0), Cl at 4b (½,½,½) — Wyckoff (1931), ICSD standard.
  * - CsCl: Pm-3m (221), a = 4.123 Å, Cs at 1a (0,0,0), Cl at 1b (½,½,½).
  * - Si, diamond: Fd-3m (227, origin choice 2), a = 5.431 Å, Si at 8a (⅛,⅛,⅛).
+ * `cubicCif` writes more of the same kind (e.g. copper, Fm-3m, a = 3.615 Å, Cu at 4a).
  * Each gives only the H-M symbol, so the CIF reader expands the asymmetric unit with the group's operations.
  */
 export interface KnownCrystal {
@@ -13,7 +14,7 @@ export interface KnownCrystal {
   reducedFormula: string;
 }
 
-function cubicCif(name: string, a: number, symbol: string, sites: Array<[string, string, number, number, number]>): string {
+export function cubicCif(name: string, a: number, symbol: string, sites: Array<[string, string, number, number, number]>): string {
   return [
     `data_${name}`,
     `_symmetry_space_group_name_H-M '${symbol}'`,

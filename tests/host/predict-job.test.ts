@@ -9,31 +9,15 @@ import type { ImportedStructureItem, JobResult, PredictedStructure } from '../..
 import { nodeHostLauncher } from '../../electron/host/launcher.ts';
 import { JobSupervisor } from '../../electron/host/supervisor.ts';
 import { hasShippedPredictor } from '../../electron/predictors/registry.ts';
-import { BROKEN_CIF, NACL } from './fixtures.ts';
+import { BROKEN_CIF, NACL, cubicCif } from './fixtures.ts';
 
 const workspace = mkdtempSync(join(tmpdir(), 'cfstudio-predict-job-'));
 const supervisor = new JobSupervisor({ workspace, launcher: nodeHostLauncher({ forwardStderr: false }), onEvent: () => {}, log: () => {} });
 const haveBandGap = hasShippedPredictor('band_gap');
 
 const MGO = NACL.cif.replace('data_NaCl', 'data_MgO').replaceAll('5.6402', '4.212').replace('Na1 Na', 'Mg1 Mg').replace('Cl1 Cl', 'O1 O');
-const COPPER = [
-  'data_Cu',
-  "_symmetry_space_group_name_H-M 'F m -3 m'",
-  '_cell_length_a 3.615',
-  '_cell_length_b 3.615',
-  '_cell_length_c 3.615',
-  '_cell_angle_alpha 90',
-  '_cell_angle_beta 90',
-  '_cell_angle_gamma 90',
-  'loop_',
-  '_atom_site_label',
-  '_atom_site_type_symbol',
-  '_atom_site_fract_x',
-  '_atom_site_fract_y',
-  '_atom_site_fract_z',
-  'Cu1 Cu 0 0 0',
-  '',
-].join('\n');
+// Copper, Fm-3m, a = 3.615 Å (CRC Handbook), Cu at 4a.
+const COPPER = cubicCif('Cu', 3.615, 'F m -3 m', [['Cu1', 'Cu', 0, 0, 0]]);
 
 beforeAll(async () => {
   writeFileSync(join(workspace, 'NaCl.cif'), NACL.cif);
