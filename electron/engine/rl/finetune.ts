@@ -200,6 +200,7 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
     progress = checkpoint.metadata?.progress as unknown as SavedProgress;
     log(`resumed from ${checkpointPath}: step ${progress.step} of ${config.steps}`);
   }
+  if (options.resume) await dropMetricsAfter(join(outDir, 'metrics.jsonl'), progress.step);
   const policy = currentPolicy(updater, prior.params);
   const sampler = await CrystalSampler.create(modelConfig, policy);
   const evaluator = await LikelihoodEvaluator.create(modelConfig);
@@ -385,6 +386,23 @@ function currentPolicy(updater: PpoUpdater, shapes: ParameterStore): ParameterSt
   const store = new ParameterStore();
   for (const [name, values] of updater.step.parameters()) store.set(name, Float32Array.from(values), shapes.shape(name));
   return store;
+}
+
+/**
+ * After a crash the metrics may run ahead of the last checkpoint; those steps are sampled again on resume, so their
+ * old lines go (the file then holds each step once, as an uninterrupted run would).
+ */
+async function dropMetricsAfter(file: string, step: number): Promise<void> {
+  if (!existsSync(file)) return;
+  const lines = (await readFile(file, 'utf8')).split('\n').filter((line) => line.trim() !== '');
+  const kept = lines.filter((line) => {
+    try {
+      return (JSON.parse(line) as { step?: number }).step! <= step;
+    } catch {
+      return false; // a line cut off by the crash
+    }
+  });
+  if (kept.length !== lines.length) await writeFile(file, kept.map((l) => l + '\n').join(''));
 }
 
 /** Crystal indices of each mini-batch: sorted by number of sites and cut into `count` near-equal parts. */

