@@ -8,23 +8,18 @@
  * the dataset size and the batch size) and the validation NLL the trainer wrote to metrics.jsonl, and the job
  * finishes. Screenshots go to test-artifacts/.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { writeCifP1 } from '../../shared/io/cif-writer.ts';
 import { Rng } from '../../shared/random.ts';
 import { buildStructure } from '../../shared/symmetry/analyze.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { loadDataset } from '../../electron/data/dataset.ts';
 import { prepareDataset } from '../../electron/data/prepare.ts';
-import { startBrowserMode, type BrowserMode } from '../../electron/server/start.ts';
-import { ARTIFACTS, chromiumMissing, openBrowser, SKIP_REASON, type BrowserSession } from './browser.ts';
+import { ARTIFACTS, chromiumMissing, openApp, SKIP_REASON, useBrowserMode } from './browser.ts';
 
 if (chromiumMissing) console.warn(SKIP_REASON);
-
-const rendererDir = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
 
 /** Rock salt and CsCl cells with random ions and cell sizes, as a CSV of CIFs (what `data prepare` reads). */
 function corpusCsv(count: number): string {
@@ -56,27 +51,12 @@ function jobFoldersWith(workspace: string, file: string): string[] {
 }
 
 describe.skipIf(chromiumMissing)('MCMC and Training dashboards in the browser', () => {
-  let session: BrowserSession;
-  let mode: BrowserMode;
-  let workspace: string;
-
-  beforeAll(async () => {
-    await initSymmetry();
-    workspace = mkdtempSync(join(tmpdir(), 'cfstudio-e2e-dashboards-'));
-    mode = await startBrowserMode({ workspace, port: 0, rendererDir, log: () => {} });
-    session = await openBrowser({ width: 1440, height: 1000 });
-  });
-  afterAll(async () => {
-    await session?.close();
-    await mode?.close();
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
-  });
+  const app = useBrowserMode('dashboards', { width: 1440, height: 1000 });
+  beforeAll(() => initSymmetry());
 
   it('runs MCMC on a rock-salt template: rising sweeps, acceptance in 0…1 on the chart, crystals in the grid, cancel', async () => {
-    const { page } = session;
     // The token URL redirects (dropping any hash), so the panel is opened from the tab bar.
-    await page.goto(mode.server.url);
-    await expect.poll(() => page.locator('.backend-status').textContent(), { timeout: 30_000 }).toContain('Browser mode');
+    const page = await openApp(app);
     await page.getByRole('link', { name: 'MCMC' }).click();
     const runPanel = page.getByRole('region', { name: 'MCMC settings' });
     await expect.poll(() => runPanel.locator('select').first().locator('option').allTextContents(), { timeout: 30_000 }).toContain('default');
@@ -132,7 +112,7 @@ describe.skipIf(chromiumMissing)('MCMC and Training dashboards in the browser', 
     expect(summary).toContain(`(sweep ${sweeps})`);
     expect(acceptance).toBeGreaterThanOrEqual(0);
     expect(acceptance).toBeLessThanOrEqual(1);
-    const [statsDir] = jobFoldersWith(workspace, 'mcmc.jsonl');
+    const [statsDir] = jobFoldersWith(app.workspace, 'mcmc.jsonl');
     const stats = readFileSync(join(statsDir!, 'mcmc.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { sweep: number; acceptance: number });
     expect(stats).toHaveLength(sweeps);
     expect(acceptance).toBeCloseTo(stats.at(-1)!.acceptance, 3);
@@ -166,14 +146,14 @@ describe.skipIf(chromiumMissing)('MCMC and Training dashboards in the browser', 
     expect(await cards.count()).toBe(0);
     expect(await runPanel.getByRole('button', { name: 'Run', exact: true }).isEnabled()).toBe(true);
     await page.screenshot({ path: `${ARTIFACTS}mcmc-cancelled.png` });
-    expect(session.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
+    expect(app.session.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
   });
 
   it('trains the tiny preset on a tiny dataset: one loss point per step, validation NLL as written to metrics.jsonl, completes', async () => {
-    const { page } = session;
-    const dataDir = join(workspace, 'data');
-    writeFileSync(join(workspace, 'corpus.csv'), corpusCsv(64));
-    await prepareDataset({ inputs: [join(workspace, 'corpus.csv')], outDir: dataDir, valFraction: 0.25, workers: 0 });
+    const { page } = app.session;
+    const dataDir = join(app.workspace, 'data');
+    writeFileSync(join(app.workspace, 'corpus.csv'), corpusCsv(64));
+    await prepareDataset({ inputs: [join(app.workspace, 'corpus.csv')], outDir: dataDir, valFraction: 0.25, workers: 0 });
     const train = await loadDataset(dataDir, { split: 'train' });
     const batchSize = 16;
     const epochs = 3;
@@ -199,7 +179,7 @@ describe.skipIf(chromiumMissing)('MCMC and Training dashboards in the browser', 
     await expect.poll(() => page.getByTestId('training-outcome').textContent(), { timeout: 120_000 }).toContain(`Finished at step ${steps}`);
     expect(Number(await chart.getAttribute('data-points'))).toBe(steps);
     // The last validation on the chart is the trainer's last 'val' line (the end-of-epoch one).
-    const metrics = readFileSync(join(workspace, 'runs', 'e2e-tiny', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; step: number; nll?: { total: number } });
+    const metrics = readFileSync(join(app.workspace, 'runs', 'e2e-tiny', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; step: number; nll?: { total: number } });
     const lastVal = metrics.filter((m) => m.kind === 'val').at(-1)!;
     expect(lastVal.step).toBe(steps);
     const summary = (await page.getByTestId('training-chart-summary').textContent())!;
@@ -213,6 +193,6 @@ describe.skipIf(chromiumMissing)('MCMC and Training dashboards in the browser', 
     await expect.poll(() => page.getByTestId('train-job').count()).toBe(1);
     expect(await page.getByTestId('train-job').textContent()).toContain('runs/e2e-tiny');
     await page.screenshot({ path: `${ARTIFACTS}training-panel.png`, fullPage: true });
-    expect(session.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
+    expect(app.session.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
   });
 });

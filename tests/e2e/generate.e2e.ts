@@ -6,44 +6,23 @@
  * The model's weights change as it is retrained: nothing here depends on the sampled lattice beyond what the
  * prompt fixes (4a + 4b in Fm-3m has no free coordinate, so every sample is rock salt with some a).
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readCifStructure } from '../../shared/io/cif.ts';
 import { detectSpaceGroup } from '../../shared/symmetry/detect.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { listModels } from '../../electron/host/models.ts';
 import { openLibrary } from '../../electron/library/index.ts';
-import { startBrowserMode, type BrowserMode } from '../../electron/server/start.ts';
-import { ARTIFACTS, chromiumMissing, openBrowser, SKIP_REASON, type BrowserSession } from './browser.ts';
+import { ARTIFACTS, chromiumMissing, openApp, SKIP_REASON, useBrowserMode } from './browser.ts';
 
 if (chromiumMissing) console.warn(SKIP_REASON);
 
-const rendererDir = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
-
 describe.skipIf(chromiumMissing)('generation in the browser (issue 8)', () => {
-  let session: BrowserSession;
-  let mode: BrowserMode;
-  let workspace: string;
-
-  beforeAll(async () => {
-    await initSymmetry();
-    workspace = mkdtempSync(join(tmpdir(), 'cfstudio-e2e-generate-'));
-    mode = await startBrowserMode({ workspace, port: 0, rendererDir, log: () => {} });
-    session = await openBrowser();
-  });
-  afterAll(async () => {
-    await session?.close();
-    await mode?.close();
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
-  });
+  const app = useBrowserMode('generate');
+  beforeAll(() => initSymmetry());
 
   it('generates 8 rock-salt crystals from the a-Na, b-Cl prompt, measures one, exports its CIF and lists the run in the library', async () => {
-    const { page } = session;
-    await page.goto(`${mode.server.url}#/generate`);
-    await expect.poll(() => page.locator('.backend-status').textContent(), { timeout: 30_000 }).toContain('Browser mode');
+    const page = await openApp(app, '#/generate');
     // The shipped model is offered, and its training distribution marks the space-group list.
     const modelSelect = page.locator('.settings-form select').first();
     await expect.poll(() => modelSelect.locator('option').allTextContents(), { timeout: 30_000 }).toContain('default');
@@ -95,7 +74,7 @@ describe.skipIf(chromiumMissing)('generation in the browser (issue 8)', () => {
     const listed = await page.locator('.structure-list button[aria-current="true"]').textContent();
     const libraryId = Number(/library #(\d+)/.exec(listed ?? '')?.[1]);
     expect(libraryId).toBeGreaterThan(0);
-    const library = openLibrary(workspace, { readonly: true });
+    const library = openLibrary(app.workspace, { readonly: true });
     const row = library.getStructure(libraryId)!;
     library.close();
     const a = row.lattice.a;
@@ -147,18 +126,18 @@ describe.skipIf(chromiumMissing)('generation in the browser (issue 8)', () => {
     await page.screenshot({ path: `${ARTIFACTS}library.png`, fullPage: true });
     await page.getByRole('textbox', { name: 'Contains elements' }).fill('na cl o');
     await expect.poll(() => page.locator('.library-table-panel').textContent()).toContain('No structure matches');
-    expect(session.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
+    expect(app.session.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
   });
 
   it('cancels an unprompted run from the training distribution and keeps what was sampled', async () => {
-    const { page } = session;
+    const { page } = app.session;
     await page.getByRole('link', { name: 'Generate' }).click();
     await page.getByRole('checkbox', { name: /Any space group, drawn from the model's training distribution/ }).check();
     await expect.poll(() => page.locator('.wyckoff-panel').textContent()).toContain('Not used');
     await page.getByRole('spinbutton', { name: 'Samples' }).fill('5000');
     await page.getByRole('textbox', { name: 'Seed' }).fill('9');
     const countRows = () => {
-      const library = openLibrary(workspace, { readonly: true });
+      const library = openLibrary(app.workspace, { readonly: true });
       try {
         return library.countStructures();
       } finally {
@@ -179,7 +158,7 @@ describe.skipIf(chromiumMissing)('generation in the browser (issue 8)', () => {
     // Every built crystal shown is in the library; the cancelled run left nothing half-written.
     const built = await page.locator('.result-card .thumb-button').count();
     expect(countRows() - before).toBe(built);
-    const library = openLibrary(workspace, { readonly: true });
+    const library = openLibrary(app.workspace, { readonly: true });
     try {
       expect(library.listRuns({ kind: 'generate', status: 'cancelled' })).toHaveLength(1);
     } finally {

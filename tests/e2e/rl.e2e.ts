@@ -7,41 +7,22 @@
  * jobs overlay in the comparison chart. Without a shipped dielectric model, the run's failure must name it, and
  * the run then goes on with the band-gap term alone. Screenshots go to test-artifacts/.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatValue } from '../../renderer/src/charts/chartData.ts';
 import { hasShippedPredictor } from '../../electron/predictors/registry.ts';
-import { startBrowserMode, type BrowserMode } from '../../electron/server/start.ts';
-import { ARTIFACTS, chromiumMissing, openBrowser, SKIP_REASON, type BrowserSession } from './browser.ts';
+import { ARTIFACTS, chromiumMissing, openApp, SKIP_REASON, useBrowserMode } from './browser.ts';
 
 if (chromiumMissing) console.warn(SKIP_REASON);
 
-const rendererDir = fileURLToPath(new URL('../../dist/renderer', import.meta.url));
 const STEPS = 3;
 
 describe.skipIf(chromiumMissing)('RL panel in the browser', () => {
-  let session: BrowserSession;
-  let mode: BrowserMode;
-  let workspace: string;
-
-  beforeAll(async () => {
-    workspace = mkdtempSync(join(tmpdir(), 'cfstudio-e2e-rl-'));
-    mode = await startBrowserMode({ workspace, port: 0, rendererDir, log: () => {} });
-    session = await openBrowser({ width: 1440, height: 1000 });
-  });
-  afterAll(async () => {
-    await session?.close();
-    await mode?.close();
-    if (workspace) rmSync(workspace, { recursive: true, force: true });
-  });
+  const app = useBrowserMode('rl', { width: 1440, height: 1000 });
 
   it('builds band gap × dielectric from the preset, runs, stops, resumes, shows best crystals and compares runs', async () => {
-    const { page } = session;
-    await page.goto(mode.server.url);
-    await expect.poll(() => page.locator('.backend-status').textContent(), { timeout: 30_000 }).toContain('Browser mode');
+    const page = await openApp(app);
     await page.getByRole('link', { name: 'RL' }).click();
 
     // The headline preset is selected and shown as two clipped predictor terms multiplied.
@@ -98,7 +79,7 @@ describe.skipIf(chromiumMissing)('RL panel in the browser', () => {
     expect(Number(await rewardChart.getAttribute('data-points'))).toBe(STEPS);
     for (const id of ['rl-kl-chart', 'rl-validity-chart', 'rl-terms-chart']) expect(Number(await page.getByTestId(id).getAttribute('data-points')), id).toBe(STEPS);
     // The chart's latest mean reward is the engine's metrics.jsonl value for the last step.
-    const metricsPath = join(workspace, out, 'metrics.jsonl');
+    const metricsPath = join(app.workspace, out, 'metrics.jsonl');
     expect(existsSync(metricsPath)).toBe(true);
     const metrics = readFileSync(metricsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; reward: { mean: number } });
     expect(metrics.map((m) => m.step)).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
@@ -130,6 +111,6 @@ describe.skipIf(chromiumMissing)('RL panel in the browser', () => {
 
     await cards.first().locator('.thumb-button').click();
     await expect.poll(() => page.evaluate(() => window.location.hash)).toMatch(/^#\/viewer/);
-    expect(session.errors).toEqual([]);
+    expect(app.session.errors).toEqual([]);
   }, 600_000);
 });
