@@ -16,7 +16,8 @@ export interface CsvRecord {
 
 const ID_COLUMNS = ['material_id', 'mat_id', 'id'];
 
-async function isGzip(file: string): Promise<boolean> {
+/** True when the file starts with the gzip magic bytes (1f 8b), whatever its name. */
+export async function isGzip(file: string): Promise<boolean> {
   const handle = await open(file, 'r');
   try {
     const { bytesRead, buffer } = await handle.read(Buffer.alloc(2), 0, 2, 0);

@@ -3,7 +3,7 @@
  * material id), how the network's output becomes the property, and where the shipped model lives.
  */
 import { createReadStream, existsSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { isGzip } from '../data/csv-source.ts';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
@@ -102,16 +102,6 @@ export interface PropertyValues {
   files: string[];
   /** Rows whose value was outside the valid range. */
   outOfRange: number;
-}
-
-async function isGzip(file: string): Promise<boolean> {
-  const handle = await open(file, 'r');
-  try {
-    const { bytesRead, buffer } = await handle.read(Buffer.alloc(2), 0, 2, 0);
-    return bytesRead === 2 && buffer[0] === 0x1f && buffer[1] === 0x8b;
-  } finally {
-    await handle.close();
-  }
 }
 
 /**
