@@ -11,36 +11,13 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { writeCifP1 } from '../../shared/io/cif-writer.ts';
-import { Rng } from '../../shared/random.ts';
-import { buildStructure } from '../../shared/symmetry/analyze.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { loadDataset } from '../../electron/data/dataset.ts';
 import { prepareDataset } from '../../electron/data/prepare.ts';
 import { ARTIFACTS, chromiumMissing, openApp, SKIP_REASON, useBrowserMode } from './browser.ts';
+import { rockSaltCsClCorpusCsv } from '../host/fixtures.ts';
 
 if (chromiumMissing) console.warn(SKIP_REASON);
-
-/** Rock salt and CsCl cells with random ions and cell sizes, as a CSV of CIFs (what `data prepare` reads). */
-function corpusCsv(count: number): string {
-  const rng = new Rng(11);
-  const cations = ['Na', 'K', 'Mg', 'Ca', 'Sr', 'Li', 'Cs'];
-  const anions = ['O', 'S', 'Cl', 'Br', 'F', 'I'];
-  const rows = ['material_id,cif'];
-  for (let i = 0; i < count; i++) {
-    const a = 3 + 3 * rng.next();
-    const structure = buildStructure({
-      spaceGroup: i % 2 === 0 ? 225 : 221,
-      lattice: { a, b: a, c: a, alpha: 90, beta: 90, gamma: 90 },
-      sites: [
-        { letter: 'a', species: cations[rng.int(cations.length)]!, frac: [0, 0, 0] },
-        { letter: 'b', species: anions[rng.int(anions.length)]!, frac: [0.5, 0.5, 0.5] },
-      ],
-    } as Parameters<typeof buildStructure>[0]);
-    rows.push(`c${i},"${writeCifP1(structure, { dataName: `c${i}` }).replaceAll('"', '""')}"`);
-  }
-  return rows.join('\n') + '\n';
-}
 
 /** The job folders in the workspace that hold a given file. */
 function jobFoldersWith(workspace: string, file: string): string[] {
@@ -152,7 +129,7 @@ describe.skipIf(chromiumMissing)('MCMC and Training dashboards in the browser', 
   it('trains the tiny preset on a tiny dataset: one loss point per step, validation NLL as written to metrics.jsonl, completes', async () => {
     const { page } = app.session;
     const dataDir = join(app.workspace, 'data');
-    writeFileSync(join(app.workspace, 'corpus.csv'), corpusCsv(64));
+    writeFileSync(join(app.workspace, 'corpus.csv'), rockSaltCsClCorpusCsv(64, 11));
     await prepareDataset({ inputs: [join(app.workspace, 'corpus.csv')], outDir: dataDir, valFraction: 0.25, workers: 0 });
     const train = await loadDataset(dataDir, { split: 'train' });
     const batchSize = 16;

@@ -5,44 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobResult } from '../../shared/api/jobs.ts';
-import { writeCifP1 } from '../../shared/io/cif-writer.ts';
-import { Rng } from '../../shared/random.ts';
-import { buildStructure } from '../../shared/symmetry/analyze.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { loadDataset } from '../../electron/data/dataset.ts';
 import { prepareDataset } from '../../electron/data/prepare.ts';
 import { listCheckpoints } from '../../electron/engine/checkpoint.ts';
 import { nodeHostLauncher } from '../../electron/host/launcher.ts';
 import { JobSupervisor } from '../../electron/host/supervisor.ts';
+import { rockSaltCsClCorpusCsv } from './fixtures.ts';
 
 const workspace = mkdtempSync(join(tmpdir(), 'cfstudio-train-job-'));
 const dataDir = join(workspace, 'data');
 const supervisor = new JobSupervisor({ workspace, launcher: nodeHostLauncher({ forwardStderr: false }), onEvent: () => {}, log: () => {} });
 
-function corpusCsv(count: number): string {
-  const rng = new Rng(5);
-  const cations = ['Na', 'K', 'Mg', 'Ca', 'Sr', 'Li', 'Cs'];
-  const anions = ['O', 'S', 'Cl', 'Br', 'F', 'I'];
-  const rows = ['material_id,cif'];
-  for (let i = 0; i < count; i++) {
-    const a = 3 + 3 * rng.next();
-    const spaceGroup = i % 2 === 0 ? 225 : 221;
-    const structure = buildStructure({
-      spaceGroup,
-      lattice: { a, b: a, c: a, alpha: 90, beta: 90, gamma: 90 },
-      sites: [
-        { letter: 'a', species: cations[rng.int(cations.length)]!, frac: [0, 0, 0] },
-        { letter: 'b', species: anions[rng.int(anions.length)]!, frac: [0.5, 0.5, 0.5] },
-      ],
-    } as Parameters<typeof buildStructure>[0]);
-    rows.push(`c${i},"${writeCifP1(structure, { dataName: `c${i}` }).replaceAll('"', '""')}"`);
-  }
-  return rows.join('\n') + '\n';
-}
-
 beforeAll(async () => {
   await initSymmetry();
-  writeFileSync(join(workspace, 'corpus.csv'), corpusCsv(64));
+  writeFileSync(join(workspace, 'corpus.csv'), rockSaltCsClCorpusCsv(64, 5));
   await prepareDataset({ inputs: [join(workspace, 'corpus.csv')], outDir: dataDir, valFraction: 0.25, workers: 0 });
   await supervisor.start();
 }, 60_000);
