@@ -7,7 +7,7 @@ export { DEFAULT_MATCH_TOLERANCES, compositionKeyOf, compositionKeyOfStructure, 
 export type { MatchTolerances, MatchableStructure } from './matcher.ts';
 export { ReferenceSet, defaultCacheDir, loadReferenceSet, referenceSetFromStructures } from './reference.ts';
 export type { ReferenceEntry, ReferenceLoadOptions, ReferenceSkip } from './reference.ts';
-export { SampleDirectoryError, parseSamplesJsonl, readSampleDirectory } from './sample-dir.ts';
+export { SampleDirectoryError, parseSamplesJsonl, readSampleDirectory, sampleDirectoryInput } from './sample-dir.ts';
 export type { SampleDirectory, SampleLine, UnbuiltSample, UnreadableSample } from './sample-dir.ts';
 export { histogram, integerHistogram, summarize, wassersteinDistance } from './distributions.ts';
 export type { Histogram, Summary } from './distributions.ts';

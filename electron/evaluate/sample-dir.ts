@@ -12,7 +12,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readCifStructure } from '../../shared/io/cif.ts';
-import type { EvaluationItem } from './evaluate.ts';
+import type { EvaluationItem, EvaluationReport } from './evaluate.ts';
 
 export interface UnreadableSample {
   file: string;
@@ -128,4 +128,21 @@ export async function readSampleDirectory(dir: string): Promise<SampleDirectory>
     }
   }
   return { items, unreadable, unbuilt, warnings, hasSamplesFile };
+}
+
+/**
+ * What was read from `dir` for `report`, with the valid share over every sample: unreadable CIFs and samples the
+ * sampler could not build count as invalid (the field counts a failed construction as invalid).
+ */
+export function sampleDirectoryInput(dir: string, samples: SampleDirectory, report: EvaluationReport): NonNullable<EvaluationReport['input']> {
+  const allSamples = report.count + samples.unreadable.length + samples.unbuilt.length;
+  return {
+    directory: dir,
+    cifFiles: samples.items.length + samples.unreadable.length,
+    samplesFile: samples.hasSamplesFile,
+    unreadable: samples.unreadable,
+    unbuilt: samples.unbuilt,
+    validOverAllSamples: { count: report.validity.valid.count, total: allSamples, rate: report.validity.valid.count / allSamples },
+    warnings: samples.warnings,
+  };
 }

@@ -13,6 +13,7 @@ import {
   evaluateStructures,
   loadReferenceSet,
   readSampleDirectory,
+  sampleDirectoryInput,
 } from '../../evaluate/index.ts';
 
 const STAGE_LABELS: Record<EvaluationStage, string> = { analyse: 'validity + symmetry', uniqueness: 'uniqueness', novelty: 'novelty' };
@@ -93,16 +94,7 @@ export const evaluateCommand: Command = {
       },
     });
     for (const bar of bars.values()) bar.finish();
-    const allSamples = report.count + samples.unreadable.length + samples.unbuilt.length;
-    report.input = {
-      directory: dir,
-      cifFiles: samples.items.length + samples.unreadable.length,
-      samplesFile: samples.hasSamplesFile,
-      unreadable: samples.unreadable,
-      unbuilt: samples.unbuilt,
-      validOverAllSamples: { count: report.validity.valid.count, total: allSamples, rate: report.validity.valid.count / allSamples },
-      warnings: samples.warnings,
-    };
+    report.input = sampleDirectoryInput(dir, samples, report);
     const json = JSON.stringify(report, null, 1);
     try {
       await writeFile(outPath, json + '\n');

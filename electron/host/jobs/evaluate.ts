@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EvaluationSummary } from '../../../shared/api/jobs.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
-import { type EvaluationStage, type ReferenceSet, evaluateStructures, loadReferenceSet, readSampleDirectory } from '../../evaluate/index.ts';
+import { type EvaluationStage, type ReferenceSet, evaluateStructures, loadReferenceSet, readSampleDirectory, sampleDirectoryInput } from '../../evaluate/index.ts';
 import type { JobRunner } from './types.ts';
 import { checkpoint } from './read-sources.ts';
 import { pathInWorkspace } from './workspace-paths.ts';
@@ -45,17 +45,8 @@ export const evaluate: JobRunner<'evaluate'> = async (params, context) => {
     requireSameSpaceGroup: !params.anySpaceGroup,
     onProgress: (stage, done, total) => context.progress({ done, total, message: STAGE_LABELS[stage] }),
   });
-  const allSamples = report.count + samples.unreadable.length + samples.unbuilt.length;
-  const validOverAllSamples = { count: report.validity.valid.count, total: allSamples, rate: report.validity.valid.count / allSamples };
-  report.input = {
-    directory: dir,
-    cifFiles: samples.items.length + samples.unreadable.length,
-    samplesFile: samples.hasSamplesFile,
-    unreadable: samples.unreadable,
-    unbuilt: samples.unbuilt,
-    validOverAllSamples,
-    warnings: samples.warnings,
-  };
+  report.input = sampleDirectoryInput(dir, samples, report);
+  const validOverAllSamples = report.input.validOverAllSamples;
   const reportPath = join(context.outputDir, 'evaluation.json');
   await writeFile(reportPath, JSON.stringify(report, null, 1) + '\n');
 
