@@ -115,3 +115,17 @@ export function rockSaltCsClCorpusCsv(count: number, seed: number): string {
   }
   return rows.join('\n') + '\n';
 }
+
+/** Resolves with the predicate's first value other than undefined/false, polling every 20 ms; rejects after the timeout. */
+export function until<T>(predicate: () => T | undefined | false, timeoutMs: number): Promise<T> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const poll = (): void => {
+      const value = predicate();
+      if (value !== undefined && value !== false) return resolve(value);
+      if (Date.now() - started > timeoutMs) return reject(new Error('condition not reached in time'));
+      setTimeout(poll, 20);
+    };
+    poll();
+  });
+}

@@ -13,6 +13,7 @@ import { nodeHostLauncher } from '../../electron/host/launcher.ts';
 import { JobSupervisor } from '../../electron/host/supervisor.ts';
 import { listModels } from '../../electron/host/models.ts';
 import { openLibrary } from '../../electron/library/index.ts';
+import { until } from './fixtures.ts';
 
 const workspace = mkdtempSync(join(tmpdir(), 'cfstudio-generate-'));
 const events: ApiEvent[] = [];
@@ -30,19 +31,6 @@ afterAll(async () => {
   await supervisor.stop();
   rmSync(workspace, { recursive: true, force: true });
 });
-
-function until<T>(predicate: () => T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const poll = (): void => {
-      const value = predicate();
-      if (value !== undefined && value !== false) return resolve(value);
-      if (Date.now() - started > timeoutMs) return reject(new Error('condition not reached in time'));
-      setTimeout(poll, 20);
-    };
-    poll();
-  });
-}
 
 describe('generate job', () => {
   it('lists the shipped model with its card facts', () => {
@@ -111,7 +99,7 @@ describe('generate job', () => {
   it('cancel mid-run keeps the crystals stored so far and marks the run cancelled', async () => {
     // Unprompted sampling from the training distribution, small batches so cancel lands between them.
     const job = supervisor.submit('generate', { n: 2000, seed: 3, batchSize: 4 });
-    await until(() => supervisor.get(job.id).outputCount >= 5);
+    await until(() => supervisor.get(job.id).outputCount >= 5, 60_000);
     supervisor.cancel(job.id);
     const done = await supervisor.waitFor(job.id);
     expect(done.status).toBe('cancelled');

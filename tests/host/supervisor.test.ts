@@ -9,7 +9,7 @@ import type { ApiEvent } from '../../shared/api/contract.ts';
 import type { AnalyzedStructure, JobInfo } from '../../shared/api/jobs.ts';
 import { nodeHostLauncher } from '../../electron/host/launcher.ts';
 import { JobSupervisor } from '../../electron/host/supervisor.ts';
-import { BROKEN_CIF, CSCL, NACL, SILICON, bigSupercellCif } from './fixtures.ts';
+import { BROKEN_CIF, CSCL, NACL, SILICON, bigSupercellCif, until } from './fixtures.ts';
 
 const workspace = mkdtempSync(join(tmpdir(), 'cfstudio-host-'));
 const events: ApiEvent[] = [];
@@ -23,19 +23,6 @@ const supervisor = new JobSupervisor({
 
 /** Many copies of NaCl: enough work (a few seconds) to cancel or kill a job while it runs. */
 const manyCopies = (count: number) => Array.from({ length: count }, (_, i) => ({ name: `NaCl-${i}.cif`, text: NACL.cif }));
-
-function until<T>(predicate: () => T | undefined, timeoutMs = 30_000): Promise<T> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const poll = (): void => {
-      const value = predicate();
-      if (value !== undefined && value !== false) return resolve(value);
-      if (Date.now() - started > timeoutMs) return reject(new Error('condition not reached in time'));
-      setTimeout(poll, 20);
-    };
-    poll();
-  });
-}
 
 beforeAll(async () => {
   await supervisor.start();
@@ -105,7 +92,7 @@ describe('engine host jobs', () => {
   it('cancels a long running job: it stops early and ends as cancelled', async () => {
     const total = 3000;
     const job = supervisor.submit('analyze-structures', { sources: manyCopies(total) });
-    await until(() => supervisor.get(job.id).outputCount >= 5 || undefined);
+    await until(() => supervisor.get(job.id).outputCount >= 5, 30_000);
     supervisor.cancel(job.id);
     const done = await supervisor.waitFor(job.id);
     expect(done.status).toBe('cancelled');
@@ -121,7 +108,7 @@ describe('engine host jobs', () => {
     expect(oldPid).toBeGreaterThan(0);
     const running = supervisor.submit('analyze-structures', { sources: manyCopies(3000) });
     const queued = supervisor.submit('analyze-structures', { sources: [{ name: 'NaCl.cif', text: NACL.cif }] });
-    await until(() => supervisor.get(running.id).outputCount >= 3 || undefined);
+    await until(() => supervisor.get(running.id).outputCount >= 3, 30_000);
     process.kill(oldPid, 'SIGKILL');
     const failed = await supervisor.waitFor(running.id);
     expect(failed.status).toBe('failed');
@@ -175,7 +162,7 @@ describe('a job that cannot notice a cancel', () => {
       const firstPid = strict.hostPid;
       // A 216-atom P1 supercell: its symmetry analysis is one synchronous step of about two seconds.
       const job = strict.submit('analyze-structures', { sources: [{ name: 'supercell.cif', text: bigSupercellCif(3) }] });
-      await until(() => strict.get(job.id).progress || undefined);
+      await until(() => strict.get(job.id).progress || undefined, 30_000);
       strict.cancel(job.id);
       const done = await strict.waitFor(job.id);
       expect(done.status).toBe('cancelled');
