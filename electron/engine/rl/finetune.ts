@@ -215,7 +215,9 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
       `${config.ppoEpochs} PPO epochs × ${config.miniBatches} mini-batch${config.miniBatches === 1 ? '' : 'es'}, lr ${config.learningRate}, ε ${config.clip}, β ${config.beta}, ${config.advantage} advantage`,
   );
 
+  let savedAtStep = -1;
   const saveState = async () => {
+    savedAtStep = progress.step;
     const state = updater.step.state();
     const params = new ParameterStore();
     updater.step.parameterNames.forEach((name, i) => params.set(name, state.parameters.get(name)!, updater.step.parameterShapes[i]!));
@@ -352,7 +354,8 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
       options.onStep?.(metrics, { rewards, best: progress.best });
       if (progress.step % config.checkpointEverySteps === 0 || progress.step === config.steps) await saveState();
     }
-    if (status !== 'finished' || progress.step % config.checkpointEverySteps !== 0) await saveState();
+    // A stop, a time limit or a resume with nothing left to do ends here: keep what this invocation reached.
+    if (savedAtStep !== progress.step) await saveState();
   } finally {
     await sampler.release();
     await evaluator.release();
