@@ -1,8 +1,8 @@
 /**
  * Checks on real data (skipped when ../shared/data is absent): the first rows of the MP-20 validation CSV are
- * analysed, and our space group (moyo, symprec 0.01 Å) is compared with the `spacegroup.number` column that
- * Materials Project computed independently (pymatgen/spglib, symprec 0.1 Å); the tolerances differ, so a few
- * borderline structures may legitimately disagree.
+ * analysed, and our space group (moyo, symprec 0.1 Å with spglib's meaning) is compared with the
+ * `spacegroup.number` column that Materials Project computed independently (spglib, symprec 0.1 Å). On all of
+ * MP-20 train + val they agree for 99.6 % (`npm run bench:cif`); the rest are borderline structures.
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
@@ -34,9 +34,9 @@ describe.skipIf(!present)('MP-20 validation sample', () => {
     let agree = 0;
     for (const row of rows) {
       const structure = readCifStructure(row.cif!, { fileName: row.material_id }).structure;
-      const analysis = analyzeStructure(structure);
       const mp = Number(row['spacegroup.number']);
-      if (analysis.spaceGroup === mp) agree++;
+      if (analyzeStructure(structure, { symprec: 0.1 }).spaceGroup === mp) agree++;
+      const analysis = analyzeStructure(structure);
       // Tokens → structure gives the same crystal: same group, same atom count per formula.
       if (analysis.description.sites.length <= 20) {
         const rebuilt = buildStructure(decodeCrystal(encodeCrystal(analysis.description)));
@@ -46,6 +46,6 @@ describe.skipIf(!present)('MP-20 validation sample', () => {
       }
     }
     console.log(`MP-20 sample: ${agree}/${rows.length} space groups equal to Materials Project's`);
-    expect(agree / rows.length).toBeGreaterThan(0.9);
+    expect(agree / rows.length).toBeGreaterThan(0.98);
   });
 });
