@@ -2,6 +2,7 @@
  * `npm run bench:sample`: crystals/s at batch 256 with the shipped model, space groups from the training distribution,
  * counting everything a user waits for — sampling, structure building (orbit expansion, symmetry check of the built
  * crystal) and CIF writing — with the KV cache and, in the same run, re-running the prefix every step (no cache).
+ * Crystals are built in a worker thread while the next batch is sampled (build-pool.ts), as `cfstudio generate` does.
  * Also the fraction of onnxruntime's MatMul ceiling the cached sampler's network work reaches.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,9 +12,12 @@ import { initSymmetry } from '../shared/symmetry/moyo.ts';
 import { loadModel } from '../electron/engine/model/files.ts';
 import { CrystalSampler } from '../electron/engine/sample/sampler.ts';
 import { SampleWriter } from '../electron/engine/sample/generate.ts';
+import { buildAndWrite, createSampleBuilder } from '../electron/engine/sample/build-pool.ts';
 import { matmulCeiling } from './matmul-ceiling.ts';
 
 const THREADS = cpus().length;
+/** CFSTUDIO_BENCH_INLINE=1 builds crystals on the sampling thread (no overlap), for comparison. */
+const INLINE = process.env.CFSTUDIO_BENCH_INLINE === '1';
 await initSymmetry();
 const model = await loadModel(process.env.CFSTUDIO_BENCH_MODEL ?? 'default');
 const conditions = { spaceGroups: { kind: 'distribution' as const, weights: model.card.spaceGroupCounts } };
@@ -33,19 +37,20 @@ async function run(backend: 'kv-cache' | 'prefix', count: number): Promise<{ per
   // Warm-up batch (session start-up, JIT).
   for await (const _ of sampler.sample(conditions, 32, { seed: 99, batchSize: 32 })) void _;
   const writer = new SampleWriter(dir);
+  const builder = await createSampleBuilder({ inline: INLINE });
   let tokens = 0;
   const t0 = performance.now();
-  for await (const sample of sampler.sample(conditions, count, { seed: 1, batchSize: 256 })) {
-    writer.write(sample);
-    tokens += 5 * sample.numSites + 1;
+  for await (const built of buildAndWrite(sampler.sample(conditions, count, { seed: 1, batchSize: 256 }), writer, builder)) {
+    tokens += 5 * built.record.numSites + 1;
   }
   const seconds = (performance.now() - t0) / 1000;
+  await builder.close();
   await sampler.release();
   await rm(dir, { recursive: true, force: true });
   return { perSecond: count / seconds, tokens, seconds };
 }
 
-console.log(`bench:sample — model '${model.card.name}' (${model.card.parameterCount.toLocaleString('en-US')} parameters), sampler on 1 onnxruntime thread (its default), batch 256; ceiling measured with ${THREADS}`);
+console.log(`bench:sample — model '${model.card.name}' (${model.card.parameterCount.toLocaleString('en-US')} parameters), sampler on 1 onnxruntime thread (its default), crystals built ${INLINE ? 'on the same thread' : 'in a worker thread'}, batch 256; ceiling measured with ${THREADS}`);
 const ceiling = await matmulCeiling(
   [
     [256, config.modelSize, config.mlpFactor * config.modelSize],

@@ -3,6 +3,7 @@
 //   dist/electron/main.js     Electron main process      (electron/main/main.ts)
 //   dist/electron/preload.js  sandboxed preload bridge   (electron/preload/preload.ts)
 //   dist/electron/host.js     engine host process        (electron/host/main.ts)
+//   dist/electron/*.mjs       its worker threads (sample building, dataset conversion, moyo with a time limit)
 // All CommonJS (sandboxed preloads must be; dist/electron/package.json says so). Native addons and electron stay
 // external and are loaded from node_modules at run time (electron-builder unpacks them from the asar).
 import { build } from 'esbuild';
@@ -35,5 +36,21 @@ await Promise.all([
   build({ ...common, entryPoints: [join(root, 'electron/host/main.ts')], outfile: join(outdir, 'host.js') }),
   // The sandboxed preload has no __filename and needs no import.meta: no banner.
   build({ ...common, platform: 'browser', define: {}, banner: {}, entryPoints: [join(root, 'electron/preload/preload.ts')], outfile: join(outdir, 'preload.js') }),
+  // Worker threads the host starts with `new URL('./NAME.mjs', import.meta.url)`: next to host.js, as ES modules
+  // (the sources' .mjs files load TypeScript through tsx, which the bundle does not need).
+  ...[
+    ['electron/engine/sample/build-worker.ts', 'build-worker.mjs'],
+    ['electron/data/worker.ts', 'worker-entry.mjs'],
+    ['electron/evaluate/moyo-worker.mjs', 'moyo-worker.mjs'],
+  ].map(([entry, out]) =>
+    build({
+      ...common,
+      format: 'esm',
+      define: {},
+      banner: { js: "import { createRequire as __cfstudioCreateRequire } from 'node:module'; const require = __cfstudioCreateRequire(import.meta.url);" },
+      entryPoints: [join(root, entry)],
+      outfile: join(outdir, out),
+    }),
+  ),
 ]);
-process.stderr.write(`built dist/electron/{main,preload,host}.js in ${Date.now() - started} ms\n`);
+process.stderr.write(`built dist/electron/{main,preload,host}.js and the worker threads in ${Date.now() - started} ms\n`);

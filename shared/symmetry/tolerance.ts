@@ -19,34 +19,31 @@ export interface SymmetryCell {
   numbers: readonly number[];
 }
 
-/** Each retry multiplies moyo's tolerance by this; 12 tries go down to ~0.14 × the requested value. */
+/** Each retry multiplies moyo's tolerance by this; 12 tries go down to ~0.17 × the requested value. */
 const RETRY_FACTOR = 0.85;
 const MAX_TRIES = 12;
 
 /**
  * moyo's dataset for `cell` whose operations all hold at `symprec` under the pivot rule. `analyze` runs moyo at a
- * given tolerance (directly, or in a worker with a time limit). When no tolerance down to 0.14 × symprec gives a
+ * given tolerance (directly, or in a worker with a time limit). When no tolerance down to 0.17 × symprec gives a
  * group that passes, the last dataset moyo returned is used (its group is the smallest found).
  */
 export function analyzeWithPivotTolerance(cell: SymmetryCell, symprec: number, analyze: (symprec: number) => MoyoDataset): MoyoDataset {
   const checker = new PivotRule(cell, symprec);
   let tolerance = symprec;
-  let last: MoyoDataset | undefined;
-  let lastError: unknown;
-  for (let attempt = 0; attempt < MAX_TRIES; attempt++, tolerance *= RETRY_FACTOR) {
-    let dataset: MoyoDataset;
+  // An error at the requested tolerance is the answer (as without the check); a later one ends the search with
+  // the last group found, so a cell on which moyo times out costs one time limit more at most.
+  let last = analyze(tolerance);
+  for (let attempt = 1; attempt < MAX_TRIES; attempt++) {
+    if (last.operations.every((op) => checker.holds(op))) return last;
+    tolerance *= RETRY_FACTOR;
     try {
-      dataset = analyze(tolerance);
-    } catch (error) {
-      // moyo can fail at one tolerance and succeed at a smaller one; report its first error if none succeeds.
-      lastError ??= error;
-      continue;
+      last = analyze(tolerance);
+    } catch {
+      return last;
     }
-    last = dataset;
-    if (dataset.operations.every((op) => checker.holds(op))) return dataset;
   }
-  if (last) return last;
-  throw lastError;
+  return last;
 }
 
 /** The pivot rule for one cell at one tolerance. */

@@ -4,6 +4,7 @@ import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { loadModel } from '../../engine/model/files.ts';
 import { CrystalSampler } from '../../engine/sample/sampler.ts';
 import { SampleWriter } from '../../engine/sample/generate.ts';
+import { buildAndWrite, createSampleBuilder } from '../../engine/sample/build-pool.ts';
 import { type SamplingConditions, parseElementList, validateConditions } from '../../engine/sample/conditions.ts';
 
 /** Parse the generation conditions shared by generate (and the host job) from CLI-style strings. */
@@ -88,20 +89,21 @@ export const generateCommand: Command = {
     const conditions = conditionsFromOptions(values, model.card.spaceGroupCounts);
     const sampler = await CrystalSampler.create(model.config, model.params);
     const writer = new SampleWriter(outDir);
+    const builder = await createSampleBuilder({ onFallback: (reason) => ctx.log(`note: ${reason}`) });
     const bar = new ProgressBar({ total: count, label: 'generate', unit: 'crystal' });
     let done = 0;
     let built = 0;
     let matched = 0;
     const started = performance.now();
     try {
-      for await (const sample of sampler.sample(conditions, count, { temperature, topP, seed, batchSize })) {
-        const result = writer.write(sample);
+      for await (const result of buildAndWrite(sampler.sample(conditions, count, { temperature, topP, seed, batchSize }), writer, builder)) {
         done++;
         if (result.cif) built++;
         if (result.record.spaceGroupFound === result.record.spaceGroupRequested) matched++;
         bar.update(done);
       }
     } finally {
+      await builder.close();
       await sampler.release();
     }
     const seconds = bar.finish();

@@ -3,9 +3,10 @@
  *
  * Six small graphs share the network's parameters (fed as inputs, so one ParameterStore serves all):
  *  - `first`: W₁ logits from the space group alone (the h0 MLP);
- *  - `w`, `a`, `x`, `y`, `z`: feed one token of that type at position t together with the cached keys and values
- *    of positions 0…t−1; return the output row of that token (which parameterises the next token) and the caches
- *    extended by position t.
+ *  - `w`, `a`, `x`, `y`, `z`: feed one token of that type at position t together with buffers holding the keys and
+ *    values of positions 0…t−1 (any capacity ≥ t, the unfilled positions masked); return the output row of that
+ *    token (which parameterises the next token) and its key and value, which the caller writes into the buffers at t.
+ *    Nothing in the graph copies the buffers.
  * Every crystal of a batch is at the same position, so each step runs one graph for the whole batch.
  */
 import { Graph, exportModel, type Tensor } from '../graph/index.ts';
@@ -21,10 +22,10 @@ export interface DecodeGraph {
 }
 
 export const cacheName = {
-  pastKey: (l: number) => `past_key_${l}`,
-  pastValue: (l: number) => `past_value_${l}`,
-  presentKey: (l: number) => `present_key_${l}`,
-  presentValue: (l: number) => `present_value_${l}`,
+  keys: (l: number) => `keys_${l}`,
+  values: (l: number) => `values_${l}`,
+  newKey: (l: number) => `new_key_${l}`,
+  newValue: (l: number) => `new_value_${l}`,
 };
 
 export function buildFirstWyckoffGraph(config: ModelConfig): DecodeGraph {
@@ -54,16 +55,18 @@ export function buildDecodeStepGraph(config: ModelConfig, type: TokenType): Deco
     token = net.coordinateInputs(graph.input('coord', 'float32', ['batch', 1, 1]), g, [type])[0]!;
   }
   let x = token.add(net.positionEmbedding(position)); // [B, 1, d]
+  const mask = graph.input('cache_mask', 'float32', ['capacity']);
   const outputs: Record<string, Tensor> = {};
   for (let l = 0; l < layers; l++) {
     const cache = {
-      key: graph.input(cacheName.pastKey(l), 'float32', ['batch', h, 'past', k]),
-      value: graph.input(cacheName.pastValue(l), 'float32', ['batch', h, 'past', k]),
+      keys: graph.input(cacheName.keys(l), 'float32', ['batch', h, 'capacity', k]),
+      values: graph.input(cacheName.values(l), 'float32', ['batch', h, 'capacity', k]),
+      mask,
     };
     const result = net.block(l, x, null, cache);
     x = result.out;
-    outputs[cacheName.presentKey(l)] = result.key;
-    outputs[cacheName.presentValue(l)] = result.value;
+    outputs[cacheName.newKey(l)] = result.key; // [B, h, 1, k]
+    outputs[cacheName.newValue(l)] = result.value;
   }
   outputs.row = net.project(x).squeeze(1); // [B, O]
   const { bytes } = exportModel(graph, { outputs, parametersAs: 'inputs', name: `crystalformer-decode-${type}` });

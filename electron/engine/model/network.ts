@@ -15,6 +15,17 @@ import { init } from '../params.ts';
 import { I0_LARGE_COEFFS, I0_SMALL_COEFFS } from './distributions.ts';
 import { ATOM_CLASSES, MAX_SEQUENCE, type ModelConfig, NUM_SPACE_GROUPS, SIGMA_MIN, TOKENS_PER_SLOT, WYCKOFF_CLASSES, outputSize } from './config.ts';
 
+/**
+ * Keys and values of earlier positions for incremental decoding, in buffers [B, h, C, k] that the caller fills
+ * position by position (C ≥ the number of positions so far), and an additive mask [C] that is 0 at filled positions
+ * and −1e9 elsewhere.
+ */
+export interface KeyValueBuffer {
+  keys: Tensor;
+  values: Tensor;
+  mask: Tensor;
+}
+
 /** Standard deviation of the truncated-normal initialisation of embeddings and kernels (crystalformer.md §2.1). */
 export const INIT_STD = 0.01;
 
@@ -239,30 +250,44 @@ export class CrystalFormerNetwork {
 
   /**
    * Causal multi-head self-attention of block l on a normalised input [B, T, d]. With `cache`, the input is the
-   * newest token only (T = 1): its keys and values are appended to the cached ones of all earlier positions, and the
-   * new caches are returned — incremental decoding that costs one token per step instead of the whole prefix.
+   * newest token only (T = 1) and attends to the keys and values of all earlier positions held in fixed-capacity
+   * buffers (see KeyValueBuffer); only the new token's key and value are returned, and the caller writes them into the
+   * buffers — incremental decoding that costs one token per step, with no copy of the cache inside the graph.
    */
-  attention(l: number, x: Tensor, causalMask: Tensor | null, cache?: { key: Tensor; value: Tensor }): { out: Tensor; key: Tensor; value: Tensor } {
+  attention(l: number, x: Tensor, causalMask: Tensor | null, cache?: KeyValueBuffer): { out: Tensor; key: Tensor; value: Tensor } {
     const { heads: h, keySize: k } = this.config;
     const b = `block${l}`;
     const length = x.shape[1]!;
     const qkv = x.matmul(this.param(`${b}.attn.qkv`)).add(this.param(`${b}.attn.qkv_bias`)); // [B, T, 3hk]
     const split = qkv.reshape(['batch', length, 3, h, k]).transpose([2, 0, 3, 1, 4]); // [3, B, h, T, k]
     const q = split.slice([0], [1], [0]).squeeze(0);
-    let key = split.slice([1], [2], [0]).squeeze(0);
-    let value = split.slice([2], [3], [0]).squeeze(0);
+    const key = split.slice([1], [2], [0]).squeeze(0);
+    const value = split.slice([2], [3], [0]).squeeze(0);
+    let context: Tensor;
     if (cache) {
-      key = concat([cache.key, key], 2);
-      value = concat([cache.value, value], 2);
+      // One query per crystal: the scores and the weighted sum are broadcast products summed over an axis, not
+      // batched MatMuls, which onnxruntime runs as B·h separate tiny GEMMs. The softmax over [buffered positions,
+      // the token itself] is written out so that the two parts need not be concatenated.
+      const scale = 1 / Math.sqrt(k);
+      const past = q.mul(cache.keys).sum(-1).mul(scale).add(cache.mask); // [B, h, C]
+      const self = q.mul(key).sum(-1).mul(scale); // [B, h, 1]
+      const top = past.max(-1, true).maximum(self);
+      const pastWeights = past.sub(top).exp(); // masked positions: exp(−1e9) = 0
+      const selfWeight = self.sub(top).exp();
+      const total = pastWeights.sum(-1, true).add(selfWeight);
+      const weighted = pastWeights.unsqueeze(3).mul(cache.values).sum(2).add(selfWeight.mul(value.squeeze(2))); // [B, h, k]
+      context = weighted.div(total).unsqueeze(2); // [B, h, 1, k]
+    } else {
+      let scores = q.matmul(key.transpose([0, 1, 3, 2])).mul(1 / Math.sqrt(k));
+      if (causalMask) scores = scores.add(causalMask);
+      const weights = scores.softmax(-1).dropout(this.config.dropout);
+      context = weights.matmul(value);
     }
-    let scores = q.matmul(key.transpose([0, 1, 3, 2])).mul(1 / Math.sqrt(k));
-    if (causalMask) scores = scores.add(causalMask);
-    const weights = scores.softmax(-1).dropout(this.config.dropout);
-    const context = weights.matmul(value).transpose([0, 2, 1, 3]).reshape(['batch', length, h * k]);
-    return { out: context.matmul(this.param(`${b}.attn.out`)).add(this.param(`${b}.attn.out_bias`)), key, value };
+    const merged = context.transpose([0, 2, 1, 3]).reshape(['batch', length, h * k]);
+    return { out: merged.matmul(this.param(`${b}.attn.out`)).add(this.param(`${b}.attn.out_bias`)), key, value };
   }
 
-  block(l: number, x: Tensor, causalMask: Tensor | null, cache?: { key: Tensor; value: Tensor }): { out: Tensor; key: Tensor; value: Tensor } {
+  block(l: number, x: Tensor, causalMask: Tensor | null, cache?: KeyValueBuffer): { out: Tensor; key: Tensor; value: Tensor } {
     const b = `block${l}`;
     const p = this.config.dropout;
     const attn = this.attention(l, x.layerNorm(this.param(`${b}.ln1.scale`), this.param(`${b}.ln1.bias`)), causalMask, cache);

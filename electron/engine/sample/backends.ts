@@ -7,7 +7,7 @@
 import { type EngineSession, createSession, ort } from '../runtime.ts';
 import type { ParameterStore } from '../params.ts';
 import type { ModelConfig } from '../model/config.ts';
-import { N_SLOTS, TOKENS_PER_SLOT, outputSize } from '../model/config.ts';
+import { MAX_SEQUENCE, N_SLOTS, TOKENS_PER_SLOT, outputSize } from '../model/config.ts';
 import { TOKEN_TYPES, type TokenType, buildDecodeStepGraph, buildFirstWyckoffGraph, cacheName } from '../model/decode.ts';
 import { Graph, exportModel } from '../graph/index.ts';
 import { CrystalFormerNetwork, declareNetworkInputs } from '../model/network.ts';
@@ -57,10 +57,20 @@ function keepRows(t: ort.Tensor, indices: readonly number[]): ort.Tensor {
   return new ort.Tensor(t.type as 'float32' | 'int64', out, dims);
 }
 
+/**
+ * The keys and values of every decoded position live in buffers in JavaScript (per layer [B, h, C, k], C the
+ * capacity); each step feeds them to onnxruntime as they are and gets back only the new position's key and value,
+ * which are written in place. A cache grown by concatenation inside the graph would be copied twice per token (into
+ * the new tensor, then out to JavaScript). The capacity doubles as positions fill (8, 16, …, the longest crystal), so
+ * the attention reads about as many positions as there are, early and late.
+ */
 export class KvCacheBackend implements StepBackend {
   readonly outputWidth: number;
   private spaceGroup!: ort.Tensor;
-  private caches: ort.Tensor[] = [];
+  private keys: Float32Array[] = [];
+  private values: Float32Array[] = [];
+  private mask = new Float32Array(0);
+  private capacity = 0;
   private batch = 0;
 
   private constructor(
@@ -92,19 +102,52 @@ export class KvCacheBackend implements StepBackend {
     return new KvCacheBackend(config, first, steps, parameterFeeds(params, firstGraph.parameterNames), stepParams);
   }
 
+  /** Floats of one crystal's buffer in one layer at capacity `capacity` (the same for keys and values). */
+  private rowSize(capacity = this.capacity): number {
+    return this.config.heads * capacity * this.config.keySize;
+  }
+
   async start(spaceGroups: Int32Array): Promise<Float32Array> {
     this.batch = spaceGroups.length;
     this.spaceGroup = spaceGroupTensor(spaceGroups);
-    const { heads: h, keySize: k, layers } = this.config;
-    this.caches = [];
-    for (let l = 0; l < 2 * layers; l++) this.caches.push(new ort.Tensor('float32', new Float32Array(0), [this.batch, h, 0, k]));
+    this.capacity = 0;
+    this.keys = [];
+    this.values = [];
+    this.mask = new Float32Array(0);
     const out = await this.first.run({ space_group: this.spaceGroup, ...this.firstParams }, ['logits']);
     return out.logits!.data as Float32Array;
   }
 
-  async step(type: TokenType, position: number, values: TokenValues): Promise<Float32Array> {
+  /** Make room for position `position`: double the capacity, moving each crystal's and head's filled positions. */
+  private ensureCapacity(position: number): void {
+    if (position < this.capacity) return;
+    const { heads: h, keySize: k, layers } = this.config;
+    const capacity = Math.min(MAX_SEQUENCE, Math.max(8, 2 * this.capacity));
     const B = this.batch;
-    const feeds: Record<string, ort.Tensor> = { ...this.stepParams[type], space_group: this.spaceGroup, position: new ort.Tensor('int64', BigInt64Array.of(BigInt(position)), [1]) };
+    const grow = (old: Float32Array | undefined): Float32Array => {
+      const next = new Float32Array(B * this.rowSize(capacity)); // zero: unfilled positions get weight 0, and 0 × 0 = 0
+      if (old) for (let bh = 0; bh < B * h; bh++) next.set(old.subarray(bh * this.capacity * k, (bh + 1) * this.capacity * k), bh * capacity * k);
+      return next;
+    };
+    this.keys = Array.from({ length: layers }, (_, l) => grow(this.keys[l]));
+    this.values = Array.from({ length: layers }, (_, l) => grow(this.values[l]));
+    const mask = new Float32Array(capacity).fill(-1e9);
+    mask.set(this.mask);
+    this.mask = mask;
+    this.capacity = capacity;
+  }
+
+  async step(type: TokenType, position: number, values: TokenValues): Promise<Float32Array> {
+    this.ensureCapacity(position);
+    const B = this.batch;
+    const { heads: h, keySize: k, layers } = this.config;
+    const C = this.capacity;
+    const feeds: Record<string, ort.Tensor> = {
+      ...this.stepParams[type],
+      space_group: this.spaceGroup,
+      position: new ort.Tensor('int64', BigInt64Array.of(BigInt(position)), [1]),
+      cache_mask: new ort.Tensor('float32', this.mask, [C]),
+    };
     if (type === 'w') {
       feeds.wyckoff = new ort.Tensor('int64', BigInt64Array.from(values.ints!, (v) => BigInt(v)), [B, 1]);
       feeds.multiplicity = new ort.Tensor('float32', values.multiplicity!, [B, 1, 1]);
@@ -113,23 +156,38 @@ export class KvCacheBackend implements StepBackend {
     } else {
       feeds.coord = new ort.Tensor('float32', values.floats!, [B, 1, 1]);
     }
-    const layers = this.config.layers;
+    const used = B * this.rowSize();
     for (let l = 0; l < layers; l++) {
-      feeds[cacheName.pastKey(l)] = this.caches[2 * l]!;
-      feeds[cacheName.pastValue(l)] = this.caches[2 * l + 1]!;
+      feeds[cacheName.keys(l)] = new ort.Tensor('float32', this.keys[l]!.subarray(0, used), [B, h, C, k]);
+      feeds[cacheName.values(l)] = new ort.Tensor('float32', this.values[l]!.subarray(0, used), [B, h, C, k]);
     }
     const out = await this.steps[type].run(feeds);
+    // Write position `position` of every crystal and head.
     for (let l = 0; l < layers; l++) {
-      this.caches[2 * l] = out[cacheName.presentKey(l)]!;
-      this.caches[2 * l + 1] = out[cacheName.presentValue(l)]!;
+      const newKey = out[cacheName.newKey(l)]!.data as Float32Array; // [B, h, 1, k]
+      const newValue = out[cacheName.newValue(l)]!.data as Float32Array;
+      const keys = this.keys[l]!;
+      const vals = this.values[l]!;
+      for (let bh = 0; bh < B * h; bh++) {
+        const at = (bh * C + position) * k;
+        keys.set(newKey.subarray(bh * k, (bh + 1) * k), at);
+        vals.set(newValue.subarray(bh * k, (bh + 1) * k), at);
+      }
     }
+    this.mask[position] = 0;
     return out.row!.data as Float32Array;
   }
 
   keep(indices: readonly number[]): void {
     if (indices.length === this.batch) return;
     this.spaceGroup = keepRows(this.spaceGroup, indices);
-    this.caches = this.caches.map((c) => keepRows(c, indices));
+    const size = this.rowSize();
+    // Indices ascend, so moving row r down to i ≤ r never overwrites a row still to be moved.
+    for (const buffer of [...this.keys, ...this.values]) {
+      indices.forEach((row, i) => {
+        if (row !== i) buffer.copyWithin(i * size, row * size, (row + 1) * size);
+      });
+    }
     this.batch = indices.length;
   }
 

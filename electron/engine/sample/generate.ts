@@ -12,6 +12,7 @@ import { writeSymmetrizedCif } from '../../../shared/io/cif-writer.ts';
 import { type WyckoffDescription, buildStructure, wyckoffSequenceLabel } from '../../../shared/symmetry/analyze.ts';
 import { structuralValidity } from '../../evaluate/validity.ts';
 import { analyzeCellWithTimeout } from '../../evaluate/symmetry-guard.ts';
+import { analyzeWithPivotTolerance } from '../../../shared/symmetry/tolerance.ts';
 import { decodeCrystal, indexToLetter } from '../../../shared/tokens/index.ts';
 import { atomicNumber, elementSymbol } from '../../../shared/crystal/elements.ts';
 import type { SampledCrystal } from './sampler.ts';
@@ -102,13 +103,12 @@ export function buildSample(sample: SampledCrystal, index: number, symprec: numb
 const SPACE_GROUP_TIMEOUT_MS = 5000;
 
 function spaceGroupWithTimeout(structure: Structure, symprec: number): number | null {
-  const cell = {
-    lattice: { basis: structure.lattice.matrix.flat() },
-    positions: structure.sites.map((site) => site.frac),
-    numbers: structure.sites.map((site) => atomicNumber(site.species)),
-  };
+  const positions = structure.sites.map((site) => site.frac);
+  const numbers = structure.sites.map((site) => atomicNumber(site.species));
+  const cellJson = JSON.stringify({ lattice: { basis: structure.lattice.matrix.flat() }, positions, numbers });
   try {
-    return analyzeCellWithTimeout(JSON.stringify(cell), symprec, SPACE_GROUP_TIMEOUT_MS).number;
+    // symprec with spglib's meaning, as everywhere else (shared/symmetry/tolerance.ts).
+    return analyzeWithPivotTolerance({ lattice: structure.lattice.matrix, positions, numbers }, symprec, (t) => analyzeCellWithTimeout(cellJson, t, SPACE_GROUP_TIMEOUT_MS)).number;
   } catch {
     return null;
   }
@@ -131,8 +131,17 @@ export class SampleWriter {
   }
 
   write(sample: SampledCrystal, symprec = 0.1): BuiltSample {
-    const index = this.next++;
-    const built = buildSample(sample, index, symprec);
+    return this.save(buildSample(sample, this.reserveIndex(), symprec));
+  }
+
+  /** The index the next sample gets (for building it elsewhere, see build-pool.ts); save in the same order. */
+  reserveIndex(): number {
+    return this.next++;
+  }
+
+  /** Write a sample built with an index from `reserveIndex`. */
+  save(built: BuiltSample): BuiltSample {
+    const index = built.record.index;
     if (built.cif) {
       built.record.file = `${String(index).padStart(6, '0')}.cif`;
       writeFileSync(join(this.dir, built.record.file), built.cif);

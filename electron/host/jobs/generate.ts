@@ -11,6 +11,7 @@ import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { loadModel } from '../../engine/model/files.ts';
 import { type SamplingConditions, validateConditions } from '../../engine/sample/conditions.ts';
 import { SampleWriter } from '../../engine/sample/generate.ts';
+import { buildAndWrite, createSampleBuilder } from '../../engine/sample/build-pool.ts';
 import { CrystalSampler } from '../../engine/sample/sampler.ts';
 import type { JsonObject } from '../../library/index.ts';
 import type { JobRunner } from './types.ts';
@@ -64,11 +65,13 @@ export const generate: JobRunner<'generate'> = async (params, context) => {
   const counts = { generated: 0, stored: 0, valid: 0, spaceGroupMatched: 0 };
   const sampler = await CrystalSampler.create(model.config, model.params);
   const writer = new SampleWriter(context.outputDir);
+  const builder = await createSampleBuilder();
   const sampleStarted = performance.now();
   try {
     context.progress({ done: 0, total: params.n, message: `sampling with model '${params.model}' (seed ${seed})` });
-    for await (const sample of sampler.sample(conditions, params.n, { temperature: params.temperature, topP: params.topP, seed, batchSize: params.batchSize })) {
-      const built = writer.write(sample);
+    const samples = sampler.sample(conditions, params.n, { temperature: params.temperature, topP: params.topP, seed, batchSize: params.batchSize });
+    // The UI shows crystals as they come: a small window keeps them flowing while the next batch is sampled.
+    for await (const built of buildAndWrite(samples, writer, builder, { maxInFlight: 64 })) {
       const { record } = built;
       counts.generated++;
       const valid = isValidSample(built);
@@ -103,6 +106,7 @@ export const generate: JobRunner<'generate'> = async (params, context) => {
     throw error;
   } finally {
     changed.flush();
+    await builder.close();
     await sampler.release();
   }
 };

@@ -1,0 +1,131 @@
+/**
+ * Building sampled crystals off the sampling thread. Sampling spends its time in onnxruntime steps on the calling
+ * thread; building a crystal (orbit expansion, distance check, moyo's symmetry analysis, CIF text) is as much work
+ * again and does not depend on the next batch. A worker thread builds batch k while the sampler draws batch k + 1,
+ * so on two cores the two overlap. Results come back in the order the samples went in.
+ */
+import { Worker } from 'node:worker_threads';
+import { Lattice } from '../../../shared/crystal/lattice.ts';
+import type { Mat3 } from '../../../shared/crystal/linalg.ts';
+import { type Site, Structure } from '../../../shared/crystal/structure.ts';
+import type { WyckoffDescription } from '../../../shared/symmetry/analyze.ts';
+import { type BuiltSample, type SampleRecord, type SampleWriter, buildSample } from './generate.ts';
+import type { SampledCrystal } from './sampler.ts';
+
+export interface BuildRequest {
+  id: number;
+  sample: SampledCrystal;
+  index: number;
+  symprec: number | null;
+}
+
+export interface BuildReply {
+  id: number;
+  record: SampleRecord;
+  description: WyckoffDescription | null;
+  cif: string | null;
+  structure: { matrix: Mat3; sites: readonly Site[] } | null;
+}
+
+export interface SampleBuilder {
+  build(sample: SampledCrystal, index: number, symprec?: number | null): Promise<BuiltSample>;
+  close(): Promise<void>;
+}
+
+/** Builds on the calling thread (no overlap): where worker threads are not wanted, and the reference in tests. */
+export class InlineBuilder implements SampleBuilder {
+  build(sample: SampledCrystal, index: number, symprec: number | null = 0.1): Promise<BuiltSample> {
+    return Promise.resolve(buildSample(sample, index, symprec));
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** One worker thread that builds samples first in, first out. */
+export class WorkerBuilder implements SampleBuilder {
+  private readonly pending = new Map<number, { resolve: (b: BuiltSample) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  private failure: Error | undefined;
+
+  private constructor(private readonly worker: Worker) {
+    worker.on('message', (reply: BuildReply) => {
+      const job = this.pending.get(reply.id);
+      if (!job) return;
+      this.pending.delete(reply.id);
+      try {
+        job.resolve(fromReply(reply));
+      } catch (error) {
+        job.reject(error as Error);
+      }
+    });
+    worker.on('error', (error) => this.fail(new Error(`sample builder thread failed: ${error.message}`)));
+    worker.on('exit', (code) => {
+      if (code !== 0 || this.pending.size > 0) this.fail(new Error(`sample builder thread exited (code ${code})`));
+    });
+  }
+
+  static async start(): Promise<WorkerBuilder> {
+    const worker = new Worker(new URL('./build-worker.mjs', import.meta.url));
+    await new Promise<void>((ready, reject) => {
+      worker.once('message', () => ready()); // first message: moyo loaded
+      worker.once('error', reject);
+    });
+    return new WorkerBuilder(worker);
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const { reject } of this.pending.values()) reject(this.failure);
+    this.pending.clear();
+  }
+
+  build(sample: SampledCrystal, index: number, symprec: number | null = 0.1): Promise<BuiltSample> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      const request: BuildRequest = { id, sample, index, symprec };
+      this.worker.postMessage(request);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
+
+/** A worker builder, or the inline one when a worker thread cannot start (the reason goes to `onFallback`). */
+export async function createSampleBuilder(options: { inline?: boolean; onFallback?: (reason: string) => void } = {}): Promise<SampleBuilder> {
+  if (options.inline) return new InlineBuilder();
+  try {
+    return await WorkerBuilder.start();
+  } catch (error) {
+    options.onFallback?.(`building samples on the sampling thread: ${(error as Error).message}`);
+    return new InlineBuilder();
+  }
+}
+
+function fromReply(reply: BuildReply): BuiltSample {
+  const structure = reply.structure ? new Structure(new Lattice(reply.structure.matrix), reply.structure.sites) : null;
+  return { record: reply.record, description: reply.description, cif: reply.cif, structure };
+}
+
+/**
+ * Build and write every sample, yielding each built sample in order once its files are on disk. At most
+ * `maxInFlight` samples wait for the builder; sampling goes on meanwhile.
+ */
+export async function* buildAndWrite(samples: AsyncIterable<SampledCrystal>, writer: SampleWriter, builder: SampleBuilder, options: { maxInFlight?: number; symprec?: number | null } = {}): AsyncGenerator<BuiltSample> {
+  const maxInFlight = options.maxInFlight ?? 1024;
+  const queue: Promise<BuiltSample>[] = [];
+  try {
+    for await (const sample of samples) {
+      const pending = builder.build(sample, writer.reserveIndex(), options.symprec ?? 0.1);
+      pending.catch(() => {}); // awaited below, in order; this keeps a failure from being reported as unhandled first
+      queue.push(pending);
+      while (queue.length >= maxInFlight) yield writer.save(await queue.shift()!);
+    }
+    while (queue.length > 0) yield writer.save(await queue.shift()!);
+  } finally {
+    queue.length = 0;
+  }
+}
