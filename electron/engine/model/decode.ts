@@ -9,7 +9,7 @@
  *    Nothing in the graph copies the buffers.
  * Every crystal of a batch is at the same position, so each step runs one graph for the whole batch.
  */
-import { Graph, exportModel, type Tensor } from '../graph/index.ts';
+import { Graph, type ParameterValues, exportModel, type Tensor } from '../graph/index.ts';
 import type { ModelConfig } from './config.ts';
 import { CrystalFormerNetwork } from './network.ts';
 
@@ -28,16 +28,15 @@ export const cacheName = {
   newValue: (l: number) => `new_value_${l}`,
 };
 
-export function buildFirstWyckoffGraph(config: ModelConfig): DecodeGraph {
+export function buildFirstWyckoffGraph(config: ModelConfig, weights?: ParameterValues): DecodeGraph {
   const graph = new Graph();
   const net = new CrystalFormerNetwork(graph, config);
   const spaceGroup = graph.input('space_group', 'int64', ['batch']);
   const logits = net.firstWyckoffLogits(net.spaceGroupEmbedding(spaceGroup));
-  const { bytes } = exportModel(graph, { outputs: { logits }, parametersAs: 'inputs', name: 'crystalformer-first-wyckoff' });
-  return { bytes, parameterNames: usedParameters(graph, [logits]) };
+  return exportDecodeGraph(graph, { logits }, 'crystalformer-first-wyckoff', weights);
 }
 
-export function buildDecodeStepGraph(config: ModelConfig, type: TokenType): DecodeGraph {
+export function buildDecodeStepGraph(config: ModelConfig, type: TokenType, weights?: ParameterValues): DecodeGraph {
   const graph = new Graph();
   const net = new CrystalFormerNetwork(graph, config);
   const { heads: h, keySize: k, layers } = config;
@@ -59,7 +58,7 @@ export function buildDecodeStepGraph(config: ModelConfig, type: TokenType): Deco
   const outputs: Record<string, Tensor> = {};
   for (let l = 0; l < layers; l++) {
     const cache = {
-      keys: graph.input(cacheName.keys(l), 'float32', ['batch', h, 'capacity', k]),
+      keysTransposed: graph.input(cacheName.keys(l), 'float32', ['batch', h, k, 'capacity']),
       values: graph.input(cacheName.values(l), 'float32', ['batch', h, 'capacity', k]),
       mask,
     };
@@ -69,8 +68,18 @@ export function buildDecodeStepGraph(config: ModelConfig, type: TokenType): Deco
     outputs[cacheName.newValue(l)] = result.value;
   }
   outputs.row = net.project(x).squeeze(1); // [B, O]
-  const { bytes } = exportModel(graph, { outputs, parametersAs: 'inputs', name: `crystalformer-decode-${type}` });
-  return { bytes, parameterNames: usedParameters(graph, Object.values(outputs)) };
+  return exportDecodeGraph(graph, outputs, `crystalformer-decode-${type}`, weights);
+}
+
+/**
+ * With `weights`, the parameters the outputs use become initializers: onnxruntime then packs the weight matrices
+ * once when the session is created instead of at every MatMul of every step, and no parameter is fed per run.
+ * Without, they are graph inputs, fed by name (`parameterNames`), so new weights need no new session.
+ */
+function exportDecodeGraph(graph: Graph, outputs: Record<string, Tensor>, name: string, weights?: ParameterValues): DecodeGraph {
+  const used = usedParameters(graph, Object.values(outputs));
+  if (!weights) return { bytes: exportModel(graph, { outputs, parametersAs: 'inputs', name }).bytes, parameterNames: used };
+  return { bytes: exportModel(graph, { outputs, parametersAs: 'initializers', parameterValues: weights, name }).bytes, parameterNames: [] };
 }
 
 /** Names of the parameters the outputs depend on (the graphs declare all of them, but feed only what is used). */

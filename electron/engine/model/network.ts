@@ -16,12 +16,12 @@ import { I0_LARGE_COEFFS, I0_SMALL_COEFFS } from './distributions.ts';
 import { ATOM_CLASSES, MAX_SEQUENCE, type ModelConfig, NUM_SPACE_GROUPS, SIGMA_MIN, TOKENS_PER_SLOT, WYCKOFF_CLASSES, outputSize } from './config.ts';
 
 /**
- * Keys and values of earlier positions for incremental decoding, in buffers [B, h, C, k] that the caller fills
- * position by position (C ≥ the number of positions so far), and an additive mask [C] that is 0 at filled positions
- * and −1e9 elsewhere.
+ * Keys and values of earlier positions for incremental decoding, in buffers that the caller fills position by
+ * position — keys transposed [B, h, k, C] (so the scores are one MatMul without a Transpose), values [B, h, C, k],
+ * C ≥ the number of positions so far — and an additive mask [C] that is 0 at filled positions and −1e9 elsewhere.
  */
 export interface KeyValueBuffer {
-  keys: Tensor;
+  keysTransposed: Tensor;
   values: Tensor;
   mask: Tensor;
 }
@@ -265,17 +265,16 @@ export class CrystalFormerNetwork {
     const value = split.slice([2], [3], [0]).squeeze(0);
     let context: Tensor;
     if (cache) {
-      // One query per crystal: the scores and the weighted sum are broadcast products summed over an axis, not
-      // batched MatMuls, which onnxruntime runs as B·h separate tiny GEMMs. The softmax over [buffered positions,
-      // the token itself] is written out so that the two parts need not be concatenated.
+      // The softmax over [buffered positions, the token itself] is written out so that the two parts need not be
+      // concatenated. (Broadcast products summed over an axis instead of the MatMuls measured up to 1.8× slower.)
       const scale = 1 / Math.sqrt(k);
-      const past = q.mul(cache.keys).sum(-1).mul(scale).add(cache.mask); // [B, h, C]
+      const past = q.matmul(cache.keysTransposed).squeeze(2).mul(scale).add(cache.mask); // [B, h, C]
       const self = q.mul(key).sum(-1).mul(scale); // [B, h, 1]
       const top = past.max(-1, true).maximum(self);
       const pastWeights = past.sub(top).exp(); // masked positions: exp(−1e9) = 0
       const selfWeight = self.sub(top).exp();
       const total = pastWeights.sum(-1, true).add(selfWeight);
-      const weighted = pastWeights.unsqueeze(3).mul(cache.values).sum(2).add(selfWeight.mul(value.squeeze(2))); // [B, h, k]
+      const weighted = pastWeights.unsqueeze(2).matmul(cache.values).squeeze(2).add(selfWeight.mul(value.squeeze(2))); // [B, h, k]
       context = weighted.div(total).unsqueeze(2); // [B, h, 1, k]
     } else {
       let scores = q.matmul(key.transpose([0, 1, 3, 2])).mul(1 / Math.sqrt(k));

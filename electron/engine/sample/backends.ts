@@ -58,11 +58,12 @@ function keepRows(t: ort.Tensor, indices: readonly number[]): ort.Tensor {
 }
 
 /**
- * The keys and values of every decoded position live in buffers in JavaScript (per layer [B, h, C, k], C the
- * capacity); each step feeds them to onnxruntime as they are and gets back only the new position's key and value,
- * which are written in place. A cache grown by concatenation inside the graph would be copied twice per token (into
- * the new tensor, then out to JavaScript). The capacity doubles as positions fill (8, 16, …, the longest crystal), so
- * the attention reads about as many positions as there are, early and late.
+ * The keys and values of every decoded position live in buffers in JavaScript (per layer: keys transposed
+ * [B, h, k, C], values [B, h, C, k], C the capacity); each step feeds them to onnxruntime as they are and gets back
+ * only the new position's key and value, which are written in place. A cache grown by concatenation inside the graph
+ * would be copied twice per token (into the new tensor, then out to JavaScript). The capacity doubles as positions
+ * fill (8, 16, …, the longest crystal), so the attention reads about as many positions as there are, early and late.
+ * Measured on the default model, sampling only, under the same load: 16.8 → 11.0 ms per step on average.
  */
 export class KvCacheBackend implements StepBackend {
   readonly outputWidth: number;
@@ -124,13 +125,15 @@ export class KvCacheBackend implements StepBackend {
     const { heads: h, keySize: k, layers } = this.config;
     const capacity = Math.min(MAX_SEQUENCE, Math.max(8, 2 * this.capacity));
     const B = this.batch;
-    const grow = (old: Float32Array | undefined): Float32Array => {
+    // Both layouts are runs of `capacity` floats per (crystal, head, key component) for keys [B, h, k, C] and one run
+    // of capacity × k floats per (crystal, head) for values [B, h, C, k]; each run keeps its filled start.
+    const grow = (old: Float32Array | undefined, runs: number, run: number, newRun: number): Float32Array => {
       const next = new Float32Array(B * this.rowSize(capacity)); // zero: unfilled positions get weight 0, and 0 × 0 = 0
-      if (old) for (let bh = 0; bh < B * h; bh++) next.set(old.subarray(bh * this.capacity * k, (bh + 1) * this.capacity * k), bh * capacity * k);
+      if (old) for (let r = 0; r < runs; r++) next.set(old.subarray(r * run, (r + 1) * run), r * newRun);
       return next;
     };
-    this.keys = Array.from({ length: layers }, (_, l) => grow(this.keys[l]));
-    this.values = Array.from({ length: layers }, (_, l) => grow(this.values[l]));
+    this.keys = Array.from({ length: layers }, (_, l) => grow(this.keys[l], B * h * k, this.capacity, capacity));
+    this.values = Array.from({ length: layers }, (_, l) => grow(this.values[l], B * h, this.capacity * k, capacity * k));
     const mask = new Float32Array(capacity).fill(-1e9);
     mask.set(this.mask);
     this.mask = mask;
@@ -158,7 +161,7 @@ export class KvCacheBackend implements StepBackend {
     }
     const used = B * this.rowSize();
     for (let l = 0; l < layers; l++) {
-      feeds[cacheName.keys(l)] = new ort.Tensor('float32', this.keys[l]!.subarray(0, used), [B, h, C, k]);
+      feeds[cacheName.keys(l)] = new ort.Tensor('float32', this.keys[l]!.subarray(0, used), [B, h, k, C]);
       feeds[cacheName.values(l)] = new ort.Tensor('float32', this.values[l]!.subarray(0, used), [B, h, C, k]);
     }
     const out = await this.steps[type].run(feeds);
@@ -169,9 +172,8 @@ export class KvCacheBackend implements StepBackend {
       const keys = this.keys[l]!;
       const vals = this.values[l]!;
       for (let bh = 0; bh < B * h; bh++) {
-        const at = (bh * C + position) * k;
-        keys.set(newKey.subarray(bh * k, (bh + 1) * k), at);
-        vals.set(newValue.subarray(bh * k, (bh + 1) * k), at);
+        for (let d = 0; d < k; d++) keys[(bh * k + d) * C + position] = newKey[bh * k + d]!;
+        vals.set(newValue.subarray(bh * k, (bh + 1) * k), (bh * C + position) * k);
       }
     }
     this.mask[position] = 0;
