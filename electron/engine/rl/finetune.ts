@@ -202,7 +202,8 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
   }
   if (options.resume) await dropMetricsAfter(join(outDir, 'metrics.jsonl'), progress.step);
   const policy = currentPolicy(updater, prior.params);
-  const sampler = await CrystalSampler.create(modelConfig, policy);
+  // The policy changes after every batch: its weights are fed per step rather than built into the graphs.
+  const sampler = await CrystalSampler.create(modelConfig, policy, { weightsInGraph: false });
   const evaluator = await LikelihoodEvaluator.create(modelConfig);
   const priorWeights = new Map(prior.params.names().map((n) => [n, prior.params.get(n)]));
   const metricsFile = join(outDir, 'metrics.jsonl');

@@ -73,34 +73,36 @@ export class KvCacheBackend implements StepBackend {
   private mask = new Float32Array(0);
   private capacity = 0;
   private batch = 0;
+  /** New weights waiting for the next batch (weights in the graph: the sessions are rebuilt then). */
+  private pending: ParameterStore | null = null;
 
   private constructor(
     private readonly config: ModelConfig,
-    private readonly first: EngineSession,
-    private readonly steps: Record<TokenType, EngineSession>,
-    private firstParams: Record<string, ort.Tensor>,
-    private readonly stepParams: Record<TokenType, Record<string, ort.Tensor>>,
+    private sessions: DecodeSessions,
+    private readonly threads: number | undefined,
+    private readonly weightsInGraph: boolean,
   ) {
     this.outputWidth = outputSize(config);
   }
 
   setParameters(params: ParameterStore): void {
-    this.firstParams = parameterFeeds(params, Object.keys(this.firstParams));
-    for (const type of TOKEN_TYPES) this.stepParams[type] = parameterFeeds(params, Object.keys(this.stepParams[type]));
+    if (this.weightsInGraph) {
+      this.pending = params;
+      return;
+    }
+    const { firstFeeds, stepFeeds } = this.sessions;
+    this.sessions.firstFeeds = parameterFeeds(params, Object.keys(firstFeeds));
+    for (const type of TOKEN_TYPES) stepFeeds[type] = parameterFeeds(params, Object.keys(stepFeeds[type]));
   }
 
-  static async create(config: ModelConfig, params: ParameterStore, threads?: number): Promise<KvCacheBackend> {
-    const options = { log: () => {}, ...(threads ? { intraOpNumThreads: threads } : {}) };
-    const firstGraph = buildFirstWyckoffGraph(config);
-    const first = await createSession(firstGraph.bytes, options);
-    const steps = {} as Record<TokenType, EngineSession>;
-    const stepParams = {} as Record<TokenType, Record<string, ort.Tensor>>;
-    for (const type of TOKEN_TYPES) {
-      const graph = buildDecodeStepGraph(config, type);
-      steps[type] = await createSession(graph.bytes, options);
-      stepParams[type] = parameterFeeds(params, graph.parameterNames);
-    }
-    return new KvCacheBackend(config, first, steps, parameterFeeds(params, firstGraph.parameterNames), stepParams);
+  /**
+   * `weightsInGraph`: the weights become initializers of the decoding graphs (onnxruntime packs the weight matrices
+   * once, and nothing is fed per step for them); new weights then cost new sessions at the next batch. Otherwise they
+   * are fed as inputs at every step, and new weights cost nothing (RL updates them between every batch).
+   */
+  static async create(config: ModelConfig, params: ParameterStore, threads?: number, options: { weightsInGraph?: boolean } = {}): Promise<KvCacheBackend> {
+    const weightsInGraph = options.weightsInGraph ?? false;
+    return new KvCacheBackend(config, await openDecodeSessions(config, params, threads, weightsInGraph), threads, weightsInGraph);
   }
 
   /** Floats of one crystal's buffer in one layer at capacity `capacity` (the same for keys and values). */
@@ -115,7 +117,13 @@ export class KvCacheBackend implements StepBackend {
     this.keys = [];
     this.values = [];
     this.mask = new Float32Array(0);
-    const out = await this.first.run({ space_group: this.spaceGroup, ...this.firstParams }, ['logits']);
+    if (this.pending) {
+      const previous = this.sessions;
+      this.sessions = await openDecodeSessions(this.config, this.pending, this.threads, true);
+      this.pending = null;
+      await releaseDecodeSessions(previous);
+    }
+    const out = await this.sessions.first.run({ space_group: this.spaceGroup, ...this.sessions.firstFeeds }, ['logits']);
     return out.logits!.data as Float32Array;
   }
 
@@ -146,7 +154,7 @@ export class KvCacheBackend implements StepBackend {
     const { heads: h, keySize: k, layers } = this.config;
     const C = this.capacity;
     const feeds: Record<string, ort.Tensor> = {
-      ...this.stepParams[type],
+      ...this.sessions.stepFeeds[type],
       space_group: this.spaceGroup,
       position: new ort.Tensor('int64', BigInt64Array.of(BigInt(position)), [1]),
       cache_mask: new ort.Tensor('float32', this.mask, [C]),
@@ -164,7 +172,7 @@ export class KvCacheBackend implements StepBackend {
       feeds[cacheName.keys(l)] = new ort.Tensor('float32', this.keys[l]!.subarray(0, used), [B, h, k, C]);
       feeds[cacheName.values(l)] = new ort.Tensor('float32', this.values[l]!.subarray(0, used), [B, h, C, k]);
     }
-    const out = await this.steps[type].run(feeds);
+    const out = await this.sessions.steps[type].run(feeds);
     // Write position `position` of every crystal and head.
     for (let l = 0; l < layers; l++) {
       const newKey = out[cacheName.newKey(l)]!.data as Float32Array; // [B, h, 1, k]
@@ -194,9 +202,36 @@ export class KvCacheBackend implements StepBackend {
   }
 
   async release(): Promise<void> {
-    await this.first.release();
-    for (const type of TOKEN_TYPES) await this.steps[type].release();
+    await releaseDecodeSessions(this.sessions);
   }
+}
+
+interface DecodeSessions {
+  first: EngineSession;
+  steps: Record<TokenType, EngineSession>;
+  /** Parameter tensors fed at every run (empty when the weights are in the graph). */
+  firstFeeds: Record<string, ort.Tensor>;
+  stepFeeds: Record<TokenType, Record<string, ort.Tensor>>;
+}
+
+async function openDecodeSessions(config: ModelConfig, params: ParameterStore, threads: number | undefined, weightsInGraph: boolean): Promise<DecodeSessions> {
+  const options = { log: () => {}, ...(threads ? { intraOpNumThreads: threads } : {}) };
+  const weights = weightsInGraph ? new Map(params.names().map((name) => [name, params.get(name)] as const)) : undefined;
+  const firstGraph = buildFirstWyckoffGraph(config, weights);
+  const first = await createSession(firstGraph.bytes, options);
+  const steps = {} as Record<TokenType, EngineSession>;
+  const stepFeeds = {} as Record<TokenType, Record<string, ort.Tensor>>;
+  for (const type of TOKEN_TYPES) {
+    const graph = buildDecodeStepGraph(config, type, weights);
+    steps[type] = await createSession(graph.bytes, options);
+    stepFeeds[type] = parameterFeeds(params, graph.parameterNames);
+  }
+  return { first, steps, firstFeeds: parameterFeeds(params, firstGraph.parameterNames), stepFeeds };
+}
+
+async function releaseDecodeSessions(sessions: DecodeSessions): Promise<void> {
+  await sessions.first.release();
+  for (const type of TOKEN_TYPES) await sessions.steps[type].release();
 }
 
 /** Re-runs the full network on the prefix at every step (no cache), for comparison. */

@@ -58,12 +58,15 @@ export class CrystalSampler {
 
   /**
    * `backend: 'prefix'` re-runs the whole prefix each step (no KV cache) — for benchmarks and tests.
+   * `weightsInGraph` (default true) builds the weights into the decoding graphs (see KvCacheBackend); fine-tuning,
+   * which changes them every batch, passes false.
    * `threads` is onnxruntime's intra-op thread count. It defaults to 1: a decoding step is many tiny ops, and a second
    * thread costs more in synchronisation than it gains (measured 166 vs 100 crystals/s at batch 256 on 2 cores).
    */
-  static async create(config: ModelConfig, params: ParameterStore, options: { backend?: 'kv-cache' | 'prefix'; threads?: number } = {}): Promise<CrystalSampler> {
+  static async create(config: ModelConfig, params: ParameterStore, options: { backend?: 'kv-cache' | 'prefix'; threads?: number; weightsInGraph?: boolean } = {}): Promise<CrystalSampler> {
     const threads = options.threads ?? 1;
-    const backend = options.backend === 'prefix' ? await PrefixBackend.create(config, params, threads) : await KvCacheBackend.create(config, params, threads);
+    const backend =
+      options.backend === 'prefix' ? await PrefixBackend.create(config, params, threads) : await KvCacheBackend.create(config, params, threads, { weightsInGraph: options.weightsInGraph ?? true });
     return new CrystalSampler(config, backend);
   }
 

@@ -48,6 +48,29 @@ describe('sampler', () => {
     await prefix.release();
   });
 
+  it('weights built into the graphs sample what weights fed per step sample, also after new weights are set', async () => {
+    const conditions: SamplingConditions = { spaceGroups: { kind: 'list', groups: [225, 62, 1, 166] } };
+    const other = params.clone();
+    const rng = new Rng(11);
+    for (const name of other.names()) other.set(name, Float32Array.from(other.get(name), (v) => v + rng.normal(0, 0.1)));
+    const inGraph = await CrystalSampler.create(config, params, { weightsInGraph: true });
+    const fed = await CrystalSampler.create(config, params, { weightsInGraph: false });
+    const same = (a: SampledCrystal[], b: SampledCrystal[]) => {
+      expect(a.map((c) => Array.from(c.atoms))).toEqual(b.map((c) => Array.from(c.atoms)));
+      a.forEach((c, i) => expect(c.logp.total).toBeCloseTo(b[i]!.logp.total, 3));
+    };
+    const before = await collect(inGraph, conditions, 16, 2);
+    same(before, await collect(fed, conditions, 16, 2));
+    inGraph.setParameters(other);
+    fed.setParameters(other);
+    const after = await collect(inGraph, conditions, 16, 2);
+    same(after, await collect(fed, conditions, 16, 2));
+    // The new weights are in use: the same seed now gives other crystals.
+    expect(after.map((c) => c.logp.total)).not.toEqual(before.map((c) => c.logp.total));
+    await inGraph.release();
+    await fed.release();
+  });
+
   it("records log-probabilities equal to the scoring graph's for the same sequences (step-wise decoding = full pass)", async () => {
     const sampler = await CrystalSampler.create(config, params);
     const samples = await collect(sampler, { spaceGroups: { kind: 'list', groups: [225, 194, 14, 2, 221] } }, 40, 3);
