@@ -9,6 +9,9 @@
  * ~0.6 % of the structures (e.g. C2/c for C2 when the inversion is 0.11 Å off). So every operation moyo reports is
  * checked with the pivot rule, and when one fails moyo is asked again at a smaller tolerance, until its whole group
  * passes at the requested symprec.
+ *
+ * Structure matching (electron/evaluate/matcher.ts) keeps moyo's own, looser rule on purpose: there a noisy copy of
+ * a crystal must still standardise to the same cell (the matcher's tests jitter atoms by 0.05 Å).
  */
 import type { MoyoDataset, MoyoOperation } from '@spglib/moyo-wasm';
 

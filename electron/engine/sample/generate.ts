@@ -102,7 +102,8 @@ export function buildSample(sample: SampledCrystal, index: number, symprec: numb
 
 const SPACE_GROUP_TIMEOUT_MS = 5000;
 
-function spaceGroupWithTimeout(structure: Structure, symprec: number): number | null {
+/** The space group of a built structure (spglib's symprec meaning), or null when moyo fails or runs out of time. */
+export function spaceGroupWithTimeout(structure: Structure, symprec: number): number | null {
   const positions = structure.sites.map((site) => site.frac);
   const numbers = structure.sites.map((site) => atomicNumber(site.species));
   const cellJson = JSON.stringify({ lattice: { basis: structure.lattice.matrix.flat() }, positions, numbers });

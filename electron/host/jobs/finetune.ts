@@ -13,10 +13,9 @@ import type { FinetuneCandidate, FinetuneOutput } from '../../../shared/api/jobs
 import { MIN_INTERATOMIC_DISTANCE } from '../../../shared/api/jobs.ts';
 import type { Structure } from '../../../shared/crystal/structure.ts';
 import { readCifStructure } from '../../../shared/io/index.ts';
-import { atomicNumber } from '../../../shared/crystal/elements.ts';
+import { spaceGroupWithTimeout } from '../../engine/sample/generate.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { modelsDir } from '../../engine/model/files.ts';
-import { analyzeCellWithTimeout } from '../../evaluate/symmetry-guard.ts';
 import { DEFAULT_FINETUNE, type BestCandidate, type FinetuneConfig, runFinetuning, validateFinetuneConfig } from '../../engine/rl/finetune.ts';
 import type { JsonObject } from '../../library/index.ts';
 import { predictProperties } from '../../predictors/predict.ts';
@@ -284,14 +283,5 @@ async function storeBest(library: ReturnType<typeof workspaceLibrary>, runId: nu
 
 /** Space group found at 0.1 Å, as sampled crystals get it (electron/engine/sample/generate.ts), bounded in time: moyo can stall on odd cells. */
 function spaceGroupOf(structure: Structure): number | undefined {
-  const cell = {
-    lattice: { basis: structure.lattice.matrix.flat() },
-    positions: structure.sites.map((site) => site.frac),
-    numbers: structure.sites.map((site) => atomicNumber(site.species)),
-  };
-  try {
-    return analyzeCellWithTimeout(JSON.stringify(cell), 0.1, 5000).number;
-  } catch {
-    return undefined;
-  }
+  return spaceGroupWithTimeout(structure, 0.1) ?? undefined;
 }
