@@ -179,9 +179,14 @@ export class KvCacheBackend implements StepBackend {
       const newValue = out[cacheName.newValue(l)]!.data as Float32Array;
       const keys = this.keys[l]!;
       const vals = this.values[l]!;
+      // Plain index loops: a subarray per (crystal, head) costs more than the copy itself.
       for (let bh = 0; bh < B * h; bh++) {
-        for (let d = 0; d < k; d++) keys[(bh * k + d) * C + position] = newKey[bh * k + d]!;
-        vals.set(newValue.subarray(bh * k, (bh + 1) * k), (bh * C + position) * k);
+        const from = bh * k;
+        const valueAt = (bh * C + position) * k;
+        for (let d = 0; d < k; d++) {
+          keys[(from + d) * C + position] = newKey[from + d]!;
+          vals[valueAt + d] = newValue[from + d]!;
+        }
       }
     }
     this.mask[position] = 0;
