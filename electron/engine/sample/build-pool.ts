@@ -111,20 +111,22 @@ function fromReply(reply: BuildReply): BuiltSample {
 }
 
 /**
- * Build and write every sample, yielding each built sample in order once its files are on disk. At most
- * `maxInFlight` samples wait for the builder; sampling goes on meanwhile.
+ * Build and write every sample, yielding each built sample in order once its files are on disk. Samples are written
+ * as soon as they and all before them are built (a crash loses only those still being built); at most
+ * `maxInFlight` samples wait for the builder, beyond that sampling waits.
  */
 export async function* buildAndWrite(samples: AsyncIterable<SampledCrystal>, writer: SampleWriter, builder: SampleBuilder, options: { maxInFlight?: number; symprec?: number | null } = {}): AsyncGenerator<BuiltSample> {
   const maxInFlight = options.maxInFlight ?? 1024;
-  const queue: Promise<BuiltSample>[] = [];
+  const queue: { pending: Promise<BuiltSample>; built?: BuiltSample }[] = [];
   try {
     for await (const sample of samples) {
-      const pending = builder.build(sample, writer.reserveIndex(), options.symprec ?? 0.1);
-      pending.catch(() => {}); // awaited below, in order; this keeps a failure from being reported as unhandled first
-      queue.push(pending);
-      while (queue.length >= maxInFlight) yield writer.save(await queue.shift()!);
+      const entry: (typeof queue)[number] = { pending: builder.build(sample, writer.reserveIndex(), options.symprec ?? 0.1) };
+      // Awaited below, in order; this also keeps a failure from being reported as unhandled first.
+      entry.pending.then((built) => (entry.built = built)).catch(() => {});
+      queue.push(entry);
+      while (queue.length > 0 && (queue[0]!.built || queue.length >= maxInFlight)) yield writer.save(await queue.shift()!.pending);
     }
-    while (queue.length > 0) yield writer.save(await queue.shift()!);
+    while (queue.length > 0) yield writer.save(await queue.shift()!.pending);
   } finally {
     queue.length = 0;
   }
