@@ -8,7 +8,7 @@ import { inverse3, matMul3, matVec, transpose3, wrapUnit } from '../crystal/lina
 import { Structure, type Site } from '../crystal/structure.ts';
 import { atomicNumber, elementSymbol } from '../crystal/elements.ts';
 import { moyoModule } from './moyo.ts';
-import { analyzeWithPivotTolerance } from './tolerance.ts';
+import { analyzeStructureWithPivotTolerance } from './tolerance.ts';
 import { symmetrizeLatticeParameters } from './lattice-rules.ts';
 import {
   type AffineOp,
@@ -65,12 +65,9 @@ export function analyzeStructure(s: Structure, options: { symprec?: number } = {
   if (!(symprec > 0)) throw new Error(`symprec must be a positive length in Å, got ${symprec}`);
   if (s.numSites === 0) throw new SymmetryError('cannot analyse the symmetry of a structure without atoms');
   const moyo = moyoModule();
-  const positions0 = s.sites.map((site) => site.frac);
-  const numbers = s.sites.map((site) => atomicNumber(site.species));
-  const cellJson = JSON.stringify({ lattice: { basis: s.lattice.matrix.flat() }, positions: positions0, numbers });
   let dataset;
   try {
-    dataset = analyzeWithPivotTolerance({ lattice: s.lattice.matrix, positions: positions0, numbers }, symprec, (t) => moyo.analyze_cell(cellJson, t, 'Standard'));
+    dataset = analyzeStructureWithPivotTolerance(s, symprec, (cellJson, t) => moyo.analyze_cell(cellJson, t, 'Standard'));
   } catch (error) {
     throw new SymmetryError(`symmetry analysis failed (symprec ${symprec} Å): ${(error as Error)?.message ?? String(error)}`);
   }

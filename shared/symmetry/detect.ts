@@ -1,7 +1,6 @@
-import { atomicNumber } from '../crystal/elements.ts';
 import type { Structure } from '../crystal/structure.ts';
 import { moyoModule } from './moyo.ts';
-import { analyzeWithPivotTolerance } from './tolerance.ts';
+import { analyzeStructureWithPivotTolerance } from './tolerance.ts';
 
 /**
  * Only the space-group number of a structure (moyo's `analyze_cell`), without the Wyckoff description and origin
@@ -10,11 +9,8 @@ import { analyzeWithPivotTolerance } from './tolerance.ts';
  */
 export function detectSpaceGroup(s: Structure, symprec = 0.1): number | null {
   if (s.numSites === 0) return null;
-  const positions = s.sites.map((site) => site.frac);
-  const numbers = s.sites.map((site) => atomicNumber(site.species));
-  const cellJson = JSON.stringify({ lattice: { basis: s.lattice.matrix.flat() }, positions, numbers });
   try {
-    return analyzeWithPivotTolerance({ lattice: s.lattice.matrix, positions, numbers }, symprec, (t) => moyoModule().analyze_cell(cellJson, t, 'Standard')).number;
+    return analyzeStructureWithPivotTolerance(s, symprec, (cellJson, t) => moyoModule().analyze_cell(cellJson, t, 'Standard')).number;
   } catch {
     return null;
   }

@@ -14,6 +14,8 @@
  * a crystal must still standardise to the same cell (the matcher's tests jitter atoms by 0.05 Å).
  */
 import type { MoyoDataset, MoyoOperation } from '@spglib/moyo-wasm';
+import { atomicNumber } from '../crystal/elements.ts';
+import type { Structure } from '../crystal/structure.ts';
 
 export interface SymmetryCell {
   /** Lattice vectors as rows (Å). */
@@ -47,6 +49,17 @@ export function analyzeWithPivotTolerance(cell: SymmetryCell, symprec: number, a
     }
   }
   return last;
+}
+
+/**
+ * `analyzeWithPivotTolerance` for a structure: builds the cell and the JSON moyo takes once, and hands the JSON to
+ * `analyzeJson` (moyo directly, or through a worker with a time limit) at each tolerance tried.
+ */
+export function analyzeStructureWithPivotTolerance(s: Structure, symprec: number, analyzeJson: (cellJson: string, symprec: number) => MoyoDataset): MoyoDataset {
+  const positions = s.sites.map((site) => site.frac);
+  const numbers = s.sites.map((site) => atomicNumber(site.species));
+  const cellJson = JSON.stringify({ lattice: { basis: s.lattice.matrix.flat() }, positions, numbers });
+  return analyzeWithPivotTolerance({ lattice: s.lattice.matrix, positions, numbers }, symprec, (t) => analyzeJson(cellJson, t));
 }
 
 /** The pivot rule for one cell at one tolerance. */

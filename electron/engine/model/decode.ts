@@ -1,7 +1,8 @@
 /**
  * Incremental decoding graphs for sampling (one token per run, with a key/value cache).
  *
- * Six small graphs share the network's parameters (fed as inputs, so one ParameterStore serves all):
+ * Six small graphs share the network's parameters (fed as inputs, so one ParameterStore serves all, or built in
+ * as initializers — see exportDecodeGraph):
  *  - `first`: W₁ logits from the space group alone (the h0 MLP);
  *  - `w`, `a`, `x`, `y`, `z`: feed one token of that type at position t together with buffers holding the keys and
  *    values of positions 0…t−1 (any capacity ≥ t, the unfilled positions masked); return the output row of that

@@ -133,8 +133,8 @@ export class KvCacheBackend implements StepBackend {
     const { heads: h, keySize: k, layers } = this.config;
     const capacity = Math.min(MAX_SEQUENCE, Math.max(8, 2 * this.capacity));
     const B = this.batch;
-    // Both layouts are runs of `capacity` floats per (crystal, head, key component) for keys [B, h, k, C] and one run
-    // of capacity × k floats per (crystal, head) for values [B, h, C, k]; each run keeps its filled start.
+    // Keys [B, h, k, C] are runs of C floats per (crystal, head, key component), values [B, h, C, k] runs of C × k
+    // floats per (crystal, head); growing copies each run to the start of its longer run.
     const grow = (old: Float32Array | undefined, runs: number, run: number, newRun: number): Float32Array => {
       const next = new Float32Array(B * this.rowSize(capacity)); // zero: unfilled positions get weight 0, and 0 × 0 = 0
       if (old) for (let r = 0; r < runs; r++) next.set(old.subarray(r * run, (r + 1) * run), r * newRun);

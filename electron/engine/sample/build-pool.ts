@@ -118,16 +118,12 @@ function fromReply(reply: BuildReply): BuiltSample {
 export async function* buildAndWrite(samples: AsyncIterable<SampledCrystal>, writer: SampleWriter, builder: SampleBuilder, options: { maxInFlight?: number; symprec?: number | null } = {}): AsyncGenerator<BuiltSample> {
   const maxInFlight = options.maxInFlight ?? 1024;
   const queue: { pending: Promise<BuiltSample>; built?: BuiltSample }[] = [];
-  try {
-    for await (const sample of samples) {
-      const entry: (typeof queue)[number] = { pending: builder.build(sample, writer.reserveIndex(), options.symprec ?? 0.1) };
-      // Awaited below, in order; this also keeps a failure from being reported as unhandled first.
-      entry.pending.then((built) => (entry.built = built)).catch(() => {});
-      queue.push(entry);
-      while (queue.length > 0 && (queue[0]!.built || queue.length >= maxInFlight)) yield writer.save(await queue.shift()!.pending);
-    }
-    while (queue.length > 0) yield writer.save(await queue.shift()!.pending);
-  } finally {
-    queue.length = 0;
+  for await (const sample of samples) {
+    const entry: (typeof queue)[number] = { pending: builder.build(sample, writer.reserveIndex(), options.symprec ?? 0.1) };
+    // Awaited below, in order; this also keeps a failure from being reported as unhandled first.
+    entry.pending.then((built) => (entry.built = built)).catch(() => {});
+    queue.push(entry);
+    while (queue.length > 0 && (queue[0]!.built || queue.length >= maxInFlight)) yield writer.save(await queue.shift()!.pending);
   }
+  while (queue.length > 0) yield writer.save(await queue.shift()!.pending);
 }

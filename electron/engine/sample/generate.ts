@@ -12,9 +12,9 @@ import { writeSymmetrizedCif } from '../../../shared/io/cif-writer.ts';
 import { type WyckoffDescription, buildStructure, wyckoffSequenceLabel } from '../../../shared/symmetry/analyze.ts';
 import { structuralValidity } from '../../evaluate/validity.ts';
 import { analyzeCellWithTimeout } from '../../evaluate/symmetry-guard.ts';
-import { analyzeWithPivotTolerance } from '../../../shared/symmetry/tolerance.ts';
+import { analyzeStructureWithPivotTolerance } from '../../../shared/symmetry/tolerance.ts';
 import { decodeCrystal, indexToLetter } from '../../../shared/tokens/index.ts';
-import { atomicNumber, elementSymbol } from '../../../shared/crystal/elements.ts';
+import { elementSymbol } from '../../../shared/crystal/elements.ts';
 import type { SampledCrystal } from './sampler.ts';
 
 /** What generation records about one sample (one line of samples.jsonl). */
@@ -104,12 +104,9 @@ const SPACE_GROUP_TIMEOUT_MS = 5000;
 
 /** The space group of a built structure (spglib's symprec meaning), or null when moyo fails or runs out of time. */
 export function spaceGroupWithTimeout(structure: Structure, symprec: number): number | null {
-  const positions = structure.sites.map((site) => site.frac);
-  const numbers = structure.sites.map((site) => atomicNumber(site.species));
-  const cellJson = JSON.stringify({ lattice: { basis: structure.lattice.matrix.flat() }, positions, numbers });
   try {
     // symprec with spglib's meaning, as everywhere else (shared/symmetry/tolerance.ts).
-    return analyzeWithPivotTolerance({ lattice: structure.lattice.matrix, positions, numbers }, symprec, (t) => analyzeCellWithTimeout(cellJson, t, SPACE_GROUP_TIMEOUT_MS)).number;
+    return analyzeStructureWithPivotTolerance(structure, symprec, (cellJson, t) => analyzeCellWithTimeout(cellJson, t, SPACE_GROUP_TIMEOUT_MS)).number;
   } catch {
     return null;
   }
