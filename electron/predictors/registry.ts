@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { predictorRegistry, type PredictorRegistry } from '../rewards/predictors.ts';
 import type { CandidateInput, PropertyPredictor } from '../rewards/types.ts';
+import { NearestNeighbourDistance } from './geometry.ts';
 import { OnnxPropertyPredictor } from './onnx-predictor.ts';
 import { PROPERTIES, PROPERTY_NAMES, type PropertyName, shippedModelDir } from './properties.ts';
 
@@ -46,6 +47,20 @@ export function registerShippedPredictors(registry: PredictorRegistry = predicto
     if (registry.has(name) || !hasShippedPredictor(name)) continue;
     registry.register(new LazyShippedPredictor(name, shippedModelDir(name)));
     added.push(name);
+  }
+  return added;
+}
+
+/**
+ * Everything a reward spec can name without registering anything itself: the shipped models (above) and the exact
+ * geometric quantities of `geometry.ts` ('min_distance'). Names already taken are left alone. Returns the names added.
+ */
+export function registerBuiltInPredictors(registry: PredictorRegistry = predictorRegistry): string[] {
+  const added: string[] = registerShippedPredictors(registry);
+  for (const predictor of [new NearestNeighbourDistance()]) {
+    if (registry.has(predictor.name)) continue;
+    registry.register(predictor);
+    added.push(predictor.name);
   }
   return added;
 }

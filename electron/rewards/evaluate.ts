@@ -16,7 +16,7 @@ import { CommandOracle } from './oracles/command.ts';
 import { KServeOracle } from './oracles/kserve.ts';
 import { OnnxOracle } from './oracles/onnx.ts';
 import { predictorRegistry, type PredictorRegistry } from './predictors.ts';
-import { registerShippedPredictors } from '../predictors/registry.ts';
+import { registerBuiltInPredictors } from '../predictors/registry.ts';
 import {
   DEFAULT_PENALTY,
   applyTransforms,
@@ -127,7 +127,7 @@ class SetupError extends Error {
 export async function createRewardFunction(specInput: RewardSpec, options: RewardOptions = {}): Promise<RewardFunction> {
   const spec = parseRewardSpec(specInput, specInput.name ? `reward spec '${specInput.name}'` : 'reward spec');
   const registry = options.predictors ?? predictorRegistry;
-  if (!options.predictors) registerShippedPredictors(registry); // band_gap, formation_energy, dielectric_total from models/
+  if (!options.predictors) registerBuiltInPredictors(registry); // shipped models (band_gap, formation_energy, dielectric_total) and min_distance
   const validity = options.validity ?? DEFAULT_VALIDITY;
   const baseDir = options.baseDir ?? process.cwd();
   const walked = walkTerms(spec.reward);

@@ -24,7 +24,7 @@ import {
   type Term,
 } from '../../rewards/index.ts';
 import { analyzeForCli, loadStructureForCli, SYMPREC_OPTION } from './inspect.ts';
-import { registerShippedPredictors } from '../../predictors/registry.ts';
+import { registerBuiltInPredictors } from '../../predictors/registry.ts';
 
 const PROXY_NOTE = EHULL_PROXY_NOTE;
 
@@ -69,7 +69,7 @@ export const rewardCheckCommand: Command = {
     const predictors = walkTerms(spec.reward).flatMap((w) =>
       w.term.kind === 'predictor' ? [w.term.predictor] : w.term.kind === 'ehull' && typeof w.term.formationEnergy === 'string' ? [w.term.formationEnergy] : [],
     );
-    registerShippedPredictors();
+    registerBuiltInPredictors();
     const missing = [...new Set(predictors)].filter((p) => !predictorRegistry.has(p));
     const penalty = spec.penalty ?? DEFAULT_PENALTY;
     if (values.json) {

@@ -20,7 +20,7 @@ import { DEFAULT_FINETUNE, type BestCandidate, type FinetuneConfig, runFinetunin
 import type { JsonObject } from '../../library/index.ts';
 import { predictProperties } from '../../predictors/predict.ts';
 import { PROPERTY_NAMES } from '../../predictors/properties.ts';
-import { hasShippedPredictor, registerShippedPredictors } from '../../predictors/registry.ts';
+import { hasShippedPredictor, registerBuiltInPredictors } from '../../predictors/registry.ts';
 import type { RewardSpec } from '../../rewards/index.ts';
 import { predictorRegistry } from '../../rewards/predictors.ts';
 import { formatPath, walkTerms } from '../../rewards/spec.ts';
@@ -71,7 +71,7 @@ export function modelForParams(workspace: string, model: string): string {
  * missing model found later would leave a folder that can be neither started again nor resumed.
  */
 export function checkPredictors(spec: RewardSpec): void {
-  registerShippedPredictors(predictorRegistry);
+  registerBuiltInPredictors(predictorRegistry);
   const names = new Set<string>();
   for (const { term } of walkTerms(spec.reward)) {
     if (term.kind === 'predictor') names.add(term.predictor);

@@ -11,7 +11,7 @@ import { formatFromFileName, readCifStructures, readPoscar, sniffFormat } from '
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { predictProperties } from '../../predictors/predict.ts';
 import { PROPERTY_NAMES, PROPERTIES, isPropertyName } from '../../predictors/properties.ts';
-import { hasShippedPredictor, registerShippedPredictors } from '../../predictors/registry.ts';
+import { hasShippedPredictor, registerBuiltInPredictors } from '../../predictors/registry.ts';
 import { predictorRegistry } from '../../rewards/predictors.ts';
 import type { JobRunner } from './types.ts';
 import { workspaceLibrary } from './library-handle.ts';
@@ -29,7 +29,7 @@ interface Item {
 
 /** The predictor names to use: the requested ones (each must exist), or every shipped one present. */
 function propertyNames(requested: readonly string[] | undefined): string[] {
-  registerShippedPredictors(predictorRegistry);
+  registerBuiltInPredictors(predictorRegistry);
   if (requested === undefined) {
     const shipped = PROPERTY_NAMES.filter((name) => hasShippedPredictor(name));
     if (shipped.length === 0) throw new Error('properties: no shipped predictor is present in models/ (predictor-band-gap, -formation-energy, -dielectric)');
