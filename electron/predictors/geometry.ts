@@ -2,14 +2,14 @@
  * Exact geometric quantities exposed as predictors, so reward specs can use them like any property:
  * 'min_distance' — the nearest-neighbour distance in Å.
  */
-import { periodicDistance } from '../../shared/crystal/structure.ts';
-import { DegenerateCellError, minimumPairDistance } from '../evaluate/geometry.ts';
+import { norm } from '../../shared/crystal/linalg.ts';
+import { DegenerateCellError, latticePointsWithin, minimumPairDistance, reduceBasis } from '../evaluate/geometry.ts';
 import type { CandidateInput, PropertyPredictor } from '../rewards/types.ts';
 
 /**
  * Shortest distance from any atom to another atom or to one of its own periodic images (Å). Between two different
- * atoms this is CDVAE's structural-validity distance (valid at ≥ 0.5 Å); a cell of one atom gets its shortest
- * lattice translation instead of CDVAE's "no pair", so every crystal has a finite value. NaN for a degenerate cell.
+ * atoms this is CDVAE's structural-validity distance (valid at ≥ 0.5 Å); the shortest lattice translation is
+ * included too, so a cell of one atom gets a finite value instead of CDVAE's "no pair". NaN for a degenerate cell.
  */
 export class NearestNeighbourDistance implements PropertyPredictor {
   readonly name = 'min_distance';
@@ -22,12 +22,20 @@ export class NearestNeighbourDistance implements PropertyPredictor {
 
 function nearestNeighbourDistance(structure: CandidateInput['structure']): number {
   const sites = structure.sites;
-  if (sites.length === 0 || !(structure.volume > 0)) return NaN;
-  if (sites.length === 1) return periodicDistance(structure.lattice, sites[0]!.frac, sites[0]!.frac, true);
+  if (sites.length === 0) return NaN;
   try {
-    return minimumPairDistance(structure.lattice.matrix, Float64Array.from(sites.flatMap((s) => s.frac)));
+    const shortest = shortestTranslation(structure.lattice.matrix);
+    if (sites.length === 1) return shortest;
+    return Math.min(shortest, minimumPairDistance(structure.lattice.matrix, Float64Array.from(sites.flatMap((s) => s.frac))));
   } catch (error) {
     if (error instanceof DegenerateCellError) return NaN;
     throw error;
   }
+}
+
+/** Length of the shortest non-zero lattice vector: searched around a reduced basis (throws for a degenerate cell). */
+function shortestTranslation(matrix: Parameters<typeof reduceBasis>[0]): number {
+  const reduced = reduceBasis(matrix).matrix;
+  const bound = Math.min(...reduced.map(norm));
+  return Math.min(bound, ...latticePointsWithin(reduced, bound).map((p) => p.length));
 }

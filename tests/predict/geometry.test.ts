@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { resolve } from 'node:path';
+import { Lattice } from '../../shared/crystal/lattice.ts';
+import { Structure } from '../../shared/crystal/structure.ts';
+import type { CandidateInput } from '../../electron/rewards/types.ts';
 import { NearestNeighbourDistance } from '../../electron/predictors/geometry.ts';
 import { createRewardFunction } from '../../electron/rewards/evaluate.ts';
 import { readRewardSpecFile } from '../../electron/rewards/index.ts';
@@ -31,6 +34,10 @@ describe('min_distance predictor', () => {
     const polonium = candidate({ spaceGroup: 221, lattice: { a: 3.35, b: 3.35, c: 3.35, alpha: 90, beta: 90, gamma: 90 }, sites: [{ letter: 'a', species: 'Po', frac: [0, 0, 0] }] });
     expect(polonium.structure.numSites).toBe(1);
     expect(await distances(polonium)).toEqual([3.35]);
+    // Two atoms far apart in a cell only 0.3 Å thick: each atom is 0.3 Å from its own image.
+    const sliver = { structure: Structure.fromSpecies(Lattice.fromParameters(4, 4, 0.3, 90, 90, 90), ['Na', 'Cl'], [[0, 0, 0], [0.5, 0.5, 0.5]]) } as CandidateInput;
+    const [d] = await distances(sliver);
+    expect(d).toBeCloseTo(0.3, 12);
   });
 
   it('sees a Wyckoff site sampled next to its symmetry element', async () => {
