@@ -10,7 +10,8 @@ import { type ModelCard, MODEL_FORMAT, modelsDir } from '../engine/model/files.t
 export type ModelInfo = ApiResult<'models.list'>[number];
 
 function validationNll(card: ModelCard): number | null {
-  const best = card.metrics['validationAtBest'];
+  // A fine-tuned model's card measures its own weights under 'validation'; a pretrained one's under 'validationAtBest'.
+  const best = card.metrics['validation'] ?? card.metrics['validationAtBest'];
   if (typeof best === 'object' && best !== null && typeof (best as { total?: unknown }).total === 'number') return (best as { total: number }).total;
   return null;
 }

@@ -145,7 +145,7 @@ export interface FinetuneResult {
   modelDir: string;
 }
 
-interface RunFile {
+export interface RunFile {
   config: FinetuneConfig;
   modelDir: string;
   reward: RewardSpec;

@@ -93,7 +93,7 @@ export async function exportTrainedModel(runDir: string, outDir: string, options
 }
 
 /** What each input of the standalone log-likelihood graph means (B = batch, S = slots used = sites + 1). */
-const ONNX_INPUT_MEANING: Record<string, string> = {
+export const ONNX_INPUT_MEANING: Record<string, string> = {
   space_group: 'space group number − 1 (0…229)',
   wyckoff: 'Wyckoff letter index per slot (0 = padding, 1 = a, …, 27 = A)',
   atoms: 'atomic number per slot (0 = padding)',

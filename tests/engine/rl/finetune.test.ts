@@ -4,9 +4,10 @@
  *  - group advantages are the within-group z-scores;
  *  - a run raises a reward the policy can learn (the fraction of atoms with Z ≤ 20), measured on fresh samples, writes metrics, best CIFs and a
  *    loadable policy model;
+ *  - the run packaged as a model folder scores with the policy's weights (standalone ONNX = evaluator) and records the run;
  *  - a run stopped and resumed gives the same numbers as one that ran straight through.
  */
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,11 +16,17 @@ import { wyckoffTables } from '../../../shared/tokens/index.ts';
 import { atomicNumber } from '../../../shared/crystal/elements.ts';
 import { readStructureText } from '../../../shared/io/index.ts';
 import { Rng } from '../../../shared/random.ts';
-import { packTokens } from '../../../electron/engine/model/batch.ts';
+import { makeBatch, packTokens } from '../../../electron/engine/model/batch.ts';
+import { buildStructure } from '../../../shared/symmetry/analyze.ts';
+import { writeCifP1 } from '../../../shared/io/cif-writer.ts';
+import { prepareDataset } from '../../../electron/data/prepare.ts';
+import { loadDataset } from '../../../electron/data/dataset.ts';
+import { createSession } from '../../../electron/engine/runtime.ts';
+import { exportFinetunedModel } from '../../../electron/engine/rl/export.ts';
 import { loadModel } from '../../../electron/engine/model/files.ts';
 import { CrystalSampler } from '../../../electron/engine/sample/sampler.ts';
 import { buildSample } from '../../../electron/engine/sample/generate.ts';
-import { LikelihoodEvaluator } from '../../../electron/engine/train/evaluate-nll.ts';
+import { LikelihoodEvaluator, toOrtFeeds } from '../../../electron/engine/train/evaluate-nll.ts';
 import { PpoUpdater, policyConfig } from '../../../electron/engine/rl/ppo.ts';
 import { DEFAULT_FINETUNE, type FinetuneConfig, type FinetuneStepMetrics, groupAdvantages, miniBatchIndices, runFinetuning } from '../../../electron/engine/rl/finetune.ts';
 import { PredictorRegistry, type RewardSpec } from '../../../electron/rewards/index.ts';
@@ -174,6 +181,42 @@ describe('runFinetuning', () => {
     const again = await sampler.sampleBatch(Int32Array.of(225), { spaceGroups: { kind: 'list', groups: [225] } }, new Rng(1));
     await sampler.release();
     expect(again[0]?.numSites).toBeGreaterThan(0);
+
+    // Packaged as a shipped model: the policy's weights, an ONNX graph that scores with them (not the prior's), the
+    // run's record on the card, and the policy's validation NLL.
+    const csv = join(dir, 'val.csv');
+    const rows = ['material_id,cif'];
+    for (const [i, [cation, anion, a]] of ([['Na', 'Cl', 5.64], ['Mg', 'O', 4.21], ['K', 'Br', 6.6], ['Ca', 'S', 5.69]] as const).entries()) {
+      const cubic = { a, b: a, c: a, alpha: 90, beta: 90, gamma: 90 };
+      const cif = writeCifP1(buildStructure({ spaceGroup: 225, lattice: cubic, sites: [{ letter: 'a', species: cation, frac: [0, 0, 0] }, { letter: 'b', species: anion, frac: [0.5, 0.5, 0.5] }] }));
+      rows.push(`r${i},"${cif.replaceAll('"', '""')}"`);
+    }
+    await writeFile(csv, rows.join('\n') + '\n');
+    const valDir = join(dir, 'val-data');
+    await prepareDataset({ inputs: [csv], outDir: valDir, valFraction: 1, workers: 0 });
+    const shippedDir = join(dir, 'shipped');
+    const card = await exportFinetunedModel(out, shippedDir, { name: 'tiny-shipped', validation: valDir });
+    const shipped = await loadModel(shippedDir);
+    for (const name of policy.params.names()) expect(shipped.params.get(name)).toEqual(policy.params.get(name));
+    const finetune = card.training.finetune as { stepsDone: number; reward: RewardSpec; meanKlLastSteps: number; meanRewardLastSteps: number };
+    expect(finetune.stepsDone).toBe(14);
+    expect(finetune.reward.name).toBe('light atoms');
+    expect(finetune.meanKlLastSteps).toBeCloseTo(metrics.slice(-10).reduce((s, m) => s + m.kl, 0) / 10, 10);
+    const data = await loadDataset(valDir);
+    const tables = wyckoffTables();
+    const evaluator = await LikelihoodEvaluator.create(shipped.config);
+    const nll = async (params: typeof policy.params) => evaluator.evaluate(data, tables, new Map(params.names().map((n) => [n, params.get(n)])));
+    const [policyNll, priorNll] = [await nll(policy.params), await nll((await loadModel(modelDir)).params)];
+    await evaluator.release();
+    const validation = card.metrics.validation as { total: number; crystals: number };
+    expect(validation.crystals).toBe(4);
+    expect(validation.total).toBeCloseTo(policyNll.total.reduce((a, b) => a + b, 0) / 4, 4);
+    const session = await createSession(join(shippedDir, 'model.onnx'), { cache: false, log: () => {} });
+    const batch = makeBatch(data, [0, 1, 2, 3], tables);
+    const standalone = (await session.run(toOrtFeeds(batch.feeds), ['logp_total'])).logp_total!.data as Float32Array;
+    await session.release();
+    standalone.forEach((logp, i) => expect(-logp).toBeCloseTo(policyNll.total[i]!, 3));
+    expect(Math.max(...policyNll.total.map((x, i) => Math.abs(x - priorNll.total[i]!)))).toBeGreaterThan(0.01);
   });
 
   it('resumes exactly: 4 steps, a crash that loses the last checkpoint, resume to 6 = 6 steps straight', async () => {
