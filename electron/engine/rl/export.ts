@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { wyckoffTables } from '../../../shared/tokens/index.ts';
 import { loadDataset } from '../../data/dataset.ts';
 import { writeFileAtomic } from '../checkpoint.ts';
@@ -45,6 +46,7 @@ export async function exportFinetunedModel(runDir: string, outDir: string, optio
   if (validationDir && existsSync(join(validationDir, 'manifest.json'))) {
     const split = base.card.data.validation.endsWith('(val split)') ? 'val' : 'all';
     const data = await loadDataset(validationDir, { split });
+    await initSymmetry(); // the Wyckoff tables behind the likelihood's masks
     const evaluator = await LikelihoodEvaluator.create(base.config);
     try {
       const values = new Map(params.names().map((n) => [n, params.get(n)]));
