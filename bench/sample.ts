@@ -18,6 +18,8 @@ import { matmulCeiling } from './matmul-ceiling.ts';
 const THREADS = cpus().length;
 /** CFSTUDIO_BENCH_INLINE=1 builds crystals on the sampling thread (no overlap), for comparison. */
 const INLINE = process.env.CFSTUDIO_BENCH_INLINE === '1';
+/** CFSTUDIO_BENCH_THREADS=N gives the sampler's onnxruntime sessions N intra-op threads (default 1). */
+const SAMPLER_THREADS = Number(process.env.CFSTUDIO_BENCH_THREADS ?? 1);
 await initSymmetry();
 const model = await loadModel(process.env.CFSTUDIO_BENCH_MODEL ?? 'default');
 const conditions = { spaceGroups: { kind: 'distribution' as const, weights: model.card.spaceGroupCounts } };
@@ -33,7 +35,7 @@ function flopsPerToken(averageContext: number): number {
 
 async function run(backend: 'kv-cache' | 'prefix', count: number): Promise<{ perSecond: number; tokens: number; seconds: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'cfstudio-bench-sample-'));
-  const sampler = await CrystalSampler.create(config, model.params, { backend });
+  const sampler = await CrystalSampler.create(config, model.params, { backend, threads: SAMPLER_THREADS });
   // Warm-up batch (session start-up, JIT).
   for await (const _ of sampler.sample(conditions, 32, { seed: 99, batchSize: 32 })) void _;
   const writer = new SampleWriter(dir);
@@ -50,7 +52,7 @@ async function run(backend: 'kv-cache' | 'prefix', count: number): Promise<{ per
   return { perSecond: count / seconds, tokens, seconds };
 }
 
-console.log(`bench:sample — model '${model.card.name}' (${model.card.parameterCount.toLocaleString('en-US')} parameters), sampler on 1 onnxruntime thread (its default), crystals built ${INLINE ? 'on the same thread' : 'in a worker thread'}, batch 256; ceiling measured with ${THREADS}`);
+console.log(`bench:sample — model '${model.card.name}' (${model.card.parameterCount.toLocaleString('en-US')} parameters), sampler on ${SAMPLER_THREADS} onnxruntime thread${SAMPLER_THREADS === 1 ? ' (its default)' : 's'}, crystals built ${INLINE ? 'on the same thread' : 'in a worker thread'}, batch 256; ceiling measured with ${THREADS}`);
 const ceiling = await matmulCeiling(
   [
     [256, config.modelSize, config.mlpFactor * config.modelSize],
