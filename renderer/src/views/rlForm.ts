@@ -3,7 +3,8 @@
  * (electron/rewards/spec.ts, validated with its own schema) and the 'finetune' job's params. Also the reward
  * histogram and the two-run comparison data. Pure, so it is tested in Node.
  *
- * The builder covers what the shipped presets use: predictor terms (band_gap, dielectric_total, formation_energy)
+ * The builder covers what the shipped presets use: predictor terms (band_gap, dielectric_total, formation_energy,
+ * min_distance)
  * and E_hull from the formation-energy predictor, one transform each (target, range, clip, log) optionally
  * followed by a sign flip, combined as a weighted sum or a product; constraints (validity, max atoms, elements)
  * and the penalty and failure reward. A spec it cannot express (an external oracle) is edited as JSON instead.
@@ -15,6 +16,7 @@ export const PREDICTORS = [
   { name: 'band_gap', label: 'band gap (eV)' },
   { name: 'dielectric_total', label: 'dielectric constant (total)' },
   { name: 'formation_energy', label: 'formation energy (eV/atom)' },
+  { name: 'min_distance', label: 'nearest-neighbour distance (Å, exact)' },
 ] as const;
 export type PredictorName = (typeof PREDICTORS)[number]['name'];
 
