@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { wyckoffTables } from '../../../shared/tokens/index.ts';
 import { loadDataset } from '../../data/dataset.ts';
@@ -73,7 +73,6 @@ export async function exportFinetunedModel(runDir: string, outDir: string, optio
       ...base.card.training,
       finetune: {
         base: base.card.name,
-        baseDir: resolve(run.modelDir),
         reward: run.reward,
         settings: run.config,
         stepsDone: last.step,
