@@ -44,7 +44,8 @@ export async function exportFinetunedModel(runDir: string, outDir: string, optio
   const validationDir = options.validation ?? (typeof base.card.data?.validation === 'string' ? base.card.data.validation.replace(/ \(val split\)$/, '') : undefined);
   let validation: Record<string, number> | null = null;
   if (validationDir && existsSync(join(validationDir, 'manifest.json'))) {
-    const split = base.card.data.validation.endsWith('(val split)') ? 'val' : 'all';
+    // A card's "DIR (val split)" means the validation split inside a training dataset; a folder given here is used whole.
+    const split = options.validation === undefined && base.card.data.validation.endsWith('(val split)') ? 'val' : 'all';
     const data = await loadDataset(validationDir, { split });
     await initSymmetry(); // the Wyckoff tables behind the likelihood's masks
     const evaluator = await LikelihoodEvaluator.create(base.config);
