@@ -2,7 +2,7 @@
  * Exact geometric quantities exposed as predictors, so reward specs can use them like any property:
  * 'min_distance' — the nearest-neighbour distance in Å.
  */
-import { norm } from '../../shared/crystal/linalg.ts';
+import { type Mat3, norm } from '../../shared/crystal/linalg.ts';
 import { DegenerateCellError, latticePointsWithin, minimumPairDistance, reduceBasis } from '../evaluate/geometry.ts';
 import type { CandidateInput, PropertyPredictor } from '../rewards/types.ts';
 
@@ -34,7 +34,7 @@ function nearestNeighbourDistance(structure: CandidateInput['structure']): numbe
 }
 
 /** Length of the shortest non-zero lattice vector: searched around a reduced basis (throws for a degenerate cell). */
-function shortestTranslation(matrix: Parameters<typeof reduceBasis>[0]): number {
+function shortestTranslation(matrix: Mat3): number {
   const reduced = reduceBasis(matrix).matrix;
   const bound = Math.min(...reduced.map(norm));
   return Math.min(bound, ...latticePointsWithin(reduced, bound).map((p) => p.length));

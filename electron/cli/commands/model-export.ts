@@ -14,7 +14,7 @@ export const modelExportCommand: Command = {
   },
   async run(values, _positionals, ctx) {
     const finetuneDir = stringOption(values, 'finetune');
-    if (finetuneDir !== undefined && values.run !== undefined) throw new UserError('model export takes --run (pretraining) or --finetune (fine-tuning), not both');
+    if ((finetuneDir === undefined) === (values.run === undefined)) throw new UserError('model export takes one of --run RUN_DIR (a training run) or --finetune RUN_DIR (a fine-tuning run)');
     const out = requiredString(values, 'out');
     const name = stringOption(values, 'name') ?? out.split(/[\\/]/).filter(Boolean).at(-1)!;
     const card = finetuneDir !== undefined ? await exportFinetunedModel(finetuneDir, out, { name }) : await exportTrainedModel(requiredString(values, 'run'), out, { name });
