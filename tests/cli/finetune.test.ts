@@ -1,7 +1,8 @@
 /**
  * `cfstudio finetune` end to end in a child process, on a tiny random model with the shipped band-gap predictor:
  * SIGTERM stops after the current step with a checkpoint (exit 0, status 'stopped'), `--resume` continues to the
- * requested step count, and mistakes in the input are one-line errors with exit code 1.
+ * requested step count, `model export --finetune` packages the run, and mistakes in the input are one-line errors
+ * with exit code 1.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -67,6 +68,21 @@ describe.skipIf(!shipped)('cfstudio finetune', () => {
     expect(second.stdout).toMatch(new RegExp(`^finished: step ${stoppedAt + 2}`));
     const steps = lines(join(out, 'metrics.jsonl')).map((l) => (JSON.parse(l) as { step: number }).step);
     expect(steps).toEqual(Array.from({ length: stoppedAt + 2 }, (_, i) => i + 1));
+
+    // The run packaged as a model folder; the tiny model has no validation set, so its NLL is n/a.
+    const packaged = join(dir, 'packaged');
+    const exported = await cli(['model', 'export', '--finetune', out, '--out', packaged]);
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toMatch(/^wrote .*packaged: [\d,]+ parameters, validation NLL\/crystal n\/a/);
+    const card = JSON.parse(readFileSync(join(packaged, 'model.json'), 'utf8')) as { name: string; training: { finetune: { stepsDone: number; base: string } } };
+    expect(card.name).toBe('packaged');
+    expect(card.training.finetune).toMatchObject({ stepsDone: stoppedAt + 2, base: 'tiny-test' });
+    expect(existsSync(join(packaged, 'model.onnx'))).toBe(true);
+    for (const args of [['--out', join(dir, 'p2')], ['--run', out, '--finetune', out, '--out', join(dir, 'p3')]]) {
+      const wrong = await cli(['model', 'export', ...args]);
+      expect(wrong.code).toBe(1);
+      expect(wrong.stderr.trim().split('\n').filter((l) => !l.startsWith('npm'))).toEqual(['cfstudio: model export takes one of --run RUN_DIR (a training run) or --finetune RUN_DIR (a fine-tuning run)']);
+    }
   }, 180_000);
 
   it('rejects bad input with one line and exit code 1', async () => {
