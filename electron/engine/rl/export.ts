@@ -5,18 +5,16 @@
  * after) and measures the policy's own validation NLL, next to the pretrained one.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { wyckoffTables } from '../../../shared/tokens/index.ts';
 import { loadDataset } from '../../data/dataset.ts';
-import { writeFileAtomic } from '../checkpoint.ts';
-import { buildLogLikelihoodGraph } from '../model/graphs.ts';
 import { MODEL_FORMAT, type ModelCard, loadModel } from '../model/files.ts';
 import { ParameterStore } from '../params.ts';
 import { readSafetensors } from '../safetensors.ts';
 import { LikelihoodEvaluator, summarize } from '../train/evaluate-nll.ts';
-import { ONNX_INPUT_MEANING } from '../train/export.ts';
+import { writeModelFiles } from '../train/export.ts';
 import type { FinetuneStepMetrics, RunFile } from './finetune.ts';
 
 export interface FinetunedExportOptions {
@@ -50,18 +48,14 @@ export async function exportFinetunedModel(runDir: string, outDir: string, optio
     await initSymmetry(); // the Wyckoff tables behind the likelihood's masks
     const evaluator = await LikelihoodEvaluator.create(base.config);
     try {
-      const values = new Map(params.names().map((n) => [n, params.get(n)]));
-      validation = { ...summarize(await evaluator.evaluate(data, wyckoffTables(), values)) };
+      validation = { ...summarize(await evaluator.evaluate(data, wyckoffTables(), new Map(params.names().map((n) => [n, params.get(n)])))) };
     } finally {
       await evaluator.release();
     }
   }
 
-  await mkdir(outDir, { recursive: true });
-  const onnx = buildLogLikelihoodGraph(base.config, { parameterValues: new Map(params.names().map((n) => [n, params.get(n)])) });
   const last = steps.at(-1)!;
-  await writeFileAtomic(join(outDir, 'model.safetensors'), params.toSafetensors({ model: options.name, finetune_step: String(last.step) }));
-  await writeFileAtomic(join(outDir, 'model.onnx'), onnx.bytes);
+  const files = await writeModelFiles(outDir, base.config, params, { model: options.name, finetune_step: String(last.step) });
   const card: ModelCard = {
     format: MODEL_FORMAT,
     version: 1,
@@ -90,11 +84,7 @@ export async function exportFinetunedModel(runDir: string, outDir: string, optio
       pretrainedValidationAtBest: base.card.metrics.validationAtBest ?? null,
     },
     spaceGroupCounts: base.card.spaceGroupCounts,
-    files: { weights: 'model.safetensors', onnx: 'model.onnx' },
-    onnx: {
-      inputs: onnx.signature.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: [...i.shape], meaning: ONNX_INPUT_MEANING[i.name] ?? '' })),
-      outputs: onnx.signature.outputs.map((o) => ({ name: o.name, meaning: 'log-likelihood per crystal [batch] (total or one token type)' })),
-    },
+    ...files,
     createdAt: new Date().toISOString(),
   };
   await writeFile(join(outDir, 'model.json'), JSON.stringify(card, null, 2) + '\n');

@@ -11,6 +11,7 @@ import { loadDataset } from '../../data/dataset.ts';
 import { buildLogLikelihoodGraph } from '../model/graphs.ts';
 import { MODEL_FORMAT, type ModelCard } from '../model/files.ts';
 import type { TrainingConfig } from './pretrain.ts';
+import type { ModelConfig } from '../model/config.ts';
 
 interface MetricLine {
   kind: 'train' | 'val';
@@ -39,11 +40,7 @@ export async function exportTrainedModel(runDir: string, outDir: string, options
   const counts = new Array<number>(230).fill(0);
   for (const g of train.spaceGroup) counts[g - 1]!++;
 
-  await mkdir(outDir, { recursive: true });
-  const values = new Map(params.names().map((n) => [n, params.get(n)]));
-  const onnx = buildLogLikelihoodGraph(run.config.model, { parameterValues: values });
-  await writeFileAtomic(join(outDir, 'model.safetensors'), params.toSafetensors({ model: options.name, step: String(bestValidation?.step ?? '') }));
-  await writeFileAtomic(join(outDir, 'model.onnx'), onnx.bytes);
+  const files = await writeModelFiles(outDir, run.config.model, params, { model: options.name, step: String(bestValidation?.step ?? '') });
   const stepsPerEpoch = Math.floor(train.count / run.config.batchSize);
   const card: ModelCard = {
     format: MODEL_FORMAT,
@@ -81,19 +78,33 @@ export async function exportTrainedModel(runDir: string, outDir: string, options
       trainAtEnd: lastTrain ? { loss: lastTrain.loss, ...lastTrain.nll } : null,
     },
     spaceGroupCounts: counts,
-    files: { weights: 'model.safetensors', onnx: 'model.onnx' },
-    onnx: {
-      inputs: onnx.signature.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: [...i.shape], meaning: ONNX_INPUT_MEANING[i.name] ?? '' })),
-      outputs: onnx.signature.outputs.map((o) => ({ name: o.name, meaning: 'log-likelihood per crystal [batch] (total or one token type)' })),
-    },
+    ...files,
     createdAt: new Date().toISOString(),
   };
   await writeFile(join(outDir, 'model.json'), JSON.stringify(card, null, 2) + '\n');
   return card;
 }
 
+/**
+ * Write a model folder's weights (model.safetensors) and standalone log-likelihood graph with those weights inside
+ * (model.onnx), and return the card's `files` and `onnx` (the graph's inputs and outputs, described) fields.
+ */
+export async function writeModelFiles(outDir: string, config: ModelConfig, params: ParameterStore, metadata: Record<string, string>): Promise<Pick<ModelCard, 'files' | 'onnx'>> {
+  await mkdir(outDir, { recursive: true });
+  const onnx = buildLogLikelihoodGraph(config, { parameterValues: new Map(params.names().map((n) => [n, params.get(n)])) });
+  await writeFileAtomic(join(outDir, 'model.safetensors'), params.toSafetensors(metadata));
+  await writeFileAtomic(join(outDir, 'model.onnx'), onnx.bytes);
+  return {
+    files: { weights: 'model.safetensors', onnx: 'model.onnx' },
+    onnx: {
+      inputs: onnx.signature.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: [...i.shape], meaning: ONNX_INPUT_MEANING[i.name] ?? '' })),
+      outputs: onnx.signature.outputs.map((o) => ({ name: o.name, meaning: 'log-likelihood per crystal [batch] (total or one token type)' })),
+    },
+  };
+}
+
 /** What each input of the standalone log-likelihood graph means (B = batch, S = slots used = sites + 1). */
-export const ONNX_INPUT_MEANING: Record<string, string> = {
+const ONNX_INPUT_MEANING: Record<string, string> = {
   space_group: 'space group number − 1 (0…229)',
   wyckoff: 'Wyckoff letter index per slot (0 = padding, 1 = a, …, 27 = A)',
   atoms: 'atomic number per slot (0 = padding)',
