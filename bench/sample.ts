@@ -96,7 +96,7 @@ console.log(`KV cache:        ${cached.perSecond.toFixed(1)} crystals/s (samplin
 console.log(`prefix re-run:   ${prefix.perSecond.toFixed(1)} crystals/s`);
 console.log(`cache speed-up:  ${(cached.perSecond / prefix.perSecond).toFixed(1)}× (target ≥ 5×)`);
 console.log(`network work:    ${gflops.toFixed(2)} GFLOP/s = ${((100 * gflops) / ceiling.wall).toFixed(1)}% of the MatMul ceiling (${ceiling.wall.toFixed(1)} GFLOP/s)`);
-console.log(`halves alone:    drawing tokens ${alone.samplingPerSecond.toFixed(1)} crystals/s (${(1000 / alone.samplingPerSecond).toFixed(2)} ms each), building + CIF ${alone.buildingPerSecond.toFixed(1)} crystals/s (${(1000 / alone.buildingPerSecond).toFixed(2)} ms each), one thread each`);
+console.log(`halves alone:    drawing tokens ${alone.samplingPerSecond.toFixed(1)} crystals/s (${(1000 / alone.samplingPerSecond).toFixed(2)} ms each), building + CIF ${alone.buildingPerSecond.toFixed(1)} crystals/s (${(1000 / alone.buildingPerSecond).toFixed(2)} ms each); drawing on ${SAMPLER_THREADS} onnxruntime thread${SAMPLER_THREADS === 1 ? '' : 's'}, building on one`);
 const cpuPerCrystal = 1000 / alone.samplingPerSecond + 1000 / alone.buildingPerSecond;
 const bound = Math.min(alone.samplingPerSecond, alone.buildingPerSecond, (THREADS * 1000) / cpuPerCrystal);
 console.log(`CPU bound:       ${cpuPerCrystal.toFixed(2)} ms of CPU per crystal → at most ${bound.toFixed(1)} crystals/s on ${THREADS} cores (the slower half, or all CPU time spread perfectly); measured ${((100 * cached.perSecond) / bound).toFixed(0)}% of it`);
