@@ -52,6 +52,11 @@ describe('cfstudio generate and score with the shipped model', () => {
       expect(analyzeStructure(structure, { symprec: 0.1 }).spaceGroup).toBe(225);
       expect(r.spaceGroupFound).toBe(225);
     }
+    // The summary counts what the records say: structurally valid crystals, and those found in the requested group.
+    const summary = JSON.parse(result.out) as { samples: number; structurallyValid: number; spaceGroupMatched: number };
+    expect(summary.samples).toBe(12);
+    expect(summary.structurallyValid).toBe(lines.filter((r) => r.structurallyValid).length);
+    expect(summary.spaceGroupMatched).toBe(lines.filter((r) => r.spaceGroupFound === 225).length);
     // The same seed reproduces the same crystals.
     const again = join(dir, 'nacl-again');
     await run(['generate', '--spacegroup', '225', '--wyckoff', 'a,b', '--site-elements', 'Na,K;Cl,Br', '-n', '12', '--seed', '4', '--out', again]);
