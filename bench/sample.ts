@@ -62,9 +62,10 @@ const ceiling = await matmulCeiling(
   THREADS,
 );
 /**
- * The two halves of the pipeline alone, in the same run: drawing the tokens (network + JavaScript draws, one thread,
- * nothing built) and building the same crystals on one thread (structure, symmetry check, CIF). With building
- * overlapped on the second core, the pipeline can go no faster than the slower of the two.
+ * The two halves of the pipeline alone, in the same run: drawing the tokens (network + JavaScript draws on the
+ * sampler's threads, nothing built) and building the same crystals on one thread (structure, symmetry check, CIF). With building
+ * overlapped on the second core, the pipeline can go no faster than the slower of the two, nor than all their CPU
+ * time spread over the cores.
  */
 async function halves(count: number): Promise<{ samplingPerSecond: number; buildingPerSecond: number }> {
   const sampler = await CrystalSampler.create(config, model.params, { backend: 'kv-cache', threads: SAMPLER_THREADS });

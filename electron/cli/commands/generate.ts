@@ -110,7 +110,7 @@ export const generateCommand: Command = {
     }
     const seconds = bar.finish();
     // Only structurally valid crystals are analysed for symmetry (overlapping atoms have no meaningful group), so the
-    // match is reported as a share of those; `cfstudio evaluate` analyses every readable CIF instead.
+    // match is counted among those; `cfstudio evaluate` analyses every readable CIF instead.
     const summary = { samples: done, built, structurallyValid: valid, spaceGroupMatched: matched, seconds: (performance.now() - started) / 1000, crystalsPerSecond: done / seconds, out: outDir };
     if (values.json) ctx.out(JSON.stringify(summary, null, 2) + '\n');
     else ctx.out(`${done} crystals in ${outDir} (${built} built, ${valid} structurally valid, ${matched} of those in the requested space group) at ${summary.crystalsPerSecond.toFixed(1)} crystals/s\n`);
