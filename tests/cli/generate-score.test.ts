@@ -63,6 +63,16 @@ describe('cfstudio generate and score with the shipped model', () => {
     expect(records(again).map((r) => r.logp.total)).toEqual(lines.map((r) => r.logp.total));
   });
 
+  it('writes the same crystals with one pipeline as with several (--pipelines)', async () => {
+    const args = ['generate', '--spacegroup', '62,14,225', '-n', '20', '--batch-size', '8', '--seed', '6'];
+    const one = join(dir, 'one-pipeline');
+    const three = join(dir, 'three-pipelines');
+    expect((await run([...args, '--pipelines', '1', '--out', one])).code).toBe(0);
+    expect((await run([...args, '--pipelines', '3', '--out', three])).code).toBe(0);
+    expect(readFileSync(join(three, 'samples.jsonl'), 'utf8')).toBe(readFileSync(join(one, 'samples.jsonl'), 'utf8'));
+    expect(records(three).length).toBe(20);
+  });
+
   it('scores structures: per-type NLLs add up to the total, and a bad file is a one-line user error', async () => {
     const out = join(dir, 'nacl');
     const file = join(out, records(out).find((r) => r.file)!.file!);

@@ -1,9 +1,11 @@
+import { cpus } from 'node:os';
 import { type Command, UserError, intOption, numberOption, requiredString, stringOption } from '../command.ts';
 import { ProgressBar } from '../progress.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { loadModel } from '../../engine/model/files.ts';
 import { CrystalSampler } from '../../engine/sample/sampler.ts';
-import { SampleWriter } from '../../engine/sample/generate.ts';
+import { type BuiltSample, SampleWriter } from '../../engine/sample/generate.ts';
+import { generateInPipelines } from '../../engine/sample/pipelines.ts';
 import { buildAndWrite, createSampleBuilder } from '../../engine/sample/build-pool.ts';
 import { type SamplingConditions, parseElementList, validateConditions } from '../../engine/sample/conditions.ts';
 
@@ -68,6 +70,7 @@ export const generateCommand: Command = {
     'top-p': { type: 'string', description: 'nucleus sampling threshold (default 1)', valueName: 'P' },
     seed: { type: 'string', description: 'random seed (default 0): the same seed gives the same crystals', valueName: 'N' },
     'batch-size': { type: 'string', description: 'crystals decoded together (default 256)', valueName: 'N' },
+    pipelines: { type: 'string', description: `worker threads that each sample and build whole batches (default: the ${cpus().length} cores); 1 = sample here, build in one worker. The crystals do not depend on it`, valueName: 'N' },
     model: { type: 'string', description: 'model name in models/ or a model folder (default: default)', valueName: 'NAME|DIR' },
     out: { type: 'string', description: 'output folder (CIFs and samples.jsonl; appended to if it exists)', valueName: 'DIR' },
     json: { type: 'boolean', description: 'print a JSON summary' },
@@ -87,17 +90,30 @@ export const generateCommand: Command = {
       throw new UserError((error as Error).message);
     }
     const conditions = conditionsFromOptions(values, model.card.spaceGroupCounts);
-    const sampler = await CrystalSampler.create(model.config, model.params);
+    const pipelines = intOption(values, 'pipelines', cpus().length, 1, 64);
     const writer = new SampleWriter(outDir);
-    const builder = await createSampleBuilder({ onFallback: (reason) => ctx.log(`note: ${reason}`) });
     const bar = new ProgressBar({ total: count, label: 'generate', unit: 'crystal' });
     let done = 0;
     let built = 0;
     let valid = 0;
     let matched = 0;
     const started = performance.now();
+    const options = { temperature, topP, seed, batchSize };
+    let close = async () => {};
+    let results: AsyncIterable<BuiltSample>;
+    if (pipelines > 1) {
+      results = generateInPipelines({ modelDir: model.dir, conditions, count, options, pipelines, structures: false }, writer);
+    } else {
+      const sampler = await CrystalSampler.create(model.config, model.params);
+      const builder = await createSampleBuilder({ onFallback: (reason) => ctx.log(`note: ${reason}`) });
+      close = async () => {
+        await builder.close();
+        await sampler.release();
+      };
+      results = buildAndWrite(sampler.sample(conditions, count, options), writer, builder);
+    }
     try {
-      for await (const result of buildAndWrite(sampler.sample(conditions, count, { temperature, topP, seed, batchSize }), writer, builder)) {
+      for await (const result of results) {
         done++;
         if (result.cif) built++;
         if (result.record.structurallyValid) valid++;
@@ -105,8 +121,7 @@ export const generateCommand: Command = {
         bar.update(done);
       }
     } finally {
-      await builder.close();
-      await sampler.release();
+      await close();
     }
     const seconds = bar.finish();
     // Only structurally valid crystals are analysed for symmetry (overlapping atoms have no meaningful group), so the

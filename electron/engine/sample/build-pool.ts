@@ -105,7 +105,18 @@ export async function createSampleBuilder(options: { inline?: boolean; onFallbac
   }
 }
 
-function fromReply(reply: BuildReply): BuiltSample {
+/** A built sample as it crosses between threads (a Structure becomes its matrix and sites). */
+export function toReply(id: number, built: BuiltSample): BuildReply {
+  return {
+    id,
+    record: built.record,
+    description: built.description,
+    cif: built.cif,
+    structure: built.structure ? { matrix: built.structure.lattice.matrix, sites: built.structure.sites } : null,
+  };
+}
+
+export function fromReply(reply: BuildReply): BuiltSample {
   const structure = reply.structure ? new Structure(new Lattice(reply.structure.matrix), reply.structure.sites) : null;
   return { record: reply.record, description: reply.description, cif: reply.cif, structure };
 }

@@ -5,20 +5,12 @@
 import { parentPort } from 'node:worker_threads';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { buildSample } from './generate.ts';
-import type { BuildReply, BuildRequest } from './build-pool.ts';
+import { type BuildRequest, toReply } from './build-pool.ts';
 
 const port = parentPort;
 if (!port) throw new Error('build-worker.ts must run in a worker thread');
 await initSymmetry();
 port.on('message', (request: BuildRequest) => {
-  const built = buildSample(request.sample, request.index, request.symprec);
-  const reply: BuildReply = {
-    id: request.id,
-    record: built.record,
-    description: built.description,
-    cif: built.cif,
-    structure: built.structure ? { matrix: built.structure.lattice.matrix, sites: built.structure.sites } : null,
-  };
-  port.postMessage(reply);
+  port.postMessage(toReply(request.id, buildSample(request.sample, request.index, request.symprec)));
 });
 port.postMessage({ ready: true });

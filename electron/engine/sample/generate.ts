@@ -142,6 +142,13 @@ export class SampleWriter {
     return this.next++;
   }
 
+  /** Reserve `count` consecutive indices at once (for building them elsewhere, see pipelines.ts); returns the first. */
+  reserveIndices(count: number): number {
+    const first = this.next;
+    this.next += count;
+    return first;
+  }
+
   /** Write a sample built with an index from `reserveIndex`. */
   save(built: BuiltSample): BuiltSample {
     const index = built.record.index;

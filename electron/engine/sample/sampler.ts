@@ -273,20 +273,28 @@ export class CrystalSampler {
   }
 
   /**
-   * Sample `count` crystals in batches. Conditions are validated first. Crystals rejected by whole-crystal
-   * conditions are drawn again (up to 50 rounds), so the result may be shorter than `count` only when the
-   * conditions are nearly impossible for this model.
+   * Sample `count` crystals in chunks of one batch. Conditions are validated first. Chunk c draws from its own random
+   * stream (`chunkSeed(seed, c)`), so a chunk can be sampled anywhere — another thread, another pipeline (see
+   * pipelines.ts) — and give the same crystals.
    */
   async *sample(conditions: SamplingConditions, count: number, options: SampleOptions = {}): AsyncGenerator<SampledCrystal> {
     validateConditions(conditions);
-    const rng = new Rng(options.seed ?? 0);
     const batchSize = options.batchSize ?? 256;
+    for (let chunk = 0; chunk * batchSize < count; chunk++) {
+      yield* this.sampleChunk(conditions, Math.min(batchSize, count - chunk * batchSize), chunkSeed(options.seed ?? 0, chunk), options);
+    }
+  }
+
+  /**
+   * One chunk: `count` crystals (at most a batch) from the random stream `seed`. Crystals rejected by whole-crystal
+   * conditions are drawn again (up to 50 rounds), so the result may be shorter than `count` only when the conditions
+   * are nearly impossible for this model.
+   */
+  async *sampleChunk(conditions: SamplingConditions, count: number, seed: string, options: SampleOptions = {}): AsyncGenerator<SampledCrystal> {
+    const rng = new Rng(seed);
     let produced = 0;
-    let rounds = 0;
-    while (produced < count && rounds < 50 + Math.ceil(count / batchSize)) {
-      rounds++;
-      const size = Math.min(batchSize, count - produced);
-      const groups = this.drawSpaceGroups(conditions, size, rng);
+    for (let round = 0; produced < count && round < 50; round++) {
+      const groups = this.drawSpaceGroups(conditions, count - produced, rng);
       for (const crystal of await this.sampleBatch(groups, conditions, rng, options)) {
         if (crystal && produced < count) {
           produced++;
@@ -295,6 +303,11 @@ export class CrystalSampler {
       }
     }
   }
+}
+
+/** The random stream of chunk `chunk` of a run with seed `seed`. */
+export function chunkSeed(seed: number, chunk: number): string {
+  return `${seed}/chunk/${chunk}`;
 }
 
 function softplus(x: number): number {
