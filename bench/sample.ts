@@ -2,7 +2,8 @@
  * `npm run bench:sample`: crystals/s at batch 256 with the shipped model, space groups from the training distribution,
  * counting everything a user waits for — sampling, structure building (orbit expansion, symmetry check of the built
  * crystal) and CIF writing — with the KV cache and, in the same run, re-running the prefix every step (no cache).
- * Crystals are built in a worker thread while the next batch is sampled (build-pool.ts), as `cfstudio generate` does.
+ * Crystals are built in a worker thread while the next batch is sampled (build-pool.ts), as `cfstudio generate
+ * --pipelines 1` does; and, in the same run, by one whole pipeline per core (pipelines.ts), generate's default.
  * Also the fraction of onnxruntime's MatMul ceiling the cached sampler's network work reaches.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { CrystalSampler } from '../electron/engine/sample/sampler.ts';
 import { SampleWriter } from '../electron/engine/sample/generate.ts';
 import { InlineBuilder, buildAndWrite, createSampleBuilder } from '../electron/engine/sample/build-pool.ts';
 import type { SampledCrystal } from '../electron/engine/sample/sampler.ts';
+import { generateInPipelines } from '../electron/engine/sample/pipelines.ts';
 import { matmulCeiling } from './matmul-ceiling.ts';
 
 const THREADS = cpus().length;
@@ -87,13 +89,29 @@ async function halves(count: number): Promise<{ samplingPerSecond: number; build
   return { samplingPerSecond: samples.length / samplingSeconds, buildingPerSecond: samples.length / buildingSeconds };
 }
 
+/** `cfstudio generate`'s default: one whole pipeline (sample + build) per core; worker start-up (model load) included. */
+async function pipelines(count: number): Promise<number> {
+  const dir = await mkdtemp(join(tmpdir(), 'cfstudio-bench-pipelines-'));
+  const t0 = performance.now();
+  let n = 0;
+  for await (const built of generateInPipelines({ modelDir: model.dir, conditions, count, options: { seed: 1, batchSize: 256 }, pipelines: THREADS, structures: false }, new SampleWriter(dir))) {
+    void built;
+    n++;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await rm(dir, { recursive: true, force: true });
+  return n / seconds;
+}
+
 const count = Number(process.env.CFSTUDIO_BENCH_N ?? 1024);
 const cached = await run('kv-cache', count);
 const prefix = await run('prefix', 256);
 const alone = await halves(count);
+const split = await pipelines(count);
 const avgTokens = cached.tokens / count;
 const gflops = (cached.tokens * flopsPerToken(avgTokens / 2)) / cached.seconds / 1e9;
 console.log(`KV cache:        ${cached.perSecond.toFixed(1)} crystals/s (sampling + structure + CIF), ${avgTokens.toFixed(1)} tokens/crystal`);
+console.log(`${THREADS} pipelines:     ${split.toFixed(1)} crystals/s (one sampling + building worker per core, as cfstudio generate runs; start-up included)`);
 console.log(`prefix re-run:   ${prefix.perSecond.toFixed(1)} crystals/s`);
 console.log(`cache speed-up:  ${(cached.perSecond / prefix.perSecond).toFixed(1)}× (target ≥ 5×)`);
 console.log(`network work:    ${gflops.toFixed(2)} GFLOP/s = ${((100 * gflops) / ceiling.wall).toFixed(1)}% of the MatMul ceiling (${ceiling.wall.toFixed(1)} GFLOP/s)`);
@@ -101,4 +119,4 @@ console.log(`halves alone:    drawing tokens ${alone.samplingPerSecond.toFixed(1
 const cpuPerCrystal = 1000 / alone.samplingPerSecond + 1000 / alone.buildingPerSecond;
 const bound = Math.min(alone.samplingPerSecond, alone.buildingPerSecond, (THREADS * 1000) / cpuPerCrystal);
 console.log(`CPU bound:       ${cpuPerCrystal.toFixed(2)} ms of CPU per crystal → at most ${bound.toFixed(1)} crystals/s on ${THREADS} cores (the slower half, or all CPU time spread perfectly); measured ${((100 * cached.perSecond) / bound).toFixed(0)}% of it`);
-console.log(`target:          ≥ 400 crystals/s — ${cached.perSecond >= 400 ? 'met' : 'NOT met'}`);
+console.log(`target:          ≥ 400 crystals/s — ${Math.max(cached.perSecond, split) >= 400 ? 'met' : 'NOT met'}`);

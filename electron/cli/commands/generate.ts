@@ -70,7 +70,7 @@ export const generateCommand: Command = {
     'top-p': { type: 'string', description: 'nucleus sampling threshold (default 1)', valueName: 'P' },
     seed: { type: 'string', description: 'random seed (default 0): the same seed gives the same crystals', valueName: 'N' },
     'batch-size': { type: 'string', description: 'crystals decoded together (default 256)', valueName: 'N' },
-    pipelines: { type: 'string', description: `worker threads that each sample and build whole batches (default: the ${cpus().length} cores); 1 = sample here, build in one worker. The crystals do not depend on it`, valueName: 'N' },
+    pipelines: { type: 'string', description: `worker threads that each sample and build whole batches (default: one per core — ${cpus().length} here — when there are at least two batches for each, else 1); 1 = sample here, build in one worker. The crystals do not depend on it`, valueName: 'N' },
     model: { type: 'string', description: 'model name in models/ or a model folder (default: default)', valueName: 'NAME|DIR' },
     out: { type: 'string', description: 'output folder (CIFs and samples.jsonl; appended to if it exists)', valueName: 'DIR' },
     json: { type: 'boolean', description: 'print a JSON summary' },
@@ -90,7 +90,10 @@ export const generateCommand: Command = {
       throw new UserError((error as Error).message);
     }
     const conditions = conditionsFromOptions(values, model.card.spaceGroupCounts);
-    const pipelines = intOption(values, 'pipelines', cpus().length, 1, 64);
+    // By default, several pipelines only when there are enough batches to repay starting them (each loads the model in
+    // its own thread, ~2 s before its first batch): at least two per pipeline. An explicit --pipelines is obeyed.
+    const chunks = Math.ceil(count / batchSize);
+    const pipelines = stringOption(values, 'pipelines') !== undefined ? intOption(values, 'pipelines', 1, 1, 64) : chunks >= 2 * cpus().length ? cpus().length : 1;
     const writer = new SampleWriter(outDir);
     const bar = new ProgressBar({ total: count, label: 'generate', unit: 'crystal' });
     let done = 0;
