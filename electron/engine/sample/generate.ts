@@ -139,7 +139,7 @@ export class SampleWriter {
 
   /** The index the next sample gets (for building it elsewhere, see build-pool.ts); save in the same order. */
   reserveIndex(): number {
-    return this.next++;
+    return this.reserveIndices(1);
   }
 
   /** Reserve `count` consecutive indices at once (for building them elsewhere, see pipelines.ts); returns the first. */
