@@ -309,7 +309,7 @@ const modelNameOrPath = z.string().min(1).max(4096);
 /**
  * A 'finetune' job: `cfstudio finetune` (PPO toward a reward with a KL penalty to the pretrained model) with the run
  * folder inside the workspace. Unset settings take the engine's defaults (electron/engine/rl/finetune.ts
- * DEFAULT_FINETUNE). With `resume`, the run's saved settings and reward win; only a larger `steps` is taken.
+ * DEFAULT_FINETUNE). With `resume`, the run's saved settings and reward win, except `steps`: the run's new total.
  */
 export const finetuneParamsSchema = z
   .object({
