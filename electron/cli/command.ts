@@ -1,9 +1,9 @@
 import type { ParseArgsConfig } from 'node:util';
 
+import { UserError } from '../../shared/errors.ts';
+
 /** A mistake in what the user asked for: printed as one line, exit code 1, no stack trace. */
-export class UserError extends Error {
-  override name = 'UserError';
-}
+export { UserError };
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & { description: string; valueName?: string };
 

@@ -26,7 +26,7 @@ import {
   type OracleSpec,
   type RewardSpec,
   type Term,
-} from './spec.ts';
+} from '../../shared/api/reward-spec.ts';
 import { MAX_MESSAGES, addMessage, type CandidateInput, type RewardOracle } from './types.ts';
 
 /** Validity checks used by `constraints.validity` (default: CDVAE's rules from electron/evaluate). */

@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 // The reward spec schema is pure (no node imports) and lives with the reward evaluator; the finetune job embeds it.
-import { RewardSpecSchema } from '../../electron/rewards/spec.ts';
+import { RewardSpecSchema } from './reward-spec.ts';
 
 export const jobProgressSchema = z.object({
   /** Units of work finished so far (files, samples, steps …). */

@@ -23,7 +23,7 @@ import { PROPERTY_NAMES } from '../../predictors/properties.ts';
 import { hasShippedPredictor, registerBuiltInPredictors } from '../../predictors/registry.ts';
 import type { RewardSpec } from '../../rewards/index.ts';
 import { predictorRegistry } from '../../rewards/predictors.ts';
-import { formatPath, walkTerms } from '../../rewards/spec.ts';
+import { formatPath, walkTerms } from '../../../shared/api/reward-spec.ts';
 import type { JobRunner } from './types.ts';
 import { workspaceLibrary } from './library-handle.ts';
 import { structureData } from './sample-rows.ts';

@@ -1,8 +1,7 @@
 /**
  * The reward spec: a small JSON document that says how a generated crystal is scored during RL fine-tuning.
  *
- * No node: imports here — the renderer imports this schema to edit and validate specs, and it may move to
- * shared/api later.
+ * Shared by both sides: the engine evaluates specs, the renderer edits and validates them with this schema.
  *
  * ```json
  * {
@@ -16,7 +15,7 @@
  * }
  * ```
  *
- * Semantics (the evaluator in ./evaluate.ts implements them):
+ * Semantics (the evaluator in electron/rewards/evaluate.ts implements them):
  * - `reward` is a tree of terms; each term yields one number per candidate, then applies its `transform`
  *   (one or a list, applied in order). `product` multiplies its factors, `sum` adds `weight × term`.
  * - Constraints are checked first; a candidate that fails one gets `penalty` (default −1) and no term is
@@ -26,7 +25,7 @@
  *   non-negative figure of merit such as band gap × dielectric constant.
  */
 import { z } from 'zod';
-import { isElementSymbol } from '../../shared/crystal/elements.ts';
+import { isElementSymbol } from '../crystal/elements.ts';
 
 export const REWARD_SPEC_VERSION = 1;
 

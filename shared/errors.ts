@@ -1,0 +1,7 @@
+/**
+ * A mistake in what the user gave (a file, a field, an option): reported as one line naming it, exit code 1 in the
+ * CLI, a 400 in browser mode. Kept below every layer so that readers, data preparation and the CLI share one class.
+ */
+export class UserError extends Error {
+  override name = 'UserError';
+}
