@@ -5,9 +5,8 @@
 import { CifError, readCifStructure } from '../../shared/io/cif.ts';
 import { analyzeStructure, DEFAULT_SYMPREC } from '../../shared/symmetry/analyze.ts';
 import { MAX_SITES, encodeCrystal } from '../../shared/tokens/index.ts';
+import type { SkipReason } from '../engine/train/dataset.ts';
 
-export const SKIP_REASONS = ['parse error', 'unsupported element', 'partial occupancy', 'symmetry failure', 'more than 20 sites', 'duplicate'] as const;
-export type SkipReason = (typeof SKIP_REASONS)[number];
 
 export interface RowInput {
   /** Position of the row over all input files, for a deterministic output order. */

@@ -27,7 +27,7 @@ import { Lattice } from '../../shared/crystal/lattice.ts';
 import type { Structure } from '../../shared/crystal/structure.ts';
 import { atomicNumber, elementSymbol } from '../../shared/crystal/elements.ts';
 import { SymmetryTimeoutError, analyzeCellWithTimeout } from './symmetry-guard.ts';
-import { DegenerateCellError, faceHeights, latticePointsWithin, reduceBasis } from './geometry.ts';
+import { DegenerateCellError, faceHeights, latticePointsWithin, reduceBasis } from '../../shared/crystal/geometry.ts';
 import { minimumCostAssignment } from './assignment.ts';
 
 export interface MatchTolerances {

@@ -172,7 +172,7 @@ export const generatedCandidateSchema = z.object({
   built: z.boolean(),
   /** Shortest interatomic distance in Å (null when not built). */
   minDistance: z.number().nullable(),
-  /** Built and structurally valid: every distance ≥ MIN_INTERATOMIC_DISTANCE and a cell volume ≥ 0.1 Å³ (electron/evaluate/validity.ts). */
+  /** Built and structurally valid: every distance ≥ MIN_INTERATOMIC_DISTANCE and a cell volume ≥ 0.1 Å³ (shared/crystal/validity.ts). */
   valid: z.boolean(),
   structure: structureDataSchema.nullable(),
   error: z.string().optional(),

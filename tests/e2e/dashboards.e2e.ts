@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
-import { loadDataset } from '../../electron/data/dataset.ts';
+import { loadDataset } from '../../electron/engine/train/dataset.ts';
 import { prepareDataset } from '../../electron/data/prepare.ts';
 import { ARTIFACTS, chromiumMissing, openApp, SKIP_REASON, useBrowserMode } from './browser.ts';
 import { rockSaltCsClCorpusCsv } from '../host/fixtures.ts';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobResult } from '../../shared/api/jobs.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
-import { loadDataset } from '../../electron/data/dataset.ts';
+import { loadDataset } from '../../electron/engine/train/dataset.ts';
 import { prepareDataset } from '../../electron/data/prepare.ts';
 import { listCheckpoints } from '../../electron/engine/checkpoint.ts';
 import { nodeHostLauncher } from '../../electron/host/launcher.ts';

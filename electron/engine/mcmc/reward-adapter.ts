@@ -5,7 +5,7 @@
  * structures and CIFs, and is scored. Because the lattice is drawn, the reward of a state is itself random: the
  * chain then targets an approximation of exp((log p + E[reward])/T), good for guidance, not an exact sampler.
  */
-import type { CandidateInput } from '../../rewards/types.ts';
+import type { CandidateInput } from '../rl/reward.ts';
 import { buildSample } from '../sample/generate.ts';
 import type { CrystalMcmc, McmcCrystal, McmcReward } from './mcmc.ts';
 

@@ -19,8 +19,9 @@ import { mean, std } from '../../../shared/stats.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { wyckoffTables } from '../../../shared/tokens/index.ts';
 import { Composition } from '../../../shared/crystal/composition.ts';
-import { compositionalValidity } from '../../evaluate/validity.ts';
-import { createRewardFunction, DEFAULT_PENALTY, type PredictorRegistry, type RewardSpec, type CandidateInput } from '../../rewards/index.ts';
+import { compositionalValidity } from '../../../shared/crystal/validity.ts';
+import { DEFAULT_PENALTY, type RewardSpec } from '../../../shared/api/reward-spec.ts';
+import type { CandidateInput, RewardFactory } from './reward.ts';
 import { loadCheckpoint, latestCheckpoint, saveCheckpoint, writeFileAtomic, type JsonValue } from '../checkpoint.ts';
 import { ParameterStore } from '../params.ts';
 import { packTokens } from '../model/batch.ts';
@@ -79,11 +80,10 @@ export const DEFAULT_FINETUNE: FinetuneConfig = {
 export interface FinetuneOptions {
   /** Model name in models/ or a model folder (ignored on resume: the run keeps its own). */
   model: string;
+  /** The reward spec of a new run (a resumed run keeps the one in its run.json). */
   reward: RewardSpec;
-  /** Relative paths in the reward spec resolve against this folder. */
-  rewardBaseDir?: string;
-  /** Predictor registry for the reward (default: the process-wide one). */
-  predictors?: PredictorRegistry;
+  /** Compiles the run's spec into the reward it scores with (electron/rewards: `rewardFactory`). */
+  createReward: RewardFactory;
   outDir: string;
   config: FinetuneConfig;
   resume?: boolean;
@@ -182,11 +182,7 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
   const tables = wyckoffTables();
   const prior = await loadModel(run.modelDir);
   const modelConfig = policyConfig(prior.config);
-  const reward = await createRewardFunction(run.reward, {
-    log,
-    ...(options.rewardBaseDir ? { baseDir: options.rewardBaseDir } : {}),
-    ...(options.predictors ? { predictors: options.predictors } : {}),
-  });
+  const reward = await options.createReward(run.reward);
   const penalty = run.reward.penalty ?? DEFAULT_PENALTY;
 
   const checkpointPath = options.resume ? await latestCheckpoint(join(outDir, 'checkpoints')) : undefined;

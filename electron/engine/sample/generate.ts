@@ -10,7 +10,7 @@ import { Composition } from '../../../shared/crystal/composition.ts';
 import type { Structure } from '../../../shared/crystal/structure.ts';
 import { writeSymmetrizedCif } from '../../../shared/io/cif-writer.ts';
 import { type WyckoffDescription, buildStructure, wyckoffSequenceLabel } from '../../../shared/symmetry/analyze.ts';
-import { structuralValidity } from '../../evaluate/validity.ts';
+import { structuralValidity } from '../../../shared/crystal/validity.ts';
 import { analyzeCellWithTimeout } from '../../evaluate/symmetry-guard.ts';
 import { analyzeStructureWithPivotTolerance } from '../../../shared/symmetry/tolerance.ts';
 import { primitiveOfCentredCell } from '../../../shared/symmetry/primitive.ts';

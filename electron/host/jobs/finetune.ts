@@ -21,7 +21,7 @@ import type { JsonObject } from '../../library/index.ts';
 import { predictProperties } from '../../predictors/predict.ts';
 import { PROPERTY_NAMES } from '../../predictors/properties.ts';
 import { hasShippedPredictor, registerBuiltInPredictors } from '../../predictors/registry.ts';
-import type { RewardSpec } from '../../rewards/index.ts';
+import { createRewardFunction, type RewardSpec } from '../../rewards/index.ts';
 import { predictorRegistry } from '../../rewards/predictors.ts';
 import { formatPath, walkTerms } from '../../../shared/api/reward-spec.ts';
 import type { JobRunner } from './types.ts';
@@ -178,7 +178,13 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
     result = await runFinetuning({
       model,
       reward,
-      rewardBaseDir: context.workspace,
+      // The spec the run really scores with — on resume the one saved in its run.json, never seen in the params —
+      // passes the same checks as a submitted one (a resumed run must not bring back a refused command oracle).
+      createReward: async (spec) => {
+        checkPredictors(spec);
+        refuseCommandOracles(spec);
+        return createRewardFunction(spec, { log, baseDir: context.workspace });
+      },
       outDir,
       config,
       resume: params.resume,
