@@ -2,6 +2,10 @@ import { parseArgs } from 'node:util';
 import { type Command, type CommandContext, type OptionSpec, UserError } from './command.ts';
 import { commands } from './commands/index.ts';
 import { BatchInputError } from '../../shared/batch/each-input.ts';
+import { ModelFileError } from '../engine/model/files.ts';
+
+/** File-system errors about paths the user gave: a mistake in the input (one line, exit 1), not a bug. */
+const PATH_ERROR_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS', 'EEXIST', 'ENAMETOOLONG', 'ELOOP']);
 import { errorLine, quoteForMessage, safeMessageLine } from '../../shared/text/safe-text.ts';
 
 const HELP_OPTION: OptionSpec = { type: 'boolean', short: 'h', description: 'show help for this command' };
@@ -73,7 +77,8 @@ export async function main(argv: string[], ctx: CommandContext = defaultContext(
     const code = await command.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals, ctx);
     return typeof code === 'number' ? code : 0;
   } catch (error) {
-    if (error instanceof UserError || error instanceof BatchInputError || (error as NodeJS.ErrnoException)?.code === 'ENOENT') {
+    const code = (error as NodeJS.ErrnoException)?.code;
+    if (error instanceof UserError || error instanceof BatchInputError || error instanceof ModelFileError || (typeof code === 'string' && PATH_ERROR_CODES.has(code))) {
       process.stderr.write(`cfstudio: ${errorLine(error)}\n`);
       return 1;
     }
