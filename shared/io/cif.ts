@@ -518,7 +518,7 @@ function expandAsymmetricUnit(
         throw new CifError(
           partial
             ? `sites '${other.label}' (${other.species}, occupancy ${other.occupancy})${where} and '${site.label}' (${site.species}, occupancy ${site.occupancy}) share a position (${distance.toFixed(3)} Å apart): partial occupancy (disorder) is not supported; pass allowPartialOccupancy (cfstudio: --allow-partial) to keep the majority site`
-            : `overlapping atoms: site '${site.label}' (${site.species}) ${isIdentityOp(op) ? 'is' : 'has a symmetry image'} ${distance.toFixed(3)} Å from site '${other.label}' (${other.species})${where}, closer than the ${tolerance} Å merge tolerance; atoms of different elements cannot share a position`,
+            : `overlapping atoms: ${isIdentityOp(op) ? 'site' : 'a symmetry image of site'} '${site.label}' (${site.species}) lies ${distance.toFixed(3)} Å from an atom of site '${other.label}' (${other.species})${where}, closer than the ${tolerance} Å merge tolerance; atoms of different elements cannot share a position`,
           site.line,
           fileName,
         );
