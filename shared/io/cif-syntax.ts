@@ -232,7 +232,8 @@ export function parseCif(text: string, options: CifParseOptions = {}): CifBlock[
         if (!frame) fail(`tag ${token.text} appears before any data_ block`, token.line);
         const next = tokens[i + 1];
         if (!next || next.kind !== 'value') fail(`tag ${token.text} has no value`, token.line);
-        addItem(frame!, token.text, { text: next!.text, line: next!.line, quoted: next!.quoted }, token.line);
+        // Value tokens are CifValues already (text, line, quoted); kept as they are, with no copy per value.
+        addItem(frame!, token.text, next!, token.line);
         i += 2;
         break;
       }
@@ -249,12 +250,9 @@ export function parseCif(text: string, options: CifParseOptions = {}): CifBlock[
           i++;
         }
         if (loop.tags.length === 0) fail('loop_ without tags', token.line);
-        const values: CifValue[] = [];
-        while (i < tokens.length && tokens[i]!.kind === 'value') {
-          const v = tokens[i]!;
-          values.push({ text: v.text, line: v.line, quoted: v.quoted });
-          i++;
-        }
+        const start = i;
+        while (i < tokens.length && tokens[i]!.kind === 'value') i++;
+        const values: CifValue[] = tokens.slice(start, i);
         if (values.length % loop.tags.length !== 0) {
           const lastLine = values.length > 0 ? values[values.length - 1]!.line : token.line;
           fail(
