@@ -3,7 +3,8 @@
  * `initSymmetry()`), so the same code runs in the worker threads and in-process.
  */
 import { CifError, readCifStructure } from '../../shared/io/cif.ts';
-import { analyzeStructure, DEFAULT_SYMPREC } from '../../shared/symmetry/analyze.ts';
+import { DEFAULT_SYMPREC } from '../../shared/symmetry/analyze.ts';
+import { analyzeStructureBounded } from '../symmetry/bounded.ts';
 import { MAX_SITES, encodeCrystal } from '../../shared/tokens/index.ts';
 import type { SkipReason } from '../engine/train/dataset.ts';
 
@@ -51,7 +52,7 @@ export function convertRow(input: RowInput, symprec = DEFAULT_SYMPREC): RowResul
   }
   let analysis;
   try {
-    analysis = analyzeStructure(structure, { symprec });
+    analysis = analyzeStructureBounded(structure, { symprec });
   } catch (error) {
     return skip('symmetry failure', (error as Error)?.message ?? String(error));
   }

@@ -11,7 +11,8 @@ import type { Structure } from '../../shared/crystal/structure.ts';
 import { readCifStructures } from '../../shared/io/cif.ts';
 import { formatFromFileName, sniffFormat } from '../../shared/io/index.ts';
 import { readPoscar } from '../../shared/io/poscar.ts';
-import { analyzeStructure, DEFAULT_SYMPREC } from '../../shared/symmetry/analyze.ts';
+import { DEFAULT_SYMPREC } from '../../shared/symmetry/analyze.ts';
+import { analyzeStructureBounded } from '../symmetry/bounded.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import type { Library, StructureQuery, StructureRecord } from './library.ts';
 
@@ -128,7 +129,7 @@ async function importFromSources(
           const warnings = [...entry.warnings];
           let spaceGroup: number | null = null;
           try {
-            spaceGroup = analyzeStructure(entry.structure, { symprec }).spaceGroup;
+            spaceGroup = analyzeStructureBounded(entry.structure, { symprec }).spaceGroup;
           } catch (error) {
             warnings.push(`space group not determined: ${(error as Error).message}`);
           }

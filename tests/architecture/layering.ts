@@ -34,9 +34,13 @@ export function layeringViolation(edge: ImportEdge): string | undefined {
     if (under(to, 'renderer', 'shared') || (to.startsWith('package:') && to !== 'package:electron')) return undefined;
     return 'renderer/ imports only renderer/, shared/ and browser packages';
   }
+  if (layer === 'electron/symmetry') {
+    if (under(to, 'electron/symmetry', 'shared') || to.startsWith('package:') || to.startsWith('node:')) return undefined;
+    return 'electron/symmetry (moyo bounded in a worker) sits below the engine and imports only shared/ and packages';
+  }
   if (layer === 'electron/engine') {
-    if (under(to, 'electron/engine', 'shared') || to.startsWith('package:') || to.startsWith('node:')) return undefined;
-    return 'the engine imports only the engine, shared/ and packages (callers pass rewards, datasets and checks in)';
+    if (under(to, 'electron/engine', 'electron/symmetry', 'shared') || to.startsWith('package:') || to.startsWith('node:')) return undefined;
+    return 'the engine imports only the engine, electron/symmetry, shared/ and packages (callers pass rewards, datasets and checks in)';
   }
   if (ELECTRON_LIBRARY_LAYERS.includes(layer.slice('electron/'.length))) {
     if (ELECTRON_SHELL_LAYERS.some((shell) => under(to, `electron/${shell}`))) {

@@ -11,8 +11,7 @@ import type { Structure } from '../../../shared/crystal/structure.ts';
 import { writeSymmetrizedCif } from '../../../shared/io/cif-writer.ts';
 import { type WyckoffDescription, buildStructure, wyckoffSequenceLabel } from '../../../shared/symmetry/analyze.ts';
 import { structuralValidity } from '../../../shared/crystal/validity.ts';
-import { analyzeCellWithTimeout } from '../../evaluate/symmetry-guard.ts';
-import { analyzeStructureWithPivotTolerance } from '../../../shared/symmetry/tolerance.ts';
+import { detectSpaceGroupBounded } from '../../symmetry/bounded.ts';
 import { primitiveOfCentredCell } from '../../../shared/symmetry/primitive.ts';
 import { getSpaceGroup } from '../../../shared/symmetry/spacegroups.ts';
 import { decodeCrystal, indexToLetter } from '../../../shared/tokens/index.ts';
@@ -109,12 +108,8 @@ const SPACE_GROUP_TIMEOUT_MS = 5000;
 
 /** The space group of a built structure (spglib's symprec meaning), or null when moyo fails or runs out of time. */
 export function spaceGroupWithTimeout(structure: Structure, symprec: number): number | null {
-  try {
-    // symprec with spglib's meaning, as everywhere else (shared/symmetry/tolerance.ts).
-    return analyzeStructureWithPivotTolerance(structure, symprec, (cellJson, t) => analyzeCellWithTimeout(cellJson, t, SPACE_GROUP_TIMEOUT_MS)).number;
-  } catch {
-    return null;
-  }
+  // symprec with spglib's meaning, as everywhere else (shared/symmetry/tolerance.ts).
+  return detectSpaceGroupBounded(structure, symprec, SPACE_GROUP_TIMEOUT_MS);
 }
 
 function round(x: number): number {

@@ -2,7 +2,8 @@
 import { Composition } from '../../../shared/crystal/composition.ts';
 import { formatFromFileName, readCifStructures, readPoscar, sniffFormat } from '../../../shared/io/index.ts';
 import { sourceName } from '../../../shared/api/jobs.ts';
-import { analyzeStructure, wyckoffSequenceLabel } from '../../../shared/symmetry/analyze.ts';
+import { wyckoffSequenceLabel } from '../../../shared/symmetry/analyze.ts';
+import { analyzeStructureBounded } from '../../symmetry/bounded.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import type { Structure } from '../../../shared/crystal/structure.ts';
 import type { PoscarResult } from '../../../shared/io/index.ts';
@@ -30,7 +31,7 @@ export const analyzeStructures: JobRunner<'analyze-structures'> = async ({ sourc
       await runEachInput(
         blocks,
         (block) => {
-          const analysis = analyzeStructure(block.structure, { symprec });
+          const analysis = analyzeStructureBounded(block.structure, { symprec });
           analyzed++;
           context.output({
             ok: true,
