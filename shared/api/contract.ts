@@ -6,7 +6,7 @@
  * Pure TypeScript + zod, browser-safe.
  */
 import { z } from 'zod';
-import { jobInfoSchema, structureFilterSchema } from './jobs.ts';
+import { jobInfoSchema, structureFilterSchema, tagSchema } from './jobs.ts';
 
 const empty = z.object({}).strict();
 const jobId = z.object({ id: z.string().min(1).max(100) }).strict();
@@ -103,7 +103,7 @@ export const apiMethods = {
   'library.get': { params: z.object({ id: z.number().int().positive() }).strict(), result: structureDetailSchema },
   'library.setFavourite': { params: z.object({ ids: structureIds, favourite: z.boolean() }).strict(), result: z.object({}) },
   'library.tag': {
-    params: z.object({ ids: structureIds, add: z.array(z.string().min(1).max(100)).max(50).default([]), remove: z.array(z.string().min(1).max(100)).max(50).default([]) }).strict(),
+    params: z.object({ ids: structureIds, add: z.array(tagSchema).max(50).default([]), remove: z.array(tagSchema).max(50).default([]) }).strict(),
     result: z.object({}),
   },
   'library.tags': { params: empty, result: z.array(z.object({ name: z.string(), count: z.number().int() })) },
