@@ -123,7 +123,8 @@ const importedStructureSchema = z.discriminatedUnion('ok', [
     spaceGroup: z.number().int().min(1).max(230).nullable(),
     warnings: z.array(z.string()),
   }),
-  z.object({ ok: z.literal(false), source: z.string(), error: z.string() }),
+  /** Not imported: unreadable (error), or already in the library (duplicateOf = the row holding the same crystal). */
+  z.object({ ok: z.literal(false), source: z.string(), error: z.string(), duplicateOf: z.number().int().positive().optional() }),
 ]);
 export type ImportedStructureItem = z.infer<typeof importedStructureSchema>;
 
@@ -459,10 +460,18 @@ export const jobSpecs = {
         symprec: z.number().positive().max(1).default(0.01),
         /** Accept partially occupied CIF sites (kept as full atoms, reported as warnings). */
         allowPartialOccupancy: z.boolean().default(false),
+        /** A structure the library already holds (same crystal) is skipped and reported, or with 'keep' stored again. */
+        duplicates: z.enum(['skip', 'keep']).default('skip'),
       })
       .strict(),
     output: importedStructureSchema,
-    result: z.object({ runId: z.number().int().positive(), imported: z.number().int().nonnegative(), failed: z.number().int().nonnegative() }),
+    result: z.object({
+      runId: z.number().int().positive(),
+      imported: z.number().int().nonnegative(),
+      failed: z.number().int().nonnegative(),
+      /** Structures skipped because the library already holds them. */
+      duplicates: z.number().int().nonnegative().default(0),
+    }),
   },
   'export-structures': {
     summary: 'write library structures as CIF files with a manifest CSV, in one zip or a folder',
