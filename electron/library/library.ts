@@ -14,6 +14,7 @@ import { atomicNumber, elementSymbol } from '../../shared/crystal/elements.ts';
 import type { LatticeParameters } from '../../shared/crystal/lattice.ts';
 import type { Structure } from '../../shared/crystal/structure.ts';
 import { writeCifP1 } from '../../shared/io/cif-writer.ts';
+import { escapeControl } from '../../shared/text/safe-text.ts';
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion, type Migration } from './migrations.ts';
 import {
   exportCifFiles,
@@ -35,6 +36,11 @@ export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancell
 export type StructureSource = 'generated' | 'mcmc' | 'imported';
 
 export const LIBRARY_FILE_NAME = 'library.sqlite';
+/**
+ * Longest structure or run name kept (characters). Names come from input (a CIF block name, a POSCAR comment line
+ * of any length) and appear in every page of the library, so a 1 MB comment must not become a 1 MB row.
+ */
+export const MAX_NAME_LENGTH = 200;
 const RUN_KINDS: readonly RunKind[] = ['generate', 'mcmc', 'evaluate', 'train', 'finetune', 'predict', 'import'];
 const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled'];
 const TERMINAL: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
@@ -332,6 +338,17 @@ function checkFinite(value: number | undefined | null, field: string): number | 
   return value;
 }
 
+/**
+ * A name as the library stores it: control characters (terminal escapes, NUL, line breaks) written as visible
+ * escapes, surrounding space trimmed, at most MAX_NAME_LENGTH characters (a cut name ends in '…').
+ */
+export function libraryName(name: string): string {
+  const text = escapeControl(name.trim());
+  if (text.length <= MAX_NAME_LENGTH) return text;
+  const end = /[\ud800-\udbff]/.test(text[MAX_NAME_LENGTH - 2] ?? '') ? MAX_NAME_LENGTH - 2 : MAX_NAME_LENGTH - 1;
+  return `${text.slice(0, end)}…`;
+}
+
 function checkTag(tag: string): string {
   const name = tag.trim();
   if (name === '' || name.length > 100) throw new Error(`tag must be 1–100 characters, got '${tag}'`);
@@ -456,7 +473,7 @@ export class Library {
     const now = new Date().toISOString();
     const result = this.statement(
       'INSERT INTO runs (kind, model_id, name, config, status, created_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ).run(run.kind, run.modelId ?? null, run.name ?? null, JSON.stringify(run.config ?? {}), status, now, status === 'running' ? now : null);
+    ).run(run.kind, run.modelId ?? null, run.name === undefined ? null : libraryName(run.name), JSON.stringify(run.config ?? {}), status, now, status === 'running' ? now : null);
     return this.getRun(Number(result.lastInsertRowid))!;
   }
 
@@ -597,6 +614,12 @@ export class Library {
       input.tokenLogProbs === undefined ? null : input.tokenLogProbs instanceof Float32Array ? input.tokenLogProbs : Float32Array.from(input.tokenLogProbs);
     for (const [name, value] of Object.entries(input.rewards ?? {})) checkFinite(value, `addStructure: rewards.${name}`);
     const lattice = structure.lattice.parameters;
+    // A non-finite cell (b = Infinity, α = NaN) would be stored as JSON null and break every page that lists it.
+    for (const [key, value] of Object.entries(lattice)) {
+      if (!Number.isFinite(value)) throw new Error(`addStructure: lattice parameter ${key} is ${value}, not a finite number`);
+    }
+    if (!(structure.volume > 0) || !Number.isFinite(structure.volume)) throw new Error(`addStructure: cell volume ${structure.volume} Å³ is not a positive finite number`);
+    const name = input.name === undefined ? undefined : libraryName(input.name);
 
     const result = this.statement(
       `INSERT INTO structures (run_id, prompt_id, source, name, formula, elements, num_elements, num_sites, volume, lattice, cif,
@@ -607,14 +630,14 @@ export class Library {
       input.runId ?? null,
       input.promptId ?? null,
       source,
-      input.name ?? null,
+      name ?? null,
       composition.reducedFormula,
       elementNumbers.map((z) => elementSymbol(z)).join(' '),
       elementNumbers.length,
       structure.numSites,
       structure.volume,
       JSON.stringify(lattice),
-      input.cif ?? writeCifP1(structure, input.name ? { dataName: input.name } : {}),
+      input.cif ?? writeCifP1(structure, name ? { dataName: name } : {}),
       tokens ? blobOf(tokens) : null,
       tokenLogProbs ? blobOf(tokenLogProbs) : null,
       checkFinite(input.logProbability, 'addStructure: logProbability'),
@@ -657,7 +680,7 @@ export class Library {
       sets.push(`${column} = ?`);
       params.push(value);
     };
-    if (update.name !== undefined) set('name', update.name);
+    if (update.name !== undefined) set('name', update.name === null ? null : libraryName(update.name));
     if (update.spaceGroupFound !== undefined) set('space_group_found', checkSpaceGroup(update.spaceGroupFound, 'updateStructure: spaceGroupFound'));
     if (update.valid !== undefined) set('valid', update.valid === null ? null : update.valid ? 1 : 0);
     if (update.validity !== undefined) set('validity', JSON.stringify(update.validity));
@@ -827,6 +850,17 @@ export class Library {
   countStructures(query: StructureQuery = {}): number {
     const { where, params } = this.filterSql(query);
     return (this.db.prepare(`SELECT COUNT(*) AS total FROM structures s ${where}`).get(...params) as { total: number }).total;
+  }
+
+  /**
+   * Ids of the structures that could be the same crystal as one of this reduced formula and space group (found;
+   * rows without one are included), oldest first: the candidates a duplicate check compares geometrically.
+   */
+  duplicateCandidates(reducedFormula: string, spaceGroup: number | null): number[] {
+    const rows = (spaceGroup === null
+      ? this.statement('SELECT id FROM structures WHERE formula = ? ORDER BY id').all(reducedFormula)
+      : this.statement('SELECT id FROM structures WHERE formula = ? AND (space_group_found = ? OR space_group_found IS NULL) ORDER BY id').all(reducedFormula, spaceGroup)) as { id: number }[];
+    return rows.map((r) => r.id);
   }
 
   // -------------------------------------------------------------------------------------------------------------

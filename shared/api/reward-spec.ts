@@ -26,6 +26,8 @@
  */
 import { z } from 'zod';
 import { isElementSymbol } from '../crystal/elements.ts';
+// Paths in a spec are marked so that jobs confine them to the workspace (the CLI resolves them against the spec file).
+import { markWorkspacePath } from './job-paths.ts';
 
 export const REWARD_SPEC_VERSION = 1;
 
@@ -133,7 +135,7 @@ export const OracleSchema = z.discriminatedUnion('type', [
     type: z.literal('command'),
     command: z.string().min(1, 'must not be empty'),
     args: z.array(z.string()).optional(),
-    cwd: z.string().optional(),
+    cwd: markWorkspacePath(z.string()).optional(),
     env: z.record(z.string(), z.string()).optional(),
     timeoutSeconds: positiveSeconds.optional(),
     batchSize: batchSize.optional(),
@@ -151,7 +153,7 @@ export const OracleSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({
     type: z.literal('onnx'),
-    path: z.string().min(1, 'must not be empty'),
+    path: markWorkspacePath(z.string().min(1, 'must not be empty')),
     output: z.string().min(1).optional(),
     batchSize: batchSize.optional(),
   }),
@@ -215,7 +217,7 @@ export const TermSchema: z.ZodType<Term> = z.lazy(() =>
       name: termName.optional(),
       transform: transformField,
       formationEnergy: z.union([z.string().min(1, 'must not be empty'), TermSchema]),
-      reference: z.string().min(1).optional(),
+      reference: markWorkspacePath(z.string().min(1)).optional(),
     }),
     z.strictObject({ kind: z.literal('oracle'), name: termName.optional(), transform: transformField, oracle: OracleSchema }),
     z.strictObject({ kind: z.literal('product'), name: termName.optional(), transform: transformField, factors: z.array(TermSchema).min(1, 'needs at least one factor') }),

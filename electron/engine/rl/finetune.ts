@@ -89,6 +89,11 @@ export interface FinetuneOptions {
   resume?: boolean;
   /** On resume: the run's new total number of steps (default: the total it was started with). */
   resumeSteps?: number;
+  /**
+   * Called with the run about to be carried out — on resume the one read from run.json, not the caller's options —
+   * before anything is loaded or run; throw to refuse it (jobs refuse command oracles and paths outside the workspace).
+   */
+  checkRun?: (run: RunFile) => void;
   maxMinutes?: number;
   signal?: AbortSignal;
   log: (line: string) => void;
@@ -173,6 +178,7 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
     const base = await loadModel(options.model);
     run = { config: options.config, modelDir: base.dir, reward: options.reward, createdAt: new Date().toISOString() };
   }
+  options.checkRun?.(run);
   const config = run.config;
   validateFinetuneConfig(config);
   await mkdir(join(outDir, 'checkpoints'), { recursive: true });
