@@ -14,7 +14,7 @@ import { atomicNumber, elementSymbol } from '../../shared/crystal/elements.ts';
 import type { LatticeParameters } from '../../shared/crystal/lattice.ts';
 import type { Structure } from '../../shared/crystal/structure.ts';
 import { writeCifP1 } from '../../shared/io/cif-writer.ts';
-import { escapeControl } from '../../shared/text/safe-text.ts';
+import { libraryName } from './names.ts';
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion, type Migration } from './migrations.ts';
 import {
   exportCifFiles,
@@ -28,6 +28,8 @@ import {
   type TextToImport,
 } from './transfer.ts';
 
+export { libraryName, MAX_NAME_LENGTH } from './names.ts';
+
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
@@ -36,11 +38,6 @@ export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancell
 export type StructureSource = 'generated' | 'mcmc' | 'imported';
 
 export const LIBRARY_FILE_NAME = 'library.sqlite';
-/**
- * Longest structure or run name kept (characters). Names come from input (a CIF block name, a POSCAR comment line
- * of any length) and appear in every page of the library, so a 1 MB comment must not become a 1 MB row.
- */
-export const MAX_NAME_LENGTH = 200;
 const RUN_KINDS: readonly RunKind[] = ['generate', 'mcmc', 'evaluate', 'train', 'finetune', 'predict', 'import'];
 const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled'];
 const TERMINAL: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
@@ -338,16 +335,6 @@ function checkFinite(value: number | undefined | null, field: string): number | 
   return value;
 }
 
-/**
- * A name as the library stores it: control characters (terminal escapes, NUL, line breaks) written as visible
- * escapes, surrounding space trimmed, at most MAX_NAME_LENGTH characters (a cut name ends in '…').
- */
-export function libraryName(name: string): string {
-  const text = escapeControl(name.trim());
-  if (text.length <= MAX_NAME_LENGTH) return text;
-  const end = /[\ud800-\udbff]/.test(text[MAX_NAME_LENGTH - 2] ?? '') ? MAX_NAME_LENGTH - 2 : MAX_NAME_LENGTH - 1;
-  return `${text.slice(0, end)}…`;
-}
 
 function checkTag(tag: string): string {
   const name = tag.trim();

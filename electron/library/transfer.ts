@@ -17,7 +17,8 @@ import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { Composition } from '../../shared/crystal/composition.ts';
 import { readCifStructure } from '../../shared/io/cif.ts';
 import { type MatchableStructure, type MatchTolerances, prepareForMatching, structuresMatch } from '../evaluate/matcher.ts';
-import { libraryName, type Library, type StructureQuery, type StructureRecord } from './library.ts';
+import type { Library, StructureQuery, StructureRecord } from './library.ts';
+import { libraryName } from './names.ts';
 
 export interface TextToImport {
   /** File name (or path): picks the format by extension and names errors. */
