@@ -17,6 +17,20 @@ import { formatSymmetryOperation } from './symop.ts';
 export interface CifWriteOptions {
   /** Name after `data_`; whitespace is replaced by '_'. Defaults to the reduced formula. */
   dataName?: string;
+  /** Comment lines written under the first line (without the leading '#'). */
+  comments?: string[];
+  /** Extra data items written after the symmetry block, e.g. [['_cfstudio_requested_space_group', 225]]. Names must start with '_'. */
+  extraItems?: [string, string | number][];
+}
+
+function commentLines(options: CifWriteOptions): string[] {
+  return (options.comments ?? []).map((line) => `# ${line.replace(/[\r\n]+/g, ' ')}`);
+}
+
+function extraItemLines(options: CifWriteOptions): string[] {
+  const items = options.extraItems ?? [];
+  for (const [name] of items) if (!/^_[^\s]+$/.test(name)) throw new Error(`CIF data name '${name}' must start with '_' and contain no whitespace`);
+  return items.length === 0 ? [] : ['', ...items.map(([name, value]) => `${name} ${typeof value === 'number' ? String(value) : cifString(value)}`)];
 }
 
 const IDENTITY: AffineOp = {
@@ -106,11 +120,13 @@ export function writeCifP1(structure: Structure, options: CifWriteOptions = {}):
   });
   const lines = [
     '# written by CrystalFormer Studio',
+    ...commentLines(options),
     `data_${blockName(options.dataName ?? composition.reducedFormula)}`,
     ...formulaLines(composition),
     ...cellLines(structure.lattice.parameters, structure.lattice.volume),
     '',
     ...symmetryLines(1, { hermannMauguin: 'P 1', hall: 'P 1' }, [IDENTITY]),
+    ...extraItemLines(options),
     '',
     'loop_',
     '_atom_site_type_symbol',
@@ -149,11 +165,13 @@ export function writeSymmetrizedCif(description: WyckoffDescription, options: Ci
   });
   const lines = [
     '# written by CrystalFormer Studio',
+    ...commentLines(options),
     `data_${blockName(options.dataName ?? composition.reducedFormula)}`,
     ...formulaLines(composition),
     ...cellLines(description.lattice, volumeOf(description.lattice)),
     '',
     ...symmetryLines(group.number, cifSpaceGroupNames(group.number), group.operations),
+    ...extraItemLines(options),
     '',
     'loop_',
     '_atom_site_type_symbol',

@@ -7,6 +7,7 @@ import type { Mat3, Vec3 } from '../crystal/linalg.ts';
 import { inverse3, matMul3, matVec, transpose3, wrapUnit } from '../crystal/linalg.ts';
 import { Structure, type Site } from '../crystal/structure.ts';
 import { atomicNumber, elementSymbol } from '../crystal/elements.ts';
+import type { MoyoDataset } from '@spglib/moyo-wasm';
 import { moyoModule } from './moyo.ts';
 import { analyzeStructureWithPivotTolerance } from './tolerance.ts';
 import { symmetrizeLatticeParameters } from './lattice-rules.ts';
@@ -60,14 +61,15 @@ export const DEFAULT_SYMPREC = 0.01;
  * Find the space group of `s` and describe it by Wyckoff orbits in the ITA standard setting (moyo's
  * standardization: conventional cell, origin choice 2, hexagonal axes for R groups).
  */
-export function analyzeStructure(s: Structure, options: { symprec?: number } = {}): SymmetryAnalysis {
+export function analyzeStructure(s: Structure, options: { symprec?: number; analyzeCell?: (cellJson: string, symprec: number) => MoyoDataset } = {}): SymmetryAnalysis {
   const symprec = options.symprec ?? DEFAULT_SYMPREC;
   if (!(symprec > 0)) throw new Error(`symprec must be a positive length in Å, got ${symprec}`);
   if (s.numSites === 0) throw new SymmetryError('cannot analyse the symmetry of a structure without atoms');
   const moyo = moyoModule();
   let dataset;
   try {
-    dataset = analyzeStructureWithPivotTolerance(s, symprec, (cellJson, t) => moyo.analyze_cell(cellJson, t, 'Standard'));
+    // `analyzeCell` lets a caller run moyo under a time limit (electron/evaluate/symmetry-guard.ts); same call, 'Standard' setting.
+    dataset = analyzeStructureWithPivotTolerance(s, symprec, options.analyzeCell ?? ((cellJson, t) => moyo.analyze_cell(cellJson, t, 'Standard')));
   } catch (error) {
     throw new SymmetryError(`symmetry analysis failed (symprec ${symprec} Å): ${(error as Error)?.message ?? String(error)}`);
   }
