@@ -22,7 +22,23 @@ export interface SampleOptions {
   topP?: number;
   seed?: number;
   batchSize?: number;
+  /** When given, counts every crystal drawn and every one kept (met the whole-crystal conditions such as `requiredElements`). */
+  statistics?: DrawStatistics;
 }
+
+/** How many crystals were drawn and how many of them met the whole-crystal conditions. */
+export interface DrawStatistics {
+  drawn: number;
+  kept: number;
+}
+
+/**
+ * Redraw budget of a chunk whose crystals must meet whole-crystal conditions (`requiredElements`): at most this many
+ * draws per crystal asked for, so conditions met by ≥ 1 % of draws fill the chunk, and rarer ones end with a report.
+ */
+export const MAX_DRAWS_PER_CRYSTAL = 100;
+/** A chunk stops early when none of this many draws met the conditions (they are then met by well under 1 %). */
+export const HOPELESS_AFTER_DRAWS = 2000;
 
 /** One sampled token sequence (the lattice is normalised as the model sees it: lengths / N^(1/3), angles in rad). */
 export interface SampledCrystal extends CrystalTokens {
@@ -287,17 +303,30 @@ export class CrystalSampler {
 
   /**
    * One chunk: `count` crystals (at most a batch) from the random stream `seed`. Crystals rejected by whole-crystal
-   * conditions are drawn again (up to 50 rounds), so the result may be shorter than `count` only when the conditions
-   * are nearly impossible for this model.
+   * conditions are drawn again until the chunk is full: each round draws as many as the acceptance rate seen so far
+   * says are needed (at most a batch), up to MAX_DRAWS_PER_CRYSTAL draws per crystal asked for, and stops early when
+   * HOPELESS_AFTER_DRAWS draws kept none. The result is shorter than `count` only then; `options.statistics` says how
+   * many were drawn and kept, for the caller to report.
    */
   async *sampleChunk(conditions: SamplingConditions, count: number, seed: string, options: SampleOptions = {}): AsyncGenerator<SampledCrystal> {
     const rng = new Rng(seed);
+    const batchSize = Math.max(options.batchSize ?? 256, count);
+    const budget = MAX_DRAWS_PER_CRYSTAL * count;
     let produced = 0;
-    for (let round = 0; produced < count && round < 50; round++) {
-      const groups = this.drawSpaceGroups(conditions, count - produced, rng);
-      for (const crystal of await this.sampleBatch(groups, conditions, rng, options)) {
+    let drawn = 0;
+    while (produced < count && drawn < budget && !(produced === 0 && drawn >= HOPELESS_AFTER_DRAWS)) {
+      const needed = count - produced;
+      // Laplace-smoothed acceptance rate: the first round draws exactly what is needed (no conditions → rate 1).
+      const rate = drawn === 0 ? 1 : (produced + 1) / (drawn + 2);
+      const size = Math.min(batchSize, budget - drawn, Math.max(needed, Math.ceil(needed / rate)));
+      const groups = this.drawSpaceGroups(conditions, size, rng);
+      const batch = await this.sampleBatch(groups, conditions, rng, options);
+      drawn += batch.length;
+      if (options.statistics) options.statistics.drawn += batch.length;
+      for (const crystal of batch) {
         if (crystal && produced < count) {
           produced++;
+          if (options.statistics) options.statistics.kept++;
           yield crystal;
         }
       }
