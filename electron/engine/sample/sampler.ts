@@ -9,9 +9,10 @@
  */
 import { Rng } from '../../../shared/random.ts';
 import { type CrystalTokens, N_SLOTS, letterToIndex, projectSampledCoordinates, indexToLetter, wyckoffTables, type WyckoffTables } from '../../../shared/tokens/index.ts';
-import { ATOM_CLASSES, type ModelConfig, SIGMA_MIN, WYCKOFF_CLASSES } from '../model/config.ts';
+import { ATOM_CLASSES, type ModelConfig, WYCKOFF_CLASSES } from '../model/config.ts';
 import { FORBIDDEN, writeAtomMask, writeWyckoffMask } from '../model/masks.ts';
-import { logI0eApprox, logSumExp, normalLogPdf, sampleStandardNormal, sampleVonMises, vonMisesMixtureLogPdf } from '../model/distributions.ts';
+import { logI0eApprox, sampleVonMises, vonMisesMixtureLogPdf } from '../model/distributions.ts';
+import { latticeHead, sampleLattice } from '../model/lattice-distribution.ts';
 import type { ParameterStore } from '../params.ts';
 import { KvCacheBackend, PrefixBackend, type StepBackend } from './backends.ts';
 import { maskedLogSoftmax, sampleCategorical } from './categorical.ts';
@@ -250,27 +251,9 @@ export class CrystalSampler {
   }
 
   private sampleLattice(st: CrystalState, rows: Float32Array, offset: number, k: number, temperature: number, topP: number, uniform: () => number): void {
-    maskedLogSoftmax(rows, offset, k, null, 0, this.logProbs);
-    const logWeights = Float64Array.from(this.logProbs.subarray(0, k));
-    const component = sampleCategorical(logWeights, k, temperature, topP, uniform, this.scratch);
-    const free = this.tables.latticeMask;
-    let logp = 0;
-    const terms = new Float64Array(k);
-    for (let j = 0; j < 6; j++) {
-      const mean = rows[offset + k + component * 6 + j]!;
-      const sigma = softplus(rows[offset + 7 * k + component * 6 + j]!) + SIGMA_MIN;
-      const value = mean + sigma * Math.sqrt(temperature) * sampleStandardNormal(uniform);
-      st.lattice[j] = value;
-      if (free[(st.spaceGroup - 1) * 6 + j]) {
-        for (let c = 0; c < k; c++) {
-          const m = rows[offset + k + c * 6 + j]!;
-          const s = softplus(rows[offset + 7 * k + c * 6 + j]!) + SIGMA_MIN;
-          terms[c] = logWeights[c]! + normalLogPdf(value, m, s);
-        }
-        logp += logSumExp(terms);
-      }
-    }
-    st.logp.lattice = logp;
+    // Truncated mixtures: every draw is a cell (lattice-distribution.ts); the log-probability is the scoring graph's.
+    const free = this.tables.latticeMask.subarray((st.spaceGroup - 1) * 6, st.spaceGroup * 6);
+    st.logp.lattice = sampleLattice(latticeHead(rows, offset, k), free, temperature, topP, uniform, st.lattice);
   }
 
   private finish(st: CrystalState, conditions: SamplingConditions): SampledCrystal | null {
