@@ -377,7 +377,7 @@ function readOperations(block: CifBlock, warnings: string[]): AffineOp[] {
   for (const { tag, value } of candidates) {
     let setting;
     try {
-      setting = findSpaceGroupSetting(value!.text);
+      setting = findSpaceGroupSetting(value!.text, HALL_TAGS.includes(tag) ? 'hall' : 'any');
     } catch (error) {
       throw new CifError(`resolving ${tag} '${value!.text}': ${(error as Error).message}`, value!.line, fileName);
     }

@@ -29,6 +29,7 @@ import { loadModel, MODEL_FORMAT, type ModelCard } from '../model/files.ts';
 import { CrystalSampler, type SampledCrystal } from '../sample/sampler.ts';
 import type { SamplingConditions } from '../sample/conditions.ts';
 import { buildSample } from '../sample/generate.ts';
+import { writeSymmetrizedCif } from '../../../shared/io/cif-writer.ts';
 import { LikelihoodEvaluator } from '../train/evaluate-nll.ts';
 import { PpoUpdater, policyConfig } from './ppo.ts';
 
@@ -266,8 +267,9 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
       const candidates: CandidateInput[] = [];
       const candidateOf: number[] = [];
       built.forEach((b, i) => {
-        if (b.structure && b.description && b.cif) {
-          candidates.push({ structure: b.structure, description: b.description, cif: b.cif });
+        // A crystal whose CIF would not read back (two elements on one position) has no file but is still scored.
+        if (b.structure && b.description) {
+          candidates.push({ structure: b.structure, description: b.description, cif: b.cif ?? writeSymmetrizedCif(b.description) });
           candidateOf.push(i);
         }
       });
