@@ -20,7 +20,7 @@ export const PARTIAL_HULL_NOTE =
 export interface DecompositionPhase {
   /** Reference entry id (e.g. 'mp-19770'), or 'element:Fe' for an elemental reference. */
   id: string;
-  /** Reduced formula. */
+  /** Reduced formula (pymatgen's convention: 'Fe2O3', 'O2' for oxygen). */
   formula: string;
   /** Share of the crystal's atoms in this phase (shares sum to 1). */
   fraction: number;
@@ -101,7 +101,8 @@ export class StabilityAnalyzer {
     const decomposition = phases.map((phase): DecompositionPhase => {
       const phaseComposition = Composition.fromFormula(phase.formula);
       const elementsPerAtom = this.elements.energyOfElements(phaseComposition) / phaseComposition.numAtoms;
-      return { id: phase.id, formula: phase.formula, fraction: phase.atomFraction, formationEnergyPerAtom: phase.formationEnergyPerAtom, energyPerAtom: phase.formationEnergyPerAtom + elementsPerAtom };
+      // Elemental references are named by their symbol in the hull; use the reduced formula (O2, F2…) like the rest.
+      return { id: phase.id, formula: phaseComposition.reducedFormula, fraction: phase.atomFraction, formationEnergyPerAtom: phase.formationEnergyPerAtom, energyPerAtom: phase.formationEnergyPerAtom + elementsPerAtom };
     });
     return {
       ...corrected,

@@ -11,10 +11,10 @@ import { Composition } from '../../shared/crystal/composition.ts';
 import { Lattice } from '../../shared/crystal/lattice.ts';
 import { Structure } from '../../shared/crystal/structure.ts';
 import { defaultMp2020Path, guessOxidationStates, Mp2020Compatibility, oxideType, parseYamlMapping, sulfideType } from '../../electron/stability/index.ts';
-import { GRID_CRYSTALS, PROTOTYPES, type TestCrystal } from './crystals.ts';
+import { GRID_CRYSTALS, PROTOTYPES } from './crystals.ts';
+import { runPymatgen } from './pymatgen.ts';
 
 const PYTHON = '/usr/bin/python3';
-const SCRIPT = new URL('./pymatgen_stability.py', import.meta.url).pathname;
 const hasPymatgen = spawnSync(PYTHON, ['-c', 'import pymatgen.entries.compatibility, pymatgen.io.vasp.sets'], { encoding: 'utf8' }).status === 0;
 if (!hasPymatgen) console.warn('skipping the pymatgen MP2020 comparison: /usr/bin/python3 has no pymatgen (apt-get install python3-pymatgen)');
 const YAML_PATH = defaultMp2020Path();
@@ -27,13 +27,6 @@ interface PymatgenCase {
   uncertainty: number;
   adjustments: Record<string, number>;
   oxidation_states: Record<string, number>;
-}
-
-export function runPymatgen(crystals: TestCrystal[], hull?: { csv: string; elements: string }, energies?: number[]): Record<string, unknown>[] {
-  const cases = crystals.map((c, i) => ({ id: c.id, lattice: c.structure.lattice.matrix, species: c.structure.species, frac: c.structure.fracCoords, energy: energies?.[i] ?? -5 * c.structure.numSites }));
-  const run = spawnSync(PYTHON, [SCRIPT], { input: JSON.stringify({ cases, hull: hull ?? null }), encoding: 'utf8', maxBuffer: 16 << 20 });
-  if (run.status !== 0) throw new Error(`pymatgen_stability.py failed: ${run.stderr}`);
-  return run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 describe.skipIf(!haveData)('MP2020 corrections', () => {
