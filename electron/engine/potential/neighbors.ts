@@ -119,9 +119,10 @@ export function neighborList(lattice: Mat3, positions: ArrayLike<number>, cutoff
           const bin = (m0 * bins[1] + m1) * bins[2] + m2;
           for (let p = start[bin]!; p < start[bin + 1]!; p++) {
             const j = members[p]!;
-            const dx = cart[3 * j]! + ox - cart[3 * i]!;
-            const dy = cart[3 * j + 1]! + oy - cart[3 * i + 1]!;
-            const dz = cart[3 * j + 2]! + oz - cart[3 * i + 2]!;
+            // (r_j − r_i) first: an atom's own images then lie at exactly |image·L|, whatever its position.
+            const dx = cart[3 * j]! - cart[3 * i]! + ox;
+            const dy = cart[3 * j + 1]! - cart[3 * i + 1]! + oy;
+            const dz = cart[3 * j + 2]! - cart[3 * i + 2]! + oz;
             const d2 = dx * dx + dy * dy + dz * dz;
             if (d2 > cutoff2 || d2 < COINCIDENT * COINCIDENT) continue;
             // Image in terms of the caller's (unwrapped) positions.
