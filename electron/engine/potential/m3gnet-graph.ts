@@ -14,9 +14,8 @@
  * activation; E = data_std · Σ atom outputs + data_mean + Σ element references.
  */
 import { Graph, grad, toOnnxModel, type DType, type Tensor } from '../graph/index.ts';
-import { concat } from '../graph/ops/movement.ts';
-import { segmentSum } from '../graph/ops/movement.ts';
-import { where } from '../graph/ops/elementwise.ts';
+import { concat, segmentSum } from '../graph/ops/movement.ts';
+import { div, where } from '../graph/ops/elementwise.ts';
 import { radialBasisConstants, sphericalHarmonicNorm } from './m3gnet-basis.ts';
 import type { PotentialWeights } from './weights.ts';
 
@@ -114,22 +113,66 @@ export function buildM3GNetModel(weights: PotentialWeights, options: { dtype?: '
     return a.mul(b);
   };
 
+  /**
+   * The first layer of a convolution's gated MLP (layers and gates side by side: [in, 2·units]) cut by input
+   * rows into its v_src, v_dst and e parts: W·[v_src; v_dst; e] = W_src·v_src + W_dst·v_dst + W_e·e, so the atom
+   * parts are computed once per atom and gathered, not once per bond on a concatenated [bonds, 3·units] input.
+   */
+  const firstLayerParts = (prefix: string): { src: Tensor; dst: Tensor; edge: Tensor; bias: Tensor } => {
+    const u = hyper.units;
+    const lw = weights.tensors.get(`${prefix}.layers.0.weight`);
+    const gw = weights.tensors.get(`${prefix}.gates.0.weight`);
+    const lb = weights.tensors.get(`${prefix}.layers.0.bias`);
+    const gb = weights.tensors.get(`${prefix}.gates.0.bias`);
+    if (!lw || !gw || !lb || !gb) throw new Error(`${weights.source}: weights of ${prefix} are missing`);
+    const inputs = lw.shape[1]!;
+    if (lw.shape[0] !== u || inputs !== 3 * u) throw new Error(`${weights.source}: ${prefix}.layers.0.weight has shape [${lw.shape.join(', ')}], expected [${u}, ${3 * u}]`);
+    const part = (k: number): Tensor => {
+      // rows k·u … (k+1)·u − 1 of [Wlᵀ | Wgᵀ], i.e. input features of part k → 2u outputs
+      const out = new Float64Array(u * 2 * u);
+      for (let i = 0; i < u; i++) {
+        for (let o = 0; o < u; o++) {
+          out[i * 2 * u + o] = lw.data[o * inputs + k * u + i]!;
+          out[i * 2 * u + u + o] = gw.data[o * inputs + k * u + i]!;
+        }
+      }
+      const name = `${prefix}.first.${['src', 'dst', 'edge'][k]}`;
+      values.set(name, toDtype(out));
+      return g.parameter(name, [u, 2 * u], dtype);
+    };
+    const biasName = `${prefix}.first.bias`;
+    values.set(biasName, toDtype([...lb.data, ...gb.data]));
+    return { src: part(0), dst: part(1), edge: part(2), bias: g.parameter(biasName, [2 * u], dtype) };
+  };
+  /** The rest of a convolution's gated MLP after its first layer's pre-activations [bonds, 2·units]. */
+  const convMlpRest = (pre: Tensor, prefix: string): Tensor => {
+    let [a, b] = pre.split([hyper.units, hyper.units], 1) as [Tensor, Tensor];
+    a = silu(a);
+    b = silu(b);
+    for (let k = 1; k < 3; k++) {
+      a = silu(linear(a, `${prefix}.layers.${2 * k}`));
+      b = linear(b, `${prefix}.gates.${2 * k}`);
+      b = k === 2 ? b.sigmoid() : silu(b);
+    }
+    return a.mul(b);
+  };
+
   // ---- inputs
-  const species = g.input('species', 'int64', ['atoms']);
+  const species = g.input('species', 'int32', ['atoms']);
   const positions = g.input('positions', dtype, ['atoms', 3]);
-  const atomStructure = g.input('atom_structure', 'int64', ['atoms']);
+  const atomStructure = g.input('atom_structure', 'int32', ['atoms']);
   const strain = g.input('strain', dtype, ['structures', 3, 3]);
   const lattices = g.input('lattices', dtype, ['structures', 3, 3]);
-  const bondSrc = g.input('bond_src', 'int64', ['bonds']);
-  const bondDst = g.input('bond_dst', 'int64', ['bonds']);
+  const bondSrc = g.input('bond_src', 'int32', ['bonds']);
+  const bondDst = g.input('bond_dst', 'int32', ['bonds']);
   const bondImages = g.input('bond_images', dtype, ['bonds', 3]);
-  const bondStructure = g.input('bond_structure', 'int64', ['bonds']);
-  const tripleFirst = g.input('triple_first', 'int64', ['triples']);
-  const tripleSecond = g.input('triple_second', 'int64', ['triples']);
-  const tripleEnd = g.input('triple_end', 'int64', ['triples']);
-  const tripleCutA = g.input('triple_cut_a', 'int64', ['triples']);
-  const tripleCutB = g.input('triple_cut_b', 'int64', ['triples']);
-  const tripleTarget = g.input('triple_target', 'int64', ['triples']);
+  const bondStructure = g.input('bond_structure', 'int32', ['bonds']);
+  const tripleFirst = g.input('triple_first', 'int32', ['triples']);
+  const tripleSecond = g.input('triple_second', 'int32', ['triples']);
+  const tripleEnd = g.input('triple_end', 'int32', ['triples']);
+  const tripleCutA = g.input('triple_cut_a', 'int32', ['triples']);
+  const tripleCutB = g.input('triple_cut_b', 'int32', ['triples']);
+  const tripleTarget = g.input('triple_target', 'int32', ['triples']);
 
   // ---- geometry under the strain
   const identity = g.constant([1, 0, 0, 0, 1, 0, 0, 0, 1], [3, 3], dtype);
@@ -151,7 +194,7 @@ export function buildM3GNetModel(weights: PotentialWeights, options: { dtype?: '
     const x = r.minimum(hyper.cutoff).unsqueeze(1).mul(row(constants.frequencies));
     const s = x.sin();
     const c = x.cos();
-    const inv = x.pow(-1);
+    const inv = div(1, x);
     // Rayleigh forms j_0, j_1, j_2, … by the upward recurrence on whole columns, then pick each column's order.
     const js: Tensor[] = [s.mul(inv), s.mul(inv).mul(inv).sub(c.mul(inv))];
     for (let l = 1; l + 1 < hyper.maxL; l++) js.push(js[l]!.mul(inv).mul(2 * l + 1).sub(js[l - 1]!));
@@ -194,11 +237,17 @@ export function buildM3GNetModel(weights: PotentialWeights, options: { dtype?: '
     edges = edges.add(gatedMlp(perBond, `${tb}.update_network_bond`, 1, true, false));
 
     const gc = `model.graph_layers.${i}.conv`;
-    const src = nodes.gather(bondSrc);
-    const dst = nodes.gather(bondDst);
-    const edgeUpdate = gatedMlp(concat([src, dst, edges], 1), `${gc}.edge_update_func`, 3, true).mul(linear(bondBasis, `${gc}.edge_weight_func`, false));
+    const edgeFirst = firstLayerParts(`${gc}.edge_update_func`);
+    const nodeFirst = firstLayerParts(`${gc}.node_update_func`);
+    // atom parts of both first layers in one product per side, gathered once per bond
+    const fromSrc = nodes.matmul(concat([edgeFirst.src, nodeFirst.src], 1)).gather(bondSrc); // [B, 4u]
+    const fromDst = nodes.matmul(concat([edgeFirst.dst, nodeFirst.dst], 1)).gather(bondDst);
+    const [edgeAtoms, nodeAtoms] = fromSrc.add(fromDst).split([2 * hyper.units, 2 * hyper.units], 1) as [Tensor, Tensor];
+    const edgePre = edgeAtoms.add(edges.matmul(edgeFirst.edge)).add(edgeFirst.bias);
+    const edgeUpdate = convMlpRest(edgePre, `${gc}.edge_update_func`).mul(linear(bondBasis, `${gc}.edge_weight_func`, false));
     edges = edges.add(edgeUpdate);
-    const nodeMessages = gatedMlp(concat([src, dst, edges], 1), `${gc}.node_update_func`, 3, true).mul(linear(bondBasis, `${gc}.node_weight_func`, false));
+    const nodePre = nodeAtoms.add(edges.matmul(nodeFirst.edge)).add(nodeFirst.bias);
+    const nodeMessages = convMlpRest(nodePre, `${gc}.node_update_func`).mul(linear(bondBasis, `${gc}.node_weight_func`, false));
     nodes = nodes.add(segmentSum(nodeMessages, bondDst, nodes));
   }
 

@@ -93,7 +93,7 @@ export class M3GNetPotential implements Potential {
     const b = this.batch(structures);
     const float = (data: Float64Array, dims: number[]): ort.Tensor =>
       this.options.dtype === 'float64' ? new ort.Tensor('float64', data, dims) : new ort.Tensor('float32', Float32Array.from(data), dims);
-    const int = (data: BigInt64Array): ort.Tensor => new ort.Tensor('int64', data, [data.length]);
+    const int = (data: Int32Array): ort.Tensor => new ort.Tensor('int32', data, [data.length]);
     const feeds: Record<string, ort.Tensor> = {
       species: int(b.species),
       positions: float(b.positions, [b.numAtoms, 3]),
