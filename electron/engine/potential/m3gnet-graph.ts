@@ -16,7 +16,7 @@
 import { Graph, grad, toOnnxModel, type DType, type Tensor } from '../graph/index.ts';
 import { concat, segmentSum } from '../graph/ops/movement.ts';
 import { div, where } from '../graph/ops/elementwise.ts';
-import { radialBasisConstants, sphericalHarmonicNorm } from './m3gnet-basis.ts';
+import { radialBasisConstants, smoothBasisConstants, sphericalHarmonicNorm } from './m3gnet-basis.ts';
 import type { PotentialWeights } from './weights.ts';
 
 export interface M3GNetHyper {
@@ -25,12 +25,17 @@ export interface M3GNetHyper {
   maxN: number;
   maxL: number;
   nblocks: number;
+  /** Hidden width of the convolution and readout MLPs. */
   units: number;
+  /** Width of the atom and bond features (dim_node_embedding = dim_edge_embedding). */
+  features: number;
+  /** matgl's use_smooth: the smooth radial basis (max_n functions for bonds, max_n·max_l in the three-body basis). */
+  smooth: boolean;
   numElements: number;
 }
 
 /** Reads and checks the hyper-parameters this implementation supports from matgl's init_args. */
-export function m3gnetHyper(weights: PotentialWeights): M3GNetHyper {
+export function m3gnetHyper(weights: PotentialWeights, options: { experimentalSmooth?: boolean } = {}): M3GNetHyper {
   const c = weights.config;
   const need = (key: string): number => {
     const v = c[key];
@@ -38,7 +43,10 @@ export function m3gnetHyper(weights: PotentialWeights): M3GNetHyper {
     return v;
   };
   const unsupported: string[] = [];
-  if (c.use_smooth === true) unsupported.push('use_smooth = true (smooth Bessel basis)');
+  // The smooth basis (M3GNet-MatPES-PBE-v2025.1-PES) runs, but its energies are not yet checked against a published
+  // value (Si comes out at −4.90 eV/atom with a minimum below 5.40 Å, not PBE's ≈ −5.42 eV/atom at ≈ 5.47 Å), so it
+  // is refused unless asked for explicitly.
+  if (c.use_smooth === true && !options.experimentalSmooth) unsupported.push('use_smooth = true (smooth basis: implemented but not yet verified; pass experimentalSmooth to try it)');
   if (c.use_phi === true) unsupported.push('use_phi = true');
   if (c.is_intensive === true) unsupported.push('is_intensive = true');
   if (c.include_state === true) unsupported.push('include_state = true');
@@ -52,11 +60,12 @@ export function m3gnetHyper(weights: PotentialWeights): M3GNetHyper {
     maxL: need('max_l'),
     nblocks: need('nblocks'),
     units: need('units'),
+    features: need('dim_node_embedding'),
+    smooth: c.use_smooth === true,
     numElements: weights.elementTypes.length,
   };
-  const node = need('dim_node_embedding');
   const edge = need('dim_edge_embedding');
-  if (node !== hyper.units || edge !== hyper.units) throw new Error(`${weights.source}: embedding sizes (${node}, ${edge}) differ from units ${hyper.units}; not supported`);
+  if (edge !== hyper.features) throw new Error(`${weights.source}: node and edge feature sizes differ (${hyper.features}, ${edge}); not supported`);
   return hyper;
 }
 
@@ -70,9 +79,9 @@ export interface BuiltGraph {
  * Builds the ONNX model. Outputs: `energy` [structures]; with `gradients`, also `forces` [atoms, 3] and
  * `virial` [structures, 3, 3] = ∂E/∂ε (divide by the volume for the stress).
  */
-export function buildM3GNetModel(weights: PotentialWeights, options: { dtype?: 'float32' | 'float64'; gradients: boolean }): BuiltGraph {
+export function buildM3GNetModel(weights: PotentialWeights, options: { dtype?: 'float32' | 'float64'; gradients: boolean; experimentalSmooth?: boolean }): BuiltGraph {
   const dtype: DType = options.dtype ?? 'float32';
-  const hyper = m3gnetHyper(weights);
+  const hyper = m3gnetHyper(weights, options);
   const g = new Graph();
   const values = new Map<string, Float32Array | Float64Array>();
   const toDtype = (a: ArrayLike<number>): Float32Array | Float64Array => (dtype === 'float64' ? Float64Array.from(a) : Float32Array.from(a));
@@ -119,30 +128,31 @@ export function buildM3GNetModel(weights: PotentialWeights, options: { dtype?: '
    * parts are computed once per atom and gathered, not once per bond on a concatenated [bonds, 3·units] input.
    */
   const firstLayerParts = (prefix: string): { src: Tensor; dst: Tensor; edge: Tensor; bias: Tensor } => {
-    const u = hyper.units;
+    const u = hyper.features;
+    const hidden = hyper.units;
     const lw = weights.tensors.get(`${prefix}.layers.0.weight`);
     const gw = weights.tensors.get(`${prefix}.gates.0.weight`);
     const lb = weights.tensors.get(`${prefix}.layers.0.bias`);
     const gb = weights.tensors.get(`${prefix}.gates.0.bias`);
     if (!lw || !gw || !lb || !gb) throw new Error(`${weights.source}: weights of ${prefix} are missing`);
     const inputs = lw.shape[1]!;
-    if (lw.shape[0] !== u || inputs !== 3 * u) throw new Error(`${weights.source}: ${prefix}.layers.0.weight has shape [${lw.shape.join(', ')}], expected [${u}, ${3 * u}]`);
+    if (lw.shape[0] !== hidden || inputs !== 3 * u) throw new Error(`${weights.source}: ${prefix}.layers.0.weight has shape [${lw.shape.join(', ')}], expected [${hidden}, ${3 * u}]`);
     const part = (k: number): Tensor => {
-      // rows k·u … (k+1)·u − 1 of [Wlᵀ | Wgᵀ], i.e. input features of part k → 2u outputs
-      const out = new Float64Array(u * 2 * u);
+      // rows k·u … (k+1)·u − 1 of [Wlᵀ | Wgᵀ], i.e. input features of part k → 2·hidden outputs
+      const out = new Float64Array(u * 2 * hidden);
       for (let i = 0; i < u; i++) {
-        for (let o = 0; o < u; o++) {
-          out[i * 2 * u + o] = lw.data[o * inputs + k * u + i]!;
-          out[i * 2 * u + u + o] = gw.data[o * inputs + k * u + i]!;
+        for (let o = 0; o < hidden; o++) {
+          out[i * 2 * hidden + o] = lw.data[o * inputs + k * u + i]!;
+          out[i * 2 * hidden + hidden + o] = gw.data[o * inputs + k * u + i]!;
         }
       }
       const name = `${prefix}.first.${['src', 'dst', 'edge'][k]}`;
       values.set(name, toDtype(out));
-      return g.parameter(name, [u, 2 * u], dtype);
+      return g.parameter(name, [u, 2 * hidden], dtype);
     };
     const biasName = `${prefix}.first.bias`;
     values.set(biasName, toDtype([...lb.data, ...gb.data]));
-    return { src: part(0), dst: part(1), edge: part(2), bias: g.parameter(biasName, [2 * u], dtype) };
+    return { src: part(0), dst: part(1), edge: part(2), bias: g.parameter(biasName, [2 * hidden], dtype) };
   };
   /** The rest of a convolution's gated MLP after its first layer's pre-activations [bonds, 2·units]. */
   const convMlpRest = (pre: Tensor, prefix: string): Tensor => {
@@ -202,7 +212,17 @@ export function buildM3GNetModel(weights: PotentialWeights, options: { dtype?: '
     for (let l = 1; l < hyper.maxL; l++) out = out.add(js[l]!.mul(orderMask(l)));
     return out.mul(row(constants.scales));
   };
-  const bondBasis = radial(bondLengths); // [B,9]
+  const smoothRadial = (r: Tensor, count: number): Tensor => {
+    const sc = smoothBasisConstants(count, hyper.cutoff);
+    const rr = r.unsqueeze(1);
+    const sinc = (x: Tensor): Tensor => x.sin().mul(div(1, x));
+    const f = sinc(rr.mul(g.constant(sc.frequenciesA, [1, count], dtype)))
+      .add(sinc(rr.mul(g.constant(sc.frequenciesB, [1, count], dtype))))
+      .mul(g.constant(sc.prefactors, [1, count], dtype));
+    return f.matmul(g.constant(sc.mix, [count, count], dtype));
+  };
+  // bonds: max_l·max_n Bessel functions, or max_n smooth ones
+  const bondBasis = hyper.smooth ? smoothRadial(bondLengths, hyper.maxN) : radial(bondLengths);
 
   // three-body basis: j_l(z r_ik / r_c) · Y_l^0(cos θ), cos θ clamped to ±(1 − 1e-7) as matgl does
   const v1 = bondVectors.gather(tripleFirst);
@@ -214,7 +234,7 @@ export function buildM3GNetModel(weights: PotentialWeights, options: { dtype?: '
   for (let l = 1; l + 1 < hyper.maxL; l++) legendre.push(legendre[l]!.mul(cosTheta).mul((2 * l + 1) / (l + 1)).sub(legendre[l - 1]!.mul(l / (l + 1))));
   let angular = legendre[0]!.mul(orderMask(0).mul(sphericalHarmonicNorm(0)));
   for (let l = 1; l < hyper.maxL; l++) angular = angular.add(legendre[l]!.mul(orderMask(l).mul(sphericalHarmonicNorm(l))));
-  const tripleBasis = radial(r2).mul(angular); // [T,9]
+  const tripleBasis = (hyper.smooth ? smoothRadial(r2, width) : radial(r2)).mul(angular); // [T, max_l·max_n]
 
   // polynomial envelope of the three-body cutoff on every bond, 0 beyond it
   const ratio = bondLengths.div(hyper.threeBodyCutoff);

@@ -20,6 +20,8 @@ export interface M3GNetOptions {
   threeBodyIndexing?: ThreeBodyIndexing;
   /** Structures per onnxruntime run (default 64); bigger batches amortise per-run overhead. */
   batchSize?: number;
+  /** Allow checkpoints with matgl's smooth basis (use_smooth), which this implementation has not verified yet. */
+  experimentalSmooth?: boolean;
 }
 
 export class M3GNetPotential implements Potential {
@@ -49,10 +51,11 @@ export class M3GNetPotential implements Potential {
       dtype: options.dtype ?? 'float32',
       threeBodyIndexing: options.threeBodyIndexing ?? 'matgl',
       batchSize: options.batchSize ?? 64,
+      experimentalSmooth: options.experimentalSmooth ?? false,
     };
-    const hyper = m3gnetHyper(weights);
+    const hyper = m3gnetHyper(weights, resolved);
     const session = (gradients: boolean): Promise<EngineSession> =>
-      createSession(buildM3GNetModel(weights, { dtype: resolved.dtype, gradients }).bytes, {
+      createSession(buildM3GNetModel(weights, { dtype: resolved.dtype, gradients, experimentalSmooth: resolved.experimentalSmooth }).bytes, {
         intraOpNumThreads: resolved.threads,
         // onnxruntime fuses x·sigmoid(x) into QuickGelu, which has no float64 kernel: keep float64 graphs unfused.
         graphOptimizationLevel: resolved.dtype === 'float64' ? 'basic' : 'all',

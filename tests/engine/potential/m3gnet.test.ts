@@ -16,6 +16,8 @@ import {
   radialBasis,
   radialBasisConstants,
   sphericalBesselRoots,
+  smoothBasisConstants,
+  smoothRadialBasis,
   sphericalHarmonicNorm,
 } from '../../../electron/engine/potential/m3gnet-basis.ts';
 import { buildCubic, readCubicTable, relaxedLatticeConstant } from './cubic-table.ts';
@@ -50,6 +52,20 @@ describe('basis constants', () => {
         expect(Math.abs(gram[i]![j]! - (i === j ? 1 : 0)), `${i},${j}`).toBeLessThan(1e-6);
       }
     }
+  });
+
+  test('the smooth basis (use_smooth) is orthonormal on the ball and vanishes at the cutoff (Kocer et al. 2019)', () => {
+    const cutoff = 5;
+    const c = smoothBasisConstants(9, cutoff);
+    const steps = 20000;
+    const gram = Array.from({ length: 9 }, () => new Array<number>(9).fill(0));
+    for (let k = 0; k < steps; k++) {
+      const r = ((k + 0.5) / steps) * cutoff;
+      const f = smoothRadialBasis(r, c);
+      for (let i = 0; i < 9; i++) for (let j = 0; j < 9; j++) gram[i]![j]! += f[i]! * f[j]! * r * r * (cutoff / steps);
+    }
+    for (let i = 0; i < 9; i++) for (let j = 0; j < 9; j++) expect(Math.abs(gram[i]![j]! - (i === j ? 1 : 0)), `${i},${j}`).toBeLessThan(1e-6);
+    for (const v of smoothRadialBasis(cutoff, c)) expect(Math.abs(v)).toBeLessThan(1e-12);
   });
 
   test('Y_l^0 is normalised on the sphere (2π ∫ Y² d cos θ = 1)', () => {
@@ -226,6 +242,25 @@ describe.skipIf(!haveModel)('M3GNet-MP-2021.2.8-PES on the engine (float64)', ()
       });
     } finally {
       await p32.close();
+    }
+  });
+
+  test('the smooth-basis checkpoint (MatPES) is refused in one line unless asked for; its gradients are consistent', async () => {
+    const matpes = resolve(MODEL, '../M3GNet-MatPES-PBE-v2025.1-PES');
+    if (!existsSync(matpes)) return;
+    await expect(M3GNetPotential.load(matpes)).rejects.toThrow(/use_smooth = true/);
+    const p = await M3GNetPotential.load(matpes, { dtype: 'float64', experimentalSmooth: true });
+    try {
+      const structure = CRYSTALS[0]!.structure;
+      const [base] = await p.compute([structure]);
+      const h = 1e-4;
+      const copies = [0, 1, 2].flatMap((k) => [displaced(structure, 1, k, h), displaced(structure, 1, k, -h)]);
+      const e = (await p.compute(copies, { forces: false, stress: false })).map((r) => r.energy);
+      const numeric = [0, 1, 2].map((k) => -(e[2 * k]! - e[2 * k + 1]!) / (2 * h));
+      const scale = Math.max(...numeric.map(Math.abs));
+      numeric.forEach((f, k) => expect(Math.abs(base!.forces![3 + k]! - f)).toBeLessThan(1e-3 * scale));
+    } finally {
+      await p.close();
     }
   });
 
