@@ -264,6 +264,24 @@ describe.skipIf(!haveModel)('M3GNet-MP-2021.2.8-PES on the engine (float64)', ()
     }
   });
 
+  test('relaxed cubic crystals are stable: random small displacements raise the energy and the forces push back', async () => {
+    const rows = readCubicTable(resolve(MODEL, 'README.md'));
+    let seed = 12345;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+    for (const material of ['Si', 'NaCl', 'SrVO3', 'GaAs']) {
+      const row = rows.find((r) => r.material === material)!;
+      const perfect = buildCubic(row, row.predicted)!;
+      const cart = perfect.cartCoords.map((p) => p.map((x) => x + 0.03 * random()) as Vec3);
+      const distorted = withFrac(perfect, cart.map((p) => perfect.lattice.getFractionalCoords(p)));
+      const [e0, e1] = await potential.compute([perfect, distorted]);
+      expect(e1!.energy, material).toBeGreaterThan(e0!.energy + 1e-4);
+      // F · δ < 0: the forces point back toward the perfect positions
+      let work = 0;
+      cart.forEach((p, i) => perfect.cartCoords[i]!.forEach((x, k) => (work += e1!.forces![3 * i + k]! * (p[k]! - x))));
+      expect(work, material).toBeLessThan(0);
+    }
+  });
+
   test('refuses an element it does not know, naming it', async () => {
     const s = Structure.fromSpecies(Lattice.cubic(4), ['Am'], [[0, 0, 0]]);
     await expect(potential.compute([s])).rejects.toThrow(/Am/);
