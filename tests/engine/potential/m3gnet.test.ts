@@ -282,6 +282,18 @@ describe.skipIf(!haveModel)('M3GNet-MP-2021.2.8-PES on the engine (float64)', ()
     }
   });
 
+  test('structures without bonds or without triples (a lone atom, a dimer in a large box) run, alone and batched', async () => {
+    const lone = Structure.fromSpecies(Lattice.cubic(12), ['Si'], [[0, 0, 0]]);
+    const dimer = Structure.fromSpecies(Lattice.cubic(12), ['O', 'O'], [[0, 0, 0], [0.1, 0, 0]]);
+    const [a, b] = await potential.compute([lone, dimer]);
+    const [aAlone] = await potential.compute([lone]);
+    expect(Array.from(a!.forces!)).toEqual([0, 0, 0]);
+    expect(a!.energy).toBeCloseTo(aAlone!.energy, 10);
+    // the dimer's forces are equal and opposite along the bond
+    expect(b!.forces![0]!).toBeCloseTo(-b!.forces![3]!, 10);
+    expect(Math.abs(b!.forces![1]!) + Math.abs(b!.forces![2]!)).toBeLessThan(1e-10);
+  });
+
   test('refuses an element it does not know, naming it', async () => {
     const s = Structure.fromSpecies(Lattice.cubic(4), ['Am'], [[0, 0, 0]]);
     await expect(potential.compute([s])).rejects.toThrow(/Am/);
