@@ -287,7 +287,7 @@ describe.skipIf(!haveModel)('M3GNet-MP-2021.2.8-PES on the engine (float64)', ()
     const dimer = Structure.fromSpecies(Lattice.cubic(12), ['O', 'O'], [[0, 0, 0], [0.1, 0, 0]]);
     const [a, b] = await potential.compute([lone, dimer]);
     const [aAlone] = await potential.compute([lone]);
-    expect(Array.from(a!.forces!)).toEqual([0, 0, 0]);
+    expect(Array.from(a!.forces!).map(Math.abs)).toEqual([0, 0, 0]);
     expect(a!.energy).toBeCloseTo(aAlone!.energy, 10);
     // the dimer's forces are equal and opposite along the bond
     expect(b!.forces![0]!).toBeCloseTo(-b!.forces![3]!, 10);
