@@ -16,7 +16,7 @@
  * Duplicate checks (block names, tags) use hash sets and maps, so a file of many blocks, loops or loop tags is
  * read in time linear in its size too (bench/cif-parse.ts).
  */
-import { oneLineMessage } from './error-text.ts';
+import { safeMessageLine } from '../text/safe-text.ts';
 
 /** A syntax or content error in a CIF, naming the file and line. */
 export class CifError extends Error {
@@ -27,10 +27,9 @@ export class CifError extends Error {
   readonly reason: string;
 
   constructor(reason: string, line: number, fileName = '<cif>') {
-    // One printable, bounded line whatever the input quoted in it (see error-text.ts).
-    const safeReason = oneLineMessage(reason);
-    super(`${oneLineMessage(fileName, 200)}:${line}: ${safeReason}`);
-    this.reason = safeReason;
+    // Reasons quote the file's own text and the name may be anything: escaped and bounded (shared/text/safe-text.ts).
+    super(safeMessageLine(`${fileName}:${line}: ${reason}`));
+    this.reason = safeMessageLine(reason);
     this.line = line;
     this.fileName = fileName;
   }

@@ -8,20 +8,20 @@
  * element line) is accepted when the comment line starts with the element names, as pymatgen writes it.
  */
 import { Lattice } from '../crystal/lattice.ts';
+import { safeMessageLine } from '../text/safe-text.ts';
 import type { Mat3, Vec3 } from '../crystal/linalg.ts';
 import { isElementSymbol } from '../crystal/elements.ts';
 import { Composition } from '../crystal/composition.ts';
 import { type Site, Structure } from '../crystal/structure.ts';
 import { cellProblem, fractionalCoordinateProblem, latticeLengthProblem } from '../crystal/cell-bounds.ts';
-import { oneLineMessage } from './error-text.ts';
 
 export class PoscarError extends Error {
   override name = 'PoscarError';
   readonly line: number;
   readonly fileName: string;
   constructor(reason: string, line: number, fileName = '<POSCAR>') {
-    // One printable, bounded line whatever the input quoted in it (see error-text.ts).
-    super(`${oneLineMessage(fileName, 200)}:${line}: ${oneLineMessage(reason)}`);
+    // Reasons quote the file's own text and the name may be anything: escaped and bounded (shared/text/safe-text.ts).
+    super(safeMessageLine(`${fileName}:${line}: ${reason}`));
     this.line = line;
     this.fileName = fileName;
   }
