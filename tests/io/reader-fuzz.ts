@@ -263,7 +263,7 @@ export function manyBlocksLoopsTags(random: Random, scale = 1): FuzzInput {
       return { kind: 'many-tags', format: 'cif', text: `data_x\nloop_\n${Array.from({ length: n }, (_, i) => `_t${name(i)}`).join('\n')}\n${'1 '.repeat(n)}\n` };
     default: {
       // Many small structures in one file: the expansion is bounded per file.
-      const blocks = Math.max(1, Math.floor(n / 20));
+      const blocks = Math.max(1, Math.floor(n / 40));
       return { kind: 'many-structures', format: 'cif', text: Array.from({ length: blocks }, (_, i) => CIF_SEEDS[1]!.replace('data_salt', `data_s${name(i)}`)).join('') };
     }
   }
