@@ -11,7 +11,7 @@ import { readCifStructures } from '../../shared/io/cif.ts';
 import { formatFromFileName, sniffFormat } from '../../shared/io/index.ts';
 import { readPoscar } from '../../shared/io/poscar.ts';
 import { DEFAULT_SYMPREC } from '../../shared/symmetry/analyze.ts';
-import { analyzeStructureBounded } from '../symmetry/bounded.ts';
+import { symmetryBudgetForFile } from '../symmetry/bounded.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import type { Library, StructureQuery, StructureRecord } from './library.ts';
 
@@ -124,11 +124,12 @@ async function importFromSources(
     for (const [index, source] of sources.entries()) {
       try {
         const entries = parseStructures({ fileName: source.fileName, text: await source.load() }, options);
+        const symmetry = symmetryBudgetForFile();
         for (const entry of entries) {
           const warnings = [...entry.warnings];
           let spaceGroup: number | null = null;
           try {
-            spaceGroup = analyzeStructureBounded(entry.structure, { symprec }).spaceGroup;
+            spaceGroup = symmetry.analyze(entry.structure, { symprec }).spaceGroup;
           } catch (error) {
             warnings.push(`space group not determined: ${(error as Error).message}`);
           }

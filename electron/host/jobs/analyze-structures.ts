@@ -3,7 +3,7 @@ import { Composition } from '../../../shared/crystal/composition.ts';
 import { formatFromFileName, readCifStructures, readPoscar, sniffFormat } from '../../../shared/io/index.ts';
 import { sourceName } from '../../../shared/api/jobs.ts';
 import { wyckoffSequenceLabel } from '../../../shared/symmetry/analyze.ts';
-import { analyzeStructureBounded } from '../../symmetry/bounded.ts';
+import { symmetryBudgetForFile } from '../../symmetry/bounded.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import type { Structure } from '../../../shared/crystal/structure.ts';
 import type { PoscarResult } from '../../../shared/io/index.ts';
@@ -32,9 +32,10 @@ export const analyzeStructures: JobRunner<'analyze-structures'> = async ({ sourc
       context.output({ ok: false, source: name, error: (error as Error).message });
       continue;
     }
+    const symmetry = symmetryBudgetForFile();
     for (const block of blocks) {
       try {
-        const analysis = analyzeStructureBounded(block.structure, { symprec });
+        const analysis = symmetry.analyze(block.structure, { symprec });
         analyzed++;
         context.output({
           ok: true,
