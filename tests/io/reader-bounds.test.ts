@@ -67,12 +67,16 @@ describe('cells', () => {
     expect(() => new Lattice([[1e200, 0, 0], [0, 1e200, 0], [0, 0, 1]])).toThrow(/overflow/);
   });
 
-  it('rejects cells below the volume floor and below 1 Å³ per atom, keeps real dense crystals', () => {
+  it('rejects cells below the volume floor and denser than atoms 0.5 Å apart can be, keeps real dense crystals', () => {
     expect(cifError(cif({ a: '0.4', b: '0.4', c: '0.4' })).message).toBe('t.cif:2: invalid cell (0.4, 0.4, 0.4, 90, 90, 90): cell volume 0.064 Å³ is below the floor of 0.1 Å³');
-    const crowded = Array.from({ length: 10 }, (_, i) => `C${i} ${(i / 10).toFixed(2)} 0 0`).join('\n');
-    expect(cifError(cif({ a: '2', b: '2', c: '2' }, crowded)).message).toMatch(/^t\.cif:2: block data_t: cell volume 8 Å³ for 10 atoms is 0\.8 Å³ per atom, below the physical floor of 1 Å³ per atom/);
-    const dense = poscarError(poscar(['1 0 0', '0 1 0', '0 0 1'], '0 0 0\n0.5 0.5 0.5'));
-    expect(dense.message).toMatch(/^POSCAR:3: invalid lattice: cell volume 1 Å³ for 2 atoms is 0\.5 Å³ per atom/);
+    // 100 atoms 0.02 Å apart in 8 Å³: 0.08 Å³ per atom, below what atoms 0.5 Å apart can fill (0.5³/√2 = 0.0884).
+    const crowded = Array.from({ length: 100 }, (_, i) => `C${i} ${(i / 100).toFixed(2)} 0 0`).join('\n');
+    expect(cifError(cif({ a: '2', b: '2', c: '2' }, crowded)).message).toBe(
+      't.cif:2: block data_t: cell volume 8 Å³ for 100 atoms is 0.08 Å³ per atom, below the floor of 0.0883883 Å³ per atom (atoms closer than 0.5 Å; diamond has 5.7)',
+    );
+    const positions = Array.from({ length: 6 }, (_, i) => `${i / 6} 0 0\n${i / 6} 0.5 0.5`).join('\n');
+    const dense = poscarError(poscar(['1 0 0', '0 1 0', '0 0 1'], positions, '6 6'));
+    expect(dense.message).toMatch(/^POSCAR:3: invalid lattice: cell volume 1 Å³ for 12 atoms is 0\.0833333 Å³ per atom/);
     // Diamond (5.67 Å³ per atom, the densest element at ambient pressure) reads.
     const diamond = readPoscar('C\n3.567\n0 0.5 0.5\n0.5 0 0.5\n0.5 0.5 0\nC\n2\nDirect\n0 0 0\n0.25 0.25 0.25\n');
     expect(diamond.structure.volume / diamond.structure.numSites).toBeCloseTo(3.567 ** 3 / 8, 6);
