@@ -1,11 +1,13 @@
 /**
- * Moving structures into and out of the library: import CIF / POSCAR files (read by shared/io, space group found by
- * shared/symmetry), export a selection as CIF files or one zip (fflate), each with a manifest CSV (csv-stringify).
+ * Moving structures into and out of the library: import CIF / POSCAR files (each file read once by shared/io, space
+ * groups found within bounds by electron/symmetry/bounded.ts), export a selection as CIF files or one zip (fflate),
+ * each with a manifest CSV (csv-stringify).
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { zipSync } from 'fflate';
+import { Composition } from '../../shared/crystal/composition.ts';
 import type { Structure } from '../../shared/crystal/structure.ts';
 import { readCifStructures } from '../../shared/io/cif.ts';
 import { formatFromFileName, sniffFormat } from '../../shared/io/index.ts';
@@ -143,7 +145,9 @@ async function importFromSources(
             ...(options.tags ? { tags: options.tags } : {}),
             ...(warnings.length ? { validity: { importWarnings: warnings } } : {}),
           });
-          const item: ImportedStructure = { id, file: source.fileName, name: entry.name, formula: library.getStructure(id)!.formula, spaceGroup, warnings };
+          // The formula as addStructure stores it, without reading the row (and its CIF text) back.
+          const formula = Composition.fromStructure(entry.structure).reducedFormula;
+          const item: ImportedStructure = { id, file: source.fileName, name: entry.name, formula, spaceGroup, warnings };
           result.imported.push(item);
           options.onImported?.(item);
         }
