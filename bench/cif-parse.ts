@@ -68,8 +68,8 @@ try {
 } catch (error) {
   console.log(`  structures: ${(error as Error).message}`);
 }
-const within = parts.slice(0, 100_000).join('');
-const structures = time(`${Math.min(parts.length, 100_000)} blocks, structures (800,000 images, within the per-file bound)`, within.length, () => readCifStructures(within));
+const within = parts.slice(0, 60_000).join('');
+const structures = time(`${Math.min(parts.length, 60_000)} blocks, structures (480,000 images, within the per-file bound)`, within.length, () => readCifStructures(within));
 console.log(`  ${structures.length} structures`);
 
 // Expansion cost per image: one block at the per-block bound (sites × 48 operations of Pm-3m... here P1 ops × sites).

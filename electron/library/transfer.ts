@@ -1,20 +1,21 @@
 /**
- * Moving structures into and out of the library: import CIF / POSCAR files (read by shared/io, space group found by
- * shared/symmetry), export a selection as CIF files or one zip (fflate), each with a manifest CSV (csv-stringify).
+ * Moving structures into and out of the library: import CIF / POSCAR files (each file read once by shared/io, space
+ * groups found within bounds by electron/symmetry/bounded.ts), export a selection as CIF files or one zip (fflate),
+ * each with a manifest CSV (csv-stringify).
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { csvSafeRow } from '../../shared/text/csv-cell.ts';
 import { zipSync } from 'fflate';
+import { Composition } from '../../shared/crystal/composition.ts';
 import type { Structure } from '../../shared/crystal/structure.ts';
 import { readCifStructures } from '../../shared/io/cif.ts';
 import { formatFromFileName, sniffFormat } from '../../shared/io/index.ts';
 import { readPoscar } from '../../shared/io/poscar.ts';
 import { DEFAULT_SYMPREC } from '../../shared/symmetry/analyze.ts';
-import { analyzeStructureBounded } from '../symmetry/bounded.ts';
+import { symmetryBudgetForFile } from '../symmetry/bounded.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
-import { Composition } from '../../shared/crystal/composition.ts';
 import { readCifStructure } from '../../shared/io/cif.ts';
 import { type MatchableStructure, type MatchTolerances, prepareForMatching, structuresMatch } from '../evaluate/matcher.ts';
 import type { Library, StructureQuery, StructureRecord } from './library.ts';
@@ -148,11 +149,12 @@ async function importFromSources(
     for (const [index, source] of sources.entries()) {
       try {
         const entries = parseStructures({ fileName: source.fileName, text: await source.load() }, options);
+        const symmetry = symmetryBudgetForFile();
         for (const entry of entries) {
           const warnings = [...entry.warnings];
           let spaceGroup: number | null = null;
           try {
-            spaceGroup = analyzeStructureBounded(entry.structure, { symprec }).spaceGroup;
+            spaceGroup = symmetry.analyze(entry.structure, { symprec }).spaceGroup;
           } catch (error) {
             warnings.push(`space group not determined: ${(error as Error).message}`);
           }
@@ -173,9 +175,10 @@ async function importFromSources(
             ...(options.tags ? { tags: options.tags } : {}),
             ...(warnings.length ? { validity: { importWarnings: warnings } } : {}),
           });
-          const stored = library.getStructure(id)!;
           duplicateFinder?.remember(id, entry.structure);
-          const item: ImportedStructure = { id, file: source.fileName, name: stored.name ?? '', formula: stored.formula, spaceGroup, warnings };
+          // The formula and name as addStructure stores them, without reading the row (and its CIF text) back.
+          const formula = Composition.fromStructure(entry.structure).reducedFormula;
+          const item: ImportedStructure = { id, file: source.fileName, name: libraryName(entry.name), formula, spaceGroup, warnings };
           result.imported.push(item);
           options.onImported?.(item);
         }

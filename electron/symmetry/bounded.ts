@@ -10,7 +10,7 @@
  */
 import type { Structure } from '../../shared/crystal/structure.ts';
 import { type SymmetryAnalysis, DEFAULT_SYMPREC, analyzeStructure } from '../../shared/symmetry/analyze.ts';
-import { type SymmetryLimits, SYMMETRY_LIMITS, SymmetryLimitError, SymmetryTimeoutError, checkSymmetryLimits, deadlineAfter } from '../../shared/symmetry/limits.ts';
+import { type SymmetryLimits, SYMMETRY_LIMITS, SymmetryLimitError, SymmetryTimeoutError, checkSymmetryLimits, deadlineAfter, seconds } from '../../shared/symmetry/limits.ts';
 import { analyzeStructureWithPivotTolerance } from '../../shared/symmetry/tolerance.ts';
 import { analyzeCellWithTimeout } from './guard.ts';
 
@@ -35,7 +35,7 @@ function moyoBefore(deadline: { at: number; limitMs: number }) {
       return analyzeCellWithTimeout(cellJson, symprec, deadline.at - performance.now());
     } catch (error) {
       if (error instanceof SymmetryTimeoutError) {
-        throw new SymmetryTimeoutError(`symmetry analysis stopped at its time limit of ${deadline.limitMs / 1000} s per structure (moyo, symprec ${symprec} Å)`);
+        throw new SymmetryTimeoutError(`symmetry analysis stopped at its time limit of ${seconds(deadline.limitMs)} s per structure (moyo, symprec ${symprec} Å)`);
       }
       throw error;
     }
@@ -69,4 +69,23 @@ export function detectSpaceGroupBounded(s: Structure, symprec = 0.1, timeLimitMs
   } catch {
     return null;
   }
+}
+
+/** Time for the analyses of all structures in one file (a CIF can hold thousands of blocks). */
+export const SYMMETRY_TIME_PER_FILE_MS = 60_000;
+
+/**
+ * A time budget shared by the analyses of one file's structures: each gets at most SYMMETRY_TIME_LIMIT_MS and no
+ * more than what the file has left, so a file of many structures moyo cannot finish ends after about a minute, not
+ * a structure-count multiple of the limit. Once the budget is spent, `analyze` fails at once, saying so.
+ */
+export function symmetryBudgetForFile(totalMs = SYMMETRY_TIME_PER_FILE_MS): { analyze(s: Structure, options?: BoundedAnalyzeOptions): SymmetryAnalysis } {
+  const end = performance.now() + totalMs;
+  return {
+    analyze(s, options = {}) {
+      const left = end - performance.now();
+      if (left <= 0) throw new SymmetryTimeoutError(`not analysed: the file's symmetry-analysis time of ${seconds(totalMs)} s is used up`);
+      return analyzeStructureBounded(s, { ...options, timeLimitMs: Math.min(options.timeLimitMs ?? SYMMETRY_TIME_LIMIT_MS, left) });
+    },
+  };
 }

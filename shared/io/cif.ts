@@ -43,6 +43,8 @@ export interface CifReadOptions extends CifParseOptions {
   allowPartialOccupancy?: boolean;
   /** Images of sites closer than this (Å, periodic) are merged. Default 0.01 Å (see the file comment). */
   mergeTolerance?: number;
+  /** A lower bound than MAX_EXPANDED_IMAGES_PER_FILE on the images (sites × operations) expanded in the file. */
+  maxExpandedImagesPerFile?: number;
 }
 
 export interface PartialSite {
@@ -84,7 +86,7 @@ const NUMBER_TAGS = ['_space_group_IT_number', '_symmetry_Int_Tables_number', '_
 /** Every block with atom sites, as a structure. Blocks without `_atom_site_fract_*`/`_atom_site_Cartn_*` are skipped. */
 export function readCifStructures(text: string, options: CifReadOptions = {}): CifStructure[] {
   const blocks = parseCif(text, options);
-  const budget = { images: MAX_EXPANDED_IMAGES_PER_FILE };
+  const budget = expansionBudget(options);
   return blocks.filter(hasAtomSites).map((block) => structureFromBlockWithLine(block, options, budget));
 }
 
@@ -99,7 +101,7 @@ export function readCifStructure(text: string, options: CifReadOptions = {}): Ci
       options.fileName ?? '<cif>',
     );
   }
-  return structureFromBlockWithLine(block, options, { images: MAX_EXPANDED_IMAGES_PER_FILE });
+  return structureFromBlockWithLine(block, options, expansionBudget(options));
 }
 
 /** `structureFromBlock`, with any error that is not yet a CifError given the block's file and line. */
@@ -406,18 +408,29 @@ function readOperations(block: CifBlock, warnings: string[]): AffineOp[] {
 
 /**
  * Upper bounds on the expansion (sites × operations, i.e. images placed and merged), per block and per file, so
- * that no file makes the reader run for long: an image costs ~1–2 µs (bench/cif-parse.ts), so the per-file bound
- * is about a second of work. The largest inorganic cells (zeolites, ~200 sites × 192 operations) need ~40,000.
+ * that no file makes the reader run for long: an image costs ~1 µs with parsing (`npm run bench:cif-parse`), so
+ * the per-file bound is under a second of work on an idle core. The largest inorganic cells (zeolites, ~200
+ * sites × 192 operations) need ~40,000 images.
  */
 export const MAX_EXPANDED_IMAGES = 200_000;
-export const MAX_EXPANDED_IMAGES_PER_FILE = 1_000_000;
+export const MAX_EXPANDED_IMAGES_PER_FILE = 500_000;
 /** A space group has at most 192 operations in its conventional cell; non-standard (supercell) settings more. */
 export const MAX_SYMMETRY_OPERATIONS = 1536;
 const MAX_BINS_PER_AXIS = 1 << 16;
+/**
+ * Bins in all: about two per atom placed (at most 2^22), so keys stay small integers (fast Map keys) and a big cell
+ * with few atoms does not spread them over billions of empty bins. Bins only need to be at least the tolerance
+ * thick; thicker ones hold more atoms but let most look-ups stay in one bin (see `find`).
+ */
+const MAX_BINS = 1 << 22;
 
 interface ExpansionBudget {
   /** Images the rest of the file may still place. */
   images: number;
+}
+
+function expansionBudget(options: CifReadOptions): ExpansionBudget {
+  return { images: Math.min(options.maxExpandedImagesPerFile ?? MAX_EXPANDED_IMAGES_PER_FILE, MAX_EXPANDED_IMAGES_PER_FILE) };
 }
 
 /** Distances between opposite faces of the cell (Å): the thickness of the cell along each axis. */
@@ -515,13 +528,23 @@ class PositionIndex {
   private readonly m: Mat3;
   private readonly toleranceSquared: number;
   private readonly bins: Vec3;
+  /** The tolerance in units of a bin's width along each axis: how close to a bin face a neighbour can be. */
+  private readonly reach: Vec3;
   private readonly grid = new Map<number, number[]>();
 
-  constructor(lattice: Lattice, tolerance: number) {
+  constructor(lattice: Lattice, tolerance: number, expectedAtoms: number) {
     this.m = lattice.matrix;
     this.toleranceSquared = tolerance * tolerance;
     const heights = faceHeights(lattice);
-    this.bins = [binCount(heights[0], tolerance), binCount(heights[1], tolerance), binCount(heights[2], tolerance)];
+    const bins: Vec3 = [binCount(heights[0], tolerance), binCount(heights[1], tolerance), binCount(heights[2], tolerance)];
+    const total = bins[0] * bins[1] * bins[2];
+    const wanted = Math.min(MAX_BINS, Math.max(1, 2 * expectedAtoms));
+    if (total > wanted) {
+      const shrink = Math.cbrt(wanted / total);
+      for (let axis = 0; axis < 3; axis++) bins[axis] = Math.max(1, Math.floor(bins[axis]! * shrink));
+    }
+    this.bins = bins;
+    this.reach = [(tolerance * bins[0]) / heights[0], (tolerance * bins[1]) / heights[1], (tolerance * bins[2]) / heights[2]];
   }
 
   private bin(x: number, axis: 0 | 1 | 2): number {
@@ -546,13 +569,19 @@ class PositionIndex {
     const b0 = this.bin(p[0], 0);
     const b1 = this.bin(p[1], 1);
     const b2 = this.bin(p[2], 2);
-    // With fewer than 3 bins along an axis, every bin is a neighbour.
-    const from0 = n0 < 3 ? 0 : b0 - 1;
-    const to0 = n0 < 3 ? n0 - 1 : b0 + 1;
-    const from1 = n1 < 3 ? 0 : b1 - 1;
-    const to1 = n1 < 3 ? n1 - 1 : b1 + 1;
-    const from2 = n2 < 3 ? 0 : b2 - 1;
-    const to2 = n2 < 3 ? n2 - 1 : b2 + 1;
+    // A neighbouring bin can hold a match only when p lies within the tolerance of the face they share: a Cartesian
+    // step d changes the fractional coordinate along an axis by at most d / (the cell's height along it). With
+    // fewer than 3 bins along an axis, every bin is a neighbour.
+    const [r0, r1, r2] = this.reach;
+    const f0 = p[0] * n0 - b0;
+    const f1 = p[1] * n1 - b1;
+    const f2 = p[2] * n2 - b2;
+    const from0 = n0 < 3 ? 0 : f0 < r0 ? b0 - 1 : b0;
+    const to0 = n0 < 3 ? n0 - 1 : 1 - f0 < r0 ? b0 + 1 : b0;
+    const from1 = n1 < 3 ? 0 : f1 < r1 ? b1 - 1 : b1;
+    const to1 = n1 < 3 ? n1 - 1 : 1 - f1 < r1 ? b1 + 1 : b1;
+    const from2 = n2 < 3 ? 0 : f2 < r2 ? b2 - 1 : b2;
+    const to2 = n2 < 3 ? n2 - 1 : 1 - f2 < r2 ? b2 + 1 : b2;
     for (let i = from0; i <= to0; i++) {
       const wi = (i + n0) % n0;
       for (let j = from1; j <= to1; j++) {
@@ -612,13 +641,13 @@ function expandAsymmetricUnit(
   }
   if (images > budget.images) {
     throw new CifError(
-      `this block's ${asymmetricUnit.length} sites × ${operations.length} symmetry operations would take the file past the ${MAX_EXPANDED_IMAGES_PER_FILE} images this reader expands per file; split the file`,
+      `this block's ${asymmetricUnit.length} sites × ${operations.length} symmetry operations would take the file past the ${options.maxExpandedImagesPerFile ?? MAX_EXPANDED_IMAGES_PER_FILE} images this reader expands per file; split the file`,
       asymmetricUnit[0]!.line,
       fileName,
     );
   }
   budget.images -= images;
-  const index = new PositionIndex(lattice, tolerance);
+  const index = new PositionIndex(lattice, tolerance, images);
   const placed: PlacedAtom[] = [];
   const reported = new Set<string>();
   for (const site of asymmetricUnit) {

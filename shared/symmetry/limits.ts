@@ -72,6 +72,11 @@ export function deadlineAfter(limitMs: number): SymmetryDeadline {
 
 export function checkDeadline(deadline: SymmetryDeadline): void {
   if (deadline !== undefined && performance.now() > deadline.at) {
-    throw new SymmetryTimeoutError(`symmetry analysis stopped at its time limit of ${deadline.limitMs / 1000} s per structure`);
+    throw new SymmetryTimeoutError(`symmetry analysis stopped at its time limit of ${seconds(deadline.limitMs)} s per structure`);
   }
+}
+
+/** Milliseconds as seconds for messages, to two significant digits (a limit cut to what a file has left is 0.79998 s). */
+export function seconds(ms: number): string {
+  return String(Number((ms / 1000).toPrecision(2)));
 }

@@ -9,7 +9,7 @@ import { analyzeStructure } from '../../shared/symmetry/analyze.ts';
 import { detectSpaceGroup } from '../../shared/symmetry/detect.ts';
 import { SYMMETRY_LIMITS, SymmetryLimitError, SymmetryTimeoutError } from '../../shared/symmetry/limits.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
-import { analyzeStructureBounded, detectSpaceGroupBounded } from '../../electron/symmetry/bounded.ts';
+import { analyzeStructureBounded, detectSpaceGroupBounded, symmetryBudgetForFile } from '../../electron/symmetry/bounded.ts';
 
 beforeAll(async () => {
   await initSymmetry();
@@ -71,6 +71,15 @@ describe('time limit', () => {
     expect(() => analyzeStructureBounded(stuck, { symprec: 0.1, timeLimitMs: 1000 })).toThrow(/time limit of 1 s per structure/);
     expect(detectSpaceGroupBounded(stuck, 0.1, 1000)).toBeNull();
     expect(analyzeStructureBounded(rockSalt()).spaceGroup).toBe(225);
+  });
+
+  it('shares one time budget among the structures of a file', () => {
+    const stuck = new Structure(new Lattice([[200, 0, 0], [0, 2, 0], [0, 0, 0.6]]), [{ species: 'Na', frac: [0, 0, 0] }, { species: 'Cl', frac: [0.5, 0.5, 0.5] }]);
+    const file = symmetryBudgetForFile(800);
+    expect(() => file.analyze(stuck, { symprec: 0.1 })).toThrow(/time limit of 0\.8 s per structure/);
+    // The budget is spent: the next structure is not analysed at all, and the message says why.
+    expect(() => file.analyze(rockSalt())).toThrow("not analysed: the file's symmetry-analysis time of 0.8 s is used up");
+    expect(symmetryBudgetForFile(60_000).analyze(rockSalt()).spaceGroup).toBe(225);
   });
 
   it('bounds the work on a supercell within the atom limit (432 atoms: seconds of moyo)', () => {
