@@ -95,6 +95,19 @@ describe('duplicate imports', () => {
     expect(library.countStructures()).toBe(3);
   });
 
+  it('is not fooled by a reused id: after the newest row is deleted, its id holds another crystal', async () => {
+    const library = freshLibrary();
+    const first = await library.importTexts([{ fileName: 'NaCl.cif', text: rockSalt('NaCl', 5.64) }]);
+    const id = first.imported[0]!.id;
+    library.deleteStructures([id]);
+    const other = await library.importTexts([{ fileName: 'B2.cif', text: csclTypeNaCl }]);
+    // SQLite hands out the freed id again (INTEGER PRIMARY KEY without AUTOINCREMENT).
+    expect(other.imported[0]!.id).toBe(id);
+    const again = await library.importTexts([{ fileName: 'NaCl.cif', text: rockSalt('NaCl', 5.64) }]);
+    expect(again.duplicates).toEqual([]);
+    expect(again.imported).toHaveLength(1);
+  });
+
   it('compares with generated rows too (a crystal the model already produced is not stored twice)', async () => {
     const library = freshLibrary();
     const a = 5.64;
