@@ -18,7 +18,7 @@
  *   runs), except paths the desktop user chose in a dialog, which the main process passes as `approvedPaths`.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiError, describeIssues, type ApiEvent, type HostState } from '../../shared/api/contract.ts';
 import { fromHostMessageSchema, type FromHostMessage } from '../../shared/api/host-protocol.ts';
@@ -62,6 +62,19 @@ interface JobRecord {
 }
 
 const RESTART_DELAYS_MS = [100, 500, 1000, 2000, 5000];
+
+/** Strings in job params longer than this are replaced by a note in job.json (inline uploads). */
+const MAX_RECORDED_STRING = 10_000;
+/** job.json files larger than this are not read back at start-up. */
+const MAX_RECORD_BYTES = 4 * 1024 * 1024;
+
+/** A copy of `value` with every string longer than MAX_RECORDED_STRING replaced by a note of its length. */
+function withoutLongStrings(value: unknown): unknown {
+  if (typeof value === 'string') return value.length > MAX_RECORDED_STRING ? `(${value.length} characters, not kept in job.json)` : value;
+  if (Array.isArray(value)) return value.map(withoutLongStrings);
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutLongStrings(v)]));
+  return value;
+}
 
 export class JobSupervisor {
   private readonly options: Required<Omit<SupervisorOptions, 'onEvent'>> & Pick<SupervisorOptions, 'onEvent'>;
@@ -364,12 +377,16 @@ export class JobSupervisor {
     this.dropOldFinishedJobs();
   }
 
-  /** `job.json` in the job's folder, replaced atomically (a crash mid-write keeps the previous version). */
+  /**
+   * `job.json` in the job's folder, replaced atomically (a crash mid-write keeps the previous version). Long strings
+   * in the params (uploaded file texts, up to the 64 MiB request limit) are not kept there: the record is rewritten
+   * at every change of state and read back at start-up.
+   */
   private saveRecord(record: JobRecord): void {
     const file = join(record.info.outputDir, 'job.json');
     const temp = `${file}.${process.pid}.tmp`;
     try {
-      writeFileSync(temp, JSON.stringify(record.info, null, 2) + '\n');
+      writeFileSync(temp, JSON.stringify({ ...record.info, params: withoutLongStrings(record.info.params) }, null, 2) + '\n');
       renameSync(temp, file);
     } catch (writeError) {
       this.options.log(`[supervisor] could not write the record of job ${record.info.id}: ${(writeError as Error).message}`);
@@ -393,6 +410,8 @@ export class JobSupervisor {
       const file = join(jobsDir, name, 'job.json');
       if (!existsSync(file)) continue;
       try {
+        // Records written before long params were left out can hold whole uploads; those are not listed.
+        if (statSync(file).size > MAX_RECORD_BYTES) continue;
         const parsed = jobInfoSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
         if (parsed.success && parsed.data.id === name) found.push({ ...parsed.data, outputDir: join(jobsDir, name) });
       } catch {

@@ -840,14 +840,18 @@ export class Library {
   }
 
   /**
-   * Ids of the structures that could be the same crystal as one of this reduced formula and space group (found;
-   * rows without one are included), oldest first: the candidates a duplicate check compares geometrically.
+   * The structures that could be the same crystal as one of this reduced formula and space group (found; rows
+   * without one are included), oldest first: the candidates a duplicate check compares geometrically. With their
+   * creation time, since an id can be reused after the newest row is deleted.
    */
-  duplicateCandidates(reducedFormula: string, spaceGroup: number | null): number[] {
+  duplicateCandidates(reducedFormula: string, spaceGroup: number | null): { id: number; createdAt: string }[] {
     const rows = (spaceGroup === null
-      ? this.statement('SELECT id FROM structures WHERE formula = ? ORDER BY id').all(reducedFormula)
-      : this.statement('SELECT id FROM structures WHERE formula = ? AND (space_group_found = ? OR space_group_found IS NULL) ORDER BY id').all(reducedFormula, spaceGroup)) as { id: number }[];
-    return rows.map((r) => r.id);
+      ? this.statement('SELECT id, created_at FROM structures WHERE formula = ? ORDER BY id').all(reducedFormula)
+      : this.statement('SELECT id, created_at FROM structures WHERE formula = ? AND (space_group_found = ? OR space_group_found IS NULL) ORDER BY id').all(reducedFormula, spaceGroup)) as {
+      id: number;
+      created_at: string;
+    }[];
+    return rows.map((r) => ({ id: r.id, createdAt: r.created_at }));
   }
 
   // -------------------------------------------------------------------------------------------------------------

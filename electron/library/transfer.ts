@@ -175,10 +175,9 @@ async function importFromSources(
             ...(options.tags ? { tags: options.tags } : {}),
             ...(warnings.length ? { validity: { importWarnings: warnings } } : {}),
           });
-          duplicateFinder?.remember(id, entry.structure);
-          // The formula and name as addStructure stores them, without reading the row (and its CIF text) back.
-          const formula = Composition.fromStructure(entry.structure).reducedFormula;
-          const item: ImportedStructure = { id, file: source.fileName, name: libraryName(entry.name), formula, spaceGroup, warnings };
+          const stored = library.getStructure(id)!;
+          duplicateFinder?.remember(stored, entry.structure);
+          const item: ImportedStructure = { id, file: source.fileName, name: stored.name ?? '', formula: stored.formula, spaceGroup, warnings };
           result.imported.push(item);
           options.onImported?.(item);
         }
@@ -210,35 +209,51 @@ export const DUPLICATE_TOLERANCES: Readonly<MatchTolerances> = Object.freeze({ l
 /** Symmetry tolerance (Å) of the matcher's preparation (as the evaluation's uniqueness check). */
 const DUPLICATE_SYMPREC = 0.1;
 
+/** Rows prepared for matching, per open library, by id and creation time (a row's crystal never changes). */
+const preparedRows = new WeakMap<Library, Map<string, MatchableStructure | null>>();
+/** Prepared rows kept per library (oldest dropped first): a few hundred bytes each. */
+const MAX_PREPARED_ROWS = 20_000;
+
 /**
  * Finds a library row holding the same crystal as a new structure: rows of the same reduced formula and space
- * group (SQL, indexed), then the matcher on each. Prepared rows are cached for the whole import.
+ * group (SQL, indexed), then the matcher on each. Prepared rows are cached across imports into the same library
+ * (the import job imports one file at a time).
  */
 class DuplicateFinder {
-  private readonly prepared = new Map<number, MatchableStructure | null>();
+  private readonly prepared: Map<string, MatchableStructure | null>;
 
-  constructor(private readonly library: Library) {}
+  constructor(private readonly library: Library) {
+    let cache = preparedRows.get(library);
+    if (!cache) preparedRows.set(library, (cache = new Map()));
+    this.prepared = cache;
+  }
 
   find(structure: Structure, spaceGroup: number | null): number | undefined {
     const candidates = this.library.duplicateCandidates(Composition.fromStructure(structure).reducedFormula, spaceGroup);
     if (candidates.length === 0) return undefined;
     const mine = prepareForMatching(structure, DUPLICATE_SYMPREC);
-    for (const id of candidates) {
-      const other = this.preparedRow(id);
+    for (const row of candidates) {
+      const other = this.preparedRow(row);
       if (!other) continue;
       if (mine.spaceGroup !== null && other.spaceGroup !== null && mine.spaceGroup !== other.spaceGroup) continue;
-      if (structuresMatch(mine, other, DUPLICATE_TOLERANCES)) return id;
+      if (structuresMatch(mine, other, DUPLICATE_TOLERANCES)) return row.id;
     }
     return undefined;
   }
 
   /** A row just stored from `structure` (saves reading its CIF back). */
-  remember(id: number, structure: Structure): void {
-    this.prepared.set(id, prepareForMatching(structure, DUPLICATE_SYMPREC));
+  remember(row: { id: number; createdAt: string }, structure: Structure): void {
+    this.keep(row, prepareForMatching(structure, DUPLICATE_SYMPREC));
   }
 
-  private preparedRow(id: number): MatchableStructure | null {
-    let prepared = this.prepared.get(id);
+  private keep(row: { id: number; createdAt: string }, prepared: MatchableStructure | null): void {
+    this.prepared.set(`${row.id}@${row.createdAt}`, prepared);
+    if (this.prepared.size > MAX_PREPARED_ROWS) this.prepared.delete(this.prepared.keys().next().value!);
+  }
+
+  private preparedRow(row: { id: number; createdAt: string }): MatchableStructure | null {
+    const id = row.id;
+    let prepared = this.prepared.get(`${id}@${row.createdAt}`);
     if (prepared === undefined) {
       prepared = null;
       const record = this.library.getStructure(id);
@@ -249,7 +264,7 @@ class DuplicateFinder {
           // A row whose CIF cannot be read back cannot be compared; it is not called a duplicate of anything.
         }
       }
-      this.prepared.set(id, prepared);
+      this.keep(row, prepared);
     }
     return prepared;
   }

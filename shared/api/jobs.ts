@@ -78,8 +78,13 @@ const elementSymbol = z
   .regex(/^[A-Z][a-z]{0,2}$/, 'expected an element symbol such as Fe')
   .refine(isElementSymbol, { message: 'not an element of the periodic table (expected a symbol such as Fe)', abort: true });
 
-/** A library tag: 1–100 characters, not only spaces (tags are stored trimmed). */
-export const tagSchema = z.string().min(1).max(100).refine((tag) => tag.trim() !== '', 'a tag must not be blank');
+/** A library tag: 1–100 characters, not only spaces (tags are stored trimmed), no control characters. */
+export const tagSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .refine((tag) => tag.trim() !== '', 'a tag must not be blank')
+  .refine((tag) => !/[\u0000-\u001f\u007f-\u009f]/.test(tag), 'a tag must not contain control characters');
 
 /** Most property filters one query may combine (each becomes SQL clauses; SQLite bounds an expression's size). */
 export const MAX_PROPERTY_FILTERS = 20;

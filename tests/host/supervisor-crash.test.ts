@@ -63,7 +63,12 @@ describe('after the supervisor process dies', () => {
     const supervisor = supervisorOn(workspace());
     // Not started: the job stays queued.
     const job = supervisor.submit('analyze-structures', { sources: [{ name: 'NaCl.cif', text: NACL.cif }] });
-    expect(jobFile(job)).toMatchObject({ id: job.id, status: 'queued', type: 'analyze-structures' });
+    expect(jobFile(job)).toMatchObject({ id: job.id, status: 'queued', type: 'analyze-structures', params: { sources: [{ name: 'NaCl.cif', text: NACL.cif }] } });
+    // An inline upload is not copied into the record (it is rewritten at every change of state and read at start-up).
+    const big = `${NACL.cif}#${' '.repeat(200_000)}\n`;
+    const upload = supervisor.submit('analyze-structures', { sources: [{ name: 'big.cif', text: big }] });
+    expect(jobFile(upload).params).toEqual({ sources: [{ name: 'big.cif', text: `(${big.length} characters, not kept in job.json)` }], symprec: 0.01 });
+    expect(supervisor.get(upload.id).params).toMatchObject({ sources: [{ text: big }] });
   });
 
   it('a new supervisor lists the jobs of the dead one: finished ones as they ended, queued and running ones as failed', async () => {

@@ -1,5 +1,6 @@
 // Bad values that reach the library through imports: names of any length or with terminal escapes, the same
 // crystal imported twice, names that a spreadsheet would run as formulas, non-finite cells.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Lattice } from '../../shared/crystal/lattice.ts';
 import { Structure } from '../../shared/crystal/structure.ts';
-import { MAX_NAME_LENGTH, manifestCsv, openLibrary, type Library } from '../../electron/library/index.ts';
+import { DUPLICATE_TOLERANCES, MAX_NAME_LENGTH, manifestCsv, openLibrary, type Library } from '../../electron/library/index.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'cfs-library-hardening-'));
 const opened: Library[] = [];
@@ -94,6 +95,19 @@ describe('duplicate imports', () => {
     expect(library.countStructures()).toBe(3);
   });
 
+  it('is not fooled by a reused id: after the newest row is deleted, its id holds another crystal', async () => {
+    const library = freshLibrary();
+    const first = await library.importTexts([{ fileName: 'NaCl.cif', text: rockSalt('NaCl', 5.64) }]);
+    const id = first.imported[0]!.id;
+    library.deleteStructures([id]);
+    const other = await library.importTexts([{ fileName: 'B2.cif', text: csclTypeNaCl }]);
+    // SQLite hands out the freed id again (INTEGER PRIMARY KEY without AUTOINCREMENT).
+    expect(other.imported[0]!.id).toBe(id);
+    const again = await library.importTexts([{ fileName: 'NaCl.cif', text: rockSalt('NaCl', 5.64) }]);
+    expect(again.duplicates).toEqual([]);
+    expect(again.imported).toHaveLength(1);
+  });
+
   it('compares with generated rows too (a crystal the model already produced is not stored twice)', async () => {
     const library = freshLibrary();
     const a = 5.64;
@@ -105,6 +119,58 @@ describe('duplicate imports', () => {
     const id = library.addStructure({ structure: generated, source: 'generated', spaceGroupFound: 225 });
     const result = await library.importTexts([{ fileName: 'NaCl.cif', text: rockSalt('NaCl', a) }]);
     expect(result.duplicates.map((d) => d.existingId)).toEqual([id]);
+  });
+});
+
+const hasPymatgen = spawnSync('/usr/bin/python3', ['-c', 'import pymatgen.analysis.structure_matcher'], { encoding: 'utf8' }).status === 0;
+if (!hasPymatgen) console.warn('skipping the pymatgen comparison of duplicate verdicts: no /usr/bin/python3 with pymatgen (apt-get install python3-pymatgen)');
+
+interface StructureFile {
+  text: string;
+  /** pymatgen's format name. */
+  fmt: 'cif' | 'poscar';
+  fileName: string;
+}
+
+/** pymatgen's StructureMatcher at DUPLICATE_TOLERANCES on each pair: an independent verdict, one Python run. */
+function pymatgenVerdicts(pairs: readonly (readonly [StructureFile, StructureFile])[]): boolean[] {
+  const script = `
+import json, sys
+from pymatgen.core import Structure
+from pymatgen.analysis.structure_matcher import StructureMatcher
+pairs, tol = json.loads(sys.stdin.read())
+m = StructureMatcher(ltol=tol["ltol"], stol=tol["stol"], angle_tol=tol["angleTol"], scale=tol["scale"], primitive_cell=True)
+print(json.dumps([bool(m.fit(Structure.from_str(a["text"], fmt=a["fmt"]), Structure.from_str(b["text"], fmt=b["fmt"]))) for a, b in pairs]))
+`;
+  const run = spawnSync('/usr/bin/python3', ['-c', script], { input: JSON.stringify([pairs, DUPLICATE_TOLERANCES]), encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`pymatgen: ${run.stderr.slice(-500)}`);
+  return JSON.parse(run.stdout.trim()) as boolean[];
+}
+
+describe.skipIf(!hasPymatgen)('duplicate verdicts agree with pymatgen StructureMatcher at the same tolerances', () => {
+  const rockSaltFile = (a: number): StructureFile => ({ text: rockSalt(`a${a}`, a), fmt: 'cif', fileName: `NaCl-${a}.cif` });
+  const pairs: [string, StructureFile, StructureFile][] = [
+    ['conventional vs primitive rock salt', rockSaltFile(5.64), { text: rockSaltPrimitivePoscar(5.64), fmt: 'poscar', fileName: 'POSCAR' }],
+    ['rock salt at 5.64 vs 5.66 Å (0.4 %)', rockSaltFile(5.64), rockSaltFile(5.66)],
+    ['rock salt at 5.64 vs 6.2 Å (10 %)', rockSaltFile(5.64), rockSaltFile(6.2)],
+    ['rock salt vs CsCl-type NaCl', rockSaltFile(5.64), { text: csclTypeNaCl, fmt: 'cif', fileName: 'B2.cif' }],
+  ];
+  const verdicts = hasPymatgen ? pymatgenVerdicts(pairs.map(([, a, b]) => [a, b] as const)) : [];
+
+  it('pymatgen\'s verdicts are the expected ones (same, same, different, different)', () => {
+    expect(verdicts).toEqual([true, true, false, false]);
+  });
+
+  pairs.forEach(([label, a, b], i) => {
+    it(label, async () => {
+      const library = freshLibrary();
+      const result = await library.importTexts([
+        { fileName: a.fileName, text: a.text },
+        { fileName: b.fileName, text: b.text },
+      ]);
+      expect(result.failed).toEqual([]);
+      expect(result.duplicates.length === 1).toBe(verdicts[i]);
+    });
   });
 });
 

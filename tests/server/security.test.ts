@@ -201,6 +201,7 @@ describe('valid-looking input that cannot be used is a 400 naming the field', ()
   it('a blank tag', async () => {
     await expect400('library.query', { tags: [' '] }, /params\.tags\[0\]: a tag must not be blank/);
     await expect400('library.tag', { ids: [1], add: ['   '] }, /params\.add\[0\]/);
+    await expect400('library.tag', { ids: [1], add: ['ok', 'nul\u0000'] }, /params\.add\[1\]: a tag must not contain control characters/);
   });
 
   it('hundreds of property filters (SQLite: "Expression tree is too large")', async () => {

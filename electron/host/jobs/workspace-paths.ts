@@ -9,7 +9,7 @@
 import { existsSync, lstatSync, realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { z } from 'zod';
-import { mapJobPaths, type JobPathKind } from '../../../shared/api/job-paths.ts';
+import { mapJobPaths } from '../../../shared/api/job-paths.ts';
 import { quoteForMessage } from '../../../shared/text/safe-text.ts';
 import { modelsDir } from '../../engine/model/files.ts';
 
@@ -55,11 +55,17 @@ export function isInside(root: string, path: string): boolean {
  * machine. `approved` lists paths the desktop user chose in a dialog (accepted as they are, exactly).
  */
 export function pathInWorkspace(workspace: string, path: string, field: string, approved: readonly string[] = []): string {
+  return confine(canonicalPath(workspace), path, field, approved.length ? new Set(approved.map(canonicalPath)) : NONE);
+}
+
+const NONE: ReadonlySet<string> = new Set();
+
+/** `pathInWorkspace` with the workspace and the approved paths already canonical (once per job, not per path). */
+function confine(root: string, path: string, field: string, approved: ReadonlySet<string>): string {
   if (path.includes('\0')) throw new Error(`${field}: ${quoteForMessage(path)} contains a NUL byte`);
-  const root = canonicalPath(workspace);
   const full = canonicalPath(resolve(root, path));
   if (isInside(root, full)) return full;
-  if (approved.some((chosen) => canonicalPath(chosen) === full)) return full;
+  if (approved.has(full)) return full;
   throw new Error(`${field}: ${quoteForMessage(path)} is outside the workspace (${root})`);
 }
 
@@ -75,15 +81,15 @@ export function modelFolderAllowed(workspace: string, dir: string, field: string
   return pathInWorkspace(workspace, dir, field);
 }
 
-function confinePath(workspace: string, approved: readonly string[], path: string, kind: JobPathKind, field: string): string {
-  if (kind === 'model-or-workspace-path' && isShippedModelName(path)) return path;
-  return pathInWorkspace(workspace, path, field, approved);
-}
-
 /**
  * `params` (already parsed by `schema`) with every marked path confined to the workspace and made absolute and
  * real; throws on the first path that leads outside. `prefix` is put before field names in errors.
  */
 export function confineJobPaths<T>(schema: z.ZodType, params: T, workspace: string, approved: readonly string[] = [], prefix = ''): T {
-  return mapJobPaths(schema, params, (path, kind, field) => confinePath(workspace, approved, path, kind, prefix + field)) as T;
+  const root = canonicalPath(workspace);
+  const chosen = approved.length ? new Set(approved.map(canonicalPath)) : NONE;
+  return mapJobPaths(schema, params, (path, kind, field) => {
+    if (kind === 'model-or-workspace-path' && isShippedModelName(path)) return path;
+    return confine(root, path, prefix + field, chosen);
+  }) as T;
 }
