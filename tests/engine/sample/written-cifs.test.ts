@@ -4,7 +4,7 @@
  * reject (two elements on one position) is not written, with the reason in samples.jsonl.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { N_SLOTS, letterToIndex } from '../../../shared/tokens/index.ts';
 import { REQUESTED_SPACE_GROUP_TAG, SampleWriter, buildSample } from '../../../electron/engine/sample/generate.ts';
 import type { SampledCrystal } from '../../../electron/engine/sample/sampler.ts';
+import { readSampleDirectory } from '../../../electron/evaluate/sample-dir.ts';
 
 const dirs: string[] = [];
 beforeAll(async () => {
@@ -120,5 +121,23 @@ describe('never writing a CIF that does not read back', () => {
     expect(lines[0]!.file).toBeNull();
     expect(lines[0]!.cifSkipped).toMatch(/occupy the same position/);
     expect(readCifStructure(readFileSync(join(dir, '000002.cif'), 'utf8')).structure.numSites).toBe(8);
+  });
+});
+
+describe('cfstudio evaluate reads what generation wrote', () => {
+  it('takes the requested group from the file when samples.jsonl is gone, and counts a skipped CIF as unbuilt with its reason', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfstudio-written-'));
+    dirs.push(dir);
+    const writer = new SampleWriter(dir);
+    writer.write(sampled(123, [['a', 'Cs', [0, 0, 0]], ['d', 'Cl', [0.5, 0.5, 0.5]]], [4.12, 4.12, 4.12, 90, 90, 90], 2));
+    writer.write(sampled(225, [['a', 'Na', [0, 0, 0]], ['e', 'Cl', [0, 0, 0]]], [5.64, 5.64, 5.64, 90, 90, 90], 28));
+    const withLines = await readSampleDirectory(dir);
+    expect(withLines.items.map((i) => i.spaceGroupRequested)).toEqual([123]);
+    expect(withLines.unbuilt).toHaveLength(1);
+    expect(withLines.unbuilt[0]!.error).toMatch(/occupy the same position/);
+    unlinkSync(join(dir, 'samples.jsonl'));
+    const withoutLines = await readSampleDirectory(dir);
+    // The file declares 221 (what the crystal is) but names 123 as requested.
+    expect(withoutLines.items.map((i) => i.spaceGroupRequested)).toEqual([123]);
   });
 });
