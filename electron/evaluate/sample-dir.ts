@@ -5,8 +5,9 @@
  * into a structure (its `error` says why); such samples are counted, since the field counts a failed
  * construction as invalid.
  *
- * Without a samples.jsonl entry, the requested group is the one the CIF declares (`_space_group_IT_number` or
- * `_symmetry_Int_Tables_number`) when it is above 1: a CIF written in P1 declares 1 whatever was requested, so
+ * Without a samples.jsonl entry, the requested group is `_cfstudio_requested_space_group` when the CIF has it (a
+ * generated crystal written in the higher group it was found to have), else the one the CIF declares
+ * (`_space_group_IT_number` or `_symmetry_Int_Tables_number`) when it is above 1: a CIF written in P1 declares 1 whatever was requested, so
  * a declared 1 is taken as unknown.
  */
 import { readdir, readFile } from 'node:fs/promises';
@@ -78,7 +79,8 @@ export function parseSamplesJsonl(text: string, fileName: string): SampleLine[] 
       line: index + 1,
       file: record.file as string | null,
       ...(typeof requested === 'number' ? { spaceGroupRequested: requested } : {}),
-      ...(typeof record.error === 'string' ? { error: record.error } : {}),
+      // A crystal that was built but whose CIF would not read back has no file and says why in `cifSkipped`.
+      ...(typeof record.error === 'string' ? { error: record.error } : typeof record.cifSkipped === 'string' ? { error: record.cifSkipped } : {}),
     });
   });
   return lines;
@@ -120,6 +122,7 @@ export async function readSampleDirectory(dir: string, options: { strict?: boole
     if (missing > 0) warnings.push(`${path}: ${missing} line(s) name a file that is not in the directory`);
   }
   const unreadable: UnreadableSample[] = [];
+<<<<<<< HEAD
   const read = await runEachInput(
     cifs,
     async (name): Promise<EvaluationItem> => {
@@ -128,6 +131,16 @@ export async function readSampleDirectory(dir: string, options: { strict?: boole
       if (text.includes('\0')) throw new Error(`${path}: binary file, not a CIF`);
       const cif = readCifStructure(text, { fileName: path });
       const declared = cif.declaredSpaceGroup.number;
+=======
+  for (const name of cifs) {
+    const path = join(dir, name);
+    try {
+      const text = await readFile(path, 'utf8');
+      const cif = readCifStructure(text, { fileName: path });
+      // Generated CIFs declare the group found when it is higher than the one requested, and name the requested one.
+      const tagged = /^_cfstudio_requested_space_group\s+(\d+)\s*$/m.exec(text);
+      const declared = tagged ? Number(tagged[1]) : cif.declaredSpaceGroup.number;
+>>>>>>> h-cifwriter
       const requested = requestedByFile.get(name) ?? (declared !== undefined && declared > 1 ? declared : undefined);
       return { name, structure: cif.structure, ...(requested !== undefined ? { spaceGroupRequested: requested } : {}) };
     },

@@ -3,8 +3,11 @@
  * network.ts evaluates the same density, and the sampler and MCMC draw from it).
  *
  * The head gives, for each of the six normalised lattice parameters (a, b, c / N^(1/3), α, β, γ in radians), a
- * mixture of K Gaussians with weights shared across the parameters (crystalformer.md §3). Every component is
- * truncated to the parameter's support and renormalised, so each draw is a valid cell and the density integrates to 1:
+ * mixture of K Gaussians with weights shared across the parameters (crystalformer.md §3). Each parameter's mixture is
+ * conditioned on the parameter's support — p(x) = Σ_k w_k N_k(x) / Σ_k w_k m_k on the support, m_k the mass of
+ * component k there — which is exactly what drawing from the plain mixture and rejecting impossible values would
+ * give, obtained without rejection: the component is drawn with probability ∝ w_k m_k, then a value from it truncated
+ * to the support (inverse CDF). So each draw is a valid cell and the density integrates to 1. The supports:
  *  - lengths: (0, ∞);
  *  - α, β and, outside triclinic groups, γ: (0, π) — any monoclinic β in (0°, 180°) closes a cell;
  *  - γ in triclinic groups, given α and β: (|α − β|, min(α + β, 2π − α − β)). With α, β in (0, π) this is exactly
@@ -12,8 +15,7 @@
  *    vectors obey the spherical triangle inequalities), so α, β, γ are drawn in that order.
  * The likelihood of a lattice is, as in CrystalFormer, the sum over the free parameters of the log of each
  * parameter's own mixture (log-sum-exp over components per parameter); sampling draws each parameter's component
- * on its own from the shared weights, so the draws follow exactly the density that training maximises and scoring
- * reports. (The reference implementation draws one component for all six, a distribution that differs from the one
+ * on its own, so the draws follow exactly the density that training maximises and scoring reports. (The reference implementation draws one component for all six, a distribution that differs from the one
  * it scores.)
  */
 import { SIGMA_MIN } from './config.ts';
@@ -182,21 +184,35 @@ export function latticeHead(row: ArrayLike<number>, offset: number, k: number): 
   };
 }
 
-/** log density of parameter j at `lattice[j]` under its truncated mixture (the earlier parameters fix γ's support). */
+/** log Σ exp(v) of a short array. */
+function logSumExpOf(values: Float64Array): number {
+  let max = -Infinity;
+  for (const v of values) if (v > max) max = v;
+  if (max === -Infinity) return -Infinity;
+  let sum = 0;
+  for (const v of values) sum += Math.exp(v - max);
+  return max + Math.log(sum);
+}
+
+/** log(w_k m_k) for every component: its weight times its mass on the support (lo, hi) of parameter j. */
+function logSupportedWeights(head: LatticeHead, j: number, lo: number, hi: number): Float64Array {
+  return Float64Array.from(head.logWeights, (logWeight, c) => {
+    const sigma = head.sigma(c, j);
+    return logWeight + logNormalIntervalMass((lo - head.mean(c, j)) / sigma, (hi - head.mean(c, j)) / sigma);
+  });
+}
+
+/** log density of parameter j at `lattice[j]` under its mixture conditioned on the support (the earlier parameters fix γ's). */
 export function latticeParameterLogPdf(head: LatticeHead, j: number, lattice: ArrayLike<number>, triclinic: boolean): number {
   const [lo, hi] = latticeSupport(j, lattice, triclinic);
   const x = lattice[j]!;
-  const k = head.logWeights.length;
-  let max = -Infinity;
-  const terms = new Float64Array(k);
-  for (let c = 0; c < k; c++) {
-    terms[c] = head.logWeights[c]! + truncatedNormalLogPdf(x, head.mean(c, j), head.sigma(c, j), lo, hi);
-    if (terms[c]! > max) max = terms[c]!;
-  }
-  if (max === -Infinity) return -Infinity;
-  let sum = 0;
-  for (let c = 0; c < k; c++) sum += Math.exp(terms[c]! - max);
-  return max + Math.log(sum);
+  if (!(x > lo && x < hi)) return -Infinity;
+  const terms = Float64Array.from(head.logWeights, (logWeight, c) => {
+    const sigma = head.sigma(c, j);
+    const z = (x - head.mean(c, j)) / sigma;
+    return logWeight - 0.5 * z * z - Math.log(sigma) - LOG_SQRT_2PI;
+  });
+  return logSumExpOf(terms) - logSumExpOf(logSupportedWeights(head, j, lo, hi));
 }
 
 /**
@@ -212,8 +228,9 @@ export function latticeLogProb(head: LatticeHead, lattice: ArrayLike<number>, fr
 
 /**
  * Draw all six parameters into `out` (α, β before γ) and return the log-likelihood of the free ones. Each parameter
- * picks its mixture component from the shared weights (temperature and top-p as for every categorical), then a value
- * from that component truncated to its support with σ·√T. The returned log-probability is the model's (T = 1).
+ * picks its mixture component with probability ∝ w_k m_k (its weight times its mass on the support; temperature and
+ * top-p as for every categorical), then a value from that component truncated to the support with σ·√T. The
+ * returned log-probability is the model's (T = 1).
  */
 export function sampleLattice(head: LatticeHead, free: ArrayLike<number>, temperature: number, topP: number, uniform: Uniform, out: Float64Array): number {
   const k = head.logWeights.length;
@@ -221,8 +238,11 @@ export function sampleLattice(head: LatticeHead, free: ArrayLike<number>, temper
   const triclinic = free[3] !== 0;
   const spread = Math.sqrt(temperature);
   for (let j = 0; j < 6; j++) {
-    const component = sampleCategorical(head.logWeights, k, temperature, topP, uniform, scratch);
     const [lo, hi] = latticeSupport(j, out, triclinic);
+    const supported = logSupportedWeights(head, j, lo, hi);
+    const total = logSumExpOf(supported);
+    for (let c = 0; c < k; c++) supported[c] = supported[c]! - total;
+    const component = sampleCategorical(supported, k, temperature, topP, uniform, scratch);
     out[j] = sampleTruncatedNormal(head.mean(component, j), head.sigma(component, j) * spread, lo, hi, uniform);
   }
   return latticeLogProb(head, out, free);

@@ -397,8 +397,8 @@ const LENGTH_SUPPORT_TOP = 1e6;
 
 /**
  * log density of each of the six lattice parameters under a Gaussian mixture whose weights are shared across the
- * parameters (crystalformer.md §3), every component truncated to the parameter's support and renormalised so that
- * every lattice the model can draw is a cell (lattice-distribution.ts, the float64 reference and the sampler):
+ * parameters (crystalformer.md §3), conditioned on the parameter's support (the mixture divided by its mass there) so
+ * that every lattice the model can draw is a cell (lattice-distribution.ts, the float64 reference and the sampler):
  * lengths > 0, angles in (0, π), and in triclinic groups (α free, `latticeWeight[3]` = 1) γ in
  * (|α − β|, min(α + β, 2π − α − β)). params [B, 13K] = (logits K, means 6K, raw σ 6K); lattice, latticeWeight
  * [B, 6]. Returns [B, 6].
@@ -428,5 +428,6 @@ export function gaussianMixtureLogPdf(params: Tensor, lattice: Tensor, k: number
   const a = low.sub(mean).div(sigma).cast('float64').mul(Math.SQRT1_2);
   const b = high.sub(mean).div(sigma).cast('float64').mul(Math.SQRT1_2);
   const logMass = b.erf().sub(a.erf()).mul(0.5).maximum(1e-30).log().cast(dtype);
-  return logits.add(logPdf.sub(logMass)).logSumExp(1);
+  // The mixture conditioned on the support: Σ_k w_k N_k(x) / Σ_k w_k mass_k.
+  return logits.add(logPdf).logSumExp(1).sub(logits.add(logMass).logSumExp(1));
 }

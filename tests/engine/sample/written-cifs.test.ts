@@ -4,7 +4,7 @@
  * reject (two elements on one position) is not written, with the reason in samples.jsonl.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,9 @@ import { readCifStructure } from '../../../shared/io/cif.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { N_SLOTS, letterToIndex } from '../../../shared/tokens/index.ts';
 import { REQUESTED_SPACE_GROUP_TAG, SampleWriter, buildSample } from '../../../electron/engine/sample/generate.ts';
-import type { SampledCrystal } from '../../../electron/engine/sample/sampler.ts';
+import { CrystalSampler, type SampledCrystal } from '../../../electron/engine/sample/sampler.ts';
+import { loadModel } from '../../../electron/engine/model/files.ts';
+import { readSampleDirectory } from '../../../electron/evaluate/sample-dir.ts';
 
 const dirs: string[] = [];
 beforeAll(async () => {
@@ -120,5 +122,45 @@ describe('never writing a CIF that does not read back', () => {
     expect(lines[0]!.file).toBeNull();
     expect(lines[0]!.cifSkipped).toMatch(/occupy the same position/);
     expect(readCifStructure(readFileSync(join(dir, '000002.cif'), 'utf8')).structure.numSites).toBe(8);
+  });
+});
+
+describe('crystals from the shipped model', () => {
+  it('every CIF written reads back in our reader with the atoms of the crystal it declares', async () => {
+    const model = await loadModel('default');
+    const sampler = await CrystalSampler.create(model.config, model.params);
+    let written = 0;
+    try {
+      for await (const sample of sampler.sample({ spaceGroups: { kind: 'distribution', weights: model.card.spaceGroupCounts } }, 120, { seed: 17, batchSize: 60 })) {
+        const built = buildSample(sample, 1);
+        expect(built.cif === null).toBe(built.record.cifSkipped !== undefined || built.record.error !== undefined);
+        if (!built.cif) continue;
+        written++;
+        const read = readCifStructure(built.cif).structure;
+        if (built.record.spaceGroupWritten === built.record.spaceGroupRequested) expect(read.numSites).toBe(built.record.numAtoms);
+        expect(tag(built.cif, '_space_group_IT_number')).toBe(String(built.record.spaceGroupWritten));
+      }
+    } finally {
+      await sampler.release();
+    }
+    expect(written).toBeGreaterThan(100);
+  });
+});
+
+describe('cfstudio evaluate reads what generation wrote', () => {
+  it('takes the requested group from the file when samples.jsonl is gone, and counts a skipped CIF as unbuilt with its reason', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfstudio-written-'));
+    dirs.push(dir);
+    const writer = new SampleWriter(dir);
+    writer.write(sampled(123, [['a', 'Cs', [0, 0, 0]], ['d', 'Cl', [0.5, 0.5, 0.5]]], [4.12, 4.12, 4.12, 90, 90, 90], 2));
+    writer.write(sampled(225, [['a', 'Na', [0, 0, 0]], ['e', 'Cl', [0, 0, 0]]], [5.64, 5.64, 5.64, 90, 90, 90], 28));
+    const withLines = await readSampleDirectory(dir);
+    expect(withLines.items.map((i) => i.spaceGroupRequested)).toEqual([123]);
+    expect(withLines.unbuilt).toHaveLength(1);
+    expect(withLines.unbuilt[0]!.error).toMatch(/occupy the same position/);
+    unlinkSync(join(dir, 'samples.jsonl'));
+    const withoutLines = await readSampleDirectory(dir);
+    // The file declares 221 (what the crystal is) but names 123 as requested.
+    expect(withoutLines.items.map((i) => i.spaceGroupRequested)).toEqual([123]);
   });
 });
