@@ -390,6 +390,25 @@ describe('movement and indexing', () => {
     );
   });
 
+  test('segmentSum adds rows by segment id (repeats, an empty segment, int32 ids); backward gathers', async () => {
+    const ids = [2, 0, 2, 2, 1, 0];
+    const r = await check(
+      { x: { shape: [6, 3] }, ids: { shape: [6], dtype: 'int64', values: ids }, like: { shape: [4, 1], differentiable: false } },
+      ({ x, ids, like }) => movement.segmentSum(x!, ids!, like!),
+    );
+    const x = r.inputs.x!;
+    const expected = new Array<number>(12).fill(0);
+    ids.forEach((s, i) => { for (let k = 0; k < 3; k++) expected[3 * s + k]! += x[3 * i + k]!; });
+    expect(r.outputShape).toEqual([4, 3]);
+    expectClose(r.output, expected); // segment 3 receives nothing and stays zero
+    const v = await check(
+      { x: { shape: [5] }, ids: { shape: [5], dtype: 'int32', values: [1, 1, 0, 1, 0] }, like: { shape: [2], differentiable: false } },
+      ({ x, ids, like }) => movement.segmentSum(x!.sin(), ids!, like!),
+    );
+    const y = v.inputs.x!.map(Math.sin);
+    expectClose(v.output, [y[2]! + y[4]!, y[0]! + y[1]! + y[3]!]);
+  });
+
   test('oneHot', async () => {
     const r = await gradCheck({ x: { shape: [3] }, i: { shape: [3], dtype: 'int64', values: [2, 0, 1] } }, ({ x, i }) => i!.oneHot(3, 'float64').mul(x!.unsqueeze(-1)));
     const x = r.inputs.x!;

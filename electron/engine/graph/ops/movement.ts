@@ -453,3 +453,53 @@ export function oneHot(indices: Tensor, depth: number, dtype: DType = 'float32')
   const classes = indices.graph.constant(Array.from({ length: depth }, (_, i) => i), [depth], indices.dtype);
   return cast(equal(unsqueeze(indices, -1), classes), dtype);
 }
+
+// ---------------------------------------------------------------- SegmentSum
+
+/**
+ * out[s] = Σ_{i : ids[i] = s} data[i] along axis 0, with as many segments as `like` has rows (run-time shape):
+ * message passing onto atoms, per-structure totals of a batch of disjoint graphs. Emitted as ConstantOfShape +
+ * ScatterND(reduction 'add'); backward: the upstream gradient gathered back by segment id.
+ */
+export const SegmentSum = defineOp<Record<string, never>>({
+  name: 'SegmentSum',
+  infer(inputs) {
+    const [data, ids, like] = inputs as [TensorType, TensorType, TensorType];
+    if (!isIndexType(ids.dtype)) fail('SegmentSum', `segment ids must be int64 or int32, got ${ids.dtype}`, inputs);
+    if (ids.shape.length !== 1 || data.shape.length < 1 || !sameDim(ids.shape[0]!, data.shape[0]!)) {
+      fail('SegmentSum', 'segment ids must be 1-D with one id per row of data', inputs);
+    }
+    if (like.shape.length < 1) fail('SegmentSum', 'the segment-count tensor must have rank ≥ 1', inputs);
+    return [{ dtype: data.dtype, shape: [like.shape[0]!, ...data.shape.slice(1)] }];
+  },
+  emit(e, node) {
+    const [data, ids, like] = node.inputs as [Tensor, Tensor, Tensor];
+    const rows = e.temp('segments');
+    e.node('Slice', [e.shapeOf(like), e.int64s([0]), e.int64s([1]), e.int64s([0])], [rows]);
+    let target = rows;
+    if (data.rank > 1) {
+      const rest = e.temp('rowshape');
+      e.node('Slice', [e.shapeOf(data), e.int64s([1]), e.int64s([TO_END]), e.int64s([0])], [rest]);
+      target = e.temp('outshape');
+      e.node('Concat', [rows, rest], [target], { axis: attr.int(0) });
+    }
+    const zeros = e.temp('zeros');
+    e.node('ConstantOfShape', [target], [zeros], { value: attr.scalarTensor(0, data.dtype) });
+    let index = e.name(ids);
+    if (ids.dtype !== 'int64') {
+      const cast64 = e.temp('ids64');
+      e.node('Cast', [index], [cast64], { to: attr.int(7) });
+      index = cast64;
+    }
+    const column = e.temp('ids');
+    e.node('Unsqueeze', [index, e.int64s([1])], [column]);
+    e.node('ScatterND', [zeros, column, e.name(data)], [e.name(node.outputs[0]!)], { reduction: attr.string('add') });
+  },
+  backward(node, [g]) {
+    const ids = node.inputs[1]!;
+    return [gather(g!, ids, 0), null, null];
+  },
+});
+export function segmentSum(data: Tensor, ids: Tensor, like: Tensor): Tensor {
+  return data.graph.apply(SegmentSum, [data, ids, like], {})[0]!;
+}
