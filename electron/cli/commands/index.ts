@@ -12,6 +12,7 @@ import { rewardCommands } from './reward.ts';
 import { mcmcCommand } from './mcmc.ts';
 import { predictorCommands } from './predictor.ts';
 import { finetuneCommand } from './finetune.ts';
+import { potentialImportCommand } from './potential.ts';
 
 /** Every `cfstudio` subcommand. Each lives in its own file in this folder; add one line here to register it. */
-export const commands: Command[] = [serveCommand, inspectCommand, convertCommand, dataPrepareCommand, trainCommand, generateCommand, modelExportCommand, scoreCommand, evaluateCommand, ...rewardCommands, mcmcCommand, finetuneCommand, ...predictorCommands];
+export const commands: Command[] = [serveCommand, inspectCommand, convertCommand, dataPrepareCommand, trainCommand, generateCommand, modelExportCommand, scoreCommand, evaluateCommand, ...rewardCommands, mcmcCommand, finetuneCommand, ...predictorCommands, potentialImportCommand];
