@@ -1,6 +1,12 @@
 import { parseArgs } from 'node:util';
 import { type Command, type CommandContext, type OptionSpec, UserError } from './command.ts';
 import { commands } from './commands/index.ts';
+import { BatchInputError } from '../../shared/batch/each-input.ts';
+import { ModelFileError } from '../engine/model/files.ts';
+
+/** File-system errors about paths the user gave: a mistake in the input (one line, exit 1), not a bug. */
+const PATH_ERROR_CODES = new Set(['ENOENT', 'ENOTDIR', 'EISDIR', 'EACCES', 'EPERM', 'EROFS', 'EEXIST', 'ENAMETOOLONG', 'ELOOP']);
+import { errorLine, quoteForMessage, safeMessageLine } from '../../shared/text/safe-text.ts';
 
 const HELP_OPTION: OptionSpec = { type: 'boolean', short: 'h', description: 'show help for this command' };
 
@@ -10,6 +16,7 @@ function formatHelp(command: Command): string {
     const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` ${spec.valueName ?? 'VALUE'}` : ''}`;
     lines.push(`  ${flag.padEnd(30)} ${spec.description}`);
   }
+  if (command.notes) lines.push('', command.notes);
   return lines.join('\n');
 }
 
@@ -48,7 +55,7 @@ export async function main(argv: string[], ctx: CommandContext = defaultContext(
       if (group.length > 0) {
         throw new UserError(`'${argv[0]}' needs a subcommand: ${group.map((c) => c.path.join(' ')).join(', ')}`);
       }
-      throw new UserError(`unknown command '${argv[0]}' (see cfstudio --help)`);
+      throw new UserError(`unknown command ${quoteForMessage(argv[0]!)} (see cfstudio --help)`);
     }
     const options = Object.fromEntries(
       Object.entries({ ...command.options, help: HELP_OPTION }).map(([name, spec]) => {
@@ -60,21 +67,34 @@ export async function main(argv: string[], ctx: CommandContext = defaultContext(
     try {
       parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
     } catch (error) {
-      throw new UserError(`${(error as Error).message.split('\n')[0]} (see cfstudio ${command.path.join(' ')} --help)`);
+      throw new UserError(`${errorLine(error, 400)} (see cfstudio ${command.path.join(' ')} --help)`);
     }
     if (parsed.values.help) {
       ctx.out(formatHelp(command) + '\n');
       return 0;
     }
-    await command.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals, ctx);
-    return 0;
+    rejectEmptyValues(parsed.values);
+    const code = await command.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals, ctx);
+    return typeof code === 'number' ? code : 0;
   } catch (error) {
-    if (error instanceof UserError || (error as NodeJS.ErrnoException)?.code === 'ENOENT') {
-      process.stderr.write(`cfstudio: ${(error as Error).message}\n`);
+    const code = (error as NodeJS.ErrnoException)?.code;
+    if (error instanceof UserError || error instanceof BatchInputError || error instanceof ModelFileError || (typeof code === 'string' && PATH_ERROR_CODES.has(code))) {
+      process.stderr.write(`cfstudio: ${errorLine(error)}\n`);
       return 1;
     }
-    process.stderr.write(`cfstudio: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+    // The stack stays (it is for a bug report), but each line is escaped and bounded like any message.
+    const stack = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    process.stderr.write(`cfstudio: internal error: ${stack.split('\n').slice(0, 40).map((line) => safeMessageLine(line)).join('\n')}\n`);
     return 2;
+  }
+}
+
+/** Every option that takes a value needs one: `--spacegroup=` or `--elements ''` is a mistake, never "any". */
+function rejectEmptyValues(values: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(values)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (typeof item === 'string' && item.trim() === '') throw new UserError(`--${name} needs a value, got an empty one`);
+    }
   }
 }
 

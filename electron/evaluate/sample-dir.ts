@@ -13,6 +13,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readCifStructure } from '../../shared/io/cif.ts';
 import type { EvaluationItem, EvaluationReport } from './evaluate.ts';
+import { runEachInput } from '../../shared/batch/each-input.ts';
 
 export interface UnreadableSample {
   file: string;
@@ -83,7 +84,11 @@ export function parseSamplesJsonl(text: string, fileName: string): SampleLine[] 
   return lines;
 }
 
-export async function readSampleDirectory(dir: string): Promise<SampleDirectory> {
+/**
+ * Reads every CIF in `dir` (and samples.jsonl); a CIF that cannot be read is listed in `unreadable` and the rest are
+ * still read, unless `strict` (the first unreadable CIF ends the read with a BatchInputError).
+ */
+export async function readSampleDirectory(dir: string, options: { strict?: boolean } = {}): Promise<SampleDirectory> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -114,20 +119,26 @@ export async function readSampleDirectory(dir: string): Promise<SampleDirectory>
     }
     if (missing > 0) warnings.push(`${path}: ${missing} line(s) name a file that is not in the directory`);
   }
-  const items: EvaluationItem[] = [];
   const unreadable: UnreadableSample[] = [];
-  for (const name of cifs) {
-    const path = join(dir, name);
-    try {
-      const cif = readCifStructure(await readFile(path, 'utf8'), { fileName: path });
+  const read = await runEachInput(
+    cifs,
+    async (name): Promise<EvaluationItem> => {
+      const path = join(dir, name);
+      const text = await readFile(path, 'utf8');
+      if (text.includes('\0')) throw new Error(`${path}: binary file, not a CIF`);
+      const cif = readCifStructure(text, { fileName: path });
       const declared = cif.declaredSpaceGroup.number;
       const requested = requestedByFile.get(name) ?? (declared !== undefined && declared > 1 ? declared : undefined);
-      items.push({ name, structure: cif.structure, ...(requested !== undefined ? { spaceGroupRequested: requested } : {}) });
-    } catch (error) {
-      unreadable.push({ file: name, error: ((error as Error)?.message ?? String(error)).split('\n')[0]! });
-    }
-  }
-  return { items, unreadable, unbuilt, warnings, hasSamplesFile };
+      return { name, structure: cif.structure, ...(requested !== undefined ? { spaceGroupRequested: requested } : {}) };
+    },
+    {
+      name: (name) => join(dir, name),
+      // Listed by file name in the directory; the reason names the full path (and line, from the reader).
+      onFailure: (failure, name) => unreadable.push({ file: name, error: failure.error }),
+      ...(options.strict ? { strict: true } : {}),
+    },
+  );
+  return { items: read.succeeded.map((s) => s.value), unreadable, unbuilt, warnings, hasSamplesFile };
 }
 
 /**

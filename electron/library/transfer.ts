@@ -5,6 +5,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
+import { csvSafeRow } from '../../shared/text/csv-cell.ts';
 import { zipSync } from 'fflate';
 import type { Structure } from '../../shared/crystal/structure.ts';
 import { readCifStructures } from '../../shared/io/cif.ts';
@@ -197,7 +198,8 @@ export function manifestCsv(records: readonly StructureRecord[]): string {
     r.spaceGroupFound ?? '', r.valid === null ? '' : r.valid ? 'true' : 'false', r.reward ?? '', r.logProbability ?? '',
     r.favourite ? 'true' : 'false', r.tags.join(';'), r.source, r.runId ?? '', r.createdAt, JSON.stringify(r.properties), JSON.stringify(r.rewards),
   ]);
-  return stringify([[...MANIFEST_COLUMNS], ...rows]);
+  // Names, tags and sources are user text: neutralised so `=HYPERLINK(...)` stays text in a spreadsheet.
+  return stringify([[...MANIFEST_COLUMNS], ...rows.map(csvSafeRow)]);
 }
 
 function cifText(record: StructureRecord): string {

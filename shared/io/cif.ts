@@ -510,8 +510,15 @@ function expandAsymmetricUnit(
         continue;
       }
       if (!options.allowPartialOccupancy) {
+        // Two different elements at one position: with full occupancies that is an overlap (a broken structure),
+        // not disorder; only sites with occupancy < 1 are the substitutional disorder --allow-partial reads.
+        const partial = site.occupancy < 1 - OCCUPANCY_TOLERANCE || other.occupancy < 1 - OCCUPANCY_TOLERANCE;
+        const distance = periodicDistance(lattice, image, placed[clashIndex]!.frac);
+        const where = other.line === site.line ? '' : ` (line ${other.line})`;
         throw new CifError(
-          `sites '${other.label}' (${other.species}) and '${site.label}' (${site.species}) occupy the same position: disorder is not supported; pass allowPartialOccupancy (cfstudio: --allow-partial) to read it anyway`,
+          partial
+            ? `sites '${other.label}' (${other.species}, occupancy ${other.occupancy})${where} and '${site.label}' (${site.species}, occupancy ${site.occupancy}) share a position (${distance.toFixed(3)} Å apart): partial occupancy (disorder) is not supported; pass allowPartialOccupancy (cfstudio: --allow-partial) to keep the majority site`
+            : `overlapping atoms: ${isIdentityOp(op) ? 'site' : 'a symmetry image of site'} '${site.label}' (${site.species}) lies ${distance.toFixed(3)} Å from an atom of site '${other.label}' (${other.species})${where}, closer than the ${tolerance} Å merge tolerance; atoms of different elements cannot share a position`,
           site.line,
           fileName,
         );
@@ -525,6 +532,22 @@ function expandAsymmetricUnit(
     }
   }
   return placed.map(({ frac, source }) => ({ species: source.species, frac, label: source.label, ...(source.wyckoff ? { wyckoff: source.wyckoff } : {}) }));
+}
+
+function isIdentityOp(op: AffineOp): boolean {
+  const r = op.rotation;
+  return r.every((row, i) => row.every((x, j) => x === (i === j ? 1 : 0))) && op.translation.every((t) => Math.abs(t - Math.round(t)) < 1e-12);
+}
+
+/** Cartesian distance between two fractional positions, to the nearest periodic image of the difference (exact for near-overlaps). */
+function periodicDistance(lattice: Lattice, p: Vec3, q: Vec3): number {
+  const d: Vec3 = [p[0] - q[0], p[1] - q[1], p[2] - q[2]];
+  for (let k = 0; k < 3; k++) d[k] = d[k]! - Math.round(d[k]!);
+  const m = lattice.matrix;
+  const x = d[0] * m[0][0] + d[1] * m[1][0] + d[2] * m[2][0];
+  const y = d[0] * m[0][1] + d[1] * m[1][1] + d[2] * m[2][1];
+  const z = d[0] * m[0][2] + d[1] * m[1][2] + d[2] * m[2][2];
+  return Math.hypot(x, y, z);
 }
 
 function reportCloseContacts(structure: Structure, warnings: string[]): void {

@@ -269,7 +269,7 @@ describe('sample directories and the CLI', () => {
 
     let out = '';
     const code = await main(['evaluate', samples, '--json'], { log: () => {}, out: (t) => (out += t) });
-    expect(code).toBe(0);
+    expect(code).toBe(1); // an unreadable CIF is a failed input: reported, the rest evaluated, exit 1
     const report = JSON.parse(out) as EvaluationReport;
     expect(report.count).toBe(3);
     expect(report.input!.unreadable).toHaveLength(1);
@@ -280,7 +280,8 @@ describe('sample directories and the CLI', () => {
     expect(written.samples.map((s) => s.name)).toEqual(['000001.cif', '000002.cif', '000003.cif']);
 
     let summary = '';
-    expect(await main(['evaluate', samples, '--out', join(dir, 'report.json')], { log: () => {}, out: (t) => (summary += t) })).toBe(0);
+    expect(await main(['evaluate', samples, '--out', join(dir, 'report.json')], { log: () => {}, out: (t) => (summary += t) })).toBe(1);
+    expect(summary).toMatch(/failed: 1 of 4 inputs\n  .*000004\.cif/);
     expect(summary).toMatch(/validity\s+structural 100\.0 % \(3\/3\)/);
     expect(summary).toMatch(/space group\s+found = requested 100\.0 % \(2\/2\)/);
     expect(summary).toMatch(/valid over all samples 60\.0 % \(3\/5\)/);

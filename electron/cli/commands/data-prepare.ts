@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { type Command, UserError, intOption, numberOption, requiredString } from '../command.ts';
 import { DEFAULT_SYMPREC } from '../../../shared/symmetry/analyze.ts';
 import { prepareDataset } from '../../data/prepare.ts';
+import { checkOutputDirectory } from '../output-paths.ts';
 
 export const dataPrepareCommand: Command = {
   path: ['data', 'prepare'],
@@ -28,6 +29,7 @@ export const dataPrepareCommand: Command = {
       }
     }
     const outDir = requiredString(values, 'out');
+    await checkOutputDirectory(outDir);
     const valFraction = numberOption(values, 'val-fraction', 0.1, 0, 1);
     const workers = intOption(values, 'workers', 2, 0, 64);
     const symprec = numberOption(values, 'symprec', DEFAULT_SYMPREC, 1e-6, 1);

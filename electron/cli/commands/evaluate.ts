@@ -1,6 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { type Command, UserError, numberOption, stringOption } from '../command.ts';
+import { type Command, BATCH_EXIT_NOTE, STRICT_OPTION, UserError, batchExitCode, numberOption, stringOption } from '../command.ts';
+import { checkOutputFile } from '../output-paths.ts';
+import { failureReportLines } from '../../../shared/batch/each-input.ts';
 import { ProgressBar } from '../progress.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import {
@@ -22,7 +24,9 @@ export const evaluateCommand: Command = {
   path: ['evaluate'],
   summary: 'validity, space groups, uniqueness, novelty and distributions of a directory of generated CIF files',
   positionals: 'DIR',
+  notes: `${BATCH_EXIT_NOTE} CIF files that cannot be read are listed in the summary and in the report's input.unreadable ({file, error}); they count as invalid in "valid over all samples".`,
   options: {
+    strict: STRICT_OPTION,
     reference: { type: 'string', description: 'known crystals for novelty and distribution distances: a CSV with a cif column (.csv or .csv.gz) or a dataset directory from `data prepare`', valueName: 'CSV|DATASET' },
     'reference-split': { type: 'string', description: 'with a dataset directory: train, val or all (default all)', valueName: 'SPLIT' },
     symprec: { type: 'string', description: `symmetry tolerance in Å for finding space groups (default ${EVALUATION_SYMPREC}, as CrystalFormer's and MatterGen's evaluations)`, valueName: 'Å' },
@@ -45,13 +49,13 @@ export const evaluateCommand: Command = {
     await initSymmetry();
     let samples;
     try {
-      samples = await readSampleDirectory(dir);
+      samples = await readSampleDirectory(dir, { strict: values.strict === true });
     } catch (error) {
       if (error instanceof SampleDirectoryError) throw new UserError(error.message);
       throw error;
     }
+    await checkOutputFile(outPath);
     for (const warning of samples.warnings) ctx.log(`warning: ${warning}`);
-    for (const bad of samples.unreadable) ctx.log(`unreadable: ${bad.error}`);
     if (samples.unbuilt.length) ctx.log(`${samples.unbuilt.length} sample(s) in samples.jsonl have no structure (the sampler could not build them)`);
     if (samples.items.length === 0) {
       throw new UserError(`${dir}: no crystal to evaluate (${samples.unreadable.length} unreadable CIF files, ${samples.unbuilt.length} samples without a structure)`);
@@ -103,6 +107,7 @@ export const evaluateCommand: Command = {
     }
     if (values.json) ctx.out(json + '\n');
     else ctx.out(summaryText(report, outPath) + '\n');
+    return batchExitCode(ctx, { failures: samples.unreadable, total: samples.items.length + samples.unreadable.length });
   },
 };
 
@@ -141,5 +146,6 @@ export function summaryText(report: EvaluationReport, outPath: string): string {
   const top = symmetry.histogram.slice(0, 8).map((h) => `${h.spaceGroup} ${h.symbol} ${h.count}`);
   if (top.length) lines.push(`top groups      ${top.join(', ')}`);
   lines.push(`report          ${outPath}`);
+  if (report.input) lines.push(...failureReportLines(report.input.unreadable.map((u) => ({ file: u.file, error: u.error })), report.input.cifFiles));
   return lines.join('\n');
 }

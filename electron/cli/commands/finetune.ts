@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { type Command, UserError, intOption, numberOption, requiredString, stringOption } from '../command.ts';
 import { ProgressBar } from '../progress.ts';
+import { checkOutputDirectory } from '../output-paths.ts';
 import { withStopSignal } from '../stop-signal.ts';
 import { DEFAULT_FINETUNE, type FinetuneConfig, runFinetuning, validateFinetuneConfig } from '../../engine/rl/finetune.ts';
 import { readSpecForCli } from './reward.ts';
@@ -38,6 +39,7 @@ export const finetuneCommand: Command = {
   },
   async run(values, _positionals, ctx) {
     const outDir = requiredString(values, 'out');
+    await checkOutputDirectory(outDir, ['metrics.jsonl', 'run.json']);
     const resume = values.resume === true;
     let reward: RewardSpec = { version: 1, reward: { kind: 'predictor', predictor: 'none' } } as RewardSpec; // replaced by the run's own on resume
     let rewardBaseDir: string | undefined;

@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { type Command, UserError, intOption, numberOption, requiredString, stringOption } from '../command.ts';
 import { ProgressBar } from '../progress.ts';
+import { checkOutputDirectory } from '../output-paths.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { loadModel } from '../../engine/model/files.ts';
 import { CrystalSampler } from '../../engine/sample/sampler.ts';
@@ -77,6 +78,7 @@ export const generateCommand: Command = {
   },
   async run(values, _positionals, ctx) {
     const outDir = requiredString(values, 'out');
+    await checkOutputDirectory(outDir, ['samples.jsonl']);
     const count = intOption(values, 'n', 100, 1, 10_000_000);
     const temperature = numberOption(values, 'temperature', 1, 1e-3, 100);
     const topP = numberOption(values, 'top-p', 1, 1e-6, 1);

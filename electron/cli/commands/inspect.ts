@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { type Command, UserError, numberOption } from '../command.ts';
+import { type Command, BATCH_EXIT_NOTE, STRICT_OPTION, UserError, batchExitCode, numberOption, runInputsForCli } from '../command.ts';
+import { failureReportLines } from '../../../shared/batch/each-input.ts';
+import { safeMessageLine } from '../../../shared/text/safe-text.ts';
 import { Composition } from '../../../shared/crystal/composition.ts';
 import { atomicMass } from '../../../shared/crystal/elements.ts';
 import { CifError } from '../../../shared/io/cif.ts';
@@ -22,6 +24,8 @@ export async function loadStructureForCli(path: string, options: { allowPartialO
     if (code === 'EISDIR') throw new UserError(`${path}: is a directory, not a structure file`);
     throw new UserError(`${path}: cannot read (${(error as Error).message})`);
   }
+  // A binary file (NUL bytes never occur in CIF or POSCAR text) gets a plain reason, not a parser's guess.
+  if (text.includes('\0')) throw new UserError(`${path}: binary file, not a CIF or POSCAR text file`);
   await initSymmetry();
   try {
     return readStructureText(text, { fileName: path, ...(options.allowPartialOccupancy ? { allowPartialOccupancy: true } : {}) });
@@ -46,59 +50,80 @@ export const SYMPREC_OPTION = {
   valueName: 'Å',
 } as const;
 
+type InspectReport = ReturnType<typeof inspectReport>;
+
+/** What `cfstudio inspect` says about one structure file. */
+function inspectReport(path: string, loaded: StructureFileResult, analysis: SymmetryAnalysis, symprec: number) {
+  const { structure } = loaded;
+  const composition = Composition.fromStructure(structure);
+  const { formula: reduced, factor } = composition.reducedFormulaAndFactor;
+  const p = structure.lattice.parameters;
+  return {
+    file: path,
+    format: loaded.format,
+    name: loaded.name,
+    formula: { reduced, hill: composition.hillFormula, formulaUnits: factor },
+    spaceGroup: { number: analysis.spaceGroup, symbol: analysis.symbol },
+    crystalSystem: analysis.crystalSystem,
+    wyckoffSequence: wyckoffSequenceLabel(analysis.description),
+    lattice: { a: p.a, b: p.b, c: p.c, alpha: p.alpha, beta: p.beta, gamma: p.gamma, volume: structure.volume },
+    conventionalLattice: analysis.description.lattice,
+    density: structure.densityFrom(atomicMass),
+    numAtoms: structure.numSites,
+    symprec,
+    warnings: loaded.warnings,
+  };
+}
+
+function inspectText(report: InspectReport): string {
+  const f = (x: number, digits = 4) => x.toFixed(digits);
+  const p = report.lattice;
+  const c = report.conventionalLattice;
+  const safe = (text: string) => safeMessageLine(text, 500);
+  return [
+    `file            ${safe(report.file)} (${report.format === 'cif' ? `CIF, block data_${safe(report.name)}` : 'POSCAR'})`,
+    `formula         ${report.formula.reduced} (reduced, Z = ${report.formula.formulaUnits}); Hill ${report.formula.hill}`,
+    `space group     ${report.spaceGroup.number} ${report.spaceGroup.symbol} (${report.crystalSystem}; symprec ${report.symprec} Å)`,
+    `Wyckoff         ${report.wyckoffSequence}`,
+    `lattice         a ${f(p.a)}  b ${f(p.b)}  c ${f(p.c)} Å   α ${f(p.alpha, 3)}  β ${f(p.beta, 3)}  γ ${f(p.gamma, 3)}°`,
+    `conventional    a ${f(c.a)}  b ${f(c.b)}  c ${f(c.c)} Å   α ${f(c.alpha, 3)}  β ${f(c.beta, 3)}  γ ${f(c.gamma, 3)}°`,
+    `volume          ${f(p.volume, 3)} Å³`,
+    `density         ${f(report.density)} g/cm³`,
+    `atoms           ${report.numAtoms}`,
+    ...report.warnings.map((w) => `warning         ${safe(w)}`),
+  ].join('\n');
+}
+
 export const inspectCommand: Command = {
   path: ['inspect'],
-  summary: 'show formula, space group, Wyckoff sequence, lattice and density of a CIF or POSCAR file',
-  positionals: 'FILE',
+  summary: 'show formula, space group, Wyckoff sequence, lattice and density of CIF or POSCAR files',
+  positionals: 'FILE...',
+  notes: `${BATCH_EXIT_NOTE} With one FILE, --json prints its report object; with several, {"reports": [...], "failed": [{"file", "error"}]}.`,
   options: {
     json: { type: 'boolean', description: 'print the result as JSON' },
     symprec: SYMPREC_OPTION,
     'allow-partial': { type: 'boolean', description: 'read partially occupied CIF sites as full atoms (reported as warnings)' },
+    strict: STRICT_OPTION,
   },
   async run(values, positionals, ctx) {
-    const path = positionals[0];
-    if (!path) throw new UserError('inspect needs a FILE (CIF or POSCAR)');
-    if (positionals.length > 1) throw new UserError(`inspect takes one FILE, got ${positionals.length}`);
+    if (positionals.length === 0) throw new UserError('inspect needs a FILE (CIF or POSCAR)');
     const symprec = numberOption(values, 'symprec', DEFAULT_SYMPREC, 1e-6, 1);
-    const loaded = await loadStructureForCli(path, { allowPartialOccupancy: values['allow-partial'] === true });
-    const { structure } = loaded;
-    const analysis = analyzeForCli(path, loaded, symprec);
-    const composition = Composition.fromStructure(structure);
-    const { formula: reduced, factor } = composition.reducedFormulaAndFactor;
-    const p = structure.lattice.parameters;
-    const report = {
-      file: path,
-      format: loaded.format,
-      name: loaded.name,
-      formula: { reduced, hill: composition.hillFormula, formulaUnits: factor },
-      spaceGroup: { number: analysis.spaceGroup, symbol: analysis.symbol },
-      crystalSystem: analysis.crystalSystem,
-      wyckoffSequence: wyckoffSequenceLabel(analysis.description),
-      lattice: { a: p.a, b: p.b, c: p.c, alpha: p.alpha, beta: p.beta, gamma: p.gamma, volume: structure.volume },
-      conventionalLattice: analysis.description.lattice,
-      density: structure.densityFrom(atomicMass),
-      numAtoms: structure.numSites,
-      symprec,
-      warnings: loaded.warnings,
-    };
+    const allowPartialOccupancy = values['allow-partial'] === true;
+    const outcome = await runInputsForCli(
+      positionals,
+      async (path) => {
+        const loaded = await loadStructureForCli(path, { allowPartialOccupancy });
+        return inspectReport(path, loaded, analyzeForCli(path, loaded, symprec), symprec);
+      },
+      { name: (path) => path, strict: values.strict === true },
+    );
+    const reports = outcome.succeeded.map((s) => s.value);
     if (values.json) {
-      ctx.out(JSON.stringify(report, null, 2) + '\n');
-      return;
+      ctx.out(JSON.stringify(positionals.length === 1 ? reports[0] : { reports, failed: outcome.failures }, null, 2) + '\n');
+    } else {
+      const failures = failureReportLines(outcome.failures, outcome.total);
+      ctx.out([...reports.map(inspectText), ...(failures.length ? [failures.join('\n')] : [])].join('\n\n') + '\n');
     }
-    const f = (x: number, digits = 4) => x.toFixed(digits);
-    const c = report.conventionalLattice;
-    const lines = [
-      `file            ${path} (${loaded.format === 'cif' ? `CIF, block data_${loaded.name}` : 'POSCAR'})`,
-      `formula         ${reduced} (reduced, Z = ${factor}); Hill ${composition.hillFormula}`,
-      `space group     ${analysis.spaceGroup} ${analysis.symbol} (${analysis.crystalSystem}; symprec ${symprec} Å)`,
-      `Wyckoff         ${report.wyckoffSequence}`,
-      `lattice         a ${f(p.a)}  b ${f(p.b)}  c ${f(p.c)} Å   α ${f(p.alpha, 3)}  β ${f(p.beta, 3)}  γ ${f(p.gamma, 3)}°`,
-      `conventional    a ${f(c.a)}  b ${f(c.b)}  c ${f(c.c)} Å   α ${f(c.alpha, 3)}  β ${f(c.beta, 3)}  γ ${f(c.gamma, 3)}°`,
-      `volume          ${f(structure.volume, 3)} Å³`,
-      `density         ${f(report.density)} g/cm³`,
-      `atoms           ${structure.numSites}`,
-      ...loaded.warnings.map((w) => `warning         ${w}`),
-    ];
-    ctx.out(lines.join('\n') + '\n');
+    return batchExitCode(ctx, outcome);
   },
 };

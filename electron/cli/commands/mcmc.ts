@@ -2,6 +2,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, UserError, intOption, numberOption, requiredString, stringOption } from '../command.ts';
 import { ProgressBar } from '../progress.ts';
+import { checkOutputDirectory } from '../output-paths.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { loadModel } from '../../engine/model/files.ts';
 import { SampleWriter } from '../../engine/sample/generate.ts';
@@ -36,6 +37,7 @@ export const mcmcCommand: Command = {
   },
   async run(values, _positionals, ctx) {
     const outDir = requiredString(values, 'out');
+    await checkOutputDirectory(outDir, ['samples.jsonl', 'mcmc.jsonl']);
     const spaceGroup = intOption(values, 'spacegroup', NaN, 1, 230);
     if (Number.isNaN(spaceGroup)) throw new UserError('--spacegroup is required (the template letters belong to one space group)');
     const templateText = requiredString(values, 'template');

@@ -1,5 +1,6 @@
 import { type Command, UserError, requiredString, stringOption } from '../command.ts';
 import { exportTrainedModel } from '../../engine/train/export.ts';
+import { checkOutputDirectory } from '../output-paths.ts';
 import { exportFinetunedModel } from '../../engine/rl/export.ts';
 
 export const modelExportCommand: Command = {
@@ -16,6 +17,7 @@ export const modelExportCommand: Command = {
     const finetuneDir = stringOption(values, 'finetune');
     if ((finetuneDir === undefined) === (values.run === undefined)) throw new UserError('model export takes one of --run RUN_DIR (a training run) or --finetune RUN_DIR (a fine-tuning run)');
     const out = requiredString(values, 'out');
+    await checkOutputDirectory(out);
     const name = stringOption(values, 'name') ?? out.split(/[\\/]/).filter(Boolean).at(-1)!;
     const card = finetuneDir !== undefined ? await exportFinetunedModel(finetuneDir, out, { name }) : await exportTrainedModel(requiredString(values, 'run'), out, { name });
     const nll = (card.metrics.validation ?? card.metrics.validationAtBest) as { total?: number } | null | undefined;

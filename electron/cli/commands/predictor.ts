@@ -2,9 +2,12 @@
  * `cfstudio predictor train --property NAME --train DIR --val DIR` — train a built-in property predictor.
  * `cfstudio predict FILE... [--property NAME ...]` — predict properties of structure files with the shipped models.
  */
-import { type Command, UserError, intOption, numberOption, requiredString, stringOption } from '../command.ts';
+import { type Command, BATCH_EXIT_NOTE, STRICT_OPTION, UserError, batchExitCode, intOption, numberOption, requiredString, runInputsForCli, stringListOption, stringOption } from '../command.ts';
+import { failureReason, failureReportLines } from '../../../shared/batch/each-input.ts';
+import { errorLine, quoteForMessage, safeMessageLine } from '../../../shared/text/safe-text.ts';
 import { ProgressBar } from '../progress.ts';
 import { withStopSignal } from '../stop-signal.ts';
+import { checkOutputDirectory } from '../output-paths.ts';
 import { DEFAULT_SYMPREC } from '../../../shared/symmetry/analyze.ts';
 import { DEFAULT_PREDICTOR_CONFIG } from '../../predictors/network.ts';
 import { PROPERTY_NAMES, isPropertyName, shippedModelDir } from '../../predictors/properties.ts';
@@ -37,10 +40,12 @@ export const predictorTrainCommand: Command = {
   },
   async run(values, _positionals, ctx) {
     const property = requiredString(values, 'property');
-    if (!isPropertyName(property)) throw new UserError(`--property must be one of ${PROPERTY_NAMES.join(', ')}, got '${property}'`);
+    if (!isPropertyName(property)) throw new UserError(`--property must be one of ${PROPERTY_NAMES.join(', ')}, got ${quoteForMessage(property)}`);
     const trainData = requiredString(values, 'train');
     const valData = requiredString(values, 'val');
-    const valueFiles = values.values as string[] | undefined;
+    const valueFiles = stringListOption(values, 'values');
+    const outDir = stringOption(values, 'out') ?? shippedModelDir(property);
+    await checkOutputDirectory(outDir);
     let bar: ProgressBar | undefined;
     await withStopSignal(ctx, 'writing the model', async (signal) => {
       const dataRoot = stringOption(values, 'data-root');
@@ -50,7 +55,7 @@ export const predictorTrainCommand: Command = {
         property,
         trainData,
         valData,
-        outDir: stringOption(values, 'out') ?? shippedModelDir(property),
+        outDir,
         ...(dataRoot ? { dataRoot } : {}),
         ...(valueFiles?.length ? { valueFiles } : {}),
         ...(init ? { initFrom: init } : {}),
@@ -94,43 +99,58 @@ export const predictCommand: Command = {
   path: ['predict'],
   summary: `predict properties (${PROPERTY_NAMES.join(', ')}) of CIF/POSCAR files with the shipped predictors`,
   positionals: 'FILE...',
+  notes: BATCH_EXIT_NOTE,
   options: {
     property: { type: 'string', multiple: true, description: `property to predict (repeatable; default: all of ${PROPERTY_NAMES.join(', ')})`, valueName: 'NAME' },
     symprec: SYMPREC_OPTION,
-    json: { type: 'boolean', description: 'print the predictions as JSON' },
+    strict: STRICT_OPTION,
+    json: { type: 'boolean', description: 'print the predictions (and the files that failed, with the reason) as JSON' },
   },
   async run(values, positionals, ctx) {
     if (positionals.length === 0) throw new UserError('predict needs at least one structure FILE');
-    const names = (values.property as string[] | undefined) ?? [...PROPERTY_NAMES];
-    for (const name of names) if (!isPropertyName(name)) throw new UserError(`--property must be one of ${PROPERTY_NAMES.join(', ')}, got '${name}'`);
+    const requested = stringListOption(values, 'property');
+    const names = requested.length ? requested : [...PROPERTY_NAMES];
+    for (const name of names) if (!isPropertyName(name)) throw new UserError(`--property must be one of ${PROPERTY_NAMES.join(', ')}, got ${quoteForMessage(name)}`);
     const symprec = numberOption(values, 'symprec', DEFAULT_SYMPREC, 1e-6, 1);
-    const structures = [];
-    for (const file of positionals) {
-      const loaded = await loadStructureForCli(file);
-      analyzeForCli(file, loaded, symprec); // fail early, naming the file, when its symmetry cannot be found
-      structures.push(loaded.structure);
-    }
+    const outcome = await runInputsForCli(
+      positionals,
+      async (file) => {
+        const loaded = await loadStructureForCli(file);
+        analyzeForCli(file, loaded, symprec); // a file whose symmetry cannot be found fails here, by name
+        return loaded.structure;
+      },
+      { name: (file) => file, strict: values.strict === true },
+    );
     let result;
     try {
-      result = await predictProperties(structures, names, { symprec });
+      result = await predictProperties(outcome.succeeded.map((s) => s.value), names, { symprec });
     } catch (error) {
-      throw new UserError((error as Error).message.split('\n')[0]!);
+      throw new UserError(errorLine(error));
     }
+    const failed = [...outcome.failures];
+    const rows = outcome.succeeded.flatMap((s, i) => {
+      const error = result.errors[i];
+      if (error) {
+        failed.push({ file: s.file, error: failureReason(error, s.file) });
+        return [];
+      }
+      return [{ file: s.file, values: result.properties.map((p) => p.values[i]!) }];
+    });
+    const total = { failures: failed, total: outcome.total };
     if (values.json) {
-      const rows = positionals.map((file, i) => ({
-        file,
-        ...Object.fromEntries(result.properties.map((p) => [p.name, Number.isFinite(p.values[i]!) ? p.values[i] : null])),
-        ...(result.errors[i] ? { error: result.errors[i] } : {}),
+      const predictions = rows.map((row) => ({
+        file: row.file,
+        ...Object.fromEntries(result.properties.map((p, k) => [p.name, Number.isFinite(row.values[k]!) ? row.values[k] : null])),
       }));
-      ctx.out(JSON.stringify({ units: Object.fromEntries(result.properties.map((p) => [p.name, p.unit])), predictions: rows }, null, 2) + '\n');
-      return;
+      ctx.out(JSON.stringify({ units: Object.fromEntries(result.properties.map((p) => [p.name, p.unit])), predictions, failed }, null, 2) + '\n');
+      return batchExitCode(ctx, total);
     }
     const header = ['file', ...result.properties.map((p) => (p.unit ? `${p.name} (${p.unit})` : p.name))];
     const lines = [header.join('\t')];
-    positionals.forEach((file, i) => {
-      lines.push([file, ...result.properties.map((p) => (Number.isFinite(p.values[i]!) ? p.values[i]!.toFixed(3) : '-'))].join('\t') + (result.errors[i] ? `\t(${result.errors[i]})` : ''));
-    });
+    for (const row of rows) lines.push([safeMessageLine(row.file, 500), ...row.values.map((v) => (Number.isFinite(v) ? v.toFixed(3) : '-'))].join('\t'));
+    lines.push(...failureReportLines(failed, outcome.total));
     ctx.out(lines.join('\n') + '\n');
+    return batchExitCode(ctx, total);
   },
 };
 

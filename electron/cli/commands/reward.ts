@@ -3,7 +3,9 @@
  * `cfstudio reward hull FORMULA [--energy E]` — the convex-hull stability proxy at a composition.
  * `cfstudio reward score SPEC FILE...` — score structure files with a spec (oracles, registered predictors).
  */
-import { type Command, UserError, numberOption, stringOption } from '../command.ts';
+import { type Command, BATCH_EXIT_NOTE, STRICT_OPTION, UserError, batchExitCode, numberOption, runInputsForCli, stringOption } from '../command.ts';
+import { failureReportLines } from '../../../shared/batch/each-input.ts';
+import { safeMessageLine } from '../../../shared/text/safe-text.ts';
 import { Composition } from '../../../shared/crystal/composition.ts';
 import { writeCifP1 } from '../../../shared/io/index.ts';
 import { DEFAULT_SYMPREC } from '../../../shared/symmetry/analyze.ts';
@@ -137,8 +139,10 @@ export const rewardScoreCommand: Command = {
   path: ['reward', 'score'],
   summary: 'score CIF/POSCAR files with a reward spec (oracles and registered predictors) and report failures',
   positionals: 'SPEC FILE...',
+  notes: `${BATCH_EXIT_NOTE} Files that cannot be read are not scored ("failed" in --json); candidates that break a constraint or that a term cannot score get the spec's penalty and are counted in "failures" (the reward's own counts).`,
   options: {
-    json: { type: 'boolean', description: 'print rewards, term values and failure counts as JSON' },
+    json: { type: 'boolean', description: 'print rewards, term values, failure counts and the files that could not be read as JSON' },
+    strict: STRICT_OPTION,
     symprec: SYMPREC_OPTION,
     reference: { type: 'string', description: 'hull reference CSV for ehull terms without their own', valueName: 'FILE' },
   },
@@ -147,12 +151,17 @@ export const rewardScoreCommand: Command = {
     if (!specPath || files.length === 0) throw new UserError('reward score needs a SPEC and at least one structure FILE');
     const spec = readSpecForCli(specPath);
     const symprec = numberOption(values, 'symprec', DEFAULT_SYMPREC, 1e-6, 1);
-    const candidates: CandidateInput[] = [];
-    for (const file of files) {
-      const loaded = await loadStructureForCli(file);
-      const analysis = analyzeForCli(file, loaded, symprec);
-      candidates.push({ structure: loaded.structure, description: analysis.description, cif: writeCifP1(loaded.structure) });
-    }
+    const read = await runInputsForCli(
+      files,
+      async (file): Promise<CandidateInput> => {
+        const loaded = await loadStructureForCli(file);
+        const analysis = analyzeForCli(file, loaded, symprec);
+        return { structure: loaded.structure, description: analysis.description, cif: writeCifP1(loaded.structure) };
+      },
+      { name: (file) => file, strict: values.strict === true },
+    );
+    const candidates = read.succeeded.map((s) => s.value);
+    const scoredFiles = read.succeeded.map((s) => s.file);
     const reference = stringOption(values, 'reference');
     let fn;
     try {
@@ -164,16 +173,18 @@ export const rewardScoreCommand: Command = {
       const result = await fn.evaluate(candidates);
       const terms = Object.fromEntries(Object.entries(result.terms).map(([name, v]) => [name, Array.from(v, (x) => (Number.isFinite(x) ? x : null))]));
       if (values.json) {
-        ctx.out(JSON.stringify({ files, reward: Array.from(result.reward), terms, failures: result.failures }, null, 2) + '\n');
-        return;
+        ctx.out(JSON.stringify({ files: scoredFiles, reward: Array.from(result.reward), terms, failures: result.failures, failed: read.failures }, null, 2) + '\n');
+        return batchExitCode(ctx, read);
       }
       const names = fn.termNames.filter((n) => n in result.terms);
       const lines = [['file', 'reward', ...names].join('\t')];
-      files.forEach((file, i) => lines.push([file, result.reward[i]!.toFixed(4), ...names.map((n) => (Number.isFinite(result.terms[n]![i]!) ? result.terms[n]![i]!.toFixed(4) : '-'))].join('\t')));
+      scoredFiles.forEach((file, i) => lines.push([safeMessageLine(file, 500), result.reward[i]!.toFixed(4), ...names.map((n) => (Number.isFinite(result.terms[n]![i]!) ? result.terms[n]![i]!.toFixed(4) : '-'))].join('\t')));
       const f = result.failures;
       lines.push(`invalid ${f.invalid} ${JSON.stringify(f.constraints)}; unscored ${f.unscored}; term failures ${JSON.stringify(f.terms)}`);
-      for (const m of f.messages) lines.push(`  ${m}`);
+      for (const m of f.messages) lines.push(`  ${safeMessageLine(m)}`);
+      lines.push(...failureReportLines(read.failures, read.total));
       ctx.out(lines.join('\n') + '\n');
+      return batchExitCode(ctx, read);
     } finally {
       await fn.close();
     }

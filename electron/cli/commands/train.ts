@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { type Command, UserError, intOption, numberOption, requiredString, stringOption } from '../command.ts';
 import { ProgressBar } from '../progress.ts';
+import { checkOutputDirectory } from '../output-paths.ts';
 import { withStopSignal } from '../stop-signal.ts';
 import { MODEL_PRESETS, type ModelConfig, validateConfig } from '../../engine/model/config.ts';
 import { DEFAULT_TRAINING, runPretraining, type TrainingConfig } from '../../engine/train/pretrain.ts';
@@ -46,6 +47,7 @@ export const trainCommand: Command = {
   },
   async run(values, _positionals, ctx) {
     const outDir = requiredString(values, 'out');
+    await checkOutputDirectory(outDir, ['metrics.jsonl', 'run.json']);
     const resume = values.resume === true;
     const data = requiredString(values, 'data');
     let config: TrainingConfig;

@@ -8,51 +8,56 @@ import type { Structure } from '../../../shared/crystal/structure.ts';
 import type { PoscarResult } from '../../../shared/io/index.ts';
 import type { JobRunner } from './types.ts';
 import { checkpoint, readSourceText } from './read-sources.ts';
+import { type InputFailure, runEachInput } from '../../../shared/batch/each-input.ts';
 
 export const analyzeStructures: JobRunner<'analyze-structures'> = async ({ sources, symprec }, context) => {
   await initSymmetry();
   let analyzed = 0;
   let failed = 0;
-  for (const [index, source] of sources.entries()) {
-    await checkpoint(context.signal);
-    const name = sourceName(source);
-    context.progress({ done: index, total: sources.length, message: name });
-    let blocks;
-    try {
+  const report = (failure: InputFailure) => {
+    failed++;
+    context.output({ ok: false, source: failure.file, error: failure.error });
+  };
+  // Each source, then each of its blocks, is an input of its own: a failure is one output and the rest go on.
+  await runEachInput(
+    sources,
+    async (source) => {
+      const name = sourceName(source);
       const text = await readSourceText(source);
       const format = formatFromFileName(name) ?? sniffFormat(text);
-      blocks =
-        format === 'cif'
-          ? readCifStructures(text, { fileName: name })
-          : [poscarBlock(readPoscar(text, { fileName: name }))];
+      const blocks = format === 'cif' ? readCifStructures(text, { fileName: name }) : [poscarBlock(readPoscar(text, { fileName: name }))];
       if (blocks.length === 0) throw new Error(`${name}: no data block with atom sites`);
-    } catch (error) {
-      failed++;
-      context.output({ ok: false, source: name, error: (error as Error).message });
-      continue;
-    }
-    for (const block of blocks) {
-      try {
-        const analysis = analyzeStructure(block.structure, { symprec });
-        analyzed++;
-        context.output({
-          ok: true,
-          source: name,
-          block: block.name,
-          reducedFormula: Composition.fromStructure(block.structure).reducedFormula,
-          numSites: block.structure.numSites,
-          spaceGroup: analysis.spaceGroup,
-          symbol: analysis.symbol,
-          crystalSystem: analysis.crystalSystem,
-          wyckoffLabel: wyckoffSequenceLabel(analysis.description),
-          warnings: block.warnings,
-        });
-      } catch (error) {
-        failed++;
-        context.output({ ok: false, source: `${name} (data_${block.name})`, error: (error as Error).message });
-      }
-    }
-  }
+      await runEachInput(
+        blocks,
+        (block) => {
+          const analysis = analyzeStructure(block.structure, { symprec });
+          analyzed++;
+          context.output({
+            ok: true,
+            source: name,
+            block: block.name,
+            reducedFormula: Composition.fromStructure(block.structure).reducedFormula,
+            numSites: block.structure.numSites,
+            spaceGroup: analysis.spaceGroup,
+            symbol: analysis.symbol,
+            crystalSystem: analysis.crystalSystem,
+            wyckoffLabel: wyckoffSequenceLabel(analysis.description),
+            warnings: block.warnings,
+          });
+        },
+        { name: (block) => `${name} (data_${block.name})`, signal: context.signal, onFailure: report },
+      );
+    },
+    {
+      name: (source) => sourceName(source),
+      signal: context.signal,
+      before: async (source, index) => {
+        await checkpoint(context.signal);
+        context.progress({ done: index, total: sources.length, message: sourceName(source) });
+      },
+      onFailure: report,
+    },
+  );
   context.progress({ done: sources.length, total: sources.length });
   return { analyzed, failed };
 };

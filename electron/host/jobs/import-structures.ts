@@ -8,6 +8,7 @@ import type { ImportOptions } from '../../library/index.ts';
 import type { JobRunner } from './types.ts';
 import { throttled, workspaceLibrary } from './library-handle.ts';
 import { checkpoint } from './read-sources.ts';
+import { type InputFailure, failureReason, runEachInput } from '../../../shared/batch/each-input.ts';
 
 export const importStructures: JobRunner<'import-structures'> = async (params, context) => {
   const { sources, tags, symprec, allowPartialOccupancy } = params;
@@ -28,15 +29,28 @@ export const importStructures: JobRunner<'import-structures'> = async (params, c
     },
   };
   try {
-    for (const [index, source] of sources.entries()) {
-      await checkpoint(context.signal);
-      context.progress({ done: index, total: sources.length, message: sourceName(source) });
-      const result = 'path' in source ? await library.importFiles([source.path], options) : await library.importTexts([{ fileName: source.name, text: source.text }], options);
-      for (const failure of result.failed) {
-        failed++;
-        context.output({ ok: false, source: failure.file, error: failure.error });
-      }
-    }
+    const report = (failure: InputFailure) => {
+      failed++;
+      context.output({ ok: false, source: failure.file, error: failure.error });
+    };
+    // One source at a time (runEachInput): the library reports the blocks it could not import, and a source that
+    // throws is one failed output; the others are still imported.
+    await runEachInput(
+      sources,
+      async (source) => {
+        const result = 'path' in source ? await library.importFiles([source.path], options) : await library.importTexts([{ fileName: source.name, text: source.text }], options);
+        for (const failure of result.failed) report({ file: failure.file, error: failureReason(failure.error, failure.file) });
+      },
+      {
+        name: (source) => sourceName(source),
+        signal: context.signal,
+        before: async (source, index) => {
+          await checkpoint(context.signal);
+          context.progress({ done: index, total: sources.length, message: sourceName(source) });
+        },
+        onFailure: report,
+      },
+    );
     context.progress({ done: sources.length, total: sources.length });
     library.updateRun(run.id, {
       status: imported === 0 && failed > 0 ? 'failed' : 'completed',

@@ -16,6 +16,7 @@ import { predictorRegistry } from '../../rewards/predictors.ts';
 import type { JobRunner } from './types.ts';
 import { workspaceLibrary } from './library-handle.ts';
 import { checkpoint, readSourceText } from './read-sources.ts';
+import { type InputFailure, runEachInput } from '../../../shared/batch/each-input.ts';
 
 /** Structures per predictProperties call: large enough to batch the networks, small enough to notice a cancel. */
 const CHUNK = 64;
@@ -55,45 +56,51 @@ export const predict: JobRunner<'predict'> = async (params, context) => {
     context.output({ ok: false, source, error });
   };
 
-  // Read everything first (cheap next to prediction) so progress has a total.
+  // Read everything first (cheap next to prediction) so progress has a total. A source or row that cannot be
+  // read is one failed output; the others go on (runEachInput).
   const items: Item[] = [];
+  const onFailure = (failure: InputFailure) => fail(failure.file, failure.error);
   if (params.sources) {
-    for (const source of params.sources) {
-      await checkpoint(context.signal);
-      const name = sourceName(source);
-      context.progress({ done: 0, message: `reading ${name}` });
-      try {
+    const read = await runEachInput(
+      params.sources,
+      async (source) => {
+        const name = sourceName(source);
         const text = await readSourceText(source);
         const format = formatFromFileName(name) ?? sniffFormat(text);
         if (format === 'cif') {
           const blocks = readCifStructures(text, { fileName: name });
           if (blocks.length === 0) throw new Error(`${name}: no data block with atom sites`);
-          for (const block of blocks) items.push({ source: name, block: block.name, structure: block.structure });
-        } else {
-          const poscar = readPoscar(text, { fileName: name });
-          items.push({ source: name, block: poscar.comment, structure: poscar.structure });
+          return blocks.map((block) => ({ source: name, block: block.name, structure: block.structure }));
         }
-      } catch (error) {
-        fail(name, (error as Error).message);
-      }
-    }
+        const poscar = readPoscar(text, { fileName: name });
+        return [{ source: name, block: poscar.comment, structure: poscar.structure }];
+      },
+      {
+        name: (source) => sourceName(source),
+        signal: context.signal,
+        before: async (source) => {
+          await checkpoint(context.signal);
+          context.progress({ done: 0, message: `reading ${sourceName(source)}` });
+        },
+        onFailure,
+      },
+    );
+    for (const s of read.succeeded) items.push(...s.value);
   } else {
     const library = workspaceLibrary(context.workspace);
-    for (const id of params.ids ?? []) {
-      const source = `library #${id}`;
-      const row = library.getStructure(id);
-      if (!row) {
-        fail(source, `${source}: no structure with this id in the library`);
-        continue;
-      }
-      try {
+    const read = await runEachInput(
+      params.ids ?? [],
+      (id): Item => {
+        const source = `library #${id}`;
+        const row = library.getStructure(id);
+        if (!row) throw new Error(`${source}: no structure with this id in the library`);
         const [block] = readCifStructures(row.cif, { fileName: source });
         if (!block) throw new Error(`${source}: the stored CIF has no atom sites`);
-        items.push({ source, block: row.name ?? row.formula, libraryId: id, structure: block.structure });
-      } catch (error) {
-        fail(source, (error as Error).message);
-      }
-    }
+        return { source, block: row.name ?? row.formula, libraryId: id, structure: block.structure };
+      },
+      { name: (id) => `library #${id}`, signal: context.signal, onFailure },
+    );
+    for (const s of read.succeeded) items.push(s.value);
   }
 
   for (let start = 0; start < items.length; start += CHUNK) {
