@@ -61,6 +61,8 @@ export interface RelaxOptions {
   signal?: AbortSignal;
   /** Called after each evaluation of each structure (step 0 is the start). */
   onStep?: (event: RelaxStepEvent) => void;
+  /** Called once per structure when it ends (in any status), with its final result. */
+  onDone?: (index: number, result: RelaxResult) => void;
 }
 
 export type RelaxStatus = 'converged' | 'not-converged' | 'exploded' | 'failed' | 'cancelled';
@@ -136,6 +138,8 @@ class Relaxation {
   symmetry: SymmetryConstraint | undefined;
   current: Structure;
   last: { structure: Structure; result: PotentialResult; fmax: number } | undefined;
+  /** Set once the structure has ended and been reported. */
+  result: RelaxResult | undefined;
 
   constructor(
     start: Structure,
@@ -304,11 +308,20 @@ export async function relaxStructures(potential: Potential, structures: readonly
     return state;
   });
 
+  const reportEnded = () => {
+    states.forEach((state, index) => {
+      if (state.status === undefined || state.result !== undefined) return;
+      state.result = resultOf(state);
+      options.onDone?.(index, state.result);
+    });
+  };
+  reportEnded();
   for (;;) {
     const running = states.filter((s) => s.status === undefined);
     if (running.length === 0) break;
     if (options.signal?.aborted) {
       for (const s of running) fail(s, 'cancelled', 'cancelled');
+      reportEnded();
       break;
     }
     const evaluated = await computeIsolatingFailures(
@@ -323,6 +336,7 @@ export async function relaxStructures(potential: Potential, structures: readonly
       }
       advance(state, outcome.result);
     });
+    reportEnded();
   }
 
   function advance(state: Relaxation, raw: PotentialResult): void {
@@ -362,19 +376,23 @@ export async function relaxStructures(potential: Potential, structures: readonly
     }
   }
 
-  return states.map((state, i) => ({
-    status: state.status!,
-    ...(state.message !== undefined ? { message: state.message } : {}),
-    structure: state.last?.structure ?? state.current ?? structures[i]!,
-    energy: state.last?.result.energy ?? NaN,
-    forces: state.last?.result.forces ?? new Float64Array(0),
-    stress: state.last?.result.stress ?? NAN_STRESS,
-    fmax: state.last?.fmax ?? NaN,
-    steps: state.steps,
-    trajectory: state.trajectory,
-    ...(state.symmetry ? { symmetry: { spaceGroup: state.symmetry.spaceGroup, operations: state.symmetry.order } } : {}),
-    warnings: state.warnings,
-  }));
+  return states.map((state) => state.result!);
+
+  function resultOf(state: Relaxation): RelaxResult {
+    return {
+      status: state.status!,
+      ...(state.message !== undefined ? { message: state.message } : {}),
+      structure: state.last?.structure ?? state.current,
+      energy: state.last?.result.energy ?? NaN,
+      forces: state.last?.result.forces ?? new Float64Array(0),
+      stress: state.last?.result.stress ?? NAN_STRESS,
+      fmax: state.last?.fmax ?? NaN,
+      steps: state.steps,
+      trajectory: state.trajectory,
+      ...(state.symmetry ? { symmetry: { spaceGroup: state.symmetry.spaceGroup, operations: state.symmetry.order } } : {}),
+      warnings: state.warnings,
+    };
+  }
 }
 
 function fail(state: Relaxation, status: RelaxStatus, message: string): void {

@@ -248,7 +248,19 @@ describe('batching', () => {
   it('evaluates all running structures in one call per step and gives the results of one-at-a-time runs', async () => {
     const structures = [monoclinic, rutileLike, hexagonal];
     const batched = new LennardJonesPotential(GENERIC);
-    const together = await relaxStructures(batched, structures, { fmax: 0.01 });
+    const ended: number[] = [];
+    const reported: RelaxResult[] = [];
+    const together = await relaxStructures(batched, structures, {
+      fmax: 0.01,
+      onDone: (index, result) => {
+        ended.push(index);
+        reported[index] = result;
+      },
+    });
+    // onDone once per structure, in the order they finish, with the result that is returned.
+    expect([...ended].sort()).toEqual([0, 1, 2]);
+    expect(ended.map((i) => together[i]!.steps)).toEqual([...together.map((r) => r.steps)].sort((a, b) => a - b));
+    together.forEach((r, i) => expect(reported[i]).toBe(r));
     const alone = await Promise.all(structures.map((s) => relaxStructure(new LennardJonesPotential(GENERIC), s, { fmax: 0.01 })));
     together.forEach((r, i) => {
       expect(r.status).toBe('converged');
