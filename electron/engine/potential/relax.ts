@@ -319,6 +319,8 @@ export async function relaxStructures(potential: Potential, structures: readonly
   for (;;) {
     const running = states.filter((s) => s.status === undefined);
     if (running.length === 0) break;
+    // Let queued events (a cancel message) in: a potential that computes synchronously never yields otherwise.
+    if (options.signal) await new Promise<void>((resolve) => setImmediate(resolve));
     if (options.signal?.aborted) {
       for (const s of running) fail(s, 'cancelled', 'cancelled');
       reportEnded();
