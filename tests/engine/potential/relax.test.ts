@@ -15,7 +15,7 @@ import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { Rng } from '../../../shared/random.ts';
 import { LennardJonesPotential, type LennardJonesParameters } from '../../../electron/engine/potential/analytic.ts';
 import { expm, expmFrechet } from '../../../electron/engine/potential/matrix.ts';
-import { type RelaxResult, relaxStructure, relaxStructures } from '../../../electron/engine/potential/relax.ts';
+import { type RelaxResult, closestContactBelow, relaxStructure, relaxStructures } from '../../../electron/engine/potential/relax.ts';
 import { SymmetryConstraint } from '../../../electron/engine/potential/symmetry-constraint.ts';
 import type { Potential, PotentialRequest, PotentialResult } from '../../../electron/engine/potential/types.ts';
 import { ASE_RELAX_SCRIPT, python, runPython } from './python.ts';
@@ -271,5 +271,26 @@ describe('batching', () => {
     expect(batched.callSizes.length).toBe(longest + 1);
     // Batch size is the number still running at each step: 3 at first, then it drops as each converges.
     batched.callSizes.forEach((size, step) => expect(size).toBe(together.filter((r) => r.steps >= step).length));
+  });
+});
+
+describe('closestContactBelow (the explosion check)', () => {
+  it('equals the shortest interatomic distance (Structure.minimumDistance) on skewed and small cells when below the threshold', () => {
+    const rng = new Rng(9);
+    for (let trial = 0; trial < 40; trial++) {
+      // Strongly sheared cells: random off-diagonal entries up to 1.5 times the diagonal ones.
+      const diagonal = [1.5 + 3 * rng.uniform(), 1.5 + 3 * rng.uniform(), 1.5 + 3 * rng.uniform()];
+      const row = (i: number): Vec3 => [0, 1, 2].map((j) => (i === j ? diagonal[i]! : (rng.uniform() - 0.5) * 3 * diagonal[i]!)) as Vec3;
+      const lattice = new Lattice([row(0), row(1), row(2)]);
+      if (lattice.volume < 1) continue;
+      const atoms = 1 + rng.int(4);
+      const structure = new Structure(
+        lattice,
+        Array.from({ length: atoms }, () => ar([rng.uniform(), rng.uniform(), rng.uniform()])),
+      );
+      const shortest = structure.minimumDistance();
+      expect(closestContactBelow(structure, shortest + 0.01)).toBeCloseTo(shortest, 12);
+      expect(closestContactBelow(structure, shortest - 0.01)).toBe(Infinity);
+    }
   });
 });
