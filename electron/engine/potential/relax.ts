@@ -140,6 +140,8 @@ class Relaxation {
   last: { structure: Structure; result: PotentialResult; fmax: number } | undefined;
   /** Set once the structure has ended and been reported. */
   result: RelaxResult | undefined;
+  /** Position in the batch. */
+  index = 0;
 
   constructor(
     start: Structure,
@@ -286,7 +288,7 @@ export async function relaxStructures(potential: Potential, structures: readonly
   const fire: FireParameters = { ...FIRE_DEFAULTS, ...options.fire };
   const relaxCell = options.relaxCell ?? true;
 
-  const states = structures.map((input) => {
+  const states = structures.map((input, index) => {
     let start = input;
     const warnings: string[] = [];
     let symmetry: SymmetryConstraint | undefined;
@@ -300,6 +302,7 @@ export async function relaxStructures(potential: Potential, structures: readonly
       }
     }
     const state = new Relaxation(start, fire, relaxCell);
+    state.index = index;
     state.symmetry = symmetry;
     state.warnings.push(...warnings);
     const unknown = [...new Set(input.species)].filter((e) => !potential.elements.has(e));
@@ -342,7 +345,7 @@ export async function relaxStructures(potential: Potential, structures: readonly
   }
 
   function advance(state: Relaxation, raw: PotentialResult): void {
-    const index = states.indexOf(state);
+    const index = state.index;
     const structure = state.current;
     if (!raw.forces || !raw.stress) {
       fail(state, 'failed', `${potential.name} returned no ${raw.forces ? 'stress' : 'forces'}`);
