@@ -113,3 +113,57 @@ export function polynomialCutoff(r: number, cutoff: number): number {
   const x = r / cutoff;
   return 1 - 10 * x ** 3 + 15 * x ** 4 - 6 * x ** 5;
 }
+
+/**
+ * The smooth radial basis of matgl (use_smooth = true; Kocer et al., "Continuous and optimally complete description
+ * of chemical environments using spherical Bessel descriptors", arXiv:1907.02374, as in matgl's
+ * spherical_bessel_smooth): f_n(r) = (−1)ⁿ √2 π / r_c^{3/2} · (n+1)(n+2)/√((n+1)² + (n+2)²) ·
+ * [sinc((n+1)π r/r_c) + sinc((n+2)π r/r_c)], with sinc x = sin x / x, orthogonalised by the recursion
+ * e_n = n²(n+2)²/(4(n+1)⁴ + 1), d_0 = 1, d_n = 1 − e_n/d_{n−1}, g_0 = f_0, g_n = (f_n + √(e_n/d_{n−1}) g_{n−1})/√d_n.
+ * Every g_n is a fixed combination of the f_k, so the basis is f · mix with `mix` computed here.
+ */
+export interface SmoothBasisConstants {
+  /** (n+1)π/r_c and (n+2)π/r_c. */
+  readonly frequenciesA: number[];
+  readonly frequenciesB: number[];
+  /** The prefactor of f_n. */
+  readonly prefactors: number[];
+  /** Row-major [count, count]: g = f · mix (column n of mix holds g_n's coefficients). */
+  readonly mix: number[];
+  readonly count: number;
+}
+
+export function smoothBasisConstants(count: number, cutoff: number): SmoothBasisConstants {
+  const frequenciesA: number[] = [];
+  const frequenciesB: number[] = [];
+  const prefactors: number[] = [];
+  for (let n = 0; n < count; n++) {
+    frequenciesA.push(((n + 1) * Math.PI) / cutoff);
+    frequenciesB.push(((n + 2) * Math.PI) / cutoff);
+    prefactors.push(((-1) ** n * Math.SQRT2 * Math.PI) / cutoff ** 1.5 * ((n + 1) * (n + 2)) / Math.sqrt((n + 1) ** 2 + (n + 2) ** 2));
+  }
+  const e = Array.from({ length: count }, (_, n) => (n * n * (n + 2) ** 2) / (4 * (n + 1) ** 4 + 1));
+  const d = [1];
+  for (let n = 1; n < count; n++) d.push(1 - e[n]! / d[n - 1]!);
+  // rows[n] = coefficients of g_n over f_0 … f_{count−1}
+  const rows: number[][] = [];
+  for (let n = 0; n < count; n++) {
+    const row = new Array<number>(count).fill(0);
+    if (n === 0) row[0] = 1;
+    else {
+      const carry = Math.sqrt(e[n]! / d[n - 1]!) / Math.sqrt(d[n]!);
+      rows[n - 1]!.forEach((c, k) => (row[k] = carry * c));
+      row[n]! += 1 / Math.sqrt(d[n]!);
+    }
+    rows.push(row);
+  }
+  const mix = new Array<number>(count * count).fill(0);
+  for (let n = 0; n < count; n++) for (let k = 0; k < count; k++) mix[k * count + n] = rows[n]![k]!;
+  return { frequenciesA, frequenciesB, prefactors, mix, count };
+}
+
+/** The smooth basis in float64 (reference for tests). */
+export function smoothRadialBasis(r: number, c: SmoothBasisConstants): number[] {
+  const f = c.prefactors.map((p, n) => p * (Math.sin(r * c.frequenciesA[n]!) / (r * c.frequenciesA[n]!) + Math.sin(r * c.frequenciesB[n]!) / (r * c.frequenciesB[n]!)));
+  return Array.from({ length: c.count }, (_, n) => f.reduce((s, fk, k) => s + fk * c.mix[k * c.count + n]!, 0));
+}

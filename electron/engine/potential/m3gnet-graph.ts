@@ -14,10 +14,9 @@
  * activation; E = data_std · Σ atom outputs + data_mean + Σ element references.
  */
 import { Graph, grad, toOnnxModel, type DType, type Tensor } from '../graph/index.ts';
-import { concat } from '../graph/ops/movement.ts';
-import { segmentSum } from '../graph/ops/movement.ts';
-import { where } from '../graph/ops/elementwise.ts';
-import { radialBasisConstants, sphericalHarmonicNorm } from './m3gnet-basis.ts';
+import { concat, segmentSum } from '../graph/ops/movement.ts';
+import { div, where } from '../graph/ops/elementwise.ts';
+import { radialBasisConstants, smoothBasisConstants, sphericalHarmonicNorm } from './m3gnet-basis.ts';
 import type { PotentialWeights } from './weights.ts';
 
 export interface M3GNetHyper {
@@ -26,12 +25,17 @@ export interface M3GNetHyper {
   maxN: number;
   maxL: number;
   nblocks: number;
+  /** Hidden width of the convolution and readout MLPs. */
   units: number;
+  /** Width of the atom and bond features (dim_node_embedding = dim_edge_embedding). */
+  features: number;
+  /** matgl's use_smooth: the smooth radial basis (max_n functions for bonds, max_n·max_l in the three-body basis). */
+  smooth: boolean;
   numElements: number;
 }
 
 /** Reads and checks the hyper-parameters this implementation supports from matgl's init_args. */
-export function m3gnetHyper(weights: PotentialWeights): M3GNetHyper {
+export function m3gnetHyper(weights: PotentialWeights, options: { experimentalSmooth?: boolean } = {}): M3GNetHyper {
   const c = weights.config;
   const need = (key: string): number => {
     const v = c[key];
@@ -39,7 +43,10 @@ export function m3gnetHyper(weights: PotentialWeights): M3GNetHyper {
     return v;
   };
   const unsupported: string[] = [];
-  if (c.use_smooth === true) unsupported.push('use_smooth = true (smooth Bessel basis)');
+  // The smooth basis (M3GNet-MatPES-PBE-v2025.1-PES) runs, but its energies are not yet checked against a published
+  // value (Si comes out at −4.90 eV/atom with a minimum below 5.40 Å, not PBE's ≈ −5.42 eV/atom at ≈ 5.47 Å), so it
+  // is refused unless asked for explicitly.
+  if (c.use_smooth === true && !options.experimentalSmooth) unsupported.push('use_smooth = true (smooth basis: implemented but not yet verified; pass experimentalSmooth to try it)');
   if (c.use_phi === true) unsupported.push('use_phi = true');
   if (c.is_intensive === true) unsupported.push('is_intensive = true');
   if (c.include_state === true) unsupported.push('include_state = true');
@@ -53,11 +60,12 @@ export function m3gnetHyper(weights: PotentialWeights): M3GNetHyper {
     maxL: need('max_l'),
     nblocks: need('nblocks'),
     units: need('units'),
+    features: need('dim_node_embedding'),
+    smooth: c.use_smooth === true,
     numElements: weights.elementTypes.length,
   };
-  const node = need('dim_node_embedding');
   const edge = need('dim_edge_embedding');
-  if (node !== hyper.units || edge !== hyper.units) throw new Error(`${weights.source}: embedding sizes (${node}, ${edge}) differ from units ${hyper.units}; not supported`);
+  if (edge !== hyper.features) throw new Error(`${weights.source}: node and edge feature sizes differ (${hyper.features}, ${edge}); not supported`);
   return hyper;
 }
 
@@ -71,9 +79,9 @@ export interface BuiltGraph {
  * Builds the ONNX model. Outputs: `energy` [structures]; with `gradients`, also `forces` [atoms, 3] and
  * `virial` [structures, 3, 3] = ∂E/∂ε (divide by the volume for the stress).
  */
-export function buildM3GNetModel(weights: PotentialWeights, options: { dtype?: 'float32' | 'float64'; gradients: boolean }): BuiltGraph {
+export function buildM3GNetModel(weights: PotentialWeights, options: { dtype?: 'float32' | 'float64'; gradients: boolean; experimentalSmooth?: boolean }): BuiltGraph {
   const dtype: DType = options.dtype ?? 'float32';
-  const hyper = m3gnetHyper(weights);
+  const hyper = m3gnetHyper(weights, options);
   const g = new Graph();
   const values = new Map<string, Float32Array | Float64Array>();
   const toDtype = (a: ArrayLike<number>): Float32Array | Float64Array => (dtype === 'float64' ? Float64Array.from(a) : Float32Array.from(a));
@@ -114,22 +122,67 @@ export function buildM3GNetModel(weights: PotentialWeights, options: { dtype?: '
     return a.mul(b);
   };
 
+  /**
+   * The first layer of a convolution's gated MLP (layers and gates side by side: [in, 2·units]) cut by input
+   * rows into its v_src, v_dst and e parts: W·[v_src; v_dst; e] = W_src·v_src + W_dst·v_dst + W_e·e, so the atom
+   * parts are computed once per atom and gathered, not once per bond on a concatenated [bonds, 3·units] input.
+   */
+  const firstLayerParts = (prefix: string): { src: Tensor; dst: Tensor; edge: Tensor; bias: Tensor } => {
+    const u = hyper.features;
+    const hidden = hyper.units;
+    const lw = weights.tensors.get(`${prefix}.layers.0.weight`);
+    const gw = weights.tensors.get(`${prefix}.gates.0.weight`);
+    const lb = weights.tensors.get(`${prefix}.layers.0.bias`);
+    const gb = weights.tensors.get(`${prefix}.gates.0.bias`);
+    if (!lw || !gw || !lb || !gb) throw new Error(`${weights.source}: weights of ${prefix} are missing`);
+    const inputs = lw.shape[1]!;
+    if (lw.shape[0] !== hidden || inputs !== 3 * u) throw new Error(`${weights.source}: ${prefix}.layers.0.weight has shape [${lw.shape.join(', ')}], expected [${hidden}, ${3 * u}]`);
+    const part = (k: number): Tensor => {
+      // rows k·u … (k+1)·u − 1 of [Wlᵀ | Wgᵀ], i.e. input features of part k → 2·hidden outputs
+      const out = new Float64Array(u * 2 * hidden);
+      for (let i = 0; i < u; i++) {
+        for (let o = 0; o < hidden; o++) {
+          out[i * 2 * hidden + o] = lw.data[o * inputs + k * u + i]!;
+          out[i * 2 * hidden + hidden + o] = gw.data[o * inputs + k * u + i]!;
+        }
+      }
+      const name = `${prefix}.first.${['src', 'dst', 'edge'][k]}`;
+      values.set(name, toDtype(out));
+      return g.parameter(name, [u, 2 * hidden], dtype);
+    };
+    const biasName = `${prefix}.first.bias`;
+    values.set(biasName, toDtype([...lb.data, ...gb.data]));
+    return { src: part(0), dst: part(1), edge: part(2), bias: g.parameter(biasName, [2 * hidden], dtype) };
+  };
+  /** The rest of a convolution's gated MLP after its first layer's pre-activations [bonds, 2·units]. */
+  const convMlpRest = (pre: Tensor, prefix: string): Tensor => {
+    let [a, b] = pre.split([hyper.units, hyper.units], 1) as [Tensor, Tensor];
+    a = silu(a);
+    b = silu(b);
+    for (let k = 1; k < 3; k++) {
+      a = silu(linear(a, `${prefix}.layers.${2 * k}`));
+      b = linear(b, `${prefix}.gates.${2 * k}`);
+      b = k === 2 ? b.sigmoid() : silu(b);
+    }
+    return a.mul(b);
+  };
+
   // ---- inputs
-  const species = g.input('species', 'int64', ['atoms']);
+  const species = g.input('species', 'int32', ['atoms']);
   const positions = g.input('positions', dtype, ['atoms', 3]);
-  const atomStructure = g.input('atom_structure', 'int64', ['atoms']);
+  const atomStructure = g.input('atom_structure', 'int32', ['atoms']);
   const strain = g.input('strain', dtype, ['structures', 3, 3]);
   const lattices = g.input('lattices', dtype, ['structures', 3, 3]);
-  const bondSrc = g.input('bond_src', 'int64', ['bonds']);
-  const bondDst = g.input('bond_dst', 'int64', ['bonds']);
+  const bondSrc = g.input('bond_src', 'int32', ['bonds']);
+  const bondDst = g.input('bond_dst', 'int32', ['bonds']);
   const bondImages = g.input('bond_images', dtype, ['bonds', 3]);
-  const bondStructure = g.input('bond_structure', 'int64', ['bonds']);
-  const tripleFirst = g.input('triple_first', 'int64', ['triples']);
-  const tripleSecond = g.input('triple_second', 'int64', ['triples']);
-  const tripleEnd = g.input('triple_end', 'int64', ['triples']);
-  const tripleCutA = g.input('triple_cut_a', 'int64', ['triples']);
-  const tripleCutB = g.input('triple_cut_b', 'int64', ['triples']);
-  const tripleTarget = g.input('triple_target', 'int64', ['triples']);
+  const bondStructure = g.input('bond_structure', 'int32', ['bonds']);
+  const tripleFirst = g.input('triple_first', 'int32', ['triples']);
+  const tripleSecond = g.input('triple_second', 'int32', ['triples']);
+  const tripleEnd = g.input('triple_end', 'int32', ['triples']);
+  const tripleCutA = g.input('triple_cut_a', 'int32', ['triples']);
+  const tripleCutB = g.input('triple_cut_b', 'int32', ['triples']);
+  const tripleTarget = g.input('triple_target', 'int32', ['triples']);
 
   // ---- geometry under the strain
   const identity = g.constant([1, 0, 0, 0, 1, 0, 0, 0, 1], [3, 3], dtype);
@@ -151,7 +204,7 @@ export function buildM3GNetModel(weights: PotentialWeights, options: { dtype?: '
     const x = r.minimum(hyper.cutoff).unsqueeze(1).mul(row(constants.frequencies));
     const s = x.sin();
     const c = x.cos();
-    const inv = x.pow(-1);
+    const inv = div(1, x);
     // Rayleigh forms j_0, j_1, j_2, … by the upward recurrence on whole columns, then pick each column's order.
     const js: Tensor[] = [s.mul(inv), s.mul(inv).mul(inv).sub(c.mul(inv))];
     for (let l = 1; l + 1 < hyper.maxL; l++) js.push(js[l]!.mul(inv).mul(2 * l + 1).sub(js[l - 1]!));
@@ -159,7 +212,17 @@ export function buildM3GNetModel(weights: PotentialWeights, options: { dtype?: '
     for (let l = 1; l < hyper.maxL; l++) out = out.add(js[l]!.mul(orderMask(l)));
     return out.mul(row(constants.scales));
   };
-  const bondBasis = radial(bondLengths); // [B,9]
+  const smoothRadial = (r: Tensor, count: number): Tensor => {
+    const sc = smoothBasisConstants(count, hyper.cutoff);
+    const rr = r.unsqueeze(1);
+    const sinc = (x: Tensor): Tensor => x.sin().mul(div(1, x));
+    const f = sinc(rr.mul(g.constant(sc.frequenciesA, [1, count], dtype)))
+      .add(sinc(rr.mul(g.constant(sc.frequenciesB, [1, count], dtype))))
+      .mul(g.constant(sc.prefactors, [1, count], dtype));
+    return f.matmul(g.constant(sc.mix, [count, count], dtype));
+  };
+  // bonds: max_l·max_n Bessel functions, or max_n smooth ones
+  const bondBasis = hyper.smooth ? smoothRadial(bondLengths, hyper.maxN) : radial(bondLengths);
 
   // three-body basis: j_l(z r_ik / r_c) · Y_l^0(cos θ), cos θ clamped to ±(1 − 1e-7) as matgl does
   const v1 = bondVectors.gather(tripleFirst);
@@ -171,7 +234,7 @@ export function buildM3GNetModel(weights: PotentialWeights, options: { dtype?: '
   for (let l = 1; l + 1 < hyper.maxL; l++) legendre.push(legendre[l]!.mul(cosTheta).mul((2 * l + 1) / (l + 1)).sub(legendre[l - 1]!.mul(l / (l + 1))));
   let angular = legendre[0]!.mul(orderMask(0).mul(sphericalHarmonicNorm(0)));
   for (let l = 1; l < hyper.maxL; l++) angular = angular.add(legendre[l]!.mul(orderMask(l).mul(sphericalHarmonicNorm(l))));
-  const tripleBasis = radial(r2).mul(angular); // [T,9]
+  const tripleBasis = (hyper.smooth ? smoothRadial(r2, width) : radial(r2)).mul(angular); // [T, max_l·max_n]
 
   // polynomial envelope of the three-body cutoff on every bond, 0 beyond it
   const ratio = bondLengths.div(hyper.threeBodyCutoff);
@@ -194,11 +257,17 @@ export function buildM3GNetModel(weights: PotentialWeights, options: { dtype?: '
     edges = edges.add(gatedMlp(perBond, `${tb}.update_network_bond`, 1, true, false));
 
     const gc = `model.graph_layers.${i}.conv`;
-    const src = nodes.gather(bondSrc);
-    const dst = nodes.gather(bondDst);
-    const edgeUpdate = gatedMlp(concat([src, dst, edges], 1), `${gc}.edge_update_func`, 3, true).mul(linear(bondBasis, `${gc}.edge_weight_func`, false));
+    const edgeFirst = firstLayerParts(`${gc}.edge_update_func`);
+    const nodeFirst = firstLayerParts(`${gc}.node_update_func`);
+    // atom parts of both first layers in one product per side, gathered once per bond
+    const fromSrc = nodes.matmul(concat([edgeFirst.src, nodeFirst.src], 1)).gather(bondSrc); // [B, 4u]
+    const fromDst = nodes.matmul(concat([edgeFirst.dst, nodeFirst.dst], 1)).gather(bondDst);
+    const [edgeAtoms, nodeAtoms] = fromSrc.add(fromDst).split([2 * hyper.units, 2 * hyper.units], 1) as [Tensor, Tensor];
+    const edgePre = edgeAtoms.add(edges.matmul(edgeFirst.edge)).add(edgeFirst.bias);
+    const edgeUpdate = convMlpRest(edgePre, `${gc}.edge_update_func`).mul(linear(bondBasis, `${gc}.edge_weight_func`, false));
     edges = edges.add(edgeUpdate);
-    const nodeMessages = gatedMlp(concat([src, dst, edges], 1), `${gc}.node_update_func`, 3, true).mul(linear(bondBasis, `${gc}.node_weight_func`, false));
+    const nodePre = nodeAtoms.add(edges.matmul(nodeFirst.edge)).add(nodeFirst.bias);
+    const nodeMessages = convMlpRest(nodePre, `${gc}.node_update_func`).mul(linear(bondBasis, `${gc}.node_weight_func`, false));
     nodes = nodes.add(segmentSum(nodeMessages, bondDst, nodes));
   }
 

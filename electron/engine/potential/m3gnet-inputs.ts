@@ -28,28 +28,28 @@ export interface M3GNetBatch {
   readonly numBonds: number;
   readonly numTriples: number;
   /** Embedding row of each atom. */
-  readonly species: BigInt64Array;
+  readonly species: Int32Array;
   /** Cartesian positions, Å, three per atom. */
   readonly positions: Float64Array;
-  readonly atomStructure: BigInt64Array;
+  readonly atomStructure: Int32Array;
   /** Row-major 3×3 lattices, Å, nine per structure. */
   readonly lattices: Float64Array;
   readonly volumes: Float64Array;
-  readonly bondSrc: BigInt64Array;
-  readonly bondDst: BigInt64Array;
+  readonly bondSrc: Int32Array;
+  readonly bondDst: Int32Array;
   /** Integer lattice translations of each bond's dst (as floats, three per bond). */
   readonly bondImages: Float64Array;
-  readonly bondStructure: BigInt64Array;
+  readonly bondStructure: Int32Array;
   /** Bonds whose vectors give the angle; the radial part uses the second. */
-  readonly tripleFirst: BigInt64Array;
-  readonly tripleSecond: BigInt64Array;
+  readonly tripleFirst: Int32Array;
+  readonly tripleSecond: Int32Array;
   /** Atom whose features enter the triple. */
-  readonly tripleEnd: BigInt64Array;
+  readonly tripleEnd: Int32Array;
   /** Bonds whose three-body cutoff envelopes weight the triple. */
-  readonly tripleCutA: BigInt64Array;
-  readonly tripleCutB: BigInt64Array;
+  readonly tripleCutA: Int32Array;
+  readonly tripleCutB: Int32Array;
   /** Bond that receives the triple's contribution. */
-  readonly tripleTarget: BigInt64Array;
+  readonly tripleTarget: Int32Array;
   /** First atom of each structure in the batch (numStructures + 1 entries). */
   readonly atomOffsets: Int32Array;
 }
@@ -64,15 +64,15 @@ export interface BatchOptions {
 
 export function buildBatch(structures: readonly Structure[], options: BatchOptions): M3GNetBatch {
   const indexing = options.indexing ?? 'matgl';
-  const species: bigint[] = [];
+  const species: number[] = [];
   const positions: number[] = [];
-  const atomStructure: bigint[] = [];
+  const atomStructure: number[] = [];
   const lattices: number[] = [];
   const volumes: number[] = [];
-  const bondSrc: bigint[] = [];
-  const bondDst: bigint[] = [];
+  const bondSrc: number[] = [];
+  const bondDst: number[] = [];
   const bondImages: number[] = [];
-  const bondStructure: bigint[] = [];
+  const bondStructure: number[] = [];
   const triples: { first: number[]; second: number[]; end: number[]; cutA: number[]; cutB: number[]; target: number[] } = {
     first: [], second: [], end: [], cutA: [], cutB: [], target: [],
   };
@@ -86,8 +86,8 @@ export function buildBatch(structures: readonly Structure[], options: BatchOptio
     for (const [i, site] of structure.sites.entries()) {
       const row = options.elementIndex.get(site.species);
       if (row === undefined) throw new Error(`structure ${s}: site ${i} is ${site.species}, an element the potential does not know`);
-      species.push(BigInt(row));
-      atomStructure.push(BigInt(s));
+      species.push(row);
+      atomStructure.push(s);
     }
     const flat = new Float64Array(3 * n);
     cart.forEach((p, i) => flat.set(p, 3 * i));
@@ -97,31 +97,31 @@ export function buildBatch(structures: readonly Structure[], options: BatchOptio
 
     const nl = neighborList(matrix, flat, options.cutoff);
     for (let p = 0; p < nl.count; p++) {
-      bondSrc.push(BigInt(nl.src[p]! + atomBase));
-      bondDst.push(BigInt(nl.dst[p]! + atomBase));
+      bondSrc.push(nl.src[p]! + atomBase);
+      bondDst.push(nl.dst[p]! + atomBase);
       bondImages.push(nl.images[3 * p]!, nl.images[3 * p + 1]!, nl.images[3 * p + 2]!);
-      bondStructure.push(BigInt(s));
+      bondStructure.push(s);
     }
     addTriples(nl, options.threeBodyCutoff, indexing, bondBase, atomBase, n, triples);
     atomBase += n;
     bondBase += nl.count;
     atomOffsets.push(atomBase);
   });
-  const big = (a: number[]): BigInt64Array => BigInt64Array.from(a, (v) => BigInt(v));
+  const big = (a: number[]): Int32Array => Int32Array.from(a);
   return {
     numStructures: structures.length,
     numAtoms: atomBase,
     numBonds: bondBase,
     numTriples: triples.first.length,
-    species: BigInt64Array.from(species),
+    species: Int32Array.from(species),
     positions: Float64Array.from(positions),
-    atomStructure: BigInt64Array.from(atomStructure),
+    atomStructure: Int32Array.from(atomStructure),
     lattices: Float64Array.from(lattices),
     volumes: Float64Array.from(volumes),
-    bondSrc: BigInt64Array.from(bondSrc),
-    bondDst: BigInt64Array.from(bondDst),
+    bondSrc: Int32Array.from(bondSrc),
+    bondDst: Int32Array.from(bondDst),
     bondImages: Float64Array.from(bondImages),
-    bondStructure: BigInt64Array.from(bondStructure),
+    bondStructure: Int32Array.from(bondStructure),
     tripleFirst: big(triples.first),
     tripleSecond: big(triples.second),
     tripleEnd: big(triples.end),

@@ -20,6 +20,8 @@ export interface M3GNetOptions {
   threeBodyIndexing?: ThreeBodyIndexing;
   /** Structures per onnxruntime run (default 64); bigger batches amortise per-run overhead. */
   batchSize?: number;
+  /** Allow checkpoints with matgl's smooth basis (use_smooth), which this implementation has not verified yet. */
+  experimentalSmooth?: boolean;
 }
 
 export class M3GNetPotential implements Potential {
@@ -49,10 +51,11 @@ export class M3GNetPotential implements Potential {
       dtype: options.dtype ?? 'float32',
       threeBodyIndexing: options.threeBodyIndexing ?? 'matgl',
       batchSize: options.batchSize ?? 64,
+      experimentalSmooth: options.experimentalSmooth ?? false,
     };
-    const hyper = m3gnetHyper(weights);
+    const hyper = m3gnetHyper(weights, resolved);
     const session = (gradients: boolean): Promise<EngineSession> =>
-      createSession(buildM3GNetModel(weights, { dtype: resolved.dtype, gradients }).bytes, {
+      createSession(buildM3GNetModel(weights, { dtype: resolved.dtype, gradients, experimentalSmooth: resolved.experimentalSmooth }).bytes, {
         intraOpNumThreads: resolved.threads,
         // onnxruntime fuses x·sigmoid(x) into QuickGelu, which has no float64 kernel: keep float64 graphs unfused.
         graphOptimizationLevel: resolved.dtype === 'float64' ? 'basic' : 'all',
@@ -93,7 +96,7 @@ export class M3GNetPotential implements Potential {
     const b = this.batch(structures);
     const float = (data: Float64Array, dims: number[]): ort.Tensor =>
       this.options.dtype === 'float64' ? new ort.Tensor('float64', data, dims) : new ort.Tensor('float32', Float32Array.from(data), dims);
-    const int = (data: BigInt64Array): ort.Tensor => new ort.Tensor('int64', data, [data.length]);
+    const int = (data: Int32Array): ort.Tensor => new ort.Tensor('int32', data, [data.length]);
     const feeds: Record<string, ort.Tensor> = {
       species: int(b.species),
       positions: float(b.positions, [b.numAtoms, 3]),

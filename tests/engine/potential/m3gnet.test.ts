@@ -16,6 +16,8 @@ import {
   radialBasis,
   radialBasisConstants,
   sphericalBesselRoots,
+  smoothBasisConstants,
+  smoothRadialBasis,
   sphericalHarmonicNorm,
 } from '../../../electron/engine/potential/m3gnet-basis.ts';
 import { buildCubic, readCubicTable, relaxedLatticeConstant } from './cubic-table.ts';
@@ -50,6 +52,20 @@ describe('basis constants', () => {
         expect(Math.abs(gram[i]![j]! - (i === j ? 1 : 0)), `${i},${j}`).toBeLessThan(1e-6);
       }
     }
+  });
+
+  test('the smooth basis (use_smooth) is orthonormal on the ball and vanishes at the cutoff (Kocer et al. 2019)', () => {
+    const cutoff = 5;
+    const c = smoothBasisConstants(9, cutoff);
+    const steps = 20000;
+    const gram = Array.from({ length: 9 }, () => new Array<number>(9).fill(0));
+    for (let k = 0; k < steps; k++) {
+      const r = ((k + 0.5) / steps) * cutoff;
+      const f = smoothRadialBasis(r, c);
+      for (let i = 0; i < 9; i++) for (let j = 0; j < 9; j++) gram[i]![j]! += f[i]! * f[j]! * r * r * (cutoff / steps);
+    }
+    for (let i = 0; i < 9; i++) for (let j = 0; j < 9; j++) expect(Math.abs(gram[i]![j]! - (i === j ? 1 : 0)), `${i},${j}`).toBeLessThan(1e-6);
+    for (const v of smoothRadialBasis(cutoff, c)) expect(Math.abs(v)).toBeLessThan(1e-12);
   });
 
   test('Y_l^0 is normalised on the sphere (2π ∫ Y² d cos θ = 1)', () => {
@@ -227,6 +243,55 @@ describe.skipIf(!haveModel)('M3GNet-MP-2021.2.8-PES on the engine (float64)', ()
     } finally {
       await p32.close();
     }
+  });
+
+  test('the smooth-basis checkpoint (MatPES) is refused in one line unless asked for; its gradients are consistent', async () => {
+    const matpes = resolve(MODEL, '../M3GNet-MatPES-PBE-v2025.1-PES');
+    if (!existsSync(matpes)) return;
+    await expect(M3GNetPotential.load(matpes)).rejects.toThrow(/use_smooth = true/);
+    const p = await M3GNetPotential.load(matpes, { dtype: 'float64', experimentalSmooth: true });
+    try {
+      const structure = CRYSTALS[0]!.structure;
+      const [base] = await p.compute([structure]);
+      const h = 1e-4;
+      const copies = [0, 1, 2].flatMap((k) => [displaced(structure, 1, k, h), displaced(structure, 1, k, -h)]);
+      const e = (await p.compute(copies, { forces: false, stress: false })).map((r) => r.energy);
+      const numeric = [0, 1, 2].map((k) => -(e[2 * k]! - e[2 * k + 1]!) / (2 * h));
+      const scale = Math.max(...numeric.map(Math.abs));
+      numeric.forEach((f, k) => expect(Math.abs(base!.forces![3 + k]! - f)).toBeLessThan(1e-3 * scale));
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('relaxed cubic crystals are stable: random small displacements raise the energy and the forces push back', async () => {
+    const rows = readCubicTable(resolve(MODEL, 'README.md'));
+    let seed = 12345;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+    for (const material of ['Si', 'NaCl', 'SrVO3', 'GaAs']) {
+      const row = rows.find((r) => r.material === material)!;
+      const perfect = buildCubic(row, row.predicted)!;
+      const cart = perfect.cartCoords.map((p) => p.map((x) => x + 0.03 * random()) as Vec3);
+      const distorted = withFrac(perfect, cart.map((p) => perfect.lattice.getFractionalCoords(p)));
+      const [e0, e1] = await potential.compute([perfect, distorted]);
+      expect(e1!.energy, material).toBeGreaterThan(e0!.energy + 1e-4);
+      // F · δ < 0: the forces point back toward the perfect positions
+      let work = 0;
+      cart.forEach((p, i) => perfect.cartCoords[i]!.forEach((x, k) => (work += e1!.forces![3 * i + k]! * (p[k]! - x))));
+      expect(work, material).toBeLessThan(0);
+    }
+  });
+
+  test('structures without bonds or without triples (a lone atom, a dimer in a large box) run, alone and batched', async () => {
+    const lone = Structure.fromSpecies(Lattice.cubic(12), ['Si'], [[0, 0, 0]]);
+    const dimer = Structure.fromSpecies(Lattice.cubic(12), ['O', 'O'], [[0, 0, 0], [0.1, 0, 0]]);
+    const [a, b] = await potential.compute([lone, dimer]);
+    const [aAlone] = await potential.compute([lone]);
+    expect(Array.from(a!.forces!).map(Math.abs)).toEqual([0, 0, 0]);
+    expect(a!.energy).toBeCloseTo(aAlone!.energy, 10);
+    // the dimer's forces are equal and opposite along the bond
+    expect(b!.forces![0]!).toBeCloseTo(-b!.forces![3]!, 10);
+    expect(Math.abs(b!.forces![1]!) + Math.abs(b!.forces![2]!)).toBeLessThan(1e-10);
   });
 
   test('refuses an element it does not know, naming it', async () => {
