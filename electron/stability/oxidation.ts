@@ -58,6 +58,20 @@ function sumOptions(symbol: string, count: number): SumOption[] | null {
  * pymatgen would find none (no assignment balances, a non-integer amount, or a reduced formula above 20 atoms).
  */
 export function guessOxidationStates(composition: Composition): Record<string, number> {
+  // Screening revisits the same few formulas; the answer depends only on the element order and amounts.
+  const key = [...composition.amounts].map(([symbol, amount]) => `${symbol}${amount}`).join(' ');
+  const cached = guessCache.get(key);
+  if (cached !== undefined) return { ...cached };
+  const result = computeGuess(composition);
+  if (guessCache.size >= GUESS_CACHE_SIZE) guessCache.delete(guessCache.keys().next().value!);
+  guessCache.set(key, result);
+  return { ...result };
+}
+
+const GUESS_CACHE_SIZE = 4096;
+const guessCache = new Map<string, Readonly<Record<string, number>>>();
+
+function computeGuess(composition: Composition): Record<string, number> {
   const amounts = [...composition.amounts];
   if (amounts.length === 0 || amounts.some(([, amount]) => !Number.isInteger(amount))) return {};
   const divisor = amounts.reduce((g, [, amount]) => gcd(g, amount), 0);

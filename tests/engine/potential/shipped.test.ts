@@ -2,12 +2,12 @@
  * The shipped potential folder (models/potential-m3gnet-mp-2021) holds exactly matgl's M3GNet-MP-2021.2.8-PES
  * weights, and `cfstudio potential import` reproduces it byte for byte from the matgl folder.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../electron/cli/main.ts';
-import { loadPotentialFolder } from '../../../electron/engine/potential/weights.ts';
+import { loadPotentialFolder, PotentialWeightsError } from '../../../electron/engine/potential/weights.ts';
 
 const SHIPPED = new URL('../../../models/potential-m3gnet-mp-2021/', import.meta.url).pathname;
 const MATGL = new URL('../../../../shared/models/matgl/', import.meta.url).pathname;
@@ -60,6 +60,21 @@ describe('models/potential-m3gnet-mp-2021', () => {
     expect(result.out).toContain('296,171 parameters');
     expect(readFileSync(join(out, 'model.safetensors')).equals(readFileSync(join(SHIPPED, 'model.safetensors')))).toBe(true);
     expect(readFileSync(join(out, 'LICENSE'), 'utf8')).toBe(readFileSync(join(MATGL, 'LICENSE'), 'utf8'));
+  });
+
+  it('a truncated model.safetensors or a card without dataStd is refused with one line naming the file', () => {
+    const dir = join(scratch, 'damaged-shipped');
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(join(SHIPPED, 'model.json'), join(dir, 'model.json'));
+    const weights = readFileSync(join(SHIPPED, 'model.safetensors'));
+    writeFileSync(join(dir, 'model.safetensors'), weights.subarray(0, weights.length - 1000));
+    expect(() => loadPotentialFolder(dir)).toThrow(PotentialWeightsError);
+    expect(() => loadPotentialFolder(dir)).toThrow(new RegExp(`^${join(dir, 'model.safetensors').replace(/[.]/g, '\\.')}: [^\\n]+$`));
+    copyFileSync(join(SHIPPED, 'model.safetensors'), join(dir, 'model.safetensors'));
+    const card = JSON.parse(readFileSync(join(SHIPPED, 'model.json'), 'utf8')) as Record<string, unknown>;
+    delete card.dataStd;
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(card));
+    expect(() => loadPotentialFolder(dir)).toThrow(/model\.json: dataStd must be a finite number$/);
   });
 
   it('cfstudio potential import: a folder that is not a potential is an input mistake (exit 1, one line)', async () => {
