@@ -109,7 +109,7 @@ export function intOption(values: ParsedValues, name: string, fallback: number, 
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new UserError(`--${name} must be an integer${Number.isFinite(min) ? ` ≥ ${min}` : ''}${Number.isFinite(max) ? ` and ≤ ${max}` : ''}, got '${raw}'`);
+    throw new UserError(`--${name} must be an integer${Number.isFinite(min) ? ` ≥ ${min}` : ''}${Number.isFinite(max) ? ` and ≤ ${max}` : ''}, got ${quoteForMessage(raw)}`);
   }
   return value;
 }
@@ -119,7 +119,7 @@ export function numberOption(values: ParsedValues, name: string, fallback: numbe
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value < min || value > max) {
-    throw new UserError(`--${name} must be a number in [${min}, ${max}], got '${raw}'`);
+    throw new UserError(`--${name} must be a number in [${min}, ${max}], got ${quoteForMessage(raw)}`);
   }
   return value;
 }

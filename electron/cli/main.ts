@@ -100,7 +100,8 @@ function rejectEmptyValues(values: Record<string, unknown>): void {
 
 function defaultContext(): CommandContext {
   return {
-    log: (line) => process.stderr.write(line + '\n'),
+    // Log lines carry file names and warnings from the files read: control characters are shown, never sent.
+    log: (line) => process.stderr.write(line.split('\n').map((part) => safeMessageLine(part, 10_000)).join('\n') + '\n'),
     out: (text) => process.stdout.write(text),
   };
 }

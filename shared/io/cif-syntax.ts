@@ -13,6 +13,7 @@
  * - `#` comments, CRLF / CR / LF line endings;
  * - the special values `?` (unknown) and `.` (inapplicable) when unquoted.
  */
+import { safeMessageLine } from '../text/safe-text.ts';
 
 /** A syntax or content error in a CIF, naming the file and line. */
 export class CifError extends Error {
@@ -23,8 +24,9 @@ export class CifError extends Error {
   readonly reason: string;
 
   constructor(reason: string, line: number, fileName = '<cif>') {
-    super(`${fileName}:${line}: ${reason}`);
-    this.reason = reason;
+    // Reasons quote the file's own text and the name may be anything: escaped and bounded (shared/text/safe-text.ts).
+    super(safeMessageLine(`${fileName}:${line}: ${reason}`));
+    this.reason = safeMessageLine(reason);
     this.line = line;
     this.fileName = fileName;
   }

@@ -8,6 +8,7 @@
  * element line) is accepted when the comment line starts with the element names, as pymatgen writes it.
  */
 import { Lattice } from '../crystal/lattice.ts';
+import { safeMessageLine } from '../text/safe-text.ts';
 import type { Mat3, Vec3 } from '../crystal/linalg.ts';
 import { isElementSymbol } from '../crystal/elements.ts';
 import { Composition } from '../crystal/composition.ts';
@@ -18,7 +19,8 @@ export class PoscarError extends Error {
   readonly line: number;
   readonly fileName: string;
   constructor(reason: string, line: number, fileName = '<POSCAR>') {
-    super(`${fileName}:${line}: ${reason}`);
+    // Reasons quote the file's own text and the name may be anything: escaped and bounded (shared/text/safe-text.ts).
+    super(safeMessageLine(`${fileName}:${line}: ${reason}`));
     this.line = line;
     this.fileName = fileName;
   }

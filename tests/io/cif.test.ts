@@ -278,6 +278,18 @@ Cl1 0.5 0.5 0.5
     expect(result.warnings.join(' ')).toMatch(/dropped 'Au1'/);
   });
 
+  it('calls two different elements at one position an overlap, with the distance, and suggests --allow-partial only for partial occupancies', () => {
+    const p1 = (rows: string) =>
+      `data_ov\n_cell_length_a 4\n_cell_length_b 4\n_cell_length_c 4\n_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_atom_site_label\n_atom_site_type_symbol\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\n${rows}`;
+    // Full occupancies 0.001 × 4 Å = 0.004 Å apart (inside the 0.01 Å merge tolerance), across the cell boundary for the second pair.
+    const overlap = p1('Na1 Na 0 0 0 1\nCl1 Cl 0.001 0 0 1\n');
+    expect(() => readCifStructure(overlap, { fileName: 'ov.cif' })).toThrow(/^ov\.cif:16: overlapping atoms: site 'Cl1' \(Cl\) lies 0\.004 Å from an atom of site 'Na1' \(Na\) \(line 15\), closer than the 0\.01 Å merge tolerance/);
+    expect(() => readCifStructure(overlap)).not.toThrow(/allow-partial|disorder/);
+    expect(() => readCifStructure(p1('Na1 Na 0.9995 0 0 1\nCl1 Cl 0.0005 0 0 1\n'))).toThrow(/lies 0\.004 Å/);
+    // Partial occupancies are disorder: there the option is the way to read the file.
+    expect(() => readCifStructure(p1('Na1 Na 0 0 0 0.5\nCl1 Cl 0 0 0 0.5\n'))).toThrow(/--allow-partial/);
+  });
+
   it('reads Cartesian coordinates', () => {
     const text = `data_c\n_cell_length_a 4\n_cell_length_b 5\n_cell_length_c 6\n_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_atom_site_label\n_atom_site_Cartn_x\n_atom_site_Cartn_y\n_atom_site_Cartn_z\nC1 1 2.5 3\n`;
     const { structure } = readCifStructure(text);

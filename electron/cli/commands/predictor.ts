@@ -136,21 +136,21 @@ export const predictCommand: Command = {
       }
       return [{ file: s.file, values: result.properties.map((p) => p.values[i]!) }];
     });
-    const total = { failures: failed, total: outcome.total };
+    const summary = { failures: failed, total: outcome.total };
     if (values.json) {
       const predictions = rows.map((row) => ({
         file: row.file,
         ...Object.fromEntries(result.properties.map((p, k) => [p.name, Number.isFinite(row.values[k]!) ? row.values[k] : null])),
       }));
       ctx.out(JSON.stringify({ units: Object.fromEntries(result.properties.map((p) => [p.name, p.unit])), predictions, failed }, null, 2) + '\n');
-      return batchExitCode(ctx, total);
+      return batchExitCode(ctx, summary);
     }
     const header = ['file', ...result.properties.map((p) => (p.unit ? `${p.name} (${p.unit})` : p.name))];
     const lines = [header.join('\t')];
     for (const row of rows) lines.push([safeMessageLine(row.file, 500), ...row.values.map((v) => (Number.isFinite(v) ? v.toFixed(3) : '-'))].join('\t'));
     lines.push(...failureReportLines(failed, outcome.total));
     ctx.out(lines.join('\n') + '\n');
-    return batchExitCode(ctx, total);
+    return batchExitCode(ctx, summary);
   },
 };
 
