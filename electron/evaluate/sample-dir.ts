@@ -122,7 +122,6 @@ export async function readSampleDirectory(dir: string, options: { strict?: boole
     if (missing > 0) warnings.push(`${path}: ${missing} line(s) name a file that is not in the directory`);
   }
   const unreadable: UnreadableSample[] = [];
-<<<<<<< HEAD
   const read = await runEachInput(
     cifs,
     async (name): Promise<EvaluationItem> => {
@@ -130,17 +129,9 @@ export async function readSampleDirectory(dir: string, options: { strict?: boole
       const text = await readFile(path, 'utf8');
       if (text.includes('\0')) throw new Error(`${path}: binary file, not a CIF`);
       const cif = readCifStructure(text, { fileName: path });
-      const declared = cif.declaredSpaceGroup.number;
-=======
-  for (const name of cifs) {
-    const path = join(dir, name);
-    try {
-      const text = await readFile(path, 'utf8');
-      const cif = readCifStructure(text, { fileName: path });
       // Generated CIFs declare the group found when it is higher than the one requested, and name the requested one.
       const tagged = /^_cfstudio_requested_space_group\s+(\d+)\s*$/m.exec(text);
       const declared = tagged ? Number(tagged[1]) : cif.declaredSpaceGroup.number;
->>>>>>> h-cifwriter
       const requested = requestedByFile.get(name) ?? (declared !== undefined && declared > 1 ? declared : undefined);
       return { name, structure: cif.structure, ...(requested !== undefined ? { spaceGroupRequested: requested } : {}) };
     },

@@ -454,6 +454,125 @@ export const predictedStructureSchema = z.discriminatedUnion('ok', [
 ]);
 export type PredictedStructure = z.infer<typeof predictedStructureSchema>;
 
+/** Structures for the potential jobs: files (paths or uploads) or library rows, as for 'predict'. */
+const potentialInputs = {
+  sources: z.array(structureSourceSchema).min(1).max(100_000).optional(),
+  /** Library structure ids. */
+  ids: z.array(z.number().int().positive()).min(1).max(100_000).optional(),
+  /** Interatomic potential folder; default: the shipped models/potential-m3gnet-mp-2021. */
+  potential: z.string().min(1).max(4096).optional(),
+  /** Tolerance in Å for the space groups reported (and kept, for 'relax'). */
+  symprec: z.number().positive().max(1).default(0.01),
+};
+const oneInputKind = (p: { sources?: unknown; ids?: unknown }): boolean => (p.sources === undefined) !== (p.ids === undefined);
+const oneInputKindMessage = { message: 'give either sources (structure files) or ids (library structures), not both', path: ['sources'] };
+
+const vec3Schema = z.tuple([z.number(), z.number(), z.number()]);
+const mat3Schema = z.tuple([vec3Schema, vec3Schema, vec3Schema]);
+
+/** MP2020-corrected formation energy and E_hull against the partial reference hull; null when not computed. */
+const stabilityFields = {
+  correctedEnergy: z.number().nullable(),
+  formationEnergyPerAtom: z.number().nullable(),
+  eHull: z.number().nullable(),
+  decomposition: z.array(z.object({ formula: z.string(), id: z.string(), fraction: z.number() })).nullable(),
+  stabilityError: z.string().optional(),
+};
+
+/** Where a structure came from: file name or `library #id`, CIF block / POSCAR comment / row name, library id. */
+const potentialSourceFields = {
+  /** Position among the structures read (0-based), the key of a 'step' item. */
+  index: z.number().int().nonnegative(),
+  source: z.string(),
+  block: z.string(),
+  libraryId: z.number().int().positive().optional(),
+};
+
+/** A 'relax' job: FIRE relaxation (positions and cell) with an interatomic potential, streamed step by step. */
+export const relaxParamsSchema = z
+  .object({
+    ...potentialInputs,
+    /** Converged below this generalized force, eV/Å. */
+    fmax: z.number().positive().max(100).default(0.05),
+    maxSteps: z.number().int().nonnegative().max(100_000).default(500),
+    /** Keep each structure's space group (ASE FixSymmetry). */
+    keepSymmetry: z.boolean().default(true),
+    /** Stream one 'step' item per structure and step (energy, fmax, volume). */
+    trajectory: z.boolean().default(true),
+    /** With trajectory: add the structure of each step (lattice rows and fractional coordinates) for playback. */
+    frames: z.boolean().default(false),
+  })
+  .strict()
+  .refine(oneInputKind, oneInputKindMessage);
+export type RelaxParams = z.input<typeof relaxParamsSchema>;
+
+export const relaxOutputSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('step'),
+    index: z.number().int().nonnegative(),
+    /** FIRE steps taken before this evaluation (0 = the start). */
+    step: z.number().int().nonnegative(),
+    energy: z.number(),
+    fmax: z.number(),
+    volume: z.number(),
+    /** With frames: lattice vectors as rows (Å) and fractional coordinates in site order. */
+    lattice: mat3Schema.optional(),
+    frac: z.array(vec3Schema).optional(),
+  }),
+  z.object({
+    kind: z.literal('relaxed'),
+    ...potentialSourceFields,
+    formula: z.string(),
+    atoms: z.number().int().positive(),
+    status: z.enum(['converged', 'not-converged', 'exploded', 'failed', 'cancelled']),
+    converged: z.boolean(),
+    message: z.string().optional(),
+    steps: z.number().int().nonnegative(),
+    fmax: z.number().nullable(),
+    initialEnergy: z.number().nullable(),
+    energy: z.number().nullable(),
+    energyPerAtom: z.number().nullable(),
+    volumeChange: z.number().nullable(),
+    rmsd: z.number().nullable(),
+    spaceGroupBefore: z.number().int().min(1).max(230).nullable(),
+    spaceGroupAfter: z.number().int().min(1).max(230).nullable(),
+    spaceGroupKept: z.number().int().min(1).max(230).nullable(),
+    warnings: z.array(z.string()).optional(),
+    ...stabilityFields,
+    /** The relaxed structure as a symmetrized CIF (converged and not-converged relaxations). */
+    cif: z.string().nullable(),
+  }),
+  /** A source or library row that could not be read. */
+  z.object({ kind: z.literal('failed'), source: z.string(), error: z.string() }),
+]);
+export type RelaxOutput = z.infer<typeof relaxOutputSchema>;
+
+/** An 'energy' job: single points (energy, forces, stress) with an interatomic potential. */
+export const energyParamsSchema = z.object({ ...potentialInputs }).strict().refine(oneInputKind, oneInputKindMessage);
+export type EnergyParams = z.input<typeof energyParamsSchema>;
+
+export const energyOutputSchema = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    ...potentialSourceFields,
+    formula: z.string(),
+    atoms: z.number().int().positive(),
+    /** eV, eV/atom. */
+    energy: z.number(),
+    energyPerAtom: z.number(),
+    /** eV/Å per site. */
+    forces: z.array(vec3Schema),
+    maxForce: z.number(),
+    /** σ = (1/V) ∂E/∂ε in GPa and the pressure −tr(σ)/3. */
+    stressGPa: mat3Schema,
+    pressureGPa: z.number(),
+    spaceGroup: z.number().int().min(1).max(230).nullable(),
+    ...stabilityFields,
+  }),
+  z.object({ ok: z.literal(false), source: z.string(), error: z.string() }),
+]);
+export type EnergyOutput = z.infer<typeof energyOutputSchema>;
+
 export const jobSpecs = {
   'import-structures': {
     summary: 'import CIF/POSCAR files into the workspace library (each structure committed as soon as it is read)',
@@ -580,6 +699,30 @@ export const jobSpecs = {
       failed: z.number().int().nonnegative(),
       properties: z.array(z.object({ name: z.string(), unit: z.string() })),
     }),
+  },
+  relax: {
+    summary: 'relax structure files or library structures with the interatomic potential (FIRE, positions and cell, space group kept); streams each step and each result; cancel stops after the current step',
+    heavy: true,
+    params: relaxParamsSchema,
+    output: relaxOutputSchema,
+    result: z.object({
+      potential: z.string(),
+      relaxed: z.number().int().nonnegative(),
+      converged: z.number().int().nonnegative(),
+      notConverged: z.number().int().nonnegative(),
+      exploded: z.number().int().nonnegative(),
+      failed: z.number().int().nonnegative(),
+      seconds: z.number().nonnegative(),
+      /** What E_hull is measured against (a partial hull). */
+      hullReference: z.string(),
+    }),
+  },
+  energy: {
+    summary: 'single-point energy, forces and stress of structure files or library structures with the interatomic potential, with formation energy and E_hull',
+    heavy: true,
+    params: energyParamsSchema,
+    output: energyOutputSchema,
+    result: z.object({ potential: z.string(), computed: z.number().int().nonnegative(), failed: z.number().int().nonnegative(), hullReference: z.string() }),
   },
   'analyze-structures': {
     summary: 'read CIF/POSCAR files and find each structure\'s space group and Wyckoff description',

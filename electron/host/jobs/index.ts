@@ -6,6 +6,8 @@ import { generate } from './generate.ts';
 import { importStructures } from './import-structures.ts';
 import { mcmc } from './mcmc.ts';
 import { predict } from './predict.ts';
+import { relax } from './relax.ts';
+import { energy } from './energy.ts';
 import { train } from './train.ts';
 import type { JobRunnerTable } from './types.ts';
 
@@ -23,4 +25,6 @@ export const jobRunners: JobRunnerTable = {
   train,
   finetune,
   predict,
+  relax,
+  energy,
 };
