@@ -459,8 +459,8 @@ const potentialInputs = {
   sources: z.array(structureSourceSchema).min(1).max(100_000).optional(),
   /** Library structure ids. */
   ids: z.array(z.number().int().positive()).min(1).max(100_000).optional(),
-  /** Interatomic potential folder; default: the shipped models/potential-m3gnet-mp-2021. */
-  potential: z.string().min(1).max(4096).optional(),
+  /** Interatomic potential: a folder name in models/ or a folder in the workspace; default: models/potential-m3gnet-mp-2021. */
+  potential: modelNameOrWorkspacePath().optional(),
   /** Tolerance in Å for the space groups reported (and kept, for 'relax'). */
   symprec: z.number().positive().max(1).default(0.01),
 };

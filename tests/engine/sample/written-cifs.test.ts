@@ -115,12 +115,12 @@ describe('never writing a CIF that does not read back', () => {
     expect(first.cif).toBeNull();
     expect(first.record.file).toBeNull();
     expect(first.record.spaceGroupWritten).toBeNull();
-    expect(first.record.cifSkipped).toMatch(/not written: the CIF would not read back .*occupy the same position/);
+    expect(first.record.cifSkipped).toMatch(/not written: the CIF would not read back .*overlapping atoms: site 'Cl1' \(Cl\) lies 0\.000 Å from an atom of site 'Na1'/);
     expect(second.record.file).toBe('000002.cif');
     expect(readdirSync(dir).sort()).toEqual(['000002.cif', 'samples.jsonl']);
     const lines = readFileSync(join(dir, 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { file: string | null; cifSkipped?: string });
     expect(lines[0]!.file).toBeNull();
-    expect(lines[0]!.cifSkipped).toMatch(/occupy the same position/);
+    expect(lines[0]!.cifSkipped).toMatch(/overlapping atoms/);
     expect(readCifStructure(readFileSync(join(dir, '000002.cif'), 'utf8')).structure.numSites).toBe(8);
   });
 });
@@ -157,7 +157,7 @@ describe('cfstudio evaluate reads what generation wrote', () => {
     const withLines = await readSampleDirectory(dir);
     expect(withLines.items.map((i) => i.spaceGroupRequested)).toEqual([123]);
     expect(withLines.unbuilt).toHaveLength(1);
-    expect(withLines.unbuilt[0]!.error).toMatch(/occupy the same position/);
+    expect(withLines.unbuilt[0]!.error).toMatch(/overlapping atoms/);
     unlinkSync(join(dir, 'samples.jsonl'));
     const withoutLines = await readSampleDirectory(dir);
     // The file declares 221 (what the crystal is) but names 123 as requested.
