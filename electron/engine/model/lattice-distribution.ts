@@ -15,8 +15,8 @@
  *    vectors obey the spherical triangle inequalities), so α, β, γ are drawn in that order.
  * The likelihood of a lattice is, as in CrystalFormer, the sum over the free parameters of the log of each
  * parameter's own mixture (log-sum-exp over components per parameter); sampling draws each parameter's component
- * on its own, so the draws follow exactly the density that training maximises and scoring reports. (The reference implementation draws one component for all six, a distribution that differs from the one
- * it scores.)
+ * on its own, so the draws follow exactly the density that training maximises and scoring reports. (The reference
+ * implementation draws one component for all six, a distribution that differs from the one it scores.)
  */
 import { SIGMA_MIN } from './config.ts';
 import { type Uniform } from './distributions.ts';

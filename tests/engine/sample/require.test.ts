@@ -9,8 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { atomicNumber } from '../../../shared/crystal/elements.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { loadModel } from '../../../electron/engine/model/files.ts';
-import { CrystalSampler, MAX_DRAWS_PER_CRYSTAL, type SampledCrystal } from '../../../electron/engine/sample/sampler.ts';
+import { CrystalSampler, MAX_DRAWS_PER_CRYSTAL, type SampledCrystal, chunkSeed } from '../../../electron/engine/sample/sampler.ts';
 import { main } from '../../../electron/cli/main.ts';
+import { SampleWriter } from '../../../electron/engine/sample/generate.ts';
+import { generateInPipelines } from '../../../electron/engine/sample/pipelines.ts';
 
 let sampler: CrystalSampler;
 const dirs: string[] = [];
@@ -44,6 +46,21 @@ describe('required elements', () => {
     for await (const _ of sampler.sampleChunk({ spaceGroups: { kind: 'list', groups: [62] }, requiredElements: [atomicNumber('Og')] }, 3, 'require-og', { batchSize: 64, statistics })) n++;
     expect(n).toBe(0);
     expect(statistics).toEqual({ drawn: MAX_DRAWS_PER_CRYSTAL * 3, kept: 0 });
+  });
+
+  it('counts draws over several pipelines as in one (the counts the command reports)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'cfstudio-require-'));
+    dirs.push(out);
+    const conditions = { spaceGroups: { kind: 'list' as const, groups: [62, 14] }, requiredElements: [atomicNumber('O'), atomicNumber('Li')] };
+    const single = { drawn: 0, kept: 0 };
+    // The same two chunks (seed 3, batches of 4) drawn here, one after the other.
+    for (const chunk of [0, 1]) for await (const _ of sampler.sampleChunk(conditions, 4, chunkSeed(3, chunk), { batchSize: 4, statistics: single }));
+    const statistics = { drawn: 0, kept: 0 };
+    let n = 0;
+    for await (const _ of generateInPipelines({ modelDir: 'models/default', conditions, count: 8, options: { seed: 3, batchSize: 4, statistics }, pipelines: 2, structures: false }, new SampleWriter(out))) n++;
+    expect(n).toBe(8);
+    expect(statistics).toEqual(single);
+    expect(statistics.drawn).toBeGreaterThan(8);
   });
 
   it('cfstudio generate says why it wrote fewer crystals than -n', async () => {
