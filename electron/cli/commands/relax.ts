@@ -96,7 +96,7 @@ export const relaxCommand: Command = {
   summary: 'relax crystals with the interatomic potential (positions and cell, space group kept); relaxed CIFs, energies and E_hull',
   positionals: 'FILE...|DIR',
   notes:
-    `Writes OUT/NAME.cif (symmetrized) for every relaxation that converged or ran out of steps, and OUT/relaxed.jsonl (replaced) with one record per structure. ` +
+    `Writes OUT/NAME.cif (symmetrized) for every relaxation that converged or ran out of steps, and OUT/relaxed.jsonl (replaced) with one record per structure, in the order the relaxations end (Ctrl-C: the unfinished ones are recorded as cancelled). ` +
     `Statuses: converged, not-converged (--steps reached), exploded (atoms closer than 0.5 Å or volume ×3 or ÷3), failed (the potential refused it). ` +
     `${PARTIAL_HULL_NOTE} ${BATCH_EXIT_NOTE}`,
   options: {
