@@ -30,6 +30,7 @@ import {
   parseCifNumber,
 } from './cif-syntax.ts';
 import { SymmetryOperationError, formatSymmetryOperation, parseSymmetryOperation } from './symop.ts';
+import { quoteForMessage } from '../text/safe-text.ts';
 
 export { CifError, parseCif, parseCifNumber, isCifNull, cifValues, cifItem, cifLoopWith } from './cif-syntax.ts';
 export type { CifBlock, CifFrame, CifLoop, CifValue, CifParseOptions } from './cif-syntax.ts';
@@ -126,7 +127,7 @@ function requiredNumber(block: CifBlock, tag: string): number {
     throw new CifError(`block data_${block.name} has atom sites but no ${tag}`, block.line, block.fileName);
   }
   const number = isCifNull(value) ? undefined : parseCifNumber(value.text);
-  if (number === undefined) throw new CifError(`${tag} is '${value.text}', not a number`, value.line, block.fileName);
+  if (number === undefined) throw new CifError(`${tag} is ${quoteForMessage(value.text)}, not a number`, value.line, block.fileName);
   return number;
 }
 
@@ -276,12 +277,12 @@ function readAtomSites(block: CifBlock, lattice: Lattice, warnings: string[], op
     const symbolSource = typeValue && !isCifNull(typeValue) ? typeValue : labelValue && !isCifNull(labelValue) ? labelValue : undefined;
     if (!symbolSource) throw new CifError(`site ${row + 1} has neither _atom_site_type_symbol nor _atom_site_label`, line, fileName);
     const species = elementFromSiteSymbol(symbolSource.text);
-    if (!species) throw new CifError(`cannot tell the element of site '${label}' from '${symbolSource.text}'`, symbolSource.line, fileName);
+    if (!species) throw new CifError(`cannot tell the element of site '${label}' from ${quoteForMessage(symbolSource.text)}`, symbolSource.line, fileName);
     if (/^[DT](?![a-z])/.test(symbolSource.text)) warnings.push(`site '${label}': '${symbolSource.text}' read as hydrogen`);
     const coords = columns.map((column, axis) => {
       const value = column[row]!;
       const number = isCifNull(value) ? undefined : parseCifNumber(value.text);
-      if (number === undefined) throw new CifError(`site '${label}': ${axes[axis]} is '${value.text}', not a number`, value.line, fileName);
+      if (number === undefined) throw new CifError(`site '${label}': ${axes[axis]} is ${quoteForMessage(value.text)}, not a number`, value.line, fileName);
       return number;
     }) as Vec3;
     const frac = toFractional ? toFractional(coords) : coords;
@@ -291,7 +292,7 @@ function readAtomSites(block: CifBlock, lattice: Lattice, warnings: string[], op
     const occupancyValue = occupancies[row];
     if (occupancyValue && !isCifNull(occupancyValue)) {
       const parsed = parseCifNumber(occupancyValue.text);
-      if (parsed === undefined || parsed < 0) throw new CifError(`site '${label}': occupancy '${occupancyValue.text}' is not a number in [0, 1]`, occupancyValue.line, fileName);
+      if (parsed === undefined || parsed < 0) throw new CifError(`site '${label}': occupancy ${quoteForMessage(occupancyValue.text)} is not a number in [0, 1]`, occupancyValue.line, fileName);
       if (parsed > 1 + OCCUPANCY_TOLERANCE) throw new CifError(`site '${label}': occupancy ${parsed} is greater than 1`, occupancyValue.line, fileName);
       occupancy = Math.min(parsed, 1);
     }

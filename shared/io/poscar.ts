@@ -8,7 +8,7 @@
  * element line) is accepted when the comment line starts with the element names, as pymatgen writes it.
  */
 import { Lattice } from '../crystal/lattice.ts';
-import { safeMessageLine } from '../text/safe-text.ts';
+import { quoteForMessage, safeMessageLine } from '../text/safe-text.ts';
 import type { Mat3, Vec3 } from '../crystal/linalg.ts';
 import { isElementSymbol } from '../crystal/elements.ts';
 import { Composition } from '../crystal/composition.ts';
@@ -69,7 +69,7 @@ export function readPoscar(text: string, options: PoscarReadOptions = {}): Posca
     const w = words(n);
     if (w.length === 0 && lines.slice(n - 1).every((l) => l.trim() === '')) fail(`file ends too early (${what} missing)`, n);
     if (w.length < count) fail(`${what}: expected ${count} numbers, found ${w.length}`, n);
-    return w.slice(0, count).map((x) => parseFloatStrict(x) ?? fail(`${what}: '${x}' is not a number`, n));
+    return w.slice(0, count).map((x) => parseFloatStrict(x) ?? fail(`${what}: ${quoteForMessage(x)} is not a number`, n));
   };
 
   const comment = at(1).trim();
@@ -90,12 +90,12 @@ export function readPoscar(text: string, options: PoscarReadOptions = {}): Posca
     }
     speciesNames = fromComment.slice(0, sixth.length) as string[];
   } else {
-    speciesNames = sixth.map((name) => elementOfPotcarName(name) ?? fail(`'${name}' is not an element symbol`, 6));
+    speciesNames = sixth.map((name) => elementOfPotcarName(name) ?? fail(`${quoteForMessage(name)} is not an element symbol`, 6));
     line = 7;
   }
   const countWords = words(line);
   if (countWords.length !== speciesNames.length) fail(`${speciesNames.length} element names but ${countWords.length} counts`, line);
-  const counts = countWords.map((w) => (/^\d+$/.test(w) ? Number(w) : fail(`atom count '${w}' is not a non-negative integer`, line)));
+  const counts = countWords.map((w) => (/^\d+$/.test(w) ? Number(w) : fail(`atom count ${quoteForMessage(w)} is not a non-negative integer`, line)));
   const total = counts.reduce((a, b) => a + b, 0);
   if (total === 0) fail('no atoms', line);
   line++;
