@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
-import { GPU_WORKLOADS, type ExecutionProviderName, type ProbeVerdict, type Workload } from './providers.ts';
+import { GPU_WORKLOADS, onnxruntimeReason, type ExecutionProviderName, type ProbeVerdict, type Workload } from './providers.ts';
 
 const CACHE_FORMAT = 'cfstudio-provider-probes/1';
 
@@ -105,19 +105,11 @@ export async function probeProvider(options: {
     verdict = { usable: true, providerSeconds, cpuSeconds };
   } catch (error) {
     initFailed = error instanceof ProviderInitError;
-    verdict = { usable: false, reason: firstLine(error) };
+    verdict = { usable: false, reason: onnxruntimeReason(error) };
   }
   const workloads = initFailed ? GPU_WORKLOADS : [workload];
   const cacheProblem = cache.set(workloads.map((w) => ({ onnxruntime, provider, workload: w, verdict })));
   return { verdict, initFailed, ...(cacheProblem ? { cacheProblem } : {}) };
-}
-
-function firstLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  const line = text.split('\n').find((l) => l.trim() !== '') ?? text;
-  // onnxruntime prefixes its messages with a source location; the reason is what follows the last ' was false. '
-  const trimmed = line.includes(' was false. ') ? line.slice(line.lastIndexOf(' was false. ') + ' was false. '.length) : line;
-  return trimmed.length > 200 ? `${trimmed.slice(0, 197)}...` : trimmed.trim();
 }
 
 /** Rows, width and depth of the probe graph per workload: one sampling step, one training step, one potential call. */
@@ -166,7 +158,7 @@ export const measureSyntheticWorkload: ProbeMeasure = async (provider, workload)
   try {
     session = await ort.InferenceSession.create(bytes, { executionProviders: [provider], graphOptimizationLevel: 'all' });
   } catch (error) {
-    throw new ProviderInitError(firstLine(error));
+    throw new ProviderInitError(onnxruntimeReason(error));
   }
   try {
     const feeds = { x: new ort.Tensor('float32', input, dims) };

@@ -168,3 +168,16 @@ export function resolveProviderPlan(facts: ProviderFacts, request: ProviderReque
 function formatSeconds(seconds: number): string {
   return seconds < 1 ? `${(seconds * 1000).toPrecision(3)} ms` : `${seconds.toPrecision(3)} s`;
 }
+
+/**
+ * The reason in an onnxruntime error, one line: its messages start with a source location and a failed check
+ * (`/onnxruntime_src/…/webgpu_context.cc:136 … adapter_result.status == … was false. Failed to get a WebGPU
+ * adapter: …`); a user needs the sentence after it.
+ */
+export function onnxruntimeReason(error: unknown, maxLength = 200): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const line = text.split('\n').find((l) => l.trim() !== '') ?? text;
+  const marker = ' was false. ';
+  const reason = (line.includes(marker) ? line.slice(line.lastIndexOf(marker) + marker.length) : line).trim();
+  return reason.length > maxLength ? `${reason.slice(0, maxLength - 3)}...` : reason;
+}

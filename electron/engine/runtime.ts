@@ -17,6 +17,7 @@ import { ProbeCache, probeProvider, type ProbeMeasure } from './provider-probe.t
 import {
   GPU_WORKLOADS,
   PROVIDER_NAMES,
+  onnxruntimeReason,
   parseProviderRequest,
   providerStatuses,
   resolveProviderPlan,
@@ -345,7 +346,7 @@ async function openSession(
       return wrapSession(session, provider, key, label);
     } catch (error) {
       if (provider === 'cpu') throw new Error(`createSession(${label}): onnxruntime could not load the model: ${shortReason(error)}`);
-      const reason = shortReason(error);
+      const reason = onnxruntimeReason(error, 160);
       failedHere.push([provider, reason]);
       skipped.push(`${provider} unavailable: ${reason}`);
     }
