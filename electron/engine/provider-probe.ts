@@ -8,6 +8,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { GPU_WORKLOADS, onnxruntimeReason, type ExecutionProviderName, type ProbeVerdict, type Workload } from './providers.ts';
@@ -65,7 +66,8 @@ export class ProbeCache {
     for (const item of items) entries.set(ProbeCache.key(item.onnxruntime, item.provider, item.workload), { ...item, measuredAt });
     try {
       mkdirSync(dirname(this.file), { recursive: true });
-      const temp = `${this.file}.${process.pid}.tmp`;
+      // Worker threads share the pid: the thread id keeps their temporary files apart.
+      const temp = `${this.file}.${process.pid}.${threadId}.tmp`;
       writeFileSync(temp, JSON.stringify({ format: CACHE_FORMAT, probes: [...entries.values()] }, null, 2) + '\n');
       renameSync(temp, this.file);
       return undefined;
