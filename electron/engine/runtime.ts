@@ -1,6 +1,9 @@
 /**
- * The one place that creates onnxruntime sessions. It picks an execution provider from a preference list (trying
- * only those this build and platform can have, falling back to CPU when one fails), applies thread and graph-
+ * The one place that creates onnxruntime sessions. It picks an execution provider from a preference list (the
+ * caller's, else the plan for the session's workload: providers.ts resolves the user's choice against what this
+ * build and machine offer, and under 'auto' a cached probe (provider-probe.ts) decides whether a GPU pays off),
+ * trying only those this build and platform can have and falling back to CPU when one fails; it records which
+ * provider each workload ran on (per job with recordProviders), applies thread and graph-
  * optimisation settings, caches sessions by model content (or path) plus options, and logs one line saying which
  * provider runs. Also: small helpers to make `ort.Tensor`s from typed arrays with their shapes checked.
  */
@@ -8,9 +11,8 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ProbeCache, probeProvider, type ProbeMeasure } from './provider-probe.ts';
