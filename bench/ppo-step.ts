@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { providersUsed } from '../electron/engine/runtime.ts';
 import { DEFAULT_FINETUNE, type FinetuneStepMetrics, runFinetuning } from '../electron/engine/rl/finetune.ts';
 import { createRewardFunction, readRewardSpecFile } from '../electron/rewards/index.ts';
 
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
           `sampling ${mean((m) => m.seconds.sample).toFixed(2)} + reward ${mean((m) => m.seconds.reward).toFixed(3)} + update ${mean((m) => m.seconds.update).toFixed(2)} ` +
           `(${(100 / total).toFixed(1)} samples/s)`,
       );
+      console.log(`                   providers: ${Object.entries(providersUsed()).map(([workload, provider]) => `${workload} on ${provider}`).join(', ')}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -17,6 +17,7 @@ import { InlineBuilder, buildAndWrite, createSampleBuilder } from '../electron/e
 import type { SampledCrystal } from '../electron/engine/sample/sampler.ts';
 import { generateInPipelines } from '../electron/engine/sample/pipelines.ts';
 import { matmulCeiling } from './matmul-ceiling.ts';
+import { providersUsed } from '../electron/engine/runtime.ts';
 
 const THREADS = cpus().length;
 /** CFSTUDIO_BENCH_INLINE=1 builds crystals on the sampling thread (no overlap), for comparison. */
@@ -119,4 +120,5 @@ console.log(`halves alone:    drawing tokens ${alone.samplingPerSecond.toFixed(1
 const cpuPerCrystal = 1000 / alone.samplingPerSecond + 1000 / alone.buildingPerSecond;
 const bound = Math.min(alone.samplingPerSecond, alone.buildingPerSecond, (THREADS * 1000) / cpuPerCrystal);
 console.log(`CPU bound:       ${cpuPerCrystal.toFixed(2)} ms of CPU per crystal → at most ${bound.toFixed(1)} crystals/s on ${THREADS} cores (the slower half, or all CPU time spread perfectly); measured ${((100 * cached.perSecond) / bound).toFixed(0)}% of it`);
+console.log(`providers:       ${Object.entries(providersUsed()).map(([workload, provider]) => `${workload} on ${provider}`).join(', ')} (main thread; pipelines follow CFSTUDIO_PROVIDERS too)`);
 console.log(`target:          ≥ 400 crystals/s — ${Math.max(cached.perSecond, split) >= 400 ? 'met' : 'NOT met'}`);

@@ -60,6 +60,16 @@ export const STRICT_OPTION: OptionSpec = {
   description: 'stop at the first input that cannot be processed (exit 1) instead of reporting it and going on',
 };
 
+/**
+ * Every engine command's `--providers`: main.ts validates it and puts it in CFSTUDIO_PROVIDERS before the command
+ * runs, so the sessions of this process, its worker threads and an engine host it starts all follow it.
+ */
+export const PROVIDERS_OPTION: OptionSpec = {
+  type: 'string',
+  valueName: 'LIST',
+  description: "execution providers in order of preference, e.g. 'webgpu,cpu' or 'cuda,cpu'; 'auto' (default) uses a GPU only where its probe beat the CPU; CPU is always the fallback (see cfstudio doctor)",
+};
+
 /** The help note of every batch command: what the exit code says. */
 export const BATCH_EXIT_NOTE =
   'Inputs that cannot be read or processed are listed with the reason (text and --json) and the others are still processed. ' +

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { type Command, type CommandContext, type OptionSpec, UserError } from './command.ts';
+import { type Command, type CommandContext, type OptionSpec, PROVIDERS_OPTION, UserError } from './command.ts';
+import { parseProviderRequest, formatProviderRequest } from '../engine/providers.ts';
 import { commands } from './commands/index.ts';
 import { BatchInputError } from '../../shared/batch/each-input.ts';
 import { ModelFileError } from '../engine/model/files.ts';
@@ -74,6 +75,7 @@ export async function main(argv: string[], ctx: CommandContext = defaultContext(
       return 0;
     }
     rejectEmptyValues(parsed.values);
+    if (command.options.providers === PROVIDERS_OPTION) applyProvidersOption(parsed.values.providers);
     const code = await command.run(parsed.values as Record<string, string | boolean | undefined>, parsed.positionals, ctx);
     return typeof code === 'number' ? code : 0;
   } catch (error) {
@@ -96,6 +98,18 @@ function rejectEmptyValues(values: Record<string, unknown>): void {
       if (typeof item === 'string' && item.trim() === '') throw new UserError(`--${name} needs a value, got an empty one`);
     }
   }
+}
+
+/** `--providers LIST` replaces CFSTUDIO_PROVIDERS for this process and everything it starts (checked first: exit 1). */
+function applyProvidersOption(value: unknown): void {
+  if (typeof value !== 'string') return;
+  let request;
+  try {
+    request = parseProviderRequest(value, '--providers');
+  } catch (error) {
+    throw new UserError((error as Error).message);
+  }
+  process.env.CFSTUDIO_PROVIDERS = formatProviderRequest(request);
 }
 
 function defaultContext(): CommandContext {

@@ -1,6 +1,9 @@
 /**
- * The one place that creates onnxruntime sessions. It picks an execution provider from a preference list (trying
- * only those this build and platform can have, falling back to CPU when one fails), applies thread and graph-
+ * The one place that creates onnxruntime sessions. It picks an execution provider from a preference list (the
+ * caller's, else the plan for the session's workload: providers.ts resolves the user's choice against what this
+ * build and machine offer, and under 'auto' a cached probe (provider-probe.ts) decides whether a GPU pays off),
+ * trying only those this build and platform can have and falling back to CPU when one fails; it records which
+ * provider each workload ran on (per job with recordProviders), applies thread and graph-
  * optimisation settings, caches sessions by model content (or path) plus options, and logs one line saying which
  * provider runs. Also: small helpers to make `ort.Tensor`s from typed arrays with their shapes checked.
  */
@@ -8,21 +11,37 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { availableParallelism } from 'node:os';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { availableParallelism, homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { ProbeCache, probeProvider, type ProbeMeasure } from './provider-probe.ts';
+import {
+  GPU_WORKLOADS,
+  PROVIDER_NAMES,
+  onnxruntimeReason,
+  parseProviderRequest,
+  providerStatuses,
+  resolveProviderPlan,
+  type ExecutionProviderName,
+  type ProviderFacts,
+  type ProviderPlan,
+  type ProviderRequest,
+  type Workload,
+} from './providers.ts';
 
-export type ExecutionProviderName = 'cuda' | 'webgpu' | 'dml' | 'coreml' | 'cpu';
+export type { ExecutionProviderName, Workload } from './providers.ts';
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
-
-const PROVIDER_NAMES: readonly ExecutionProviderName[] = ['cuda', 'webgpu', 'dml', 'coreml', 'cpu'];
 
 export interface CreateSessionOptions {
   /**
-   * Execution providers in order of preference. Default: the comma-separated list in CFSTUDIO_PROVIDERS, else
-   * ['cpu']. CPU is always the last resort, whether listed or not.
+   * Execution providers in order of preference. Default: the plan for `workload` (providerPlanFor): the list in
+   * CFSTUDIO_PROVIDERS (set by --providers and the app setting), or with 'auto'/unset a GPU provider only where
+   * its probe beat CPU on this workload. CPU is always the last resort, whether listed or not.
    */
   providers?: readonly ExecutionProviderName[];
+  /** What the session is for; picks the default providers and is recorded with the provider it ran on. Default 'inference'. */
+  workload?: Workload;
   /** Threads used inside one operator (default: the number of cores). */
   intraOpNumThreads?: number;
   /** Threads running independent operators in parallel (default 1: our graphs are mostly sequential). */
@@ -73,21 +92,27 @@ function providerLibraryFile(provider: string): string {
 /** Reasons providers failed earlier in this process, so we neither retry them nor repeat their native errors. */
 const knownFailures = new Map<ExecutionProviderName, string>();
 
+/** What this process's onnxruntime build offers, for the pure resolution in providers.ts. */
+export function providerFacts(): ProviderFacts {
+  return {
+    backends: ort.listSupportedBackends(),
+    pluginInstalled: (provider) => existsSync(join(nativeLibraryDir(), providerLibraryFile(provider))),
+    pluginFile: providerLibraryFile,
+    platform: process.platform,
+    arch: process.arch,
+    initFailures: knownFailures,
+  };
+}
+
 /**
  * Whether `provider` can be attempted here: 'cpu' always; others only when this onnxruntime-node build lists them
- * for the platform and, for plug-in providers that are not bundled (CUDA), when their library file is installed.
+ * for the platform, for plug-in providers that are not bundled (CUDA) when their library file is installed, and
+ * when they have not failed to initialise in this process.
  */
 export function providerAvailability(provider: ExecutionProviderName): { available: true } | { available: false; reason: string } {
-  if (provider === 'cpu') return { available: true };
-  const failure = knownFailures.get(provider);
-  if (failure !== undefined) return { available: false, reason: failure };
-  const backend = ort.listSupportedBackends().find((b) => b.name === provider);
-  if (!backend) return { available: false, reason: `not in this onnxruntime-node build for ${process.platform}/${process.arch}` };
-  if (!backend.bundled) {
-    const library = providerLibraryFile(provider);
-    if (!existsSync(join(nativeLibraryDir(), library))) return { available: false, reason: `${library} not installed` };
-  }
-  return { available: true };
+  const status = providerStatuses(providerFacts()).find((s) => s.provider === provider);
+  if (!status) return { available: false, reason: `unknown execution provider '${provider}'` };
+  return status.usable ? { available: true } : { available: false, reason: status.reason };
 }
 
 /** Providers this process could try, in our canonical order (CPU last). */
@@ -95,16 +120,89 @@ export function availableProviders(): ExecutionProviderName[] {
   return PROVIDER_NAMES.filter((p) => providerAvailability(p).available);
 }
 
-function defaultProviders(): ExecutionProviderName[] {
-  const fromEnv = process.env.CFSTUDIO_PROVIDERS;
-  if (!fromEnv) return ['cpu'];
-  const names = fromEnv.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
-  for (const name of names) {
-    if (!PROVIDER_NAMES.includes(name as ExecutionProviderName)) {
-      throw new Error(`CFSTUDIO_PROVIDERS: unknown execution provider '${name}' (known: ${PROVIDER_NAMES.join(', ')})`);
+/** The user's choice as this process sees it: CFSTUDIO_PROVIDERS (which --providers and the app setting set). */
+export function providerRequest(): ProviderRequest {
+  return parseProviderRequest(process.env.CFSTUDIO_PROVIDERS, 'CFSTUDIO_PROVIDERS');
+}
+
+let probeCacheFile: string | undefined;
+let probeMeasure: ProbeMeasure | undefined;
+let probeLog: ((line: string) => void) | undefined;
+const probesInFlight = new Map<Workload, Promise<void>>();
+
+/**
+ * Where probe verdicts are kept: `providers.json` in the workspace (the engine host sets it; commands use
+ * CFSTUDIO_WORKSPACE or ~/.cfstudio/workspace). `measure` replaces the probe measurement and `log` the stderr line
+ * each probe writes (tests).
+ */
+export function configureProviderProbe(options: { workspace?: string; measure?: ProbeMeasure; log?: (line: string) => void }): void {
+  if (options.workspace !== undefined) probeCacheFile = join(resolve(options.workspace), 'providers.json');
+  if (options.measure !== undefined) probeMeasure = options.measure;
+  if (options.log !== undefined) probeLog = options.log;
+  probesInFlight.clear();
+}
+
+export function probeCachePath(): string {
+  return probeCacheFile ?? join(resolve(process.env.CFSTUDIO_WORKSPACE || join(homedir(), '.cfstudio', 'workspace')), 'providers.json');
+}
+
+/** The current plan from the cached probes alone (no measuring): what `cfstudio doctor` shows. */
+export function currentProviderPlan(request: ProviderRequest = providerRequest()): ProviderPlan {
+  const cache = new ProbeCache(probeCachePath());
+  const version = onnxruntimeVersion();
+  return resolveProviderPlan(providerFacts(), request, (provider, workload) => cache.get(version, provider, workload));
+}
+
+/**
+ * The plan for one workload, probing first (once per process and workload, verdicts cached in the workspace)
+ * when the automatic choice has a usable GPU provider it has not measured on this workload.
+ */
+export async function providerPlanFor(workload: Workload): Promise<ProviderPlan['workloads'][Workload]> {
+  const request = providerRequest();
+  let plan = currentProviderPlan(request);
+  if (plan.workloads[workload].probeNeeded.length > 0) {
+    let pending = probesInFlight.get(workload);
+    if (!pending) {
+      // Probe lines go to stderr even when the caller silences its session line: they appear once per machine.
+      pending = runProbes(workload, plan.workloads[workload].probeNeeded, probeLog ?? defaultLog);
+      probesInFlight.set(workload, pending);
     }
+    await pending;
+    plan = currentProviderPlan(request);
   }
-  return names as ExecutionProviderName[];
+  return plan.workloads[workload];
+}
+
+async function runProbes(workload: Workload, providers: readonly ExecutionProviderName[], log: (line: string) => void): Promise<void> {
+  const cache = new ProbeCache(probeCachePath());
+  for (const provider of providers) {
+    const outcome = await probeProvider({ provider, workload, onnxruntime: onnxruntimeVersion(), cache, ...(probeMeasure ? { measure: probeMeasure } : {}) });
+    if (outcome.initFailed && !outcome.verdict.usable) knownFailures.set(provider, outcome.verdict.reason);
+    const verdict = outcome.verdict.usable
+      ? `${(outcome.verdict.providerSeconds * 1000).toPrecision(3)} ms vs cpu ${(outcome.verdict.cpuSeconds * 1000).toPrecision(3)} ms`
+      : `unusable: ${outcome.verdict.reason}`;
+    log(`[engine] probed ${provider} for ${outcome.initFailed ? GPU_WORKLOADS.join('/') : workload}: ${verdict}${outcome.cacheProblem ? ` (not cached: ${outcome.cacheProblem})` : ''}`);
+  }
+}
+
+// Which provider each workload ran on: per job when the engine host runs it inside recordProviders, else for the
+// whole process (a CLI command is one job).
+const processProviders = new Map<Workload, ExecutionProviderName>();
+const jobProviders = new AsyncLocalStorage<Map<Workload, ExecutionProviderName>>();
+
+function noteProviderUse(workload: Workload, provider: ExecutionProviderName): void {
+  processProviders.set(workload, provider);
+  jobProviders.getStore()?.set(workload, provider);
+}
+
+/** Run `work` recording the providers its sessions run on into `record` (read it after, whatever the outcome). */
+export function recordProviders<T>(record: Map<Workload, ExecutionProviderName>, work: () => Promise<T>): Promise<T> {
+  return jobProviders.run(record, work);
+}
+
+/** The providers sessions ran on so far: within recordProviders, that job's; else this process's. */
+export function providersUsed(): Partial<Record<Workload, ExecutionProviderName>> {
+  return Object.fromEntries(jobProviders.getStore() ?? processProviders);
 }
 
 /** First line of a native error, trimmed: onnxruntime messages carry source paths and can be long. */
@@ -125,8 +223,8 @@ interface ResolvedOptions {
   extra: NonNullable<CreateSessionOptions['extra']>;
 }
 
-function resolveOptions(options: CreateSessionOptions): ResolvedOptions {
-  const providers = [...(options.providers ?? defaultProviders())];
+function resolveOptions(options: CreateSessionOptions, planned: readonly ExecutionProviderName[]): ResolvedOptions {
+  const providers = [...(options.providers ?? planned)];
   for (const p of providers) if (!PROVIDER_NAMES.includes(p)) throw new Error(`createSession: unknown execution provider '${p}' (known: ${PROVIDER_NAMES.join(', ')})`);
   if (!providers.includes('cpu')) providers.push('cpu');
   const intra = options.intraOpNumThreads ?? availableParallelism();
@@ -162,7 +260,19 @@ export function onnxruntimeVersion(): string {
  * with the same setup do not repeat it).
  */
 export async function createSession(model: Uint8Array | string, options: CreateSessionOptions = {}): Promise<EngineSession> {
-  const resolved = resolveOptions(options);
+  const workload = options.workload ?? 'inference';
+  const log = options.log ?? defaultLog;
+  let planned: readonly ExecutionProviderName[] = [];
+  let planNote: string | undefined;
+  if (!options.providers) {
+    const plan = await providerPlanFor(workload);
+    planned = plan.order;
+    // Say why a GPU workload, or a GPU the user asked for, stays on CPU (missing, failed to start, or slower).
+    const request = providerRequest();
+    const gpuWanted = request.mode === 'auto' ? GPU_WORKLOADS.includes(workload) : request.providers[0] !== 'cpu';
+    if (gpuWanted && plan.order[0] === 'cpu') planNote = `${workload}: ${plan.reason}`;
+  }
+  const resolved = resolveOptions(options, planned);
   const optionsKey = JSON.stringify(resolved);
   let modelKey: string;
   let label: string;
@@ -185,14 +295,20 @@ export async function createSession(model: Uint8Array | string, options: CreateS
   const useCache = options.cache ?? true;
   if (useCache) {
     const cached = sessionCache.get(key);
-    if (cached) return cached;
+    if (cached) return noteUse(workload, cached);
   }
-  const creation = openSession(model, label, key, resolved, options.log ?? defaultLog);
+  const creation = openSession(model, label, key, resolved, log, planNote);
   if (useCache) {
     sessionCache.set(key, creation);
     creation.catch(() => sessionCache.delete(key));
   }
-  return creation;
+  return noteUse(workload, creation);
+}
+
+async function noteUse(workload: Workload, creation: Promise<EngineSession>): Promise<EngineSession> {
+  const session = await creation;
+  noteProviderUse(workload, session.provider);
+  return session;
 }
 
 async function openSession(
@@ -201,9 +317,10 @@ async function openSession(
   key: string,
   options: ResolvedOptions,
   log: (line: string) => void,
+  planNote: string | undefined,
 ): Promise<EngineSession> {
   const bytes = typeof model === 'string' ? await readModelFile(model) : model;
-  const skipped: string[] = [];
+  const skipped: string[] = planNote ? [planNote] : [];
   const failedHere: [ExecutionProviderName, string][] = [];
   for (const provider of options.providers) {
     const availability = providerAvailability(provider);
@@ -231,7 +348,7 @@ async function openSession(
       return wrapSession(session, provider, key, label);
     } catch (error) {
       if (provider === 'cpu') throw new Error(`createSession(${label}): onnxruntime could not load the model: ${shortReason(error)}`);
-      const reason = shortReason(error);
+      const reason = onnxruntimeReason(error, 160);
       failedHere.push([provider, reason]);
       skipped.push(`${provider} unavailable: ${reason}`);
     }

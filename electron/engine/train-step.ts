@@ -119,7 +119,7 @@ export class TrainingStep {
       if (values.length !== expected) throw new Error(`TrainingStep: parameter '${p.name}' needs ${expected} values, got ${values.length}`);
       return values;
     });
-    const engine = await createSession(bytes, { ...options.session, cache: false });
+    const engine = await createSession(bytes, { workload: 'training', ...options.session, cache: false });
     const batchSignature = signature.inputs.filter((i) => batchInputs.some((t) => t.name === i.name));
     return new TrainingStep(
       engine,

@@ -13,6 +13,7 @@ import { jobErrorMessage, safeOutputItem } from './job-error.ts';
 import { jobRunners } from './jobs/index.ts';
 import { confineJobPaths } from './jobs/workspace-paths.ts';
 import type { JobContext, JobRunner } from './jobs/types.ts';
+import { configureProviderProbe, recordProviders, type ExecutionProviderName, type Workload } from '../engine/runtime.ts';
 
 /** Progress messages are rate-limited per job; final states always go out. */
 const PROGRESS_INTERVAL_MS = 100;
@@ -57,6 +58,7 @@ export function workspaceFromArgv(argv: readonly string[]): string {
 
 export function runHost(workspace: string): void {
   const parent = connectToParent();
+  configureProviderProbe({ workspace });
   const running = new Map<string, AbortController>();
 
   const send = (message: FromHostMessage): void => {
@@ -112,18 +114,21 @@ export function runHost(workspace: string): void {
       },
     };
     send({ kind: 'started', jobId });
+    // The providers this job's sessions ran on go into its record (job.json), whatever the outcome.
+    const used = new Map<Workload, ExecutionProviderName>();
+    const providers = () => (used.size ? { providers: Object.fromEntries(used) } : {});
     try {
       const runner = jobRunners[type] as JobRunner<typeof type>;
-      const result = await runner(params as never, context);
+      const result = await recordProviders(used, () => runner(params as never, context));
       flushProgress();
       const checked = spec.result.safeParse(result);
-      if (!checked.success) send({ kind: 'failed', jobId, error: readableError(`job returned a result that does not match its contract: ${describeIssues(checked.error, 'result')}`) });
-      else if (controller.signal.aborted) send({ kind: 'cancelled', jobId });
-      else send({ kind: 'completed', jobId, result: checked.data });
+      if (!checked.success) send({ kind: 'failed', jobId, error: readableError(`job returned a result that does not match its contract: ${describeIssues(checked.error, 'result')}`), ...providers() });
+      else if (controller.signal.aborted) send({ kind: 'cancelled', jobId, ...providers() });
+      else send({ kind: 'completed', jobId, result: checked.data, ...providers() });
     } catch (error) {
       flushProgress();
-      if (controller.signal.aborted) send({ kind: 'cancelled', jobId });
-      else send({ kind: 'failed', jobId, error: readableError(error) });
+      if (controller.signal.aborted) send({ kind: 'cancelled', jobId, ...providers() });
+      else send({ kind: 'failed', jobId, error: readableError(error), ...providers() });
     } finally {
       running.delete(jobId);
     }

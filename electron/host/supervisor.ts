@@ -282,12 +282,15 @@ export class JobSupervisor {
         break;
       }
       case 'completed':
+        if (message.providers) record.info.providers = message.providers;
         this.finish(record, 'completed', undefined, message.result);
         break;
       case 'failed':
+        if (message.providers) record.info.providers = message.providers;
         this.finish(record, 'failed', message.error);
         break;
       case 'cancelled':
+        if (message.providers) record.info.providers = message.providers;
         this.finish(record, 'cancelled');
         break;
     }

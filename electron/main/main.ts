@@ -154,7 +154,7 @@ class DesktopApp {
     const workspace = resolveWorkspace(path);
     await this.supervisor?.stop();
     this.service?.dispose();
-    const supervisor = new JobSupervisor({ workspace, launcher: utilityHostLauncher(hostEntry), onEvent: this.events.emit });
+    const supervisor = new JobSupervisor({ workspace, launcher: utilityHostLauncher(hostEntry, this.settings.providers ? { CFSTUDIO_PROVIDERS: this.settings.providers } : {}), onEvent: this.events.emit });
     this.supervisor = supervisor;
     this.service = createApiService({
       supervisor,

@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { parseProviderRequest } from '../engine/providers.ts';
 
 export const MAX_RECENT_WORKSPACES = 10;
 
@@ -20,9 +21,27 @@ export type WindowState = z.infer<typeof windowStateSchema>;
 
 export const DEFAULT_WINDOW_STATE: WindowState = { width: 1400, height: 900, maximized: false };
 
+/**
+ * Execution providers for the engine host: 'auto' (a GPU only where its probe beat the CPU) or an ordered list
+ * such as 'webgpu,cpu', with --providers' meaning. Absent or with an unknown name: 'auto'.
+ */
+const providersSetting = z
+  .string()
+  .refine((text) => {
+    try {
+      parseProviderRequest(text, 'providers');
+      return true;
+    } catch {
+      return false;
+    }
+  })
+  .optional()
+  .catch(undefined);
+
 const settingsSchema = z.object({
   window: windowStateSchema.catch(DEFAULT_WINDOW_STATE),
   recentWorkspaces: z.array(z.string().min(1)).catch([]),
+  providers: providersSetting,
 });
 export type DesktopSettings = z.infer<typeof settingsSchema>;
 

@@ -6,9 +6,10 @@
 import { utilityProcess } from 'electron';
 import type { HostLauncher } from '../host/launcher.ts';
 
-export function utilityHostLauncher(hostEntry: string): HostLauncher {
+/** `env` is added to the host's environment (e.g. CFSTUDIO_PROVIDERS from the app's settings). */
+export function utilityHostLauncher(hostEntry: string, env: NodeJS.ProcessEnv = {}): HostLauncher {
   return (workspace) => {
-    const child = utilityProcess.fork(hostEntry, ['--workspace', workspace], { serviceName: 'CrystalFormer engine host', stdio: 'pipe' });
+    const child = utilityProcess.fork(hostEntry, ['--workspace', workspace], { serviceName: 'CrystalFormer engine host', stdio: 'pipe', env: { ...process.env, ...env } });
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (text: string) => process.stderr.write(text));
     child.stdout?.on('data', (text: Buffer) => process.stdout.write(text));

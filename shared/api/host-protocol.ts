@@ -4,7 +4,7 @@
  * Both sides validate every message with these schemas and drop (and report) anything that does not match.
  */
 import { z } from 'zod';
-import { jobProgressSchema } from './jobs.ts';
+import { jobProgressSchema, jobProvidersSchema } from './jobs.ts';
 
 const id = z.string().min(1).max(100);
 
@@ -34,9 +34,10 @@ export const fromHostMessageSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('output'), jobId: id, item: z.unknown() }),
   /** Something in the workspace library changed (lists in the UI should refresh). */
   z.object({ kind: z.literal('library-changed') }),
-  z.object({ kind: z.literal('completed'), jobId: id, result: z.unknown() }),
-  z.object({ kind: z.literal('failed'), jobId: id, error: z.string() }),
-  z.object({ kind: z.literal('cancelled'), jobId: id }),
+  /** `providers`: the execution provider each workload of the job ran on (jobInfoSchema.providers). */
+  z.object({ kind: z.literal('completed'), jobId: id, result: z.unknown(), providers: jobProvidersSchema.optional() }),
+  z.object({ kind: z.literal('failed'), jobId: id, error: z.string(), providers: jobProvidersSchema.optional() }),
+  z.object({ kind: z.literal('cancelled'), jobId: id, providers: jobProvidersSchema.optional() }),
   /** The host received a message it could not accept; nothing was executed. */
   z.object({ kind: z.literal('rejected'), jobId: id.optional(), reason: z.string() }),
 ]);

@@ -756,6 +756,9 @@ export function jobSpec(type: JobType): JobSpec {
 export const jobStatusSchema = z.enum(['queued', 'running', 'completed', 'failed', 'cancelled']);
 export type JobStatus = z.infer<typeof jobStatusSchema>;
 
+/** Which execution provider each workload of a job ran on, e.g. `{ sampling: 'webgpu', inference: 'cpu' }`. */
+export const jobProvidersSchema = z.partialRecord(z.enum(['sampling', 'training', 'potential', 'inference']), z.enum(['cuda', 'webgpu', 'dml', 'coreml', 'cpu']));
+
 export const jobInfoSchema = z.object({
   id: z.string().min(1),
   type: z.string().min(1),
@@ -773,6 +776,8 @@ export const jobInfoSchema = z.object({
   error: z.string().optional(),
   /** Directory in the workspace holding this job's files. */
   outputDir: z.string(),
+  /** The execution provider each workload ran on (jobs that ran onnxruntime sessions). */
+  providers: jobProvidersSchema.optional(),
 });
 export type JobInfo = z.infer<typeof jobInfoSchema>;
 

@@ -2,7 +2,7 @@
  * `cfstudio energy FILE…` — single points with the interatomic potential: energy, energy per atom, forces, stress
  * (GPa), and the MP2020-corrected formation energy and E_hull (unrelaxed) when the stability data is there.
  */
-import { type Command, BATCH_EXIT_NOTE, STRICT_OPTION, UserError, batchExitCode, numberOption } from '../command.ts';
+import { type Command, PROVIDERS_OPTION, BATCH_EXIT_NOTE, STRICT_OPTION, UserError, batchExitCode, numberOption } from '../command.ts';
 import { ProgressBar } from '../progress.ts';
 import { failureReportLines, type InputFailure } from '../../../shared/batch/each-input.ts';
 import { DEFAULT_SYMPREC } from '../../../shared/symmetry/analyze.ts';
@@ -24,6 +24,7 @@ export const energyCommand: Command = {
   notes: `Energies are the potential's (M3GNet-MP-2021: the Materials Project's GGA/GGA+U scale, uncorrected); formation energy and E_hull use the MP2020 corrections. ${PARTIAL_HULL_NOTE} ${BATCH_EXIT_NOTE}`,
   options: {
     potential: POTENTIAL_OPTION,
+    providers: PROVIDERS_OPTION,
     threads: THREADS_OPTION,
     symprec: SYMPREC_OPTION,
     strict: STRICT_OPTION,

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { type Command, BATCH_EXIT_NOTE, STRICT_OPTION, UserError, batchExitCode, numberOption, stringOption } from '../command.ts';
+import { type Command, PROVIDERS_OPTION, BATCH_EXIT_NOTE, STRICT_OPTION, UserError, batchExitCode, numberOption, stringOption } from '../command.ts';
 import { checkOutputFile } from '../output-paths.ts';
 import { failureReportLines } from '../../../shared/batch/each-input.ts';
 import { ProgressBar } from '../progress.ts';
@@ -26,6 +26,7 @@ export const evaluateCommand: Command = {
   positionals: 'DIR',
   notes: `${BATCH_EXIT_NOTE} CIF files that cannot be read are listed in the summary and in the report's input.unreadable ({file, error}); they count as invalid in "valid over all samples".`,
   options: {
+    providers: PROVIDERS_OPTION,
     strict: STRICT_OPTION,
     reference: { type: 'string', description: 'known crystals for novelty and distribution distances: a CSV with a cif column (.csv or .csv.gz) or a dataset directory from `data prepare`', valueName: 'CSV|DATASET' },
     'reference-split': { type: 'string', description: 'with a dataset directory: train, val or all (default all)', valueName: 'SPLIT' },

@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path';
-import { type Command, UserError, intOption, numberOption, requiredString, stringOption } from '../command.ts';
+import { type Command, PROVIDERS_OPTION, UserError, intOption, numberOption, requiredString, stringOption } from '../command.ts';
 import { ProgressBar } from '../progress.ts';
 import { checkOutputDirectory } from '../output-paths.ts';
 import { withStopSignal } from '../stop-signal.ts';
@@ -18,6 +18,7 @@ export const finetuneCommand: Command = {
   path: ['finetune'],
   summary: 'Fine-tune a model toward a reward with PPO and a KL penalty to the pretrained model (CrystalFormer-RL)',
   options: {
+    providers: PROVIDERS_OPTION,
     reward: { type: 'string', description: 'reward spec JSON (see `cfstudio reward check`)', valueName: 'SPEC' },
     model: { type: 'string', description: 'pretrained model: a name in models/ or a model folder (default: default)', valueName: 'NAME|DIR' },
     out: { type: 'string', description: 'run directory (metrics.jsonl, checkpoints/, best/, model/)', valueName: 'RUN_DIR' },

@@ -1,5 +1,5 @@
 import { cpus } from 'node:os';
-import { type Command, UserError, intOption, numberOption, requiredString, stringOption } from '../command.ts';
+import { type Command, PROVIDERS_OPTION, UserError, intOption, numberOption, requiredString, stringOption } from '../command.ts';
 import { ProgressBar } from '../progress.ts';
 import { checkOutputDirectory } from '../output-paths.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
@@ -57,6 +57,7 @@ export const generateCommand: Command = {
   path: ['generate'],
   summary: 'Sample crystals from a model: symmetrized CIFs plus samples.jsonl (tokens, log-probabilities, space group requested/found)',
   options: {
+    providers: PROVIDERS_OPTION,
     spacegroup: { type: 'string', description: 'space group number(s), e.g. 225 or 225,221 (default: the training distribution)', valueName: 'G[,G…]' },
     wyckoff: { type: 'string', description: 'the whole Wyckoff sequence, e.g. a,c,f', valueName: 'LETTERS' },
     'wyckoff-prefix': { type: 'string', description: 'the first Wyckoff letters; the model continues', valueName: 'LETTERS' },

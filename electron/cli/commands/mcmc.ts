@@ -1,6 +1,6 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Command, UserError, intOption, numberOption, requiredString, stringOption } from '../command.ts';
+import { type Command, PROVIDERS_OPTION, UserError, intOption, numberOption, requiredString, stringOption } from '../command.ts';
 import { ProgressBar } from '../progress.ts';
 import { checkOutputDirectory } from '../output-paths.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
@@ -13,6 +13,7 @@ export const mcmcCommand: Command = {
   path: ['mcmc'],
   summary: 'Metropolis–Hastings over a template ("crystal cloze"): fill masked elements/coordinates, anneal T, write CIFs + samples.jsonl + mcmc.jsonl',
   options: {
+    providers: PROVIDERS_OPTION,
     spacegroup: { type: 'string', description: 'space group number of the template (1…230)', valueName: 'G' },
     template: {
       type: 'string',

@@ -2,7 +2,7 @@
  * `cfstudio predictor train --property NAME --train DIR --val DIR` — train a built-in property predictor.
  * `cfstudio predict FILE... [--property NAME ...]` — predict properties of structure files with the shipped models.
  */
-import { type Command, BATCH_EXIT_NOTE, STRICT_OPTION, UserError, batchExitCode, intOption, numberOption, requiredString, runInputsForCli, stringListOption, stringOption } from '../command.ts';
+import { type Command, PROVIDERS_OPTION, BATCH_EXIT_NOTE, STRICT_OPTION, UserError, batchExitCode, intOption, numberOption, requiredString, runInputsForCli, stringListOption, stringOption } from '../command.ts';
 import { failureReason, failureReportLines } from '../../../shared/batch/each-input.ts';
 import { errorLine, quoteForMessage, safeMessageLine } from '../../../shared/text/safe-text.ts';
 import { ProgressBar } from '../progress.ts';
@@ -21,6 +21,7 @@ export const predictorTrainCommand: Command = {
   path: ['predictor', 'train'],
   summary: `train a property predictor (${PROPERTY_NAMES.join(', ')}) on prepared token datasets`,
   options: {
+    providers: PROVIDERS_OPTION,
     property: { type: 'string', description: `property to learn: ${PROPERTY_NAMES.join(' | ')}`, valueName: 'NAME' },
     train: { type: 'string', description: 'training token dataset (from `cfstudio data prepare`; its train split is used)', valueName: 'DIR' },
     val: { type: 'string', description: 'held-out token dataset (all rows; evaluated only, never trained on)', valueName: 'DIR' },
@@ -101,6 +102,7 @@ export const predictCommand: Command = {
   positionals: 'FILE...',
   notes: BATCH_EXIT_NOTE,
   options: {
+    providers: PROVIDERS_OPTION,
     property: { type: 'string', multiple: true, description: `property to predict (repeatable; default: all of ${PROPERTY_NAMES.join(', ')})`, valueName: 'NAME' },
     symprec: SYMPREC_OPTION,
     strict: STRICT_OPTION,

@@ -6,7 +6,7 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { type Command, type CommandContext, type ParsedValues, BATCH_EXIT_NOTE, STRICT_OPTION, UserError, batchExitCode, intOption, numberOption, requiredString, runInputsForCli, stringOption } from '../command.ts';
+import { type Command, PROVIDERS_OPTION, type CommandContext, type ParsedValues, BATCH_EXIT_NOTE, STRICT_OPTION, UserError, batchExitCode, intOption, numberOption, requiredString, runInputsForCli, stringOption } from '../command.ts';
 import { checkOutputDirectory } from '../output-paths.ts';
 import { ProgressBar } from '../progress.ts';
 import { withStopSignal } from '../stop-signal.ts';
@@ -101,6 +101,7 @@ export const relaxCommand: Command = {
     `${PARTIAL_HULL_NOTE} ${BATCH_EXIT_NOTE}`,
   options: {
     out: { type: 'string', description: 'output folder for the relaxed CIFs and relaxed.jsonl', valueName: 'DIR' },
+    providers: PROVIDERS_OPTION,
     fmax: { type: 'string', description: 'converged when every force (and the cell force) is below this, eV/Å (default 0.05)', valueName: 'EV_PER_A' },
     steps: { type: 'string', description: 'FIRE steps at most (default 500)', valueName: 'N' },
     'keep-symmetry': { type: 'boolean', description: 'keep each crystal in its space group, as ASE FixSymmetry (the default)' },

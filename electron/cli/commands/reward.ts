@@ -3,7 +3,7 @@
  * `cfstudio reward hull FORMULA [--energy E]` — the convex-hull stability proxy at a composition.
  * `cfstudio reward score SPEC FILE...` — score structure files with a spec (oracles, registered predictors).
  */
-import { type Command, BATCH_EXIT_NOTE, STRICT_OPTION, UserError, batchExitCode, numberOption, runInputsForCli, stringOption } from '../command.ts';
+import { type Command, PROVIDERS_OPTION, BATCH_EXIT_NOTE, STRICT_OPTION, UserError, batchExitCode, numberOption, runInputsForCli, stringOption } from '../command.ts';
 import { failureReportLines } from '../../../shared/batch/each-input.ts';
 import { safeMessageLine } from '../../../shared/text/safe-text.ts';
 import { Composition } from '../../../shared/crystal/composition.ts';
@@ -141,6 +141,7 @@ export const rewardScoreCommand: Command = {
   positionals: 'SPEC FILE...',
   notes: `${BATCH_EXIT_NOTE} Files that cannot be read are not scored ("failed" in --json); candidates that break a constraint or that a term cannot score get the spec's penalty and are counted in "failures" (the reward's own counts).`,
   options: {
+    providers: PROVIDERS_OPTION,
     json: { type: 'boolean', description: 'print rewards, term values, failure counts and the files that could not be read as JSON' },
     strict: STRICT_OPTION,
     symprec: SYMPREC_OPTION,

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { type Command, BATCH_EXIT_NOTE, STRICT_OPTION, UserError, batchExitCode, numberOption, runInputsForCli, stringOption } from '../command.ts';
+import { type Command, PROVIDERS_OPTION, BATCH_EXIT_NOTE, STRICT_OPTION, UserError, batchExitCode, numberOption, runInputsForCli, stringOption } from '../command.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { readStructureText } from '../../../shared/io/index.ts';
 import { failureReason, failureReportLines, runEachInput } from '../../../shared/batch/each-input.ts';
@@ -14,6 +14,7 @@ export const scoreCommand: Command = {
   summary: "The model's negative log-likelihood of structures (CIF/POSCAR files or a CSV with a cif column), total and per token type",
   positionals: 'FILE|CSV…',
   options: {
+    providers: PROVIDERS_OPTION,
     model: { type: 'string', description: 'model name in models/ or a model folder (default: default)', valueName: 'NAME|DIR' },
     symprec: { type: 'string', description: 'symmetry tolerance in Å for the Wyckoff description (default 0.01)', valueName: 'Å' },
     json: { type: 'boolean', description: 'print per-crystal results, the averages and the inputs that failed as JSON' },

@@ -1,4 +1,4 @@
-import { type Command, UserError, intOption, stringOption } from '../command.ts';
+import { type Command, PROVIDERS_OPTION, UserError, intOption, stringOption } from '../command.ts';
 import { startBrowserMode } from '../../server/start.ts';
 
 /** `cfstudio serve`: the UI and API for a browser, e.g. on a remote machine reached through an SSH tunnel. */
@@ -6,6 +6,7 @@ export const serveCommand: Command = {
   path: ['serve'],
   summary: 'serve the app to a web browser (HTTP + WebSocket, token-protected, loopback by default)',
   options: {
+    providers: PROVIDERS_OPTION,
     port: { type: 'string', description: 'port to listen on (0 = any free port; default 8765)', valueName: 'N' },
     host: { type: 'string', description: 'address to bind (default 127.0.0.1; use an SSH tunnel rather than 0.0.0.0)', valueName: 'ADDR' },
     workspace: { type: 'string', description: 'workspace directory (default $CFSTUDIO_WORKSPACE or ~/.cfstudio/workspace)', valueName: 'DIR' },

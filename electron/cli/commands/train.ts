@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { type Command, UserError, intOption, numberOption, requiredString, stringOption } from '../command.ts';
+import { type Command, PROVIDERS_OPTION, UserError, intOption, numberOption, requiredString, stringOption } from '../command.ts';
 import { ProgressBar } from '../progress.ts';
 import { checkOutputDirectory } from '../output-paths.ts';
 import { withStopSignal } from '../stop-signal.ts';
@@ -30,6 +30,7 @@ export const trainCommand: Command = {
   path: ['train'],
   summary: 'Pretrain a CrystalFormer model on a token dataset (from `cfstudio data prepare`)',
   options: {
+    providers: PROVIDERS_OPTION,
     data: { type: 'string', description: 'training dataset directory', valueName: 'DIR' },
     val: { type: 'string', description: "validation dataset directory (default: the training set's val split)", valueName: 'DIR' },
     config: { type: 'string', description: `model preset (${Object.keys(MODEL_PRESETS).join(', ')}) or a JSON file`, valueName: 'NAME|FILE' },

@@ -56,6 +56,7 @@ export class M3GNetPotential implements Potential {
     const hyper = m3gnetHyper(weights, resolved);
     const session = (gradients: boolean): Promise<EngineSession> =>
       createSession(buildM3GNetModel(weights, { dtype: resolved.dtype, gradients, experimentalSmooth: resolved.experimentalSmooth }).bytes, {
+        workload: 'potential',
         intraOpNumThreads: resolved.threads,
         // onnxruntime fuses x·sigmoid(x) into QuickGelu, which has no float64 kernel: keep float64 graphs unfused.
         graphOptimizationLevel: resolved.dtype === 'float64' ? 'basic' : 'all',

@@ -72,6 +72,7 @@ export async function exportFinetunedModel(runDir: string, outDir: string, optio
         settings: run.config,
         stepsDone: last.step,
         wallTimeSeconds: last.elapsedSeconds,
+        ...(run.providers ? { providers: run.providers } : {}),
         meanRewardFirstSteps: mean(steps.slice(0, window), (m) => m.reward.mean),
         meanRewardLastSteps: mean(steps.slice(-window), (m) => m.reward.mean),
         meanKlLastSteps: mean(steps.slice(-window), (m) => m.kl),

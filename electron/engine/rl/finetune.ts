@@ -11,6 +11,7 @@
  * Metrics go to metrics.jsonl one line per step; checkpoints hold weights, Adam state, the baseline and the best
  * candidates, and every step's random numbers come from (seed, step), so a resumed run continues exactly.
  */
+import { recordRunProviders } from '../run-providers.ts';
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -156,6 +157,9 @@ export interface RunFile {
   modelDir: string;
   reward: RewardSpec;
   createdAt: string;
+  /** Which execution provider each workload ran on in the latest invocation (run-providers.ts). */
+  providers?: Record<string, string>;
+  providerHistory?: Record<string, string>[];
 }
 
 interface SavedProgress {
@@ -208,6 +212,8 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
   // The policy changes after every batch: its weights are fed per step rather than built into the graphs.
   const sampler = await CrystalSampler.create(modelConfig, policy, { weightsInGraph: false });
   const evaluator = await LikelihoodEvaluator.create(modelConfig);
+  const providers = await recordRunProviders(runFile);
+  log(`execution providers: ${Object.entries(providers).map(([workload, provider]) => `${workload} on ${provider}`).join(', ')}`);
   const priorWeights = new Map(prior.params.names().map((n) => [n, prior.params.get(n)]));
   const metricsFile = join(outDir, 'metrics.jsonl');
   const startedAt = performance.now();

@@ -220,7 +220,7 @@ interface DecodeSessions {
 }
 
 async function openDecodeSessions(config: ModelConfig, params: ParameterStore, threads: number | undefined, weightsInGraph: boolean): Promise<DecodeSessions> {
-  const options = { log: () => {}, ...(threads ? { intraOpNumThreads: threads } : {}) };
+  const options = { workload: 'sampling' as const, log: () => {}, ...(threads ? { intraOpNumThreads: threads } : {}) };
   const weights = weightsInGraph ? new Map(params.names().map((name) => [name, params.get(name)] as const)) : undefined;
   const firstGraph = buildFirstWyckoffGraph(config, weights);
   const first = await createSession(firstGraph.bytes, options);
@@ -269,7 +269,7 @@ export class PrefixBackend implements StepBackend {
     const inputs = declareNetworkInputs(graph);
     const rows = net.outputs(inputs, net.spaceGroupEmbedding(inputs.spaceGroup));
     const { bytes } = exportModel(graph, { outputs: { rows }, parametersAs: 'inputs', name: 'crystalformer-rows' });
-    const options = { log: () => {}, ...(threads ? { intraOpNumThreads: threads } : {}) };
+    const options = { workload: 'sampling' as const, log: () => {}, ...(threads ? { intraOpNumThreads: threads } : {}) };
     const full = await createSession(bytes, options);
     const used = graph.parameters.map((p) => p.name);
     return new PrefixBackend(await KvCacheBackend.create(config, params, threads), full, parameterFeeds(params, used), config);

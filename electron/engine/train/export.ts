@@ -2,6 +2,7 @@
  * Turn a training run into a shipped model folder (see model/files.ts): the best-validation weights, a model card
  * with the numbers a user needs to judge the model, and a standalone ONNX log-likelihood graph.
  */
+import { availableParallelism } from 'node:os';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readSafetensors } from '../safetensors.ts';
@@ -24,7 +25,7 @@ interface MetricLine {
 }
 
 export async function exportTrainedModel(runDir: string, outDir: string, options: { name: string; description?: string }): Promise<ModelCard> {
-  const run = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8')) as { config: TrainingConfig; trainData: string; valData: string | null };
+  const run = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8')) as { config: TrainingConfig; trainData: string; valData: string | null; providers?: Record<string, string> };
   const best = await readSafetensors(join(runDir, 'best.safetensors'));
   const params = ParameterStore.fromSafetensors(best, join(runDir, 'best.safetensors'));
   const metrics = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8'))
@@ -70,7 +71,8 @@ export async function exportTrainedModel(runDir: string, outDir: string, options
       epochsDone: (last?.step ?? 0) / stepsPerEpoch,
       bestStep: bestValidation?.step ?? null,
       wallTimeSeconds: last?.elapsedSeconds ?? null,
-      hardware: '2-core x86-64 CPU, onnxruntime-node CPU provider',
+      hardware: `${availableParallelism()}-core ${process.arch} machine, onnxruntime-node ${describeProviders(run.providers)}`,
+      ...(run.providers ? { providers: run.providers } : {}),
     },
     metrics: {
       note: 'Negative log-likelihood per crystal (nats; coordinates as densities of θ = 2π(x − 0.5), lattice over lengths/N^(1/3) in Å and angles in radians), mean over crystals.',
@@ -123,3 +125,10 @@ const ONNX_INPUT_MEANING: Record<string, string> = {
   lattice: 'a, b, c divided by (atoms in the conventional cell)^(1/3) in Å, and α, β, γ in radians',
   lattice_weight: '1 for lattice parameters free in the crystal system of the space group',
 };
+
+/** 'CPU provider' or 'providers: training on webgpu, …' from a run.json's `providers` (runs before it existed: CPU). */
+function describeProviders(providers: Record<string, string> | undefined): string {
+  const entries = Object.entries(providers ?? {});
+  if (entries.length === 0 || entries.every(([, provider]) => provider === 'cpu')) return 'CPU provider';
+  return `providers: ${entries.map(([workload, provider]) => `${workload} on ${provider}`).join(', ')}`;
+}

@@ -8,6 +8,7 @@
  *   checkpoints/          checkpoint-XXXXXXXX.safetensors: weights + Adam state + RNG + progress (the last few kept)
  *   best.safetensors      the weights with the best validation NLL so far
  */
+import { recordRunProviders } from '../run-providers.ts';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -163,6 +164,8 @@ export async function runPretraining(options: TrainRunOptions): Promise<TrainRes
   log(`model '${config.model.name}': ${parameterCount.toLocaleString('en-US')} parameters; ${train.count} training and ${val.count} validation crystals; ${stepsPerEpoch} steps/epoch × ${config.epochs} epochs`);
 
   const evaluator = await LikelihoodEvaluator.create(config.model);
+  const providers = await recordRunProviders(runFile);
+  log(`execution providers: ${Object.entries(providers).map(([workload, provider]) => `${workload} on ${provider}`).join(', ')}`);
   const metricsFile = join(outDir, 'metrics.jsonl');
   const startedAt = performance.now();
   const elapsed = () => progress.elapsedSeconds + (performance.now() - startedAt) / 1000;
