@@ -504,6 +504,9 @@ function CameraRig({ structure, model, fitKey, projection, autoRotate, onReady, 
       cam.up.copy(u);
       cam.position.copy(centre).addScaledVector(d, distance);
       cam.lookAt(centre);
+      // Current at once, not at the next (on-demand) frame: a click that arrives before that frame is picked with
+      // the camera the user now sees (screenPosition and the pointer's raycast agree whenever the frame is drawn).
+      cam.updateMatrixWorld();
     }
     cameras.perspective.near = Math.max(0.01, distance - radius * 3);
     cameras.perspective.far = distance + radius * 3;
@@ -642,6 +645,7 @@ function CameraRig({ structure, model, fitKey, projection, autoRotate, onReady, 
         if (Math.abs(tilted.clone().normalize().dot(cam.up.clone().normalize())) < 0.995) offset.copy(tilted);
         cam.position.copy(controls.target).add(offset);
         cam.lookAt(controls.target);
+        cam.updateMatrixWorld();
         controls.update();
         invalidate();
       },
@@ -649,6 +653,7 @@ function CameraRig({ structure, model, fitKey, projection, autoRotate, onReady, 
         const atom = model.atoms[atomIndex];
         if (!atom) return null;
         const { camera: cam, size: canvasSize } = get();
+        cam.updateMatrixWorld();
         const p = new THREE.Vector3(...atom.cart).project(cam);
         return { x: ((p.x + 1) / 2) * canvasSize.width, y: ((1 - p.y) / 2) * canvasSize.height };
       },
