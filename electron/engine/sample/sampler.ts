@@ -17,6 +17,7 @@ import type { ParameterStore } from '../params.ts';
 import { KvCacheBackend, PrefixBackend, type StepBackend } from './backends.ts';
 import { maskedLogSoftmax, sampleCategorical } from './categorical.ts';
 import { type SamplingConditions, siteElementSet, validateConditions } from './conditions.ts';
+import { compositionConstraint } from './composition.ts';
 
 export interface SampleOptions {
   temperature?: number;
@@ -55,6 +56,8 @@ interface CrystalState {
   lattice: Float64Array;
   numSites: number;
   atomsInCell: number;
+  /** With a composition condition: atoms placed so far per element of the condition. */
+  counts: Int32Array;
   previous: number | null;
   logp: { wyckoff: number; atoms: number; coords: number; lattice: number };
 }
@@ -122,6 +125,7 @@ export class CrystalSampler {
     const O = this.backend.outputWidth;
     const prompt = (conditions.wyckoffPrompt?.letters ?? []).map(letterToIndex);
     const maxSites = Math.min(conditions.maxSites ?? N_SLOTS - 1, N_SLOTS - 1);
+    const composition = conditions.composition ? compositionConstraint(conditions.composition, this.tables) : null;
 
     const states: CrystalState[] = Array.from(spaceGroups, (g) => ({
       spaceGroup: g,
@@ -131,6 +135,7 @@ export class CrystalSampler {
       lattice: new Float64Array(6),
       numSites: 0,
       atomsInCell: 0,
+      counts: new Int32Array(conditions.composition?.elements.length ?? 0),
       previous: null,
       logp: { wyckoff: 0, atoms: 0, coords: 0, lattice: 0 },
     }));
@@ -154,7 +159,14 @@ export class CrystalSampler {
         for (let w = 0; w < WYCKOFF_CLASSES; w++) {
           let ok = forced < 0 || w === forced;
           if (ok && w > 0 && conditions.maxAtoms !== undefined) ok = st.atomsInCell + this.tables.multiplicity[(st.spaceGroup - 1) * WYCKOFF_CLASSES + w]! <= conditions.maxAtoms;
+          // Exact composition: stop only at an allowed cell; a letter only when some element can take it and the
+          // rest can still be completed (composition.ts). Letters the model forbids here are already masked.
+          if (ok && composition && this.logProbs[w]! > -1e8) ok = w === 0 ? composition.mayStop(st.counts) : composition.mayTakeLetter(st.spaceGroup, slot, st.counts, w);
           if (!ok) this.sampleLogProbs[w] = FORBIDDEN;
+        }
+        if (composition && forced < 0 && !this.sampleLogProbs.subarray(0, WYCKOFF_CLASSES).some((v) => v > -1e8)) {
+          // Validation checked that every group drawn can reach the composition, and every token kept it reachable.
+          throw new Error(`internal error: no Wyckoff letter completes the composition at slot ${slot + 1} in space group ${st.spaceGroup}`);
         }
         let w: number;
         if (forced >= 0) w = forced;
@@ -202,8 +214,13 @@ export class CrystalSampler {
         const allowed = siteElementSet(conditions, slot < prompt.length ? slot : Number.MAX_SAFE_INTEGER);
         for (let a = 1; a < ATOM_CLASSES; a++) {
           if (tie ? a !== st.atoms[tie[0]] : allowed ? !allowed.has(a) : false) this.sampleLogProbs[a] = FORBIDDEN;
+          else if (composition) {
+            const element = composition.indexOf(a);
+            if (element < 0 || !composition.mayTakeElement(st.spaceGroup, slot, st.counts, w, element)) this.sampleLogProbs[a] = FORBIDDEN;
+          }
         }
         const a = sampleCategorical(this.sampleLogProbs, ATOM_CLASSES, temperature, topP, uniform, this.scratch);
+        if (composition) st.counts[composition.indexOf(a)]! += composition.multiplicity(st.spaceGroup, w);
         st.logp.atoms += this.logProbs[a]!;
         st.atoms[slot] = a;
         chosenA[r] = a;
