@@ -99,10 +99,13 @@ export async function predictStructures(plan: CspPlan, options: CspOptions): Pro
     progress('sample', sampled, options.count);
     if (!structure) continue;
     builtCount++;
+    // Only overlapping atoms (a site sampled onto a special point, images merged by the builder) change the count,
+    // and those crystals are not structurally valid.
+    if (!record.structurallyValid) continue;
     const counts = countsOf(structure, plan);
     const cell = plan.condition.cellCounts.findIndex((target) => target.length === counts.length && target.every((n, i) => n === counts[i]));
     if (cell < 0) throw new Error(`internal error: sample ${index} (${record.wyckoffLabel}) has ${Composition.fromStructure(structure).formula}, not ${plan.unit.text} × Z`);
-    if (record.structurallyValid) built.push({ index, record, structure, z: plan.zs[cell]! });
+    built.push({ index, record, structure, z: plan.zs[cell]! });
     if (options.signal?.aborted) break;
   }
   const t1 = performance.now();

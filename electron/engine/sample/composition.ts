@@ -67,14 +67,17 @@ export class CompositionConstraint {
    * index `previous` (0 = no site yet) in `group`; Infinity when no sequence the model may write completes it.
    */
   minSites(group: number, previous: number, remaining: ArrayLike<number>): number {
-    let total = 0;
+    // The answer depends only on the multiset of remaining counts (elements are interchangeable here): search on
+    // them sorted, so permutations share the memo. Each element still to place needs a site of its own.
+    const left: number[] = [];
     for (let i = 0; i < remaining.length; i++) {
       if (remaining[i]! < 0) return UNREACHABLE;
-      total += remaining[i]!;
+      if (remaining[i]! > 0) left.push(remaining[i]!);
     }
-    if (total === 0) return 0;
-    const continuation = this.continuation(group, previous);
-    return this.search(continuation, 0, Array.from(remaining));
+    if (left.length === 0) return 0;
+    if (left.length > MAX_SITES) return UNREACHABLE;
+    left.sort((a, b) => a - b);
+    return this.search(this.continuation(group, previous), 0, left);
   }
 
   /** The cell counts (indices into `cellCounts`) some sequence of `group` reaches within the 20 sites. */
@@ -151,7 +154,7 @@ export class CompositionConstraint {
       for (const n of remaining) sites += c.fewestFree[n]!;
       return sites;
     }
-    const key = `${j}|${remaining.join(',')}`;
+    const key = `${j}|${remaining.slice().sort((a, b) => a - b).join(',')}`;
     const known = c.memo.get(key);
     if (known !== undefined) return known;
     let best = this.search(c, j + 1, remaining);
