@@ -13,7 +13,7 @@ import { Composition, FormulaError } from '../../shared/crystal/composition.ts';
 import { atomicNumber } from '../../shared/crystal/elements.ts';
 import { getSpaceGroup } from '../../shared/symmetry/spacegroups.ts';
 import { MAX_SITES, SPACE_GROUPS, wyckoffTables } from '../../shared/tokens/index.ts';
-import { type CompositionCondition, CompositionConstraint } from '../engine/sample/composition.ts';
+import { type CompositionCondition, compositionConstraint } from '../engine/sample/composition.ts';
 import type { SamplingConditions } from '../engine/sample/conditions.ts';
 
 /** Default Z: every Z whose conventional cell has at most this many atoms (a 20-atom primitive cell of an F lattice). */
@@ -115,7 +115,8 @@ export function planStructurePrediction(request: CspPlanRequest): CspPlan {
     elements: unit.symbols.map((s) => atomicNumber(s)),
     cellCounts: zs.map((z) => unit.amounts.map((n) => n * z)),
   };
-  const constraint = new CompositionConstraint(condition, wyckoffTables());
+  // Through the shared cache: the sampler validates and decodes with this same condition object and its memo.
+  const constraint = compositionConstraint(condition, wyckoffTables());
   const zsReached = (g: number) => constraint.reachableCells(g).map((t) => zs[t]!);
   const zText = zs.length === 1 ? `Z = ${zs[0]}` : `any Z of ${zs.join(', ')}`;
 

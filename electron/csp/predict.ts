@@ -4,9 +4,9 @@
  * energy per atom from the potential (after relaxation with the space group kept, or a single point), or by the
  * model's log-likelihood when there is no potential.
  */
-import { Composition } from '../../shared/crystal/composition.ts';
 import type { Structure } from '../../shared/crystal/structure.ts';
-import { elementSymbol } from '../../shared/crystal/elements.ts';
+import { atomicNumber, elementSymbol } from '../../shared/crystal/elements.ts';
+import { wyckoffPosition } from '../../shared/symmetry/spacegroups.ts';
 import { errorLine } from '../../shared/text/safe-text.ts';
 import type { RelaxStatus } from '../engine/potential/relax.ts';
 import { relaxStructures } from '../engine/potential/relax.ts';
@@ -63,7 +63,10 @@ export type CspRanking = 'energy after relaxation' | 'single-point energy' | 'lo
 export interface CspResult {
   sampled: number;
   built: number;
+  /** Structurally valid, including those whose atoms merged when built (`merged`), which are not ranked. */
   structurallyValid: number;
+  /** Crystals whose built cell lost atoms to merging (sites on one orbit), so no longer the formula. */
+  merged: number;
   unique: number;
   ranking: CspRanking;
   /** Why the ranking is not by energy though a potential was given (e.g. an element it does not know). */
@@ -92,6 +95,7 @@ export async function predictStructures(plan: CspPlan, options: CspOptions): Pro
   const built: { index: number; record: SampleRecord; structure: Structure; z: number }[] = [];
   let sampled = 0;
   let builtCount = 0;
+  let merged = 0;
   const sampleOptions = { seed: options.seed ?? 0, temperature: options.temperature ?? 1, topP: options.topP ?? 1, batchSize: options.batchSize ?? 256 };
   for await (const sample of options.sampler.sample(plan.conditions, options.count, sampleOptions)) {
     const index = sampled++;
@@ -99,12 +103,19 @@ export async function predictStructures(plan: CspPlan, options: CspOptions): Pro
     progress('sample', sampled, options.count);
     if (!structure) continue;
     builtCount++;
-    // Only overlapping atoms (a site sampled onto a special point, images merged by the builder) change the count,
-    // and those crystals are not structurally valid.
+    // The tokens have exactly the formula (the masks guarantee it; anything else is a bug)…
+    const written = plan.condition.elements.map(() => 0);
+    for (const site of record.sites) written[plan.condition.elements.indexOf(atomicNumber(site.element))]! += wyckoffPosition(record.spaceGroupRequested, site.letter).multiplicity;
+    const cell = plan.condition.cellCounts.findIndex((target) => target.every((n, i) => n === written[i]));
+    if (cell < 0) throw new Error(`internal error: sample ${index} (${record.wyckoffLabel}) does not have ${plan.unit.text} × Z`);
     if (!record.structurallyValid) continue;
+    // …but the builder merges atoms closer than 0.01 Å: two sites sampled onto one orbit, or a free site onto a
+    // special point whose orbit is smaller. Such a crystal is not the formula any more; it is left out.
     const counts = countsOf(structure, plan);
-    const cell = plan.condition.cellCounts.findIndex((target) => target.length === counts.length && target.every((n, i) => n === counts[i]));
-    if (cell < 0) throw new Error(`internal error: sample ${index} (${record.wyckoffLabel}) has ${Composition.fromStructure(structure).formula}, not ${plan.unit.text} × Z`);
+    if (!counts.every((n, i) => n === written[i])) {
+      merged++;
+      continue;
+    }
     built.push({ index, record, structure, z: plan.zs[cell]! });
     if (options.signal?.aborted) break;
   }
@@ -201,7 +212,8 @@ export async function predictStructures(plan: CspPlan, options: CspOptions): Pro
   return {
     sampled,
     built: builtCount,
-    structurallyValid: built.length,
+    structurallyValid: built.length + merged,
+    merged,
     unique: unique.length,
     ranking,
     ...(note !== undefined ? { note } : {}),

@@ -149,6 +149,7 @@ export const cspCommand: Command = {
       sampled: result.sampled,
       built: result.built,
       structurallyValid: result.structurallyValid,
+      mergedAtoms: result.merged,
       distinct: result.candidates.length,
       ranking: result.ranking,
       ...(result.note ? { note: result.note } : {}),
@@ -164,7 +165,7 @@ export const cspCommand: Command = {
       return;
     }
     const lines = [
-      `${plan.unit.text}: ${result.sampled} sampled, ${result.structurallyValid} structurally valid, ${result.candidates.length} distinct; ranked by ${result.ranking}${potential && result.ranking !== 'log-likelihood' ? ` (${potential.name})` : ''}`,
+      `${plan.unit.text}: ${result.sampled} sampled, ${result.structurallyValid} structurally valid${result.merged ? ` (${result.merged} left out: atoms merged onto one position)` : ''}, ${result.candidates.length} distinct; ranked by ${result.ranking}${potential && result.ranking !== 'log-likelihood' ? ` (${potential.name})` : ''}`,
       `rank  group           Z  E/atom (eV)  E_hull (eV/atom)  log p     seen  Wyckoff`,
     ];
     for (const row of rows.slice(0, Math.max(top, 1))) {
