@@ -7,6 +7,7 @@
  *   npm run bench:csp                      # CFSTUDIO_BENCH_N formulas (default 20), CFSTUDIO_BENCH_SAMPLES each (default 50)
  *   CFSTUDIO_BENCH_RANK=likelihood npm run bench:csp    # rank by the model's log-likelihood instead of M3GNet
  *   CFSTUDIO_BENCH_RELAX=1 npm run bench:csp            # relax every distinct candidate before ranking (slow)
+ *   CFSTUDIO_BENCH_GROUPS=prior npm run bench:csp       # space groups by training frequency, not the model's p(g | formula)
  *
  * Prints the match rate of the best-ranked candidate (k = 1) and of any of the best 20 (k = 20), and seconds per
  * formula. The cell's atom count fixes Z in the dataset's cell; since the model writes conventional cells, Z, 2Z,
@@ -25,7 +26,7 @@ import { defaultPotentialDir, loadPotential } from '../electron/engine/potential
 import type { Potential } from '../electron/engine/potential/types.ts';
 import { CrystalSampler } from '../electron/engine/sample/sampler.ts';
 import { planStructurePrediction } from '../electron/csp/plan.ts';
-import { predictStructures } from '../electron/csp/predict.ts';
+import { predictStructures, weighGroupsByModel } from '../electron/csp/predict.ts';
 import { prepareForMatching, structuresMatch, type MatchTolerances } from '../electron/evaluate/matcher.ts';
 
 const CSP_TOLERANCES: MatchTolerances = { ltol: 0.3, stol: 0.5, angleTol: 10, scale: true };
@@ -33,6 +34,7 @@ const N = Number(process.env.CFSTUDIO_BENCH_N ?? 20);
 const SAMPLES = Number(process.env.CFSTUDIO_BENCH_SAMPLES ?? 50);
 const RANK = process.env.CFSTUDIO_BENCH_RANK === 'likelihood' ? 'likelihood' : 'energy';
 const RELAX = process.env.CFSTUDIO_BENCH_RELAX === '1';
+const GROUPS = process.env.CFSTUDIO_BENCH_GROUPS === 'prior' ? 'prior' : 'model';
 
 const file = resolve(import.meta.dirname, '../../shared/data/structures/mp_20_val.csv.gz');
 if (!existsSync(file)) {
@@ -50,7 +52,7 @@ let at1 = 0;
 let at20 = 0;
 let done = 0;
 let seconds = 0;
-console.log(`MP-20 val, first ${N} crystals, ${SAMPLES} samples each, ranked by ${potential ? (RELAX ? 'relaxed' : 'single-point') + ' M3GNet energy' : 'log-likelihood'}`);
+console.log(`MP-20 val, first ${N} crystals, ${SAMPLES} samples each, ranked by ${potential ? (RELAX ? 'relaxed' : 'single-point') + ' M3GNet energy' : 'log-likelihood'}, groups by ${GROUPS === 'model' ? "the model's p(g | formula)" : 'training frequency'}`);
 for (const row of rows.slice(0, N)) {
   const known = readCifStructure(row.cif).structure;
   const composition = Composition.fromStructure(known);
@@ -59,7 +61,8 @@ for (const row of rows.slice(0, N)) {
   const started = performance.now();
   let line: string;
   try {
-    const plan = planStructurePrediction({ formula, zs, spaceGroupCounts: model.card.spaceGroupCounts });
+    const prior = planStructurePrediction({ formula, zs, spaceGroupCounts: model.card.spaceGroupCounts });
+    const plan = GROUPS === 'model' ? await weighGroupsByModel(sampler, prior, { seed: 0 }) : prior;
     const result = await predictStructures(plan, { sampler, count: SAMPLES, seed: 0, potential, relax: RELAX ? { fmax: 0.05, maxSteps: 300 } : null });
     const target = prepareForMatching(known, 0.1);
     const rank = result.candidates.findIndex((c) => structuresMatch(prepareForMatching(c.structure, 0.1), target, CSP_TOLERANCES));

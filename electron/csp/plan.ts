@@ -6,8 +6,9 @@
  * Space groups, when the user names none, are every group in which some allowed Z can be written within 20 sites,
  * weighted by the model's training distribution (the card's space-group counts: the model's own prior p(g), which it
  * was trained to be conditioned on); groups the training data never had get no weight unless no reachable group
- * has any, in which case all reachable groups are drawn uniformly. The model then chooses Z itself, token by
- * token, among the Z that group can reach.
+ * has any, in which case all reachable groups are drawn uniformly. predict.ts's weighGroupsByModel then turns
+ * this prior into the model's posterior p(g | formula). The model chooses Z itself, token by token, among the Z
+ * that group can reach.
  */
 import { Composition, FormulaError } from '../../shared/crystal/composition.ts';
 import { atomicNumber } from '../../shared/crystal/elements.ts';
@@ -35,8 +36,12 @@ export interface CspPlan {
   condition: CompositionCondition;
   /** The groups that will be drawn, with their weights (summing to 1) and the Z each can reach. */
   groups: { group: number; symbol: string; weight: number; zs: number[] }[];
-  /** How the groups were chosen: 'given' (--spacegroup) or 'training distribution' or 'uniform'. */
-  groupChoice: 'given' | 'training distribution' | 'uniform';
+  /**
+   * How the groups were weighted: 'given' (--spacegroup, uniform), 'training distribution' (p(g) from the card),
+   * 'uniform' (no reachable group in the training data), or 'model' (p(g) × the model's estimated probability of
+   * writing the formula in g: weighGroupsByModel in predict.ts).
+   */
+  groupChoice: 'given' | 'training distribution' | 'uniform' | 'model';
   conditions: SamplingConditions;
 }
 

@@ -16,6 +16,7 @@ import type { CrystalSampler } from '../engine/sample/sampler.ts';
 import { DEFAULT_MATCH_TOLERANCES, type MatchableStructure, type MatchTolerances, prepareForMatching, structuresMatch } from '../evaluate/matcher.ts';
 import { type StabilityRecord, spaceGroupOf, stabilityRecord } from '../screening/records.ts';
 import type { StabilityAnalyzer } from '../stability/index.ts';
+import { Rng } from '../../shared/random.ts';
 import type { CspPlan } from './plan.ts';
 
 export interface CspOptions {
@@ -74,6 +75,48 @@ export interface CspResult {
   /** Ranked, best first. */
   candidates: CspCandidate[];
   seconds: { sample: number; match: number; energy: number };
+}
+
+/**
+ * The model's own choice of space group for the formula: p(g | formula) ∝ p(g) · P(formula | g), where p(g) is the
+ * plan's prior (training frequencies) and P(formula | g) — the probability that the model, sampling freely in g,
+ * writes a Wyckoff/element sequence with the formula — is estimated by importance sampling: `perGroup` draws per
+ * group with the composition masks, each weighted by the model probability the masks let through
+ * (SampledCrystal.logAllowedMass), averaged. Returns a plan drawing groups with these weights (groups whose
+ * estimate underflows to 0 are dropped); a plan with given groups is returned unchanged.
+ */
+export async function weighGroupsByModel(sampler: CrystalSampler, plan: CspPlan, options: { perGroup?: number; seed?: number; temperature?: number } = {}): Promise<CspPlan> {
+  if (plan.groupChoice === 'given' || plan.groups.length <= 1) return plan;
+  const perGroup = options.perGroup ?? 4;
+  const rng = new Rng(`${options.seed ?? 0}/csp-groups`);
+  const rows = plan.groups.flatMap((g) => Array.from({ length: perGroup }, () => g.group));
+  const logMass = new Map<number, number[]>();
+  const BATCH = 512;
+  for (let start = 0; start < rows.length; start += BATCH) {
+    const groups = Int32Array.from(rows.slice(start, start + BATCH));
+    const batch = await sampler.sampleBatch(groups, plan.conditions, rng, { temperature: 1 });
+    batch.forEach((crystal, i) => {
+      const list = logMass.get(groups[i]!) ?? [];
+      list.push(crystal?.logAllowedMass ?? -Infinity);
+      logMass.set(groups[i]!, list);
+    });
+  }
+  const logPosterior = plan.groups.map((g) => Math.log(g.weight) + logMeanExp(logMass.get(g.group) ?? []));
+  const top = Math.max(...logPosterior);
+  if (!Number.isFinite(top)) return plan;
+  const unnormalised = logPosterior.map((l) => Math.exp(l - top));
+  const total = unnormalised.reduce((a, b) => a + b, 0);
+  const groups = plan.groups.map((g, i) => ({ ...g, weight: unnormalised[i]! / total })).filter((g) => g.weight > 0);
+  const weights = new Array<number>(230).fill(0);
+  for (const g of groups) weights[g.group - 1] = g.weight;
+  return { ...plan, groups, groupChoice: 'model', conditions: { ...plan.conditions, spaceGroups: { kind: 'distribution', weights } } };
+}
+
+function logMeanExp(values: readonly number[]): number {
+  if (values.length === 0) return -Infinity;
+  const max = Math.max(...values);
+  if (!Number.isFinite(max)) return -Infinity;
+  return max + Math.log(values.reduce((sum, v) => sum + Math.exp(v - max), 0) / values.length);
 }
 
 /** Element counts of a structure in the plan's element order. */

@@ -67,7 +67,7 @@ describe('cfstudio csp', () => {
       expect(Composition.fromStructure(structure).reducedFormula).toBe('Fe2O3');
     }
     const summary = JSON.parse(readFileSync(join(out, 'csp.json'), 'utf8')) as { ranking: string; spaceGroupChoice: string; sampled: number };
-    expect(summary).toMatchObject({ ranking: 'log-likelihood', spaceGroupChoice: 'training distribution', sampled: 40 });
+    expect(summary).toMatchObject({ ranking: 'log-likelihood', spaceGroupChoice: 'model', sampled: 40 });
     // A second run into the same folder is refused rather than mixing results.
     const again = await run(['csp', 'Fe2O3', '-n', '2', '--no-potential', '--out', out]);
     expect(again.code).toBe(1);
@@ -101,6 +101,8 @@ describe('cfstudio csp', () => {
       [['csp', 'NaCl', '--z', '4', '--atoms', '8', '--out', out], /either --z or --atoms/],
       [['csp', 'NaCl', '--spacegroup', '231', '--out', out], /^--spacegroup '231'/],
       [['csp', '--out', out], /one FORMULA/],
+      [['csp', 'NaCl', '--groups', 'best', '--out', out], /^--groups 'best'/],
+      [['csp', 'NaCl', '--groups', 'prior', '--spacegroup', '225', '--out', out], /only without --spacegroup/],
     ];
     for (const [args, message] of cases) {
       const result = await run(args);

@@ -17,7 +17,7 @@ import { DEFAULT_POTENTIAL_DIR, defaultPotentialDir, loadPotential } from '../..
 import type { Potential } from '../../engine/potential/types.ts';
 import { CrystalSampler } from '../../engine/sample/sampler.ts';
 import { DEFAULT_MAX_CELL_ATOMS, parseAtomRange, parseZList, planStructurePrediction, type CspPlan } from '../../csp/plan.ts';
-import { type CspCandidate, type CspResult, predictStructures } from '../../csp/predict.ts';
+import { type CspCandidate, type CspResult, predictStructures, weighGroupsByModel } from '../../csp/predict.ts';
 import { PARTIAL_HULL_NOTE, loadStability, structureCif } from '../../screening/records.ts';
 
 const SYMPREC = 0.1;
@@ -29,14 +29,18 @@ export const cspCommand: Command = {
   notes:
     'Every crystal sampled has exactly FORMULA × Z atoms in its conventional cell: the Wyckoff letters and elements are masked while decoding ' +
     'so that only sequences completing the formula can be drawn. Without --spacegroup, the groups in which some allowed Z can be written ' +
-    `(at most 20 Wyckoff sites) are drawn with the model's training frequencies. Default Z: every Z with at most ${DEFAULT_MAX_CELL_ATOMS} atoms in the conventional cell. ` +
+    "(at most 20 Wyckoff sites) are drawn with weights p(g | formula) ∝ p(g) · P(formula | g): the training frequency times the model's probability " +
+    'of writing the formula in g, estimated by importance weights of a few masked draws per group (--groups prior: training frequency alone). ' +
+    `Default Z: every Z with at most ${DEFAULT_MAX_CELL_ATOMS} atoms in the conventional cell. ` +
     'Duplicates (pymatgen StructureMatcher tolerances) are merged into the most likely sample. Ranking: energy per atom from the potential ' +
     `(${DEFAULT_POTENTIAL_DIR}) after relaxation with the space group kept (--relax) or at the sampled geometry, else the model's log-likelihood. ` +
     `Writes DIR/rank-NN.cif for the --top best, DIR/candidates.csv (every distinct structure, ranked) and DIR/csp.json. ${PARTIAL_HULL_NOTE}`,
   options: {
     z: { type: 'string', description: `formula units per conventional cell, e.g. 4 or 1,2,4 or 1-8 (default: up to ${DEFAULT_MAX_CELL_ATOMS} atoms)`, valueName: 'Z[,Z…]' },
     atoms: { type: 'string', description: 'instead of --z: atoms per conventional cell, e.g. 8-40', valueName: 'MIN-MAX' },
-    spacegroup: { type: 'string', description: 'space group number(s) (default: every group that can hold the formula, by training frequency)', valueName: 'G[,G…]' },
+    spacegroup: { type: 'string', description: 'space group number(s) (default: every group that can hold the formula, see --groups)', valueName: 'G[,G…]' },
+    groups: { type: 'string', description: "without --spacegroup, weigh the groups by 'model' (p(g | formula): training frequency × the model's estimated probability of writing the formula in g, from --group-draws draws per group; the default) or 'prior' (training frequency alone)", valueName: 'model|prior' },
+    'group-draws': { type: 'string', description: 'with --groups model: draws per group for the estimate (default 4)', valueName: 'N' },
     n: { type: 'string', short: 'n', description: 'crystals to sample (default 200)', valueName: 'N' },
     top: { type: 'string', description: 'CIFs to write, best first (default 10)', valueName: 'K' },
     relax: { type: 'boolean', description: 'relax every distinct candidate with the potential (FIRE, space group kept) before ranking' },
@@ -71,6 +75,10 @@ export const cspCommand: Command = {
     const zText = stringOption(values, 'z');
     const atomsText = stringOption(values, 'atoms');
     const sgText = stringOption(values, 'spacegroup');
+    const groupsMode = stringOption(values, 'groups') ?? 'model';
+    if (groupsMode !== 'model' && groupsMode !== 'prior') throw new UserError(`--groups '${groupsMode}': expected model or prior`);
+    if (sgText && stringOption(values, 'groups')) throw new UserError('--groups applies only without --spacegroup');
+    const groupDraws = intOption(values, 'group-draws', 4, 1, 1000);
     const potentialDir = stringOption(values, 'potential');
     if (zText && atomsText) throw new UserError('give either --z or --atoms, not both');
     if (values['no-potential'] && (potentialDir || values.relax)) throw new UserError('--no-potential cannot be combined with --potential or --relax');
@@ -92,8 +100,7 @@ export const cspCommand: Command = {
     } catch (error) {
       throw new UserError(errorLine(error));
     }
-    const plan = user(() => planStructurePrediction({ formula, ...(zs ? { zs } : {}), ...(atoms ? { atoms } : {}), ...(spaceGroups ? { spaceGroups } : {}), spaceGroupCounts: model.card.spaceGroupCounts }));
-    ctx.log(planLine(plan));
+    const prior = user(() => planStructurePrediction({ formula, ...(zs ? { zs } : {}), ...(atoms ? { atoms } : {}), ...(spaceGroups ? { spaceGroups } : {}), spaceGroupCounts: model.card.spaceGroupCounts }));
 
     let potential: Potential | null = null;
     if (!values['no-potential']) {
@@ -114,6 +121,17 @@ export const cspCommand: Command = {
     if (stability && 'error' in stability) ctx.log(`warning: formation energy and E_hull are not computed (${stability.error})`);
 
     const sampler = await CrystalSampler.create(model.config, model.params);
+    let plan = prior;
+    if (groupsMode === 'model' && prior.groupChoice !== 'given') {
+      ctx.log(`weighing ${prior.groups.length} space groups by the model (${groupDraws} draws each)…`);
+      try {
+        plan = await weighGroupsByModel(sampler, prior, { perGroup: groupDraws, seed });
+      } catch (error) {
+        await sampler.release();
+        throw error;
+      }
+    }
+    ctx.log(planLine(plan));
     let result: CspResult;
     // One progress bar per stage (sample, match, energy or relax), each finished when the next starts.
     let bar: { stage: string; bar: ProgressBar } | null = null;
@@ -187,7 +205,14 @@ function parseSpaceGroup(text: string): number {
 }
 
 function planLine(plan: CspPlan): string {
-  const groups = plan.groups.length <= 6 ? plan.groups.map((g) => `${g.group} ${g.symbol} (Z ${g.zs.join(',')})`).join(', ') : `${plan.groups.length} space groups (${plan.groupChoice})`;
+  const byWeight = plan.groups.slice().sort((a, b) => b.weight - a.weight);
+  const groups =
+    plan.groups.length <= 6
+      ? plan.groups.map((g) => `${g.group} ${g.symbol} (Z ${g.zs.join(',')})`).join(', ')
+      : `${plan.groups.length} space groups by ${plan.groupChoice}, most weight on ${byWeight
+          .slice(0, 5)
+          .map((g) => `${g.group} ${g.symbol} ${(100 * g.weight).toFixed(1)} %`)
+          .join(', ')}`;
   return `csp ${plan.unit.text}: Z ${plan.zs.length <= 8 ? plan.zs.join(',') : `${plan.zs[0]}–${plan.zs[plan.zs.length - 1]}`} in ${groups}`;
 }
 
