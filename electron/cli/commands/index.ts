@@ -13,9 +13,10 @@ import { mcmcCommand } from './mcmc.ts';
 import { predictorCommands } from './predictor.ts';
 import { finetuneCommand } from './finetune.ts';
 import { potentialImportCommand } from './potential.ts';
+import { cspCommand } from './csp.ts';
 import { relaxCommand } from './relax.ts';
 import { energyCommand } from './energy.ts';
 import { doctorCommand } from './doctor.ts';
 
 /** Every `cfstudio` subcommand. Each lives in its own file in this folder; add one line here to register it. */
-export const commands: Command[] = [serveCommand, inspectCommand, convertCommand, dataPrepareCommand, trainCommand, generateCommand, modelExportCommand, scoreCommand, evaluateCommand, ...rewardCommands, mcmcCommand, finetuneCommand, ...predictorCommands, potentialImportCommand, relaxCommand, energyCommand, doctorCommand];
+export const commands: Command[] = [serveCommand, inspectCommand, convertCommand, dataPrepareCommand, trainCommand, generateCommand, modelExportCommand, scoreCommand, evaluateCommand, ...rewardCommands, mcmcCommand, finetuneCommand, ...predictorCommands, potentialImportCommand, relaxCommand, energyCommand, cspCommand, doctorCommand];

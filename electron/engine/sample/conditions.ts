@@ -2,9 +2,10 @@
  * What the user asks the sampler for, and the checks that reject impossible or contradictory prompts before any
  * sampling starts (each message says what is wrong).
  */
-import { atomicNumber, isElementSymbol } from '../../../shared/crystal/elements.ts';
+import { atomicNumber, elementSymbol, isElementSymbol } from '../../../shared/crystal/elements.ts';
 import { getSpaceGroup } from '../../../shared/symmetry/spacegroups.ts';
-import { MAX_SITES, letterToIndex } from '../../../shared/tokens/index.ts';
+import { MAX_SITES, letterToIndex, wyckoffTables } from '../../../shared/tokens/index.ts';
+import { type CompositionCondition, compositionConstraint } from './composition.ts';
 
 export interface SamplingConditions {
   /** One space group, a list (drawn uniformly), or weights over the 230 groups (index g − 1). */
@@ -25,6 +26,11 @@ export interface SamplingConditions {
   maxAtoms?: number;
   /** Maximum Wyckoff sites (≤ 20). */
   maxSites?: number;
+  /**
+   * Exact composition (structure prediction): every crystal has exactly one of these cell compositions, enforced
+   * while decoding (composition.ts). Not combinable with the prompt, element, tie and size conditions above.
+   */
+  composition?: CompositionCondition;
 }
 
 const NOBLE_GASES = [2, 10, 18, 36, 54, 86, 118];
@@ -65,6 +71,7 @@ export function siteElementSet(conditions: SamplingConditions, site: number): Se
  */
 export function validateConditions(conditions: SamplingConditions): void {
   const groups = conditions.spaceGroups.kind === 'list' ? conditions.spaceGroups.groups : [];
+  if (conditions.composition) validateCompositionConditions(conditions, conditions.composition);
   if (conditions.spaceGroups.kind === 'list' && groups.length === 0) throw new Error('no space group given');
   for (const g of groups) {
     if (!Number.isInteger(g) || g < 1 || g > 230) throw new Error(`space group ${g} is not a number from 1 to 230`);
@@ -126,4 +133,37 @@ export function validateConditions(conditions: SamplingConditions): void {
   if (conditions.wyckoffPrompt?.complete && conditions.requiredElements && conditions.requiredElements.length > prompt.length) {
     throw new Error(`${conditions.requiredElements.length} required elements cannot fit in ${prompt.length} sites`);
   }
+}
+
+/**
+ * An exact composition replaces the per-site conditions (they could leave a composition reachable by the letters
+ * but not by the elements allowed), and every space group that can be drawn must reach one of its cells.
+ */
+function validateCompositionConditions(conditions: SamplingConditions, composition: CompositionCondition): void {
+  const others: [keyof SamplingConditions, string][] = [
+    ['wyckoffPrompt', 'a Wyckoff prompt'],
+    ['allowedElements', 'allowed elements'],
+    ['siteElements', 'per-site elements'],
+    ['ties', 'ties'],
+    ['requiredElements', 'required elements'],
+    ['excludeRadioactiveAndNobleGases', 'element exclusions'],
+    ['maxAtoms', 'a maximum atom count'],
+    ['maxSites', 'a maximum site count'],
+  ];
+  for (const [key, what] of others) if (conditions[key] !== undefined) throw new Error(`an exact composition cannot be combined with ${what}`);
+  const constraint = compositionConstraint(composition, wyckoffTables());
+  const drawable: number[] = [];
+  if (conditions.spaceGroups.kind === 'list') drawable.push(...conditions.spaceGroups.groups);
+  else for (let g = 1; g <= 230; g++) if (conditions.spaceGroups.weights[g - 1]! > 0) drawable.push(g);
+  for (const g of drawable) {
+    if (!Number.isInteger(g) || g < 1 || g > 230) continue; // reported below
+    if (constraint.reachableCells(g).length === 0) {
+      throw new Error(`no Wyckoff combination of space group ${g} (${getSpaceGroup(g).symbol}) gives the composition ${describeCells(composition)} within ${MAX_SITES} sites`);
+    }
+  }
+}
+
+/** 'Na4Cl4 or Na8Cl8' (atoms in the conventional cell). */
+export function describeCells(composition: CompositionCondition): string {
+  return composition.cellCounts.map((counts) => counts.map((n, i) => `${elementSymbol(composition.elements[i]!)}${n === 1 ? '' : n}`).join('')).join(' or ');
 }

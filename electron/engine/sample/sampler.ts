@@ -17,6 +17,7 @@ import type { ParameterStore } from '../params.ts';
 import { KvCacheBackend, PrefixBackend, type StepBackend } from './backends.ts';
 import { maskedLogSoftmax, sampleCategorical } from './categorical.ts';
 import { type SamplingConditions, siteElementSet, validateConditions } from './conditions.ts';
+import { compositionConstraint } from './composition.ts';
 
 export interface SampleOptions {
   temperature?: number;
@@ -45,6 +46,12 @@ export const HOPELESS_AFTER_DRAWS = 2000;
 export interface SampledCrystal extends CrystalTokens {
   /** Log-probabilities per token type under the model's own masks, and their sum. */
   logp: { wyckoff: number; atoms: number; coords: number; lattice: number; total: number };
+  /**
+   * With an exact composition: Σ over the W and A tokens of log(model probability of the tokens the composition
+   * allowed). exp() of it is the importance weight of this draw, so its mean over draws in a group estimates the
+   * probability that the model, unconstrained in that group, writes the composition (csp/plan.ts uses it).
+   */
+  logAllowedMass?: number;
 }
 
 interface CrystalState {
@@ -55,6 +62,9 @@ interface CrystalState {
   lattice: Float64Array;
   numSites: number;
   atomsInCell: number;
+  /** With a composition condition: atoms placed so far per element of the condition. */
+  counts: Int32Array;
+  logAllowedMass: number;
   previous: number | null;
   logp: { wyckoff: number; atoms: number; coords: number; lattice: number };
 }
@@ -122,6 +132,7 @@ export class CrystalSampler {
     const O = this.backend.outputWidth;
     const prompt = (conditions.wyckoffPrompt?.letters ?? []).map(letterToIndex);
     const maxSites = Math.min(conditions.maxSites ?? N_SLOTS - 1, N_SLOTS - 1);
+    const composition = conditions.composition ? compositionConstraint(conditions.composition, this.tables) : null;
 
     const states: CrystalState[] = Array.from(spaceGroups, (g) => ({
       spaceGroup: g,
@@ -131,6 +142,8 @@ export class CrystalSampler {
       lattice: new Float64Array(6),
       numSites: 0,
       atomsInCell: 0,
+      counts: new Int32Array(conditions.composition?.elements.length ?? 0),
+      logAllowedMass: 0,
       previous: null,
       logp: { wyckoff: 0, atoms: 0, coords: 0, lattice: 0 },
     }));
@@ -154,8 +167,16 @@ export class CrystalSampler {
         for (let w = 0; w < WYCKOFF_CLASSES; w++) {
           let ok = forced < 0 || w === forced;
           if (ok && w > 0 && conditions.maxAtoms !== undefined) ok = st.atomsInCell + this.tables.multiplicity[(st.spaceGroup - 1) * WYCKOFF_CLASSES + w]! <= conditions.maxAtoms;
+          // Exact composition: stop only at an allowed cell; a letter only when some element can take it and the
+          // rest can still be completed (composition.ts). Letters the model forbids here are already masked.
+          if (ok && composition && this.logProbs[w]! > -1e8) ok = w === 0 ? composition.mayStop(st.counts) : composition.mayTakeLetter(st.spaceGroup, slot, st.counts, w);
           if (!ok) this.sampleLogProbs[w] = FORBIDDEN;
         }
+        if (composition && forced < 0 && !this.sampleLogProbs.subarray(0, WYCKOFF_CLASSES).some((v) => v > -1e8)) {
+          // Validation checked that every group drawn can reach the composition, and every token kept it reachable.
+          throw new Error(`internal error: no Wyckoff letter completes the composition at slot ${slot + 1} in space group ${st.spaceGroup}`);
+        }
+        if (composition) st.logAllowedMass += allowedLogMass(this.logProbs, this.sampleLogProbs, WYCKOFF_CLASSES);
         let w: number;
         if (forced >= 0) w = forced;
         else if (this.sampleLogProbs.subarray(0, WYCKOFF_CLASSES).some((v) => v > -1e8)) w = sampleCategorical(this.sampleLogProbs, WYCKOFF_CLASSES, temperature, topP, uniform, this.scratch);
@@ -202,8 +223,14 @@ export class CrystalSampler {
         const allowed = siteElementSet(conditions, slot < prompt.length ? slot : Number.MAX_SAFE_INTEGER);
         for (let a = 1; a < ATOM_CLASSES; a++) {
           if (tie ? a !== st.atoms[tie[0]] : allowed ? !allowed.has(a) : false) this.sampleLogProbs[a] = FORBIDDEN;
+          else if (composition) {
+            const element = composition.indexOf(a);
+            if (element < 0 || !composition.mayTakeElement(st.spaceGroup, slot, st.counts, w, element)) this.sampleLogProbs[a] = FORBIDDEN;
+          }
         }
+        if (composition) st.logAllowedMass += allowedLogMass(this.logProbs, this.sampleLogProbs, ATOM_CLASSES);
         const a = sampleCategorical(this.sampleLogProbs, ATOM_CLASSES, temperature, topP, uniform, this.scratch);
+        if (composition) st.counts[composition.indexOf(a)]! += composition.multiplicity(st.spaceGroup, w);
         st.logp.atoms += this.logProbs[a]!;
         st.atoms[slot] = a;
         chosenA[r] = a;
@@ -268,6 +295,7 @@ export class CrystalSampler {
       lattice,
       numSites: st.numSites,
       logp: { ...st.logp, total: st.logp.wyckoff + st.logp.atoms + st.logp.coords + st.logp.lattice },
+      ...(conditions.composition ? { logAllowedMass: st.logAllowedMass } : {}),
     };
   }
 
@@ -320,6 +348,16 @@ export class CrystalSampler {
 /** The random stream of chunk `chunk` of a run with seed `seed`. */
 export function chunkSeed(seed: number, chunk: number): string {
   return `${seed}/chunk/${chunk}`;
+}
+
+/** log Σ exp(model log-probability) over the classes the conditions left allowed (entries of `allowed` above −1e8). */
+function allowedLogMass(model: Float64Array, allowed: Float64Array, length: number): number {
+  let max = -Infinity;
+  for (let i = 0; i < length; i++) if (allowed[i]! > -1e8 && model[i]! > max) max = model[i]!;
+  if (max === -Infinity) return -Infinity;
+  let sum = 0;
+  for (let i = 0; i < length; i++) if (allowed[i]! > -1e8) sum += Math.exp(model[i]! - max);
+  return max + Math.log(sum);
 }
 
 function softplus(x: number): number {
