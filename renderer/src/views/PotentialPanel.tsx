@@ -5,6 +5,7 @@
  * structure and the trajectory offered to the viewer) and Energy (an 'energy' job: the single point's energy per
  * atom, formation energy and E_hull). E_hull is always labelled with what it was computed on.
  */
+import { useEffect, useReducer, useState } from 'react';
 import type { StudioBackend } from '../api/backend.ts';
 import { formatDuration, formatValue } from '../charts/chartData.ts';
 import { CHART_COLORS, LiveChart, type ChartAxisSpec, type ChartSeriesSpec } from '../charts/LiveChart.tsx';
@@ -39,23 +40,35 @@ function ev(value: number | null, unit = 'eV/atom', digits = 4): string {
 export interface PotentialPanelProps {
   backend: StudioBackend;
   actions: PotentialActions;
-  /** The structure on screen (its input form, never the relaxed one), or null when none is shown. */
+  /** The structure relaxed: the input on screen (never its relaxed form or a frame), or null when none is shown. */
   target: PotentialTarget | null;
+  /** The structure a single point is computed for: exactly what is on screen (the input, the relaxed one or a frame). */
+  shownTarget: PotentialTarget | null;
 }
 
-export function PotentialPanel({ backend, actions, target }: PotentialPanelProps) {
+export function PotentialPanel({ backend, actions, target, shownTarget }: PotentialPanelProps) {
   const relax = useJobRun(actions.relaxRun);
   const energy = useJobRun(actions.energyRun);
-  const settings = actions.settings;
+  // Held in React state (a controlled input needs its value back in the same render) and copied to the actions
+  // object, which outlives this view.
+  const [settings, setSettingsState] = useState(actions.settings);
+  useEffect(() => {
+    actions.settings = settings;
+  }, [actions, settings]);
   const errors = checkRelaxSettings(settings);
-  const setSettings = (update: Partial<typeof settings>) => {
-    actions.settings = { ...settings, ...update };
+  // The show-relaxed toggle and the trajectory slider live on the actions object: redraw this panel at once (its
+  // controlled inputs need it) and tell the viewer through the run's (throttled) change notice.
+  const [, redraw] = useReducer((n: number) => n + 1, 0);
+  const changeShown = (update: () => void) => {
+    update();
+    redraw();
     actions.relaxRun.changed();
   };
+  const setSettings = (update: Partial<typeof settings>) => setSettingsState((s) => ({ ...s, ...update }));
 
   const noEngine = !backend.jobs;
   const relaxHere = actions.relaxTarget !== null && target !== null && actions.relaxTarget.key === target.key;
-  const energyHere = actions.energyTarget !== null && target !== null && actions.energyTarget.key === target.key;
+  const energyHere = actions.energyTarget !== null && shownTarget !== null && actions.energyTarget.key === shownTarget.key;
 
   const startRelax = async () => {
     if (!backend.jobs || !target) return;
@@ -72,9 +85,9 @@ export function PotentialPanel({ backend, actions, target }: PotentialPanelProps
     });
   };
   const startEnergy = async () => {
-    if (!backend.jobs || !target) return;
-    actions.energyTarget = { key: target.key, title: target.title };
-    await actions.energyRun.start(backend.jobs, potentialInputsFor(target));
+    if (!backend.jobs || !shownTarget) return;
+    actions.energyTarget = { key: shownTarget.key, title: shownTarget.title };
+    await actions.energyRun.start(backend.jobs, potentialInputsFor(shownTarget));
   };
 
   const relaxStatus =
@@ -100,8 +113,8 @@ export function PotentialPanel({ backend, actions, target }: PotentialPanelProps
           <span>Keep space group</span>
         </label>
         <div className="run-row">
-          <RunButtons run={actions.relaxRun} onStart={() => void startRelax()} startLabel="Relax" cancelLabel="Cancel relax" cancellingLabel="Cancelling…" />
-          <button type="button" onClick={() => void startEnergy()} disabled={noEngine || !target || actions.energyRun.active}>
+          <RunButtons run={actions.relaxRun} onStart={() => void startRelax()} startLabel="Relax" cancelLabel="Cancel" cancellingLabel="Cancelling…" />
+          <button type="button" onClick={() => void startEnergy()} disabled={noEngine || !shownTarget || actions.energyRun.active}>
             {actions.energyRun.active ? 'Computing…' : 'Energy'}
           </button>
         </div>
@@ -193,11 +206,12 @@ export function PotentialPanel({ backend, actions, target }: PotentialPanelProps
             <input
               type="checkbox"
               checked={actions.showRelaxed}
-              onChange={(e) => {
-                actions.showRelaxed = e.target.checked;
-                actions.frameIndex = null;
-                actions.relaxRun.changed();
-              }}
+              onChange={(e) =>
+                changeShown(() => {
+                  actions.showRelaxed = e.target.checked;
+                  actions.frameIndex = null;
+                })
+              }
             />
             <span>Show relaxed structure</span>
           </label>
@@ -214,10 +228,11 @@ export function PotentialPanel({ backend, actions, target }: PotentialPanelProps
               step={1}
               value={actions.frameIndex ?? actions.frames.length - 1}
               aria-label="Trajectory step shown"
-              onChange={(e) => {
-                actions.frameIndex = Number(e.target.value);
-                actions.relaxRun.changed();
-              }}
+              onChange={(e) =>
+                changeShown(() => {
+                  actions.frameIndex = Number(e.target.value);
+                })
+              }
             />
           </label>
         )}

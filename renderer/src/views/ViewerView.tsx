@@ -268,6 +268,14 @@ export function ViewerView({
           backend={backend}
           actions={potential}
           target={'error' in shown ? null : { key: shown.key, title: shown.title, structure: shown.structure, libraryId: shown.libraryId }}
+          shownTarget={
+            'error' in display
+              ? null
+              : display === shown
+                ? { key: shown.key, title: shown.title, structure: shown.structure, libraryId: shown.libraryId }
+                : // The relaxed structure or a frame is not the library row: it goes as an upload.
+                  { key: `${display.key}|${display.title}`, title: display.title, structure: display.structure }
+          }
         />
       </div>
     </div>
