@@ -5,8 +5,8 @@
  * step, the result says converged in Fm-3m before and after, and the relaxed cell shown has the lattice constant of
  * the potential's published benchmark (matgl's README for M3GNet-MP-2021.2.8-PES: NaCl, predicted a = 5.69132 Å)
  * within 0.2 %. E_hull (relaxed) is a number near 0 (NaCl is the stable phase, mp-22862, in the reference hull)
- * and decomposes into NaCl; the single point on the unrelaxed 5.640 Å cell lies higher than the relaxed one.
- * No console errors. Screenshots go to test-artifacts/.
+ * and decomposes into NaCl; the single point on the unrelaxed 5.640 Å cell lies higher than the relaxed one; a
+ * relaxation that cannot converge is cancelled. No console errors. Screenshots go to test-artifacts/.
  */
 import { describe, expect, it } from 'vitest';
 import { ARTIFACTS, chromiumMissing, openApp, SKIP_REASON, useBrowserMode } from './browser.ts';
@@ -89,6 +89,17 @@ describe.skipIf(chromiumMissing)('Relax and Energy in the viewer (browser mode)'
     expect(eHullSingle).toBeGreaterThan(eHullRelaxed);
     expect(await page.getByTestId('energy-result').textContent()).toContain('E_hull (single point)');
     await page.screenshot({ path: `${ARTIFACTS}viewer-energy.png` });
+
+    // A relaxation that cannot finish (fmax below what float32 forces resolve) streams steps until cancelled.
+    await panel.getByRole('spinbutton', { name: 'fmax (eV/Å)' }).fill('0.000001');
+    await panel.getByRole('spinbutton', { name: 'Max steps' }).fill('100000');
+    await panel.getByRole('button', { name: 'Relax', exact: true }).click();
+    // The status names this run's step (the chart attribute may still hold the last run's count for a redraw).
+    const stepOfRun = async () => Number(/step (\d+) of at most 100000/.exec((await page.getByTestId('relax-status').textContent().catch(() => '')) ?? '')?.[1] ?? 0);
+    await expect.poll(stepOfRun, { timeout: 60_000 }).toBeGreaterThanOrEqual(3);
+    await panel.getByRole('button', { name: 'Cancel', exact: true }).click();
+    await expect.poll(() => page.getByTestId('relax-outcome').textContent().catch(() => null), { timeout: 30_000 }).toMatch(/Relaxation cancelled after \d+ steps/);
+    expect(await panel.getByRole('button', { name: 'Relax', exact: true }).isEnabled()).toBe(true);
 
     expect(app.session.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
   });
