@@ -125,6 +125,11 @@ export function PotentialPanel({ backend, actions, target, shownTarget }: Potent
             {relaxStatus}
           </p>
         )}
+        {actions.relaxTarget && !relaxHere && !actions.relaxRun.active && relax.phase !== 'idle' && (
+          <p className="hint" data-testid="relax-elsewhere">
+            The chart shows the last relaxation, of {actions.relaxTarget.title}: open it to see its result.
+          </p>
+        )}
         {relax.phase === 'failed' && relax.error && (
           <p className="error" role="alert" data-testid="relax-error">
             Relaxation failed: {relax.error}
