@@ -13,6 +13,7 @@ import { McmcDashboard, McmcView } from './views/McmcView.tsx';
 import { TrainingDashboard, TrainingView } from './views/TrainingView.tsx';
 import { RlDashboard, RlView } from './views/RlView.tsx';
 import { ViewerView, type OpenedStructure } from './views/ViewerView.tsx';
+import { PotentialActions } from './views/potentialRun.ts';
 
 export type SymmetryState = { status: 'loading' } | { status: 'ready' } | { status: 'failed'; message: string };
 
@@ -26,6 +27,7 @@ export function App({ backend }: { backend: StudioBackend }) {
   const [mcmcDashboard] = useState(() => new McmcDashboard());
   const [trainingDashboard] = useState(() => new TrainingDashboard());
   const [rlDashboard] = useState(() => new RlDashboard());
+  const [potentialActions] = useState(() => new PotentialActions());
 
   useEffect(() => {
     const onHash = () => setRoute(parseRoute(window.location.hash));
@@ -90,6 +92,8 @@ export function App({ backend }: { backend: StudioBackend }) {
         )}
         {route.view === 'viewer' && (
           <ViewerView
+            backend={backend}
+            potential={potentialActions}
             params={route.params}
             candidate={openedCandidate}
             opened={openedFiles}

@@ -10,17 +10,22 @@ import { Structure } from '../../../shared/crystal/structure.ts';
 import moyoWasmUrl from '@spglib/moyo-wasm/moyo_wasm_bg.wasm?url';
 import { writeCifP1, writeExtendedXyz, writePoscar } from '../../../shared/io/index.ts';
 import { openStructureInWorker } from '../symmetry/openInWorker.ts';
-import type { Candidate } from '../api/backend.ts';
+import type { Candidate, StudioBackend } from '../api/backend.ts';
 import { DEMO_STRUCTURES } from '../demo/structures.ts';
 import { parseSupercell } from '../route.ts';
 import { SymbolText } from '../ui/SymbolText.tsx';
 import type { ViewerSettings } from '../viewer/settings.ts';
 import { ViewerPanel } from '../viewer/ViewerPanel.tsx';
+import { useJobRun } from './jobRun.ts';
+import { PotentialPanel } from './PotentialPanel.tsx';
+import { frameStructure, framesMatch, relaxedStructure, type PotentialActions } from './potentialRun.ts';
 
 interface Shown {
   key: string;
   title: string;
   structure: Structure;
+  /** Library row of the structure, when it is one (the potential jobs then read the stored CIF). */
+  libraryId?: number | undefined;
 }
 
 /** A structure the user opened from a file in this session. */
@@ -61,12 +66,17 @@ function download(fileName: string, text: string, type: string) {
 }
 
 export function ViewerView({
+  backend,
+  potential,
   params,
   candidate,
   opened,
   onOpened,
   onNavigate,
 }: {
+  backend: StudioBackend;
+  /** Relax and Energy for the shown structure (state kept in App). */
+  potential: PotentialActions;
   params: URLSearchParams;
   candidate: Candidate | null;
   opened: readonly OpenedStructure[];
@@ -101,6 +111,7 @@ export function ViewerView({
           key: requested,
           title: `${candidate.formula} (SG ${candidate.spaceGroup}${candidate.spaceGroupFound !== undefined && candidate.spaceGroupFound !== candidate.spaceGroup ? ` → ${candidate.spaceGroupFound ?? '?'}` : ''})`,
           structure: new Structure(new Lattice(s.lattice), s.sites),
+          libraryId: candidate.libraryId,
         };
       }
       const file = opened.find((o) => o.key === requested);
@@ -113,14 +124,40 @@ export function ViewerView({
     }
   }, [requested, candidate, opened]);
 
+  // The relaxed structure or a trajectory frame replaces the input on screen when the user asks for it.
+  useJobRun(potential.relaxRun);
+  const relaxedFor = potential.relaxTarget !== null && !('error' in shown) && potential.relaxTarget.key === shown.key;
+  const relaxedRecord = relaxedFor ? potential.relaxed : null;
+  const relaxed = useMemo((): { structure: Structure } | { error: string } | null => {
+    if (!relaxedRecord?.cif) return null;
+    try {
+      const structure = relaxedStructure(relaxedRecord);
+      return structure ? { structure } : null;
+    } catch (error) {
+      return { error: `The relaxed CIF cannot be read: ${(error as Error).message}` };
+    }
+  }, [relaxedRecord]);
+  const frame = relaxedFor && potential.frameIndex !== null ? potential.frames[potential.frameIndex] : undefined;
+  const display = useMemo((): Shown | { error: string } => {
+    if ('error' in shown) return shown;
+    if (frame && framesMatch(shown.structure, potential.frames[0])) {
+      return { ...shown, title: `${shown.title} — relaxation step ${frame.step}`, structure: frameStructure(shown.structure, frame) };
+    }
+    if (potential.showRelaxed && relaxed) {
+      if ('error' in relaxed) return relaxed;
+      return { ...shown, title: `${shown.title} — relaxed`, structure: relaxed.structure };
+    }
+    return shown;
+  }, [shown, frame, potential.frames, potential.showRelaxed, relaxed]);
+
   const save = (format: 'cif' | 'poscar' | 'xyz') => {
-    if ('error' in shown) return;
+    if ('error' in display) return;
     setSaveError(null);
     try {
-      const base = shown.title.split(' ')[0]!.replace(/[^A-Za-z0-9_.-]+/g, '_') || 'structure';
-      if (format === 'cif') download(`${base}.cif`, writeCifP1(shown.structure), 'chemical/x-cif');
-      else if (format === 'poscar') download(`${base}.vasp`, writePoscar(shown.structure, { comment: shown.title }), 'text/plain');
-      else download(`${base}.xyz`, writeExtendedXyz(shown.structure), 'chemical/x-xyz');
+      const base = display.title.split(' ')[0]!.replace(/[^A-Za-z0-9_.-]+/g, '_') || 'structure';
+      if (format === 'cif') download(`${base}.cif`, writeCifP1(display.structure), 'chemical/x-cif');
+      else if (format === 'poscar') download(`${base}.vasp`, writePoscar(display.structure, { comment: display.title }), 'text/plain');
+      else download(`${base}.xyz`, writeExtendedXyz(display.structure), 'chemical/x-xyz');
     } catch (error) {
       setSaveError(`Could not write ${format.toUpperCase()}: ${(error as Error).message}`);
     }
@@ -201,13 +238,13 @@ export function ViewerView({
           )}
           <span className="field-label">Save shown structure</span>
           <div className="button-row" role="group" aria-label="Save shown structure">
-            <button type="button" onClick={() => save('cif')} disabled={'error' in shown}>
+            <button type="button" onClick={() => save('cif')} disabled={'error' in display}>
               CIF
             </button>
-            <button type="button" onClick={() => save('poscar')} disabled={'error' in shown}>
+            <button type="button" onClick={() => save('poscar')} disabled={'error' in display}>
               POSCAR
             </button>
-            <button type="button" onClick={() => save('xyz')} disabled={'error' in shown}>
+            <button type="button" onClick={() => save('xyz')} disabled={'error' in display}>
               XYZ
             </button>
           </div>
@@ -218,13 +255,29 @@ export function ViewerView({
           )}
         </div>
       </nav>
-      {'error' in shown ? (
-        <p className="error" role="alert">
-          {shown.error}
-        </p>
-      ) : (
-        <ViewerPanel key={shown.key} structure={shown.structure} title={shown.title} structureKey={shown.key} initialSettings={initialSettings} />
-      )}
+      <div className="viewer-main">
+        {'error' in display ? (
+          <p className="error" role="alert">
+            {display.error}
+          </p>
+        ) : (
+          // Keyed by the input structure: showing its relaxed form or a trajectory frame keeps the view's settings and camera.
+          <ViewerPanel key={display.key} structure={display.structure} title={display.title} structureKey={display.key} initialSettings={initialSettings} />
+        )}
+        <PotentialPanel
+          backend={backend}
+          actions={potential}
+          target={'error' in shown ? null : { key: shown.key, title: shown.title, structure: shown.structure, libraryId: shown.libraryId }}
+          shownTarget={
+            'error' in display
+              ? null
+              : display === shown
+                ? { key: shown.key, title: shown.title, structure: shown.structure, libraryId: shown.libraryId }
+                : // The relaxed structure or a frame is not the library row: it goes as an upload.
+                  { key: `${display.key}|${display.title}`, title: display.title, structure: display.structure }
+          }
+        />
+      </div>
     </div>
   );
 }
