@@ -15,6 +15,9 @@ export default defineConfig({
   // moyo's symmetry tables are WebAssembly; the renderer imports the .wasm file with `?url` so it is emitted as an
   // asset and fetched by shared/symmetry/moyo.ts `initSymmetry({ wasmUrl })`.
   assetsInclude: ['**/*.wasm'],
+  // renderer/src/symmetry/structure.worker.ts (structure files are read and analysed off the UI thread) is an ES
+  // module worker; its dynamic imports need a code-splitting format.
+  worker: { format: 'es' },
   build: {
     outDir: `${repoRoot}dist/renderer`,
     emptyOutDir: true,

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_FINETUNE, type FinetuneStepMetrics, runFinetuning } from '../electron/engine/rl/finetune.ts';
-import { readRewardSpecFile } from '../electron/rewards/index.ts';
+import { createRewardFunction, readRewardSpecFile } from '../electron/rewards/index.ts';
 
 const { values } = parseArgs({ options: { steps: { type: 'string' }, model: { type: 'string' } } });
 const steps = Number(values.steps ?? 4);
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   for (const miniBatches of [1, 4]) {
     const dir = mkdtempSync(join(tmpdir(), 'cfstudio-bench-ppo-'));
     try {
-      await runFinetuning({ model, reward, outDir: dir, config: { ...DEFAULT_FINETUNE, steps: steps + 1, miniBatches, checkpointEverySteps: 1000, seed: 3 }, log: () => {} });
+      await runFinetuning({ model, reward, createReward: (s) => createRewardFunction(s), outDir: dir, config: { ...DEFAULT_FINETUNE, steps: steps + 1, miniBatches, checkpointEverySteps: 1000, seed: 3 }, log: () => {} });
       const metrics = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as FinetuneStepMetrics).slice(1);
       const mean = (f: (m: FinetuneStepMetrics) => number) => metrics.reduce((s, m) => s + f(m), 0) / metrics.length;
       const total = mean((m) => m.seconds.total);

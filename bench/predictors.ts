@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { initSymmetry } from '../shared/symmetry/moyo.ts';
 import { decodeCrystal, N_SLOTS } from '../shared/tokens/index.ts';
-import { loadDataset } from '../electron/data/dataset.ts';
+import { loadDataset } from '../electron/engine/train/dataset.ts';
 import { createSession } from '../electron/engine/runtime.ts';
 import { batchFeeds, batchFromDataset } from '../electron/predictors/batch.ts';
 import { OnnxPropertyPredictor } from '../electron/predictors/onnx-predictor.ts';

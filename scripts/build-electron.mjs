@@ -41,7 +41,7 @@ await Promise.all([
   ...[
     ['electron/engine/sample/build-worker.ts', 'build-worker.mjs'],
     ['electron/data/worker.ts', 'worker-entry.mjs'],
-    ['electron/evaluate/moyo-worker.mjs', 'moyo-worker.mjs'],
+    ['electron/symmetry/moyo-worker.mjs', 'moyo-worker.mjs'],
   ].map(([entry, out]) =>
     build({
       ...common,

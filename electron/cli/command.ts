@@ -1,17 +1,10 @@
 import type { ParseArgsConfig } from 'node:util';
 import { type EachInputOptions, type EachInputOutcome, BatchInputError, runEachInput } from '../../shared/batch/each-input.ts';
-import { quoteForMessage, safeMessageLine } from '../../shared/text/safe-text.ts';
+import { quoteForMessage } from '../../shared/text/safe-text.ts';
+import { UserError } from '../../shared/errors.ts';
 
-/**
- * A mistake in what the user asked for: printed as one line, exit code 1, no stack trace. The message is made
- * safe on construction (control characters escaped, length bounded), since it often quotes the input.
- */
-export class UserError extends Error {
-  override name = 'UserError';
-  constructor(message: string) {
-    super(safeMessageLine(message));
-  }
-}
+/** A mistake in what the user asked for: printed as one line, exit code 1, no stack trace. */
+export { UserError };
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>[string] & { description: string; valueName?: string };
 

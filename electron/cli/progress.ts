@@ -15,6 +15,8 @@ export interface ProgressOptions {
 export class ProgressBar {
   private readonly startedAt = performance.now();
   private lastDrawAt = 0;
+  /** What the last line showed: finish() draws again only if the count or the status changed since. */
+  private drawn: { done: number; extra: string } | undefined;
   private done: number;
   private extra = '';
   private readonly stream: NodeJS.WriteStream;
@@ -45,12 +47,13 @@ export class ProgressBar {
   /** Finish the line (interactive) and return the elapsed seconds. */
   finish(extra = ''): number {
     this.extra = extra || this.extra;
-    this.draw();
+    if (this.drawn?.done !== this.done || this.drawn.extra !== this.extra) this.draw();
     if (this.interactive) this.stream.write('\n');
     return (performance.now() - this.startedAt) / 1000;
   }
 
   private draw(): void {
+    this.drawn = { done: this.done, extra: this.extra };
     const { total, label, unit = 'it' } = this.options;
     const elapsed = (performance.now() - this.startedAt) / 1000;
     const rate = elapsed > 0 ? (this.done - (this.options.initial ?? 0)) / elapsed : 0;

@@ -3,11 +3,11 @@
  * `initSymmetry()`), so the same code runs in the worker threads and in-process.
  */
 import { CifError, readCifStructure } from '../../shared/io/cif.ts';
-import { analyzeStructure, DEFAULT_SYMPREC } from '../../shared/symmetry/analyze.ts';
+import { DEFAULT_SYMPREC } from '../../shared/symmetry/analyze.ts';
+import { analyzeStructureBounded } from '../symmetry/bounded.ts';
 import { MAX_SITES, encodeCrystal } from '../../shared/tokens/index.ts';
+import type { SkipReason } from '../engine/train/dataset.ts';
 
-export const SKIP_REASONS = ['parse error', 'unsupported element', 'partial occupancy', 'symmetry failure', 'more than 20 sites', 'duplicate'] as const;
-export type SkipReason = (typeof SKIP_REASONS)[number];
 
 export interface RowInput {
   /** Position of the row over all input files, for a deterministic output order. */
@@ -52,7 +52,7 @@ export function convertRow(input: RowInput, symprec = DEFAULT_SYMPREC): RowResul
   }
   let analysis;
   try {
-    analysis = analyzeStructure(structure, { symprec });
+    analysis = analyzeStructureBounded(structure, { symprec });
   } catch (error) {
     return skip('symmetry failure', (error as Error)?.message ?? String(error));
   }

@@ -4,7 +4,7 @@ import { open, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { parse } from 'csv-parse';
-import { UserError } from '../cli/command.ts';
+import { UserError } from '../../shared/errors.ts';
 
 export interface CsvRecord {
   file: string;

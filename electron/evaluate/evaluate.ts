@@ -25,7 +25,7 @@ import type { Structure } from '../../shared/crystal/structure.ts';
 import { Composition } from '../../shared/crystal/composition.ts';
 import { atomicMass } from '../../shared/crystal/elements.ts';
 import { getSpaceGroup } from '../../shared/symmetry/spacegroups.ts';
-import { type StructuralValidity, compositionalValidity, structuralValidity } from './validity.ts';
+import { type StructuralValidity, compositionalValidity, structuralValidity } from '../../shared/crystal/validity.ts';
 import { DEFAULT_MATCH_TOLERANCES, type MatchTolerances, type MatchableStructure, prepareForMatching, structuresMatch } from './matcher.ts';
 import type { ReferenceSet } from './reference.ts';
 import { type Histogram, type Summary, histogram, integerHistogram, summarize, wassersteinDistance } from './distributions.ts';

@@ -1,8 +1,8 @@
 /** Evaluation of generated crystals: validity, symmetry, uniqueness, novelty and distributions (see evaluate.ts). */
 export { EVALUATION_SYMPREC, evaluateStructures } from './evaluate.ts';
 export type { EvaluationItem, EvaluationOptions, EvaluationReport, EvaluationStage, Rate, SampleEvaluation } from './evaluate.ts';
-export { MIN_CELL_VOLUME, MIN_INTERATOMIC_DISTANCE, compositionalValidity, structuralValidity } from './validity.ts';
-export type { CompositionInput, CompositionVerdict, CompositionalValidity, CompositionalValidityOptions, StructuralValidity } from './validity.ts';
+export { MIN_CELL_VOLUME, MIN_INTERATOMIC_DISTANCE, compositionalValidity, structuralValidity } from '../../shared/crystal/validity.ts';
+export type { CompositionInput, CompositionVerdict, CompositionalValidity, CompositionalValidityOptions, StructuralValidity } from '../../shared/crystal/validity.ts';
 export { DEFAULT_MATCH_TOLERANCES, compositionKeyOf, compositionKeyOfStructure, prepareForMatching, structuresMatch } from './matcher.ts';
 export type { MatchTolerances, MatchableStructure } from './matcher.ts';
 export { ReferenceSet, defaultCacheDir, loadReferenceSet, referenceSetFromStructures } from './reference.ts';
@@ -11,4 +11,4 @@ export { SampleDirectoryError, parseSamplesJsonl, readSampleDirectory, sampleDir
 export type { SampleDirectory, SampleLine, UnbuiltSample, UnreadableSample } from './sample-dir.ts';
 export { histogram, integerHistogram, summarize, wassersteinDistance } from './distributions.ts';
 export type { Histogram, Summary } from './distributions.ts';
-export { minimumPairDistance, reduceBasis } from './geometry.ts';
+export { minimumPairDistance, reduceBasis } from '../../shared/crystal/geometry.ts';

@@ -26,8 +26,9 @@ import { det3, dot, inverse3, norm } from '../../shared/crystal/linalg.ts';
 import { Lattice } from '../../shared/crystal/lattice.ts';
 import type { Structure } from '../../shared/crystal/structure.ts';
 import { atomicNumber, elementSymbol } from '../../shared/crystal/elements.ts';
-import { SymmetryTimeoutError, analyzeCellWithTimeout } from './symmetry-guard.ts';
-import { DegenerateCellError, faceHeights, latticePointsWithin, reduceBasis } from './geometry.ts';
+import { SymmetryTimeoutError, analyzeCellWithTimeout } from '../symmetry/guard.ts';
+import { checkSymmetryLimits } from '../../shared/symmetry/limits.ts';
+import { DegenerateCellError, faceHeights, latticePointsWithin, reduceBasis } from '../../shared/crystal/geometry.ts';
 import { minimumCostAssignment } from './assignment.ts';
 
 export interface MatchTolerances {
@@ -94,7 +95,7 @@ export function compositionKeyOfStructure(structure: Structure): string {
 }
 
 /**
- * Symmetry analysis (moyo, `symprec` Å, in a worker with a time limit: symmetry-guard.ts; retried once at
+ * Symmetry analysis (moyo, `symprec` Å, within SYMMETRY_LIMITS and in a worker with a time limit: ../symmetry/guard.ts; retried once at
  * symprec / 4 when moyo reports an error) and reduction to the standardized primitive cell. Never throws for a bad
  * structure: a failed or timed-out analysis is reported in `symmetryError` and the input cell is used as is.
  */
@@ -114,6 +115,7 @@ export function prepareForMatching(structure: Structure, symprec: number): Match
   let symprecUsed = symprec;
   try {
     if (degenerate) throw new Error(`not a crystal (volume per atom below ${MIN_VOLUME_PER_ATOM} Å³ or a lattice vector shorter than ${MIN_LATTICE_VECTOR} Å): not analysed`);
+    checkSymmetryLimits(structure);
     const cell = JSON.stringify({ lattice: { basis: structure.lattice.matrix.flat() }, positions, numbers: inputNumbers });
     let dataset;
     try {

@@ -26,7 +26,7 @@ import { readCifStructure } from '../../shared/io/cif.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { buildStructure } from '../../shared/symmetry/analyze.ts';
 import { type CrystalTokens, N_SLOTS, WYCKOFF_VOCAB, decodeCrystal, wyckoffTables } from '../../shared/tokens/index.ts';
-import { type SplitName, loadDataset } from '../data/dataset.ts';
+import { type SplitName, loadDataset } from '../engine/train/dataset.ts';
 import { readCsvRecords } from '../data/csv-source.ts';
 import { type MatchableStructure, compositionKeyOf, compositionKeyOfStructure, prepareForMatching } from './matcher.ts';
 

@@ -5,8 +5,9 @@
  * into a structure (its `error` says why); such samples are counted, since the field counts a failed
  * construction as invalid.
  *
- * Without a samples.jsonl entry, the requested group is the one the CIF declares (`_space_group_IT_number` or
- * `_symmetry_Int_Tables_number`) when it is above 1: a CIF written in P1 declares 1 whatever was requested, so
+ * Without a samples.jsonl entry, the requested group is `_cfstudio_requested_space_group` when the CIF has it (a
+ * generated crystal written in the higher group it was found to have), else the one the CIF declares
+ * (`_space_group_IT_number` or `_symmetry_Int_Tables_number`) when it is above 1: a CIF written in P1 declares 1 whatever was requested, so
  * a declared 1 is taken as unknown.
  */
 import { readdir, readFile } from 'node:fs/promises';
@@ -78,7 +79,8 @@ export function parseSamplesJsonl(text: string, fileName: string): SampleLine[] 
       line: index + 1,
       file: record.file as string | null,
       ...(typeof requested === 'number' ? { spaceGroupRequested: requested } : {}),
-      ...(typeof record.error === 'string' ? { error: record.error } : {}),
+      // A crystal that was built but whose CIF would not read back has no file and says why in `cifSkipped`.
+      ...(typeof record.error === 'string' ? { error: record.error } : typeof record.cifSkipped === 'string' ? { error: record.cifSkipped } : {}),
     });
   });
   return lines;
@@ -127,7 +129,9 @@ export async function readSampleDirectory(dir: string, options: { strict?: boole
       const text = await readFile(path, 'utf8');
       if (text.includes('\0')) throw new Error(`${path}: binary file, not a CIF`);
       const cif = readCifStructure(text, { fileName: path });
-      const declared = cif.declaredSpaceGroup.number;
+      // Generated CIFs declare the group found when it is higher than the one requested, and name the requested one.
+      const tagged = /^_cfstudio_requested_space_group\s+(\d+)\s*$/m.exec(text);
+      const declared = tagged ? Number(tagged[1]) : cif.declaredSpaceGroup.number;
       const requested = requestedByFile.get(name) ?? (declared !== undefined && declared > 1 ? declared : undefined);
       return { name, structure: cif.structure, ...(requested !== undefined ? { spaceGroupRequested: requested } : {}) };
     },

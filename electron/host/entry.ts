@@ -9,7 +9,9 @@
 import { describeIssues } from '../../shared/api/contract.ts';
 import { fromHostMessageSchema, toHostMessageSchema, type FromHostMessage } from '../../shared/api/host-protocol.ts';
 import { isJobType, jobSpec, type JobProgress } from '../../shared/api/jobs.ts';
+import { jobErrorMessage, safeOutputItem } from './job-error.ts';
 import { jobRunners } from './jobs/index.ts';
+import { confineJobPaths } from './jobs/workspace-paths.ts';
 import type { JobContext, JobRunner } from './jobs/types.ts';
 
 /** Progress messages are rate-limited per job; final states always go out. */
@@ -40,9 +42,9 @@ function connectToParent(): ParentPort {
   };
 }
 
+/** One bounded line: job errors often quote the input that caused them (a huge token, a NUL byte, escapes). */
 function readableError(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  return String(error);
+  return jobErrorMessage(error instanceof Error ? error.message || error.name : String(error));
 }
 
 /** Finds `--workspace DIR` anywhere in argv (utilityProcess and fork place their own entries before it). */
@@ -65,12 +67,20 @@ export function runHost(workspace: string): void {
     else if ('jobId' in message && message.jobId) parent.send({ kind: 'failed', jobId: message.jobId, error: `engine host produced an invalid ${message.kind} message: ${describeIssues(checked.error, 'message')}` });
   };
 
-  const runJob = async (jobId: string, type: string, rawParams: unknown, outputDir: string): Promise<void> => {
+  const runJob = async (jobId: string, type: string, rawParams: unknown, outputDir: string, approvedPaths: readonly string[]): Promise<void> => {
     if (running.has(jobId)) return send({ kind: 'rejected', jobId, reason: `job ${jobId} is already running` });
-    if (!isJobType(type)) return send({ kind: 'failed', jobId, error: `unknown job type '${type}'` });
+    if (!isJobType(type)) return send({ kind: 'failed', jobId, error: readableError(`unknown job type '${type}'`) });
     const spec = jobSpec(type);
-    const params = spec.params.safeParse(rawParams);
-    if (!params.success) return send({ kind: 'failed', jobId, error: `invalid parameters: ${describeIssues(params.error)}` });
+    const parsed = spec.params.safeParse(rawParams);
+    if (!parsed.success) return send({ kind: 'failed', jobId, error: readableError(`invalid parameters: ${describeIssues(parsed.error)}`) });
+    // Checked again here, not only at submit: the engine host is what reads and writes, and a symbolic link may
+    // have changed in between. Runners get absolute, real paths.
+    let params: unknown;
+    try {
+      params = confineJobPaths(spec.params, parsed.data, workspace, approvedPaths);
+    } catch (error) {
+      return send({ kind: 'failed', jobId, error: readableError(error) });
+    }
 
     const controller = new AbortController();
     running.set(jobId, controller);
@@ -95,7 +105,7 @@ export function runHost(workspace: string): void {
         else pendingTimer ??= setTimeout(flushProgress, wait);
       },
       output(item) {
-        send({ kind: 'output', jobId, item });
+        send({ kind: 'output', jobId, item: safeOutputItem(item) });
       },
       libraryChanged() {
         send({ kind: 'library-changed' });
@@ -104,10 +114,10 @@ export function runHost(workspace: string): void {
     send({ kind: 'started', jobId });
     try {
       const runner = jobRunners[type] as JobRunner<typeof type>;
-      const result = await runner(params.data as never, context);
+      const result = await runner(params as never, context);
       flushProgress();
       const checked = spec.result.safeParse(result);
-      if (!checked.success) send({ kind: 'failed', jobId, error: `job returned a result that does not match its contract: ${describeIssues(checked.error, 'result')}` });
+      if (!checked.success) send({ kind: 'failed', jobId, error: readableError(`job returned a result that does not match its contract: ${describeIssues(checked.error, 'result')}`) });
       else if (controller.signal.aborted) send({ kind: 'cancelled', jobId });
       else send({ kind: 'completed', jobId, result: checked.data });
     } catch (error) {
@@ -129,7 +139,7 @@ export function runHost(workspace: string): void {
     const message = parsed.data;
     switch (message.kind) {
       case 'run':
-        void runJob(message.jobId, message.type, message.params, message.outputDir);
+        void runJob(message.jobId, message.type, message.params, message.outputDir, message.approvedPaths ?? []);
         break;
       case 'cancel':
         running.get(message.jobId)?.abort(new Error('cancelled by the user'));

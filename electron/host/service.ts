@@ -17,7 +17,8 @@ import {
 } from '../../shared/api/contract.ts';
 import { jobSpecs } from '../../shared/api/jobs.ts';
 import { openLibrary, type Library } from '../library/index.ts';
-import type { JobSupervisor } from './supervisor.ts';
+import { escapeControl } from '../../shared/text/safe-text.ts';
+import type { JobSupervisor, SubmitGrant } from './supervisor.ts';
 import { listModels } from './models.ts';
 
 export type ApiHandler<M extends ApiMethodName> = (params: ApiParsedParams<M>) => Promise<ApiResult<M>> | ApiResult<M>;
@@ -33,10 +34,10 @@ export interface ApiServiceOptions {
   /** Called after a method changed library rows (the owner broadcasts a 'library-changed' event). */
   onLibraryChanged?: () => void;
   /**
-   * Extra checks on job submissions for this mode, e.g. browser mode keeps exports inside the workspace.
-   * Throw an ApiError to refuse.
+   * Extra checks on job submissions for this mode, e.g. browser mode keeps exports inside the workspace. Throw an
+   * ApiError to refuse; return a grant to let the job use paths the user chose in a dialog (desktop app).
    */
-  checkSubmit?: (type: string, params: unknown) => void;
+  checkSubmit?: (type: string, params: unknown) => SubmitGrant | void;
   /** Logs unexpected handler errors (default stderr). */
   log?: (line: string) => void;
 }
@@ -46,6 +47,16 @@ export interface ApiService {
   handlers: ApiHandlers;
   /** Closes the library connection (the supervisor is stopped by its owner). */
   dispose(): void;
+}
+
+/**
+ * What the client learns of an unexpected error: its first line, escaped and bounded — never the stack, which
+ * stays in the log.
+ */
+export function internalErrorMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const firstLine = escapeControl(message.split('\n', 1)[0] ?? '').slice(0, 500);
+  return `internal error: ${firstLine || 'unknown'}`;
 }
 
 export function createApiService(options: ApiServiceOptions): ApiService {
@@ -69,8 +80,8 @@ export function createApiService(options: ApiServiceOptions): ApiService {
       nativeDialogs: options.mode === 'electron',
     }),
     'jobs.submit': ({ type, params }) => {
-      options.checkSubmit?.(type, params);
-      return supervisor.submit(type, params);
+      const grant = options.checkSubmit?.(type, params);
+      return supervisor.submit(type, params, grant ?? {});
     },
     'jobs.cancel': ({ id }) => supervisor.cancel(id),
     'jobs.get': ({ id }) => supervisor.get(id),
@@ -108,7 +119,7 @@ export function createApiService(options: ApiServiceOptions): ApiService {
     } catch (error) {
       if (error instanceof ApiError) return { ok: false, error: { code: error.code, message: error.message } };
       log(`[api] internal error: ${(error as Error)?.stack ?? String(error)}`);
-      return { ok: false, error: { code: 'internal', message: (error as Error)?.message ?? String(error) } };
+      return { ok: false, error: { code: 'internal', message: internalErrorMessage(error) } };
     }
   };
 

@@ -9,15 +9,31 @@
  * - If the host dies, every job it was running is marked failed with the reason, the host is restarted with
  *   back-off, and queued jobs continue on the new host. Work the jobs already saved (library rows, files in
  *   their output directory) is untouched. A host that crashes too often in a minute is left down ('crashed').
- * - Each finished job's record is written to `<workspace>/jobs/<id>/job.json`.
+ * - Each job's record is written to `<workspace>/jobs/<id>/job.json` when it is submitted, when it starts and when
+ *   it finishes, so a job survives a crash of this process: a new supervisor lists the jobs it finds there, and
+ *   marks those a dead process left queued or running as failed.
+ * - When the host dies, library runs it left 'running' are marked failed at once (not only when the next job
+ *   opens the library).
+ * - Every path in job parameters is confined to the workspace at submit time (and again by the host before it
+ *   runs), except paths the desktop user chose in a dialog, which the main process passes as `approvedPaths`.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApiError, describeIssues, type ApiEvent, type HostState } from '../../shared/api/contract.ts';
 import { fromHostMessageSchema, type FromHostMessage } from '../../shared/api/host-protocol.ts';
-import { isFinished, isJobType, jobSpec, type JobInfo, type JobStatus } from '../../shared/api/jobs.ts';
+import { isFinished, isJobType, jobInfoSchema, jobSpec, type JobInfo, type JobStatus } from '../../shared/api/jobs.ts';
+import { LIBRARY_FILE_NAME, openLibrary } from '../library/index.ts';
+import { quoteForMessage } from '../../shared/text/safe-text.ts';
+import { jobErrorMessage } from './job-error.ts';
+import { confineJobPaths } from './jobs/workspace-paths.ts';
 import type { HostExit, HostLauncher, HostProcess } from './launcher.ts';
+
+/** What the owner (desktop main process) vouches for on a submission. */
+export interface SubmitGrant {
+  /** Paths outside the workspace that the user chose in a native dialog in this session; the job may use these exactly. */
+  approvedPaths?: readonly string[];
+}
 
 export interface SupervisorOptions {
   workspace: string;
@@ -39,12 +55,26 @@ export interface SupervisorOptions {
 
 interface JobRecord {
   info: JobInfo;
+  approvedPaths: readonly string[];
   outputs: unknown[];
   cancelTimer?: NodeJS.Timeout;
   waiters: Array<(info: JobInfo) => void>;
 }
 
 const RESTART_DELAYS_MS = [100, 500, 1000, 2000, 5000];
+
+/** Strings in job params longer than this are replaced by a note in job.json (inline uploads). */
+const MAX_RECORDED_STRING = 10_000;
+/** job.json files larger than this are not read back at start-up. */
+const MAX_RECORD_BYTES = 4 * 1024 * 1024;
+
+/** A copy of `value` with every string longer than MAX_RECORDED_STRING replaced by a note of its length. */
+function withoutLongStrings(value: unknown): unknown {
+  if (typeof value === 'string') return value.length > MAX_RECORDED_STRING ? `(${value.length} characters, not kept in job.json)` : value;
+  if (Array.isArray(value)) return value.map(withoutLongStrings);
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutLongStrings(v)]));
+  return value;
+}
 
 export class JobSupervisor {
   private readonly options: Required<Omit<SupervisorOptions, 'onEvent'>> & Pick<SupervisorOptions, 'onEvent'>;
@@ -70,6 +100,7 @@ export class JobSupervisor {
     if (!Number.isInteger(this.options.maxHeavyJobs) || this.options.maxHeavyJobs < 1) {
       throw new Error(`maxHeavyJobs must be a positive integer, got ${this.options.maxHeavyJobs}`);
     }
+    this.loadEarlierJobs();
   }
 
   get workspace(): string {
@@ -98,21 +129,29 @@ export class JobSupervisor {
     return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
   }
 
-  submit(type: string, params: unknown): JobInfo {
+  submit(type: string, params: unknown, grant: SubmitGrant = {}): JobInfo {
     if (this.stopping) throw new ApiError('unavailable', 'the job supervisor is shutting down');
-    if (!isJobType(type)) throw new ApiError('invalid-params', `unknown job type '${type}'`);
+    if (!isJobType(type)) throw new ApiError('invalid-params', `unknown job type ${quoteForMessage(type, 100)}`);
     const spec = jobSpec(type);
     const checked = spec.params.safeParse(params);
     if (!checked.success) throw new ApiError('invalid-params', `${type}: ${describeIssues(checked.error)}`);
+    const approvedPaths = [...(grant.approvedPaths ?? [])];
+    try {
+      confineJobPaths(spec.params, checked.data, this.options.workspace, approvedPaths, 'params.');
+    } catch (error) {
+      throw new ApiError('invalid-params', `${type}: ${jobErrorMessage((error as Error).message)}`);
+    }
     const id = randomUUID();
     const outputDir = join(this.options.workspace, 'jobs', id);
     mkdirSync(outputDir, { recursive: true });
     const record: JobRecord = {
       info: { id, type, status: 'queued', heavy: spec.heavy, params: checked.data, createdAt: Date.now(), outputCount: 0, outputDir },
+      approvedPaths,
       outputs: [],
       waiters: [],
     };
     this.jobs.set(id, record);
+    this.saveRecord(record);
     this.emitJob(record);
     this.pump();
     return { ...record.info };
@@ -265,6 +304,7 @@ export class JobSupervisor {
       if (record.cancelTimer) this.finish(record, 'cancelled');
       else this.finish(record, 'failed', `${reason}; results saved before the crash are kept`);
     }
+    this.markInterruptedLibraryRuns(`interrupted: the engine host stopped (${how}) while the run was in progress`);
     if (this.stopping) {
       this.setHostState('stopped');
       return;
@@ -311,7 +351,15 @@ export class JobSupervisor {
         heavyRunning++;
       }
       record.info.status = 'running';
-      this.host.send({ kind: 'run', jobId: record.info.id, type: record.info.type, params: record.info.params, outputDir: record.info.outputDir });
+      this.host.send({
+        kind: 'run',
+        jobId: record.info.id,
+        type: record.info.type,
+        params: record.info.params,
+        outputDir: record.info.outputDir,
+        ...(record.approvedPaths.length ? { approvedPaths: [...record.approvedPaths] } : {}),
+      });
+      this.saveRecord(record);
       this.emitJob(record);
     }
   }
@@ -321,16 +369,82 @@ export class JobSupervisor {
     record.cancelTimer = undefined;
     record.info.status = status;
     record.info.finishedAt = Date.now();
-    if (error !== undefined) record.info.error = error;
+    if (error !== undefined) record.info.error = jobErrorMessage(error);
     if (result !== undefined) record.info.result = result;
-    try {
-      writeFileSync(join(record.info.outputDir, 'job.json'), JSON.stringify(record.info, null, 2) + '\n');
-    } catch (writeError) {
-      this.options.log(`[supervisor] could not write the record of job ${record.info.id}: ${(writeError as Error).message}`);
-    }
+    this.saveRecord(record);
     this.emitJob(record);
     for (const waiter of record.waiters.splice(0)) waiter({ ...record.info });
     this.dropOldFinishedJobs();
+  }
+
+  /**
+   * `job.json` in the job's folder, replaced atomically (a crash mid-write keeps the previous version). Long strings
+   * in the params (uploaded file texts, up to the 64 MiB request limit) are not kept there: the record is rewritten
+   * at every change of state and read back at start-up.
+   */
+  private saveRecord(record: JobRecord): void {
+    const file = join(record.info.outputDir, 'job.json');
+    const temp = `${file}.${process.pid}.tmp`;
+    try {
+      writeFileSync(temp, JSON.stringify({ ...record.info, params: withoutLongStrings(record.info.params) }, null, 2) + '\n');
+      renameSync(temp, file);
+    } catch (writeError) {
+      this.options.log(`[supervisor] could not write the record of job ${record.info.id}: ${(writeError as Error).message}`);
+    }
+  }
+
+  /**
+   * Lists the jobs of earlier sessions from their job.json files (newest `keepFinishedJobs`). A job that a dead
+   * process left queued or running did not finish: it is marked failed, on disk too.
+   */
+  private loadEarlierJobs(): void {
+    const jobsDir = join(this.options.workspace, 'jobs');
+    let names: string[];
+    try {
+      names = readdirSync(jobsDir);
+    } catch {
+      return;
+    }
+    const found: JobInfo[] = [];
+    for (const name of names) {
+      const file = join(jobsDir, name, 'job.json');
+      if (!existsSync(file)) continue;
+      try {
+        // Records written before long params were left out can hold whole uploads; those are not listed.
+        if (statSync(file).size > MAX_RECORD_BYTES) continue;
+        const parsed = jobInfoSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+        if (parsed.success && parsed.data.id === name) found.push({ ...parsed.data, outputDir: join(jobsDir, name) });
+      } catch {
+        // A damaged record is skipped; the job's files stay where they are.
+      }
+    }
+    found.sort((a, b) => a.createdAt - b.createdAt);
+    for (const info of found.slice(-this.options.keepFinishedJobs)) {
+      const record: JobRecord = { info, approvedPaths: [], outputs: [], waiters: [] };
+      if (!isFinished(info.status)) {
+        const was = info.status;
+        info.status = 'failed';
+        info.finishedAt = Date.now();
+        info.error = `interrupted: the server stopped while the job was ${was}${was === 'queued' ? '; submit it again' : '; results saved before that are kept'}`;
+        this.saveRecord(record);
+      }
+      this.jobs.set(info.id, record);
+    }
+  }
+
+  /** Library runs a dead host left 'queued' or 'running' (only one host serves a workspace) are marked failed. */
+  private markInterruptedLibraryRuns(reason: string): void {
+    if (!existsSync(join(this.options.workspace, LIBRARY_FILE_NAME))) return;
+    try {
+      const library = openLibrary(this.options.workspace);
+      try {
+        library.markInterruptedRuns(reason);
+      } finally {
+        library.close();
+      }
+    } catch (error) {
+      this.options.log(`[supervisor] could not mark the interrupted library runs: ${(error as Error).message}`);
+    }
   }
 
   private dropOldFinishedJobs(): void {

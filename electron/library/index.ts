@@ -4,6 +4,9 @@ export { MIGRATIONS, LATEST_SCHEMA_VERSION, migrate, schemaVersion, type Migrati
 export {
   exportFileName,
   manifestCsv,
+  neutralizeCsvFormula,
+  DUPLICATE_TOLERANCES,
+  type DuplicateStructure,
   MANIFEST_COLUMNS,
   type ExportResult,
   type ImportedStructure,

@@ -14,6 +14,7 @@ import { atomicNumber, elementSymbol } from '../../shared/crystal/elements.ts';
 import type { LatticeParameters } from '../../shared/crystal/lattice.ts';
 import type { Structure } from '../../shared/crystal/structure.ts';
 import { writeCifP1 } from '../../shared/io/cif-writer.ts';
+import { libraryName } from './names.ts';
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion, type Migration } from './migrations.ts';
 import {
   exportCifFiles,
@@ -26,6 +27,8 @@ import {
   type ImportResult,
   type TextToImport,
 } from './transfer.ts';
+
+export { libraryName, MAX_NAME_LENGTH } from './names.ts';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
@@ -332,6 +335,7 @@ function checkFinite(value: number | undefined | null, field: string): number | 
   return value;
 }
 
+
 function checkTag(tag: string): string {
   const name = tag.trim();
   if (name === '' || name.length > 100) throw new Error(`tag must be 1–100 characters, got '${tag}'`);
@@ -456,7 +460,7 @@ export class Library {
     const now = new Date().toISOString();
     const result = this.statement(
       'INSERT INTO runs (kind, model_id, name, config, status, created_at, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ).run(run.kind, run.modelId ?? null, run.name ?? null, JSON.stringify(run.config ?? {}), status, now, status === 'running' ? now : null);
+    ).run(run.kind, run.modelId ?? null, run.name === undefined ? null : libraryName(run.name), JSON.stringify(run.config ?? {}), status, now, status === 'running' ? now : null);
     return this.getRun(Number(result.lastInsertRowid))!;
   }
 
@@ -597,6 +601,12 @@ export class Library {
       input.tokenLogProbs === undefined ? null : input.tokenLogProbs instanceof Float32Array ? input.tokenLogProbs : Float32Array.from(input.tokenLogProbs);
     for (const [name, value] of Object.entries(input.rewards ?? {})) checkFinite(value, `addStructure: rewards.${name}`);
     const lattice = structure.lattice.parameters;
+    // A non-finite cell (b = Infinity, α = NaN) would be stored as JSON null and break every page that lists it.
+    for (const [key, value] of Object.entries(lattice)) {
+      if (!Number.isFinite(value)) throw new Error(`addStructure: lattice parameter ${key} is ${value}, not a finite number`);
+    }
+    if (!(structure.volume > 0) || !Number.isFinite(structure.volume)) throw new Error(`addStructure: cell volume ${structure.volume} Å³ is not a positive finite number`);
+    const name = input.name === undefined ? undefined : libraryName(input.name);
 
     const result = this.statement(
       `INSERT INTO structures (run_id, prompt_id, source, name, formula, elements, num_elements, num_sites, volume, lattice, cif,
@@ -607,14 +617,14 @@ export class Library {
       input.runId ?? null,
       input.promptId ?? null,
       source,
-      input.name ?? null,
+      name ?? null,
       composition.reducedFormula,
       elementNumbers.map((z) => elementSymbol(z)).join(' '),
       elementNumbers.length,
       structure.numSites,
       structure.volume,
       JSON.stringify(lattice),
-      input.cif ?? writeCifP1(structure, input.name ? { dataName: input.name } : {}),
+      input.cif ?? writeCifP1(structure, name ? { dataName: name } : {}),
       tokens ? blobOf(tokens) : null,
       tokenLogProbs ? blobOf(tokenLogProbs) : null,
       checkFinite(input.logProbability, 'addStructure: logProbability'),
@@ -657,7 +667,7 @@ export class Library {
       sets.push(`${column} = ?`);
       params.push(value);
     };
-    if (update.name !== undefined) set('name', update.name);
+    if (update.name !== undefined) set('name', update.name === null ? null : libraryName(update.name));
     if (update.spaceGroupFound !== undefined) set('space_group_found', checkSpaceGroup(update.spaceGroupFound, 'updateStructure: spaceGroupFound'));
     if (update.valid !== undefined) set('valid', update.valid === null ? null : update.valid ? 1 : 0);
     if (update.validity !== undefined) set('validity', JSON.stringify(update.validity));
@@ -827,6 +837,21 @@ export class Library {
   countStructures(query: StructureQuery = {}): number {
     const { where, params } = this.filterSql(query);
     return (this.db.prepare(`SELECT COUNT(*) AS total FROM structures s ${where}`).get(...params) as { total: number }).total;
+  }
+
+  /**
+   * The structures that could be the same crystal as one of this reduced formula and space group (found; rows
+   * without one are included), oldest first: the candidates a duplicate check compares geometrically. With their
+   * creation time, since an id can be reused after the newest row is deleted.
+   */
+  duplicateCandidates(reducedFormula: string, spaceGroup: number | null): { id: number; createdAt: string }[] {
+    const rows = (spaceGroup === null
+      ? this.statement('SELECT id, created_at FROM structures WHERE formula = ? ORDER BY id').all(reducedFormula)
+      : this.statement('SELECT id, created_at FROM structures WHERE formula = ? AND (space_group_found = ? OR space_group_found IS NULL) ORDER BY id').all(reducedFormula, spaceGroup)) as {
+      id: number;
+      created_at: string;
+    }[];
+    return rows.map((r) => ({ id: r.id, createdAt: r.created_at }));
   }
 
   // -------------------------------------------------------------------------------------------------------------

@@ -1,19 +1,25 @@
 /**
- * Moving structures into and out of the library: import CIF / POSCAR files (read by shared/io, space group found by
- * shared/symmetry), export a selection as CIF files or one zip (fflate), each with a manifest CSV (csv-stringify).
+ * Moving structures into and out of the library: import CIF / POSCAR files (each file read once by shared/io, space
+ * groups found within bounds by electron/symmetry/bounded.ts), export a selection as CIF files or one zip (fflate),
+ * each with a manifest CSV (csv-stringify).
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { csvSafeRow } from '../../shared/text/csv-cell.ts';
 import { zipSync } from 'fflate';
+import { Composition } from '../../shared/crystal/composition.ts';
 import type { Structure } from '../../shared/crystal/structure.ts';
 import { readCifStructures } from '../../shared/io/cif.ts';
 import { formatFromFileName, sniffFormat } from '../../shared/io/index.ts';
 import { readPoscar } from '../../shared/io/poscar.ts';
-import { analyzeStructure, DEFAULT_SYMPREC } from '../../shared/symmetry/analyze.ts';
+import { DEFAULT_SYMPREC } from '../../shared/symmetry/analyze.ts';
+import { symmetryBudgetForFile } from '../symmetry/bounded.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
+import { readCifStructure } from '../../shared/io/cif.ts';
+import { type MatchableStructure, type MatchTolerances, prepareForMatching, structuresMatch } from '../evaluate/matcher.ts';
 import type { Library, StructureQuery, StructureRecord } from './library.ts';
+import { libraryName } from './names.ts';
 
 export interface TextToImport {
   /** File name (or path): picks the format by extension and names errors. */
@@ -33,6 +39,22 @@ export interface ImportOptions {
   onProgress?: (progress: { done: number; total: number; file: string }) => void;
   /** Called for each structure as soon as it is committed. */
   onImported?: (item: ImportedStructure) => void;
+  /**
+   * A structure the library already holds (the same crystal: see `findDuplicate`) is skipped by default and
+   * reported in `duplicates`; 'keep' stores it again.
+   */
+  duplicates?: 'skip' | 'keep';
+  /** Called for each structure skipped as a duplicate. */
+  onDuplicate?: (item: DuplicateStructure) => void;
+}
+
+/** A structure not imported because the library already holds the same crystal. */
+export interface DuplicateStructure {
+  file: string;
+  name: string;
+  formula: string;
+  /** The library row it duplicates. */
+  existingId: number;
 }
 
 export interface ImportedStructure {
@@ -48,6 +70,8 @@ export interface ImportResult {
   runId: number;
   imported: ImportedStructure[];
   failed: { file: string; error: string }[];
+  /** Skipped because the library already holds them (empty with `duplicates: 'keep'`). */
+  duplicates: DuplicateStructure[];
 }
 
 export interface ExportResult {
@@ -119,18 +143,27 @@ async function importFromSources(
   const symprec = options.symprec ?? DEFAULT_SYMPREC;
   const ownRun = options.runId === undefined;
   const runId = options.runId ?? library.createRun({ kind: 'import', status: 'running', config: { files: sources.length } }).id;
-  const result: ImportResult = { runId, imported: [], failed: [] };
+  const result: ImportResult = { runId, imported: [], failed: [], duplicates: [] };
+  const duplicateFinder = options.duplicates === 'keep' ? undefined : new DuplicateFinder(library);
   try {
     for (const [index, source] of sources.entries()) {
       try {
         const entries = parseStructures({ fileName: source.fileName, text: await source.load() }, options);
+        const symmetry = symmetryBudgetForFile();
         for (const entry of entries) {
           const warnings = [...entry.warnings];
           let spaceGroup: number | null = null;
           try {
-            spaceGroup = analyzeStructure(entry.structure, { symprec }).spaceGroup;
+            spaceGroup = symmetry.analyze(entry.structure, { symprec }).spaceGroup;
           } catch (error) {
             warnings.push(`space group not determined: ${(error as Error).message}`);
+          }
+          const existingId = duplicateFinder?.find(entry.structure, spaceGroup);
+          if (existingId !== undefined) {
+            const duplicate: DuplicateStructure = { file: source.fileName, name: libraryName(entry.name), formula: Composition.fromStructure(entry.structure).reducedFormula, existingId };
+            result.duplicates.push(duplicate);
+            options.onDuplicate?.(duplicate);
+            continue;
           }
           const id = library.addStructure({
             structure: entry.structure,
@@ -142,7 +175,9 @@ async function importFromSources(
             ...(options.tags ? { tags: options.tags } : {}),
             ...(warnings.length ? { validity: { importWarnings: warnings } } : {}),
           });
-          const item: ImportedStructure = { id, file: source.fileName, name: entry.name, formula: library.getStructure(id)!.formula, spaceGroup, warnings };
+          const stored = library.getStructure(id)!;
+          duplicateFinder?.remember(stored, entry.structure);
+          const item: ImportedStructure = { id, file: source.fileName, name: stored.name ?? '', formula: stored.formula, spaceGroup, warnings };
           result.imported.push(item);
           options.onImported?.(item);
         }
@@ -153,7 +188,7 @@ async function importFromSources(
     }
   } finally {
     if (ownRun) {
-      const allFailed = sources.length > 0 && result.imported.length === 0;
+      const allFailed = result.failed.length > 0 && result.imported.length === 0;
       library.updateRun(runId, {
         status: allFailed ? 'failed' : 'completed',
         error: result.failed.length ? `${result.failed.length} of ${sources.length} files could not be imported` : null,
@@ -162,6 +197,77 @@ async function importFromSources(
     }
   }
   return result;
+}
+
+/**
+ * "The same crystal" for duplicate imports: the structure matcher's algorithm (pymatgen StructureMatcher) with
+ * tighter tolerances than its defaults and no rescaling, so that another setting, origin, supercell or atom order
+ * of one crystal is a duplicate, while the same structure type at a lattice 5 % larger, or a distorted variant,
+ * is a different entry.
+ */
+export const DUPLICATE_TOLERANCES: Readonly<MatchTolerances> = Object.freeze({ ltol: 0.05, stol: 0.1, angleTol: 2, scale: false });
+/** Symmetry tolerance (Å) of the matcher's preparation (as the evaluation's uniqueness check). */
+const DUPLICATE_SYMPREC = 0.1;
+
+/** Rows prepared for matching, per open library, by id and creation time (a row's crystal never changes). */
+const preparedRows = new WeakMap<Library, Map<string, MatchableStructure | null>>();
+/** Prepared rows kept per library (oldest dropped first): a few hundred bytes each. */
+const MAX_PREPARED_ROWS = 20_000;
+
+/**
+ * Finds a library row holding the same crystal as a new structure: rows of the same reduced formula and space
+ * group (SQL, indexed), then the matcher on each. Prepared rows are cached across imports into the same library
+ * (the import job imports one file at a time).
+ */
+class DuplicateFinder {
+  private readonly prepared: Map<string, MatchableStructure | null>;
+
+  constructor(private readonly library: Library) {
+    let cache = preparedRows.get(library);
+    if (!cache) preparedRows.set(library, (cache = new Map()));
+    this.prepared = cache;
+  }
+
+  find(structure: Structure, spaceGroup: number | null): number | undefined {
+    const candidates = this.library.duplicateCandidates(Composition.fromStructure(structure).reducedFormula, spaceGroup);
+    if (candidates.length === 0) return undefined;
+    const mine = prepareForMatching(structure, DUPLICATE_SYMPREC);
+    for (const row of candidates) {
+      const other = this.preparedRow(row);
+      if (!other) continue;
+      if (mine.spaceGroup !== null && other.spaceGroup !== null && mine.spaceGroup !== other.spaceGroup) continue;
+      if (structuresMatch(mine, other, DUPLICATE_TOLERANCES)) return row.id;
+    }
+    return undefined;
+  }
+
+  /** A row just stored from `structure` (saves reading its CIF back). */
+  remember(row: { id: number; createdAt: string }, structure: Structure): void {
+    this.keep(row, prepareForMatching(structure, DUPLICATE_SYMPREC));
+  }
+
+  private keep(row: { id: number; createdAt: string }, prepared: MatchableStructure | null): void {
+    this.prepared.set(`${row.id}@${row.createdAt}`, prepared);
+    if (this.prepared.size > MAX_PREPARED_ROWS) this.prepared.delete(this.prepared.keys().next().value!);
+  }
+
+  private preparedRow(row: { id: number; createdAt: string }): MatchableStructure | null {
+    const id = row.id;
+    let prepared = this.prepared.get(`${id}@${row.createdAt}`);
+    if (prepared === undefined) {
+      prepared = null;
+      const record = this.library.getStructure(id);
+      if (record) {
+        try {
+          prepared = prepareForMatching(readCifStructure(record.cif, { fileName: `library #${id}`, allowPartialOccupancy: true }).structure, DUPLICATE_SYMPREC);
+        } catch {
+          // A row whose CIF cannot be read back cannot be compared; it is not called a duplicate of anything.
+        }
+      }
+      this.keep(row, prepared);
+    }
+    return prepared;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -191,12 +297,21 @@ export const MANIFEST_COLUMNS = [
   'reward', 'log_probability', 'favourite', 'tags', 'source', 'run_id', 'created_at', 'properties', 'rewards',
 ] as const;
 
+/**
+ * Text that a spreadsheet would take for a formula (`=HYPERLINK(…)`, `+…`, `-…`, `@…`, or a leading tab / carriage
+ * return) gets a leading apostrophe, so opening the manifest runs nothing (CSV injection, OWASP's advice). Only
+ * free text (names, tags) is treated; numbers stay numbers.
+ */
+export function neutralizeCsvFormula(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
 /** The manifest CSV: one row per exported file (RFC 4180 quoting by csv-stringify; JSON for nested values). */
 export function manifestCsv(records: readonly StructureRecord[]): string {
   const rows = records.map((r) => [
-    exportFileName(r), r.id, r.name ?? '', r.formula, r.elements.join(' '), r.numSites, r.volume, r.spaceGroupRequested ?? '',
+    exportFileName(r), r.id, neutralizeCsvFormula(r.name ?? ''), r.formula, r.elements.join(' '), r.numSites, r.volume, r.spaceGroupRequested ?? '',
     r.spaceGroupFound ?? '', r.valid === null ? '' : r.valid ? 'true' : 'false', r.reward ?? '', r.logProbability ?? '',
-    r.favourite ? 'true' : 'false', r.tags.join(';'), r.source, r.runId ?? '', r.createdAt, JSON.stringify(r.properties), JSON.stringify(r.rewards),
+    r.favourite ? 'true' : 'false', neutralizeCsvFormula(r.tags.join(';')), r.source, r.runId ?? '', r.createdAt, JSON.stringify(r.properties), JSON.stringify(r.rewards),
   ]);
   // Names, tags and sources are user text: neutralised so `=HYPERLINK(...)` stays text in a spreadsheet.
   return stringify([[...MANIFEST_COLUMNS], ...rows.map(csvSafeRow)]);

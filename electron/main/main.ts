@@ -12,11 +12,13 @@ import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from '../../shared/api/channels.ts';
 import { ApiError, type ApiResponse } from '../../shared/api/contract.ts';
+import { quoteForMessage } from '../../shared/text/safe-text.ts';
 import { EventHub } from '../host/events.ts';
 import { createApiService, type ApiHandlers, type ApiService } from '../host/service.ts';
 import { JobSupervisor } from '../host/supervisor.ts';
 import { resolveWorkspace } from '../host/workspace.ts';
 import { buildMenuTemplate, type MenuActions } from './menu.ts';
+import { DialogApprovals } from './path-approval.ts';
 import {
   APP_ENTRY_URL,
   APP_SCHEME,
@@ -70,6 +72,8 @@ class DesktopApp {
   private readonly settingsFile = join(app.getPath('userData'), 'settings.json');
   private settings: DesktopSettings = loadSettings(this.settingsFile);
   private readonly events = new EventHub();
+  /** Paths the user chose in a native dialog this session: the only outside paths the page may use. */
+  private readonly approvals = new DialogApprovals();
   private window: BrowserWindow | undefined;
   private supervisor: JobSupervisor | undefined;
   private service: ApiService | undefined;
@@ -157,6 +161,8 @@ class DesktopApp {
       mode: 'electron',
       extraHandlers: this.desktopHandlers(),
       onLibraryChanged: () => this.events.emit({ type: 'library-changed' }),
+      // Paths from the page (imports, export destinations, any path field) must be in the workspace or dialog-chosen.
+      checkSubmit: (type, params) => this.approvals.grantFor(type, params, workspace),
     });
     this.workspace = workspace;
     supervisor.start().catch((error: Error) => process.stderr.write(`[main] engine host failed to start: ${error.message}\n`));
@@ -172,12 +178,16 @@ class DesktopApp {
       'dialog.openFiles': async ({ title, filters }) => {
         const options = { title: title ?? 'Open', properties: ['openFile', 'multiSelections'] as Array<'openFile' | 'multiSelections'>, ...(filters ? { filters } : {}) };
         const result = this.window ? await dialog.showOpenDialog(this.window, options) : await dialog.showOpenDialog(options);
-        return { paths: result.canceled ? [] : result.filePaths };
+        const paths = result.canceled ? [] : result.filePaths;
+        this.approvals.approve(paths);
+        return { paths };
       },
       'dialog.saveFile': async ({ title, defaultName, filters }) => {
         const options = { title: title ?? 'Save', ...(defaultName ? { defaultPath: join(this.workspace, defaultName) } : {}), ...(filters ? { filters } : {}) };
         const result = this.window ? await dialog.showSaveDialog(this.window, options) : await dialog.showSaveDialog(options);
-        return { path: result.canceled || !result.filePath ? null : result.filePath };
+        const path = result.canceled || !result.filePath ? null : result.filePath;
+        if (path) this.approvals.approve([path]);
+        return { path };
       },
       'workspace.recent': () => ({ current: this.workspace, recent: this.settings.recentWorkspaces }),
       'workspace.choose': async () => {
@@ -185,9 +195,10 @@ class DesktopApp {
         return { path };
       },
       'workspace.open': async ({ path }) => {
-        // The page may reopen a listed workspace or an existing folder; it cannot create folders anywhere.
-        if (!this.settings.recentWorkspaces.includes(path) && !(existsSync(path) && statSync(path).isDirectory())) {
-          throw new ApiError('not-found', `no such workspace folder: ${path}`);
+        // The page may reopen a recent workspace, a folder chosen in a dialog or one inside the workspace; it cannot
+        // point the app at any other folder, nor create one.
+        if (!this.approvals.workspaceOpenAllowed(path, this.workspace, this.settings.recentWorkspaces)) {
+          throw new ApiError('not-found', `not a recent workspace, a folder chosen in a dialog or a folder in the workspace: ${quoteForMessage(path)}`);
         }
         return { path: await this.openWorkspace(path) };
       },
@@ -198,6 +209,7 @@ class DesktopApp {
     const options = { title: 'Choose Workspace Folder', properties: ['openDirectory', 'createDirectory'] as Array<'openDirectory' | 'createDirectory'> };
     const result = this.window ? await dialog.showOpenDialog(this.window, options) : await dialog.showOpenDialog(options);
     const chosen = result.canceled ? undefined : result.filePaths[0];
+    if (chosen) this.approvals.approve([chosen]);
     return chosen ? this.openWorkspace(chosen) : null;
   }
 

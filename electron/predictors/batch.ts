@@ -4,7 +4,7 @@
  */
 import type { CrystalTokens } from '../../shared/tokens/index.ts';
 import { N_SLOTS } from '../../shared/tokens/index.ts';
-import type { TokenArrays } from '../data/dataset.ts';
+import type { TokenArrays } from '../engine/train/dataset.ts';
 import { float32Tensor, float64Tensor, int64Tensor, type ort } from '../engine/runtime.ts';
 
 export interface PredictorBatch {

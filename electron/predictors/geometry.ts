@@ -3,7 +3,7 @@
  * 'min_distance' — the nearest-neighbour distance in Å.
  */
 import { type Mat3, norm } from '../../shared/crystal/linalg.ts';
-import { DegenerateCellError, latticePointsWithin, minimumPairDistance, reduceBasis } from '../evaluate/geometry.ts';
+import { DegenerateCellError, latticePointsWithin, minimumPairDistance, reduceBasis } from '../../shared/crystal/geometry.ts';
 import type { CandidateInput, PropertyPredictor } from '../rewards/types.ts';
 
 /**

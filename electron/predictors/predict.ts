@@ -5,7 +5,8 @@
  */
 import type { Structure } from '../../shared/crystal/structure.ts';
 import { writeCifP1 } from '../../shared/io/index.ts';
-import { analyzeStructure, DEFAULT_SYMPREC, type WyckoffDescription } from '../../shared/symmetry/analyze.ts';
+import { DEFAULT_SYMPREC, type WyckoffDescription } from '../../shared/symmetry/analyze.ts';
+import { analyzeStructureBounded } from '../symmetry/bounded.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { predictorRegistry, type PredictorRegistry } from '../rewards/predictors.ts';
 import type { CandidateInput } from '../rewards/types.ts';
@@ -46,7 +47,7 @@ export async function predictProperties(structures: readonly Structure[], names:
   const positions: number[] = [];
   structures.forEach((structure, i) => {
     try {
-      const description = analyzeStructure(structure, { symprec: options.symprec ?? DEFAULT_SYMPREC }).description;
+      const description = analyzeStructureBounded(structure, { symprec: options.symprec ?? DEFAULT_SYMPREC }).description;
       descriptions.push(description);
       errors.push(undefined);
       candidates.push({ structure, description, cif: writeCifP1(structure) });

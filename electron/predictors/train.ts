@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import { Rng } from '../../shared/random.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
-import { loadDataset, type TokenArrays } from '../data/dataset.ts';
+import { loadDataset, type TokenArrays } from '../engine/train/dataset.ts';
 import { writeFileAtomic } from '../engine/checkpoint.ts';
 import { schedules } from '../engine/optim/schedule.ts';
 import { ParameterStore } from '../engine/params.ts';

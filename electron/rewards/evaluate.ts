@@ -10,7 +10,7 @@
 import { dirname, resolve } from 'node:path';
 import { Composition } from '../../shared/crystal/composition.ts';
 import type { Structure } from '../../shared/crystal/structure.ts';
-import { compositionalValidity, structuralValidity } from '../evaluate/validity.ts';
+import { compositionalValidity, structuralValidity } from '../../shared/crystal/validity.ts';
 import { defaultHullReferencePath, loadHullReference, type HullReference } from './hull.ts';
 import { CommandOracle } from './oracles/command.ts';
 import { KServeOracle } from './oracles/kserve.ts';
@@ -26,7 +26,7 @@ import {
   type OracleSpec,
   type RewardSpec,
   type Term,
-} from './spec.ts';
+} from '../../shared/api/reward-spec.ts';
 import { MAX_MESSAGES, addMessage, type CandidateInput, type RewardOracle } from './types.ts';
 
 /** Validity checks used by `constraints.validity` (default: CDVAE's rules from electron/evaluate). */

@@ -1,8 +1,8 @@
 /** Rewards for RL fine-tuning: the spec, its evaluator, the hull stability proxy, predictors and oracles. */
 import { readFileSync } from 'node:fs';
-import { parseRewardSpec, RewardSpecError, type RewardSpec } from './spec.ts';
+import { parseRewardSpec, RewardSpecError, type RewardSpec } from '../../shared/api/reward-spec.ts';
 
-export * from './spec.ts';
+export * from '../../shared/api/reward-spec.ts';
 export * from './types.ts';
 export { PredictorRegistry, predictorRegistry, registerPredictor } from './predictors.ts';
 export {

@@ -1,16 +1,8 @@
 /** Types shared by the reward evaluator, predictors and oracles. */
-import type { Structure } from '../../shared/crystal/structure.ts';
-import type { WyckoffDescription } from '../../shared/symmetry/analyze.ts';
+import type { CandidateInput } from '../engine/rl/reward.ts';
 
-/** One generated crystal as the reward sees it. */
-export interface CandidateInput {
-  /** The full (conventional) cell. */
-  structure: Structure;
-  /** The space group, lattice and Wyckoff orbits the model generated. */
-  description: WyckoffDescription;
-  /** CIF text of the structure (what external oracles receive). */
-  cif: string;
-}
+/** One generated crystal as the reward sees it (the engine's contract). */
+export type { CandidateInput };
 
 /**
  * A property model (band gap, dielectric constant, formation energy…) registered by name so reward specs can

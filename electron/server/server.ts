@@ -14,7 +14,8 @@ import { extname, join, relative, resolve, sep, isAbsolute } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { contentSecurityPolicy } from '../../shared/api/csp.ts';
 import type { ApiErrorCode, ApiEvent, ApiResponse } from '../../shared/api/contract.ts';
-import type { ApiService } from '../host/service.ts';
+import { escapeControl } from '../../shared/text/safe-text.ts';
+import { internalErrorMessage, type ApiService } from '../host/service.ts';
 import { TOKEN_COOKIE, generateToken, isAllowedHost, isSameOrigin, tokenOf, tokensEqual } from './auth.ts';
 
 export interface BrowserServerOptions {
@@ -63,6 +64,9 @@ const MIME_TYPES: Record<string, string> = {
   '.zip': 'application/zip',
   '.csv': 'text/csv; charset=utf-8',
 };
+
+/** How much of an over-long body is read and thrown away so the 413 reaches the client (beyond: cut off). */
+const DISCARD_LIMIT_BYTES = 1024 * 1024 * 1024;
 
 const STATUS_BY_CODE: Record<ApiErrorCode, number> = {
   'invalid-request': 400,
@@ -123,20 +127,42 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     sendJson(response, status, envelope);
   };
 
-  const readBody = (request: IncomingMessage): Promise<Buffer> =>
+  /**
+   * The request body, or null when it is larger than the limit — then the 413 answer has been sent already. The
+   * rest of the body is read and discarded (up to a bound) so the client gets the answer instead of a connection
+   * reset, which is what closing a socket with unread data would produce.
+   */
+  const readBody = (request: IncomingMessage, response: ServerResponse): Promise<Buffer | null> =>
     new Promise((resolveBody, reject) => {
+      const tooLarge = (): void => {
+        request.removeAllListeners('data');
+        let discarded = 0;
+        request.on('data', (chunk: Buffer) => {
+          discarded += chunk.length;
+          if (discarded > DISCARD_LIMIT_BYTES) request.destroy();
+        });
+        request.resume();
+        response.setHeader('Connection', 'close');
+        sendError(response, 413, 'invalid-request', `request body larger than ${maxBodyBytes} bytes; upload large structure files in several smaller requests`);
+        resolveBody(null);
+      };
+      const declared = Number(request.headers['content-length']);
+      if (Number.isFinite(declared) && declared > maxBodyBytes) return tooLarge();
       const chunks: Buffer[] = [];
       let size = 0;
-      request.on('data', (chunk: Buffer) => {
+      const onData = (chunk: Buffer): void => {
         size += chunk.length;
         if (size > maxBodyBytes) {
-          reject(new Error(`request body larger than ${maxBodyBytes} bytes`));
-          request.destroy();
+          chunks.length = 0;
+          tooLarge();
           return;
         }
         chunks.push(chunk);
+      };
+      request.on('data', onData);
+      request.on('end', () => {
+        if (size <= maxBodyBytes) resolveBody(Buffer.concat(chunks));
       });
-      request.on('end', () => resolveBody(Buffer.concat(chunks)));
       request.on('error', reject);
     });
 
@@ -148,11 +174,13 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     if (!(request.headers['content-type'] ?? '').toLowerCase().startsWith('application/json')) {
       return sendError(response, 415, 'invalid-request', 'Content-Type must be application/json');
     }
+    const raw = await readBody(request, response);
+    if (raw === null) return;
     let body: unknown;
     try {
-      body = JSON.parse((await readBody(request)).toString('utf8'));
+      body = JSON.parse(raw.toString('utf8'));
     } catch (error) {
-      return sendError(response, 400, 'invalid-request', `request body is not valid JSON: ${(error as Error).message}`);
+      return sendError(response, 400, 'invalid-request', `request body is not valid JSON: ${escapeControl((error as Error).message).slice(0, 200)}`);
     }
     const result = await options.service.handle(body);
     sendJson(response, result.ok ? 200 : STATUS_BY_CODE[result.error.code], result);
@@ -228,7 +256,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     if (!isSameOrigin(request)) return sendError(response, 403, 'unauthorized', 'cross-origin requests are not accepted');
     if (url.pathname === '/api/invoke') {
       handleInvoke(request, response).catch((error: unknown) => {
-        if (!response.headersSent) sendError(response, 500, 'internal', (error as Error).message);
+        if (!response.headersSent) sendError(response, 500, 'internal', internalErrorMessage(error));
         else response.destroy();
       });
       return;

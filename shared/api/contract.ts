@@ -6,7 +6,7 @@
  * Pure TypeScript + zod, browser-safe.
  */
 import { z } from 'zod';
-import { jobInfoSchema, structureFilterSchema } from './jobs.ts';
+import { jobInfoSchema, structureFilterSchema, tagSchema } from './jobs.ts';
 
 const empty = z.object({}).strict();
 const jobId = z.object({ id: z.string().min(1).max(100) }).strict();
@@ -103,7 +103,7 @@ export const apiMethods = {
   'library.get': { params: z.object({ id: z.number().int().positive() }).strict(), result: structureDetailSchema },
   'library.setFavourite': { params: z.object({ ids: structureIds, favourite: z.boolean() }).strict(), result: z.object({}) },
   'library.tag': {
-    params: z.object({ ids: structureIds, add: z.array(z.string().min(1).max(100)).max(50).default([]), remove: z.array(z.string().min(1).max(100)).max(50).default([]) }).strict(),
+    params: z.object({ ids: structureIds, add: z.array(tagSchema).max(50).default([]), remove: z.array(tagSchema).max(50).default([]) }).strict(),
     result: z.object({}),
   },
   'library.tags': { params: empty, result: z.array(z.object({ name: z.string(), count: z.number().int() })) },
@@ -206,11 +206,27 @@ export class ApiError extends Error {
 export function describeIssues(error: z.ZodError, root = 'params'): string {
   return error.issues
     .slice(0, 5)
-    .map((issue) => {
-      const path = issue.path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : `${acc}.${String(key)}`), root);
-      return `${path}: ${issue.message}`;
-    })
+    .map((issue) => describeIssue(issue, root))
     .join('; ');
+}
+
+function issuePath(root: string, path: readonly PropertyKey[]): string {
+  return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : `${acc}.${String(key)}`), root);
+}
+
+/**
+ * One issue; for a value no member of a union accepts, the problem in the member it came closest to (the one whose
+ * first complaint lies deepest), e.g. `params.selection.query.elements.exclude[0]: not an element` rather than
+ * `params.selection: Invalid input`.
+ */
+function describeIssue(issue: z.core.$ZodIssue, root: string): string {
+  const here = issuePath(root, issue.path);
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const depth = (branch: readonly z.core.$ZodIssue[]) => Math.max(...branch.map((i) => (i.code === 'unrecognized_keys' || i.code === 'invalid_type' ? 0 : i.path.length + 1)));
+    const closest = issue.errors.reduce((best, branch) => (depth(branch) > depth(best) ? branch : best));
+    if (depth(closest) > 0) return closest.filter((i) => i.code !== 'unrecognized_keys' && i.code !== 'invalid_type').slice(0, 3).map((i) => describeIssue(i, here)).join('; ');
+  }
+  return `${here}: ${issue.message}`;
 }
 
 export { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from './channels.ts';

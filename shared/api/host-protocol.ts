@@ -9,8 +9,18 @@ import { jobProgressSchema } from './jobs.ts';
 const id = z.string().min(1).max(100);
 
 export const toHostMessageSchema = z.discriminatedUnion('kind', [
-  /** Start a job. `outputDir` exists already and belongs to this job. */
-  z.object({ kind: z.literal('run'), jobId: id, type: z.string().min(1), params: z.unknown(), outputDir: z.string().min(1) }),
+  /**
+   * Start a job. `outputDir` exists already and belongs to this job. `approvedPaths`: paths outside the workspace
+   * the desktop user chose in a native dialog, which this job may use (added by the main process, never by the page).
+   */
+  z.object({
+    kind: z.literal('run'),
+    jobId: id,
+    type: z.string().min(1),
+    params: z.unknown(),
+    outputDir: z.string().min(1),
+    approvedPaths: z.array(z.string().min(1).max(4096)).max(100_000).optional(),
+  }),
   z.object({ kind: z.literal('cancel'), jobId: id }),
   /** Finish running jobs as cancelled and exit. */
   z.object({ kind: z.literal('shutdown') }),

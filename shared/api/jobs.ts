@@ -8,8 +8,10 @@
  * Only jobs whose engine function exists are listed — no placeholders.
  */
 import { z } from 'zod';
-// The reward spec schema is pure (no node imports) and lives with the reward evaluator; the finetune job embeds it.
-import { RewardSpecSchema } from '../../electron/rewards/spec.ts';
+// The finetune job embeds the reward spec schema.
+import { RewardSpecSchema } from './reward-spec.ts';
+import { isElementSymbol } from '../crystal/elements.ts';
+import { modelNameOrWorkspacePath, workspacePath } from './job-paths.ts';
 
 export const jobProgressSchema = z.object({
   /** Units of work finished so far (files, samples, steps …). */
@@ -34,7 +36,7 @@ export interface JobSpec {
 
 /** A structure file given by path (desktop, CLI: read by the engine host) or inline (browser upload). */
 export const structureSourceSchema = z.union([
-  z.object({ path: z.string().min(1).max(4096) }).strict(),
+  z.object({ path: workspacePath() }).strict(),
   z.object({ name: z.string().min(1).max(255), text: z.string().max(50_000_000) }).strict(),
 ]);
 export type StructureSource = z.infer<typeof structureSourceSchema>;
@@ -71,7 +73,21 @@ export const structureSelectionSchema = z.union([
 ]);
 
 const numberRange = z.object({ min: z.number().optional(), max: z.number().optional() }).strict();
-const elementSymbol = z.string().regex(/^[A-Z][a-z]{0,2}$/, 'expected an element symbol such as Fe');
+const elementSymbol = z
+  .string()
+  .regex(/^[A-Z][a-z]{0,2}$/, 'expected an element symbol such as Fe')
+  .refine(isElementSymbol, { message: 'not an element of the periodic table (expected a symbol such as Fe)', abort: true });
+
+/** A library tag: 1–100 characters, not only spaces (tags are stored trimmed), no control characters. */
+export const tagSchema = z
+  .string()
+  .min(1)
+  .max(100)
+  .refine((tag) => tag.trim() !== '', 'a tag must not be blank')
+  .refine((tag) => !/[\u0000-\u001f\u007f-\u009f]/.test(tag), 'a tag must not contain control characters');
+
+/** Most property filters one query may combine (each becomes SQL clauses; SQLite bounds an expression's size). */
+export const MAX_PROPERTY_FILTERS = 20;
 
 /** Filters of a library query (shared by `library.query` and exports by query). */
 export const structureFilterSchema = z
@@ -90,9 +106,12 @@ export const structureFilterSchema = z
     valid: z.boolean().nullable().optional(),
     reward: numberRange.optional(),
     logProbability: numberRange.optional(),
-    properties: z.record(z.string().max(100), numberRange).optional(),
+    properties: z
+      .record(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'expected a property name such as band_gap'), numberRange)
+      .refine((filters) => Object.keys(filters).length <= MAX_PROPERTY_FILTERS, `at most ${MAX_PROPERTY_FILTERS} property filters`)
+      .optional(),
     favourite: z.boolean().optional(),
-    tags: z.array(z.string().min(1).max(100)).max(50).optional(),
+    tags: z.array(tagSchema).max(50).optional(),
     search: z.string().max(200).optional(),
   })
   .strict();
@@ -109,7 +128,8 @@ const importedStructureSchema = z.discriminatedUnion('ok', [
     spaceGroup: z.number().int().min(1).max(230).nullable(),
     warnings: z.array(z.string()),
   }),
-  z.object({ ok: z.literal(false), source: z.string(), error: z.string() }),
+  /** Not imported: unreadable (error), or already in the library (duplicateOf = the row holding the same crystal). */
+  z.object({ ok: z.literal(false), source: z.string(), error: z.string(), duplicateOf: z.number().int().positive().optional() }),
 ]);
 export type ImportedStructureItem = z.infer<typeof importedStructureSchema>;
 
@@ -123,11 +143,16 @@ export type StructureData = z.infer<typeof structureDataSchema>;
 /** The distance threshold of the structural validity check (CrystalFormer's: no pair closer than 0.5 Å), for the UI. */
 export const MIN_INTERATOMIC_DISTANCE = 0.5;
 
+/** A plain name (letters, digits, . _ -) that cannot step out of its folder: '.' and '..' are not names. */
+const PLAIN_NAME = /^(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/;
+/** A shipped model by name (a folder in models/). */
+const modelName = z.string().regex(PLAIN_NAME, 'expected a model name such as default');
+
 /** The generation prompt and sampling settings of a 'generate' job (the engine's SamplingConditions, as JSON). */
 export const generateParamsSchema = z
   .object({
     /** Model name in models/ (e.g. 'default'). */
-    model: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected a model name such as default').default('default'),
+    model: modelName.default('default'),
     /** Explicit space groups (drawn uniformly) or the model's training distribution. */
     spaceGroups: z.union([z.array(z.number().int().min(1).max(230)).min(1).max(230), z.literal('training-distribution')]).default('training-distribution'),
     /** Wyckoff letters of the first sites; with `complete`, the crystal has exactly these sites. */
@@ -172,7 +197,7 @@ export const generatedCandidateSchema = z.object({
   built: z.boolean(),
   /** Shortest interatomic distance in Å (null when not built). */
   minDistance: z.number().nullable(),
-  /** Built and structurally valid: every distance ≥ MIN_INTERATOMIC_DISTANCE and a cell volume ≥ 0.1 Å³ (electron/evaluate/validity.ts). */
+  /** Built and structurally valid: every distance ≥ MIN_INTERATOMIC_DISTANCE and a cell volume ≥ 0.1 Å³ (shared/crystal/validity.ts). */
   valid: z.boolean(),
   structure: structureDataSchema.nullable(),
   error: z.string().optional(),
@@ -180,18 +205,15 @@ export const generatedCandidateSchema = z.object({
 export type GeneratedCandidate = z.infer<typeof generatedCandidateSchema>;
 
 
-/** A path the engine host reads or writes: absolute, or relative to the workspace; it must lie inside the workspace. */
-const workspacePath = z.string().min(1).max(4096);
-
 const rateSchema = z.object({ count: z.number().int().nonnegative(), total: z.number().int().nonnegative(), rate: z.number().min(0).max(1).nullable() });
 
 /** An 'evaluate' job: the CLI's `cfstudio evaluate` on a folder of CIFs (a generate/MCMC job folder or any other). */
 export const evaluateParamsSchema = z
   .object({
     /** Folder of CIF files (with samples.jsonl when it is a sampling job's folder). */
-    dir: workspacePath,
+    dir: workspacePath(),
     /** Known crystals for novelty: a dataset directory from `data prepare` (e.g. mp20-train) or a CSV with a cif column. */
-    reference: z.string().min(1).max(4096).optional(),
+    reference: workspacePath().optional(),
     referenceSplit: z.enum(['train', 'val', 'all']).default('all'),
     /** Symmetry tolerance in Å (default 0.1, as CrystalFormer's and MatterGen's evaluations). */
     symprec: z.number().positive().max(1).default(0.1),
@@ -221,7 +243,7 @@ export type EvaluationSummary = z.infer<typeof evaluationSummarySchema>;
 /** An 'mcmc' job: the CLI's `cfstudio mcmc` (Metropolis–Hastings over a template, annealed), stored in the library. */
 export const mcmcParamsSchema = z
   .object({
-    model: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected a model name such as default').default('default'),
+    model: modelName.default('default'),
     spaceGroup: z.number().int().min(1).max(230),
     /** Sites in Wyckoff order as `cfstudio mcmc --template`: LETTER:ELEMENT[@X,Y,Z], ELEMENT a symbol, ? or Ba|Sr. */
     template: z.string().min(1).max(2000),
@@ -263,13 +285,13 @@ export type McmcOutput = z.infer<typeof mcmcOutputSchema>;
 export const trainParamsSchema = z
   .object({
     /** Training dataset directory (from `cfstudio data prepare`). */
-    data: z.string().min(1).max(4096),
+    data: workspacePath(),
     /** Validation dataset directory; default: the training set's val split. */
-    val: z.string().min(1).max(4096).optional(),
+    val: workspacePath().optional(),
     /** Model preset name (e.g. tiny, small, default). */
-    config: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected a model preset name such as tiny').default('default'),
+    config: z.string().regex(PLAIN_NAME, 'expected a model preset name such as tiny').default('default'),
     /** Run directory (checkpoints, metrics.jsonl, best.safetensors), inside the workspace. */
-    out: workspacePath,
+    out: workspacePath(),
     epochs: z.number().int().min(1).max(100_000).optional(),
     batchSize: z.number().int().min(1).max(100_000).optional(),
     lr: z.number().gt(0).max(1).optional(),
@@ -303,21 +325,19 @@ export const trainOutputSchema = z.object({
 });
 export type TrainOutput = z.infer<typeof trainOutputSchema>;
 
-/** A model by name in models/ (e.g. 'default') or a model folder inside the workspace (e.g. a fine-tuned policy, runs/rl-1/model). */
-const modelNameOrPath = z.string().min(1).max(4096);
 
 /**
  * A 'finetune' job: `cfstudio finetune` (PPO toward a reward with a KL penalty to the pretrained model) with the run
  * folder inside the workspace. Unset settings take the engine's defaults (electron/engine/rl/finetune.ts
- * DEFAULT_FINETUNE). With `resume`, the run's saved settings and reward win; only a larger `steps` is taken.
+ * DEFAULT_FINETUNE). With `resume`, the run's saved settings and reward win, except `steps`: the run's new total.
  */
 export const finetuneParamsSchema = z
   .object({
-    model: modelNameOrPath.default('default'),
+    model: modelNameOrWorkspacePath().default('default'),
     /** The reward spec (electron/rewards/spec.ts); needed unless resuming (a resumed run keeps its own). */
     reward: RewardSpecSchema.optional(),
     /** Run folder (run.json, metrics.jsonl, checkpoints/, best/, model/), inside the workspace. */
-    out: workspacePath,
+    out: workspacePath(),
     steps: z.number().int().min(1).max(1_000_000).optional(),
     batchSize: z.number().int().min(1).max(4096).optional(),
     ppoEpochs: z.number().int().min(1).max(100).optional(),
@@ -439,8 +459,8 @@ const potentialInputs = {
   sources: z.array(structureSourceSchema).min(1).max(100_000).optional(),
   /** Library structure ids. */
   ids: z.array(z.number().int().positive()).min(1).max(100_000).optional(),
-  /** Interatomic potential folder; default: the shipped models/potential-m3gnet-mp-2021. */
-  potential: z.string().min(1).max(4096).optional(),
+  /** Interatomic potential: a folder name in models/ or a folder in the workspace; default: models/potential-m3gnet-mp-2021. */
+  potential: modelNameOrWorkspacePath().optional(),
   /** Tolerance in Å for the space groups reported (and kept, for 'relax'). */
   symprec: z.number().positive().max(1).default(0.01),
 };
@@ -560,14 +580,22 @@ export const jobSpecs = {
     params: z
       .object({
         sources: z.array(structureSourceSchema).min(1).max(100_000),
-        tags: z.array(z.string().min(1).max(100)).max(50).optional(),
+        tags: z.array(tagSchema).max(50).optional(),
         symprec: z.number().positive().max(1).default(0.01),
         /** Accept partially occupied CIF sites (kept as full atoms, reported as warnings). */
         allowPartialOccupancy: z.boolean().default(false),
+        /** A structure the library already holds (same crystal) is skipped and reported, or with 'keep' stored again. */
+        duplicates: z.enum(['skip', 'keep']).default('skip'),
       })
       .strict(),
     output: importedStructureSchema,
-    result: z.object({ runId: z.number().int().positive(), imported: z.number().int().nonnegative(), failed: z.number().int().nonnegative() }),
+    result: z.object({
+      runId: z.number().int().positive(),
+      imported: z.number().int().nonnegative(),
+      failed: z.number().int().nonnegative(),
+      /** Structures skipped because the library already holds them. */
+      duplicates: z.number().int().nonnegative().default(0),
+    }),
   },
   'export-structures': {
     summary: 'write library structures as CIF files with a manifest CSV, in one zip or a folder',
@@ -580,7 +608,7 @@ export const jobSpecs = {
          * Absolute path of the zip file or folder to write (desktop: from the save dialog). Without it the export
          * goes into the job's own folder in the workspace (browser mode downloads it from there).
          */
-        destination: z.string().min(1).max(4096).optional(),
+        destination: workspacePath().optional(),
       })
       .strict(),
     output: z.never(),

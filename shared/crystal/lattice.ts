@@ -29,8 +29,14 @@ export class Lattice {
       [...matrix[1]],
       [...matrix[2]],
     ];
-    if (Math.abs(det3(this.matrix)) < 1e-12) throw new Error('lattice vectors are linearly dependent (zero volume)');
+    const volume = det3(this.matrix);
+    // Finite entries can still overflow (a component of 1e308 gives an infinite length, volume and NaN angles).
+    if (!Number.isFinite(volume) || !this.matrix.every((row) => Number.isFinite(norm(row)))) {
+      throw new Error('lattice is too large to compute with (its lengths or volume overflow)');
+    }
+    if (Math.abs(volume) < 1e-12) throw new Error('lattice vectors are linearly dependent (zero volume)');
     this.inverseMatrix = inverse3(this.matrix);
+    if (!this.inverseMatrix.every((row) => row.every(Number.isFinite))) throw new Error('lattice cannot be inverted in floating point');
   }
 
   /**

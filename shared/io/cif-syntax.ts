@@ -12,6 +12,9 @@
  *   `'a dog's life'` is one value) and `;` text fields;
  * - `#` comments, CRLF / CR / LF line endings;
  * - the special values `?` (unknown) and `.` (inapplicable) when unquoted.
+ *
+ * Duplicate checks (block names, tags) use hash sets and maps, so a file of many blocks, loops or loop tags is
+ * read in time linear in its size too (bench/cif-parse.ts).
  */
 import { safeMessageLine } from '../text/safe-text.ts';
 
@@ -55,6 +58,8 @@ export interface CifFrame {
   /** Non-looped items by lower-cased tag. */
   items: Map<string, CifValue>;
   loops: CifLoop[];
+  /** The loop holding each looped tag (lower-cased), so that look-ups do not scan every loop. */
+  loopByTag: Map<string, CifLoop>;
 }
 
 export interface CifBlock extends CifFrame {
@@ -180,9 +185,10 @@ export function parseCif(text: string, options: CifParseOptions = {}): CifBlock[
   };
   const addItem = (target: CifFrame, tag: string, value: CifValue, line: number) => {
     const key = tag.toLowerCase();
-    if (target.items.has(key) || target.loops.some((l) => l.tags.includes(key))) fail(`duplicate tag ${tag}`, line);
+    if (target.items.has(key) || target.loopByTag.has(key)) fail(`duplicate tag ${tag}`, line);
     target.items.set(key, value);
   };
+  const dataBlockNames = new Set<string>();
 
   let i = 0;
   while (i < tokens.length) {
@@ -192,10 +198,12 @@ export function parseCif(text: string, options: CifParseOptions = {}): CifBlock[
       case 'global': {
         if (frame && frame !== block) fail(`save frame '${frame.name}' is not closed before the next block`, token.line);
         const name = token.kind === 'global' ? 'global_' : token.text;
-        if (token.kind === 'data' && blocks.some((b) => !b.isGlobal && b.name.toLowerCase() === name.toLowerCase())) {
-          fail(`duplicate data block name data_${name}`, token.line);
+        if (token.kind === 'data') {
+          const key = name.toLowerCase();
+          if (dataBlockNames.has(key)) fail(`duplicate data block name data_${name}`, token.line);
+          dataBlockNames.add(key);
         }
-        block = { name, line: token.line, items: new Map(), loops: [], isGlobal: token.kind === 'global', saveFrames: [], fileName };
+        block = { name, line: token.line, items: new Map(), loops: [], loopByTag: new Map(), isGlobal: token.kind === 'global', saveFrames: [], fileName };
         blocks.push(block);
         frame = block;
         i++;
@@ -208,7 +216,7 @@ export function parseCif(text: string, options: CifParseOptions = {}): CifBlock[
           frame = block;
         } else {
           if (frame !== block) fail(`save frame '${frame!.name}' is not closed before 'save_${token.text}'`, token.line);
-          const saveFrame: CifFrame = { name: token.text, line: token.line, items: new Map(), loops: [] };
+          const saveFrame: CifFrame = { name: token.text, line: token.line, items: new Map(), loops: [], loopByTag: new Map() };
           block!.saveFrames.push(saveFrame);
           frame = saveFrame;
         }
@@ -223,7 +231,8 @@ export function parseCif(text: string, options: CifParseOptions = {}): CifBlock[
         if (!frame) fail(`tag ${token.text} appears before any data_ block`, token.line);
         const next = tokens[i + 1];
         if (!next || next.kind !== 'value') fail(`tag ${token.text} has no value`, token.line);
-        addItem(frame!, token.text, { text: next!.text, line: next!.line, quoted: next!.quoted }, token.line);
+        // Value tokens are CifValues already (text, line, quoted); kept as they are, with no copy per value.
+        addItem(frame!, token.text, next!, token.line);
         i += 2;
         break;
       }
@@ -233,19 +242,16 @@ export function parseCif(text: string, options: CifParseOptions = {}): CifBlock[
         i++;
         while (i < tokens.length && tokens[i]!.kind === 'tag') {
           const tag = tokens[i]!.text.toLowerCase();
-          if (loop.tags.includes(tag) || frame!.items.has(tag) || frame!.loops.some((l) => l.tags.includes(tag))) {
-            fail(`duplicate tag ${tokens[i]!.text}`, tokens[i]!.line);
-          }
+          // The frame's index already holds this loop's earlier tags, so one look-up finds every duplicate.
+          if (frame!.items.has(tag) || frame!.loopByTag.has(tag)) fail(`duplicate tag ${tokens[i]!.text}`, tokens[i]!.line);
+          frame!.loopByTag.set(tag, loop);
           loop.tags.push(tag);
           i++;
         }
         if (loop.tags.length === 0) fail('loop_ without tags', token.line);
-        const values: CifValue[] = [];
-        while (i < tokens.length && tokens[i]!.kind === 'value') {
-          const v = tokens[i]!;
-          values.push({ text: v.text, line: v.line, quoted: v.quoted });
-          i++;
-        }
+        const start = i;
+        while (i < tokens.length && tokens[i]!.kind === 'value') i++;
+        const values: CifValue[] = tokens.slice(start, i);
         if (values.length % loop.tags.length !== 0) {
           const lastLine = values.length > 0 ? values[values.length - 1]!.line : token.line;
           fail(
@@ -294,11 +300,10 @@ export function cifValues(frame: CifFrame, tag: string): CifValue[] {
   const key = tag.toLowerCase();
   const item = frame.items.get(key);
   if (item) return [item];
-  for (const loop of frame.loops) {
-    const column = loop.tags.indexOf(key);
-    if (column >= 0) return loop.rows.map((row) => row[column]!);
-  }
-  return [];
+  const loop = frame.loopByTag.get(key);
+  if (!loop) return [];
+  const column = loop.tags.indexOf(key);
+  return loop.rows.map((row) => row[column]!);
 }
 
 /** The single (non-looped) value of a tag, or undefined. */
@@ -308,6 +313,5 @@ export function cifItem(frame: CifFrame, tag: string): CifValue | undefined {
 
 /** The loop that holds a tag, or undefined. */
 export function cifLoopWith(frame: CifFrame, tag: string): CifLoop | undefined {
-  const key = tag.toLowerCase();
-  return frame.loops.find((loop) => loop.tags.includes(key));
+  return frame.loopByTag.get(tag.toLowerCase());
 }

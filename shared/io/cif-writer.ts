@@ -11,12 +11,26 @@ import { Composition } from '../crystal/composition.ts';
 import type { LatticeParameters } from '../crystal/lattice.ts';
 import type { Structure } from '../crystal/structure.ts';
 import type { WyckoffDescription } from '../symmetry/analyze.ts';
-import { type AffineOp, getSpaceGroup } from '../symmetry/spacegroups.ts';
+import { type AffineOp, type CifSpaceGroupNames, cifSpaceGroupNames, getSpaceGroup } from '../symmetry/spacegroups.ts';
 import { formatSymmetryOperation } from './symop.ts';
 
 export interface CifWriteOptions {
   /** Name after `data_`; whitespace is replaced by '_'. Defaults to the reduced formula. */
   dataName?: string;
+  /** Comment lines written under the first line (without the leading '#'). */
+  comments?: string[];
+  /** Extra data items written after the symmetry block, e.g. [['_cfstudio_requested_space_group', 225]]. Names must start with '_'. */
+  extraItems?: [string, string | number][];
+}
+
+function commentLines(options: CifWriteOptions): string[] {
+  return (options.comments ?? []).map((line) => `# ${line.replace(/[\r\n]+/g, ' ')}`);
+}
+
+function extraItemLines(options: CifWriteOptions): string[] {
+  const items = options.extraItems ?? [];
+  for (const [name] of items) if (!/^_[^\s]+$/.test(name)) throw new Error(`CIF data name '${name}' must start with '_' and contain no whitespace`);
+  return items.length === 0 ? [] : ['', ...items.map(([name, value]) => `${name} ${typeof value === 'number' ? String(value) : cifString(value)}`)];
 }
 
 const IDENTITY: AffineOp = {
@@ -77,15 +91,17 @@ function formulaLines(composition: Composition): string[] {
   return [`_chemical_formula_structural ${cifString(formula)}`, `_chemical_formula_sum ${cifString(sum)}`, `_cell_formula_units_Z ${Number.isInteger(factor) ? factor : 1}`];
 }
 
-function symmetryLines(number: number, symbol: string, hall: string, operations: readonly AffineOp[]): string[] {
+function symmetryLines(number: number, names: CifSpaceGroupNames, operations: readonly AffineOp[]): string[] {
   return [
-    `_symmetry_space_group_name_H-M ${cifString(symbol)}`,
+    `_symmetry_space_group_name_H-M ${cifString(names.hermannMauguin)}`,
     `_symmetry_Int_Tables_number ${number}`,
-    `_space_group_name_H-M_alt ${cifString(symbol)}`,
+    // 'P 4/n m m :2': the qualifier names the origin choice for readers that go by the symbol (gemmi 0.5 does).
+    `_space_group_name_H-M_alt ${cifString(names.hermannMauguin)}`,
     // The Hall symbol names the setting (origin choice, axes) unambiguously, for readers that ignore the operations.
-    `_space_group_name_Hall ${cifString(hall)}`,
+    `_space_group_name_Hall ${cifString(names.hall)}`,
     `_space_group_IT_number ${number}`,
     '',
+    // Always the explicit operations: they define the setting whatever a reader makes of the names.
     'loop_',
     '_space_group_symop_id',
     '_space_group_symop_operation_xyz',
@@ -104,11 +120,13 @@ export function writeCifP1(structure: Structure, options: CifWriteOptions = {}):
   });
   const lines = [
     '# written by CrystalFormer Studio',
+    ...commentLines(options),
     `data_${blockName(options.dataName ?? composition.reducedFormula)}`,
     ...formulaLines(composition),
     ...cellLines(structure.lattice.parameters, structure.lattice.volume),
     '',
-    ...symmetryLines(1, 'P 1', 'P 1', [IDENTITY]),
+    ...symmetryLines(1, { hermannMauguin: 'P 1', hall: 'P 1' }, [IDENTITY]),
+    ...extraItemLines(options),
     '',
     'loop_',
     '_atom_site_type_symbol',
@@ -145,14 +163,15 @@ export function writeSymmetrizedCif(description: WyckoffDescription, options: Ci
     const position = group.wyckoffPositions.find((p) => p.letter === site.letter)!;
     return `${site.species} ${site.species}${n} ${position.multiplicity} ${site.letter} ${fractional(site.frac[0])} ${fractional(site.frac[1])} ${fractional(site.frac[2])} 1`;
   });
-  const symbol = group.hmShort;
   const lines = [
     '# written by CrystalFormer Studio',
+    ...commentLines(options),
     `data_${blockName(options.dataName ?? composition.reducedFormula)}`,
     ...formulaLines(composition),
     ...cellLines(description.lattice, volumeOf(description.lattice)),
     '',
-    ...symmetryLines(group.number, symbol, group.hallSymbol, group.operations),
+    ...symmetryLines(group.number, cifSpaceGroupNames(group.number), group.operations),
+    ...extraItemLines(options),
     '',
     'loop_',
     '_atom_site_type_symbol',

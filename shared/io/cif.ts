@@ -12,8 +12,9 @@
  * ~2e-3 Å in a 20 Å cell — above a 1e-3 Å cut-off — while no two real atoms are closer than ~0.7 Å (H2).
  */
 import { Lattice } from '../crystal/lattice.ts';
+import { cellProblem, fractionalCoordinateProblem, latticeLengthProblem } from '../crystal/cell-bounds.ts';
 import type { Mat3, Vec3 } from '../crystal/linalg.ts';
-import { matVec, wrapUnit } from '../crystal/linalg.ts';
+import { cross, matVec, norm, wrapUnit } from '../crystal/linalg.ts';
 import { isElementSymbol } from '../crystal/elements.ts';
 import { type Site, Structure } from '../crystal/structure.ts';
 import { type AffineOp, findSpaceGroupSetting } from '../symmetry/spacegroups.ts';
@@ -28,7 +29,7 @@ import {
   parseCif,
   parseCifNumber,
 } from './cif-syntax.ts';
-import { SymmetryOperationError, parseSymmetryOperation } from './symop.ts';
+import { SymmetryOperationError, formatSymmetryOperation, parseSymmetryOperation } from './symop.ts';
 
 export { CifError, parseCif, parseCifNumber, isCifNull, cifValues, cifItem, cifLoopWith } from './cif-syntax.ts';
 export type { CifBlock, CifFrame, CifLoop, CifValue, CifParseOptions } from './cif-syntax.ts';
@@ -42,6 +43,8 @@ export interface CifReadOptions extends CifParseOptions {
   allowPartialOccupancy?: boolean;
   /** Images of sites closer than this (Å, periodic) are merged. Default 0.01 Å (see the file comment). */
   mergeTolerance?: number;
+  /** A lower bound than MAX_EXPANDED_IMAGES_PER_FILE on the images (sites × operations) expanded in the file. */
+  maxExpandedImagesPerFile?: number;
 }
 
 export interface PartialSite {
@@ -83,7 +86,8 @@ const NUMBER_TAGS = ['_space_group_IT_number', '_symmetry_Int_Tables_number', '_
 /** Every block with atom sites, as a structure. Blocks without `_atom_site_fract_*`/`_atom_site_Cartn_*` are skipped. */
 export function readCifStructures(text: string, options: CifReadOptions = {}): CifStructure[] {
   const blocks = parseCif(text, options);
-  return blocks.filter(hasAtomSites).map((block) => structureFromBlock(block, options));
+  const budget = expansionBudget(options);
+  return blocks.filter(hasAtomSites).map((block) => structureFromBlockWithLine(block, options, budget));
 }
 
 /** The first block with atom sites. Throws {@link CifError} when there is none. */
@@ -97,7 +101,17 @@ export function readCifStructure(text: string, options: CifReadOptions = {}): Ci
       options.fileName ?? '<cif>',
     );
   }
-  return structureFromBlock(block, options);
+  return structureFromBlockWithLine(block, options, expansionBudget(options));
+}
+
+/** `structureFromBlock`, with any error that is not yet a CifError given the block's file and line. */
+function structureFromBlockWithLine(block: CifBlock, options: CifReadOptions, budget: ExpansionBudget): CifStructure {
+  try {
+    return structureFromBlock(block, options, budget);
+  } catch (error) {
+    if (error instanceof CifError) throw error;
+    throw new CifError(`block data_${block.name}: ${(error as Error)?.message ?? String(error)}`, block.line, block.fileName);
+  }
 }
 
 export function hasAtomSites(block: CifBlock): boolean {
@@ -154,15 +168,21 @@ interface AsymmetricSite {
   line: number;
 }
 
-function structureFromBlock(block: CifBlock, options: CifReadOptions): CifStructure {
+function structureFromBlock(block: CifBlock, options: CifReadOptions, budget: ExpansionBudget): CifStructure {
   const fileName = block.fileName;
   const fail = (reason: string, line: number): never => {
     throw new CifError(reason, line, fileName);
   };
   const warnings: string[] = [];
-  const a = requiredNumber(block, '_cell_length_a');
-  const b = requiredNumber(block, '_cell_length_b');
-  const c = requiredNumber(block, '_cell_length_c');
+  const length = (tag: string): number => {
+    const value = requiredNumber(block, tag);
+    const problem = latticeLengthProblem(value);
+    if (problem) fail(`${tag}: ${problem}`, cifItem(block, tag)!.line);
+    return value;
+  };
+  const a = length('_cell_length_a');
+  const b = length('_cell_length_b');
+  const c = length('_cell_length_c');
   const angle = (tag: string): number => {
     if (cifValues(block, tag).length === 0 || isCifNull(cifItem(block, tag))) {
       warnings.push(`${tag} missing; assuming 90°`);
@@ -178,6 +198,9 @@ function structureFromBlock(block: CifBlock, options: CifReadOptions): CifStruct
     const line = cifItem(block, '_cell_length_a')?.line ?? block.line;
     return fail(`invalid cell (${a}, ${b}, ${c}, ${alpha}, ${beta}, ${gamma}): ${(error as Error).message}`, line);
   }
+  const cellLine = cifItem(block, '_cell_length_a')!.line;
+  const shapeProblem = cellProblem(lattice);
+  if (shapeProblem) fail(`invalid cell (${a}, ${b}, ${c}, ${alpha}, ${beta}, ${gamma}): ${shapeProblem}`, cellLine);
 
   const asymmetricUnit = readAtomSites(block, lattice, warnings, options);
   const partialSites: PartialSite[] = [];
@@ -197,7 +220,9 @@ function structureFromBlock(block: CifBlock, options: CifReadOptions): CifStruct
   const declaredSpaceGroup = readDeclaredSpaceGroup(block);
   const operations = readOperations(block, warnings);
   const mergeTolerance = options.mergeTolerance ?? 0.01;
-  const sites = expandAsymmetricUnit(asymmetricUnit, operations, lattice, mergeTolerance, options, warnings, fileName);
+  const sites = expandAsymmetricUnit(asymmetricUnit, operations, lattice, mergeTolerance, options, warnings, fileName, budget);
+  const densityProblem = cellProblem(lattice, sites.length);
+  if (densityProblem) fail(`block data_${block.name}: ${densityProblem}`, cellLine);
   let structure: Structure;
   try {
     structure = new Structure(lattice, sites);
@@ -260,6 +285,8 @@ function readAtomSites(block: CifBlock, lattice: Lattice, warnings: string[], op
       return number;
     }) as Vec3;
     const frac = toFractional ? toFractional(coords) : coords;
+    const coordinateProblem = fractionalCoordinateProblem(frac);
+    if (coordinateProblem) throw new CifError(`site '${label}': ${coordinateProblem}`, line, fileName);
     let occupancy = 1;
     const occupancyValue = occupancies[row];
     if (occupancyValue && !isCifNull(occupancyValue)) {
@@ -321,7 +348,10 @@ function readOperations(block: CifBlock, warnings: string[]): AffineOp[] {
   for (const tag of SYMOP_TAGS) {
     const values = cifValues(block, tag).filter((v) => !isCifNull(v));
     if (values.length === 0) continue;
-    return values.map((value) => {
+    if (values.length > MAX_SYMMETRY_OPERATIONS) {
+      throw new CifError(`${tag} lists ${values.length} operations, more than this reader accepts (${MAX_SYMMETRY_OPERATIONS}; a space group in its conventional cell has at most 192)`, values[0]!.line, fileName);
+    }
+    const operations = values.map((value) => {
       try {
         return parseSymmetryOperation(value.text);
       } catch (error) {
@@ -329,6 +359,16 @@ function readOperations(block: CifBlock, warnings: string[]): AffineOp[] {
         throw error;
       }
     });
+    const notClosed = closureFailure(operations);
+    if (notClosed) {
+      const [i, j, product] = notClosed;
+      throw new CifError(
+        `the ${operations.length} operations of ${tag} are not a group: '${formatSymmetryOperation(operations[i]!)}' after '${formatSymmetryOperation(operations[j]!)}' gives '${formatSymmetryOperation(product)}', which is not listed`,
+        values[0]!.line,
+        fileName,
+      );
+    }
+    return operations;
   }
   // No operations listed: the space group must be named.
   const candidates = [
@@ -339,7 +379,7 @@ function readOperations(block: CifBlock, warnings: string[]): AffineOp[] {
   for (const { tag, value } of candidates) {
     let setting;
     try {
-      setting = findSpaceGroupSetting(value!.text);
+      setting = findSpaceGroupSetting(value!.text, HALL_TAGS.includes(tag) ? 'hall' : 'any');
     } catch (error) {
       throw new CifError(`resolving ${tag} '${value!.text}': ${(error as Error).message}`, value!.line, fileName);
     }
@@ -366,14 +406,112 @@ function readOperations(block: CifBlock, warnings: string[]): AffineOp[] {
   ];
 }
 
-/** Upper bound on sites × operations, so that a hostile file cannot make the expansion run for minutes. */
-const MAX_EXPANDED_ATOMS = 2_000_000;
+/**
+ * Upper bounds on the expansion (sites × operations, i.e. images placed and merged), per block and per file, so
+ * that no file makes the reader run for long: an image costs ~1 µs with parsing (`npm run bench:cif-parse`), so
+ * the per-file bound is under a second of work on an idle core. The largest inorganic cells (zeolites, ~200
+ * sites × 192 operations) need ~40,000 images.
+ */
+export const MAX_EXPANDED_IMAGES = 200_000;
+export const MAX_EXPANDED_IMAGES_PER_FILE = 500_000;
+/** A space group has at most 192 operations in its conventional cell; non-standard (supercell) settings more. */
+export const MAX_SYMMETRY_OPERATIONS = 1536;
 const MAX_BINS_PER_AXIS = 1 << 16;
+/**
+ * Bins in all: about two per atom placed (at most 2^22), so keys stay small integers (fast Map keys) and a big cell
+ * with few atoms does not spread them over billions of empty bins. Bins only need to be at least the tolerance
+ * thick; thicker ones hold more atoms but let most look-ups stay in one bin (see `find`).
+ */
+const MAX_BINS = 1 << 22;
+
+interface ExpansionBudget {
+  /** Images the rest of the file may still place. */
+  images: number;
+}
+
+function expansionBudget(options: CifReadOptions): ExpansionBudget {
+  return { images: Math.min(options.maxExpandedImagesPerFile ?? MAX_EXPANDED_IMAGES_PER_FILE, MAX_EXPANDED_IMAGES_PER_FILE) };
+}
 
 /** Distances between opposite faces of the cell (Å): the thickness of the cell along each axis. */
 function faceHeights(lattice: Lattice): Vec3 {
-  const r = lattice.reciprocalLatticeCrystallographic.matrix;
-  return [1 / Math.hypot(...r[0]), 1 / Math.hypot(...r[1]), 1 / Math.hypot(...r[2])];
+  const m = lattice.matrix;
+  const volume = lattice.volume;
+  return [volume / norm(cross(m[1], m[2])), volume / norm(cross(m[2], m[0])), volume / norm(cross(m[0], m[1]))];
+}
+
+/** Translations of a product closer than this (fractional, per component, periodic) to a listed one match it. */
+const CLOSURE_TOLERANCE = 2e-3;
+const CLOSURE_BINS = Math.floor(1 / CLOSURE_TOLERANCE);
+
+/**
+ * Checks that the listed operations are closed under composition modulo lattice translations (a finite closed set
+ * of invertible operations is a group). Returns the first pair (i, j) whose product op_i ∘ op_j is missing, with
+ * that product, or undefined. Listed translations are hashed on a grid of CLOSURE_TOLERANCE, so the check costs
+ * one look-up (27 at worst) per product: n² products for n operations.
+ */
+function closureFailure(operations: readonly AffineOp[]): [number, number, AffineOp] | undefined {
+  const table = new Map<number | string, Map<number, Vec3[]>>();
+  const bin = (x: number) => Math.min(CLOSURE_BINS - 1, Math.floor(wrapUnit(x) * CLOSURE_BINS));
+  const binKey = (i: number, j: number, k: number) => i + CLOSURE_BINS * (j + CLOSURE_BINS * k);
+  for (const op of operations) {
+    const key = rotationKey(op.rotation);
+    let translations = table.get(key);
+    if (!translations) table.set(key, (translations = new Map()));
+    const t = op.translation;
+    const cell = binKey(bin(t[0]), bin(t[1]), bin(t[2]));
+    const members = translations.get(cell);
+    if (members) members.push(t);
+    else translations.set(cell, [t]);
+  }
+  const matches = (t: Vec3, listed: Vec3[] | undefined) =>
+    listed?.some((u) => [0, 1, 2].every((k) => Math.abs(t[k]! - u[k]! - Math.round(t[k]! - u[k]!)) <= CLOSURE_TOLERANCE)) ?? false;
+  const contains = (rotation: Mat3, t: Vec3): boolean => {
+    const translations = table.get(rotationKey(rotation));
+    if (!translations) return false;
+    const [b0, b1, b2] = [bin(t[0]), bin(t[1]), bin(t[2])];
+    if (matches(t, translations.get(binKey(b0, b1, b2)))) return true;
+    for (let di = -1; di <= 1; di++) {
+      for (let dj = -1; dj <= 1; dj++) {
+        for (let dk = -1; dk <= 1; dk++) {
+          const cell = binKey((b0 + di + CLOSURE_BINS) % CLOSURE_BINS, (b1 + dj + CLOSURE_BINS) % CLOSURE_BINS, (b2 + dk + CLOSURE_BINS) % CLOSURE_BINS);
+          if (matches(t, translations.get(cell))) return true;
+        }
+      }
+    }
+    return false;
+  };
+  for (let i = 0; i < operations.length; i++) {
+    const a = operations[i]!;
+    for (let j = 0; j < operations.length; j++) {
+      const b = operations[j]!;
+      const rotation: Mat3 = [
+        [0, 0, 0],
+        [0, 0, 0],
+        [0, 0, 0],
+      ];
+      const translation: Vec3 = [0, 0, 0];
+      for (let r = 0; r < 3; r++) {
+        const ar = a.rotation[r]!;
+        for (let c = 0; c < 3; c++) rotation[r]![c] = ar[0]! * b.rotation[0]![c]! + ar[1]! * b.rotation[1]![c]! + ar[2]! * b.rotation[2]![c]!;
+        translation[r] = ar[0]! * b.translation[0] + ar[1]! * b.translation[1] + ar[2]! * b.translation[2] + a.translation[r]!;
+      }
+      if (!contains(rotation, translation)) return [i, j, { rotation, translation }];
+    }
+  }
+  return undefined;
+}
+
+/** A map key for an integer rotation matrix: a number when every entry is in −7…7 (always, in practice). */
+function rotationKey(rotation: Mat3): number | string {
+  let key = 0;
+  for (const row of rotation) {
+    for (const entry of row) {
+      if (entry < -7 || entry > 7) return rotation.flat().join(',');
+      key = key * 16 + entry + 8;
+    }
+  }
+  return key;
 }
 
 interface PlacedAtom {
@@ -390,13 +528,23 @@ class PositionIndex {
   private readonly m: Mat3;
   private readonly toleranceSquared: number;
   private readonly bins: Vec3;
+  /** The tolerance in units of a bin's width along each axis: how close to a bin face a neighbour can be. */
+  private readonly reach: Vec3;
   private readonly grid = new Map<number, number[]>();
 
-  constructor(lattice: Lattice, tolerance: number) {
+  constructor(lattice: Lattice, tolerance: number, expectedAtoms: number) {
     this.m = lattice.matrix;
     this.toleranceSquared = tolerance * tolerance;
     const heights = faceHeights(lattice);
-    this.bins = [binCount(heights[0], tolerance), binCount(heights[1], tolerance), binCount(heights[2], tolerance)];
+    const bins: Vec3 = [binCount(heights[0], tolerance), binCount(heights[1], tolerance), binCount(heights[2], tolerance)];
+    const total = bins[0] * bins[1] * bins[2];
+    const wanted = Math.min(MAX_BINS, Math.max(1, 2 * expectedAtoms));
+    if (total > wanted) {
+      const shrink = Math.cbrt(wanted / total);
+      for (let axis = 0; axis < 3; axis++) bins[axis] = Math.max(1, Math.floor(bins[axis]! * shrink));
+    }
+    this.bins = bins;
+    this.reach = [(tolerance * bins[0]) / heights[0], (tolerance * bins[1]) / heights[1], (tolerance * bins[2]) / heights[2]];
   }
 
   private bin(x: number, axis: 0 | 1 | 2): number {
@@ -421,13 +569,19 @@ class PositionIndex {
     const b0 = this.bin(p[0], 0);
     const b1 = this.bin(p[1], 1);
     const b2 = this.bin(p[2], 2);
-    // With fewer than 3 bins along an axis, every bin is a neighbour.
-    const from0 = n0 < 3 ? 0 : b0 - 1;
-    const to0 = n0 < 3 ? n0 - 1 : b0 + 1;
-    const from1 = n1 < 3 ? 0 : b1 - 1;
-    const to1 = n1 < 3 ? n1 - 1 : b1 + 1;
-    const from2 = n2 < 3 ? 0 : b2 - 1;
-    const to2 = n2 < 3 ? n2 - 1 : b2 + 1;
+    // A neighbouring bin can hold a match only when p lies within the tolerance of the face they share: a Cartesian
+    // step d changes the fractional coordinate along an axis by at most d / (the cell's height along it). With
+    // fewer than 3 bins along an axis, every bin is a neighbour.
+    const [r0, r1, r2] = this.reach;
+    const f0 = p[0] * n0 - b0;
+    const f1 = p[1] * n1 - b1;
+    const f2 = p[2] * n2 - b2;
+    const from0 = n0 < 3 ? 0 : f0 < r0 ? b0 - 1 : b0;
+    const to0 = n0 < 3 ? n0 - 1 : 1 - f0 < r0 ? b0 + 1 : b0;
+    const from1 = n1 < 3 ? 0 : f1 < r1 ? b1 - 1 : b1;
+    const to1 = n1 < 3 ? n1 - 1 : 1 - f1 < r1 ? b1 + 1 : b1;
+    const from2 = n2 < 3 ? 0 : f2 < r2 ? b2 - 1 : b2;
+    const to2 = n2 < 3 ? n2 - 1 : 1 - f2 < r2 ? b2 + 1 : b2;
     for (let i = from0; i <= to0; i++) {
       const wi = (i + n0) % n0;
       for (let j = from1; j <= to1; j++) {
@@ -475,15 +629,25 @@ function expandAsymmetricUnit(
   options: CifReadOptions,
   warnings: string[],
   fileName: string,
+  budget: ExpansionBudget,
 ): Site[] {
-  if (asymmetricUnit.length * operations.length > MAX_EXPANDED_ATOMS) {
+  const images = asymmetricUnit.length * operations.length;
+  if (images > MAX_EXPANDED_IMAGES) {
     throw new CifError(
-      `${asymmetricUnit.length} sites × ${operations.length} symmetry operations is more than this reader expands (${MAX_EXPANDED_ATOMS} images)`,
+      `${asymmetricUnit.length} sites × ${operations.length} symmetry operations is more than this reader expands in one block (${MAX_EXPANDED_IMAGES} images)`,
       asymmetricUnit[0]!.line,
       fileName,
     );
   }
-  const index = new PositionIndex(lattice, tolerance);
+  if (images > budget.images) {
+    throw new CifError(
+      `this block's ${asymmetricUnit.length} sites × ${operations.length} symmetry operations would take the file past the ${options.maxExpandedImagesPerFile ?? MAX_EXPANDED_IMAGES_PER_FILE} images this reader expands per file; split the file`,
+      asymmetricUnit[0]!.line,
+      fileName,
+    );
+  }
+  budget.images -= images;
+  const index = new PositionIndex(lattice, tolerance, images);
   const placed: PlacedAtom[] = [];
   const reported = new Set<string>();
   for (const site of asymmetricUnit) {

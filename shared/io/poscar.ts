@@ -13,6 +13,7 @@ import type { Mat3, Vec3 } from '../crystal/linalg.ts';
 import { isElementSymbol } from '../crystal/elements.ts';
 import { Composition } from '../crystal/composition.ts';
 import { type Site, Structure } from '../crystal/structure.ts';
+import { cellProblem, fractionalCoordinateProblem, latticeLengthProblem } from '../crystal/cell-bounds.ts';
 
 export class PoscarError extends Error {
   override name = 'PoscarError';
@@ -127,22 +128,32 @@ export function readPoscar(text: string, options: PoscarReadOptions = {}): Posca
     return fail('scale factor is 0', 2);
   }
   matrix = matrix.map((row) => [row[0] * factors[0], row[1] * factors[1], row[2] * factors[2]]) as Mat3;
+  matrix.forEach((row, axis) => {
+    const problem = latticeLengthProblem(Math.hypot(row[0], row[1], row[2]));
+    if (problem) fail(`lattice vector ${axis + 1} (after scaling): ${problem}`, 3 + axis);
+  });
   let lattice: Lattice;
   try {
     lattice = new Lattice(matrix);
   } catch (error) {
     return fail(`invalid lattice: ${(error as Error).message}`, 3);
   }
+  const shapeProblem = cellProblem(lattice);
+  if (shapeProblem) fail(`invalid lattice: ${shapeProblem}`, 3);
 
   const sites: Site[] = [];
   speciesNames.forEach((species, kind) => {
     for (let k = 0; k < counts[kind]!; k++) {
       const position = numbers(line, 3, `position of atom ${sites.length + 1}`) as Vec3;
       const frac = cartesian ? lattice.getFractionalCoords([position[0] * factors[0], position[1] * factors[1], position[2] * factors[2]]) : position;
+      const coordinateProblem = fractionalCoordinateProblem(frac);
+      if (coordinateProblem) fail(`position of atom ${sites.length + 1}: ${coordinateProblem}`, line);
       sites.push({ species, frac });
       line++;
     }
   });
+  const densityProblem = cellProblem(lattice, sites.length);
+  if (densityProblem) fail(`invalid lattice: ${densityProblem}`, 3);
   let structure: Structure;
   try {
     structure = new Structure(lattice, sites);

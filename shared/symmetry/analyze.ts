@@ -7,8 +7,10 @@ import type { Mat3, Vec3 } from '../crystal/linalg.ts';
 import { inverse3, matMul3, matVec, transpose3, wrapUnit } from '../crystal/linalg.ts';
 import { Structure, type Site } from '../crystal/structure.ts';
 import { atomicNumber, elementSymbol } from '../crystal/elements.ts';
+import type { MoyoDataset } from '@spglib/moyo-wasm';
 import { moyoModule } from './moyo.ts';
 import { analyzeStructureWithPivotTolerance } from './tolerance.ts';
+import { type SymmetryDeadline, type SymmetryLimits, SYMMETRY_LIMITS, SymmetryLimitError, SymmetryTimeoutError, checkDeadline, checkSymmetryLimits } from './limits.ts';
 import { symmetrizeLatticeParameters } from './lattice-rules.ts';
 import {
   type AffineOp,
@@ -56,21 +58,42 @@ export class SymmetryError extends Error {
 /** Default distance tolerance in Å: CrystalFormer's preprocessing uses SpacegroupAnalyzer(symprec = 0.01). */
 export const DEFAULT_SYMPREC = 0.01;
 
+export { SYMMETRY_LIMITS, SymmetryLimitError, SymmetryTimeoutError, type SymmetryLimits } from './limits.ts';
+
+export interface AnalyzeOptions {
+  /** Distance tolerance in Å (spglib's meaning), default DEFAULT_SYMPREC. */
+  symprec?: number;
+  /**
+   * Runs moyo's `analyze_cell` on the cell JSON at a tolerance. Default: moyo on this thread. Node callers pass one
+   * that runs in a worker with a time limit (electron/symmetry/bounded.ts `analyzeStructureBounded`).
+   */
+  analyzeCell?: (cellJson: string, symprec: number) => MoyoDataset;
+  /** When the JavaScript parts must stop (limits.ts); none by default. */
+  deadline?: SymmetryDeadline;
+  /** Checked before moyo is called; SYMMETRY_LIMITS by default. */
+  limits?: SymmetryLimits;
+}
+
 /**
  * Find the space group of `s` and describe it by Wyckoff orbits in the ITA standard setting (moyo's
- * standardization: conventional cell, origin choice 2, hexagonal axes for R groups).
+ * standardization: conventional cell, origin choice 2, hexagonal axes for R groups). Structures beyond
+ * SYMMETRY_LIMITS are refused with SymmetryLimitError before moyo is called.
  */
-export function analyzeStructure(s: Structure, options: { symprec?: number } = {}): SymmetryAnalysis {
+export function analyzeStructure(s: Structure, options: AnalyzeOptions = {}): SymmetryAnalysis {
   const symprec = options.symprec ?? DEFAULT_SYMPREC;
   if (!(symprec > 0)) throw new Error(`symprec must be a positive length in Å, got ${symprec}`);
   if (s.numSites === 0) throw new SymmetryError('cannot analyse the symmetry of a structure without atoms');
-  const moyo = moyoModule();
+  checkSymmetryLimits(s, options.limits ?? SYMMETRY_LIMITS);
+  const analyzeCell = options.analyzeCell ?? ((cellJson: string, t: number) => moyoModule().analyze_cell(cellJson, t, 'Standard'));
+  const deadline = options.deadline;
   let dataset;
   try {
-    dataset = analyzeStructureWithPivotTolerance(s, symprec, (cellJson, t) => moyo.analyze_cell(cellJson, t, 'Standard'));
+    dataset = analyzeStructureWithPivotTolerance(s, symprec, analyzeCell, deadline);
   } catch (error) {
+    if (error instanceof SymmetryTimeoutError || error instanceof SymmetryLimitError) throw error;
     throw new SymmetryError(`symmetry analysis failed (symprec ${symprec} Å): ${(error as Error)?.message ?? String(error)}`);
   }
+  checkDeadline(deadline);
   const g = dataset.number;
   const group = getSpaceGroup(g);
   const basis = dataset.std_cell.lattice.basis;
@@ -91,6 +114,7 @@ export function analyzeStructure(s: Structure, options: { symprec?: number } = {
   const stdLattice = new Lattice(matrix);
   const lattice = symmetrizeLatticeParameters(g, stdLattice.parameters);
   const orbits = collectOrbits(g, stdLattice, positions, dataset.std_cell.numbers, Math.max(2 * symprec, 1e-4));
+  checkDeadline(deadline);
   const { sites, shift } = canonicalDescription(g, orbits);
   const description: WyckoffDescription = { spaceGroup: g, lattice, sites };
   // moyo's letters refer to its own standardized cell; map them through the same cell change and origin shift.

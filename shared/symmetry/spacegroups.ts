@@ -321,6 +321,32 @@ export function wyckoffPosition(g: number, letter: string): WyckoffPosition {
   return position;
 }
 
+/** How a group's standard setting is named in a CIF (`_space_group_name_H-M_alt`, `_space_group_name_Hall`). */
+export interface CifSpaceGroupNames {
+  /**
+   * Short H-M symbol as the CIF dictionary writes it — subscripts without '_' ('P 21/c', 'P 42/n m c') — with the
+   * setting qualifier of the ITA/xHM convention when the group has more than one: ':2' for origin choice 2 (the
+   * 24 groups 48, 50, …, 228), ':H' for R groups on hexagonal axes, e.g. 'P 4/n m m :2', 'R -3 m :H'.
+   */
+  hermannMauguin: string;
+  /** Hall symbol in the notation of Hall (1981) and the CIF dictionary: '"' for a double prime, e.g. '-P 3 2"'. */
+  hall: string;
+}
+
+/**
+ * The names of space group g's standard setting (the one its operations and Wyckoff tables use) for writing CIFs.
+ * moyo gives subscripts as '_' ('P 2_1/c') and the double prime as '=' (spglib's ASCII form of the Hall symbol);
+ * readers that resolve the group by name (gemmi 0.5 uses only the H-M symbol) need the qualifier ':2', without
+ * which 'P 4/n m m' means origin choice 1.
+ */
+export function cifSpaceGroupNames(g: number): CifSpaceGroupNames {
+  const group = getSpaceGroup(g);
+  const setting = moyoModule().hall_symbol_entry(group.hallNumber).setting;
+  const symbol = group.hmShort.replace(/_/g, '');
+  const qualifier = setting === '1' || setting === '2' || setting === 'H' || setting === 'R' ? ` :${setting}` : '';
+  return { hermannMauguin: symbol + qualifier, hall: group.hallSymbol.replace(/=/g, '"') };
+}
+
 function flattenOp(op: AffineOp, out: Float64Array, offset: number): void {
   for (let i = 0; i < 3; i++) {
     for (let j = 0; j < 3; j++) out[offset + i * 3 + j] = op.rotation[i]![j]!;
@@ -460,7 +486,8 @@ function hmKey(symbol: string): string {
 }
 
 function hallKey(symbol: string): string {
-  return symbol.trim().replace(/\s+/g, ' ').toLowerCase();
+  // moyo (like spglib) writes the double prime of a Hall symbol as '='; CIFs write '"'.
+  return symbol.trim().replace(/\s+/g, ' ').replace(/"/g, '=').toLowerCase();
 }
 
 function buildSymbolIndex(): SymbolIndex {
@@ -499,8 +526,12 @@ function buildSymbolIndex(): SymbolIndex {
   return { exact, folded, hall };
 }
 
-function lookUpSetting(query: string): SettingEntry | undefined {
-  const text = query.trim().replace(/^['"]|['"]$/g, '').trim();
+/** What a symbol is known to be (a CIF tag says so): Hall symbols such as 'P 4 2' (group 89) also read as H-M 'P 42' (77). */
+export type SpaceGroupSymbolKind = 'any' | 'hall';
+
+function lookUpSetting(query: string, kind: SpaceGroupSymbolKind = 'any'): SettingEntry | undefined {
+  // Strip one pair of enclosing quotes only: a Hall symbol may end in '"' (a double prime, '-P 3 2"').
+  const text = query.trim().replace(/^(['"])(.*)\1$/s, '$2').trim();
   if (text === '') return undefined;
   if (/^\d+$/.test(text)) {
     const g = Number(text);
@@ -512,6 +543,7 @@ function lookUpSetting(query: string): SettingEntry | undefined {
   }
   symbolIndex ??= buildSymbolIndex();
   const key = hmKey(text);
+  if (kind === 'hall') return symbolIndex.hall.get(hallKey(text));
   return (
     symbolIndex.exact.get(key) ??
     symbolIndex.hall.get(hallKey(text)) ??
@@ -543,9 +575,12 @@ export interface SpaceGroupSetting {
   operations: AffineOp[];
 }
 
-/** Like `findSpaceGroup`, but also reports which setting the symbol names and that setting's operations. */
-export function findSpaceGroupSetting(query: string): SpaceGroupSetting | undefined {
-  const entry = lookUpSetting(query);
+/**
+ * Like `findSpaceGroup`, but also reports which setting the symbol names and that setting's operations. With kind
+ * 'hall' the query is only matched against Hall symbols.
+ */
+export function findSpaceGroupSetting(query: string, kind: SpaceGroupSymbolKind = 'any'): SpaceGroupSetting | undefined {
+  const entry = lookUpSetting(query, kind);
   if (!entry) return undefined;
   const spaceGroup = getSpaceGroup(entry.number);
   const operations = entry.isStandard

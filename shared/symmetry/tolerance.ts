@@ -16,6 +16,7 @@
 import type { MoyoDataset, MoyoOperation } from '@spglib/moyo-wasm';
 import { atomicNumber } from '../crystal/elements.ts';
 import type { Structure } from '../crystal/structure.ts';
+import { type SymmetryDeadline, checkDeadline } from './limits.ts';
 
 export interface SymmetryCell {
   /** Lattice vectors as rows (Å). */
@@ -33,14 +34,19 @@ const MAX_TRIES = 12;
  * given tolerance (directly, or in a worker with a time limit). When no tolerance down to 0.17 × symprec gives a
  * group that passes, the last dataset moyo returned is used (its group is the smallest found).
  */
-export function analyzeWithPivotTolerance(cell: SymmetryCell, symprec: number, analyze: (symprec: number) => MoyoDataset): MoyoDataset {
+export function analyzeWithPivotTolerance(cell: SymmetryCell, symprec: number, analyze: (symprec: number) => MoyoDataset, deadline?: SymmetryDeadline): MoyoDataset {
   const checker = new PivotRule(cell, symprec);
   let tolerance = symprec;
   // An error at the requested tolerance is the answer (as without the check); a later one ends the search with
   // the last group found, so a cell on which moyo times out costs one time limit more at most.
   let last = analyze(tolerance);
+  // Each check costs up to n² distance tests; a supercell can have thousands of operations (its translations).
+  const holds = (op: MoyoOperation): boolean => {
+    checkDeadline(deadline);
+    return checker.holds(op);
+  };
   for (let attempt = 1; attempt < MAX_TRIES; attempt++) {
-    if (last.operations.every((op) => checker.holds(op))) return last;
+    if (last.operations.every(holds)) return last;
     tolerance *= RETRY_FACTOR;
     try {
       last = analyze(tolerance);
@@ -55,11 +61,16 @@ export function analyzeWithPivotTolerance(cell: SymmetryCell, symprec: number, a
  * `analyzeWithPivotTolerance` for a structure: builds the cell and the JSON moyo takes once, and hands the JSON to
  * `analyzeJson` (moyo directly, or through a worker with a time limit) at each tolerance tried.
  */
-export function analyzeStructureWithPivotTolerance(s: Structure, symprec: number, analyzeJson: (cellJson: string, symprec: number) => MoyoDataset): MoyoDataset {
+export function analyzeStructureWithPivotTolerance(
+  s: Structure,
+  symprec: number,
+  analyzeJson: (cellJson: string, symprec: number) => MoyoDataset,
+  deadline?: SymmetryDeadline,
+): MoyoDataset {
   const positions = s.sites.map((site) => site.frac);
   const numbers = s.sites.map((site) => atomicNumber(site.species));
   const cellJson = JSON.stringify({ lattice: { basis: s.lattice.matrix.flat() }, positions, numbers });
-  return analyzeWithPivotTolerance({ lattice: s.lattice.matrix, positions, numbers }, symprec, (t) => analyzeJson(cellJson, t));
+  return analyzeWithPivotTolerance({ lattice: s.lattice.matrix, positions, numbers }, symprec, (t) => analyzeJson(cellJson, t), deadline);
 }
 
 /** The pivot rule for one cell at one tolerance. */

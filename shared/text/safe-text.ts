@@ -8,7 +8,8 @@
 /** Characters a one-line message must not carry raw: C0 controls (newlines too), DEL, C1 controls, bidi/format controls, lone surrogates. */
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\0': '\\0' };
+// NUL is written \x00 like the other controls (a `\0` could be misread as the start of an octal escape).
+const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
 /** Default bound of quoted input in a message (characters of the input itself). */
 export const MESSAGE_QUOTE_LIMIT = 200;
@@ -17,7 +18,7 @@ export const MESSAGE_QUOTE_LIMIT = 200;
 export const MESSAGE_LINE_LIMIT = 2000;
 
 /**
- * `text` with every control character written as a visible escape (`\n`, `\t`, `\0`, `\x1b`, `\u{202e}`), so
+ * `text` with every control character written as a visible escape (`\n`, `\t`, `\x00`, `\x1b`, `\u{202e}`), so
  * it prints as one inert line. Printable text, including non-ASCII letters, is unchanged.
  */
 export function escapeControl(text: string): string {

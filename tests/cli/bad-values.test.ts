@@ -110,7 +110,7 @@ describe('hostile text in error messages is escaped and bounded', () => {
     expect(huge.stderr).toMatch(/… \(\d+ more characters\)/);
     const escape = await run(['frobnicate\u001b]0;owned\u0007\u001b[2J\u0000']);
     expect(escape.code).toBe(1);
-    expect(escape.stderr).toBe("cfstudio: unknown command 'frobnicate\\x1b]0;owned\\x07\\x1b[2J\\0' (see cfstudio --help)\n");
+    expect(escape.stderr).toBe("cfstudio: unknown command 'frobnicate\\x1b]0;owned\\x07\\x1b[2J\\x00' (see cfstudio --help)\n");
     // A file name with an escape sequence, in a message built by the reader.
     const name = join(dir, 'evil\u001b[31m.cif');
     writeFileSync(name, 'data_x\n_cell_length_a abc\n');

@@ -8,7 +8,7 @@ describe('safe text', () => {
   it('escapes C0, DEL, C1 and bidi controls and leaves printable text alone', () => {
     expect(escapeControl('a\u001b[2Jb')).toBe('a\\x1b[2Jb');
     expect(escapeControl('\u001b]8;;http://x\u0007link\u001b]8;;\u0007')).toBe('\\x1b]8;;http://x\\x07link\\x1b]8;;\\x07');
-    expect(escapeControl('nul\u0000 tab\t nl\n cr\r del\u007f c1\u009b')).toBe('nul\\0 tab\\t nl\\n cr\\r del\\x7f c1\\x9b');
+    expect(escapeControl('nul\u0000 tab\t nl\n cr\r del\u007f c1\u009b')).toBe('nul\\x00 tab\\t nl\\n cr\\r del\\x7f c1\\x9b');
     expect(escapeControl('abc\u202etxt.exe')).toBe('abc\\u{202e}txt.exe');
     expect(escapeControl('Å α NaCl 結晶 😀')).toBe('Å α NaCl 結晶 😀');
     expect(escapeControl('lone \ud800 surrogate')).toBe('lone \\u{d800} surrogate');

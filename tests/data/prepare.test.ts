@@ -11,7 +11,7 @@ import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { buildStructure, type WyckoffDescription } from '../../shared/symmetry/analyze.ts';
 import { N_SLOTS, decodeCrystal } from '../../shared/tokens/index.ts';
 import { isValidationId, prepareDataset } from '../../electron/data/prepare.ts';
-import { loadDataset } from '../../electron/data/dataset.ts';
+import { loadDataset } from '../../electron/engine/train/dataset.ts';
 import { main } from '../../electron/cli/main.ts';
 
 let dir: string;

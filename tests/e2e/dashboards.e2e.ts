@@ -12,7 +12,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
-import { loadDataset } from '../../electron/data/dataset.ts';
+import { loadDataset } from '../../electron/engine/train/dataset.ts';
 import { prepareDataset } from '../../electron/data/prepare.ts';
 import { ARTIFACTS, chromiumMissing, openApp, SKIP_REASON, useBrowserMode } from './browser.ts';
 import { rockSaltCsClCorpusCsv } from '../host/fixtures.ts';
@@ -111,7 +111,15 @@ describe.skipIf(chromiumMissing)('MCMC and Training dashboards in the browser', 
     // The new run's own sweeps (the chart restarts from its first one).
     const sweepOfLongRun = async () => Number(/Sweep (\d+)\/100000/.exec((await page.getByTestId('mcmc-sweep').textContent()) ?? '')?.[1] ?? 0);
     await expect.poll(sweepOfLongRun, { timeout: 60_000 }).toBeGreaterThanOrEqual(2);
-    expect(Number(await chart.getAttribute('data-points'))).toBe(await sweepOfLongRun());
+    // The chart and the sweep counter show the same sweep: read both from one snapshot of the page (two separate
+    // reads of a running chain could straddle a sweep).
+    const sameSweep = async () =>
+      page.evaluate(() => {
+        const points = document.querySelector('[data-testid="mcmc-chart"]')?.getAttribute('data-points');
+        const sweep = /Sweep (\d+)\//.exec(document.querySelector('[data-testid="mcmc-sweep"]')?.textContent ?? '')?.[1];
+        return points !== undefined && points !== null && points === sweep;
+      });
+    await expect.poll(sameSweep, { timeout: 10_000 }).toBe(true);
     // Tab from the last setting skips the disabled Run button and reaches Cancel, with a visible focus ring.
     await expect.poll(() => runPanel.getByRole('button', { name: 'Cancel' }).isEnabled()).toBe(true);
     await runPanel.getByRole('spinbutton', { name: 'Seed' }).focus();

@@ -16,7 +16,11 @@ import { ARTIFACTS, chromiumMissing, openApp, SKIP_REASON, useBrowserMode } from
 
 if (chromiumMissing) console.warn(SKIP_REASON);
 
-const STEPS = 3;
+// The first run is given far more steps than it can finish before the Stop click lands (a step of batch 8 takes
+// about a second), so where it stops never depends on which of the two wins; Resume then sets the run's steps to
+// two past the recorded stop step and continues to it.
+const STEPS_FIRST_RUN = 500;
+const STEPS_AFTER_RESUME = 2;
 
 describe.skipIf(chromiumMissing)('RL panel in the browser', () => {
   const app = useBrowserMode('rl', { width: 1440, height: 1000 });
@@ -46,7 +50,8 @@ describe.skipIf(chromiumMissing)('RL panel in the browser', () => {
     await expect.poll(() => page.getByTestId('rl-spec-status').textContent()).toContain('Valid reward spec');
 
     const settings = page.getByRole('region', { name: 'Run settings' });
-    await settings.getByRole('spinbutton', { name: 'Steps' }).fill(String(STEPS));
+    const steps = settings.getByRole('spinbutton', { name: 'Steps' });
+    await steps.fill(String(STEPS_FIRST_RUN));
     await settings.getByRole('spinbutton', { name: 'Batch size' }).fill('8');
     await settings.getByRole('spinbutton', { name: 'PPO epochs' }).fill('1');
     await settings.getByRole('spinbutton', { name: 'Seed' }).fill('5');
@@ -70,22 +75,24 @@ describe.skipIf(chromiumMissing)('RL panel in the browser', () => {
     await expect.poll(() => page.getByTestId('rl-outcome').textContent(), { timeout: 120_000 }).toContain('Stopped with a checkpoint');
     const stoppedAt = Number(await rewardChart.getAttribute('data-points'));
     expect(stoppedAt).toBeGreaterThanOrEqual(1);
-    expect(stoppedAt).toBeLessThan(STEPS);
+    expect(stoppedAt).toBeLessThan(STEPS_FIRST_RUN);
     await page.screenshot({ path: `${ARTIFACTS}rl-stopped.png` });
 
-    // Resume continues the same curves to the last step.
+    // Resume continues the same curves to the last step, now two steps past the stop.
+    const lastStep = stoppedAt + STEPS_AFTER_RESUME;
+    await steps.fill(String(lastStep));
     await page.getByTestId('rl-resume').click();
     await expect.poll(() => page.getByTestId('rl-outcome').textContent(), { timeout: 240_000, interval: 500 }).toContain('Finished');
-    expect(Number(await rewardChart.getAttribute('data-points'))).toBe(STEPS);
-    for (const id of ['rl-kl-chart', 'rl-validity-chart', 'rl-terms-chart']) expect(Number(await page.getByTestId(id).getAttribute('data-points')), id).toBe(STEPS);
+    expect(Number(await rewardChart.getAttribute('data-points'))).toBe(lastStep);
+    for (const id of ['rl-kl-chart', 'rl-validity-chart', 'rl-terms-chart']) expect(Number(await page.getByTestId(id).getAttribute('data-points')), id).toBe(lastStep);
     // The chart's latest mean reward is the engine's metrics.jsonl value for the last step.
     const metricsPath = join(app.workspace, out, 'metrics.jsonl');
     expect(existsSync(metricsPath)).toBe(true);
     const metrics = readFileSync(metricsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; reward: { mean: number } });
-    expect(metrics.map((m) => m.step)).toEqual(Array.from({ length: STEPS }, (_, i) => i + 1));
+    expect(metrics.map((m) => m.step)).toEqual(Array.from({ length: lastStep }, (_, i) => i + 1));
     expect(await page.getByTestId('rl-reward-chart-summary').textContent()).toContain(`mean reward ${formatValue(metrics.at(-1)!.reward.mean, 3)}`);
     // The histogram compares the first step's batch with the last one's.
-    expect(await page.getByTestId('rl-histogram').textContent()).toMatch(new RegExp(`Rewards of step 1 \\(8 crystals.*and of step ${STEPS} \\(8 crystals`));
+    expect(await page.getByTestId('rl-histogram').textContent()).toMatch(new RegExp(`Rewards of step 1 \\(8 crystals.*and of step ${lastStep} \\(8 crystals`));
     expect(Number(await page.getByTestId('rl-histogram').getAttribute('data-bars'))).toBeGreaterThan(0);
 
     // Best crystals: a table sorted by reward, cards in the grid, one opens in the Viewer.
@@ -101,7 +108,7 @@ describe.skipIf(chromiumMissing)('RL panel in the browser', () => {
     await page.getByTestId('rl-compare-a').selectOption({ index: 2 });
     await page.getByTestId('rl-compare-b').selectOption({ index: 1 });
     const compare = page.getByTestId('rl-compare-chart');
-    await expect.poll(async () => Number(await compare.getAttribute('data-points')), { timeout: 30_000 }).toBe(STEPS);
+    await expect.poll(async () => Number(await compare.getAttribute('data-points')), { timeout: 30_000 }).toBe(lastStep);
     await page.screenshot({ path: `${ARTIFACTS}rl-panel.png` });
     // The panels below the fold, each scrolled into view.
     await page.getByTestId('rl-validity-chart').screenshot({ path: `${ARTIFACTS}rl-validity.png` });

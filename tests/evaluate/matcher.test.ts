@@ -9,7 +9,7 @@ import type { Mat3 } from '../../shared/crystal/linalg.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { DEFAULT_MATCH_TOLERANCES, prepareForMatching, structuresMatch } from '../../electron/evaluate/matcher.ts';
 import { minimumCostAssignment } from '../../electron/evaluate/assignment.ts';
-import { SymmetryTimeoutError, analyzeCellWithTimeout } from '../../electron/evaluate/symmetry-guard.ts';
+import { SymmetryTimeoutError, analyzeCellWithTimeout } from '../../electron/symmetry/guard.ts';
 import { Rng } from '../../shared/random.ts';
 import { crystal, jitter, rotate, scaled, shiftOrigin, transformCell } from './helpers.ts';
 

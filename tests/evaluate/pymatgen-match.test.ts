@@ -18,7 +18,7 @@ import { Structure } from '../../shared/crystal/structure.ts';
 import { Rng } from '../../shared/random.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { prepareForMatching, structuresMatch } from '../../electron/evaluate/matcher.ts';
-import { minimumPairDistance } from '../../electron/evaluate/geometry.ts';
+import { minimumPairDistance } from '../../shared/crystal/geometry.ts';
 import { jitter, rotate, shiftOrigin, transformCell } from './helpers.ts';
 
 function findPython(): string | undefined {

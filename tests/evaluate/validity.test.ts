@@ -1,7 +1,7 @@
 /**
  * CDVAE's validity rules on hand-worked cases. Every expected verdict below was worked out by hand from SMACT's
  * oxidation-state table and the rule "one oxidation state per element, Σ count·state = 0, cations less
- * electronegative than anions" (see electron/evaluate/validity.ts).
+ * electronegative than anions" (see shared/crystal/validity.ts).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Composition } from '../../shared/crystal/composition.ts';
@@ -10,8 +10,8 @@ import { Structure } from '../../shared/crystal/structure.ts';
 import type { Vec3 } from '../../shared/crystal/linalg.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { buildStructure } from '../../shared/symmetry/analyze.ts';
-import { compositionalValidity, smactPaulingTest, structuralValidity } from '../../electron/evaluate/validity.ts';
-import { minimumPairDistance, reduceBasis } from '../../electron/evaluate/geometry.ts';
+import { compositionalValidity, smactPaulingTest, structuralValidity } from '../../shared/crystal/validity.ts';
+import { minimumPairDistance, reduceBasis } from '../../shared/crystal/geometry.ts';
 import { det3 } from '../../shared/crystal/linalg.ts';
 import { Rng } from '../../shared/random.ts';
 

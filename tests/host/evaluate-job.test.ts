@@ -82,10 +82,8 @@ describe('evaluate job', () => {
     expect(summary.uniqueness.unique.count).toBeGreaterThanOrEqual(1);
   }, 120_000);
 
-  it('fails with a readable reason for a folder outside the workspace, a missing folder or a bad reference', async () => {
-    const outside = await supervisor.waitFor(supervisor.submit('evaluate', { dir: tmpdir() }).id);
-    expect(outside.status).toBe('failed');
-    expect(outside.error).toMatch(/dir: .* is outside the workspace/);
+  it('refuses a folder outside the workspace at submit; fails with a readable reason for a missing folder or a bad reference', async () => {
+    expect(() => supervisor.submit('evaluate', { dir: tmpdir() })).toThrow(/params\.dir: .* is outside the workspace/);
     const missing = await supervisor.waitFor(supervisor.submit('evaluate', { dir: 'no-such-folder' }).id);
     expect(missing.status).toBe('failed');
     expect(missing.error).toMatch(/no-such-folder: no such directory/);

@@ -19,7 +19,7 @@ describe('manifest.csv', () => {
   it('keeps formulas in names and tags as text, and negative numbers as numbers', async () => {
     const library = openLibrary(join(root, 'ws'));
     try {
-      const imported = await library.importTexts([{ fileName: 'a.cif', text: NACL_CIF }, { fileName: 'b.cif', text: NACL_CIF.replaceAll('5.64', '5.70') }]);
+      const imported = await library.importTexts([{ fileName: 'a.cif', text: NACL_CIF }, { fileName: 'b.cif', text: NACL_CIF.replaceAll('5.64', '5.70') }], { duplicates: 'keep' });
       const [first, second] = imported.imported.map((i) => i.id) as [number, number];
       library.updateStructure(first, { name: '=HYPERLINK("http://example.com/x","click")', reward: -1.5 });
       library.updateStructure(second, { name: '@SUM(1+1)', reward: 2 });

@@ -1,6 +1,6 @@
 // The desktop app's security settings, checked on the pure functions electron/main/main.ts applies (the Electron
 // binary is not available here, so nothing in this file imports the `electron` runtime).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -157,5 +157,12 @@ describe('package setup', () => {
     expect(pkg.allowScripts.electron).toBe(false);
     expect(pkg.devDependencies.electron).toBe('45.4.1');
     expect(pkg.main).toBe('dist/electron/main.js');
+  });
+
+  it("installs onnxruntime-node without its CUDA download script and without a project .npmrc key npm warns about", () => {
+    // The script would fetch CUDA provider libraries from the network (npm ci fails offline); skipping it through a
+    // project .npmrc key made npm print "Unknown project config" before every npx command.
+    expect(pkg.allowScripts['onnxruntime-node']).toBe(false);
+    expect(existsSync(new URL('../../.npmrc', import.meta.url))).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ import { wyckoffPosition } from '../../shared/symmetry/spacegroups.ts';
 import { Rng } from '../../shared/random.ts';
 import type { WyckoffDescription } from '../../shared/symmetry/analyze.ts';
 import { encodeCrystal } from '../../shared/tokens/index.ts';
-import { DATASET_FORMAT, DATASET_VERSION, datasetFields, writeDataset, type TokenArrays } from '../../electron/data/dataset.ts';
+import { DATASET_FORMAT, DATASET_VERSION, datasetFields, writeDataset, type TokenArrays } from '../../electron/engine/train/dataset.ts';
 
 const cubic = (a: number) => ({ a, b: a, c: a, alpha: 90, beta: 90, gamma: 90 });
 

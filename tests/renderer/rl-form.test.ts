@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { finetuneParamsSchema } from '../../shared/api/jobs.ts';
-import { parseRewardSpec } from '../../electron/rewards/spec.ts';
+import { parseRewardSpec } from '../../shared/api/reward-spec.ts';
 import {
   builderErrors,
   checkRlSettings,

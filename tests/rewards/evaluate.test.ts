@@ -9,7 +9,7 @@ import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { createRewardFunction, evaluateReward } from '../../electron/rewards/evaluate.ts';
 import { HullReference } from '../../electron/rewards/hull.ts';
 import { PredictorRegistry } from '../../electron/rewards/predictors.ts';
-import { parseRewardSpec } from '../../electron/rewards/spec.ts';
+import { parseRewardSpec } from '../../shared/api/reward-spec.ts';
 import type { CandidateInput, PropertyPredictor } from '../../electron/rewards/types.ts';
 import { cscl, ironBcc, mgo, nacl, naCl2, rutile } from './candidates.ts';
 

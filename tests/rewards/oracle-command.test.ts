@@ -7,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { CommandOracle, parseAnswerLine } from '../../electron/rewards/oracles/command.ts';
 import { evaluateReward } from '../../electron/rewards/evaluate.ts';
-import { parseRewardSpec, type CommandOracleSpec } from '../../electron/rewards/spec.ts';
+import { parseRewardSpec, type CommandOracleSpec } from '../../shared/api/reward-spec.ts';
 import type { CandidateInput } from '../../electron/rewards/types.ts';
 import { cscl, ironBcc, mgo, nacl, rutile } from './candidates.ts';
 

@@ -11,7 +11,7 @@ import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { evaluateReward } from '../../electron/rewards/evaluate.ts';
 import { FEATURE_COUNT } from '../../electron/rewards/features.ts';
 import { KServeOracle, inferUrl } from '../../electron/rewards/oracles/kserve.ts';
-import { parseRewardSpec, type KServeOracleSpec } from '../../electron/rewards/spec.ts';
+import { parseRewardSpec, type KServeOracleSpec } from '../../shared/api/reward-spec.ts';
 import type { CandidateInput } from '../../electron/rewards/types.ts';
 import { cscl, mgo, nacl, rutile } from './candidates.ts';
 

@@ -13,7 +13,7 @@ import { Graph, toOnnxModel } from '../../electron/engine/graph/index.ts';
 import { evaluateReward } from '../../electron/rewards/evaluate.ts';
 import { FEATURE_COUNT, SPACE_GROUP_OFFSET, VOLUME_PER_ATOM_OFFSET, candidateFeatures } from '../../electron/rewards/features.ts';
 import { OnnxOracle } from '../../electron/rewards/oracles/onnx.ts';
-import { parseRewardSpec } from '../../electron/rewards/spec.ts';
+import { parseRewardSpec } from '../../shared/api/reward-spec.ts';
 import type { CandidateInput } from '../../electron/rewards/types.ts';
 import { cscl, ironBcc, mgo, nacl, rutile } from './candidates.ts';
 

@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readRewardSpecFile } from '../../electron/rewards/index.ts';
-import { applyTransforms, parseRewardSpec, RewardSpecError, walkTerms, type RewardSpec } from '../../electron/rewards/spec.ts';
+import { applyTransforms, parseRewardSpec, RewardSpecError, walkTerms, type RewardSpec } from '../../shared/api/reward-spec.ts';
 
 const EXAMPLES = join(import.meta.dirname, '../../resources/rewards');
 

@@ -125,7 +125,8 @@ describe('library over the API', () => {
   it('keeps every committed row when the engine host is killed mid-import, then carries on', async () => {
     const before = (await client.call('library.query', {})).total;
     const oldPid = mode.supervisor.hostPid!;
-    const job = await client.submitJob('import-structures', { sources: Array.from({ length: 400 }, (_, i) => ({ name: `NaCl-${i}.cif`, text: NACL.cif })) });
+    // The same crystal 400 times: stored every time ('keep'), so each output is a committed row.
+    const job = await client.submitJob('import-structures', { sources: Array.from({ length: 400 }, (_, i) => ({ name: `NaCl-${i}.cif`, text: NACL.cif })), duplicates: 'keep' });
     for (let i = 0; i < 1000 && (await client.call('jobs.get', { id: job.id })).outputCount < 5; i++) await new Promise((r) => setTimeout(r, 20));
     process.kill(oldPid, 'SIGKILL');
     const failed = await finished(job.id);
@@ -141,7 +142,7 @@ describe('library over the API', () => {
     const reported = ((await client.call('jobs.outputs', { id: job.id })) as ImportedStructureItem[]).map((o) => (o.ok ? o.id : 0));
     const present = new Set(after.rows.map((r) => r.id));
     expect(reported.every((id) => present.has(id))).toBe(true);
-    // The host is back and takes new work; its first library use marks the interrupted run as failed.
+    // The host is back and takes new work; the interrupted run was marked failed when the host died.
     await mode.supervisor.whenReady();
     expect(mode.supervisor.hostPid).not.toBe(oldPid);
     expect(events.some((e) => e.type === 'host' && e.state === 'restarting')).toBe(true);

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Lattice } from '../../shared/crystal/lattice.ts';
 import { Structure } from '../../shared/crystal/structure.ts';
-import { minimumPairDistance } from '../../electron/evaluate/geometry.ts';
+import { minimumPairDistance } from '../../shared/crystal/geometry.ts';
 import { buildStructure, type WyckoffDescription } from '../../shared/symmetry/analyze.ts';
 import { detectSpaceGroup } from '../../shared/symmetry/detect.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';

@@ -5,7 +5,7 @@ import { checkOutputDirectory } from '../output-paths.ts';
 import { withStopSignal } from '../stop-signal.ts';
 import { DEFAULT_FINETUNE, type FinetuneConfig, runFinetuning, validateFinetuneConfig } from '../../engine/rl/finetune.ts';
 import { readSpecForCli } from './reward.ts';
-import type { RewardSpec } from '../../rewards/index.ts';
+import { createRewardFunction, type RewardSpec } from '../../rewards/index.ts';
 
 function spaceGroupsOption(text: string | undefined): FinetuneConfig['spaceGroups'] {
   if (text === undefined || text === 'training') return 'training-distribution';
@@ -78,7 +78,7 @@ export const finetuneCommand: Command = {
         result = await runFinetuning({
           model: stringOption(values, 'model') ?? 'default',
           reward,
-          ...(rewardBaseDir ? { rewardBaseDir } : {}),
+          createReward: (spec) => createRewardFunction(spec, { log: ctx.log, ...(rewardBaseDir ? { baseDir: rewardBaseDir } : {}) }),
           outDir,
           config,
           resume,

@@ -4,7 +4,8 @@ import { ProgressBar } from '../progress.ts';
 import { checkOutputDirectory } from '../output-paths.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { loadModel } from '../../engine/model/files.ts';
-import { CrystalSampler } from '../../engine/sample/sampler.ts';
+import { CrystalSampler, type DrawStatistics, HOPELESS_AFTER_DRAWS, MAX_DRAWS_PER_CRYSTAL } from '../../engine/sample/sampler.ts';
+import { elementSymbol } from '../../../shared/crystal/elements.ts';
 import { type BuiltSample, SampleWriter } from '../../engine/sample/generate.ts';
 import { generateInPipelines } from '../../engine/sample/pipelines.ts';
 import { buildAndWrite, createSampleBuilder } from '../../engine/sample/build-pool.ts';
@@ -103,7 +104,8 @@ export const generateCommand: Command = {
     let valid = 0;
     let matched = 0;
     const started = performance.now();
-    const options = { temperature, topP, seed, batchSize };
+    const statistics = { drawn: 0, kept: 0 };
+    const options = { temperature, topP, seed, batchSize, statistics };
     let close = async () => {};
     let results: AsyncIterable<BuiltSample>;
     if (pipelines > 1) {
@@ -129,6 +131,7 @@ export const generateCommand: Command = {
       await close();
     }
     const seconds = bar.finish();
+    if (done < count) ctx.log(shortfallMessage(done, count, statistics, conditions));
     // Only structurally valid crystals are analysed for symmetry (overlapping atoms have no meaningful group), so the
     // match is counted among those; `cfstudio evaluate` analyses every readable CIF instead.
     const summary = { samples: done, built, structurallyValid: valid, spaceGroupMatched: matched, seconds: (performance.now() - started) / 1000, crystalsPerSecond: done / seconds, out: outDir };
@@ -136,3 +139,14 @@ export const generateCommand: Command = {
     else ctx.out(`${done} crystals in ${outDir} (${built} built, ${valid} structurally valid, ${matched} of those in the requested space group) at ${summary.crystalsPerSecond.toFixed(1)} crystals/s\n`);
   },
 };
+
+/** Why a run with whole-crystal conditions (--require) ended with fewer crystals than -n asked for. */
+export function shortfallMessage(done: number, count: number, statistics: DrawStatistics, conditions: SamplingConditions): string {
+  const required = (conditions.requiredElements ?? []).map((z) => elementSymbol(z)).join(',');
+  const percent = statistics.kept > 0 ? ((100 * statistics.kept) / statistics.drawn).toPrecision(2) : '0';
+  return (
+    `generate: only ${done} of ${count} crystals: ${statistics.kept} of ${statistics.drawn} crystals drawn (${percent} %) contained every element of --require ${required}; ` +
+    `each batch stops after ${MAX_DRAWS_PER_CRYSTAL} draws per crystal asked for, or after ${HOPELESS_AFTER_DRAWS} draws with none. ` +
+    'Relax --require, --elements or the prompt, or raise --temperature, to draw such crystals more often.'
+  );
+}

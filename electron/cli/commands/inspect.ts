@@ -8,7 +8,8 @@ import { CifError } from '../../../shared/io/cif.ts';
 import { PoscarError } from '../../../shared/io/poscar.ts';
 import { type StructureFileResult, readStructureText } from '../../../shared/io/index.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
-import { type SymmetryAnalysis, DEFAULT_SYMPREC, analyzeStructure, wyckoffSequenceLabel } from '../../../shared/symmetry/analyze.ts';
+import { type SymmetryAnalysis, DEFAULT_SYMPREC, wyckoffSequenceLabel } from '../../../shared/symmetry/analyze.ts';
+import { analyzeStructureBounded } from '../../symmetry/bounded.ts';
 
 /**
  * Reads a CIF or POSCAR for a command: a missing file or bad content becomes a one-line UserError that names
@@ -38,7 +39,7 @@ export async function loadStructureForCli(path: string, options: { allowPartialO
 /** Symmetry analysis for a command; failures name the file. */
 export function analyzeForCli(path: string, loaded: StructureFileResult, symprec: number): SymmetryAnalysis {
   try {
-    return analyzeStructure(loaded.structure, { symprec });
+    return analyzeStructureBounded(loaded.structure, { symprec });
   } catch (error) {
     throw new UserError(`${path}: symmetry analysis failed: ${(error as Error).message.split('\n')[0]}`);
   }

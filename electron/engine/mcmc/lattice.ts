@@ -8,9 +8,10 @@
 import type { Rng } from '../../../shared/random.ts';
 import { N_SLOTS, wyckoffTables } from '../../../shared/tokens/index.ts';
 import type { ParameterStore } from '../params.ts';
-import { ATOM_CLASSES, SIGMA_MIN, WYCKOFF_CLASSES, type ModelConfig } from '../model/config.ts';
+import { ATOM_CLASSES, WYCKOFF_CLASSES, type ModelConfig } from '../model/config.ts';
 import { writeAtomMask, writeWyckoffMask } from '../model/masks.ts';
-import { logSumExp, normalLogPdf, sampleStandardNormal, vonMisesMixtureLogPdf } from '../model/distributions.ts';
+import { vonMisesMixtureLogPdf } from '../model/distributions.ts';
+import { latticeHead, sampleLattice } from '../model/lattice-distribution.ts';
 import { KvCacheBackend } from '../sample/backends.ts';
 import { maskedLogSoftmax, sampleCategorical } from '../sample/categorical.ts';
 import type { SampledCrystal } from '../sample/sampler.ts';
@@ -80,25 +81,11 @@ export class ConditionalLatticeSampler {
     }
 
     // `rows` is now the row after the stop token: its lattice head (after the 119 atom logits) parameterises L.
-    const scratch = new Float64Array(kl);
     return crystals.map((c, b) => {
-      const offset = b * O + ATOM_CLASSES;
-      maskedLogSoftmax(rows, offset, kl, null, 0, logProbs);
-      const logWeights = Float64Array.from(logProbs.subarray(0, kl));
-      const component = sampleCategorical(logWeights, kl, temperature, 1, () => rng.next(), scratch);
+      // The sampler's lattice draw (lattice-distribution.ts): truncated mixtures, so every draw is a cell.
       const lattice = new Float64Array(6);
-      const terms = new Float64Array(kl);
-      for (let j = 0; j < 6; j++) {
-        const mean = rows[offset + kl + component * 6 + j]!;
-        const sigma = softplus(rows[offset + 7 * kl + component * 6 + j]!) + SIGMA_MIN;
-        lattice[j] = mean + sigma * Math.sqrt(temperature) * sampleStandardNormal(() => rng.next());
-        if (!tables.latticeMask[(c.spaceGroup - 1) * 6 + j]) continue;
-        for (let k = 0; k < kl; k++) {
-          const s = softplus(rows[offset + 7 * kl + k * 6 + j]!) + SIGMA_MIN;
-          terms[k] = logWeights[k]! + normalLogPdf(lattice[j]!, rows[offset + kl + k * 6 + j]!, s);
-        }
-        logp[b]!.lattice += logSumExp(terms);
-      }
+      const free = tables.latticeMask.subarray((c.spaceGroup - 1) * 6, c.spaceGroup * 6);
+      logp[b]!.lattice += sampleLattice(latticeHead(rows, b * O + ATOM_CLASSES, kl), free, temperature, 1, () => rng.next(), lattice);
       const l = logp[b]!;
       return {
         spaceGroup: c.spaceGroup,

@@ -5,8 +5,9 @@
  * structures and CIFs, and is scored. Because the lattice is drawn, the reward of a state is itself random: the
  * chain then targets an approximation of exp((log p + E[reward])/T), good for guidance, not an exact sampler.
  */
-import type { CandidateInput } from '../../rewards/types.ts';
+import type { CandidateInput } from '../rl/reward.ts';
 import { buildSample } from '../sample/generate.ts';
+import { writeSymmetrizedCif } from '../../../shared/io/cif-writer.ts';
 import type { CrystalMcmc, McmcCrystal, McmcReward } from './mcmc.ts';
 
 export interface StructureRewardOptions {
@@ -30,8 +31,9 @@ export function structureReward(
     const where: number[] = [];
     sampled.forEach((s, i) => {
       const built = buildSample(s, i + 1);
-      if (built.structure && built.description && built.cif) {
-        candidates.push({ structure: built.structure, description: built.description, cif: built.cif });
+      // A crystal whose CIF would not read back (two elements on one position) has no file but is still scored.
+      if (built.structure && built.description) {
+        candidates.push({ structure: built.structure, description: built.description, cif: built.cif ?? writeSymmetrizedCif(built.description) });
         where.push(i);
       }
     });

@@ -1,5 +1,5 @@
 import type { CrystalTokens } from '../../../shared/tokens/index.ts';
-import type { TokenArrays as DatasetArrays } from '../../data/dataset.ts';
+import type { TokenArrays as DatasetArrays } from '../train/dataset.ts';
 import { ATOM_CLASSES, N_SLOTS, TOKENS_PER_SLOT, WYCKOFF_CLASSES } from './config.ts';
 import { FORBIDDEN, type WyckoffTables, writeAtomMask, writeWyckoffMask } from './masks.ts';
 

@@ -349,7 +349,7 @@ export class CrystalFormerNetwork {
       .slice([ATOM_CLASSES], [ATOM_CLASSES + 13 * kl], [2])
       .mul(lik.latticeRow)
       .sum(1); // [B, 13Kl]
-    const lattice = gaussianMixtureLogPdf(latticeParams, lik.lattice, kl).mul(lik.latticeWeight).sum(1);
+    const lattice = gaussianMixtureLogPdf(latticeParams, lik.lattice, kl, lik.latticeWeight).mul(lik.latticeWeight).sum(1);
 
     const total = wyckoff.add(atoms).add(coords).add(lattice);
     const perToken = { firstWyckoff: first, nextWyckoff: nextPerSlot, atoms: atomsPerSlot, coords: coordsPerSlot };
@@ -392,15 +392,42 @@ export function vonMisesMixtureLogPdf(params: Tensor, x: Tensor, k: number): Ten
   return logits.logSoftmax(-1).add(component).logSumExp(last);
 }
 
+/** Upper bound used for the lengths' support (0, ∞) in float32: far beyond any normalised length, Φ(·) = 1 there. */
+const LENGTH_SUPPORT_TOP = 1e6;
+
 /**
  * log density of each of the six lattice parameters under a Gaussian mixture whose weights are shared across the
- * parameters (crystalformer.md §3). params [B, 13K] = (logits K, means 6K, raw σ 6K); lattice [B, 6]. Returns [B, 6].
+ * parameters (crystalformer.md §3), conditioned on the parameter's support (the mixture divided by its mass there) so
+ * that every lattice the model can draw is a cell (lattice-distribution.ts, the float64 reference and the sampler):
+ * lengths > 0, angles in (0, π), and in triclinic groups (α free, `latticeWeight[3]` = 1) γ in
+ * (|α − β|, min(α + β, 2π − α − β)). params [B, 13K] = (logits K, means 6K, raw σ 6K); lattice, latticeWeight
+ * [B, 6]. Returns [B, 6].
  */
-export function gaussianMixtureLogPdf(params: Tensor, lattice: Tensor, k: number): Tensor {
+export function gaussianMixtureLogPdf(params: Tensor, lattice: Tensor, k: number, latticeWeight: Tensor): Tensor {
   const logits = params.slice([0], [k], [1]).logSoftmax(-1).unsqueeze(2); // [B, K, 1]
-  const mean = params.slice([k], [7 * k], [1]).reshape(['batch', k, 6]);
-  const sigma = params.slice([7 * k], [13 * k], [1]).reshape(['batch', k, 6]).softplus().add(SIGMA_MIN);
+  const batch = params.shape[0]!; // 'batch' in the model's graphs; a number in tests
+  const mean = params.slice([k], [7 * k], [1]).reshape([batch, k, 6]);
+  const sigma = params.slice([7 * k], [13 * k], [1]).reshape([batch, k, 6]).softplus().add(SIGMA_MIN);
   const z = lattice.unsqueeze(1).sub(mean).div(sigma);
   const logPdf = z.mul(z).mul(-0.5).sub(sigma.log()).sub(0.5 * Math.log(2 * Math.PI));
-  return logits.add(logPdf).logSumExp(1);
+  // Supports [B, 6]; they depend on the data only (no gradient flows into them).
+  const alpha = lattice.slice([3], [4], [1]);
+  const beta = lattice.slice([4], [5], [1]);
+  const zero = alpha.mul(0);
+  const triclinic = latticeWeight.slice([3], [4], [1]).greater(0.5);
+  const gammaLow = where(triclinic, alpha.sub(beta).abs(), zero);
+  const gammaHigh = where(triclinic, alpha.add(beta).minimum(alpha.add(beta).neg().add(2 * Math.PI)), zero.add(Math.PI));
+  const top = zero.add(LENGTH_SUPPORT_TOP);
+  const low = concat([zero, zero, zero, zero, zero, gammaLow], 1).stopGradient().unsqueeze(1); // [B, 1, 6]
+  const high = concat([top, top, top, zero.add(Math.PI), zero.add(Math.PI), gammaHigh], 1).stopGradient().unsqueeze(1);
+  // Mass of each component inside the support: ½(erf(b/√2) − erf(a/√2)), floored so that a component with no mass
+  // there (far from real data) gives a large finite penalty instead of −∞. Evaluated in float64 (where erf is
+  // 1 − erfc with erfc accurate to 1.2e-7 relative): float32 Erf loses the difference for narrow supports, such as
+  // γ of a triclinic cell with a small α (a 1 % error in the mass on 0.05 rad).
+  const dtype = params.dtype;
+  const a = low.sub(mean).div(sigma).cast('float64').mul(Math.SQRT1_2);
+  const b = high.sub(mean).div(sigma).cast('float64').mul(Math.SQRT1_2);
+  const logMass = b.erf().sub(a.erf()).mul(0.5).maximum(1e-30).log().cast(dtype);
+  // The mixture conditioned on the support: Σ_k w_k N_k(x) / Σ_k w_k mass_k.
+  return logits.add(logPdf).logSumExp(1).sub(logits.add(logMass).logSumExp(1));
 }

@@ -15,7 +15,7 @@
  */
 import { Graph, grad, toOnnxModel, type DType, type Tensor } from '../graph/index.ts';
 import { concat, segmentSum } from '../graph/ops/movement.ts';
-import { div, where } from '../graph/ops/elementwise.ts';
+import { div, silu, where } from '../graph/ops/elementwise.ts';
 import { radialBasisConstants, smoothBasisConstants, sphericalHarmonicNorm } from './m3gnet-basis.ts';
 import type { PotentialWeights } from './weights.ts';
 
@@ -107,7 +107,6 @@ export function buildM3GNetModel(weights: PotentialWeights, options: { dtype?: '
     const y = x.matmul(param(`${prefix}.weight`, true));
     return bias ? y.add(param(`${prefix}.bias`)) : y;
   };
-  const silu = (x: Tensor): Tensor => x.mul(x.sigmoid());
   /** matgl GatedMLP: layers (Linear, SiLU)… [SiLU after the last if activateLast] times gates (Linear, SiLU)… Sigmoid. */
   const gatedMlp = (x: Tensor, prefix: string, depth: number, activateLast: boolean, bias = true): Tensor => {
     let a = x;

@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { wyckoffTables } from '../../../shared/tokens/index.ts';
-import { loadDataset } from '../../data/dataset.ts';
+import { loadDataset } from '../train/dataset.ts';
 import { MODEL_FORMAT, type ModelCard, loadModel } from '../model/files.ts';
 import { ParameterStore } from '../params.ts';
 import { readSafetensors } from '../safetensors.ts';

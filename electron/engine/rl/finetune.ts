@@ -19,8 +19,9 @@ import { mean, std } from '../../../shared/stats.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { wyckoffTables } from '../../../shared/tokens/index.ts';
 import { Composition } from '../../../shared/crystal/composition.ts';
-import { compositionalValidity } from '../../evaluate/validity.ts';
-import { createRewardFunction, DEFAULT_PENALTY, type PredictorRegistry, type RewardSpec, type CandidateInput } from '../../rewards/index.ts';
+import { compositionalValidity } from '../../../shared/crystal/validity.ts';
+import { DEFAULT_PENALTY, type RewardSpec } from '../../../shared/api/reward-spec.ts';
+import type { CandidateInput, RewardFactory } from './reward.ts';
 import { loadCheckpoint, latestCheckpoint, saveCheckpoint, writeFileAtomic, type JsonValue } from '../checkpoint.ts';
 import { ParameterStore } from '../params.ts';
 import { packTokens } from '../model/batch.ts';
@@ -28,6 +29,7 @@ import { loadModel, MODEL_FORMAT, type ModelCard } from '../model/files.ts';
 import { CrystalSampler, type SampledCrystal } from '../sample/sampler.ts';
 import type { SamplingConditions } from '../sample/conditions.ts';
 import { buildSample } from '../sample/generate.ts';
+import { writeSymmetrizedCif } from '../../../shared/io/cif-writer.ts';
 import { LikelihoodEvaluator } from '../train/evaluate-nll.ts';
 import { PpoUpdater, policyConfig } from './ppo.ts';
 
@@ -79,16 +81,20 @@ export const DEFAULT_FINETUNE: FinetuneConfig = {
 export interface FinetuneOptions {
   /** Model name in models/ or a model folder (ignored on resume: the run keeps its own). */
   model: string;
+  /** The reward spec of a new run (a resumed run keeps the one in its run.json). */
   reward: RewardSpec;
-  /** Relative paths in the reward spec resolve against this folder. */
-  rewardBaseDir?: string;
-  /** Predictor registry for the reward (default: the process-wide one). */
-  predictors?: PredictorRegistry;
+  /** Compiles the run's spec into the reward it scores with (electron/rewards: `rewardFactory`). */
+  createReward: RewardFactory;
   outDir: string;
   config: FinetuneConfig;
   resume?: boolean;
   /** On resume: the run's new total number of steps (default: the total it was started with). */
   resumeSteps?: number;
+  /**
+   * Called with the run about to be carried out — on resume the one read from run.json, not the caller's options —
+   * before anything is loaded or run; throw to refuse it (jobs refuse command oracles and paths outside the workspace).
+   */
+  checkRun?: (run: RunFile) => void;
   maxMinutes?: number;
   signal?: AbortSignal;
   log: (line: string) => void;
@@ -173,6 +179,7 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
     const base = await loadModel(options.model);
     run = { config: options.config, modelDir: base.dir, reward: options.reward, createdAt: new Date().toISOString() };
   }
+  options.checkRun?.(run);
   const config = run.config;
   validateFinetuneConfig(config);
   await mkdir(join(outDir, 'checkpoints'), { recursive: true });
@@ -182,11 +189,7 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
   const tables = wyckoffTables();
   const prior = await loadModel(run.modelDir);
   const modelConfig = policyConfig(prior.config);
-  const reward = await createRewardFunction(run.reward, {
-    log,
-    ...(options.rewardBaseDir ? { baseDir: options.rewardBaseDir } : {}),
-    ...(options.predictors ? { predictors: options.predictors } : {}),
-  });
+  const reward = await options.createReward(run.reward);
   const penalty = run.reward.penalty ?? DEFAULT_PENALTY;
 
   const checkpointPath = options.resume ? await latestCheckpoint(join(outDir, 'checkpoints')) : undefined;
@@ -264,8 +267,9 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
       const candidates: CandidateInput[] = [];
       const candidateOf: number[] = [];
       built.forEach((b, i) => {
-        if (b.structure && b.description && b.cif) {
-          candidates.push({ structure: b.structure, description: b.description, cif: b.cif });
+        // A crystal whose CIF would not read back (two elements on one position) has no file but is still scored.
+        if (b.structure && b.description) {
+          candidates.push({ structure: b.structure, description: b.description, cif: b.cif ?? writeSymmetrizedCif(b.description) });
           candidateOf.push(i);
         }
       });

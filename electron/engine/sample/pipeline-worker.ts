@@ -21,11 +21,12 @@ const sampler = await CrystalSampler.create(model.config, model.params, { thread
 async function run(request: ChunkRequest): Promise<ChunkReply> {
   const built = [];
   let index = request.firstIndex;
-  for await (const sample of sampler.sampleChunk(setup.conditions, request.count, request.seed, setup.options)) {
+  const statistics = { drawn: 0, kept: 0 };
+  for await (const sample of sampler.sampleChunk(setup.conditions, request.count, request.seed, { ...setup.options, statistics })) {
     const result = buildSample(sample, index++, setup.symprec);
     built.push(toReply(0, setup.structures ? result : { ...result, structure: null }));
   }
-  return { chunk: request.chunk, built };
+  return { chunk: request.chunk, built, statistics };
 }
 
 // Chunks arrive one at a time (the pool sends the next when this one is back), so they never interleave.

@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import { type SamplingConditions, validateConditions } from './conditions.ts';
 import { type BuildReply, fromReply } from './build-pool.ts';
 import type { BuiltSample, SampleWriter } from './generate.ts';
-import { type SampleOptions, chunkSeed } from './sampler.ts';
+import { type DrawStatistics, type SampleOptions, chunkSeed } from './sampler.ts';
 
 /** What every pipeline is started with. */
 export interface PipelineSetup {
@@ -36,6 +36,8 @@ export interface ChunkRequest {
 export interface ChunkReply {
   chunk: number;
   built: BuildReply[];
+  /** Crystals drawn and kept for this chunk (more drawn than kept when whole-crystal conditions reject some). */
+  statistics?: DrawStatistics;
   error?: string;
 }
 
@@ -77,7 +79,9 @@ export async function* generateInPipelines(
   const options = run.options ?? {};
   const batchSize = options.batchSize ?? 256;
   const chunks = Math.ceil(run.count / batchSize);
-  const setup: PipelineSetup = { modelDir: resolve(run.modelDir), conditions: run.conditions, options, symprec: run.symprec === undefined ? 0.1 : run.symprec, structures: run.structures ?? true };
+  const { statistics: _counted, ...workerOptions } = options; // counted here, from the replies
+  void _counted;
+  const setup: PipelineSetup = { modelDir: resolve(run.modelDir), conditions: run.conditions, options: workerOptions, symprec: run.symprec === undefined ? 0.1 : run.symprec, structures: run.structures ?? true };
   const started = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(run.pipelines, chunks)) }, () => startPipeline(setup)));
   const workers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const notStarted = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -121,6 +125,10 @@ export async function* generateInPipelines(
     pump();
     for (let c = 0; c < chunks; c++) {
       const reply = await replies[c]!.promise;
+      if (options.statistics && reply.statistics) {
+        options.statistics.drawn += reply.statistics.drawn;
+        options.statistics.kept += reply.statistics.kept;
+      }
       for (const built of reply.built) yield writer.save(fromReply(built));
       written = c + 1;
       pump();

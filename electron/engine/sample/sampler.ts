@@ -9,9 +9,10 @@
  */
 import { Rng } from '../../../shared/random.ts';
 import { type CrystalTokens, N_SLOTS, letterToIndex, projectSampledCoordinates, indexToLetter, wyckoffTables, type WyckoffTables } from '../../../shared/tokens/index.ts';
-import { ATOM_CLASSES, type ModelConfig, SIGMA_MIN, WYCKOFF_CLASSES } from '../model/config.ts';
+import { ATOM_CLASSES, type ModelConfig, WYCKOFF_CLASSES } from '../model/config.ts';
 import { FORBIDDEN, writeAtomMask, writeWyckoffMask } from '../model/masks.ts';
-import { logI0eApprox, logSumExp, normalLogPdf, sampleStandardNormal, sampleVonMises, vonMisesMixtureLogPdf } from '../model/distributions.ts';
+import { logI0eApprox, sampleVonMises, vonMisesMixtureLogPdf } from '../model/distributions.ts';
+import { latticeHead, sampleLattice } from '../model/lattice-distribution.ts';
 import type { ParameterStore } from '../params.ts';
 import { KvCacheBackend, PrefixBackend, type StepBackend } from './backends.ts';
 import { maskedLogSoftmax, sampleCategorical } from './categorical.ts';
@@ -22,7 +23,23 @@ export interface SampleOptions {
   topP?: number;
   seed?: number;
   batchSize?: number;
+  /** When given, counts every crystal drawn and every one kept (met the whole-crystal conditions such as `requiredElements`). */
+  statistics?: DrawStatistics;
 }
+
+/** How many crystals were drawn and how many of them met the whole-crystal conditions. */
+export interface DrawStatistics {
+  drawn: number;
+  kept: number;
+}
+
+/**
+ * Redraw budget of a chunk whose crystals must meet whole-crystal conditions (`requiredElements`): at most this many
+ * draws per crystal asked for, so conditions met by ≥ 1 % of draws fill the chunk, and rarer ones end with a report.
+ */
+export const MAX_DRAWS_PER_CRYSTAL = 100;
+/** A chunk stops early when none of this many draws met the conditions (they are then met by well under 1 %). */
+export const HOPELESS_AFTER_DRAWS = 2000;
 
 /** One sampled token sequence (the lattice is normalised as the model sees it: lengths / N^(1/3), angles in rad). */
 export interface SampledCrystal extends CrystalTokens {
@@ -234,27 +251,9 @@ export class CrystalSampler {
   }
 
   private sampleLattice(st: CrystalState, rows: Float32Array, offset: number, k: number, temperature: number, topP: number, uniform: () => number): void {
-    maskedLogSoftmax(rows, offset, k, null, 0, this.logProbs);
-    const logWeights = Float64Array.from(this.logProbs.subarray(0, k));
-    const component = sampleCategorical(logWeights, k, temperature, topP, uniform, this.scratch);
-    const free = this.tables.latticeMask;
-    let logp = 0;
-    const terms = new Float64Array(k);
-    for (let j = 0; j < 6; j++) {
-      const mean = rows[offset + k + component * 6 + j]!;
-      const sigma = softplus(rows[offset + 7 * k + component * 6 + j]!) + SIGMA_MIN;
-      const value = mean + sigma * Math.sqrt(temperature) * sampleStandardNormal(uniform);
-      st.lattice[j] = value;
-      if (free[(st.spaceGroup - 1) * 6 + j]) {
-        for (let c = 0; c < k; c++) {
-          const m = rows[offset + k + c * 6 + j]!;
-          const s = softplus(rows[offset + 7 * k + c * 6 + j]!) + SIGMA_MIN;
-          terms[c] = logWeights[c]! + normalLogPdf(value, m, s);
-        }
-        logp += logSumExp(terms);
-      }
-    }
-    st.logp.lattice = logp;
+    // Truncated mixtures: every draw is a cell (lattice-distribution.ts); the log-probability is the scoring graph's.
+    const free = this.tables.latticeMask.subarray((st.spaceGroup - 1) * 6, st.spaceGroup * 6);
+    st.logp.lattice = sampleLattice(latticeHead(rows, offset, k), free, temperature, topP, uniform, st.lattice);
   }
 
   private finish(st: CrystalState, conditions: SamplingConditions): SampledCrystal | null {
@@ -287,17 +286,30 @@ export class CrystalSampler {
 
   /**
    * One chunk: `count` crystals (at most a batch) from the random stream `seed`. Crystals rejected by whole-crystal
-   * conditions are drawn again (up to 50 rounds), so the result may be shorter than `count` only when the conditions
-   * are nearly impossible for this model.
+   * conditions are drawn again until the chunk is full: each round draws as many as the acceptance rate seen so far
+   * says are needed (at most a batch), up to MAX_DRAWS_PER_CRYSTAL draws per crystal asked for, and stops early when
+   * HOPELESS_AFTER_DRAWS draws kept none. The result is shorter than `count` only then; `options.statistics` says how
+   * many were drawn and kept, for the caller to report.
    */
   async *sampleChunk(conditions: SamplingConditions, count: number, seed: string, options: SampleOptions = {}): AsyncGenerator<SampledCrystal> {
     const rng = new Rng(seed);
+    const batchSize = Math.max(options.batchSize ?? 256, count);
+    const budget = MAX_DRAWS_PER_CRYSTAL * count;
     let produced = 0;
-    for (let round = 0; produced < count && round < 50; round++) {
-      const groups = this.drawSpaceGroups(conditions, count - produced, rng);
-      for (const crystal of await this.sampleBatch(groups, conditions, rng, options)) {
+    let drawn = 0;
+    while (produced < count && drawn < budget && !(produced === 0 && drawn >= HOPELESS_AFTER_DRAWS)) {
+      const needed = count - produced;
+      // Laplace-smoothed acceptance rate: the first round draws exactly what is needed (no conditions → rate 1).
+      const rate = drawn === 0 ? 1 : (produced + 1) / (drawn + 2);
+      const size = Math.min(batchSize, budget - drawn, Math.max(needed, Math.ceil(needed / rate)));
+      const groups = this.drawSpaceGroups(conditions, size, rng);
+      const batch = await this.sampleBatch(groups, conditions, rng, options);
+      drawn += batch.length;
+      if (options.statistics) options.statistics.drawn += batch.length;
+      for (const crystal of batch) {
         if (crystal && produced < count) {
           produced++;
+          if (options.statistics) options.statistics.kept++;
           yield crystal;
         }
       }

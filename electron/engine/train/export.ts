@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { readSafetensors } from '../safetensors.ts';
 import { ParameterStore } from '../params.ts';
 import { writeFileAtomic } from '../checkpoint.ts';
-import { loadDataset } from '../../data/dataset.ts';
+import { loadDataset } from './dataset.ts';
 import { buildLogLikelihoodGraph } from '../model/graphs.ts';
 import { MODEL_FORMAT, type ModelCard } from '../model/files.ts';
 import type { TrainingConfig } from './pretrain.ts';

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { wyckoffTables } from '../../../shared/tokens/index.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
-import { loadDataset } from '../../data/dataset.ts';
+import { loadDataset } from './dataset.ts';
 import { type JsonValue, latestCheckpoint, loadCheckpoint, saveCheckpoint, writeFileAtomic } from '../checkpoint.ts';
 import { ParameterStore } from '../params.ts';
 import { schedules } from '../optim/schedule.ts';

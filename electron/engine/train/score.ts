@@ -3,7 +3,8 @@
  * Each structure is symmetry-analysed (symprec as in training, 0.01 Å), encoded as tokens and scored in batches.
  */
 import type { Structure } from '../../../shared/crystal/structure.ts';
-import { analyzeStructure, wyckoffSequenceLabel } from '../../../shared/symmetry/analyze.ts';
+import { wyckoffSequenceLabel } from '../../../shared/symmetry/analyze.ts';
+import { analyzeStructureBounded } from '../../symmetry/bounded.ts';
 import { MAX_SITES, encodeCrystal, wyckoffTables } from '../../../shared/tokens/index.ts';
 import type { LoadedModel } from '../model/files.ts';
 import { packTokens } from '../model/batch.ts';
@@ -31,7 +32,7 @@ export async function scoreStructures(model: LoadedModel, inputs: ScoreInput[], 
   const tables = wyckoffTables();
   inputs.forEach((input, index) => {
     try {
-      const analysis = analyzeStructure(input.structure, { symprec });
+      const analysis = analyzeStructureBounded(input.structure, { symprec });
       results[index]!.spaceGroup = analysis.spaceGroup;
       results[index]!.wyckoffLabel = wyckoffSequenceLabel(analysis.description);
       if (analysis.description.sites.length > MAX_SITES) throw new Error(`${analysis.description.sites.length} Wyckoff sites (the model handles at most ${MAX_SITES})`);

@@ -2,7 +2,8 @@
 import { Composition } from '../../../shared/crystal/composition.ts';
 import { formatFromFileName, readCifStructures, readPoscar, sniffFormat } from '../../../shared/io/index.ts';
 import { sourceName } from '../../../shared/api/jobs.ts';
-import { analyzeStructure, wyckoffSequenceLabel } from '../../../shared/symmetry/analyze.ts';
+import { wyckoffSequenceLabel } from '../../../shared/symmetry/analyze.ts';
+import { symmetryBudgetForFile } from '../../symmetry/bounded.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import type { Structure } from '../../../shared/crystal/structure.ts';
 import type { PoscarResult } from '../../../shared/io/index.ts';
@@ -27,10 +28,11 @@ export const analyzeStructures: JobRunner<'analyze-structures'> = async ({ sourc
       const format = formatFromFileName(name) ?? sniffFormat(text);
       const blocks = format === 'cif' ? readCifStructures(text, { fileName: name }) : [poscarBlock(readPoscar(text, { fileName: name }))];
       if (blocks.length === 0) throw new Error(`${name}: no data block with atom sites`);
+      const symmetry = symmetryBudgetForFile();
       await runEachInput(
         blocks,
         (block) => {
-          const analysis = analyzeStructure(block.structure, { symprec });
+          const analysis = symmetry.analyze(block.structure, { symprec });
           analyzed++;
           context.output({
             ok: true,

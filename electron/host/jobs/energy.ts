@@ -5,9 +5,9 @@
  */
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { errorLine } from '../../../shared/text/safe-text.ts';
-import { defaultPotentialDir, loadPotential } from '../../engine/potential/load.ts';
+import { loadPotential } from '../../engine/potential/load.ts';
 import { PARTIAL_HULL_NOTE, loadStability, singlePointRecord } from '../../screening/records.ts';
-import { readStructureItems } from './potential-inputs.ts';
+import { potentialDirForParams, readStructureItems } from './potential-inputs.ts';
 import { checkpoint } from './read-sources.ts';
 import type { JobRunner } from './types.ts';
 
@@ -22,7 +22,7 @@ export const energy: JobRunner<'energy'> = async (params, context) => {
     context.output({ ok: false, source, error });
   };
   const items = await readStructureItems(params, context, (failure) => fail(failure.file, failure.error));
-  const potential = await loadPotential(params.potential ?? defaultPotentialDir());
+  const potential = await loadPotential(potentialDirForParams(params.potential));
   let computed = 0;
   try {
     const stability = await loadStability();

@@ -16,18 +16,18 @@ import { readCifStructure } from '../../../shared/io/index.ts';
 import { spaceGroupWithTimeout } from '../../engine/sample/generate.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { modelsDir } from '../../engine/model/files.ts';
-import { DEFAULT_FINETUNE, type BestCandidate, type FinetuneConfig, runFinetuning, validateFinetuneConfig } from '../../engine/rl/finetune.ts';
+import { DEFAULT_FINETUNE, type BestCandidate, type FinetuneConfig, type RunFile, runFinetuning, validateFinetuneConfig } from '../../engine/rl/finetune.ts';
 import type { JsonObject } from '../../library/index.ts';
 import { predictProperties } from '../../predictors/predict.ts';
 import { PROPERTY_NAMES } from '../../predictors/properties.ts';
 import { hasShippedPredictor, registerBuiltInPredictors } from '../../predictors/registry.ts';
-import type { RewardSpec } from '../../rewards/index.ts';
+import { createRewardFunction, type RewardSpec } from '../../rewards/index.ts';
 import { predictorRegistry } from '../../rewards/predictors.ts';
-import { formatPath, walkTerms } from '../../rewards/spec.ts';
+import { formatPath, RewardSpecSchema, walkTerms } from '../../../shared/api/reward-spec.ts';
 import type { JobRunner } from './types.ts';
 import { workspaceLibrary } from './library-handle.ts';
 import { structureData } from './sample-rows.ts';
-import { pathInWorkspace } from './workspace-paths.ts';
+import { confineJobPaths, modelFolderAllowed, pathInWorkspace } from './workspace-paths.ts';
 
 type Params = Parameters<JobRunner<'finetune'>>[0];
 
@@ -145,6 +145,24 @@ export function refuseCommandOracles(spec: RewardSpec): void {
   }
 }
 
+/**
+ * The checks a job's run must pass, applied to the run actually carried out: on resume that is the reward and model
+ * stored in the run's run.json, which the job's own parameters do not show (a run started from the CLI, or while
+ * command oracles were allowed, must not bring a command oracle or an outside path into a job).
+ */
+export function checkRunForJob(run: Pick<RunFile, 'reward' | 'modelDir'>, workspace: string, where: string): void {
+  const parsed = RewardSpecSchema.safeParse(run.reward);
+  if (!parsed.success) throw new Error(`${where}reward: not a valid reward spec`);
+  try {
+    refuseCommandOracles(parsed.data);
+    checkPredictors(parsed.data);
+    confineJobPaths(RewardSpecSchema, parsed.data, workspace, [], 'reward.');
+    modelFolderAllowed(workspace, run.modelDir, 'modelDir');
+  } catch (error) {
+    throw new Error(`${where}${(error as Error).message}`);
+  }
+}
+
 export const finetune: JobRunner<'finetune'> = async (params, context) => {
   const outDir = pathInWorkspace(context.workspace, params.out, 'out');
   const config = finetuneConfigFromParams(params);
@@ -178,12 +196,15 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
     result = await runFinetuning({
       model,
       reward,
-      rewardBaseDir: context.workspace,
+      // checkRun below has vetted the spec the run really scores with (on resume: the one in its run.json).
+      createReward: (spec) => createRewardFunction(spec, { log, baseDir: context.workspace }),
       outDir,
       config,
       resume: params.resume,
       ...(params.resume && params.steps !== undefined ? { resumeSteps: params.steps } : {}),
       ...(params.maxMinutes !== undefined ? { maxMinutes: params.maxMinutes } : {}),
+      // Also for new runs: the model folder the engine resolved, and the reward as it will be stored.
+      checkRun: (run) => checkRunForJob(run, context.workspace, params.resume ? `${join(outDir, 'run.json')}: ` : ''),
       signal: context.signal,
       log,
       onStep: (m, detail) => {

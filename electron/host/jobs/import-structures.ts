@@ -11,16 +11,22 @@ import { checkpoint } from './read-sources.ts';
 import { type InputFailure, failureReason, runEachInput } from '../../../shared/batch/each-input.ts';
 
 export const importStructures: JobRunner<'import-structures'> = async (params, context) => {
-  const { sources, tags, symprec, allowPartialOccupancy } = params;
+  const { sources, tags, symprec, allowPartialOccupancy, duplicates: onDuplicate } = params;
   const library = workspaceLibrary(context.workspace);
   const changed = throttled(() => context.libraryChanged());
-  const run = library.createRun({ kind: 'import', status: 'running', config: { files: sources.length, symprec, allowPartialOccupancy, tags: tags ?? [] } });
+  const run = library.createRun({ kind: 'import', status: 'running', config: { files: sources.length, symprec, allowPartialOccupancy, duplicates: onDuplicate, tags: tags ?? [] } });
   let imported = 0;
   let failed = 0;
+  let duplicates = 0;
   const options: ImportOptions = {
     runId: run.id,
     symprec,
     allowPartialOccupancy,
+    duplicates: onDuplicate,
+    onDuplicate: (item) => {
+      duplicates++;
+      context.output({ ok: false, source: item.file, error: `${item.name || item.formula}: the library already holds this crystal as #${item.existingId}; not imported again`, duplicateOf: item.existingId });
+    },
     ...(tags ? { tags } : {}),
     onImported: (item) => {
       imported++;
@@ -55,6 +61,7 @@ export const importStructures: JobRunner<'import-structures'> = async (params, c
     library.updateRun(run.id, {
       status: imported === 0 && failed > 0 ? 'failed' : 'completed',
       error: failed > 0 ? `${failed} of ${sources.length} files could not be imported` : null,
+      ...(duplicates > 0 ? { config: { ...run.config, duplicatesSkipped: duplicates } } : {}),
     });
   } catch (error) {
     const cancelled = context.signal.aborted;
@@ -63,5 +70,5 @@ export const importStructures: JobRunner<'import-structures'> = async (params, c
   } finally {
     changed.flush();
   }
-  return { runId: run.id, imported, failed };
+  return { runId: run.id, imported, failed, duplicates };
 };

@@ -7,10 +7,10 @@
  */
 import type { RelaxOutput } from '../../../shared/api/jobs.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
-import { defaultPotentialDir, loadPotential } from '../../engine/potential/load.ts';
+import { loadPotential } from '../../engine/potential/load.ts';
 import { relaxStructures } from '../../engine/potential/relax.ts';
 import { PARTIAL_HULL_NOTE, loadStability, relaxationRecord, structureCif } from '../../screening/records.ts';
-import { readStructureItems } from './potential-inputs.ts';
+import { potentialDirForParams, readStructureItems } from './potential-inputs.ts';
 import type { JobRunner } from './types.ts';
 
 export const relax: JobRunner<'relax'> = async (params, context) => {
@@ -20,7 +20,7 @@ export const relax: JobRunner<'relax'> = async (params, context) => {
     unreadable++;
     context.output({ kind: 'failed', source: failure.file, error: failure.error });
   });
-  const potential = await loadPotential(params.potential ?? defaultPotentialDir());
+  const potential = await loadPotential(potentialDirForParams(params.potential));
   const started = performance.now();
   const counts = { converged: 0, 'not-converged': 0, exploded: 0, failed: 0, cancelled: 0 };
   try {

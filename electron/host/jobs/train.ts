@@ -7,6 +7,7 @@
 import { MODEL_PRESETS, validateConfig } from '../../engine/model/config.ts';
 import { listCheckpoints } from '../../engine/checkpoint.ts';
 import { DEFAULT_TRAINING, runPretraining, type TrainingConfig } from '../../engine/train/pretrain.ts';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainOutput } from '../../../shared/api/jobs.ts';
 import type { JobRunner } from './types.ts';
@@ -30,10 +31,28 @@ export function trainingConfigFromParams(params: Params): TrainingConfig {
   };
 }
 
+/**
+ * The validation set a resumed run keeps using, as stored in its run.json — confined to the workspace like a path
+ * given in the parameters, and handed to the trainer explicitly so it does not read an unchecked one itself.
+ */
+function savedValidationData(outDir: string, workspace: string): string | undefined {
+  const runFile = join(outDir, 'run.json');
+  if (!existsSync(runFile)) return undefined;
+  let saved: { valData?: unknown };
+  try {
+    saved = JSON.parse(readFileSync(runFile, 'utf8')) as { valData?: unknown };
+  } catch {
+    return undefined; // the trainer reports the damaged run.json
+  }
+  if (typeof saved.valData !== 'string' || saved.valData === '') return undefined;
+  return pathInWorkspace(workspace, saved.valData, `${runFile}: valData`);
+}
+
 export const train: JobRunner<'train'> = async (params, context) => {
   const outDir = pathInWorkspace(context.workspace, params.out, 'out');
   // With resume the run's saved settings replace these (the trainer reads run.json).
   const config = trainingConfigFromParams(params);
+  const valData = params.val ?? (params.resume ? savedValidationData(outDir, context.workspace) : undefined);
   // The trainer's log lines (dataset sizes, validations, resume point) become progress messages at the last step.
   let last = { step: 0, totalSteps: 0 };
   const started = performance.now();
@@ -46,7 +65,7 @@ export const train: JobRunner<'train'> = async (params, context) => {
   };
   const result = await runPretraining({
     trainData: params.data,
-    ...(params.val ? { valData: params.val } : {}),
+    ...(valData ? { valData } : {}),
     outDir,
     config,
     resume: params.resume,

@@ -8,7 +8,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Composition } from '../../../shared/crystal/composition.ts';
-import type { CommandOracleSpec } from '../spec.ts';
+import type { CommandOracleSpec } from '../../../shared/api/reward-spec.ts';
 import { addMessage, emptyScores, scoreInChunks, type CandidateInput, type OracleScores, type RewardOracle } from '../types.ts';
 
 export const DEFAULT_COMMAND_TIMEOUT_SECONDS = 60;

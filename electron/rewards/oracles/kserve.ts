@@ -12,7 +12,7 @@
  * A non-2xx status, a malformed answer or a wrong count fails the whole batch (counted as errors); no answer within
  * `timeoutSeconds` counts the batch as timed out.
  */
-import type { KServeOracleSpec } from '../spec.ts';
+import type { KServeOracleSpec } from '../../../shared/api/reward-spec.ts';
 import { candidateFeatures, FEATURE_COUNT } from '../features.ts';
 import { addMessage, emptyScores, scoreInChunks, type CandidateInput, type OracleScores, type RewardOracle } from '../types.ts';
 

@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 import { createSession, float32Tensor, type EngineSession } from '../../engine/runtime.ts';
 import { candidateFeatures, FEATURE_COUNT } from '../features.ts';
-import type { OnnxOracleSpec } from '../spec.ts';
+import type { OnnxOracleSpec } from '../../../shared/api/reward-spec.ts';
 import { addMessage, emptyScores, scoreInChunks, type CandidateInput, type OracleScores, type RewardOracle } from '../types.ts';
 
 export const DEFAULT_ONNX_BATCH_SIZE = 256;

@@ -10,7 +10,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { FinetuneCandidate, FinetuneOutput, FinetuneStep, JobInfo, JobResult } from '../../../shared/api/jobs.ts';
-import { EHULL_PROXY_NOTE, type RewardSpec } from '../../../electron/rewards/spec.ts';
+import { EHULL_PROXY_NOTE, type RewardSpec } from '../../../shared/api/reward-spec.ts';
 import type { Candidate, ModelSummary, StudioBackend, StructureData } from '../api/backend.ts';
 import type { JobWatch } from '../api/jobs.ts';
 import { ChartData, formatDuration, formatValue } from '../charts/chartData.ts';
@@ -171,7 +171,7 @@ export function RlView({ backend, dashboard, onOpen }: { backend: StudioBackend;
   }, [backend]);
 
   const spec = form.mode === 'builder' ? specFromDraft(form.draft) : null;
-  const check = useMemo(() => (form.mode === 'builder' ? checkSpec(spec) : checkSpec(form.json)), [form.mode, form.mode === 'builder' ? JSON.stringify(spec) : form.json]); // eslint-disable-line react-hooks/exhaustive-deps
+  const check = useMemo(() => (form.mode === 'builder' ? checkSpec(spec) : checkSpec(form.json)), [form.mode, form.mode === 'builder' ? JSON.stringify(spec) : form.json]);
   const fieldErrors = form.mode === 'builder' ? builderErrors(check, form.draft) : {};
   const settingErrors = checkRlSettings(form.settings);
 
@@ -552,7 +552,7 @@ function CompareRuns({ backend, phase }: { backend: StudioBackend; phase: string
       { label: `A: ${label(jobs.find((j) => j.id === picked[0])) || 'none'}`.slice(0, 80), scale: 'r', color: CHART_COLORS[0], digits: 3, points: true },
       { label: `B: ${label(jobs.find((j) => j.id === picked[1])) || 'none'}`.slice(0, 80), scale: 'r', color: CHART_COLORS[1], digits: 3, dash: [5, 4], points: true },
     ],
-    [jobs, picked], // eslint-disable-line react-hooks/exhaustive-deps
+    [jobs, picked],
   );
 
   return (

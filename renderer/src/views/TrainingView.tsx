@@ -122,8 +122,8 @@ export function TrainingView({ backend, dashboard }: { backend: StudioBackend; d
       <section className="panel training-form" aria-label="Training run">
         <h3>Pretraining run</h3>
         <div className="settings-form">
-          {textField('data', 'Training data', 'e.g. data/mp20-train', 'dataset folder from `cfstudio data prepare` (its train split is used; its val split validates)')}
-          {textField('val', 'Validation data', 'the training set’s val split', 'optional: another prepared folder to validate on')}
+          {textField('data', 'Training data', 'e.g. data/mp20-train', 'dataset folder inside the workspace, from `cfstudio data prepare` (its train split is used; its val split validates)')}
+          {textField('val', 'Validation data', 'the training set’s val split', 'optional: another prepared folder (inside the workspace) to validate on')}
           <LabeledSelect label="Preset" value={form.config} options={PRESETS} invalid={errors.config !== undefined} onChange={(config) => set('config', config)} />
           {textField('out', 'Run folder', 'runs/my-run', 'checkpoints, metrics.jsonl and best.safetensors, inside the workspace')}
           {numberField('epochs', 'Epochs', 1, '60')}

@@ -7,9 +7,9 @@ import { useMemo, useRef, useState } from 'react';
 import { Composition } from '../../../shared/crystal/composition.ts';
 import { Lattice } from '../../../shared/crystal/lattice.ts';
 import { Structure } from '../../../shared/crystal/structure.ts';
-import { readStructureText, writeCifP1, writeExtendedXyz, writePoscar } from '../../../shared/io/index.ts';
-import { analyzeStructure } from '../../../shared/symmetry/analyze.ts';
-import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
+import moyoWasmUrl from '@spglib/moyo-wasm/moyo_wasm_bg.wasm?url';
+import { writeCifP1, writeExtendedXyz, writePoscar } from '../../../shared/io/index.ts';
+import { openStructureInWorker } from '../symmetry/openInWorker.ts';
 import type { Candidate } from '../api/backend.ts';
 import { DEMO_STRUCTURES } from '../demo/structures.ts';
 import { parseSupercell } from '../route.ts';
@@ -31,24 +31,14 @@ export interface OpenedStructure extends Shown {
 }
 
 /**
- * Reads a CIF or POSCAR file's text and finds its space group; every site gets the Wyckoff letter of its orbit
- * so that picking an atom shows it. Errors name the file and line (from shared/io).
+ * Reads a CIF or POSCAR file's text and finds its space group in a Web Worker with a time limit (never on the UI
+ * thread: renderer/src/symmetry/openInWorker.ts); every site gets the Wyckoff letter of its orbit so that picking an
+ * atom shows it. Errors name the file and line (from shared/io).
  */
 export async function openStructureFile(fileName: string, text: string, serial: number): Promise<OpenedStructure> {
-  await initSymmetry(); // CIF symmetry operations and the analysis need the space-group tables
-  const read = readStructureText(text, { fileName });
-  let structure = read.structure;
-  let symmetry: string;
-  try {
-    const analysis = analyzeStructure(structure);
-    structure = new Structure(
-      structure.lattice,
-      structure.sites.map((site, i) => ({ ...site, wyckoff: site.wyckoff ?? analysis.inputWyckoffLetters[i] })),
-    );
-    symmetry = `${analysis.symbol} (${analysis.spaceGroup})`;
-  } catch (error) {
-    symmetry = `symmetry not found: ${(error as Error).message}`;
-  }
+  const read = await openStructureInWorker(fileName, text, { wasmUrl: new URL(moyoWasmUrl, window.location.href).href });
+  const structure = new Structure(new Lattice(read.lattice), read.sites);
+  const symmetry = read.symmetry;
   const formula = Composition.fromStructure(structure).reducedFormula;
   return {
     key: `file:${serial}`,

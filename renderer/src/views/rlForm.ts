@@ -9,7 +9,7 @@
  * followed by a sign flip, combined as a weighted sum or a product; constraints (validity, max atoms, elements)
  * and the penalty and failure reward. A spec it cannot express (an external oracle) is edited as JSON instead.
  */
-import { formatPath, RewardSpecSchema, type RewardSpec, type Term, type Transform } from '../../../electron/rewards/spec.ts';
+import { formatPath, RewardSpecSchema, type RewardSpec, type Term, type Transform } from '../../../shared/api/reward-spec.ts';
 import type { FinetuneParams } from '../../../shared/api/jobs.ts';
 
 export const PREDICTORS = [

@@ -67,6 +67,7 @@ describe('unary ops', () => {
     ['tanh', (x) => x.tanh(), Math.tanh, [-2, 2]],
     ['sigmoid', (x) => x.sigmoid(), (x) => 1 / (1 + Math.exp(-x)), [-4, 4]],
     ['softplus', (x) => x.softplus(), (x) => Math.log1p(Math.exp(x)), [-4, 4]],
+    ['silu', (x) => elementwise.silu(x), (x) => x / (1 + Math.exp(-x)), [-4, 4]],
     ['sin', (x) => x.sin(), Math.sin, [-3, 3]],
     ['cos', (x) => x.cos(), Math.cos, [-3, 3]],
     ['relu', (x) => x.relu(), (x) => Math.max(0, x), [-2, 2]],

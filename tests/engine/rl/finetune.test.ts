@@ -20,7 +20,7 @@ import { makeBatch, packTokens } from '../../../electron/engine/model/batch.ts';
 import { buildStructure } from '../../../shared/symmetry/analyze.ts';
 import { writeCifP1 } from '../../../shared/io/cif-writer.ts';
 import { prepareDataset } from '../../../electron/data/prepare.ts';
-import { loadDataset } from '../../../electron/data/dataset.ts';
+import { loadDataset } from '../../../electron/engine/train/dataset.ts';
 import { createSession } from '../../../electron/engine/runtime.ts';
 import { exportFinetunedModel } from '../../../electron/engine/rl/export.ts';
 import { loadModel } from '../../../electron/engine/model/files.ts';
@@ -29,7 +29,7 @@ import { buildSample } from '../../../electron/engine/sample/generate.ts';
 import { LikelihoodEvaluator, toOrtFeeds } from '../../../electron/engine/train/evaluate-nll.ts';
 import { PpoUpdater, policyConfig } from '../../../electron/engine/rl/ppo.ts';
 import { DEFAULT_FINETUNE, type FinetuneConfig, type FinetuneStepMetrics, groupAdvantages, miniBatchIndices, runFinetuning } from '../../../electron/engine/rl/finetune.ts';
-import { PredictorRegistry, type RewardSpec } from '../../../electron/rewards/index.ts';
+import { createRewardFunction, PredictorRegistry, type RewardSpec } from '../../../electron/rewards/index.ts';
 import { writeTinyModel } from './tiny-model.ts';
 
 let dir: string;
@@ -149,7 +149,7 @@ describe('runFinetuning', () => {
 
   it('raises the reward, stays near the prior, and writes metrics, best CIFs and a usable policy', async () => {
     const out = join(dir, 'run-learn');
-    const result = await runFinetuning({ model: modelDir, reward: spec, predictors: lightAtomRegistry(), outDir: out, config: small, log: () => {} });
+    const result = await runFinetuning({ model: modelDir, reward: spec, createReward: (s) => createRewardFunction(s, { predictors: lightAtomRegistry() }), outDir: out, config: small, log: () => {} });
     expect(result.status).toBe('finished');
     const metrics = await metricsOf(out);
     expect(metrics.map((m) => m.step)).toEqual(Array.from({ length: 14 }, (_, i) => i + 1));
@@ -222,14 +222,14 @@ describe('runFinetuning', () => {
   it('resumes exactly: 4 steps, a crash that loses the last checkpoint, resume to 6 = 6 steps straight', async () => {
     const cfg = { ...small, steps: 6, batchSize: 12, ppoEpochs: 2, miniBatches: 2 };
     const straight = join(dir, 'run-straight');
-    await runFinetuning({ model: modelDir, reward: spec, predictors: lightAtomRegistry(), outDir: straight, config: cfg, log: () => {} });
+    await runFinetuning({ model: modelDir, reward: spec, createReward: (s) => createRewardFunction(s, { predictors: lightAtomRegistry() }), outDir: straight, config: cfg, log: () => {} });
     const split = join(dir, 'run-split');
     const wallStart = performance.now();
-    await runFinetuning({ model: modelDir, reward: spec, predictors: lightAtomRegistry(), outDir: split, config: { ...cfg, steps: 4 }, log: () => {} });
+    await runFinetuning({ model: modelDir, reward: spec, createReward: (s) => createRewardFunction(s, { predictors: lightAtomRegistry() }), outDir: split, config: { ...cfg, steps: 4 }, log: () => {} });
     // A crash after step 4's metrics line but before its checkpoint: only the step-2 checkpoint survives.
     const checkpoints = (await readdir(join(split, 'checkpoints'))).sort();
     await rm(join(split, 'checkpoints', checkpoints[checkpoints.length - 1]!));
-    await runFinetuning({ model: modelDir, reward: spec, predictors: lightAtomRegistry(), outDir: split, config: cfg, resume: true, resumeSteps: 6, log: () => {} });
+    await runFinetuning({ model: modelDir, reward: spec, createReward: (s) => createRewardFunction(s, { predictors: lightAtomRegistry() }), outDir: split, config: cfg, resume: true, resumeSteps: 6, log: () => {} });
     const wallSeconds = (performance.now() - wallStart) / 1000;
     const a = await metricsOf(straight);
     const b = await metricsOf(split);
@@ -245,7 +245,7 @@ describe('runFinetuning', () => {
 
   it('refuses to overwrite a run and names a missing predictor', async () => {
     const out = join(dir, 'run-learn');
-    await expect(runFinetuning({ model: modelDir, reward: spec, predictors: lightAtomRegistry(), outDir: out, config: small, log: () => {} })).rejects.toThrow(/already holds a run/);
-    await expect(runFinetuning({ model: modelDir, reward: spec, predictors: new PredictorRegistry(), outDir: join(dir, 'run-none'), config: small, log: () => {} })).rejects.toThrow(/light_fraction/);
+    await expect(runFinetuning({ model: modelDir, reward: spec, createReward: (s) => createRewardFunction(s, { predictors: lightAtomRegistry() }), outDir: out, config: small, log: () => {} })).rejects.toThrow(/already holds a run/);
+    await expect(runFinetuning({ model: modelDir, reward: spec, createReward: (s) => createRewardFunction(s, { predictors: new PredictorRegistry() }), outDir: join(dir, 'run-none'), config: small, log: () => {} })).rejects.toThrow(/light_fraction/);
   });
 });

@@ -1,8 +1,7 @@
 /**
  * The reward spec: a small JSON document that says how a generated crystal is scored during RL fine-tuning.
  *
- * No node: imports here — the renderer imports this schema to edit and validate specs, and it may move to
- * shared/api later.
+ * Shared by both sides: the engine evaluates specs, the renderer edits and validates them with this schema.
  *
  * ```json
  * {
@@ -16,7 +15,7 @@
  * }
  * ```
  *
- * Semantics (the evaluator in ./evaluate.ts implements them):
+ * Semantics (the evaluator in electron/rewards/evaluate.ts implements them):
  * - `reward` is a tree of terms; each term yields one number per candidate, then applies its `transform`
  *   (one or a list, applied in order). `product` multiplies its factors, `sum` adds `weight × term`.
  * - Constraints are checked first; a candidate that fails one gets `penalty` (default −1) and no term is
@@ -26,7 +25,9 @@
  *   non-negative figure of merit such as band gap × dielectric constant.
  */
 import { z } from 'zod';
-import { isElementSymbol } from '../../shared/crystal/elements.ts';
+import { isElementSymbol } from '../crystal/elements.ts';
+// Paths in a spec are marked so that jobs confine them to the workspace (the CLI resolves them against the spec file).
+import { markWorkspacePath } from './job-paths.ts';
 
 export const REWARD_SPEC_VERSION = 1;
 
@@ -134,7 +135,7 @@ export const OracleSchema = z.discriminatedUnion('type', [
     type: z.literal('command'),
     command: z.string().min(1, 'must not be empty'),
     args: z.array(z.string()).optional(),
-    cwd: z.string().optional(),
+    cwd: markWorkspacePath(z.string()).optional(),
     env: z.record(z.string(), z.string()).optional(),
     timeoutSeconds: positiveSeconds.optional(),
     batchSize: batchSize.optional(),
@@ -152,7 +153,7 @@ export const OracleSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({
     type: z.literal('onnx'),
-    path: z.string().min(1, 'must not be empty'),
+    path: markWorkspacePath(z.string().min(1, 'must not be empty')),
     output: z.string().min(1).optional(),
     batchSize: batchSize.optional(),
   }),
@@ -216,7 +217,7 @@ export const TermSchema: z.ZodType<Term> = z.lazy(() =>
       name: termName.optional(),
       transform: transformField,
       formationEnergy: z.union([z.string().min(1, 'must not be empty'), TermSchema]),
-      reference: z.string().min(1).optional(),
+      reference: markWorkspacePath(z.string().min(1)).optional(),
     }),
     z.strictObject({ kind: z.literal('oracle'), name: termName.optional(), transform: transformField, oracle: OracleSchema }),
     z.strictObject({ kind: z.literal('product'), name: termName.optional(), transform: transformField, factors: z.array(TermSchema).min(1, 'needs at least one factor') }),

@@ -10,8 +10,11 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { N_SLOTS } from '../../shared/tokens/index.ts';
-import type { ConvertedRow, SkipReason } from './convert.ts';
+import { N_SLOTS } from '../../../shared/tokens/index.ts';
+
+/** Why data preparation (electron/data/) left a row out; the manifest counts each. */
+export const SKIP_REASONS = ['parse error', 'unsupported element', 'partial occupancy', 'symmetry failure', 'more than 20 sites', 'duplicate'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
 
 export const DATASET_FORMAT = 'cfstudio-token-dataset';
 export const DATASET_VERSION = 1;
@@ -80,29 +83,6 @@ const FIELDS: DatasetManifest['fields'] = {
   coords: { file: 'coords.f32', dtype: 'float32', rowShape: [N_SLOTS, 3] },
   lattice: { file: 'lattice.f32', dtype: 'float32', rowShape: [6] },
 };
-
-export function packRows(rows: readonly ConvertedRow[]): TokenArrays {
-  const n = rows.length;
-  const arrays: TokenArrays = {
-    count: n,
-    spaceGroup: new Int32Array(n),
-    numSites: new Int32Array(n),
-    wyckoff: new Int32Array(n * N_SLOTS),
-    atoms: new Int32Array(n * N_SLOTS),
-    coords: new Float32Array(n * N_SLOTS * 3),
-    lattice: new Float32Array(n * 6),
-    ids: rows.map((r) => r.id),
-  };
-  rows.forEach((row, i) => {
-    arrays.spaceGroup[i] = row.spaceGroup;
-    arrays.numSites[i] = row.numSites;
-    arrays.wyckoff.set(row.wyckoff, i * N_SLOTS);
-    arrays.atoms.set(row.atoms, i * N_SLOTS);
-    arrays.coords.set(row.coords, i * N_SLOTS * 3);
-    arrays.lattice.set(row.lattice, i * 6);
-  });
-  return arrays;
-}
 
 function littleEndianBytes(array: Int32Array | Float32Array): Uint8Array {
   // Typed arrays use the platform byte order; every platform Node and Electron ship on is little-endian.

@@ -22,9 +22,9 @@
  * or an anion and its atoms may be split over several SMACT states of that sign, with the electronegativity test
  * done per element (cations below anions; elements without a value are not tested).
  */
-import type { Structure } from '../../shared/crystal/structure.ts';
-import { Composition } from '../../shared/crystal/composition.ts';
-import { atomicNumber } from '../../shared/crystal/elements.ts';
+import type { Structure } from './structure.ts';
+import { Composition } from './composition.ts';
+import { atomicNumber } from './elements.ts';
 import { DegenerateCellError, minimumPairDistance } from './geometry.ts';
 import { SMACT_MAX_Z, SMACT_METALS, SMACT_OXIDATION_STATES, smactElectronegativity } from './smact-data.ts';
 

@@ -4,8 +4,8 @@
  *
  * Matrices are row-major with the lattice vectors as rows (Cartesian = fractional · matrix), as in `Lattice`.
  */
-import type { Mat3, Vec3 } from '../../shared/crystal/linalg.ts';
-import { cross, det3, dot, inverse3, matMul3, norm } from '../../shared/crystal/linalg.ts';
+import type { Mat3, Vec3 } from './linalg.ts';
+import { cross, det3, dot, inverse3, matMul3, norm } from './linalg.ts';
 
 /** Image searches larger than this are refused: they only happen for (nearly) flat cells, which are not crystals. */
 const MAX_IMAGES = 1_000_000;
