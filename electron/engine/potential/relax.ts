@@ -322,8 +322,9 @@ export async function relaxStructures(potential: Potential, structures: readonly
   for (;;) {
     const running = states.filter((s) => s.status === undefined);
     if (running.length === 0) break;
-    // Let queued events (a cancel message) in: a potential that computes synchronously never yields otherwise.
-    if (options.signal) await new Promise<void>((resolve) => setImmediate(resolve));
+    // Let queued events in (a cancel message, a worker's RPC): a potential that computes synchronously never
+    // yields to the event loop otherwise, and a whole relaxation would run as one uninterruptible task.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (options.signal?.aborted) {
       for (const s of running) fail(s, 'cancelled', 'cancelled');
       reportEnded();

@@ -111,19 +111,19 @@ describe.skipIf(!python)('relaxation agrees with ASE (FIRE + FrechetCellFilter, 
     // Back to fcc (the cell is soft: at fmax 0.001 eV/Å its edges still differ by ~0.01 Å).
     expect(detectSpaceGroup(distortedFccArgon, 0.1)).not.toBe(225);
     expect(detectSpaceGroup(ours[0]!.structure, 0.1)).toBe(225);
-  });
+  }, 300_000); // ASE in Python takes a while on a busy machine
 
   it('with keepSymmetry, as ASE with FixSymmetry: generated-like crystals stay in their space group', async () => {
     const structures = [monoclinic, hexagonal, rutileLike];
-    const ours = await relaxStructures(new LennardJonesPotential(GENERIC), structures, { fmax: 0.005, maxSteps: 1000, keepSymmetry: true });
-    const ase = aseRelax(GENERIC, structures, { fmax: 0.005, steps: 1000, keepSymmetry: true });
+    const ours = await relaxStructures(new LennardJonesPotential(GENERIC), structures, { fmax: 0.01, maxSteps: 1000, keepSymmetry: true });
+    const ase = aseRelax(GENERIC, structures, { fmax: 0.01, steps: 1000, keepSymmetry: true });
     structures.forEach((start, i) => {
       const group = detectSpaceGroup(start, 0.01);
       expectSameAsAse(ours[i]!, ase[i]!, `space group ${group}`);
       expect(ours[i]!.symmetry?.spaceGroup).toBe(group);
       expect(detectSpaceGroup(ours[i]!.structure, 0.01)).toBe(group);
     });
-  });
+  }, 300_000); // ASE in Python takes a while on a busy machine
 });
 
 describe('keepSymmetry', () => {
