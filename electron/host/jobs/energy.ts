@@ -7,7 +7,8 @@ import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { errorLine } from '../../../shared/text/safe-text.ts';
 import { loadPotential } from '../../engine/potential/load.ts';
 import { PARTIAL_HULL_NOTE, loadStability, singlePointRecord } from '../../screening/records.ts';
-import { potentialDirForParams, readStructureItems } from './potential-inputs.ts';
+import { readStructureItems } from './structure-inputs.ts';
+import { potentialDirForParams } from './workspace-paths.ts';
 import { checkpoint } from './read-sources.ts';
 import type { JobRunner } from './types.ts';
 

@@ -4,29 +4,21 @@
  * predictions with units, or a readable error naming the file (and line, where the reader knows it). Structures are
  * predicted in small chunks so a cancel is noticed between them.
  */
-import { sourceName, type PredictedStructure } from '../../../shared/api/jobs.ts';
+import type { PredictedStructure } from '../../../shared/api/jobs.ts';
 import { Composition } from '../../../shared/crystal/composition.ts';
-import type { Structure } from '../../../shared/crystal/structure.ts';
-import { formatFromFileName, readCifStructures, readPoscar, sniffFormat } from '../../../shared/io/index.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { predictProperties } from '../../predictors/predict.ts';
 import { PROPERTY_NAMES, PROPERTIES, isPropertyName } from '../../predictors/properties.ts';
 import { hasShippedPredictor, registerBuiltInPredictors } from '../../predictors/registry.ts';
 import { predictorRegistry } from '../../rewards/predictors.ts';
 import type { JobRunner } from './types.ts';
-import { workspaceLibrary } from './library-handle.ts';
-import { checkpoint, readSourceText } from './read-sources.ts';
-import { type InputFailure, runEachInput } from '../../../shared/batch/each-input.ts';
+import { checkpoint } from './read-sources.ts';
+import { readStructureItems } from './structure-inputs.ts';
+import type { InputFailure } from '../../../shared/batch/each-input.ts';
 
 /** Structures per predictProperties call: large enough to batch the networks, small enough to notice a cancel. */
 const CHUNK = 64;
 
-interface Item {
-  source: string;
-  block: string;
-  libraryId?: number;
-  structure: Structure;
-}
 
 /** The predictor names to use: the requested ones (each must exist), or every shipped one present. */
 function propertyNames(requested: readonly string[] | undefined): string[] {
@@ -57,51 +49,8 @@ export const predict: JobRunner<'predict'> = async (params, context) => {
   };
 
   // Read everything first (cheap next to prediction) so progress has a total. A source or row that cannot be
-  // read is one failed output; the others go on (runEachInput).
-  const items: Item[] = [];
-  const onFailure = (failure: InputFailure) => fail(failure.file, failure.error);
-  if (params.sources) {
-    const read = await runEachInput(
-      params.sources,
-      async (source) => {
-        const name = sourceName(source);
-        const text = await readSourceText(source);
-        const format = formatFromFileName(name) ?? sniffFormat(text);
-        if (format === 'cif') {
-          const blocks = readCifStructures(text, { fileName: name });
-          if (blocks.length === 0) throw new Error(`${name}: no data block with atom sites`);
-          return blocks.map((block) => ({ source: name, block: block.name, structure: block.structure }));
-        }
-        const poscar = readPoscar(text, { fileName: name });
-        return [{ source: name, block: poscar.comment, structure: poscar.structure }];
-      },
-      {
-        name: (source) => sourceName(source),
-        signal: context.signal,
-        before: async (source) => {
-          await checkpoint(context.signal);
-          context.progress({ done: 0, message: `reading ${sourceName(source)}` });
-        },
-        onFailure,
-      },
-    );
-    for (const s of read.succeeded) items.push(...s.value);
-  } else {
-    const library = workspaceLibrary(context.workspace);
-    const read = await runEachInput(
-      params.ids ?? [],
-      (id): Item => {
-        const source = `library #${id}`;
-        const row = library.getStructure(id);
-        if (!row) throw new Error(`${source}: no structure with this id in the library`);
-        const [block] = readCifStructures(row.cif, { fileName: source });
-        if (!block) throw new Error(`${source}: the stored CIF has no atom sites`);
-        return { source, block: row.name ?? row.formula, libraryId: id, structure: block.structure };
-      },
-      { name: (id) => `library #${id}`, signal: context.signal, onFailure },
-    );
-    for (const s of read.succeeded) items.push(s.value);
-  }
+  // read is one failed output; the others go on.
+  const items = await readStructureItems(params, context, (failure: InputFailure) => fail(failure.file, failure.error));
 
   for (let start = 0; start < items.length; start += CHUNK) {
     await checkpoint(context.signal);

@@ -10,7 +10,8 @@ import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { loadPotential } from '../../engine/potential/load.ts';
 import { relaxStructures } from '../../engine/potential/relax.ts';
 import { PARTIAL_HULL_NOTE, loadStability, relaxationRecord, structureCif } from '../../screening/records.ts';
-import { potentialDirForParams, readStructureItems } from './potential-inputs.ts';
+import { readStructureItems } from './structure-inputs.ts';
+import { potentialDirForParams } from './workspace-paths.ts';
 import type { JobRunner } from './types.ts';
 
 export const relax: JobRunner<'relax'> = async (params, context) => {

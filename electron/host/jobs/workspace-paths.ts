@@ -12,6 +12,7 @@ import type { z } from 'zod';
 import { mapJobPaths } from '../../../shared/api/job-paths.ts';
 import { quoteForMessage } from '../../../shared/text/safe-text.ts';
 import { modelsDir } from '../../engine/model/files.ts';
+import { defaultPotentialDir } from '../../engine/potential/load.ts';
 
 /**
  * The absolute path with every existing part's symbolic links resolved: the real path of the longest existing
@@ -92,4 +93,13 @@ export function confineJobPaths<T>(schema: z.ZodType, params: T, workspace: stri
     if (kind === 'model-or-workspace-path' && isShippedModelName(path)) return path;
     return confine(root, path, prefix + field, chosen);
   }) as T;
+}
+
+/**
+ * The potential folder a job loads: a name in models/, or the folder given (already confined to the workspace by
+ * the job's schema mark), or the shipped default.
+ */
+export function potentialDirForParams(potential: string | undefined): string {
+  if (potential === undefined) return defaultPotentialDir();
+  return isShippedModelName(potential) ? join(modelsDir(), potential) : potential;
 }

@@ -1,18 +1,14 @@
 /**
- * The structures of a 'relax' or 'energy' job: structure files (every CIF data block, or a POSCAR; by path or
+ * The structures of a 'predict', 'relax' or 'energy' job: structure files (every CIF data block, or a POSCAR; by path or
  * uploaded) or library rows by id, read with the shared input loop — a source or row that cannot be read is reported
  * through `onFailure` and the others go on.
  */
-import { join } from 'node:path';
 import { type StructureSource, sourceName } from '../../../shared/api/jobs.ts';
 import { type InputFailure, runEachInput } from '../../../shared/batch/each-input.ts';
 import type { Structure } from '../../../shared/crystal/structure.ts';
 import { formatFromFileName, readCifStructures, readPoscar, sniffFormat } from '../../../shared/io/index.ts';
 import { workspaceLibrary } from './library-handle.ts';
 import { checkpoint, readSourceText } from './read-sources.ts';
-import { isShippedModelName } from './workspace-paths.ts';
-import { modelsDir } from '../../engine/model/files.ts';
-import { defaultPotentialDir } from '../../engine/potential/load.ts';
 
 export interface StructureItem {
   /** Position among the structures read (0-based). */
@@ -79,13 +75,4 @@ export async function readStructureItems(
     for (const s of read.succeeded) items.push(s.value);
   }
   return items.map((item, index) => ({ index, ...item }));
-}
-
-/**
- * The potential folder a job loads: a name in models/, or the folder given (already confined to the workspace by
- * the job's schema mark), or the shipped default.
- */
-export function potentialDirForParams(potential: string | undefined): string {
-  if (potential === undefined) return defaultPotentialDir();
-  return isShippedModelName(potential) ? join(modelsDir(), potential) : potential;
 }
