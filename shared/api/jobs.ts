@@ -573,6 +573,50 @@ export const energyOutputSchema = z.discriminatedUnion('ok', [
 ]);
 export type EnergyOutput = z.infer<typeof energyOutputSchema>;
 
+/** A 'csp' job: structure prediction from a formula (electron/csp/: exact-composition sampling, ranked by the potential). */
+export const cspParamsSchema = z
+  .object({
+    model: modelName.default('default'),
+    /** Formula unit, e.g. 'NaCl' or 'Li3PS4'. */
+    formula: z.string().min(1).max(200),
+    /** Formula units per conventional cell; absent (and no `atoms`): every Z up to 80 atoms. */
+    zs: z.array(z.number().int().min(1).max(1000)).min(1).max(1000).optional(),
+    /** Instead of `zs`: atoms per conventional cell. */
+    atoms: z.object({ min: z.number().int().min(1), max: z.number().int().min(1) }).strict().optional(),
+    /** Space groups to sample (uniformly); absent: the model weighs every group that can hold the formula. */
+    spaceGroups: z.array(z.number().int().min(1).max(230)).min(1).max(230).optional(),
+    n: z.number().int().min(1).max(1_000_000).default(200),
+    /** Candidates streamed as outputs, best first. */
+    top: z.number().int().min(1).max(100_000).default(10),
+    /** Relax each distinct candidate (FIRE, space group kept) before ranking. */
+    relax: z.boolean().default(false),
+    /** Interatomic potential (models/ name or workspace folder); default models/potential-m3gnet-mp-2021; absent folder: rank by log-likelihood. */
+    potential: modelNameOrWorkspacePath().optional(),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
+    batchSize: z.number().int().min(1).max(1024).default(64),
+  })
+  .strict()
+  .refine((p) => !(p.zs && p.atoms), { message: 'give either zs or atoms, not both', path: ['zs'] });
+export type CspParams = z.input<typeof cspParamsSchema>;
+
+/** One ranked candidate of a 'csp' job, best first. */
+export const cspCandidateSchema = z.object({
+  rank: z.number().int().positive(),
+  formula: z.string(),
+  z: z.number().int().positive(),
+  atoms: z.number().int().positive(),
+  spaceGroup: z.number().int().min(1).max(230),
+  spaceGroupSymbol: z.string(),
+  wyckoff: z.string().nullable(),
+  energyPerAtom: z.number().nullable(),
+  eHull: z.number().nullable(),
+  logp: z.number(),
+  samplesMatched: z.number().int().positive(),
+  relaxStatus: z.string().nullable(),
+  cif: z.string(),
+});
+export type CspCandidateOutput = z.infer<typeof cspCandidateSchema>;
+
 export const jobSpecs = {
   'import-structures': {
     summary: 'import CIF/POSCAR files into the workspace library (each structure committed as soon as it is read)',
@@ -723,6 +767,22 @@ export const jobSpecs = {
     params: energyParamsSchema,
     output: energyOutputSchema,
     result: z.object({ potential: z.string(), computed: z.number().int().nonnegative(), failed: z.number().int().nonnegative(), hullReference: z.string() }),
+  },
+  csp: {
+    summary: 'structure prediction from a formula: sample crystals with exactly that composition, merge duplicates, rank by the potential (or likelihood)',
+    heavy: true,
+    params: cspParamsSchema,
+    output: cspCandidateSchema,
+    result: z.object({
+      formula: z.string(),
+      sampled: z.number().int().nonnegative(),
+      structurallyValid: z.number().int().nonnegative(),
+      distinct: z.number().int().nonnegative(),
+      ranking: z.string(),
+      potential: z.string().nullable(),
+      note: z.string().optional(),
+      seconds: z.number().nonnegative(),
+    }),
   },
   'analyze-structures': {
     summary: 'read CIF/POSCAR files and find each structure\'s space group and Wyckoff description',

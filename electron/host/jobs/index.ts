@@ -1,4 +1,5 @@
 import { analyzeStructures } from './analyze-structures.ts';
+import { csp } from './csp.ts';
 import { evaluate } from './evaluate.ts';
 import { exportStructures } from './export-structures.ts';
 import { finetune } from './finetune.ts';
@@ -27,4 +28,5 @@ export const jobRunners: JobRunnerTable = {
   predict,
   relax,
   energy,
+  csp,
 };
