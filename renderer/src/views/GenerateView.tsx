@@ -3,6 +3,7 @@ import type { Candidate, GenerationEvent, StudioBackend } from '../api/backend.t
 import type { SymmetryState } from '../App.tsx';
 import { PromptBuilder } from '../prompt/PromptBuilder.tsx';
 import { SymmetryGate } from '../prompt/SymmetryGate.tsx';
+import { CspPanel } from './CspPanel.tsx';
 import { ResultsGrid } from './ResultsGrid.tsx';
 
 export interface GenerateViewProps {
@@ -40,6 +41,7 @@ export function GenerateView({ backend, symmetry, candidates, setCandidates, onO
       <SymmetryGate symmetry={symmetry} what="the prompt builder">
         {(groups) => <PromptBuilder backend={backend} groups={groups} onGenerationEvent={onEvent} onRunStarted={onRunStarted} />}
       </SymmetryGate>
+      <CspPanel backend={backend} onOpen={onOpen} />
       <ResultsGrid
         candidates={candidates}
         onOpen={onOpen}

@@ -1,0 +1,190 @@
+/**
+ * Structure prediction from a formula, in the Generate view: the 'csp' engine job (electron/host/jobs/csp.ts, the
+ * same code as `cfstudio csp`) samples crystals with exactly the formula × Z, merges duplicates and ranks them by
+ * the potential's energy per atom (or the model's log-likelihood without a potential). The ranked list shows the
+ * energies; each row opens its structure in the Viewer.
+ */
+import { useRef, useState } from 'react';
+import type { CspCandidateOutput, CspParams, JobInfo, JobResult } from '../../../shared/api/jobs.ts';
+import { readCifStructure } from '../../../shared/io/index.ts';
+import type { Candidate, StudioBackend } from '../api/backend.ts';
+import type { JobWatch } from '../api/jobs.ts';
+
+interface CspForm {
+  formula: string;
+  z: string;
+  spaceGroup: string;
+  samples: string;
+  relax: boolean;
+}
+
+const DEFAULT_FORM: CspForm = { formula: '', z: '', spaceGroup: '', samples: '200', relax: false };
+
+/** The job params for the form, or the first field's one-line error. */
+export function cspParamsFromForm(form: CspForm): CspParams | string {
+  const formula = form.formula.trim();
+  if (!/^([A-Z][a-z]?\d*)+$/.test(formula)) return 'Formula: element symbols with whole counts, e.g. NaCl or Li3PS4';
+  const params: CspParams = { formula };
+  if (form.z.trim() !== '') {
+    const zs = form.z.split(',').map((s) => s.trim());
+    if (!zs.every((s) => /^\d+$/.test(s) && Number(s) >= 1 && Number(s) <= 1000)) return 'Z: whole numbers from 1 to 1000, separated by commas (e.g. 4 or 1,2,4), or empty for any';
+    params.zs = [...new Set(zs.map(Number))].sort((a, b) => a - b);
+  }
+  if (form.spaceGroup.trim() !== '') {
+    const g = Number(form.spaceGroup.trim());
+    if (!(Number.isInteger(g) && g >= 1 && g <= 230)) return 'Space group: a number from 1 to 230, or empty to let the model choose';
+    params.spaceGroups = [g];
+  }
+  const n = Number(form.samples.trim());
+  if (!(Number.isInteger(n) && n >= 1 && n <= 100_000)) return 'Samples: a whole number from 1 to 100000';
+  params.n = n;
+  params.relax = form.relax;
+  params.top = 20;
+  return params;
+}
+
+const fixed = (x: number | null, digits: number) => (x === null ? '—' : x.toFixed(digits));
+
+/** The ranked candidate as a Viewer candidate: the structure read from the job's CIF. */
+function candidateOf(row: CspCandidateOutput): Candidate {
+  const structure = readCifStructure(row.cif, { fileName: `rank-${row.rank}.cif` }).structure;
+  return {
+    id: `csp-${row.rank}-${row.formula}`,
+    formula: row.formula,
+    spaceGroup: row.spaceGroup,
+    spaceGroupFound: row.spaceGroup,
+    structure: { lattice: structure.lattice.matrix, sites: structure.sites.map((site) => ({ ...site })) },
+    logLikelihood: row.logp,
+    index: row.rank,
+    wyckoffLabel: row.wyckoff,
+  };
+}
+
+export function CspPanel({ backend, onOpen }: { backend: StudioBackend; onOpen: (candidate: Candidate) => void }) {
+  const [form, setForm] = useState<CspForm>(DEFAULT_FORM);
+  const [rows, setRows] = useState<CspCandidateOutput[]>([]);
+  const [status, setStatus] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [running, setRunning] = useState(false);
+  const watch = useRef<JobWatch | null>(null);
+  const jobs = backend.jobs;
+
+  const start = async () => {
+    const params = cspParamsFromForm(form);
+    if (typeof params === 'string') {
+      setError(params);
+      return;
+    }
+    if (!jobs) {
+      setError('Structure prediction needs the engine (the desktop app or cfstudio serve)');
+      return;
+    }
+    setRows([]);
+    setError(null);
+    setStatus('starting…');
+    setRunning(true);
+    try {
+      watch.current = await jobs.start('csp', params, {
+        onOutput: (item) => setRows((list) => [...list, item]),
+        onState: (job: JobInfo) => {
+          if (job.progress) setStatus(`${job.progress.message ?? 'working'} ${job.progress.done}/${job.progress.total}`);
+        },
+        onFinished: (job: JobInfo) => {
+          setRunning(false);
+          watch.current = null;
+          if (job.status === 'completed') {
+            const result = job.result as JobResult<'csp'>;
+            setStatus(`${result.formula}: ${result.sampled} sampled, ${result.distinct} distinct; ranked by ${result.ranking}${result.potential ? ` (${result.potential})` : ''}${result.note ? ` — ${result.note}` : ''}`);
+          } else {
+            setStatus(null);
+            setError(job.status === 'failed' ? (job.error ?? 'the job failed') : `run ${job.status}`);
+          }
+        },
+      });
+    } catch (e) {
+      setRunning(false);
+      setStatus(null);
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+
+  const text = (key: 'formula' | 'z' | 'spaceGroup' | 'samples', label: string, placeholder: string) => (
+    <label className="field">
+      <span>{label}</span>
+      <input value={form[key]} placeholder={placeholder} onChange={(e) => setForm({ ...form, [key]: e.target.value })} />
+    </label>
+  );
+
+  return (
+    <section className="panel csp-panel" aria-label="Formula (structure prediction)">
+      <h3>Formula (structure prediction)</h3>
+      <p className="hint">Samples only crystals with exactly this formula × Z, merges duplicates and ranks them by the potential's energy per atom.</p>
+      <div className="settings-form">
+        {text('formula', 'Formula', 'e.g. Li3PS4')}
+        {text('z', 'Z (formula units per cell)', 'any')}
+        {text('spaceGroup', 'Space group', 'model chooses')}
+        {text('samples', 'Samples', '200')}
+        <label className="field">
+          <span>Relax</span>
+          <input type="checkbox" checked={form.relax} onChange={(e) => setForm({ ...form, relax: e.target.checked })} />
+        </label>
+      </div>
+      <div className="run-row">
+        <button type="button" className="primary" onClick={() => void start()} disabled={running}>
+          Predict structures
+        </button>
+        <button type="button" onClick={() => void watch.current?.cancel()} disabled={!running}>
+          Cancel
+        </button>
+      </div>
+      {status && (
+        <p className="hint" role="status" data-testid="csp-status">
+          {status}
+        </p>
+      )}
+      {error && (
+        <p className="error" role="alert" data-testid="csp-error">
+          {error}
+        </p>
+      )}
+      {rows.length > 0 && (
+        <table className="csp-results" data-testid="csp-results">
+          <thead>
+            <tr>
+              <th>Rank</th>
+              <th>Formula</th>
+              <th>Space group</th>
+              <th>Z</th>
+              <th>E/atom (eV)</th>
+              <th>E_hull (eV/atom)</th>
+              <th>log p</th>
+              <th>Seen</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row) => (
+              <tr key={row.rank} data-testid="csp-row">
+                <td>{row.rank}</td>
+                <td data-testid="csp-formula">{row.formula}</td>
+                <td>
+                  {row.spaceGroup} {row.spaceGroupSymbol}
+                </td>
+                <td>{row.z}</td>
+                <td>{fixed(row.energyPerAtom, 4)}</td>
+                <td>{fixed(row.eHull, 4)}</td>
+                <td>{row.logp.toFixed(1)}</td>
+                <td>{row.samplesMatched}</td>
+                <td>
+                  <button type="button" onClick={() => onOpen(candidateOf(row))}>
+                    Open in viewer
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
