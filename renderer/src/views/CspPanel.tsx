@@ -122,10 +122,10 @@ export function CspPanel({ backend, onOpen }: { backend: StudioBackend; onOpen: 
       <div className="settings-form">
         {text('formula', 'Formula', 'e.g. Li3PS4')}
         {text('z', 'Z (formula units per cell)', 'any')}
-        {text('spaceGroup', 'Space group', 'model chooses')}
-        {text('samples', 'Samples', '200')}
+        {text('spaceGroup', 'Space group number', 'model chooses')}
+        {text('samples', 'Crystals to sample', '200')}
         <label className="field">
-          <span>Relax</span>
+          <span>Relax with the potential</span>
           <input type="checkbox" checked={form.relax} onChange={(e) => setForm({ ...form, relax: e.target.checked })} />
         </label>
       </div>
@@ -134,7 +134,7 @@ export function CspPanel({ backend, onOpen }: { backend: StudioBackend; onOpen: 
           Predict structures
         </button>
         <button type="button" onClick={() => void watch.current?.cancel()} disabled={!running}>
-          Cancel
+          Cancel prediction
         </button>
       </div>
       {status && (
