@@ -38,6 +38,9 @@ describe.skipIf(chromiumMissing)('structure prediction from a formula in the bro
     // 4 Na + 4 Cl in Fm-3m can only be 4a + 4b (the only 4-fold orbits): rock salt, drawn as 27 atoms.
     await expect.poll(() => page.locator('.stage-meta').textContent(), { timeout: 30_000 }).toContain('27 atoms');
     await page.screenshot({ path: `${ARTIFACTS}csp-viewer.png` });
+    // Back in Generate, the ranked list is still there.
+    await page.getByRole('link', { name: 'Generate' }).click();
+    await expect.poll(() => page.getByTestId('csp-formula').allTextContents()).toEqual(formulas);
     expect(app.session.errors).toEqual([]);
   });
 });

@@ -4,8 +4,8 @@
  * the potential's energy per atom (or the model's log-likelihood without a potential). The ranked list shows the
  * energies; each row opens its structure in the Viewer.
  */
-import { useRef, useState } from 'react';
-import type { CspCandidateOutput, CspParams, JobInfo, JobResult } from '../../../shared/api/jobs.ts';
+import { useSyncExternalStore } from 'react';
+import { isFinished, type CspCandidateOutput, type CspParams, type JobInfo, type JobResult } from '../../../shared/api/jobs.ts';
 import { readCifStructure } from '../../../shared/io/index.ts';
 import type { Candidate, StudioBackend } from '../api/backend.ts';
 import type { JobWatch } from '../api/jobs.ts';
@@ -60,51 +60,72 @@ function candidateOf(row: CspCandidateOutput): Candidate {
   };
 }
 
+interface CspPanelState {
+  form: CspForm;
+  rows: CspCandidateOutput[];
+  status: string | null;
+  error: string | null;
+  running: boolean;
+}
+
+/**
+ * The panel's state outlives the panel: opening a row in the Viewer unmounts the Generate view, and a running job
+ * keeps streaming here, so coming back shows the list (and the form) as they are.
+ */
+class CspSession {
+  private state: CspPanelState = { form: DEFAULT_FORM, rows: [], status: null, error: null, running: false };
+  private readonly listeners = new Set<() => void>();
+  watch: JobWatch | null = null;
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+  snapshot = (): CspPanelState => this.state;
+  set(update: Partial<CspPanelState> | ((state: CspPanelState) => Partial<CspPanelState>)): void {
+    this.state = { ...this.state, ...(typeof update === 'function' ? update(this.state) : update) };
+    for (const listener of this.listeners) listener();
+  }
+}
+
+const session = new CspSession();
+
 export function CspPanel({ backend, onOpen }: { backend: StudioBackend; onOpen: (candidate: Candidate) => void }) {
-  const [form, setForm] = useState<CspForm>(DEFAULT_FORM);
-  const [rows, setRows] = useState<CspCandidateOutput[]>([]);
-  const [status, setStatus] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [running, setRunning] = useState(false);
-  const watch = useRef<JobWatch | null>(null);
+  const { form, rows, status, error, running } = useSyncExternalStore(session.subscribe, session.snapshot);
+  const setForm = (next: CspForm) => session.set({ form: next });
   const jobs = backend.jobs;
 
   const start = async () => {
     const params = cspParamsFromForm(form);
     if (typeof params === 'string') {
-      setError(params);
+      session.set({ error: params });
       return;
     }
     if (!jobs) {
-      setError('Structure prediction needs the engine (the desktop app or cfstudio serve)');
+      session.set({ error: 'Structure prediction needs the engine (the desktop app or cfstudio serve)' });
       return;
     }
-    setRows([]);
-    setError(null);
-    setStatus('starting…');
-    setRunning(true);
+    session.set({ rows: [], error: null, status: 'starting…', running: true });
     try {
-      watch.current = await jobs.start('csp', params, {
-        onOutput: (item) => setRows((list) => [...list, item]),
+      session.watch = await jobs.start('csp', params, {
+        onOutput: (item) => session.set((state) => ({ rows: [...state.rows, item] })),
         onState: (job: JobInfo) => {
-          if (job.progress) setStatus(`${job.progress.message ?? 'working'} ${job.progress.done}/${job.progress.total}`);
+          if (job.progress && !isFinished(job.status)) session.set({ status: `${job.progress.message ?? 'working'} ${job.progress.done}/${job.progress.total}` });
         },
         onFinished: (job: JobInfo) => {
-          setRunning(false);
-          watch.current = null;
+          session.watch = null;
           if (job.status === 'completed') {
             const result = job.result as JobResult<'csp'>;
-            setStatus(`${result.formula}: ${result.sampled} sampled, ${result.distinct} distinct; ranked by ${result.ranking}${result.potential ? ` (${result.potential})` : ''}${result.note ? ` — ${result.note}` : ''}`);
+            session.set({
+              running: false,
+              status: `${result.formula}: ${result.sampled} sampled, ${result.distinct} distinct; ranked by ${result.ranking}${result.potential ? ` (${result.potential})` : ''}${result.note ? ` — ${result.note}` : ''}`,
+            });
           } else {
-            setStatus(null);
-            setError(job.status === 'failed' ? (job.error ?? 'the job failed') : `run ${job.status}`);
+            session.set({ running: false, status: null, error: job.status === 'failed' ? (job.error ?? 'the job failed') : `run ${job.status}` });
           }
         },
       });
     } catch (e) {
-      setRunning(false);
-      setStatus(null);
-      setError(e instanceof Error ? e.message : String(e));
+      session.set({ running: false, status: null, error: e instanceof Error ? e.message : String(e) });
     }
   };
 
@@ -133,7 +154,7 @@ export function CspPanel({ backend, onOpen }: { backend: StudioBackend; onOpen: 
         <button type="button" className="primary" onClick={() => void start()} disabled={running}>
           Predict structures
         </button>
-        <button type="button" onClick={() => void watch.current?.cancel()} disabled={!running}>
+        <button type="button" onClick={() => void session.watch?.cancel()} disabled={!running}>
           Cancel prediction
         </button>
       </div>
