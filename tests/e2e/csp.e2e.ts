@@ -32,7 +32,7 @@ describe.skipIf(chromiumMissing)('structure prediction from a formula in the bro
     for (const formula of formulas) expect(formula).toBe('NaCl');
     const firstCells = await rows.nth(0).locator('td').allTextContents();
     expect(firstCells[0]).toBe('1');
-    await page.screenshot({ path: `${ARTIFACTS}csp-results.png` });
+    await panel.screenshot({ path: `${ARTIFACTS}csp-results.png` });
 
     await rows.nth(0).getByRole('button', { name: 'Open in viewer' }).click();
     // 4 Na + 4 Cl in Fm-3m can only be 4a + 4b (the only 4-fold orbits): rock salt, drawn as 27 atoms.

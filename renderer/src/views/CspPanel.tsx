@@ -139,7 +139,7 @@ export function CspPanel({ backend, onOpen }: { backend: StudioBackend; onOpen: 
   return (
     <section className="panel csp-panel" aria-label="Formula (structure prediction)">
       <h3>Formula (structure prediction)</h3>
-      <p className="hint">Samples only crystals with exactly this formula × Z, merges duplicates and ranks them by the potential's energy per atom.</p>
+      <p className="hint">Samples only crystals with exactly this formula × Z (empty Z: up to 80 atoms per cell; empty group: the model weighs the groups), merges duplicates and ranks them by the potential's energy per atom, best first.</p>
       <div className="settings-form">
         {text('formula', 'Formula', 'e.g. Li3PS4')}
         {text('z', 'Z (formula units per cell)', 'any')}
