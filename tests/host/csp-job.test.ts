@@ -59,4 +59,17 @@ describe('csp job', () => {
     expect(job.error).toMatch(/^no Wyckoff combination of space group 225 \(Fm-3m\) gives NaCl with Z = 1/);
     expect(job.error).not.toContain('\n');
   }, 120_000);
+
+  it('cancel stops sampling; the job ends cancelled without streaming a ranking', async () => {
+    const submitted = supervisor.submit('csp', { formula: 'NaCl', zs: [4], spaceGroups: [225], n: 1_000_000, batchSize: 16 });
+    const started = Date.now();
+    while ((supervisor.get(submitted.id).progress?.done ?? 0) < 16) {
+      if (Date.now() - started > 120_000) throw new Error('csp sampled nothing');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    supervisor.cancel(submitted.id);
+    const job = await supervisor.waitFor(submitted.id);
+    expect(job.status).toBe('cancelled');
+    expect(supervisor.outputs(job.id)).toEqual([]);
+  }, 180_000);
 });
