@@ -86,6 +86,7 @@ const CASES: Record<string, (file: string, dir: string) => { type: string; param
   'relax: potential': (_file, dir) => ({ type: 'relax', params: { sources: [{ path: 'known.cif' }], potential: dir }, field: /params\.potential/ }),
   'energy: sources[].path': (file) => ({ type: 'energy', params: { sources: [{ path: file }] }, field: /params\.sources\[0\]\.path/ }),
   'energy: potential': (_file, dir) => ({ type: 'energy', params: { sources: [{ path: 'known.cif' }], potential: dir }, field: /params\.potential/ }),
+  'csp: potential': (_file, dir) => ({ type: 'csp', params: { formula: 'NaCl', potential: dir }, field: /params\.potential/ }),
   'evaluate: dir': (_file, dir) => ({ type: 'evaluate', params: { dir }, field: /params\.dir/ }),
   'evaluate: reference': (file) => ({ type: 'evaluate', params: { dir: 'known', reference: file }, field: /params\.reference/ }),
   'export-structures: destination': (file) => ({ type: 'export-structures', params: { selection: { ids: [1] }, destination: file }, field: /destination/ }),
