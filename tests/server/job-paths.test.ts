@@ -28,6 +28,7 @@ describe('job parameter schemas', () => {
     expect(marked.sort()).toEqual(
       [
         'analyze-structures: sources[].path',
+        'csp: potential',
         'evaluate: dir',
         'evaluate: reference',
         'export-structures: destination',
