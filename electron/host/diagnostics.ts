@@ -120,9 +120,10 @@ export interface DiagnosticsOptions {
 export function collectDoctorReport(workspaceDir?: string, options: DiagnosticsOptions = {}): DoctorReport {
   const request = options.request ?? providerRequest();
   const cacheFile = options.probeCacheFile ?? probeCachePath();
-  const plan = resolveProviderPlan(providerFacts(), request, (provider, workload) => new ProbeCache(cacheFile).get(onnxruntimeVersion(), provider, workload));
   const cache = new ProbeCache(cacheFile);
   const version = onnxruntimeVersion();
+  // The same resolution as currentProviderPlan, but for a given choice and workspace rather than this process's.
+  const plan = resolveProviderPlan(providerFacts(), request, (provider, workload) => cache.get(version, provider, workload));
   const workloads = Object.fromEntries(
     WORKLOADS.map((w) => {
       const p = plan.workloads[w];
