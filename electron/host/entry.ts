@@ -12,6 +12,7 @@ import { isJobType, jobSpec, type JobProgress } from '../../shared/api/jobs.ts';
 import { jobErrorMessage, safeOutputItem } from './job-error.ts';
 import { jobRunners } from './jobs/index.ts';
 import { confineJobPaths } from './jobs/workspace-paths.ts';
+import { readWorkspaceSettings } from './workspace-settings.ts';
 import type { JobContext, JobRunner } from './jobs/types.ts';
 import { configureProviderProbe, recordProviders, type ExecutionProviderName, type Workload } from '../engine/runtime.ts';
 
@@ -59,6 +60,14 @@ export function workspaceFromArgv(argv: readonly string[]): string {
 export function runHost(workspace: string): void {
   const parent = connectToParent();
   configureProviderProbe({ workspace });
+  // The providers this host was started with (desktop setting or the server's environment) hold unless the
+  // workspace's settings.json names others: the app's Settings view writes that, and each new job reads it.
+  const launchProviders = process.env.CFSTUDIO_PROVIDERS;
+  const applyProvidersPreference = (): void => {
+    const preference = readWorkspaceSettings(workspace).providers ?? launchProviders;
+    if (preference === undefined) delete process.env.CFSTUDIO_PROVIDERS;
+    else process.env.CFSTUDIO_PROVIDERS = preference;
+  };
   const running = new Map<string, AbortController>();
 
   const send = (message: FromHostMessage): void => {
@@ -84,6 +93,7 @@ export function runHost(workspace: string): void {
       return send({ kind: 'failed', jobId, error: readableError(error) });
     }
 
+    applyProvidersPreference();
     const controller = new AbortController();
     running.set(jobId, controller);
     let lastProgressAt = 0;

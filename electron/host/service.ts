@@ -20,6 +20,8 @@ import { openLibrary, type Library } from '../library/index.ts';
 import { escapeControl } from '../../shared/text/safe-text.ts';
 import type { JobSupervisor, SubmitGrant } from './supervisor.ts';
 import { listModels } from './models.ts';
+import { providerDiagnostics } from './diagnostics.ts';
+import { writeProvidersPreference } from './workspace-settings.ts';
 
 export type ApiHandler<M extends ApiMethodName> = (params: ApiParsedParams<M>) => Promise<ApiResult<M>> | ApiResult<M>;
 export type ApiHandlers = { [M in ApiMethodName]?: ApiHandler<M> };
@@ -38,6 +40,8 @@ export interface ApiServiceOptions {
    * ApiError to refuse; return a grant to let the job use paths the user chose in a dialog (desktop app).
    */
   checkSubmit?: (type: string, params: unknown) => SubmitGrant | void;
+  /** The providers the engine host is started with when the workspace names none (default CFSTUDIO_PROVIDERS). */
+  launchProviders?: string;
   /** Logs unexpected handler errors (default stderr). */
   log?: (line: string) => void;
 }
@@ -62,6 +66,7 @@ export function internalErrorMessage(error: unknown): string {
 export function createApiService(options: ApiServiceOptions): ApiService {
   const { supervisor } = options;
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
+  const launchProviders = options.launchProviders ?? process.env.CFSTUDIO_PROVIDERS;
   // Library reads and small edits run here, next to the UI: SQLite in WAL mode lets them proceed while a job in
   // the engine host writes. Opened on first use so an app without library calls never touches the database.
   let library: Library | undefined;
@@ -102,6 +107,15 @@ export function createApiService(options: ApiServiceOptions): ApiService {
     'library.tags': () => lib().listTags(),
     'library.delete': ({ ids }) => changed({ deleted: lib().deleteStructures(ids) }),
     'models.list': () => listModels().models,
+    'settings.providers': () => providerDiagnostics(supervisor.workspace, launchProviders),
+    'settings.setProviders': ({ providers }) => {
+      try {
+        writeProvidersPreference(supervisor.workspace, providers);
+      } catch (error) {
+        throw new ApiError('invalid-params', `settings.setProviders: ${(error as Error).message}`);
+      }
+      return providerDiagnostics(supervisor.workspace, launchProviders);
+    },
     ...options.extraHandlers,
   };
 

@@ -159,6 +159,7 @@ class DesktopApp {
     this.service = createApiService({
       supervisor,
       mode: 'electron',
+      launchProviders: this.settings.providers ?? process.env.CFSTUDIO_PROVIDERS,
       extraHandlers: this.desktopHandlers(),
       onLibraryChanged: () => this.events.emit({ type: 'library-changed' }),
       // Paths from the page (imports, export destinations, any path field) must be in the workspace or dialog-chosen.

@@ -1,6 +1,6 @@
 /**
- * The application shell: a top bar with the views (Generate, Viewer, Library, MCMC, RL, Training), the backend
- * status, and the active view. Alt+1…6 switch views from anywhere.
+ * The application shell: a top bar with the views (Generate, Viewer, Library, MCMC, RL, Training, Settings), the backend
+ * status, and the active view. Alt+1…7 switch views from anywhere.
  */
 import { useCallback, useEffect, useState } from 'react';
 import moyoWasmUrl from '@spglib/moyo-wasm/moyo_wasm_bg.wasm?url';
@@ -12,6 +12,7 @@ import { LibraryView } from './views/LibraryView.tsx';
 import { McmcDashboard, McmcView } from './views/McmcView.tsx';
 import { TrainingDashboard, TrainingView } from './views/TrainingView.tsx';
 import { RlDashboard, RlView } from './views/RlView.tsx';
+import { SettingsView } from './views/SettingsView.tsx';
 import { ViewerView, type OpenedStructure } from './views/ViewerView.tsx';
 import { PotentialActions } from './views/potentialRun.ts';
 
@@ -105,6 +106,7 @@ export function App({ backend }: { backend: StudioBackend }) {
         {route.view === 'mcmc' && <McmcView backend={backend} symmetry={symmetry} dashboard={mcmcDashboard} onOpen={openCandidate} />}
         {route.view === 'rl' && <RlView backend={backend} dashboard={rlDashboard} onOpen={openCandidate} />}
         {route.view === 'training' && <TrainingView backend={backend} dashboard={trainingDashboard} />}
+        {route.view === 'settings' && <SettingsView backend={backend} />}
       </main>
     </div>
   );

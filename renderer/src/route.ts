@@ -9,6 +9,7 @@ export const VIEWS = [
   { id: 'mcmc', label: 'MCMC', key: '4' },
   { id: 'rl', label: 'RL', key: '5' },
   { id: 'training', label: 'Training', key: '6' },
+  { id: 'settings', label: 'Settings', key: '7' },
 ] as const;
 
 export type ViewId = (typeof VIEWS)[number]['id'];

@@ -65,6 +65,19 @@ export type StructureDetailInfo = z.infer<typeof structureDetailSchema>;
 
 const structureIds = z.array(z.number().int().positive()).min(1).max(100_000);
 
+/** The provider facts of `cfstudio doctor` (electron/host/diagnostics.ts) as the Settings view shows them. */
+export const providerDiagnosticsSchema = z.object({
+  onnxruntime: z.object({ version: z.string(), package: z.string(), backends: z.array(z.object({ name: z.string(), bundled: z.boolean() })) }),
+  /** The stored preference in canonical form ('auto' when none is stored). */
+  preference: z.string(),
+  /** Where the preference comes from: the workspace's settings.json, or what the engine host was started with. */
+  preferenceSource: z.enum(['workspace', 'host']),
+  statuses: z.array(z.object({ provider: z.string(), usable: z.boolean(), reason: z.string() })),
+  workloads: z.array(z.object({ workload: z.string(), provider: z.string(), order: z.array(z.string()), reason: z.string(), probed: z.boolean() })),
+  probeCache: z.string(),
+});
+export type ProviderDiagnostics = z.infer<typeof providerDiagnosticsSchema>;
+
 const fileFilter = z.object({ name: z.string().max(100), extensions: z.array(z.string().max(20)).max(50) }).strict();
 
 /** Every callable method: name → params and result schema. */
@@ -126,6 +139,14 @@ export const apiMethods = {
       }),
     ),
   },
+
+  /**
+   * What `cfstudio doctor` reports about execution providers: the onnxruntime build, each provider's status and
+   * why, the provider each workload would run on and why, and the workspace's providers preference.
+   */
+  'settings.providers': { params: empty, result: providerDiagnosticsSchema },
+  /** Store the providers preference ('auto' or e.g. 'webgpu,cpu') in the workspace; new jobs use it. */
+  'settings.setProviders': { params: z.object({ providers: z.string().min(1).max(200) }).strict(), result: providerDiagnosticsSchema },
 
   // Desktop-only methods (nativeDialogs: true). In browser mode they answer with the error code 'unavailable'.
   'dialog.openFiles': {

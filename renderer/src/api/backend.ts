@@ -4,6 +4,7 @@
  * mode (`cfstudio serve`, HTTP + WebSocket with a token). Served on its own (Vite dev/preview), the app runs on
  * `createStandaloneBackend()`, which has no engine and says so instead of inventing results.
  */
+import type { ProviderDiagnostics } from '../../../shared/api/contract.ts';
 import type { Mat3, Vec3 } from '../../../shared/crystal/linalg.ts';
 import type { JobsBackend } from './jobs.ts';
 
@@ -140,6 +141,15 @@ export interface StudioBackend {
   readonly library?: LibraryBackend;
   /** Engine-host jobs for the dashboards (MCMC, training); absent without an engine. */
   readonly jobs?: JobsBackend;
+  /** Execution providers and the workspace's preference (Settings view); absent without an engine. */
+  readonly settings?: SettingsBackend;
+}
+
+export interface SettingsBackend {
+  /** What `cfstudio doctor` says about providers, for this workspace. */
+  providers(): Promise<ProviderDiagnostics>;
+  /** Stores 'auto' or an ordered list such as 'webgpu,cpu'; rejects an unknown provider with the CLI's message. */
+  setProviders(providers: string): Promise<ProviderDiagnostics>;
 }
 
 /** The backend cannot do what was asked in this mode (e.g. generation without an engine). */

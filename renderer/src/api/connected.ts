@@ -164,6 +164,10 @@ export function createConnectedBackend(client: ApiClient, kind: 'desktop' | 'bro
     description: kind === 'desktop' ? 'Desktop app — engine host connected' : 'Browser mode — connected to cfstudio serve',
     library: createLibraryBackend(client, kind),
     jobs: createJobsBackend(client),
+    settings: {
+      providers: () => client.call('settings.providers', {}),
+      setProviders: (providers) => client.call('settings.setProviders', { providers }),
+    },
     async listModels(): Promise<ModelSummary[]> {
       models = client.call('models.list', {});
       const list = await models;
