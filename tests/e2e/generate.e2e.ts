@@ -79,7 +79,11 @@ describe.skipIf(chromiumMissing)('generation in the browser (issue 8)', () => {
     library.close();
     const a = row.lattice.a;
 
-    // Look down c and pick Cl(½,0,1) then Na(½,½,1) on the top face: their distance is a/2.
+    // Look down c and pick Cl(½,0,1) then Na(½,½,1) on the top face: their distance is a/2. The 3D view reports
+    // ready (WebGL up) some time after the structure's numbers show: wait for it, or the view button does nothing.
+    await expect
+      .poll(() => page.evaluate(() => Boolean((window as unknown as { __cfstudioViewer?: { controller(): unknown } }).__cfstudioViewer?.controller())), { timeout: 30_000 })
+      .toBe(true);
     await page.getByRole('button', { name: 'c', exact: true }).click();
     const canvasBox = (await page.getByTestId('crystal-canvas').boundingBox())!;
     const screenOf = async (frac: [number, number, number]) => {
