@@ -4,11 +4,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../electron/cli/main.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasShippedPredictor } from '../../electron/predictors/registry.ts';
 import { readCifStructure } from '../../shared/io/cif.ts';
 import { BAD_FILES, GOOD_FILES, writeMixedFolder } from './bad-inputs.ts';
+import { runCli } from './run-cli.ts';
 
 let dir: string;
 let files: string[];
@@ -18,21 +18,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(argv: string[]): Promise<{ code: number; out: string; log: string; stderr: string }> {
-  let out = '';
-  let log = '';
-  let stderr = '';
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(argv, { out: (text) => (out += text), log: (line) => (log += line + '\n') });
-    return { code, out, log, stderr };
-  } finally {
-    spy.mockRestore();
-  }
-}
+const run = runCli;
 
 interface Failure {
   file: string;

@@ -7,8 +7,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../electron/cli/main.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LennardJonesPotential } from '../../electron/engine/potential/analytic.ts';
 import { defaultPotentialDir } from '../../electron/engine/potential/load.ts';
 import { EV_PER_A3_TO_GPA } from '../../electron/engine/potential/types.ts';
@@ -19,6 +18,7 @@ import { analyzeStructure } from '../../shared/symmetry/analyze.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { NACL } from '../host/fixtures.ts';
 import { BAD_FILES, writeMixedFolder } from './bad-inputs.ts';
+import { runCli } from './run-cli.ts';
 
 // σ between the two cells' nearest-neighbour distances (2.82 and 3.57 Å): neither has to move far.
 const LJ = { kind: 'lennard-jones', sigma: 2.8, epsilon: 0.05, rc: 7.0, ro: 5.5, smooth: true };
@@ -38,21 +38,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(argv: string[]): Promise<{ code: number; out: string; log: string; stderr: string }> {
-  let out = '';
-  let log = '';
-  let stderr = '';
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(argv, { out: (text) => (out += text), log: (line) => (log += line + '\n') });
-    return { code, out, log, stderr };
-  } finally {
-    spy.mockRestore();
-  }
-}
+const run = runCli;
 
 describe('cfstudio relax (Lennard-Jones potential folder)', () => {
   it('relaxes the good crystals of a folder, lists the bad ones, writes CIFs and relaxed.jsonl', async () => {

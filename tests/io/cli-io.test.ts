@@ -1,11 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../electron/cli/main.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCifStructure, readPoscar } from '../../shared/io/index.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { analyzeStructure } from '../../shared/symmetry/analyze.ts';
+import { runCli } from '../cli/run-cli.ts';
 
 const RUTILE = `data_rutile
 _cell_length_a    4.594
@@ -39,21 +39,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(argv: string[]): Promise<{ code: number; out: string; log: string; stderr: string }> {
-  let out = '';
-  let log = '';
-  let stderr = '';
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(argv, { out: (text) => (out += text), log: (line) => (log += line + '\n') });
-    return { code, out, log, stderr };
-  } finally {
-    spy.mockRestore();
-  }
-}
+const run = runCli;
 
 describe('cfstudio inspect', () => {
   it('reports rutile: P4_2/mnm, Ti 2a + O 4f, density 4.25 g/cm³', async () => {
