@@ -5,11 +5,12 @@
  *      (the potential batches them), after one warm-up call;
  *   2. relaxation of the N crystals together (FIRE + Fréchet cell filter, fmax 0.05 eV/Å, 500 steps, space group
  *      kept as `cfstudio relax` does by default): wall time per crystal, steps (median, mean, max) and statuses.
+ * CFSTUDIO_BENCH_WORKERS = K (default 1) shards every call over K worker threads (`cfstudio relax --workers`).
  * The potential is the folder in CFSTUDIO_BENCH_POTENTIAL (default models/potential-m3gnet-mp-2021), loaded with
  * `loadPotential` like the CLI, so this measures whatever potential that folder holds. Timings are wall-clock on
  * this machine (2 shared cores here: other work on the machine slows them).
  */
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { parse } from 'csv-parse';
@@ -42,9 +43,11 @@ const cpuSeconds = () => {
   return (usage.user + usage.system) / 1e6;
 };
 
+const workers = Number(process.env.CFSTUDIO_BENCH_WORKERS ?? 1);
+if (!(Number.isInteger(workers) && workers > 0)) throw new Error(`CFSTUDIO_BENCH_WORKERS must be a positive integer, got ${process.env.CFSTUDIO_BENCH_WORKERS}`);
 let start = performance.now();
-const potential = await loadPotential(potentialDir);
-console.log(`potential       ${potential.name} from ${potentialDir}, loaded in ${seconds(start).toFixed(1)} s`);
+const potential = await loadPotential(potentialDir, { workers });
+console.log(`potential       ${potential.name} from ${potentialDir} on ${workers} worker thread(s), loaded in ${seconds(start).toFixed(1)} s; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
 console.log(`crystals        ${structures.length} MP-20 validation rows, ${atoms.reduce((a, b) => a + b, 0) / structures.length} atoms on average (max ${Math.max(...atoms)})`);
 
 await potential.compute(structures.slice(0, Math.min(8, structures.length)));

@@ -42,6 +42,7 @@ await Promise.all([
     ['electron/engine/sample/build-worker.ts', 'build-worker.mjs'],
     ['electron/data/worker.ts', 'worker-entry.mjs'],
     ['electron/symmetry/moyo-worker.mjs', 'moyo-worker.mjs'],
+    ['electron/engine/potential/shard-worker.ts', 'shard-worker.mjs'],
   ].map(([entry, out]) =>
     build({
       ...common,

@@ -9,7 +9,7 @@ import { DEFAULT_SYMPREC } from '../../../shared/symmetry/analyze.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { errorLine, safeMessageLine } from '../../../shared/text/safe-text.ts';
 import { PARTIAL_HULL_NOTE, type SinglePointRecord, loadStability, singlePointRecord } from '../../screening/records.ts';
-import { POTENTIAL_OPTION, THREADS_OPTION, loadPotentialForCli, readStructuresForCli } from './relax.ts';
+import { POTENTIAL_OPTION, THREADS_OPTION, WORKERS_OPTION, loadPotentialForCli, readStructuresForCli } from './relax.ts';
 import { SYMPREC_OPTION } from './inspect.ts';
 
 /** Structures per compute call: bounds memory and lets the progress bar move on long lists. */
@@ -26,6 +26,7 @@ export const energyCommand: Command = {
     potential: POTENTIAL_OPTION,
     providers: PROVIDERS_OPTION,
     threads: THREADS_OPTION,
+    workers: { ...WORKERS_OPTION, description: 'worker threads that each evaluate a share of every batch (default 1: single points are quick)' },
     symprec: SYMPREC_OPTION,
     strict: STRICT_OPTION,
     json: { type: 'boolean', description: 'print every record (forces per site, stress tensor) and the inputs that failed as JSON' },

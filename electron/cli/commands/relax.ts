@@ -5,6 +5,7 @@
  */
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { type Command, PROVIDERS_OPTION, type CommandContext, type ParsedValues, BATCH_EXIT_NOTE, STRICT_OPTION, UserError, batchExitCode, intOption, numberOption, requiredString, runInputsForCli, stringOption } from '../command.ts';
 import { checkOutputDirectory } from '../output-paths.ts';
@@ -28,7 +29,13 @@ export const POTENTIAL_OPTION = {
   valueName: 'DIR',
 } as const;
 
-export const THREADS_OPTION = { type: 'string', description: 'onnxruntime threads for the potential (default 1)', valueName: 'N' } as const;
+export const THREADS_OPTION = { type: 'string', description: 'onnxruntime threads for the potential (default 1; with --workers 1)', valueName: 'N' } as const;
+
+export const WORKERS_OPTION = {
+  type: 'string',
+  description: 'worker threads that each evaluate a share of every batch (default: one per core, at most one per structure)',
+  valueName: 'N',
+} as const;
 
 /**
  * The structure files named on the command line: files as given, folders expanded to the CIF/POSCAR files directly
@@ -55,11 +62,13 @@ export async function expandStructureInputs(paths: readonly string[]): Promise<{
   return { files, failures };
 }
 
-export async function loadPotentialForCli(values: ParsedValues): Promise<Potential> {
+/** The potential of --potential, sharded over --workers threads (`defaultWorkers` when not given). */
+export async function loadPotentialForCli(values: ParsedValues, defaultWorkers = 1): Promise<Potential> {
   const dir = stringOption(values, 'potential') ?? defaultPotentialDir();
   const threads = intOption(values, 'threads', 1, 1, 64);
+  const workers = intOption(values, 'workers', defaultWorkers, 1, 64);
   try {
-    return await loadPotential(dir, { threads });
+    return await loadPotential(dir, { threads, workers });
   } catch (error) {
     throw new UserError(errorLine(error));
   }
@@ -108,6 +117,7 @@ export const relaxCommand: Command = {
     'no-keep-symmetry': { type: 'boolean', description: 'let the crystals lower their symmetry' },
     potential: POTENTIAL_OPTION,
     threads: THREADS_OPTION,
+    workers: WORKERS_OPTION,
     symprec: SYMPREC_OPTION,
     strict: STRICT_OPTION,
     json: { type: 'boolean', description: 'print every record (and the inputs that failed) as JSON' },
@@ -123,7 +133,8 @@ export const relaxCommand: Command = {
     await checkOutputDirectory(outDir, ['relaxed.jsonl']);
     await initSymmetry();
     const read = await readStructuresForCli(positionals, values.strict === true);
-    const potential = await loadPotentialForCli(values);
+    // Relaxations are long: one worker per core (never more than structures) pays for the workers' start-up.
+    const potential = await loadPotentialForCli(values, Math.max(1, Math.min(availableParallelism(), read.inputs.length)));
     try {
       return await relaxFiles(ctx, { potential, inputs: read.inputs, readFailures: read.failures, total: read.total, outDir, fmax, maxSteps, keepSymmetry, symprec, json: values.json === true, strict: values.strict === true });
     } finally {

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LennardJonesPotential, type LennardJonesParameters } from './analytic.ts';
 import { M3GNetPotential } from './m3gnet.ts';
+import { ShardedPotential } from './sharded.ts';
 import type { Potential } from './types.ts';
 
 /** The potential every command and job uses unless told otherwise, relative to the repository. */
@@ -21,6 +22,11 @@ export function defaultPotentialDir(): string {
 export interface LoadPotentialOptions {
   /** onnxruntime threads for M3GNet (default 1). */
   threads?: number;
+  /**
+   * Worker threads that each evaluate a share of every batch (default 1: the potential runs on the calling thread).
+   * Above 1, M3GNet runs sharded (./sharded.ts) with one single-threaded session per worker and `threads` is unused.
+   */
+  workers?: number;
 }
 
 /** Loads the potential in `dir`; errors are one line naming the folder or file. */
@@ -29,6 +35,7 @@ export async function loadPotential(dir: string, options: LoadPotentialOptions =
   if (!statSync(dir).isDirectory()) throw new Error(`${dir}: a potential is a folder (model.json + weights), not a file`);
   const analytic = join(dir, 'potential.json');
   if (existsSync(analytic)) return new LennardJonesPotential(readLennardJones(analytic));
+  if ((options.workers ?? 1) > 1) return ShardedPotential.start(dir, options.workers!);
   return M3GNetPotential.load(dir, options.threads !== undefined ? { threads: options.threads } : {});
 }
 
