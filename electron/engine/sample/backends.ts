@@ -219,8 +219,15 @@ interface DecodeSessions {
   stepFeeds: Record<TokenType, Record<string, ort.Tensor>>;
 }
 
+/**
+ * The decode sessions take turns (one token type after another), so with more than one thread each idle session's
+ * pool would spin on the cores the running one needs: spinning off (issue #19's measurements: with spinning, two
+ * threads sampled at under half the one-thread rate; `CFSTUDIO_BENCH_THREADS=2 npm run bench:sample` measures it).
+ */
+const NO_SPINNING = { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } };
+
 async function openDecodeSessions(config: ModelConfig, params: ParameterStore, threads: number | undefined, weightsInGraph: boolean): Promise<DecodeSessions> {
-  const options = { workload: 'sampling' as const, log: () => {}, ...(threads ? { intraOpNumThreads: threads } : {}) };
+  const options = { workload: 'sampling' as const, log: () => {}, extra: NO_SPINNING, ...(threads ? { intraOpNumThreads: threads } : {}) };
   const weights = weightsInGraph ? new Map(params.names().map((name) => [name, params.get(name)] as const)) : undefined;
   const firstGraph = buildFirstWyckoffGraph(config, weights);
   const first = await createSession(firstGraph.bytes, options);
