@@ -32,6 +32,8 @@ type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 /** Generated crystals whose CIF text is put in the `generate` result; the others by library id or file path. */
 export const INLINE_CIF_LIMIT = 10;
+/** Generated crystals listed in the `generate` result (a model's context is finite); the rest: library_search by runId. */
+export const LISTED_CRYSTALS_LIMIT = 500;
 
 export interface McpModeOptions {
   /** Workspace directory; default from CFSTUDIO_WORKSPACE or ~/.cfstudio/workspace. */
@@ -78,8 +80,11 @@ export async function startMcpMode(options: McpModeOptions = {}): Promise<McpMod
     log,
     ...(options.maxHeavyJobs !== undefined ? { maxHeavyJobs: options.maxHeavyJobs } : {}),
   });
+  let closing = false;
   // The handshake does not wait for the engine host: jobs submitted before it is ready wait in the queue.
-  supervisor.start().catch((error: unknown) => log(`[mcp] the engine host did not start: ${(error as Error).message}`));
+  supervisor.start().catch((error: unknown) => {
+    if (!closing) log(`[mcp] the engine host did not start: ${(error as Error).message}`);
+  });
   const service = createApiService({ supervisor, mode: 'node', checkSubmit: refuseWritesOutsideWorkspace, log });
   const server = new McpServer(
     { name: 'cfstudio', title: 'CrystalFormer Studio', version: APP_VERSION },
@@ -97,6 +102,7 @@ export async function startMcpMode(options: McpModeOptions = {}): Promise<McpMod
     supervisor,
     workspace,
     async close() {
+      closing = true;
       await server.close().catch(() => {});
       await supervisor.stop();
       service.dispose();
@@ -193,9 +199,10 @@ function registerTools(server: McpServer, context: ToolContext): void {
     'Sample crystals from the CrystalFormer model. Prompt: `spaceGroups` (list, or "training-distribution"), `wyckoff` {letters, complete}, ' +
       '`elements` allowed anywhere, `siteElements` per prompted site, `ties`, `requiredElements`, `maxAtoms`, `maxSites`; sampling: `n`, `temperature`, `topP`, `seed`. ' +
       `Every built crystal is stored in the library. Returns the run's counts and per crystal: library id, formula, Wyckoff label, space group requested/found, atoms, log p, validity, ` +
-      `the CIF file in the job folder, and the CIF text of the first ${INLINE_CIF_LIMIT} stored crystals (the rest: library_get).`,
+      `the CIF file in the job folder, and the CIF text of the first ${INLINE_CIF_LIMIT} stored crystals (the rest: library_get); at most ${LISTED_CRYSTALS_LIMIT} crystals are listed (the rest: library_search with runId).`,
     async (job, outputs) => {
-      const candidates = (outputs as GeneratedCandidate[]).slice().sort((a, b) => a.index - b.index);
+      const all = (outputs as GeneratedCandidate[]).slice().sort((a, b) => a.index - b.index);
+      const candidates = all.slice(0, LISTED_CRYSTALS_LIMIT);
       let inlined = 0;
       const crystals = [];
       for (const c of candidates) {
@@ -220,7 +227,8 @@ function registerTools(server: McpServer, context: ToolContext): void {
         }
         crystals.push(crystal);
       }
-      return { ...jobSummary(job), crystals };
+      const more = all.length - candidates.length;
+      return { ...jobSummary(job), crystals, ...(more > 0 ? { note: `the first ${candidates.length} crystals are listed; the other ${more} are in the library (library_search with runId)` } : {}) };
     },
   );
 
