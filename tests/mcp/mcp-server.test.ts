@@ -205,6 +205,33 @@ describe('cfstudio mcp over stdio', () => {
     expect(nacl!.eHull).toBeLessThan(0.1);
   }, 180_000);
 
+  it('predicts rock salt from its formula, relaxes it and predicts its properties', async () => {
+    // Na4Cl4 in Fm-3m can only take 4a + 4b: every candidate is rock salt.
+    const csp = structured<{ candidates: Array<{ rank: number; formula: string; spaceGroup: number; wyckoff: string; energyPerAtom: number; eHull: number; cif: string }> }>(
+      await callTool('csp', { formula: 'NaCl', zs: [4], spaceGroups: [225], n: 4, top: 2, seed: 0 }),
+    );
+    const best = csp.candidates[0]!;
+    expect(best).toMatchObject({ rank: 1, formula: 'NaCl', spaceGroup: 225, wyckoff: NACL.wyckoffLabel });
+    const predicted = readCifStructure(best.cif).structure;
+    expect(predicted.numSites).toBe(8);
+    expect(analyzeStructure(predicted, { symprec: 0.1 }).spaceGroup).toBe(225);
+    expect(Number.isFinite(best.energyPerAtom) && Number.isFinite(best.eHull)).toBe(true);
+
+    const relaxed = structured<{ converged: number; structures: Array<{ kind: string; status: string; spaceGroupAfter: number; volumeChange: number; cif: string; decomposition: Array<{ id: string }> | null }> }>(
+      await callTool('relax', { sources: [{ name: 'NaCl.cif', text: NACL.cif }], maxSteps: 100 }),
+    );
+    expect(relaxed.structures.every((s) => s.kind === 'relaxed')).toBe(true);
+    const [after] = relaxed.structures;
+    expect(after).toMatchObject({ status: 'converged', spaceGroupAfter: 225 });
+    // The relaxed CIF's cell agrees with the reported volume change of the 5.6402 Å cube.
+    const a = readCifStructure(after!.cif).structure.lattice.parameters.a;
+    expect((a / 5.6402) ** 3 - 1).toBeCloseTo(after!.volumeChange, 4);
+
+    const properties = structured<{ structures: Array<{ ok: boolean; predictions: Record<string, { value: number }> }> }>(await callTool('predict', { sources: [{ name: 'NaCl.cif', text: NACL.cif }] }));
+    // Rock salt is a wide-gap insulator (PBE gap ≈ 5 eV, measured ≈ 8.5 eV).
+    expect(properties.structures[0]!.predictions.band_gap!.value).toBeGreaterThan(3);
+  }, 240_000);
+
   it('cancels a long job when the call is cancelled; the job is recorded as cancelled', async () => {
     const controller = new AbortController();
     // 10⁶ crystals cannot be sampled before the cancel that follows the first progress notification.
