@@ -129,8 +129,8 @@ describe('cfstudio mcp over stdio', () => {
       expect(analyzeStructure(read.structure, { symprec: 0.1 }).spaceGroup).toBe(crystal.spaceGroupFound);
       expect(readFileSync(crystal.cifPath!, 'utf8')).toBe(crystal.cif);
     }
-    // Progress notifications: increasing, ending at 3 of 3.
-    expect(progress.length).toBeGreaterThan(0);
+    // Progress notifications: from 0 (the job started), increasing, ending at 3 of 3.
+    expect(progress[0]).toMatchObject({ progress: 0, total: 3 });
     for (let i = 1; i < progress.length; i++) expect(progress[i]!.progress).toBeGreaterThan(progress[i - 1]!.progress);
     expect(progress.at(-1)).toMatchObject({ progress: 3, total: 3 });
     // The same seed gives the same crystals.
@@ -234,8 +234,8 @@ describe('cfstudio mcp over stdio', () => {
 
   it('cancels a long job when the call is cancelled; the job is recorded as cancelled', async () => {
     const controller = new AbortController();
-    // 10⁶ crystals cannot be sampled before the cancel that follows the first progress notification.
-    const call = callTool('generate', { n: 1_000_000, seed: 1, batchSize: 8 }, { signal: controller.signal, onprogress: () => controller.abort() });
+    // 10⁶ crystals cannot be sampled before the cancel that follows the first crystal's progress notification.
+    const call = callTool('generate', { n: 1_000_000, seed: 1, batchSize: 8 }, { signal: controller.signal, onprogress: (p) => p.progress >= 1 && controller.abort() });
     await expect(call).rejects.toThrow();
     const record = await recordedJob((job) => job.type === 'generate' && (job.params as { n: number }).n === 1_000_000 && job.status !== 'running' && job.status !== 'queued', 60_000);
     expect(record.status).toBe('cancelled');

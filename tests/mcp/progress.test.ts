@@ -11,13 +11,13 @@ function recorder(minIntervalMs = 0) {
 }
 
 describe('MonotonicProgress', () => {
-  it('passes a single stage through as done of total, dropping reports that do not advance', () => {
+  it('passes a single stage through as done of total (the first report even at 0), dropping reports that do not advance', () => {
     const { sent, progress } = recorder();
     progress.report({ done: 0, total: 3, message: 'starting' });
     progress.report({ done: 1, total: 3, message: '1 of 3' });
     progress.report({ done: 1, total: 3, message: '1 of 3 again' });
     progress.report({ done: 3, total: 3 });
-    expect(sent).toEqual([{ progress: 1, total: 3, message: '1 of 3' }, { progress: 3, total: 3 }]);
+    expect(sent).toEqual([{ progress: 0, total: 3, message: 'starting' }, { progress: 1, total: 3, message: '1 of 3' }, { progress: 3, total: 3 }]);
   });
 
   it('continues from the last value when a new stage starts its count again', () => {
