@@ -44,6 +44,11 @@ export interface NodeLauncherOptions {
   forwardStderr?: boolean;
   /** Extra environment for the host process. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Where the host's stdout goes: this process's stdout (default), or its stderr — for `cfstudio mcp`, whose stdout
+   * carries the protocol and must hold nothing else.
+   */
+  stdout?: 'inherit' | 'stderr';
 }
 
 export function nodeHostLauncher(options: NodeLauncherOptions = {}): HostLauncher {
@@ -52,10 +57,11 @@ export function nodeHostLauncher(options: NodeLauncherOptions = {}): HostLaunche
     if (!existsSync(entry)) throw new Error(`engine host entry not found: ${entry} (run npm run build:electron)`);
     const child = fork(entry, ['--workspace', workspace], {
       execArgv,
-      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+      stdio: ['ignore', options.stdout === 'stderr' ? 'pipe' : 'inherit', 'pipe', 'ipc'],
       env: { ...process.env, ...options.env },
       serialization: 'json',
     });
+    child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
     child.stderr?.setEncoding('utf8');
     if (options.forwardStderr ?? true) child.stderr?.on('data', (text: string) => process.stderr.write(text));
     // A send to a host that just died must not throw into the caller; the exit handler reports the death.

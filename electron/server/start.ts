@@ -40,9 +40,9 @@ export function defaultRendererDir(): string {
 
 /**
  * A browser client may not choose where the server writes: exports go to the job's folder in the workspace and
- * are downloaded from there (/api/download).
+ * are downloaded from there (/api/download). `cfstudio mcp` applies the same rule.
  */
-function refuseWritesOutsideWorkspace(type: string, params: unknown): void {
+export function refuseWritesOutsideWorkspace(type: string, params: unknown): void {
   if (type === 'export-structures' && typeof params === 'object' && params !== null && 'destination' in params) {
     throw new ApiError('invalid-params', 'export-structures: destination is not accepted in browser mode; the export is written to the job folder, download it from there');
   }

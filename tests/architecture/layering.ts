@@ -7,7 +7,7 @@ import type { ImportEdge } from './imports.ts';
 /** Folders of electron/ below the application shell: they compute and may not reach up into it. */
 const ELECTRON_LIBRARY_LAYERS = ['data', 'evaluate', 'predictors', 'rewards', 'stability'];
 /** The application shell: processes, transports and storage. */
-const ELECTRON_SHELL_LAYERS = ['host', 'server', 'cli', 'library', 'main', 'preload'];
+const ELECTRON_SHELL_LAYERS = ['host', 'server', 'cli', 'mcp', 'library', 'main', 'preload'];
 const SHARED_PACKAGES = new Set(['package:zod', 'package:@spglib/moyo-wasm']);
 
 export function layerOf(file: string): string {
@@ -44,7 +44,7 @@ export function layeringViolation(edge: ImportEdge): string | undefined {
   }
   if (ELECTRON_LIBRARY_LAYERS.includes(layer.slice('electron/'.length))) {
     if (ELECTRON_SHELL_LAYERS.some((shell) => under(to, `electron/${shell}`))) {
-      return `${layer} is below the application shell (host, server, CLI, library, main, preload) and may not import it`;
+      return `${layer} is below the application shell (host, server, CLI, MCP, library, main, preload) and may not import it`;
     }
   }
   return undefined;

@@ -17,6 +17,7 @@ import { cspCommand } from './csp.ts';
 import { relaxCommand } from './relax.ts';
 import { energyCommand } from './energy.ts';
 import { doctorCommand } from './doctor.ts';
+import { mcpCommand } from './mcp.ts';
 
 /** Every `cfstudio` subcommand. Each lives in its own file in this folder; add one line here to register it. */
-export const commands: Command[] = [serveCommand, inspectCommand, convertCommand, dataPrepareCommand, trainCommand, generateCommand, modelExportCommand, scoreCommand, evaluateCommand, ...rewardCommands, mcmcCommand, finetuneCommand, ...predictorCommands, potentialImportCommand, relaxCommand, energyCommand, cspCommand, doctorCommand];
+export const commands: Command[] = [serveCommand, inspectCommand, convertCommand, dataPrepareCommand, trainCommand, generateCommand, modelExportCommand, scoreCommand, evaluateCommand, ...rewardCommands, mcmcCommand, finetuneCommand, ...predictorCommands, potentialImportCommand, relaxCommand, energyCommand, cspCommand, doctorCommand, mcpCommand];
