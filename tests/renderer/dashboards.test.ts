@@ -144,6 +144,22 @@ describe('chart data', () => {
     expect(data.latest(0)).toBeNull();
   });
 
+  it('put replaces the points a resumed run repeats (stopped after step 3, checkpoint at 2, resumed: 3, 4)', () => {
+    const data = new ChartData(1);
+    for (const step of [1, 2, 3]) data.put(step, [step * 10]);
+    expect(data.put(3, [31])).toBe(true);
+    expect(data.put(4, [41])).toBe(true);
+    expect(data.aligned()).toEqual([
+      [1, 2, 3, 4],
+      [10, 20, 31, 41],
+    ]);
+    // A resume from further back drops everything after its first step.
+    data.put(2, [22]);
+    expect(data.aligned()).toEqual([[1, 2], [10, 22]]);
+    expect(data.put(Number.NaN, [1])).toBe(false);
+    expect(data.length).toBe(2);
+  });
+
   it('summarises the latest values in words', () => {
     const data = new ChartData(2);
     const series = [

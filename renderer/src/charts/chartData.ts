@@ -39,6 +39,22 @@ export class ChartData {
     return true;
   }
 
+  /**
+   * Adds the point at `x` after dropping every point at or after it: a run resumed from a checkpoint repeats the
+   * steps after the checkpoint, and the repeat replaces what the stopped run had shown of them. Returns false,
+   * changing nothing, when x is not finite.
+   */
+  put(x: number, values: readonly (number | null | undefined)[]): boolean {
+    if (!Number.isFinite(x)) return false;
+    let keep = this.x.length;
+    while (keep > 0 && this.x[keep - 1]! >= x) keep--;
+    if (keep < this.x.length) {
+      this.x.length = keep;
+      for (const column of this.columns) column.length = keep;
+    }
+    return this.append(x, values);
+  }
+
   /** The last value of a series and its x, or null when the series has none yet. */
   latest(series: number): { x: number; y: number } | null {
     const column = this.columns[series];

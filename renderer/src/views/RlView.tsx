@@ -107,14 +107,15 @@ export class RlDashboard {
     // A resumed run's steps continue the numbering: keep the first step this job showed for the histogram.
     this.first ??= item;
     this.latest = item;
-    this.rewardChart.append(item.step, [item.reward.mean, item.reward.max]);
-    this.klChart.append(item.step, [item.kl, item.entropy]);
-    this.validityChart.append(item.step, [item.validity.valid, item.samplesPerSecond]);
+    // put, not append: a resumed run repeats the steps after its checkpoint, which the stopped run may have shown.
+    this.rewardChart.put(item.step, [item.reward.mean, item.reward.max]);
+    this.klChart.put(item.step, [item.kl, item.entropy]);
+    this.validityChart.put(item.step, [item.validity.valid, item.samplesPerSecond]);
     const names = Object.keys(item.terms).sort();
     if (!this.termsChart || this.termsChart.names.join('\n') !== names.join('\n')) {
       this.termsChart = names.length ? { names, data: new ChartData(names.length) } : null;
     }
-    this.termsChart?.data.append(item.step, names.map((n) => item.terms[n] ?? null));
+    this.termsChart?.data.put(item.step, names.map((n) => item.terms[n] ?? null));
   }
 }
 
