@@ -72,6 +72,10 @@ export const structureSelectionSchema = z.union([
   z.object({ query: z.lazy(() => structureFilterSchema) }).strict(),
 ]);
 
+/** Which structure a stability score describes: the one stored, as it is, or the result of relaxing it. */
+export const energyKindSchema = z.enum(['single-point', 'relaxed']);
+export type EnergyKind = z.infer<typeof energyKindSchema>;
+
 const numberRange = z.object({ min: z.number().optional(), max: z.number().optional() }).strict();
 const elementSymbol = z
   .string()
@@ -94,7 +98,7 @@ export const structureFilterSchema = z
   .object({
     ids: z.array(z.number().int().positive()).max(100_000).optional(),
     runId: z.number().int().positive().optional(),
-    source: z.enum(['generated', 'mcmc', 'imported']).optional(),
+    source: z.enum(['generated', 'mcmc', 'imported', 'relaxed']).optional(),
     spaceGroups: z.array(z.number().int().min(1).max(230)).max(230).optional(),
     requestedSpaceGroups: z.array(z.number().int().min(1).max(230)).max(230).optional(),
     elements: z
@@ -106,6 +110,11 @@ export const structureFilterSchema = z
     valid: z.boolean().nullable().optional(),
     reward: numberRange.optional(),
     logProbability: numberRange.optional(),
+    /** E_hull in eV/atom (rows without a score are left out). */
+    eHull: numberRange.optional(),
+    energyKind: energyKindSchema.optional(),
+    /** Rows derived from this one (its relaxed versions). */
+    parentId: z.number().int().positive().optional(),
     properties: z
       .record(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'expected a property name such as band_gap'), numberRange)
       .refine((filters) => Object.keys(filters).length <= MAX_PROPERTY_FILTERS, `at most ${MAX_PROPERTY_FILTERS} property filters`)
