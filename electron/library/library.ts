@@ -758,6 +758,13 @@ export class Library {
     if (result.changes === 0) throw new Error(`updateStructure: no structure with id ${id}`);
   }
 
+  /** Several updates in one transaction (one commit: scoring a batch of rows costs one fsync, not one per row). */
+  updateStructures(updates: readonly { id: number; update: StructureUpdate }[]): void {
+    this.db.transaction(() => {
+      for (const { id, update } of updates) this.updateStructure(id, update);
+    })();
+  }
+
   setFavourite(ids: number | readonly number[], favourite: boolean): void {
     const list = typeof ids === 'number' ? [ids] : ids;
     this.statement('UPDATE structures SET favourite = ? WHERE id IN (SELECT value FROM json_each(?))').run(favourite ? 1 : 0, JSON.stringify(list));

@@ -186,9 +186,29 @@ export const generateParamsSchema = z
     seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
     /** Crystals decoded together; small batches keep cancel responsive (checked between batches). */
     batchSize: z.number().int().min(1).max(1024).default(32),
+    /**
+     * Score every structurally valid crystal with the interatomic potential's single-point E_hull (models/
+     * potential-m3gnet-mp-2021), stored on its library row. Off by default: it costs more than 20 % of the
+     * generation time (`npm run bench:generate-score`; README).
+     */
+    scoreEHull: z.boolean().default(false),
   })
   .strict();
 export type GenerateParams = z.input<typeof generateParamsSchema>;
+
+/**
+ * A single-point stability score of a structure as stored: energy and formation energy per atom (eV/atom, MP2020
+ * corrected) and E_hull against the partial reference hull; null fields with `error` saying why (not built, an
+ * element the potential does not know, …).
+ */
+export const singlePointScoreSchema = z.object({
+  kind: z.literal('single-point'),
+  eHull: z.number().nullable(),
+  energyPerAtom: z.number().nullable(),
+  formationEnergyPerAtom: z.number().nullable(),
+  error: z.string().optional(),
+});
+export type SinglePointScoreInfo = z.infer<typeof singlePointScoreSchema>;
 
 /** One generated crystal as streamed to the UI (the library row holds the CIF, tokens and full record). */
 export const generatedCandidateSchema = z.object({
@@ -210,6 +230,8 @@ export const generatedCandidateSchema = z.object({
   valid: z.boolean(),
   structure: structureDataSchema.nullable(),
   error: z.string().optional(),
+  /** With `scoreEHull`: the potential's single point on the stored structure (stored on the library row too). */
+  score: singlePointScoreSchema.optional(),
 });
 export type GeneratedCandidate = z.infer<typeof generatedCandidateSchema>;
 
