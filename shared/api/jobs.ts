@@ -532,6 +532,11 @@ export const relaxParamsSchema = z
     trajectory: z.boolean().default(true),
     /** With trajectory: add the structure of each step (lattice rows and fractional coordinates) for playback. */
     frames: z.boolean().default(false),
+    /**
+     * Store each relaxed structure (converged or not) in the library as a new row: source 'relaxed', linked to the
+     * row it came from (when the input was a library row), its E_hull labelled 'relaxed'.
+     */
+    saveToLibrary: z.boolean().default(false),
   })
   .strict()
   .refine(oneInputKind, oneInputKindMessage);
@@ -572,6 +577,10 @@ export const relaxOutputSchema = z.discriminatedUnion('kind', [
     ...stabilityFields,
     /** The relaxed structure as a symmetrized CIF (converged and not-converged relaxations). */
     cif: z.string().nullable(),
+    /** With saveToLibrary: the new library row holding the relaxed structure. */
+    savedId: z.number().int().positive().optional(),
+    /** With saveToLibrary: why it was not stored. */
+    saveError: z.string().optional(),
   }),
   /** A source or library row that could not be read. */
   z.object({ kind: z.literal('failed'), source: z.string(), error: z.string() }),
@@ -787,6 +796,8 @@ export const jobSpecs = {
       notConverged: z.number().int().nonnegative(),
       exploded: z.number().int().nonnegative(),
       failed: z.number().int().nonnegative(),
+      /** Relaxed structures stored in the library (saveToLibrary). */
+      saved: z.number().int().nonnegative(),
       seconds: z.number().nonnegative(),
       /** What E_hull is measured against (a partial hull). */
       hullReference: z.string(),
