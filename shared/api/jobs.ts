@@ -588,7 +588,17 @@ export const relaxOutputSchema = z.discriminatedUnion('kind', [
 export type RelaxOutput = z.infer<typeof relaxOutputSchema>;
 
 /** An 'energy' job: single points (energy, forces, stress) with an interatomic potential. */
-export const energyParamsSchema = z.object({ ...potentialInputs }).strict().refine(oneInputKind, oneInputKindMessage);
+export const energyParamsSchema = z
+  .object({
+    ...potentialInputs,
+    /**
+     * With library rows (ids): store each single point's energy, formation energy and E_hull on its row, labelled
+     * 'single-point' (rows holding a relaxed structure keep their 'relaxed' label).
+     */
+    saveToLibrary: z.boolean().default(false),
+  })
+  .strict()
+  .refine(oneInputKind, oneInputKindMessage);
 export type EnergyParams = z.input<typeof energyParamsSchema>;
 
 export const energyOutputSchema = z.discriminatedUnion('ok', [
@@ -608,6 +618,8 @@ export const energyOutputSchema = z.discriminatedUnion('ok', [
     pressureGPa: z.number(),
     spaceGroup: z.number().int().min(1).max(230).nullable(),
     ...stabilityFields,
+    /** With saveToLibrary: the score was stored on the library row. */
+    saved: z.boolean().optional(),
   }),
   z.object({ ok: z.literal(false), source: z.string(), error: z.string() }),
 ]);
@@ -808,7 +820,14 @@ export const jobSpecs = {
     heavy: true,
     params: energyParamsSchema,
     output: energyOutputSchema,
-    result: z.object({ potential: z.string(), computed: z.number().int().nonnegative(), failed: z.number().int().nonnegative(), hullReference: z.string() }),
+    result: z.object({
+      potential: z.string(),
+      computed: z.number().int().nonnegative(),
+      failed: z.number().int().nonnegative(),
+      /** Rows whose score was stored (saveToLibrary). */
+      saved: z.number().int().nonnegative(),
+      hullReference: z.string(),
+    }),
   },
   csp: {
     summary: 'structure prediction from a formula: sample crystals with exactly that composition, merge duplicates, rank by the potential (or likelihood)',

@@ -4,7 +4,9 @@
 //   same rows;
 // - 'relax' with saveToLibrary stores each relaxed crystal as a new row linked to its parent, E_hull labelled
 //   'relaxed', equal to the 'energy' job's single point on the stored relaxed structure; rock salt NaCl and diamond
-//   Si keep their space groups (225, 227) when relaxed with the group kept.
+//   Si keep their space groups (225, 227) when relaxed with the group kept;
+// - 'energy' with saveToLibrary stores single-point scores on rows (relaxed rows keep their label), and a relaxed
+//   row's E_hull is below its parent's.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,6 +112,32 @@ describe('E_hull in generation and relax-and-save', () => {
       }
     } finally {
       library.close();
+    }
+
+    // The energy job with saveToLibrary scores the parents (single point on the textbook cells) and leaves the
+    // relaxed rows labelled relaxed; each relaxed E_hull lies below its parent's (same composition, lower energy).
+    const children = relaxed.map((r) => r.savedId!);
+    const scoring = await supervisor.waitFor(supervisor.submit('energy', { ids: [...parents, ...children], saveToLibrary: true }).id);
+    expect(scoring.error).toBeUndefined();
+    expect(scoring.result as JobResult<'energy'>).toMatchObject({ computed: 4, saved: 4, failed: 0 });
+    const outputs = (supervisor.outputs(scoring.id) as EnergyOutput[]).filter((o): o is Energy => o.ok);
+    const after = openLibrary(workspace, { readonly: true });
+    try {
+      for (const output of outputs) {
+        const row = after.getStructure(output.libraryId!)!;
+        expect(output.saved).toBe(true);
+        expect(row.eHull).toBe(output.eHull);
+        expect(row.energyKind).toBe(children.includes(row.id) ? 'relaxed' : 'single-point');
+      }
+      for (const output of relaxed) {
+        const parent = after.getStructure(output.libraryId!)!;
+        const child = after.getStructure(output.savedId!)!;
+        expect(child.eHull!).toBeLessThan(parent.eHull! + 1e-6);
+        // Relaxing kept the record of the relaxation in the child's details.
+        expect(child.stabilityDetails).toMatchObject({ status: 'converged' });
+      }
+    } finally {
+      after.close();
     }
   }, 300_000);
 });
