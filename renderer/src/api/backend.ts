@@ -149,6 +149,8 @@ export interface LibraryBackend {
    * as a new row linked to its parent, E_hull labelled 'relaxed'. `onProgress` gets "k of n relaxed".
    */
   relax(ids: number[], onProgress?: (done: number, total: number) => void): Promise<RelaxedEntry[]>;
+  /** Single-point E_hull of rows as stored (the engine's 'energy' job), written to the rows. */
+  score(ids: number[]): Promise<{ scored: number; failed: number }>;
   /**
    * Exports rows through the engine's export job: one structure as a CIF file, several as a zip of CIFs with a
    * manifest. Browser mode downloads the file; the desktop app asks where to save. Resolves with what was written.

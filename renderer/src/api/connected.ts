@@ -130,6 +130,13 @@ function createLibraryBackend(client: ApiClient, kind: 'desktop' | 'browser'): L
     async setFavourite(ids, favourite) {
       await client.call('library.setFavourite', { ids, favourite });
     },
+    async score(ids) {
+      const job = await client.submitJob('energy', { ids, saveToLibrary: true });
+      const done = await waitForJob(client, job.id);
+      if (done.status !== 'completed') throw new Error(`Scoring ${done.status}: ${done.error ?? 'no reason given'}`);
+      const result = done.result as JobResult<'energy'>;
+      return { scored: result.saved, failed: result.failed };
+    },
     async relax(ids, onProgress) {
       const job = await client.submitJob('relax', { ids, saveToLibrary: true, trajectory: false });
       const off = client.on('job', (event) => {

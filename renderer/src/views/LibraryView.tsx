@@ -3,7 +3,8 @@
  * sortable, filterable, paged table. Filters: space group found, elements contained, validity, favourites, source,
  * text, max E_hull. The E_hull column says whether it is a single point on the stored structure or the relaxed
  * value; a relaxed row names the row it was relaxed from. Rows open in the Viewer; selected rows export as CIF
- * (one) or zip (several) through the export job, or relax with the potential (saved as new rows linked to them).
+ * (one) or zip (several) through the export job, get a single-point E_hull ('energy' job), or relax with the
+ * potential (saved as new rows linked to them).
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { Candidate, LibraryQuery, LibraryRow, StudioBackend } from '../api/backend.ts';
@@ -150,6 +151,20 @@ export function LibraryView({ backend, onOpen }: { backend: StudioBackend; onOpe
       setRelaxing(false);
     }
   };
+  const scoreSelected = async () => {
+    setMessage(`Computing single-point E_hull for ${selected.size}…`);
+    setRelaxing(true);
+    try {
+      const { scored, failed } = await library.score([...selected]);
+      setMessage(`Scored ${scored}${failed ? `; ${failed} failed` : ''} (single point, M3GNet).`);
+      setRefreshTick((t) => t + 1);
+    } catch (e) {
+      setError((e as Error).message);
+      setMessage(null);
+    } finally {
+      setRelaxing(false);
+    }
+  };
   const toggle = (id: number) => setSelected((set) => (set.has(id) ? new Set([...set].filter((x) => x !== id)) : new Set([...set, id])));
   const total = page?.total ?? 0;
   const rows = page?.rows ?? [];
@@ -225,6 +240,14 @@ export function LibraryView({ backend, onOpen }: { backend: StudioBackend; onOpe
           title="Relax with the M3GNet potential (FIRE, space group kept) and save each relaxed structure as a new row linked to its parent"
         >
           Relax selected{selected.size > 0 ? ` (${selected.size})` : ''}
+        </button>
+        <button
+          type="button"
+          disabled={selected.size === 0 || relaxing}
+          onClick={scoreSelected}
+          title="Single point of the M3GNet potential on each selected structure as stored: E_hull labelled single point, stored on the row"
+        >
+          Score E_hull
         </button>
         <button type="button" className="primary" disabled={selected.size === 0} onClick={exportSelected}>
           Export {selected.size === 1 ? 'CIF' : selected.size > 1 ? `${selected.size} as zip` : 'selected'}
