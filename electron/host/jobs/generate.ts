@@ -80,7 +80,7 @@ export const generate: JobRunner<'generate'> = async (params, context) => {
   const writer = new SampleWriter(context.outputDir);
   const builder = await createSampleBuilder();
   const sampleStarted = performance.now();
-  const scorer = params.scoreEHull ? await createScorer(library) : null;
+  let scorer: Scorer | null = null;
   const pending: { built: Parameters<typeof candidateOf>[0]; id: number | null }[] = [];
   const flush = async (score: boolean) => {
     const batch = pending.splice(0);
@@ -94,6 +94,10 @@ export const generate: JobRunner<'generate'> = async (params, context) => {
     if (scorer && batch.length) changed.call();
   };
   try {
+    if (params.scoreEHull) {
+      context.progress({ done: 0, total: params.n, message: 'loading the potential and the reference hull for E_hull' });
+      scorer = await createScorer(library);
+    }
     context.progress({ done: 0, total: params.n, message: `sampling with model '${params.model}' (seed ${seed})` });
     const samples = sampler.sample(conditions, params.n, { temperature: params.temperature, topP: params.topP, seed, batchSize: params.batchSize });
     // The UI shows crystals as they come: a small window keeps them flowing while the next batch is sampled.
