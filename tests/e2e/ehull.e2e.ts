@@ -5,7 +5,8 @@
  * row's; sorting by E_hull puts the lowest first and the max-E_hull filter keeps only cards at or below it; "Relax
  * selected" on one card relaxes it (space group kept), the card then shows a relaxed E_hull no higher than its
  * single point (relaxing at fixed composition can only lower the energy); the Library view lists the new row as
- * "relaxed from #parent" with its E_hull labelled relaxed, and the database links the two. No console errors.
+ * "relaxed from #parent" with its E_hull labelled relaxed, and the database links the two; opening the parent in
+ * the viewer and relaxing it with "Save relaxed to library" adds a second child. No console errors.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
@@ -105,6 +106,21 @@ describe.skipIf(chromiumMissing)('E_hull in the results grid and the library (br
     await page.getByRole('combobox', { name: 'Source' }).selectOption('relaxed');
     await expect.poll(() => libraryRows.count()).toBe(1);
     await page.screenshot({ path: `${ARTIFACTS}ehull-library.png` });
+
+    // The viewer: open the parent from the relaxed row's link, relax it again with "Save relaxed to library": a
+    // second child of the same parent.
+    await childRow.getByTestId('parent-link').getByRole('button', { name: `#${parentId}` }).click();
+    await expect.poll(() => page.locator('.structure-list button[aria-current="true"]').textContent(), { timeout: 30_000 }).toContain(`library #${parentId}`);
+    const panel = page.getByRole('region', { name: 'Interatomic potential' });
+    await panel.getByRole('checkbox', { name: 'Save relaxed to library' }).check();
+    await panel.getByRole('button', { name: 'Relax', exact: true }).click();
+    const savedNote = page.getByTestId('relax-saved');
+    await expect.poll(() => savedNote.textContent().catch(() => null), { timeout: 120_000 }).toMatch(new RegExp(`Saved to the library as #\\d+, relaxed from #${parentId}\\.`));
+    const secondId = Number(/#(\d+)/.exec((await savedNote.textContent())!)![1]);
+    const final = openLibrary(app.workspace, { readonly: true });
+    expect(final.queryStructures({ parentId: parentId! }).rows.map((r) => r.id).sort((a, b) => a - b)).toEqual([childId, secondId]);
+    expect(final.getStructure(secondId)).toMatchObject({ source: 'relaxed', energyKind: 'relaxed', parentId });
+    final.close();
 
     expect(app.session.errors.filter((e) => !/favicon/.test(e))).toEqual([]);
   });
