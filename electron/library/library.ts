@@ -35,13 +35,17 @@ export type JsonObject = { [key: string]: JsonValue };
 
 export type RunKind = 'generate' | 'mcmc' | 'evaluate' | 'train' | 'finetune' | 'predict' | 'import';
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
-export type StructureSource = 'generated' | 'mcmc' | 'imported';
+/** 'relaxed': a structure relaxed with the interatomic potential from another row (its parent). */
+export type StructureSource = 'generated' | 'mcmc' | 'imported' | 'relaxed';
+/** Which structure a row's energies describe: the stored structure as it is ('single-point') or a relaxation's result. */
+export type EnergyKind = 'single-point' | 'relaxed';
+export const ENERGY_KINDS: readonly EnergyKind[] = ['single-point', 'relaxed'];
 
 export const LIBRARY_FILE_NAME = 'library.sqlite';
 const RUN_KINDS: readonly RunKind[] = ['generate', 'mcmc', 'evaluate', 'train', 'finetune', 'predict', 'import'];
 const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled'];
 const TERMINAL: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
-const SOURCES: readonly StructureSource[] = ['generated', 'mcmc', 'imported'];
+const SOURCES: readonly StructureSource[] = ['generated', 'mcmc', 'imported', 'relaxed'];
 
 // ---------------------------------------------------------------------------------------------------------------
 // Record types
@@ -108,8 +112,24 @@ export interface NewPrompt {
   spec?: JsonObject;
 }
 
+/**
+ * The interatomic potential's verdict on a row: energy and formation energy per atom and E_hull (eV/atom, MP2020
+ * corrected, against the partial reference hull), for the stored structure as it is or after relaxation (`kind`).
+ */
+export interface StructureStability {
+  kind: EnergyKind;
+  eHull: number | null;
+  energyPerAtom: number | null;
+  formationEnergyPerAtom: number | null;
+  /** Potential, decomposition, relaxation status… (kept as JSON, shown in details). */
+  details?: JsonObject;
+}
+
 export interface NewStructure {
   structure: Structure;
+  /** The row this structure was derived from (a relaxed structure's unrelaxed original). */
+  parentId?: number;
+  stability?: StructureStability;
   /** CIF text to keep (e.g. a symmetrized CIF or the imported file); default: a P1 CIF written from `structure`. */
   cif?: string;
   source?: StructureSource;
@@ -156,9 +176,18 @@ export interface StructureSummary {
   favourite: boolean;
   tags: string[];
   createdAt: string;
+  /** The row this one was derived from (relaxed from), or null. */
+  parentId: number | null;
+  /** eV/atom above the partial hull, with `energyKind` saying of which structure; null when not scored. */
+  eHull: number | null;
+  energyPerAtom: number | null;
+  formationEnergyPerAtom: number | null;
+  energyKind: EnergyKind | null;
 }
 
 export interface StructureRecord extends StructureSummary {
+  /** Details of the stability score (potential, decomposition, relaxation status). */
+  stabilityDetails: JsonObject;
   cif: string;
   tokens: Int32Array | null;
   tokenLogProbs: Float32Array | null;
@@ -175,9 +204,11 @@ export interface StructureUpdate {
   rewards?: Record<string, number>;
   properties?: JsonObject;
   favourite?: boolean;
+  /** Replace the stability score (null clears it). */
+  stability?: StructureStability | null;
 }
 
-export type StructureSortField = 'id' | 'createdAt' | 'reward' | 'logProbability' | 'spaceGroup' | 'formula' | 'numSites' | 'volume' | 'name';
+export type StructureSortField = 'id' | 'createdAt' | 'reward' | 'logProbability' | 'spaceGroup' | 'formula' | 'numSites' | 'volume' | 'name' | 'eHull';
 
 export interface NumberRange {
   min?: number;
@@ -205,6 +236,12 @@ export interface StructureQuery {
   valid?: boolean | null;
   reward?: NumberRange;
   logProbability?: NumberRange;
+  /** E_hull range in eV/atom (rows without a score are excluded). */
+  eHull?: NumberRange;
+  /** Scored on the structure as stored, or relaxed. */
+  energyKind?: EnergyKind;
+  /** Rows derived from this one (e.g. its relaxed versions). */
+  parentId?: number;
   /** Ranges on predicted properties by name (structures without the property are excluded). */
   properties?: Record<string, NumberRange>;
   favourite?: boolean;
@@ -265,6 +302,11 @@ interface StructureRow {
   favourite: number;
   tag_names: string | null;
   created_at: string;
+  parent_id: number | null;
+  e_hull: number | null;
+  energy_per_atom: number | null;
+  formation_energy_per_atom: number | null;
+  energy_kind: string | null;
 }
 interface FullStructureRow extends StructureRow {
   cif: string;
@@ -272,6 +314,7 @@ interface FullStructureRow extends StructureRow {
   token_log_probs: Buffer | null;
   validity: string;
   rewards: string;
+  stability: string;
 }
 
 const TAG_SEPARATOR = '\u001f';
@@ -302,6 +345,11 @@ function toSummary(row: StructureRow): StructureSummary {
     favourite: row.favourite === 1,
     tags: row.tag_names ? row.tag_names.split(TAG_SEPARATOR).sort() : [],
     createdAt: row.created_at,
+    parentId: row.parent_id,
+    eHull: row.e_hull,
+    energyPerAtom: row.energy_per_atom,
+    formationEnergyPerAtom: row.formation_energy_per_atom,
+    energyKind: row.energy_kind as EnergyKind | null,
   };
 }
 
@@ -336,6 +384,19 @@ function checkFinite(value: number | undefined | null, field: string): number | 
 }
 
 
+/** The column values of a stability score (all null for none), checked. */
+function stabilityColumns(stability: StructureStability | null | undefined, field: string): [number | null, number | null, number | null, string | null, string] {
+  if (!stability) return [null, null, null, null, '{}'];
+  if (!ENERGY_KINDS.includes(stability.kind)) throw new Error(`${field}.kind must be one of ${ENERGY_KINDS.join(', ')}, got '${String(stability.kind)}'`);
+  return [
+    checkFinite(stability.eHull, `${field}.eHull`),
+    checkFinite(stability.energyPerAtom, `${field}.energyPerAtom`),
+    checkFinite(stability.formationEnergyPerAtom, `${field}.formationEnergyPerAtom`),
+    stability.kind,
+    JSON.stringify(stability.details ?? {}),
+  ];
+}
+
 function checkTag(tag: string): string {
   const name = tag.trim();
   if (name === '' || name.length > 100) throw new Error(`tag must be 1–100 characters, got '${tag}'`);
@@ -362,10 +423,12 @@ const SORT_COLUMNS: Record<StructureSortField, string> = {
   numSites: 's.num_sites',
   volume: 's.volume',
   name: 's.name',
+  eHull: 's.e_hull',
 };
 
 const SUMMARY_COLUMNS = `s.id, s.run_id, s.prompt_id, s.source, s.name, s.formula, s.elements, s.num_sites, s.volume, s.lattice,
   s.log_probability, s.space_group_requested, s.space_group_found, s.valid, s.reward, s.properties, s.favourite, s.created_at,
+  s.parent_id, s.e_hull, s.energy_per_atom, s.formation_energy_per_atom, s.energy_kind,
   (SELECT group_concat(t.name, char(31)) FROM structure_tags st JOIN tags t ON t.id = st.tag_id WHERE st.structure_id = s.id) AS tag_names`;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -607,12 +670,16 @@ export class Library {
     }
     if (!(structure.volume > 0) || !Number.isFinite(structure.volume)) throw new Error(`addStructure: cell volume ${structure.volume} Å³ is not a positive finite number`);
     const name = input.name === undefined ? undefined : libraryName(input.name);
+    const stability = stabilityColumns(input.stability, 'addStructure: stability');
+    if (input.parentId !== undefined && !this.statement('SELECT 1 FROM structures WHERE id = ?').get(input.parentId)) {
+      throw new Error(`addStructure: parentId ${input.parentId} is not a structure in the library`);
+    }
 
     const result = this.statement(
       `INSERT INTO structures (run_id, prompt_id, source, name, formula, elements, num_elements, num_sites, volume, lattice, cif,
          tokens, token_log_probs, log_probability, space_group_requested, space_group_found, valid, validity, reward, rewards,
-         properties, favourite, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         properties, favourite, created_at, parent_id, e_hull, energy_per_atom, formation_energy_per_atom, energy_kind, stability)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       input.runId ?? null,
       input.promptId ?? null,
@@ -637,6 +704,8 @@ export class Library {
       JSON.stringify(input.properties ?? {}),
       input.favourite ? 1 : 0,
       new Date().toISOString(),
+      input.parentId ?? null,
+      ...stability,
     );
     const id = Number(result.lastInsertRowid);
     const insertElement = this.statement('INSERT INTO structure_elements (element, structure_id, count) VALUES (?, ?, ?)');
@@ -647,7 +716,7 @@ export class Library {
 
   getStructure(id: number): StructureRecord | undefined {
     const row = this.statement(
-      `SELECT ${SUMMARY_COLUMNS}, s.cif, s.tokens, s.token_log_probs, s.validity, s.rewards FROM structures s WHERE s.id = ?`,
+      `SELECT ${SUMMARY_COLUMNS}, s.cif, s.tokens, s.token_log_probs, s.validity, s.rewards, s.stability FROM structures s WHERE s.id = ?`,
     ).get(id) as FullStructureRow | undefined;
     if (!row) return undefined;
     return {
@@ -657,6 +726,7 @@ export class Library {
       tokenLogProbs: float32FromBlob(row.token_log_probs),
       validity: parseJson(row.validity, {}),
       rewards: parseJson(row.rewards, {}),
+      stabilityDetails: parseJson(row.stability, {}),
     };
   }
 
@@ -675,9 +745,24 @@ export class Library {
     if (update.rewards !== undefined) set('rewards', JSON.stringify(update.rewards));
     if (update.properties !== undefined) set('properties', JSON.stringify(update.properties));
     if (update.favourite !== undefined) set('favourite', update.favourite ? 1 : 0);
+    if (update.stability !== undefined) {
+      const [eHull, energyPerAtom, formationEnergyPerAtom, kind, details] = stabilityColumns(update.stability, 'updateStructure: stability');
+      set('e_hull', eHull);
+      set('energy_per_atom', energyPerAtom);
+      set('formation_energy_per_atom', formationEnergyPerAtom);
+      set('energy_kind', kind);
+      set('stability', details);
+    }
     if (sets.length === 0) return;
     const result = this.db.prepare(`UPDATE structures SET ${sets.join(', ')} WHERE id = ?`).run(...params, id);
     if (result.changes === 0) throw new Error(`updateStructure: no structure with id ${id}`);
+  }
+
+  /** Several updates in one transaction (one commit: scoring a batch of rows costs one fsync, not one per row). */
+  updateStructures(updates: readonly { id: number; update: StructureUpdate }[]): void {
+    this.db.transaction(() => {
+      for (const { id, update } of updates) this.updateStructure(id, update);
+    })();
   }
 
   setFavourite(ids: number | readonly number[], favourite: boolean): void {
@@ -782,6 +867,16 @@ export class Library {
     if (query.valid !== undefined) clauses.push(query.valid === null ? 's.valid IS NULL' : `s.valid = ${query.valid ? 1 : 0}`);
     range('s.reward', query.reward, 'query: reward');
     range('s.log_probability', query.logProbability, 'query: logProbability');
+    range('s.e_hull', query.eHull, 'query: eHull');
+    if (query.energyKind !== undefined) {
+      if (!ENERGY_KINDS.includes(query.energyKind)) throw new Error(`query: energyKind must be one of ${ENERGY_KINDS.join(', ')}`);
+      clauses.push('s.energy_kind = ?');
+      params.push(query.energyKind);
+    }
+    if (query.parentId !== undefined) {
+      clauses.push('s.parent_id = ?');
+      params.push(query.parentId);
+    }
     for (const [name, r] of Object.entries(query.properties ?? {})) {
       const path = `$.${JSON.stringify(name)}`;
       clauses.push(`json_type(s.properties, ?) IN ('integer', 'real')`);

@@ -115,6 +115,23 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'stability per structure (E_hull, energy and formation energy per atom, single point or relaxed) and the parent a relaxed structure came from',
+    up: `
+      ALTER TABLE structures ADD COLUMN parent_id INTEGER REFERENCES structures(id) ON DELETE SET NULL;
+      ALTER TABLE structures ADD COLUMN e_hull REAL;
+      ALTER TABLE structures ADD COLUMN energy_per_atom REAL;
+      ALTER TABLE structures ADD COLUMN formation_energy_per_atom REAL;
+      -- Which structure the energies belong to: the structure as stored ('single-point') or the result of a
+      -- relaxation ('relaxed'), so a list never mixes the two without saying so.
+      ALTER TABLE structures ADD COLUMN energy_kind TEXT CHECK (energy_kind IN ('single-point', 'relaxed'));
+      -- Details: potential, decomposition, relaxation status and steps, hull note.
+      ALTER TABLE structures ADD COLUMN stability TEXT NOT NULL DEFAULT '{}';
+      CREATE INDEX structures_by_e_hull ON structures (e_hull);
+      CREATE INDEX structures_by_parent ON structures (parent_id);
+    `,
+  },
 ];
 
 /** Newest schema version this build knows. */

@@ -295,6 +295,7 @@ export function exportFileName(record: Pick<StructureRecord, 'id' | 'formula' | 
 export const MANIFEST_COLUMNS = [
   'file', 'id', 'name', 'formula', 'elements', 'num_sites', 'volume', 'space_group_requested', 'space_group_found', 'valid',
   'reward', 'log_probability', 'favourite', 'tags', 'source', 'run_id', 'created_at', 'properties', 'rewards',
+  'e_hull', 'energy_kind', 'energy_per_atom', 'formation_energy_per_atom', 'parent_id',
 ] as const;
 
 /**
@@ -312,6 +313,7 @@ export function manifestCsv(records: readonly StructureRecord[]): string {
     exportFileName(r), r.id, neutralizeCsvFormula(r.name ?? ''), r.formula, r.elements.join(' '), r.numSites, r.volume, r.spaceGroupRequested ?? '',
     r.spaceGroupFound ?? '', r.valid === null ? '' : r.valid ? 'true' : 'false', r.reward ?? '', r.logProbability ?? '',
     r.favourite ? 'true' : 'false', neutralizeCsvFormula(r.tags.join(';')), r.source, r.runId ?? '', r.createdAt, JSON.stringify(r.properties), JSON.stringify(r.rewards),
+    r.eHull ?? '', r.energyKind ?? '', r.energyPerAtom ?? '', r.formationEnergyPerAtom ?? '', r.parentId ?? '',
   ]);
   // Names, tags and sources are user text: neutralised so `=HYPERLINK(...)` stays text in a spreadsheet.
   return stringify([[...MANIFEST_COLUMNS], ...rows.map(csvSafeRow)]);

@@ -6,7 +6,7 @@
  * Pure TypeScript + zod, browser-safe.
  */
 import { z } from 'zod';
-import { jobInfoSchema, structureFilterSchema, tagSchema } from './jobs.ts';
+import { energyKindSchema, jobInfoSchema, structureFilterSchema, tagSchema } from './jobs.ts';
 
 const empty = z.object({}).strict();
 const jobId = z.object({ id: z.string().min(1).max(100) }).strict();
@@ -34,7 +34,7 @@ export const structureSummarySchema = z.object({
   id: z.number().int().positive(),
   runId: z.number().int().nullable(),
   promptId: z.number().int().nullable(),
-  source: z.enum(['generated', 'mcmc', 'imported']),
+  source: z.enum(['generated', 'mcmc', 'imported', 'relaxed']),
   name: z.string().nullable(),
   formula: z.string(),
   elements: z.array(z.string()),
@@ -50,6 +50,13 @@ export const structureSummarySchema = z.object({
   favourite: z.boolean(),
   tags: z.array(z.string()),
   createdAt: z.string(),
+  /** The row this one was derived from ("relaxed from #12"), or null. */
+  parentId: z.number().int().positive().nullable(),
+  /** eV/atom above the partial reference hull, of the structure as stored ('single-point') or after relaxation ('relaxed'). */
+  eHull: z.number().nullable(),
+  energyPerAtom: z.number().nullable(),
+  formationEnergyPerAtom: z.number().nullable(),
+  energyKind: energyKindSchema.nullable(),
 });
 export type StructureSummaryInfo = z.infer<typeof structureSummarySchema>;
 
@@ -60,6 +67,8 @@ export const structureDetailSchema = structureSummarySchema.extend({
   tokenLogProbs: z.array(z.number()).nullable(),
   validity: jsonObject,
   rewards: z.record(z.string(), z.number()),
+  /** Potential, decomposition, relaxation status of the stability score. */
+  stabilityDetails: jsonObject,
 });
 export type StructureDetailInfo = z.infer<typeof structureDetailSchema>;
 
@@ -103,7 +112,7 @@ export const apiMethods = {
     params: structureFilterSchema.extend({
       sort: z
         .object({
-          by: z.enum(['id', 'createdAt', 'reward', 'logProbability', 'spaceGroup', 'formula', 'numSites', 'volume', 'name']),
+          by: z.enum(['id', 'createdAt', 'reward', 'logProbability', 'spaceGroup', 'formula', 'numSites', 'volume', 'name', 'eHull']),
           direction: z.enum(['asc', 'desc']).optional(),
         })
         .strict()

@@ -72,6 +72,10 @@ export const structureSelectionSchema = z.union([
   z.object({ query: z.lazy(() => structureFilterSchema) }).strict(),
 ]);
 
+/** Which structure a stability score describes: the one stored, as it is, or the result of relaxing it. */
+export const energyKindSchema = z.enum(['single-point', 'relaxed']);
+export type EnergyKind = z.infer<typeof energyKindSchema>;
+
 const numberRange = z.object({ min: z.number().optional(), max: z.number().optional() }).strict();
 const elementSymbol = z
   .string()
@@ -94,7 +98,7 @@ export const structureFilterSchema = z
   .object({
     ids: z.array(z.number().int().positive()).max(100_000).optional(),
     runId: z.number().int().positive().optional(),
-    source: z.enum(['generated', 'mcmc', 'imported']).optional(),
+    source: z.enum(['generated', 'mcmc', 'imported', 'relaxed']).optional(),
     spaceGroups: z.array(z.number().int().min(1).max(230)).max(230).optional(),
     requestedSpaceGroups: z.array(z.number().int().min(1).max(230)).max(230).optional(),
     elements: z
@@ -106,6 +110,11 @@ export const structureFilterSchema = z
     valid: z.boolean().nullable().optional(),
     reward: numberRange.optional(),
     logProbability: numberRange.optional(),
+    /** E_hull in eV/atom (rows without a score are left out). */
+    eHull: numberRange.optional(),
+    energyKind: energyKindSchema.optional(),
+    /** Rows derived from this one (its relaxed versions). */
+    parentId: z.number().int().positive().optional(),
     properties: z
       .record(z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'expected a property name such as band_gap'), numberRange)
       .refine((filters) => Object.keys(filters).length <= MAX_PROPERTY_FILTERS, `at most ${MAX_PROPERTY_FILTERS} property filters`)
@@ -177,9 +186,29 @@ export const generateParamsSchema = z
     seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
     /** Crystals decoded together; small batches keep cancel responsive (checked between batches). */
     batchSize: z.number().int().min(1).max(1024).default(32),
+    /**
+     * Score every structurally valid crystal with the interatomic potential's single-point E_hull (models/
+     * potential-m3gnet-mp-2021), stored on its library row. Off by default: it costs more than 20 % of the
+     * generation time (`npm run bench:generate-score`; README).
+     */
+    scoreEHull: z.boolean().default(false),
   })
   .strict();
 export type GenerateParams = z.input<typeof generateParamsSchema>;
+
+/**
+ * A single-point stability score of a structure as stored: energy and formation energy per atom (eV/atom, MP2020
+ * corrected) and E_hull against the partial reference hull; null fields with `error` saying why (not built, an
+ * element the potential does not know, …).
+ */
+export const singlePointScoreSchema = z.object({
+  kind: z.literal('single-point'),
+  eHull: z.number().nullable(),
+  energyPerAtom: z.number().nullable(),
+  formationEnergyPerAtom: z.number().nullable(),
+  error: z.string().optional(),
+});
+export type SinglePointScoreInfo = z.infer<typeof singlePointScoreSchema>;
 
 /** One generated crystal as streamed to the UI (the library row holds the CIF, tokens and full record). */
 export const generatedCandidateSchema = z.object({
@@ -201,6 +230,8 @@ export const generatedCandidateSchema = z.object({
   valid: z.boolean(),
   structure: structureDataSchema.nullable(),
   error: z.string().optional(),
+  /** With `scoreEHull`: the potential's single point on the stored structure (stored on the library row too). */
+  score: singlePointScoreSchema.optional(),
 });
 export type GeneratedCandidate = z.infer<typeof generatedCandidateSchema>;
 
@@ -501,6 +532,11 @@ export const relaxParamsSchema = z
     trajectory: z.boolean().default(true),
     /** With trajectory: add the structure of each step (lattice rows and fractional coordinates) for playback. */
     frames: z.boolean().default(false),
+    /**
+     * Store each relaxed structure (converged or not) in the library as a new row: source 'relaxed', linked to the
+     * row it came from (when the input was a library row), its E_hull labelled 'relaxed'.
+     */
+    saveToLibrary: z.boolean().default(false),
   })
   .strict()
   .refine(oneInputKind, oneInputKindMessage);
@@ -541,6 +577,10 @@ export const relaxOutputSchema = z.discriminatedUnion('kind', [
     ...stabilityFields,
     /** The relaxed structure as a symmetrized CIF (converged and not-converged relaxations). */
     cif: z.string().nullable(),
+    /** With saveToLibrary: the new library row holding the relaxed structure. */
+    savedId: z.number().int().positive().optional(),
+    /** With saveToLibrary: why it was not stored. */
+    saveError: z.string().optional(),
   }),
   /** A source or library row that could not be read. */
   z.object({ kind: z.literal('failed'), source: z.string(), error: z.string() }),
@@ -548,7 +588,17 @@ export const relaxOutputSchema = z.discriminatedUnion('kind', [
 export type RelaxOutput = z.infer<typeof relaxOutputSchema>;
 
 /** An 'energy' job: single points (energy, forces, stress) with an interatomic potential. */
-export const energyParamsSchema = z.object({ ...potentialInputs }).strict().refine(oneInputKind, oneInputKindMessage);
+export const energyParamsSchema = z
+  .object({
+    ...potentialInputs,
+    /**
+     * With library rows (ids): store each single point's energy, formation energy and E_hull on its row, labelled
+     * 'single-point' (rows holding a relaxed structure keep their 'relaxed' label).
+     */
+    saveToLibrary: z.boolean().default(false),
+  })
+  .strict()
+  .refine(oneInputKind, oneInputKindMessage);
 export type EnergyParams = z.input<typeof energyParamsSchema>;
 
 export const energyOutputSchema = z.discriminatedUnion('ok', [
@@ -568,6 +618,8 @@ export const energyOutputSchema = z.discriminatedUnion('ok', [
     pressureGPa: z.number(),
     spaceGroup: z.number().int().min(1).max(230).nullable(),
     ...stabilityFields,
+    /** With saveToLibrary: the score was stored on the library row. */
+    saved: z.boolean().optional(),
   }),
   z.object({ ok: z.literal(false), source: z.string(), error: z.string() }),
 ]);
@@ -756,6 +808,8 @@ export const jobSpecs = {
       notConverged: z.number().int().nonnegative(),
       exploded: z.number().int().nonnegative(),
       failed: z.number().int().nonnegative(),
+      /** Relaxed structures stored in the library (saveToLibrary). */
+      saved: z.number().int().nonnegative(),
       seconds: z.number().nonnegative(),
       /** What E_hull is measured against (a partial hull). */
       hullReference: z.string(),
@@ -766,7 +820,14 @@ export const jobSpecs = {
     heavy: true,
     params: energyParamsSchema,
     output: energyOutputSchema,
-    result: z.object({ potential: z.string(), computed: z.number().int().nonnegative(), failed: z.number().int().nonnegative(), hullReference: z.string() }),
+    result: z.object({
+      potential: z.string(),
+      computed: z.number().int().nonnegative(),
+      failed: z.number().int().nonnegative(),
+      /** Rows whose score was stored (saveToLibrary). */
+      saved: z.number().int().nonnegative(),
+      hullReference: z.string(),
+    }),
   },
   csp: {
     summary: 'structure prediction from a formula: sample crystals with exactly that composition, merge duplicates, rank by the potential (or likelihood)',

@@ -4,6 +4,10 @@
  * Each crystal is also written by the engine's SampleWriter into the job folder (CIF + samples.jsonl line with the
  * tokens and per-type log-probabilities). Cancel is noticed between crystals; the sampler decodes `batchSize`
  * crystals at a time, so a cancel takes effect within one batch.
+ *
+ * With `scoreEHull`, crystals are stored as they come but streamed a batch at a time: each batch of structurally
+ * valid crystals (read back from their stored CIFs, so the score is that of the structure the library holds) goes
+ * to the potential in one call, and the scores are written to the rows in one transaction before the batch is shown.
  */
 import { randomInt } from 'node:crypto';
 import { atomicNumber, isElementSymbol } from '../../../shared/crystal/elements.ts';
@@ -18,6 +22,15 @@ import type { JobRunner } from './types.ts';
 import { throttled, workspaceLibrary } from './library-handle.ts';
 import { checkpoint } from './read-sources.ts';
 import { candidateOf, isValidSample, storeBuiltSample } from './sample-rows.ts';
+import type { GeneratedCandidate } from '../../../shared/api/jobs.ts';
+import { readCifStructure } from '../../../shared/io/cif.ts';
+import { errorLine } from '../../../shared/text/safe-text.ts';
+import { defaultPotentialDir, loadPotential } from '../../engine/potential/load.ts';
+import type { Potential } from '../../engine/potential/types.ts';
+import { PARTIAL_HULL_NOTE, loadStability } from '../../screening/records.ts';
+import { singlePointScores, singlePointStability } from '../../screening/score.ts';
+import type { Library, StructureUpdate } from '../../library/index.ts';
+import type { StabilityAnalyzer } from '../../stability/index.ts';
 
 type Params = Parameters<JobRunner<'generate'>>[0];
 
@@ -67,7 +80,24 @@ export const generate: JobRunner<'generate'> = async (params, context) => {
   const writer = new SampleWriter(context.outputDir);
   const builder = await createSampleBuilder();
   const sampleStarted = performance.now();
+  let scorer: Scorer | null = null;
+  const pending: { built: Parameters<typeof candidateOf>[0]; id: number | null }[] = [];
+  const flush = async (score: boolean) => {
+    const batch = pending.splice(0);
+    const scores = score && scorer ? await scorer.score(batch) : batch.map(() => undefined);
+    batch.forEach(({ built, id }, k) => {
+      const candidate: GeneratedCandidate = candidateOf(built, id);
+      const s = scores[k];
+      if (s) candidate.score = s;
+      context.output(candidate);
+    });
+    if (scorer && batch.length) changed.call();
+  };
   try {
+    if (params.scoreEHull) {
+      context.progress({ done: 0, total: params.n, message: 'loading the potential and the reference hull for E_hull' });
+      scorer = await createScorer(library);
+    }
     context.progress({ done: 0, total: params.n, message: `sampling with model '${params.model}' (seed ${seed})` });
     const samples = sampler.sample(conditions, params.n, { temperature: params.temperature, topP: params.topP, seed, batchSize: params.batchSize });
     // The UI shows crystals as they come: a small window keeps them flowing while the next batch is sampled.
@@ -82,20 +112,25 @@ export const generate: JobRunner<'generate'> = async (params, context) => {
         counts.stored++;
         changed.call();
       }
-      const candidate = candidateOf(built, id);
-      context.output(candidate);
+      if (scorer) {
+        pending.push({ built, id });
+        if (pending.length >= params.batchSize) await flush(true);
+      } else context.output(candidateOf(built, id));
       context.progress({ done: counts.generated, total: params.n, message: `${counts.generated} of ${params.n} crystals` });
       // Lets the cancel message in between crystals; the next batch is not started once cancelled.
       await checkpoint(context.signal);
     }
+    await flush(true);
     const seconds = (performance.now() - started) / 1000;
     library.updateRun(run.id, {
       status: 'completed',
-      timings: { load: loadSeconds, sample: (performance.now() - sampleStarted) / 1000 },
+      timings: { load: loadSeconds, sample: (performance.now() - sampleStarted) / 1000, ...(scorer ? { scoreLoad: scorer.seconds().load, score: scorer.seconds().score } : {}) },
       config: { ...config, counts: { ...counts } },
     });
     return { runId: run.id, seed, ...counts, seconds };
   } catch (error) {
+    // Crystals already stored but not yet shown: show them, unscored.
+    await flush(false).catch(() => undefined);
     const cancelled = context.signal.aborted;
     library.updateRun(run.id, {
       status: cancelled ? 'cancelled' : 'failed',
@@ -108,5 +143,62 @@ export const generate: JobRunner<'generate'> = async (params, context) => {
     changed.flush();
     await builder.close();
     await sampler.release();
+    await scorer?.close();
   }
 };
+
+interface Scorer {
+  score(batch: readonly { built: Parameters<typeof candidateOf>[0]; id: number | null }[]): Promise<(GeneratedCandidate['score'] | undefined)[]>;
+  /** Seconds spent loading the potential and the hull, and scoring. */
+  seconds(): { load: number; score: number };
+  close(): Promise<void>;
+}
+
+/** Loads the shipped potential and the stability data; scores batches of stored crystals and writes the scores to their rows. */
+async function createScorer(library: Library): Promise<Scorer> {
+  const started = performance.now();
+  const [potential, stability]: [Potential, StabilityAnalyzer | { error: string }] = await Promise.all([loadPotential(defaultPotentialDir()), loadStability()]);
+  const loadSeconds = (performance.now() - started) / 1000;
+  let seconds = 0;
+  return {
+    async score(batch) {
+      const t0 = performance.now();
+      // The structure the library holds (its CIF), for valid crystals only: overlapping atoms give no useful energy.
+      const structures = batch.map(({ built, id }) => {
+        if (id === null || !isValidSample(built) || !built.cif) return null;
+        try {
+          return readCifStructure(built.cif).structure;
+        } catch {
+          return null;
+        }
+      });
+      const scores = await singlePointScores(potential, stability, structures);
+      const updates: { id: number; update: StructureUpdate }[] = [];
+      const out = batch.map(({ built, id }, k) => {
+        const s = scores[k]!;
+        if (!s.ok) {
+          const error = id === null ? 'not stored' : !isValidSample(built) ? 'not scored: structurally invalid (atoms closer than 0.5 Å)' : s.error;
+          return { kind: 'single-point' as const, eHull: null, energyPerAtom: null, formationEnergyPerAtom: null, error };
+        }
+        const stored = singlePointStability(s, potential.name, PARTIAL_HULL_NOTE);
+        if (stored && id !== null) updates.push({ id, update: { stability: stored } });
+        return {
+          kind: 'single-point' as const,
+          eHull: s.eHull,
+          energyPerAtom: s.energyPerAtom,
+          formationEnergyPerAtom: s.formationEnergyPerAtom,
+          ...(s.stabilityError !== undefined ? { error: s.stabilityError } : {}),
+        };
+      });
+      try {
+        library.updateStructures(updates);
+      } catch (error) {
+        for (const o of out) o.error = `score not stored: ${errorLine(error)}`;
+      }
+      seconds += (performance.now() - t0) / 1000;
+      return out;
+    },
+    seconds: () => ({ load: loadSeconds, score: seconds }),
+    close: () => potential.close(),
+  };
+}

@@ -47,6 +47,30 @@ export interface GenerationRequest {
   topP: number;
   /** null = a fresh random seed, reported back in the result. */
   seed: number | null;
+  /** Score each valid crystal with the potential's single-point E_hull (stored in the library). */
+  scoreEHull?: boolean;
+}
+
+/** The interatomic potential's verdict: eV/atom, of the structure as stored ('single-point') or relaxed. */
+export interface StabilityScore {
+  kind: 'single-point' | 'relaxed';
+  eHull: number | null;
+  energyPerAtom: number | null;
+  formationEnergyPerAtom: number | null;
+  /** Why there is no number (not built, structurally invalid, unknown element…). */
+  error?: string;
+}
+
+/** One structure relaxed by 'Relax selected' and saved to the library. */
+export interface RelaxedEntry {
+  /** The library row it was relaxed from. */
+  parentId: number | null;
+  /** The new library row (absent when the relaxation failed or exploded). */
+  savedId: number | null;
+  status: string;
+  eHull: number | null;
+  energyPerAtom: number | null;
+  error?: string;
 }
 
 export interface Candidate {
@@ -71,6 +95,10 @@ export interface Candidate {
   index?: number;
   wyckoffLabel?: string | null;
   error?: string;
+  /** The potential's single-point score, when the run scored E_hull (or the library row has one). */
+  score?: StabilityScore;
+  /** After 'Relax selected': the relaxed row saved to the library. */
+  relaxed?: RelaxedEntry;
 }
 
 /** Library filters and paging as the Library view offers them. */
@@ -80,9 +108,11 @@ export interface LibraryQuery {
   elements?: string[];
   valid?: boolean;
   favourite?: boolean;
-  source?: 'generated' | 'mcmc' | 'imported';
+  source?: 'generated' | 'mcmc' | 'imported' | 'relaxed';
   search?: string;
-  sort: { by: 'id' | 'createdAt' | 'logProbability' | 'spaceGroup' | 'formula' | 'numSites' | 'volume'; direction: 'asc' | 'desc' };
+  /** Only rows with an E_hull at most this (eV/atom). */
+  maxEHull?: number;
+  sort: { by: 'id' | 'createdAt' | 'logProbability' | 'spaceGroup' | 'formula' | 'numSites' | 'volume' | 'eHull'; direction: 'asc' | 'desc' };
   limit: number;
   offset: number;
 }
@@ -93,7 +123,13 @@ export interface LibraryRow {
   elements: string[];
   numSites: number;
   volume: number;
-  source: 'generated' | 'mcmc' | 'imported';
+  source: 'generated' | 'mcmc' | 'imported' | 'relaxed';
+  /** The row this one was relaxed from. */
+  parentId: number | null;
+  eHull: number | null;
+  energyPerAtom: number | null;
+  formationEnergyPerAtom: number | null;
+  energyKind: 'single-point' | 'relaxed' | null;
   spaceGroupRequested: number | null;
   spaceGroupFound: number | null;
   logProbability: number | null;
@@ -108,6 +144,13 @@ export interface LibraryBackend {
   /** One row with its structure read from the stored CIF, ready for the viewer. */
   open(id: number): Promise<Candidate>;
   setFavourite(ids: number[], favourite: boolean): Promise<void>;
+  /**
+   * Relaxes rows with the potential (the engine's 'relax' job, space group kept) and saves each relaxed structure
+   * as a new row linked to its parent, E_hull labelled 'relaxed'. `onProgress` gets "k of n relaxed".
+   */
+  relax(ids: number[], onProgress?: (done: number, total: number) => void): Promise<RelaxedEntry[]>;
+  /** Single-point E_hull of rows as stored (the engine's 'energy' job), written to the rows. */
+  score(ids: number[]): Promise<{ scored: number; failed: number }>;
   /**
    * Exports rows through the engine's export job: one structure as a CIF file, several as a zip of CIFs with a
    * manifest. Browser mode downloads the file; the desktop app asks where to save. Resolves with what was written.

@@ -6,11 +6,11 @@
  */
 import type { ApiClient } from '../../../shared/api/client.ts';
 import type { ApiResult } from '../../../shared/api/contract.ts';
-import type { GeneratedCandidate, GenerateParams, JobInfo, JobResult } from '../../../shared/api/jobs.ts';
+import type { GeneratedCandidate, GenerateParams, JobInfo, JobResult, RelaxOutput } from '../../../shared/api/jobs.ts';
 import { isFinished } from '../../../shared/api/jobs.ts';
 import { openStructureFile } from '../views/ViewerView.tsx';
 import { createJobsBackend } from './jobs.ts';
-import type { Candidate, GenerationEvent, GenerationRequest, LibraryBackend, ModelSummary, StudioBackend, StructureData } from './backend.ts';
+import type { Candidate, GenerationEvent, GenerationRequest, LibraryBackend, ModelSummary, RelaxedEntry, StudioBackend, StructureData } from './backend.ts';
 
 /** The job params for a prompt built in the UI. */
 export function generateParamsFor(request: GenerationRequest): GenerateParams {
@@ -24,6 +24,7 @@ export function generateParamsFor(request: GenerationRequest): GenerateParams {
     batchSize: Math.min(32, request.samples),
   };
   if (request.seed !== null) params.seed = request.seed;
+  if (request.scoreEHull) params.scoreEHull = true;
   if (request.allowedElements.length > 0) params.elements = request.allowedElements;
   if (request.sites.length > 0 && request.spaceGroup !== 'training-distribution') {
     params.wyckoff = { letters: request.sites.map((s) => s.letter), complete: request.completePrompt };
@@ -50,6 +51,7 @@ export function candidateFromOutput(jobId: string, item: GeneratedCandidate): Ca
     index: item.index,
     wyckoffLabel: item.wyckoffLabel,
     ...(item.error ? { error: item.error } : {}),
+    ...(item.score ? { score: item.score } : {}),
   };
 }
 
@@ -98,6 +100,7 @@ function createLibraryBackend(client: ApiClient, kind: 'desktop' | 'browser'): L
         ...(query.favourite ? { favourite: true } : {}),
         ...(query.source ? { source: query.source } : {}),
         ...(query.search ? { search: query.search } : {}),
+        ...(query.maxEHull !== undefined ? { eHull: { max: query.maxEHull } } : {}),
         sort: query.sort,
         limit: query.limit,
         offset: query.offset,
@@ -119,10 +122,41 @@ function createLibraryBackend(client: ApiClient, kind: 'desktop' | 'browser'): L
         ...(typeof row.validity['minDistance'] === 'number' ? { minDistance: row.validity['minDistance'] } : {}),
         ...(row.valid !== null ? { valid: row.valid } : {}),
         favourite: row.favourite,
+        ...(row.energyKind !== null
+          ? { score: { kind: row.energyKind, eHull: row.eHull, energyPerAtom: row.energyPerAtom, formationEnergyPerAtom: row.formationEnergyPerAtom } }
+          : {}),
       };
     },
     async setFavourite(ids, favourite) {
       await client.call('library.setFavourite', { ids, favourite });
+    },
+    async score(ids) {
+      const job = await client.submitJob('energy', { ids, saveToLibrary: true });
+      const done = await waitForJob(client, job.id);
+      if (done.status !== 'completed') throw new Error(`Scoring ${done.status}: ${done.error ?? 'no reason given'}`);
+      const result = done.result as JobResult<'energy'>;
+      return { scored: result.saved, failed: result.failed };
+    },
+    async relax(ids, onProgress) {
+      const job = await client.submitJob('relax', { ids, saveToLibrary: true, trajectory: false });
+      const off = client.on('job', (event) => {
+        if (event.job.id === job.id && event.job.progress) onProgress?.(event.job.progress.done, event.job.progress.total ?? ids.length);
+      });
+      let done: JobInfo;
+      try {
+        done = await waitForJob(client, job.id);
+      } finally {
+        off();
+      }
+      if (done.status !== 'completed') throw new Error(`Relax ${done.status}: ${done.error ?? 'no reason given'}`);
+      const outputs = (await client.call('jobs.outputs', { id: job.id, offset: 0 })) as RelaxOutput[];
+      return outputs.flatMap((o): RelaxedEntry[] =>
+        o.kind === 'relaxed'
+          ? [{ parentId: o.libraryId ?? null, savedId: o.savedId ?? null, status: o.status, eHull: o.eHull, energyPerAtom: o.energyPerAtom, ...(o.saveError ? { error: o.saveError } : o.message ? { error: o.message } : {}) }]
+          : o.kind === 'failed'
+            ? [{ parentId: Number(/#(\d+)/.exec(o.source)?.[1] ?? NaN) || null, savedId: null, status: 'failed', eHull: null, energyPerAtom: null, error: o.error }]
+            : [],
+      );
     },
     async export(ids) {
       const single = ids.length === 1;

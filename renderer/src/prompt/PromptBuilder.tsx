@@ -18,9 +18,11 @@ export interface GenerationSettingsValue {
   /** Empty string = random seed. */
   seed: string;
   modelId: string;
+  /** Score every valid crystal with the potential's single-point E_hull (off by default: see the README's measured cost). */
+  scoreEHull: boolean;
 }
 
-export const DEFAULT_GENERATION_SETTINGS: GenerationSettingsValue = { samples: 100, temperature: 1, topP: 1, seed: '', modelId: '' };
+export const DEFAULT_GENERATION_SETTINGS: GenerationSettingsValue = { samples: 100, temperature: 1, topP: 1, seed: '', modelId: '', scoreEHull: false };
 
 export interface PromptBuilderProps {
   backend: StudioBackend;
@@ -81,6 +83,7 @@ export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted
       temperature: settings.temperature,
       topP: settings.topP,
       seed: settings.seed.trim() === '' ? null : Number(settings.seed),
+      scoreEHull: settings.scoreEHull,
     };
     // The grid clears before submitting: candidates may stream in before `generate` resolves.
     onRunStarted();
@@ -246,6 +249,7 @@ export function checkSettings(v: GenerationSettingsValue, haveModels: boolean): 
         ? null
         : 'Seed: a whole number from 0 to 4294967295, or empty for random',
     modelId: haveModels ? (v.modelId ? null : 'Model: choose one') : 'Model: no model is installed or connected',
+    scoreEHull: null,
   };
 }
 
@@ -308,6 +312,9 @@ function GenerationSettingsForm({
             {errors.seed}
           </span>
         )}
+      </label>
+      <label className="check" title="Single point of the M3GNet potential on each structurally valid crystal: energy, formation energy and E_hull against the partial MP hull, stored in the library. Slows generation down (README: measured cost).">
+        <input type="checkbox" checked={value.scoreEHull} onChange={(e) => onChange({ ...value, scoreEHull: e.target.checked })} /> score E_hull (potential, single point)
       </label>
     </div>
   );

@@ -48,6 +48,14 @@ export function GenerateView({ backend, symmetry, candidates, setCandidates, onO
         status={status}
         library={backend.library}
         onFavourite={(libraryId, favourite) => setCandidates((list) => list.map((c) => (c.libraryId === libraryId ? { ...c, favourite } : c)))}
+        onRelaxed={(entries) =>
+          setCandidates((list) =>
+            list.map((c) => {
+              const entry = entries.find((e) => e.parentId !== null && e.parentId === c.libraryId);
+              return entry ? { ...c, relaxed: entry } : c;
+            }),
+          )
+        }
       />
     </div>
   );

@@ -1,11 +1,15 @@
 /**
- * The Library view: every structure saved in the workspace library (generated or imported), as a sortable,
- * filterable, paged table. Filters: space group found, elements contained, validity, favourites, source, text.
- * Rows open in the Viewer; selected rows export as CIF (one) or zip (several) through the export job.
+ * The Library view: every structure saved in the workspace library (generated, imported or relaxed), as a
+ * sortable, filterable, paged table. Filters: space group found, elements contained, validity, favourites, source,
+ * text, max E_hull. The E_hull column says whether it is a single point on the stored structure or the relaxed
+ * value; a relaxed row names the row it was relaxed from. Rows open in the Viewer; selected rows export as CIF
+ * (one) or zip (several) through the export job, get a single-point E_hull ('energy' job), or relax with the
+ * potential (saved as new rows linked to them).
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { Candidate, LibraryQuery, LibraryRow, StudioBackend } from '../api/backend.ts';
 import { SpaceGroupArrow } from './ResultsGrid.tsx';
+import { EHullBadge } from './EHullBadge.tsx';
 
 const PAGE_SIZE = 50;
 
@@ -37,7 +41,9 @@ export function LibraryView({ backend, onOpen }: { backend: StudioBackend; onOpe
   const [elementText, setElementText] = useState('');
   const [validity, setValidity] = useState<'any' | 'valid' | 'invalid'>('any');
   const [favouritesOnly, setFavouritesOnly] = useState(false);
-  const [source, setSource] = useState<'' | 'generated' | 'imported' | 'mcmc'>('');
+  const [source, setSource] = useState<'' | 'generated' | 'imported' | 'mcmc' | 'relaxed'>('');
+  const [maxEHullText, setMaxEHullText] = useState('');
+  const [relaxing, setRelaxing] = useState(false);
   const [search, setSearch] = useState('');
   const [sortBy, setSortBy] = useState<SortBy>('id');
   const [direction, setDirection] = useState<'asc' | 'desc'>('desc');
@@ -54,7 +60,10 @@ export function LibraryView({ backend, onOpen }: { backend: StudioBackend; onOpe
     try {
       const spaceGroups = parseSpaceGroupList(spaceGroupText);
       const elements = parseElementFilter(elementText);
+      const maxEHull = maxEHullText.trim() === '' ? undefined : Number(maxEHullText);
+      if (maxEHull !== undefined && !Number.isFinite(maxEHull)) throw new Error(`Max E_hull '${maxEHullText}': a number in eV/atom`);
       query = {
+        ...(maxEHull !== undefined ? { maxEHull } : {}),
         ...(spaceGroups.length ? { spaceGroups } : {}),
         ...(elements.length ? { elements } : {}),
         ...(validity !== 'any' ? { valid: validity === 'valid' } : {}),
@@ -75,7 +84,7 @@ export function LibraryView({ backend, onOpen }: { backend: StudioBackend; onOpe
     } catch (e) {
       setError((e as Error).message);
     }
-  }, [library, spaceGroupText, elementText, validity, favouritesOnly, source, search, sortBy, direction, offset]);
+  }, [library, spaceGroupText, elementText, validity, favouritesOnly, source, search, maxEHullText, sortBy, direction, offset]);
 
   useEffect(() => {
     void load();
@@ -85,7 +94,7 @@ export function LibraryView({ backend, onOpen }: { backend: StudioBackend; onOpe
   useEffect(() => library?.onChanged(() => setRefreshTick((t) => t + 1)), [library]);
 
   // Any filter change goes back to the first page.
-  useEffect(() => setOffset(0), [spaceGroupText, elementText, validity, favouritesOnly, source, search, sortBy, direction]);
+  useEffect(() => setOffset(0), [spaceGroupText, elementText, validity, favouritesOnly, source, search, maxEHullText, sortBy, direction]);
 
   if (!library) {
     return (
@@ -123,6 +132,39 @@ export function LibraryView({ backend, onOpen }: { backend: StudioBackend; onOpe
       setError((e as Error).message);
     }
   };
+  const relaxSelected = async () => {
+    setMessage(`Relaxing ${selected.size} with the potential (space group kept)…`);
+    setRelaxing(true);
+    try {
+      const entries = await library.relax([...selected], (done, total) => setMessage(`Relaxing: ${done} of ${total} done…`));
+      const saved = entries.filter((e) => e.savedId !== null);
+      const notSaved = entries.filter((e) => e.savedId === null);
+      setMessage(
+        `Relaxed ${entries.length}: ${saved.length} saved (${saved.map((e) => `#${e.savedId} from #${e.parentId}`).join(', ') || 'none'})` +
+          (notSaved.length ? `; not saved: ${notSaved.map((e) => `#${e.parentId} ${e.status}${e.error ? ` (${e.error})` : ''}`).join(', ')}` : ''),
+      );
+      setRefreshTick((t) => t + 1);
+    } catch (e) {
+      setError((e as Error).message);
+      setMessage(null);
+    } finally {
+      setRelaxing(false);
+    }
+  };
+  const scoreSelected = async () => {
+    setMessage(`Computing single-point E_hull for ${selected.size}…`);
+    setRelaxing(true);
+    try {
+      const { scored, failed } = await library.score([...selected]);
+      setMessage(`Scored ${scored}${failed ? `; ${failed} failed` : ''} (single point, M3GNet).`);
+      setRefreshTick((t) => t + 1);
+    } catch (e) {
+      setError((e as Error).message);
+      setMessage(null);
+    } finally {
+      setRelaxing(false);
+    }
+  };
   const toggle = (id: number) => setSelected((set) => (set.has(id) ? new Set([...set].filter((x) => x !== id)) : new Set([...set, id])));
   const total = page?.total ?? 0;
   const rows = page?.rows ?? [];
@@ -154,11 +196,23 @@ export function LibraryView({ backend, onOpen }: { backend: StudioBackend; onOpe
             <option value="generated">generated</option>
             <option value="imported">imported</option>
             <option value="mcmc">MCMC</option>
+            <option value="relaxed">relaxed</option>
           </select>
         </label>
         <label className="field">
           <span>Search</span>
           <input value={search} onChange={(e) => setSearch(e.target.value)} placeholder="formula or name" aria-label="Search" />
+        </label>
+        <label className="field">
+          <span>Max E_hull</span>
+          <input
+            type="number"
+            step={0.01}
+            value={maxEHullText}
+            onChange={(e) => setMaxEHullText(e.target.value)}
+            placeholder="eV/atom"
+            aria-label="Maximum E_hull (eV/atom)"
+          />
         </label>
         <label className="check">
           <input type="checkbox" checked={favouritesOnly} onChange={(e) => setFavouritesOnly(e.target.checked)} /> favourites only
@@ -173,10 +227,27 @@ export function LibraryView({ backend, onOpen }: { backend: StudioBackend; onOpe
             <option value="formula">formula</option>
             <option value="numSites">atoms</option>
             <option value="volume">volume</option>
+            <option value="eHull">E_hull</option>
           </select>
         </label>
         <button type="button" onClick={() => setDirection(direction === 'asc' ? 'desc' : 'asc')} aria-label="Sort direction">
           {direction === 'asc' ? '↑ ascending' : '↓ descending'}
+        </button>
+        <button
+          type="button"
+          disabled={selected.size === 0 || relaxing}
+          onClick={relaxSelected}
+          title="Relax with the M3GNet potential (FIRE, space group kept) and save each relaxed structure as a new row linked to its parent"
+        >
+          Relax selected{selected.size > 0 ? ` (${selected.size})` : ''}
+        </button>
+        <button
+          type="button"
+          disabled={selected.size === 0 || relaxing}
+          onClick={scoreSelected}
+          title="Single point of the M3GNet potential on each selected structure as stored: E_hull labelled single point, stored on the row"
+        >
+          Score E_hull
         </button>
         <button type="button" className="primary" disabled={selected.size === 0} onClick={exportSelected}>
           Export {selected.size === 1 ? 'CIF' : selected.size > 1 ? `${selected.size} as zip` : 'selected'}
@@ -187,7 +258,7 @@ export function LibraryView({ backend, onOpen }: { backend: StudioBackend; onOpe
           </p>
         )}
         {message && (
-          <p className="hint" role="status">
+          <p className="hint" role="status" data-testid="library-message">
             {message}
           </p>
         )}
@@ -214,6 +285,9 @@ export function LibraryView({ backend, onOpen }: { backend: StudioBackend; onOpe
                 <th scope="col">Volume (Å³)</th>
                 <th scope="col">log p</th>
                 <th scope="col">Valid</th>
+                <th scope="col" title="Energy above the partial MP hull, eV/atom (M3GNet): single point on the stored structure, or relaxed">
+                  E<sub>hull</sub>
+                </th>
                 <th scope="col">Source</th>
                 <th scope="col">★</th>
                 <th scope="col">
@@ -238,7 +312,19 @@ export function LibraryView({ backend, onOpen }: { backend: StudioBackend; onOpe
                   <td>
                     {row.valid === null ? <span className="hint">unchecked</span> : <span className={`badge ${row.valid ? 'ok' : 'bad'}`}>{row.valid ? 'valid' : 'invalid'}</span>}
                   </td>
-                  <td>{row.source}</td>
+                  <td data-testid="library-ehull">{row.energyKind !== null ? <EHullBadge score={{ kind: row.energyKind, eHull: row.eHull }} /> : <span className="hint">—</span>}</td>
+                  <td data-testid="library-source">
+                    {row.source}
+                    {row.parentId !== null && (
+                      <span className="hint parent-link" data-testid="parent-link">
+                        {' '}
+                        relaxed from{' '}
+                        <button type="button" className="link" onClick={() => open(row.parentId!)} title={`Open #${row.parentId}`}>
+                          #{row.parentId}
+                        </button>
+                      </span>
+                    )}
+                  </td>
                   <td>
                     <button type="button" className="star" aria-pressed={row.favourite} aria-label={row.favourite ? `Remove ${row.id} from favourites` : `Add ${row.id} to favourites`} onClick={() => favourite(row)}>
                       {row.favourite ? '★' : '☆'}

@@ -80,6 +80,7 @@ export function PotentialPanel({ backend, actions, target, shownTarget }: Potent
       fmax: settings.fmax,
       maxSteps: settings.maxSteps,
       keepSymmetry: settings.keepSymmetry,
+      saveToLibrary: settings.saveToLibrary,
       trajectory: true,
       frames: true,
     });
@@ -111,6 +112,17 @@ export function PotentialPanel({ backend, actions, target, shownTarget }: Potent
         <label className="check">
           <input type="checkbox" checked={settings.keepSymmetry} onChange={(e) => setSettings({ keepSymmetry: e.target.checked })} />
           <span>Keep space group</span>
+        </label>
+        <label
+          className="check"
+          title={
+            target?.libraryId !== undefined
+              ? `Store the relaxed structure as a new library row linked to #${target.libraryId}, its E_hull labelled relaxed`
+              : 'Store the relaxed structure as a new library row (this structure is not a library row, so it gets no parent link)'
+          }
+        >
+          <input type="checkbox" checked={settings.saveToLibrary} onChange={(e) => setSettings({ saveToLibrary: e.target.checked })} />
+          <span>Save relaxed to library</span>
         </label>
         <div className="run-row">
           <RunButtons run={actions.relaxRun} onStart={() => void startRelax()} startLabel="Relax" cancelLabel="Cancel" cancellingLabel="Cancelling…" />
@@ -205,6 +217,13 @@ export function PotentialPanel({ backend, actions, target, shownTarget }: Potent
             )}
           </dl>
         )}
+        {result?.savedId !== undefined && (
+          <p className="hint" data-testid="relax-saved">
+            Saved to the library as #{result.savedId}
+            {result.libraryId !== undefined ? `, relaxed from #${result.libraryId}` : ''}.
+          </p>
+        )}
+        {result?.saveError && <p className="hint warn">Not saved to the library: {result.saveError}</p>}
         {result?.warnings && result.warnings.length > 0 && <p className="hint warn">{result.warnings.join(' · ')}</p>}
         {result?.cif && (
           <label className="check">

@@ -1,13 +1,21 @@
 /**
  * Generated candidates as compact cards, as they stream in: a static picture of the cell, formula, space group
- * requested → found, validity badges, log-probability. Sort and filter locally; select cards to export them
- * (CIF for one, zip for several) through the library; favourite; open one in the Viewer.
+ * requested → found, validity badges, log-probability, and E_hull on a colour scale when the run scored it. Sort
+ * and filter locally (also by E_hull, max E_hull); select cards to export them (CIF for one, zip for several)
+ * through the library, or to relax them with the potential (saved to the library linked to the card's row);
+ * favourite; open one in the Viewer.
  */
 import { useMemo, useState } from 'react';
-import type { Candidate, LibraryBackend } from '../api/backend.ts';
+import type { Candidate, LibraryBackend, RelaxedEntry } from '../api/backend.ts';
+import { EHullBadge } from './EHullBadge.tsx';
 import { StructureThumbnail } from './StructureThumbnail.tsx';
 
-type SortKey = 'index' | 'logp' | 'formula' | 'minDistance';
+type SortKey = 'index' | 'logp' | 'formula' | 'minDistance' | 'eHull';
+
+/** The E_hull a card is judged by: the relaxed one when it has been relaxed, else the single point. */
+function cardEHull(c: Candidate): number | null {
+  return c.relaxed?.eHull ?? c.score?.eHull ?? null;
+}
 
 /** Cards drawn at most: a run of 100 000 crystals stays usable here; the Library view pages through all of them. */
 const MAX_CARDS = 500;
@@ -42,6 +50,7 @@ export function ResultsGrid({
   onOpen,
   library,
   onFavourite,
+  onRelaxed,
   status,
 }: {
   candidates: readonly Candidate[];
@@ -51,6 +60,8 @@ export function ResultsGrid({
   library?: LibraryBackend | undefined;
   /** Called after a favourite was stored, so the page can update its copy. */
   onFavourite?: (libraryId: number, favourite: boolean) => void;
+  /** Called with the relaxed rows saved by 'Relax selected', so the page can show them on their cards. */
+  onRelaxed?: (entries: RelaxedEntry[]) => void;
 }) {
   const [sort, setSort] = useState<SortKey>('index');
   const [validOnly, setValidOnly] = useState(false);
@@ -58,20 +69,29 @@ export function ResultsGrid({
   const [text, setText] = useState('');
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
+  const [maxEHull, setMaxEHull] = useState('');
+  const [relaxing, setRelaxing] = useState(false);
+  const eHullLimit = maxEHull.trim() === '' || !Number.isFinite(Number(maxEHull)) ? null : Number(maxEHull);
 
   const shown = useMemo(() => {
     const needle = text.trim().toLowerCase();
     const list = candidates.filter(
-      (c) => (!validOnly || c.valid === true) && (!matchedOnly || c.spaceGroupFound === c.spaceGroup) && (!needle || c.formula.toLowerCase().includes(needle)),
+      (c) =>
+        (!validOnly || c.valid === true) &&
+        (!matchedOnly || c.spaceGroupFound === c.spaceGroup) &&
+        (!needle || c.formula.toLowerCase().includes(needle)) &&
+        (eHullLimit === null || (cardEHull(c) !== null && cardEHull(c)! <= eHullLimit)),
     );
     const by: Record<SortKey, (a: Candidate, b: Candidate) => number> = {
       index: (a, b) => (a.index ?? 0) - (b.index ?? 0),
       logp: (a, b) => (b.logLikelihood ?? -Infinity) - (a.logLikelihood ?? -Infinity),
       formula: (a, b) => a.formula.localeCompare(b.formula),
       minDistance: (a, b) => (b.minDistance ?? -Infinity) - (a.minDistance ?? -Infinity),
+      // Lowest first; unscored cards last.
+      eHull: (a, b) => (cardEHull(a) ?? Infinity) - (cardEHull(b) ?? Infinity) || (a.index ?? 0) - (b.index ?? 0),
     };
     return [...list].sort(by[sort]);
-  }, [candidates, sort, validOnly, matchedOnly, text]);
+  }, [candidates, sort, validOnly, matchedOnly, text, eHullLimit]);
 
   const selectedIds = candidates.filter((c) => selected.has(c.id) && c.libraryId !== undefined).map((c) => c.libraryId!);
   const toggle = (id: string) => setSelected((set) => (set.has(id) ? new Set([...set].filter((x) => x !== id)) : new Set([...set, id])));
@@ -84,6 +104,29 @@ export function ResultsGrid({
       if (result.count > 0) setMessage({ error: false, text: `Exported ${result.count} structure${result.count === 1 ? '' : 's'} as ${result.fileName}` });
     } catch (error) {
       setMessage({ error: true, text: (error as Error).message });
+    }
+  };
+
+  const relaxSelected = async () => {
+    if (!library || selectedIds.length === 0) return;
+    setMessage({ error: false, text: `Relaxing ${selectedIds.length} with the potential (space group kept)…` });
+    setRelaxing(true);
+    try {
+      const entries = await library.relax(selectedIds, (done, total) => setMessage({ error: false, text: `Relaxing: ${done} of ${total} done…` }));
+      onRelaxed?.(entries);
+      const saved = entries.filter((e) => e.savedId !== null);
+      const notSaved = entries.filter((e) => e.savedId === null);
+      setMessage({
+        error: saved.length === 0,
+        text:
+          `Relaxed ${entries.length}: ${saved.length} saved to the library` +
+          (saved.length ? ` (${saved.map((e) => `#${e.savedId} from #${e.parentId}`).join(', ')})` : '') +
+          (notSaved.length ? `; not saved: ${notSaved.map((e) => `#${e.parentId} ${e.status}${e.error ? ` (${e.error})` : ''}`).join(', ')}` : ''),
+      });
+    } catch (error) {
+      setMessage({ error: true, text: (error as Error).message });
+    } finally {
+      setRelaxing(false);
     }
   };
 
@@ -120,7 +163,20 @@ export function ResultsGrid({
                 <option value="logp">log-probability (high first)</option>
                 <option value="formula">formula</option>
                 <option value="minDistance">shortest distance (large first)</option>
+                <option value="eHull">E_hull (low first)</option>
               </select>
+            </label>
+            <label className="field">
+              <span>max E_hull</span>
+              <input
+                className="filter-number"
+                type="number"
+                step={0.01}
+                placeholder="eV/atom"
+                value={maxEHull}
+                onChange={(e) => setMaxEHull(e.target.value)}
+                aria-label="Maximum E_hull (eV/atom)"
+              />
             </label>
             <label className="check">
               <input type="checkbox" checked={validOnly} onChange={(e) => setValidOnly(e.target.checked)} /> valid only
@@ -134,6 +190,9 @@ export function ResultsGrid({
             </button>
             <button type="button" onClick={() => setSelected(new Set())} disabled={selected.size === 0}>
               Clear selection
+            </button>
+            <button type="button" onClick={relaxSelected} disabled={!library || selectedIds.length === 0 || relaxing} title="Relax with the M3GNet potential (FIRE, space group kept) and save each relaxed structure to the library, linked to its card's row">
+              Relax selected{selectedIds.length > 0 ? ` (${selectedIds.length})` : ''}
             </button>
             <button type="button" className="primary" onClick={exportSelected} disabled={!library || selectedIds.length === 0}>
               Export {selectedIds.length === 1 ? 'CIF' : selectedIds.length > 1 ? `${selectedIds.length} as zip` : 'selected'}
@@ -188,6 +247,19 @@ export function ResultsGrid({
                 <SpaceGroupArrow requested={c.spaceGroup} found={c.spaceGroupFound} /> · {c.structure ? `${c.structure.sites.length} atoms` : '—'}
               </span>
               <ValidityBadges built={c.structure !== null} valid={c.valid} minDistance={c.minDistance} />
+              {(c.score || c.relaxed) && (
+                <span className="badges">
+                  {c.score && <EHullBadge score={c.score} />}
+                  {c.relaxed && (
+                    <EHullBadge score={{ kind: 'relaxed', eHull: c.relaxed.eHull, error: c.relaxed.error ?? c.relaxed.status }} />
+                  )}
+                </span>
+              )}
+              {c.relaxed && (
+                <span className="hint" data-testid="relaxed-link">
+                  {c.relaxed.savedId !== null ? `relaxed (${c.relaxed.status}) → library #${c.relaxed.savedId}` : `relax ${c.relaxed.status}`}
+                </span>
+              )}
               <span className="hint">{c.logLikelihood !== undefined ? `log p ${c.logLikelihood.toFixed(2)}` : ''}</span>
               <button type="button" onClick={() => onOpen(c)} disabled={!c.structure}>
                 View

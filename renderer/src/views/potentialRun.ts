@@ -26,10 +26,12 @@ export interface RelaxSettings {
   fmax: number;
   maxSteps: number;
   keepSymmetry: boolean;
+  /** Store the relaxed structure in the library, linked to the row it came from (when it is one). */
+  saveToLibrary: boolean;
 }
 
 /** The engine's defaults (shared/api/jobs.ts relaxParamsSchema). */
-export const DEFAULT_RELAX_SETTINGS: RelaxSettings = { fmax: 0.05, maxSteps: 500, keepSymmetry: true };
+export const DEFAULT_RELAX_SETTINGS: RelaxSettings = { fmax: 0.05, maxSteps: 500, keepSymmetry: true, saveToLibrary: false };
 
 export function checkRelaxSettings(s: RelaxSettings): { fmax: string | null; maxSteps: string | null } {
   return {
