@@ -2,7 +2,7 @@
  * The shipped predictors (models/predictor-*) against physical facts, their cards, the `predict` CLI and the
  * reward function. Skipped, with a message, when the trained models are not in models/.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { main } from '../../electron/cli/main.ts';
 import type { PredictorCard } from '../../electron/predictors/files.ts';
 import { predictProperties } from '../../electron/predictors/predict.ts';
 import { PROPERTY_NAMES, shippedModelDir } from '../../electron/predictors/properties.ts';
-import { hasShippedPredictor, registerShippedPredictors } from '../../electron/predictors/registry.ts';
+import { MEGNET_PREDICTOR_NAMES, hasShippedPredictor, registerShippedPredictors, shippedMegnetDir } from '../../electron/predictors/registry.ts';
 import { PredictorRegistry, createRewardFunction } from '../../electron/rewards/index.ts';
 import { mgo, nacl, rutile } from '../rewards/candidates.ts';
 
@@ -123,7 +123,8 @@ describe.skipIf(!shipped)(title, () => {
     }
     // … and through an explicit registry filled by registerShippedPredictors: the same values.
     const registry = new PredictorRegistry();
-    expect(registerShippedPredictors(registry).sort()).toEqual([...PROPERTY_NAMES].sort());
+    const megnet = existsSync(join(shippedMegnetDir(), 'model.safetensors')) ? Object.keys(MEGNET_PREDICTOR_NAMES) : [];
+    expect(registerShippedPredictors(registry).sort()).toEqual([...PROPERTY_NAMES, ...megnet].sort());
     expect(registerShippedPredictors(registry)).toEqual([]); // idempotent
     const again = await createRewardFunction(spec, { predictors: registry });
     const second = await again.evaluate(candidates);

@@ -13,6 +13,8 @@ import { DEFAULT_PREDICTOR_CONFIG } from '../../predictors/network.ts';
 import { PROPERTY_NAMES, isPropertyName, shippedModelDir } from '../../predictors/properties.ts';
 import { DEFAULT_PREDICTOR_TRAINING, trainPredictor } from '../../predictors/train.ts';
 import { predictProperties } from '../../predictors/predict.ts';
+import { importMatglMegnet } from '../../predictors/megnet-import.ts';
+import { MEGNET_PREDICTOR_NAMES, shippedMegnetDir } from '../../predictors/registry.ts';
 import { analyzeForCli, loadStructureForCli, SYMPREC_OPTION } from './inspect.ts';
 
 const D = DEFAULT_PREDICTOR_TRAINING;
@@ -98,12 +100,17 @@ export const predictorTrainCommand: Command = {
 
 export const predictCommand: Command = {
   path: ['predict'],
-  summary: `predict properties (${PROPERTY_NAMES.join(', ')}) of CIF/POSCAR files with the shipped predictors`,
+  summary: `predict properties (${PROPERTY_NAMES.join(', ')}, ${Object.keys(MEGNET_PREDICTOR_NAMES).join(', ')}) of CIF/POSCAR files with the shipped predictors`,
   positionals: 'FILE...',
   notes: BATCH_EXIT_NOTE,
   options: {
     providers: PROVIDERS_OPTION,
-    property: { type: 'string', multiple: true, description: `property to predict (repeatable; default: all of ${PROPERTY_NAMES.join(', ')})`, valueName: 'NAME' },
+    property: {
+      type: 'string',
+      multiple: true,
+      description: `property to predict (repeatable; default: all of ${PROPERTY_NAMES.join(', ')}); also the MEGNet band gap at a fidelity: ${Object.keys(MEGNET_PREDICTOR_NAMES).join(', ')}`,
+      valueName: 'NAME',
+    },
     symprec: SYMPREC_OPTION,
     strict: STRICT_OPTION,
     json: { type: 'boolean', description: 'print the predictions (and the files that failed, with the reason) as JSON' },
@@ -112,7 +119,8 @@ export const predictCommand: Command = {
     if (positionals.length === 0) throw new UserError('predict needs at least one structure FILE');
     const requested = stringListOption(values, 'property');
     const names = requested.length ? requested : [...PROPERTY_NAMES];
-    for (const name of names) if (!isPropertyName(name)) throw new UserError(`--property must be one of ${PROPERTY_NAMES.join(', ')}, got ${quoteForMessage(name)}`);
+    const known = [...PROPERTY_NAMES, ...Object.keys(MEGNET_PREDICTOR_NAMES)];
+    for (const name of names) if (!known.includes(name)) throw new UserError(`--property must be one of ${known.join(', ')}, got ${quoteForMessage(name)}`);
     const symprec = numberOption(values, 'symprec', DEFAULT_SYMPREC, 1e-6, 1);
     const outcome = await runInputsForCli(
       positionals,
@@ -156,4 +164,26 @@ export const predictCommand: Command = {
   },
 };
 
-export const predictorCommands: Command[] = [predictorTrainCommand, predictCommand];
+export const predictorImportMegnetCommand: Command = {
+  path: ['predictor', 'import-megnet'],
+  summary: "convert matgl's multi-fidelity MEGNet band-gap folder (model.json + state.pt) into a shipped predictor folder",
+  positionals: 'DIR',
+  options: {
+    out: { type: 'string', description: `output folder (default: ${shippedMegnetDir()})`, valueName: 'DIR' },
+    commit: { type: 'string', description: 'matgl git commit the folder was taken from (recorded in the card)', valueName: 'SHA' },
+    note: { type: 'string', description: 'free text recorded in the card', valueName: 'TEXT' },
+  },
+  async run(values, positionals, ctx) {
+    if (positionals.length !== 1) throw new UserError('predictor import-megnet needs exactly one matgl model folder');
+    const out = stringOption(values, 'out') ?? shippedMegnetDir();
+    await checkOutputDirectory(out);
+    const commit = stringOption(values, 'commit');
+    const note = stringOption(values, 'note');
+    const card = await importMatglMegnet(positionals[0]!, out, { ...(commit ? { commit } : {}), ...(note ? { note } : {}) }).catch((error: Error) => {
+      throw new UserError(errorLine(error));
+    });
+    ctx.out(`${out}: ${card.source.model}, ${card.parameterCount} parameters, ${card.matgl.elementTypes.length} elements, fidelities ${card.fidelities.join(', ')}, licence ${card.licence}\n`);
+  },
+};
+
+export const predictorCommands: Command[] = [predictorTrainCommand, predictCommand, predictorImportMegnetCommand];
