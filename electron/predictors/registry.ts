@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { predictorRegistry, type PredictorRegistry } from '../rewards/predictors.ts';
 import type { CandidateInput, PropertyPredictor } from '../rewards/types.ts';
 import { NearestNeighbourDistance } from './geometry.ts';
+import { readFileSync } from 'node:fs';
+import { type PredictionSpread, type UncertaintyCalibration, predictionSpread, validateCalibration } from './uncertainty.ts';
 import { OnnxPropertyPredictor } from './onnx-predictor.ts';
 import { MEGNET_FIDELITIES, MegnetBandGapModel, type MegnetFidelity } from './megnet.ts';
 import { PROPERTIES, PROPERTY_NAMES, type PropertyName, repositoryRoot, shippedModelDir } from './properties.ts';
@@ -28,6 +30,14 @@ class LazyShippedPredictor implements PropertyPredictor {
       throw error;
     });
     return (await this.loaded).predict(batch);
+  }
+
+  async spread(values: ArrayLike<number>): Promise<PredictionSpread | undefined> {
+    this.loaded ??= OnnxPropertyPredictor.load(this.dir).catch((error: Error) => {
+      this.loaded = undefined;
+      throw error;
+    });
+    return (await this.loaded).spread(values);
   }
 }
 
@@ -56,6 +66,22 @@ class LazyMegnetPredictor implements PropertyPredictor {
   async predict(batch: readonly CandidateInput[]): Promise<Float64Array> {
     return (await this.model()).predict(batch.map((c) => c.structure), this.fidelity);
   }
+
+  /** The card's spread, calibrated on PBE residuals (MP-20 val); used for every fidelity, as the card notes. */
+  async spread(values: ArrayLike<number>): Promise<PredictionSpread | undefined> {
+    const calibration = megnetCalibration();
+    return calibration ? predictionSpread(calibration, values) : undefined;
+  }
+}
+
+let megnetCalibrationCache: UncertaintyCalibration | null | undefined;
+function megnetCalibration(): UncertaintyCalibration | undefined {
+  if (megnetCalibrationCache === undefined) {
+    const path = join(shippedMegnetDir(), 'model.json');
+    const card = JSON.parse(readFileSync(path, 'utf8')) as { uncertainty?: unknown };
+    megnetCalibrationCache = card.uncertainty === undefined ? null : validateCalibration(card.uncertainty, path);
+  }
+  return megnetCalibrationCache ?? undefined;
 }
 
 function registerMegnet(registry: PredictorRegistry, added: string[]): void {
