@@ -13,7 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lattice } from '../../shared/crystal/lattice.ts';
 import { Structure } from '../../shared/crystal/structure.ts';
 import { readCifStructure } from '../../shared/io/index.ts';
+import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { MEGNET_FIDELITIES, MegnetBandGapModel, loadMegnetWeights, parseNormalizer } from '../../electron/predictors/megnet.ts';
+import { registerShippedPredictors } from '../../electron/predictors/registry.ts';
+import { PredictorRegistry, createRewardFunction } from '../../electron/rewards/index.ts';
+import { cscl, nacl } from '../rewards/candidates.ts';
 
 const MODEL = resolve(import.meta.dirname, '../../../shared/models/matgl/MEGNet-MP-2019.4.1-BandGap-mfi');
 const VAL = resolve(import.meta.dirname, '../../../shared/data/structures/mp_20_val.csv.gz');
@@ -103,6 +107,19 @@ describe.skipIf(!present || !havePython)('MEGNet multi-fidelity band gap', () =>
     const b = await model.predict(crystals, 'HSE');
     await other.close();
     expect([...a]).toEqual([...b]);
+  });
+
+  it('reward specs can name it (band_gap_megnet_hse through the shipped registry), equal to the model', async () => {
+    const shipped = resolve(import.meta.dirname, '../../models/predictor-band-gap-megnet/model.safetensors');
+    if (!existsSync(shipped)) return;
+    await initSymmetry();
+    const candidates = [nacl(), cscl()];
+    const spec = { version: 1 as const, reward: { kind: 'predictor' as const, predictor: 'band_gap_megnet_hse' } };
+    const fn = await createRewardFunction(spec, { predictors: (() => { const r = new PredictorRegistry(); registerShippedPredictors(r); return r; })() });
+    const { reward } = await fn.evaluate(candidates);
+    await fn.close();
+    const direct = await model.predict(candidates.map((c) => c.structure), 'HSE');
+    reward.forEach((r, i) => expect(r).toBeCloseTo(direct[i]!, 5));
   });
 
   it('gives NaN, with the reason, for an element outside its 89 (Po)', async () => {
