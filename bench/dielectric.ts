@@ -9,8 +9,10 @@
  *      crystals; polycrystalline averages of measured ε), for the rows whose structure is in the shared CSVs
  *      (dielectric_structures, MP-20, MPTS-52): MAE of ln ε of each model and of the DFPT value itself against
  *      experiment, on all such rows and on those the model did not train on.
- * CFSTUDIO_BENCH_NEW / CFSTUDIO_BENCH_OLD select the two model folders (default runs/predictor-dielectric-all and
- * models/predictor-dielectric).
+ * CFSTUDIO_BENCH_NEW / CFSTUDIO_BENCH_OLD select the two model folders (default models/predictor-dielectric, the
+ * all-data model, and runs/predictor-dielectric-1071, the earlier one, which git still has:
+ * `mkdir -p runs/predictor-dielectric-1071 && for f in model.json model.onnx model.safetensors; do
+ *  git show 6cab544:models/predictor-dielectric/$f > runs/predictor-dielectric-1071/$f; done`).
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -34,8 +36,8 @@ const log = (line: string) => {
 };
 const root = repositoryRoot();
 const data = defaultDataRoot();
-const newDir = resolve(process.env.CFSTUDIO_BENCH_NEW ?? join(root, 'runs/predictor-dielectric-all'));
-const oldDir = resolve(process.env.CFSTUDIO_BENCH_OLD ?? join(root, 'models/predictor-dielectric'));
+const newDir = resolve(process.env.CFSTUDIO_BENCH_NEW ?? join(root, 'models/predictor-dielectric'));
+const oldDir = resolve(process.env.CFSTUDIO_BENCH_OLD ?? join(root, 'runs/predictor-dielectric-1071'));
 const dataset = join(root, 'runs/data/dielectric-all');
 for (const needed of [newDir, oldDir, dataset, join(data, 'properties/dielectric_structures.csv.gz')]) {
   if (!existsSync(needed)) {
