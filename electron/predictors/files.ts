@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ParameterStore } from '../engine/params.ts';
 import { type OutputSettings, type PredictorConfig, validatePredictorConfig } from './network.ts';
 import { type PropertyName, isPropertyName } from './properties.ts';
+import { type UncertaintyCalibration, validateCalibration } from './uncertainty.ts';
 
 export const PREDICTOR_FORMAT = 'cfstudio-predictor';
 
@@ -56,6 +57,8 @@ export interface PredictorCard {
   };
   training: Record<string, unknown>;
   metrics: { heldOut: HeldOutMetrics; train: { mae: number; n: number } };
+  /** Calibrated spread from held-out residuals (./uncertainty.ts); absent in cards written before it existed. */
+  uncertainty?: UncertaintyCalibration;
   files: { weights: string; onnx: string };
   onnx: { inputs: { name: string; dtype: string; shape: (number | string)[]; meaning: string }[]; outputs: { name: string; meaning: string }[] };
   createdAt: string;
@@ -84,6 +87,7 @@ export async function readPredictorCard(dir: string): Promise<PredictorCard> {
   }
   const clamp = card.output?.clamp;
   if (!Array.isArray(clamp) || clamp.length !== 2 || !(clamp[0] <= clamp[1])) throw new Error(`${path}: output.clamp must be [min, max]`);
+  if (card.uncertainty !== undefined) validateCalibration(card.uncertainty, path);
   return card;
 }
 

@@ -12,6 +12,7 @@ import type { CandidateInput, PropertyPredictor } from '../rewards/types.ts';
 import { batchFeeds, batchFromTokens } from './batch.ts';
 import { type PredictorCard, readPredictorCard } from './files.ts';
 import { PREDICTION_OUTPUT } from './graphs.ts';
+import { type PredictionSpread, predictionSpread } from './uncertainty.ts';
 
 export interface OnnxPredictorOptions {
   /**
@@ -89,6 +90,11 @@ export class OnnxPropertyPredictor implements PropertyPredictor {
       chunk.forEach((c, k) => (out[c.index] = values[k]!));
     }
     return out;
+  }
+
+  /** The card's calibrated 68 % interval for each value, or undefined when the card has no calibration. */
+  async spread(values: ArrayLike<number>): Promise<PredictionSpread | undefined> {
+    return this.card.uncertainty ? predictionSpread(this.card.uncertainty, values) : undefined;
   }
 
   async close(): Promise<void> {

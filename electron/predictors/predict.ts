@@ -11,12 +11,18 @@ import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { predictorRegistry, type PredictorRegistry } from '../rewards/predictors.ts';
 import type { CandidateInput } from '../rewards/types.ts';
 import { registerShippedPredictors } from './registry.ts';
+import { isUncertaintyAware } from './uncertainty.ts';
 
 export interface PropertyPredictions {
   name: string;
   unit: string;
   /** One value per structure; NaN where the structure could not be analysed or encoded. */
   values: Float64Array;
+  /**
+   * The predictor's calibrated 68 % interval per structure (./uncertainty.ts) and its half-width, in `unit`;
+   * absent for predictors without a calibration (e.g. exact geometric quantities, or a registered oracle).
+   */
+  spread?: { lower: Float64Array; upper: Float64Array; halfWidth: Float64Array };
 }
 
 export interface PredictionResult {
@@ -65,7 +71,8 @@ export async function predictProperties(structures: readonly Structure[], names:
       const predicted = await predictor.predict(candidates);
       positions.forEach((p, k) => (values[p] = predicted[k]!));
     }
-    properties.push({ name, unit: predictor.unit, values });
+    const spread = isUncertaintyAware(predictor) ? await predictor.spread(values) : undefined;
+    properties.push({ name, unit: predictor.unit, values, ...(spread ? { spread } : {}) });
   }
   return { properties, errors, descriptions };
 }

@@ -7,8 +7,11 @@ import { join } from 'node:path';
 import { predictorRegistry, type PredictorRegistry } from '../rewards/predictors.ts';
 import type { CandidateInput, PropertyPredictor } from '../rewards/types.ts';
 import { NearestNeighbourDistance } from './geometry.ts';
+import { readFileSync } from 'node:fs';
+import { type PredictionSpread, type UncertaintyCalibration, predictionSpread, validateCalibration } from './uncertainty.ts';
 import { OnnxPropertyPredictor } from './onnx-predictor.ts';
-import { PROPERTIES, PROPERTY_NAMES, type PropertyName, shippedModelDir } from './properties.ts';
+import { MEGNET_FIDELITIES, MegnetBandGapModel, type MegnetFidelity } from './megnet.ts';
+import { PROPERTIES, PROPERTY_NAMES, type PropertyName, repositoryRoot, shippedModelDir } from './properties.ts';
 
 /** Loads its model folder on the first prediction, so registering costs nothing until a spec uses the name. */
 class LazyShippedPredictor implements PropertyPredictor {
@@ -28,6 +31,73 @@ class LazyShippedPredictor implements PropertyPredictor {
     });
     return (await this.loaded).predict(batch);
   }
+
+  async spread(values: ArrayLike<number>): Promise<PredictionSpread | undefined> {
+    this.loaded ??= OnnxPropertyPredictor.load(this.dir).catch((error: Error) => {
+      this.loaded = undefined;
+      throw error;
+    });
+    return (await this.loaded).spread(values);
+  }
+}
+
+/** The shipped MEGNet band-gap folder (matgl's multi-fidelity model, converted; electron/predictors/megnet.ts). */
+export function shippedMegnetDir(): string {
+  return join(repositoryRoot(), 'models', 'predictor-band-gap-megnet');
+}
+
+/**
+ * Registry names of the MEGNet band gap, one per fidelity: 'band_gap_megnet' is PBE (the fidelity of the
+ * Materials Project gaps the other predictors learned), then 'band_gap_megnet_gllb_sc', '_hse', '_scan'.
+ */
+export const MEGNET_PREDICTOR_NAMES: Readonly<Record<string, MegnetFidelity>> = Object.fromEntries(
+  MEGNET_FIDELITIES.map((f) => [f === 'PBE' ? 'band_gap_megnet' : `band_gap_megnet_${f.toLowerCase().replace('-', '_')}`, f]),
+);
+
+/** One fidelity of the shared MEGNet model; loads the model (once for all fidelities) on the first prediction. */
+class LazyMegnetPredictor implements PropertyPredictor {
+  readonly unit = 'eV';
+  constructor(
+    readonly name: string,
+    private readonly fidelity: MegnetFidelity,
+    private readonly model: () => Promise<MegnetBandGapModel>,
+  ) {}
+
+  async predict(batch: readonly CandidateInput[]): Promise<Float64Array> {
+    return (await this.model()).predict(batch.map((c) => c.structure), this.fidelity);
+  }
+
+  /** The card's spread, calibrated on PBE residuals (MP-20 val); used for every fidelity, as the card notes. */
+  async spread(values: ArrayLike<number>): Promise<PredictionSpread | undefined> {
+    const calibration = megnetCalibration();
+    return calibration ? predictionSpread(calibration, values) : undefined;
+  }
+}
+
+let megnetCalibrationCache: UncertaintyCalibration | null | undefined;
+function megnetCalibration(): UncertaintyCalibration | undefined {
+  if (megnetCalibrationCache === undefined) {
+    const path = join(shippedMegnetDir(), 'model.json');
+    const card = JSON.parse(readFileSync(path, 'utf8')) as { uncertainty?: unknown };
+    megnetCalibrationCache = card.uncertainty === undefined ? null : validateCalibration(card.uncertainty, path);
+  }
+  return megnetCalibrationCache ?? undefined;
+}
+
+function registerMegnet(registry: PredictorRegistry, added: string[]): void {
+  const dir = shippedMegnetDir();
+  if (!existsSync(join(dir, 'model.json')) || !existsSync(join(dir, 'model.safetensors'))) return;
+  let loaded: Promise<MegnetBandGapModel> | undefined;
+  const model = (): Promise<MegnetBandGapModel> =>
+    (loaded ??= MegnetBandGapModel.load(dir).catch((error: Error) => {
+      loaded = undefined;
+      throw error;
+    }));
+  for (const [name, fidelity] of Object.entries(MEGNET_PREDICTOR_NAMES)) {
+    if (registry.has(name)) continue;
+    registry.register(new LazyMegnetPredictor(name, fidelity, model));
+    added.push(name);
+  }
 }
 
 /** Whether the shipped model of `name` is present (models/ may lack it in a checkout without the trained files). */
@@ -41,13 +111,14 @@ export function hasShippedPredictor(name: PropertyName): boolean {
  * registered earlier under the same name wins, so callers can substitute their own). Returns the names added.
  * Idempotent.
  */
-export function registerShippedPredictors(registry: PredictorRegistry = predictorRegistry): PropertyName[] {
-  const added: PropertyName[] = [];
+export function registerShippedPredictors(registry: PredictorRegistry = predictorRegistry): string[] {
+  const added: string[] = [];
   for (const name of PROPERTY_NAMES) {
     if (registry.has(name) || !hasShippedPredictor(name)) continue;
     registry.register(new LazyShippedPredictor(name, shippedModelDir(name)));
     added.push(name);
   }
+  registerMegnet(registry, added);
   return added;
 }
 

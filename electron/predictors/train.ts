@@ -17,6 +17,7 @@ import { createSession, float32Tensor, type ort } from '../engine/runtime.ts';
 import { TrainingStep } from '../engine/train-step.ts';
 import { batchFeeds, batchFromDataset } from './batch.ts';
 import { PREDICTOR_FORMAT, type HeldOutMetrics, type PredictorCard, loadPredictor } from './files.ts';
+import { calibrateUncertainty } from './uncertainty.ts';
 import { PREDICTION_OUTPUT, PREDICTOR_OUTPUT_MEANING, buildPredictorInferenceGraph } from './graphs.ts';
 import {
   DEFAULT_PREDICTOR_CONFIG,
@@ -60,6 +61,11 @@ export interface PredictorTrainingOptions {
   trainData: string;
   /** Token dataset held out (all its rows). */
   valData: string;
+  /**
+   * Which rows of `valData` are held out: 'all' (default; a dataset prepared with --val-fraction 1) or 'val' (its
+   * validation split, when train and held-out come from one dataset split by material id hash).
+   */
+  valSplit?: 'all' | 'val';
   outDir: string;
   /** Where the default value files live (default: $CFSTUDIO_DATA or ../shared/data). */
   dataRoot?: string;
@@ -135,7 +141,7 @@ export function heldOutMetrics(predicted: Float64Array, targets: Float64Array, t
 }
 
 /** Runs an inference session (weights as inputs or initializers) over dataset rows in batches; clamped predictions. */
-async function predictRows(
+export async function predictRows(
   run: (feeds: Record<string, ort.Tensor>) => Promise<Record<string, ort.Tensor>>,
   data: TokenArrays,
   rows: readonly number[],
@@ -182,7 +188,7 @@ export async function trainPredictor(options: PredictorTrainingOptions): Promise
   const valueFiles = options.valueFiles ?? property.sources.map((f) => join(dataRoot, f));
   const { values, outOfRange } = await readPropertyValues(valueFiles, property.column, property.validRange);
   const train = await loadDataset(options.trainData, { split: 'train' });
-  const heldOut = await loadDataset(options.valData, { split: 'all' });
+  const heldOut = await loadDataset(options.valData, { split: options.valSplit ?? 'all' });
   const trainIds = new Set(train.ids);
   const overlap = heldOut.ids.filter((id) => trainIds.has(id)).length;
   if (overlap > 0) throw new Error(`${options.valData}: ${overlap} held-out material ids are also in ${options.trainData}; the held-out set must be disjoint`);
@@ -302,7 +308,7 @@ export async function trainPredictor(options: PredictorTrainingOptions): Promise
     },
     data: {
       train: options.trainData,
-      heldOut: options.valData,
+      heldOut: options.valSplit === 'val' ? `${options.valData} (its val split)` : options.valData,
       trainCrystals: trainJoin.rows.length,
       heldOutCrystals: heldOutJoin.rows.length,
       withoutValue: { train: trainJoin.missing, heldOut: heldOutJoin.missing },
@@ -329,6 +335,10 @@ export async function trainPredictor(options: PredictorTrainingOptions): Promise
       finalTrainLoss: lastLoss,
     },
     metrics: { heldOut: metrics, train: { mae: meanAbsoluteError(trainPredictions, trainJoin.targets), n: trainJoin.rows.length } },
+    uncertainty: calibrateUncertainty(heldOutPredictions, heldOutJoin.targets, {
+      space: property.transform === 'log' ? 'log' : 'linear',
+      heldOut: `${heldOutJoin.rows.length} held-out crystals of ${options.valSplit === 'val' ? `${options.valData} (its val split)` : options.valData}, predicted by these weights`,
+    }),
     files: { weights: 'model.safetensors', onnx: 'model.onnx' },
     onnx: {
       inputs: onnx.signature.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: [...i.shape], meaning: PREDICTOR_INPUT_MEANING[i.name] ?? '' })),

@@ -477,7 +477,15 @@ export const predictedStructureSchema = z.discriminatedUnion('ok', [
     formula: z.string(),
     spaceGroup: z.number().int().min(1).max(230).nullable(),
     /** Per property: the value (null where the predictor could not predict) and its unit ('' = dimensionless). */
-    predictions: z.record(z.string(), z.object({ value: z.number().nullable(), unit: z.string() })),
+    predictions: z.record(
+      z.string(),
+      z.object({
+        value: z.number().nullable(),
+        unit: z.string(),
+        /** Calibrated 68 % interval from held-out residuals and its half-width; absent when the predictor has none. */
+        uncertainty: z.object({ halfWidth: z.number(), lower: z.number(), upper: z.number() }).nullable().optional(),
+      }),
+    ),
     /** Why some or all predictions are missing (e.g. symmetry analysis failed). */
     warning: z.string().optional(),
   }),

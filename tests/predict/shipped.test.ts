@@ -2,7 +2,7 @@
  * The shipped predictors (models/predictor-*) against physical facts, their cards, the `predict` CLI and the
  * reward function. Skipped, with a message, when the trained models are not in models/.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { main } from '../../electron/cli/main.ts';
 import type { PredictorCard } from '../../electron/predictors/files.ts';
 import { predictProperties } from '../../electron/predictors/predict.ts';
 import { PROPERTY_NAMES, shippedModelDir } from '../../electron/predictors/properties.ts';
-import { hasShippedPredictor, registerShippedPredictors } from '../../electron/predictors/registry.ts';
+import { MEGNET_PREDICTOR_NAMES, hasShippedPredictor, registerShippedPredictors, shippedMegnetDir } from '../../electron/predictors/registry.ts';
 import { PredictorRegistry, createRewardFunction } from '../../electron/rewards/index.ts';
 import { mgo, nacl, rutile } from '../rewards/candidates.ts';
 
@@ -43,6 +43,7 @@ type Name = keyof typeof CRYSTALS;
 const NAMES = Object.keys(CRYSTALS) as Name[];
 
 let predicted: Record<string, Record<Name, number>> = {};
+let spreads: Record<string, { lower: Float64Array; upper: Float64Array; halfWidth: Float64Array } | undefined> = {};
 
 beforeAll(async () => {
   if (!shipped) return;
@@ -50,6 +51,7 @@ beforeAll(async () => {
   const structures = NAMES.map((n) => buildStructure(CRYSTALS[n]));
   const result = await predictProperties(structures, PROPERTY_NAMES, { registry: new PredictorRegistry() });
   predicted = Object.fromEntries(result.properties.map((p) => [p.name, Object.fromEntries(NAMES.map((n, i) => [n, p.values[i]!])) as Record<Name, number>]));
+  spreads = Object.fromEntries(result.properties.map((p) => [p.name, p.spread]));
 });
 
 describe.skipIf(!shipped)(title, () => {
@@ -89,6 +91,22 @@ describe.skipIf(!shipped)(title, () => {
     }
   });
 
+  it('uncertainty: every shipped card is calibrated on its held-out set, and each prediction gets an interval around it', async () => {
+    for (const name of PROPERTY_NAMES) {
+      const card = JSON.parse(await readFile(join(shippedModelDir(name), 'model.json'), 'utf8')) as PredictorCard;
+      expect(card.uncertainty, name).toBeDefined();
+      expect(card.uncertainty!.counts.reduce((a, b) => a + b, 0), name).toBeLessThanOrEqual(card.metrics.heldOut.n);
+      const s = spreads[name]!;
+      NAMES.forEach((n, i) => {
+        expect(s.lower[i]!, `${name} ${n}`).toBeLessThanOrEqual(predicted[name]![n]);
+        expect(s.upper[i]!, `${name} ${n}`).toBeGreaterThanOrEqual(predicted[name]![n]);
+        expect(s.halfWidth[i]!, `${name} ${n}`).toBeCloseTo((s.upper[i]! - s.lower[i]!) / 2, 9);
+      });
+    }
+    // ε is learned as ln ε: its interval is multiplicative, so it widens with ε.
+    expect(card('dielectric_total').uncertainty!.space).toBe('log');
+  });
+
   it('cfstudio predict prints every property with units for structure files', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfstudio-predict-cli-'));
     writeFileSync(join(dir, 'MgO.cif'), writeCifP1(buildStructure(CRYSTALS.MgO)));
@@ -100,9 +118,11 @@ describe.skipIf(!shipped)(title, () => {
     expect(result.units).toEqual({ band_gap: 'eV', formation_energy: 'eV/atom', dielectric_total: '' });
     expect(result.predictions[0]!.band_gap).toBeCloseTo(predicted.band_gap!.MgO, 4);
     expect(result.predictions[1]!.formation_energy).toBeCloseTo(predicted.formation_energy!.Cu, 4);
+    const uncertainty = (result.predictions[0] as unknown as { uncertainty: Record<string, { halfWidth: number }> }).uncertainty;
+    expect(uncertainty.band_gap!.halfWidth).toBeCloseTo(spreads.band_gap!.halfWidth[NAMES.indexOf('MgO')]!, 6);
     let text = '';
     expect(await main(['predict', join(dir, 'MgO.cif'), '--property', 'band_gap'], { log: () => {}, out: (t) => (text += t) })).toBe(0);
-    expect(text).toMatch(/band_gap \(eV\)/);
+    expect(text).toMatch(/band_gap \(eV\)\t±/);
     expect(await main(['predict', join(dir, 'MgO.cif'), '--property', 'hardness'], { log: () => {}, out: () => {} })).toBe(1);
   });
 
@@ -123,7 +143,8 @@ describe.skipIf(!shipped)(title, () => {
     }
     // … and through an explicit registry filled by registerShippedPredictors: the same values.
     const registry = new PredictorRegistry();
-    expect(registerShippedPredictors(registry).sort()).toEqual([...PROPERTY_NAMES].sort());
+    const megnet = existsSync(join(shippedMegnetDir(), 'model.safetensors')) ? Object.keys(MEGNET_PREDICTOR_NAMES) : [];
+    expect(registerShippedPredictors(registry).sort()).toEqual([...PROPERTY_NAMES, ...megnet].sort());
     expect(registerShippedPredictors(registry)).toEqual([]); // idempotent
     const again = await createRewardFunction(spec, { predictors: registry });
     const second = await again.evaluate(candidates);
@@ -131,3 +152,7 @@ describe.skipIf(!shipped)(title, () => {
     second.reward.forEach((r, i) => expect(r).toBeCloseTo(reward[i]!, 5));
   });
 });
+
+function card(name: (typeof PROPERTY_NAMES)[number]): PredictorCard {
+  return JSON.parse(readFileSync(join(shippedModelDir(name), 'model.json'), 'utf8')) as PredictorCard;
+}

@@ -48,13 +48,13 @@ export function parsePublishedMetrics(readme: string): PotentialCard['publishedM
   return { description: `${heading} (authors' README)`, splits };
 }
 
-function firstLineOfSection(readme: string, heading: string): string | null {
+export function firstLineOfSection(readme: string, heading: string): string | null {
   const section = new RegExp(`^# ${heading}\\s*\\n+([^\\n]+)`, 'm').exec(readme);
   return section?.[1]?.trim() ?? null;
 }
 
 /** SPDX id of a licence text we recognise by its title line. */
-function licenceId(text: string): string {
+export function licenceId(text: string): string {
   const title = text.trimStart().split('\n')[0]!.trim();
   if (/^BSD 3-Clause License$/i.test(title)) return 'BSD-3-Clause';
   if (/^MIT License$/i.test(title)) return 'MIT';

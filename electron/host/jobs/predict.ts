@@ -65,7 +65,9 @@ export const predict: JobRunner<'predict'> = async (params, context) => {
       const predictions: Extract<PredictedStructure, { ok: true }>['predictions'] = {};
       for (const p of result.properties) {
         const value = p.values[i]!;
-        predictions[p.name] = { value: Number.isFinite(value) ? value : null, unit: p.unit };
+        const s = p.spread;
+        const spread = s && Number.isFinite(s.halfWidth[i]!) ? { halfWidth: s.halfWidth[i]!, lower: s.lower[i]!, upper: s.upper[i]! } : null;
+        predictions[p.name] = { value: Number.isFinite(value) ? value : null, unit: p.unit, ...(s ? { uncertainty: spread } : {}) };
       }
       const description = result.descriptions[i];
       const error = result.errors[i];

@@ -1,0 +1,77 @@
+/**
+ * `cfstudio predictor import-megnet DIR --out models/predictor-band-gap-megnet`: converts matgl's multi-fidelity
+ * MEGNet band-gap folder (model.json + state.pt) into a folder the app ships and loads without ../shared or
+ * PyTorch — `model.safetensors` (tensor names = matgl state-dict keys, unchanged values), `model.json` (a card:
+ * matgl's init_args, element types, target normalisation, fidelities, source and commit, licence, the authors'
+ * published errors) and `LICENSE` (the licence text found beside the source folder).
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { writeSafetensors } from '../engine/safetensors.ts';
+import { firstLineOfSection, licenceId, parsePublishedMetrics } from '../engine/potential/import.ts';
+import { MEGNET_CARD_FORMAT, MEGNET_FIDELITIES, loadMegnetWeights } from './megnet.ts';
+
+export interface MegnetCard {
+  format: typeof MEGNET_CARD_FORMAT;
+  version: 1;
+  name: string;
+  kind: 'property-predictor';
+  /** Registry names: `band_gap_megnet` is PBE; the others add the fidelity (see registry.ts). */
+  property: 'band_gap_megnet';
+  unit: 'eV';
+  description: string;
+  fidelities: readonly string[];
+  matgl: { model: string; initArgs: Record<string, unknown>; elementTypes: string[]; targetMean: number; targetStd: number };
+  weights: 'model.safetensors';
+  parameterCount: number;
+  source: { model: string; repository: string; path: string; commit: string | null; trainingData: string | null; reference: string };
+  licence: string;
+  licenceFile: 'LICENSE';
+  publishedMetrics: ReturnType<typeof parsePublishedMetrics>;
+  note?: string;
+  /** Measured here (bench/megnet-mp20.ts --record). */
+  metrics?: Record<string, unknown>;
+  /** Calibrated spread, from held-out residuals (bench/megnet-mp20.ts --record). */
+  uncertainty?: Record<string, unknown>;
+}
+
+export async function importMatglMegnet(sourceDir: string, out: string, options: { commit?: string; note?: string } = {}): Promise<MegnetCard> {
+  if (!existsSync(join(sourceDir, 'state.pt'))) throw new Error(`${sourceDir}: no state.pt (give matgl's MEGNet folder, not a converted one)`);
+  const weights = loadMegnetWeights(sourceDir);
+  const licencePath = [join(sourceDir, 'LICENSE'), join(dirname(resolve(sourceDir)), 'LICENSE')].find((p) => existsSync(p));
+  if (licencePath === undefined) throw new Error(`${sourceDir}: no LICENSE in the folder or beside it; the converted weights must ship with their licence text`);
+  const licenceText = readFileSync(licencePath, 'utf8');
+  const readmePath = join(sourceDir, 'README.md');
+  const readme = existsSync(readmePath) ? readFileSync(readmePath, 'utf8') : '';
+  const card: MegnetCard = {
+    format: MEGNET_CARD_FORMAT,
+    version: 1,
+    name: resolve(out).split(/[\\/]/).filter(Boolean).at(-1)!,
+    kind: 'property-predictor',
+    property: 'band_gap_megnet',
+    unit: 'eV',
+    description: `matgl's ${weights.source}: multi-fidelity MEGNet band gap (eV) from the crystal structure, fidelity ${MEGNET_FIDELITIES.map((f, i) => `${i} ${f}`).join(', ')}; weights converted unchanged and run on CrystalFormer Studio's engine.`,
+    fidelities: MEGNET_FIDELITIES,
+    matgl: { model: weights.source, initArgs: weights.config, elementTypes: weights.elementTypes, targetMean: weights.targetMean, targetStd: weights.targetStd },
+    weights: 'model.safetensors',
+    parameterCount: [...weights.tensors.values()].reduce((n, t) => n + t.data.length, 0),
+    source: {
+      model: weights.source,
+      repository: 'materialsvirtuallab/matgl',
+      path: `pretrained_models/${weights.source}`,
+      commit: options.commit ?? null,
+      trainingData: firstLineOfSection(readme, 'Training dataset'),
+      reference: 'Chen, Zuo, Ye, Li, Ong, Learning properties of ordered and disordered materials from multi-fidelity data, Nat. Comput. Sci. 1, 46-53 (2021), doi:10.1038/s43588-020-00002-x',
+    },
+    licence: licenceId(licenceText),
+    licenceFile: 'LICENSE',
+    publishedMetrics: parsePublishedMetrics(readme),
+    ...(options.note !== undefined && { note: options.note }),
+  };
+  mkdirSync(out, { recursive: true });
+  const tensors = new Map([...weights.tensors].map(([key, t]) => [key, { data: t.data, shape: t.shape }]));
+  await writeSafetensors(join(out, 'model.safetensors'), tensors, { format: MEGNET_CARD_FORMAT, source: weights.source });
+  writeFileSync(join(out, 'model.json'), JSON.stringify(card, null, 2) + '\n');
+  writeFileSync(join(out, 'LICENSE'), licenceText);
+  return card;
+}
