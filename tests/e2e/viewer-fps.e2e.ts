@@ -84,10 +84,11 @@ describe.skipIf(chromiumMissing)('viewer frame rate', () => {
     const report = { ...result, loadSeconds, loadAverage1min, viewport: '1280×800', date: new Date().toISOString() };
     console.log(`viewer FPS with ${result.atoms} atoms / ${result.bonds} bonds while spinning: ${result.fps.toFixed(1)} fps (median frame ${result.medianFrameMs.toFixed(1)} ms, worst ${result.worstFrameMs.toFixed(0)} ms; renderer ${result.renderer}; load ${loadSeconds.toFixed(1)} s; machine load average ${loadAverage1min.toFixed(1)})`);
     reports.push(report);
-    await page.screenshot({ path: `${ARTIFACTS}viewer-spin-${atoms}.png` });
+    // A record, not a check: software GL draws a 10⁴-atom frame slowly on a busy machine, so allow it time.
+    await page.screenshot({ path: `${ARTIFACTS}viewer-spin-${atoms}.png`, timeout: 120_000 });
     expect(result.atoms).toBe(atoms);
     // A shader that failed to compile would draw nothing and make any frame rate meaningless.
     expect(session.errors).toEqual([]);
     expect(result.renderedFrames).toBeGreaterThan(0);
-  });
+  }, 300_000);
 });
