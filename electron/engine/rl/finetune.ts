@@ -29,7 +29,7 @@ import { packTokens } from '../model/batch.ts';
 import { loadModel, MODEL_FORMAT, type ModelCard } from '../model/files.ts';
 import { CrystalSampler, type SampledCrystal } from '../sample/sampler.ts';
 import type { SamplingConditions } from '../sample/conditions.ts';
-import { buildSample } from '../sample/generate.ts';
+import { buildSample } from '../sample/build.ts';
 import { writeSymmetrizedCif } from '../../../shared/io/cif-writer.ts';
 import { LikelihoodEvaluator } from '../train/evaluate-nll.ts';
 import { PpoUpdater, policyConfig } from './ppo.ts';

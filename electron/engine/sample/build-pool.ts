@@ -9,7 +9,8 @@ import { Lattice } from '../../../shared/crystal/lattice.ts';
 import type { Mat3 } from '../../../shared/crystal/linalg.ts';
 import { type Site, Structure } from '../../../shared/crystal/structure.ts';
 import type { WyckoffDescription } from '../../../shared/symmetry/analyze.ts';
-import { type BuiltSample, type SampleRecord, type SampleWriter, buildSample } from './generate.ts';
+import { type BuiltSample, type SampleRecord, buildSample } from './build.ts';
+import { type SampleWriter } from './sample-writer.ts';
 import type { SampledCrystal } from './sampler.ts';
 
 export interface BuildRequest {

@@ -13,7 +13,7 @@ import type { FinetuneCandidate, FinetuneOutput } from '../../../shared/api/jobs
 import { MIN_INTERATOMIC_DISTANCE } from '../../../shared/api/jobs.ts';
 import type { Structure } from '../../../shared/crystal/structure.ts';
 import { readCifStructure } from '../../../shared/io/index.ts';
-import { spaceGroupWithTimeout } from '../../engine/sample/generate.ts';
+import { spaceGroupWithTimeout } from '../../engine/sample/build.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { modelsDir } from '../../engine/model/files.ts';
 import { DEFAULT_FINETUNE, type BestCandidate, type FinetuneConfig, type RunFile, runFinetuning, validateFinetuneConfig } from '../../engine/rl/finetune.ts';
@@ -302,7 +302,7 @@ async function storeBest(library: ReturnType<typeof workspaceLibrary>, runId: nu
   return stored;
 }
 
-/** Space group found at 0.1 Å, as sampled crystals get it (electron/engine/sample/generate.ts), bounded in time: moyo can stall on odd cells. */
+/** Space group found at 0.1 Å, as sampled crystals get it (electron/engine/sample/build.ts), bounded in time: moyo can stall on odd cells. */
 function spaceGroupOf(structure: Structure): number | undefined {
   return spaceGroupWithTimeout(structure, 0.1) ?? undefined;
 }

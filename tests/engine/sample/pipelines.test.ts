@@ -11,7 +11,7 @@ import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { atomicNumber } from '../../../shared/crystal/elements.ts';
 import { loadModel } from '../../../electron/engine/model/files.ts';
 import { CrystalSampler } from '../../../electron/engine/sample/sampler.ts';
-import { SampleWriter } from '../../../electron/engine/sample/generate.ts';
+import { SampleWriter } from '../../../electron/engine/sample/sample-writer.ts';
 import { InlineBuilder, buildAndWrite } from '../../../electron/engine/sample/build-pool.ts';
 import { generateInPipelines } from '../../../electron/engine/sample/pipelines.ts';
 import type { SamplingConditions } from '../../../electron/engine/sample/conditions.ts';
