@@ -12,6 +12,7 @@ import { type SymmetryAnalysis, type WyckoffDescription, buildStructure, wyckoff
 import { structuralValidity } from '../../../shared/crystal/validity.ts';
 import { analyzeStructureBounded, detectSpaceGroupBounded } from '../../symmetry/bounded.ts';
 import { primitiveOfCentredCell } from '../../../shared/symmetry/primitive.ts';
+import { EVALUATION_SYMPREC } from '../../../shared/symmetry/tolerance.ts';
 import { getSpaceGroup } from '../../../shared/symmetry/spacegroups.ts';
 import { decodeCrystal, indexToLetter } from '../../../shared/tokens/index.ts';
 import { elementSymbol } from '../../../shared/crystal/elements.ts';
@@ -60,7 +61,7 @@ export interface BuiltSample {
  * `symprec: null` skips the symmetry analysis of the built structure (spaceGroupFound stays null) where only the
  * structure is needed, e.g. to score RL samples.
  */
-export function buildSample(sample: SampledCrystal, index: number, symprec: number | null = 0.1): BuiltSample {
+export function buildSample(sample: SampledCrystal, index: number, symprec: number | null = EVALUATION_SYMPREC): BuiltSample {
   const n = sample.numSites;
   const record: SampleRecord = {
     index,

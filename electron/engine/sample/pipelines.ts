@@ -12,6 +12,7 @@
 import { Worker } from 'node:worker_threads';
 import { resolve } from 'node:path';
 import { type SamplingConditions, validateConditions } from './conditions.ts';
+import { EVALUATION_SYMPREC } from '../../../shared/symmetry/tolerance.ts';
 import { type BuildReply, fromReply } from './build-pool.ts';
 import type { BuiltSample } from './build.ts';
 import type { SampleWriter } from './sample-writer.ts';
@@ -82,7 +83,7 @@ export async function* generateInPipelines(
   const chunks = Math.ceil(run.count / batchSize);
   const { statistics: _counted, ...workerOptions } = options; // counted here, from the replies
   void _counted;
-  const setup: PipelineSetup = { modelDir: resolve(run.modelDir), conditions: run.conditions, options: workerOptions, symprec: run.symprec === undefined ? 0.1 : run.symprec, structures: run.structures ?? true };
+  const setup: PipelineSetup = { modelDir: resolve(run.modelDir), conditions: run.conditions, options: workerOptions, symprec: run.symprec === undefined ? EVALUATION_SYMPREC : run.symprec, structures: run.structures ?? true };
   const started = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(run.pipelines, chunks)) }, () => startPipeline(setup)));
   const workers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const notStarted = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');

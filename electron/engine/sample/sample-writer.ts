@@ -6,6 +6,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { join } from 'node:path';
 import { type BuiltSample, buildSample } from './build.ts';
 import type { SampledCrystal } from './sampler.ts';
+import { EVALUATION_SYMPREC } from '../../../shared/symmetry/tolerance.ts';
 
 /** Appends samples to a folder: NNNNNN.cif files plus samples.jsonl. Continues numbering in an existing folder. */
 export class SampleWriter {
@@ -19,7 +20,7 @@ export class SampleWriter {
     if (!existsSync(this.jsonl)) writeFileSync(this.jsonl, '');
   }
 
-  write(sample: SampledCrystal, symprec = 0.1): BuiltSample {
+  write(sample: SampledCrystal, symprec = EVALUATION_SYMPREC): BuiltSample {
     return this.save(buildSample(sample, this.reserveIndex(), symprec));
   }
 

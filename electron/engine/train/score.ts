@@ -3,7 +3,7 @@
  * Each structure is symmetry-analysed (symprec as in training, 0.01 Å), encoded as tokens and scored in batches.
  */
 import type { Structure } from '../../../shared/crystal/structure.ts';
-import { wyckoffSequenceLabel } from '../../../shared/symmetry/analyze.ts';
+import { DEFAULT_SYMPREC, wyckoffSequenceLabel } from '../../../shared/symmetry/analyze.ts';
 import { analyzeStructureBounded } from '../../symmetry/bounded.ts';
 import { MAX_SITES, encodeCrystal, wyckoffTables } from '../../../shared/tokens/index.ts';
 import type { LoadedModel } from '../model/files.ts';
@@ -26,7 +26,7 @@ export interface ScoreResult {
   error?: string;
 }
 
-export async function scoreStructures(model: LoadedModel, inputs: ScoreInput[], symprec = 0.01): Promise<ScoreResult[]> {
+export async function scoreStructures(model: LoadedModel, inputs: ScoreInput[], symprec = DEFAULT_SYMPREC): Promise<ScoreResult[]> {
   const results: ScoreResult[] = inputs.map((input) => ({ name: input.name, spaceGroup: null, wyckoffLabel: null, nll: null, nllPerToken: null }));
   const encoded: { index: number; tokens: ReturnType<typeof encodeCrystal>; scoredTokens: number }[] = [];
   const tables = wyckoffTables();
