@@ -14,6 +14,7 @@ import { atomicNumber, elementSymbol } from '../../shared/crystal/elements.ts';
 import type { LatticeParameters } from '../../shared/crystal/lattice.ts';
 import type { Structure } from '../../shared/crystal/structure.ts';
 import { writeCifP1 } from '../../shared/io/cif-writer.ts';
+import { STRUCTURE_SOURCES, type StructureSource } from '../../shared/api/jobs.ts';
 import { libraryName } from './names.ts';
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion, type Migration } from './migrations.ts';
 import {
@@ -29,19 +30,19 @@ import {
 } from './transfer.ts';
 
 export { libraryName, MAX_NAME_LENGTH } from './names.ts';
+export type { StructureSource };
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
 export type RunKind = 'generate' | 'mcmc' | 'evaluate' | 'train' | 'finetune' | 'predict' | 'import';
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
-export type StructureSource = 'generated' | 'mcmc' | 'imported';
 
 export const LIBRARY_FILE_NAME = 'library.sqlite';
 const RUN_KINDS: readonly RunKind[] = ['generate', 'mcmc', 'evaluate', 'train', 'finetune', 'predict', 'import'];
 const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled'];
 const TERMINAL: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
-const SOURCES: readonly StructureSource[] = ['generated', 'mcmc', 'imported'];
+const SOURCES: readonly StructureSource[] = STRUCTURE_SOURCES;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Record types

@@ -42,14 +42,14 @@ export function finetuneConfigFromParams(params: Params): FinetuneConfig {
     ...(params.batchSize !== undefined ? { batchSize: params.batchSize } : {}),
     ...(params.ppoEpochs !== undefined ? { ppoEpochs: params.ppoEpochs } : {}),
     ...(params.miniBatches !== undefined ? { miniBatches: params.miniBatches } : {}),
-    ...(params.lr !== undefined ? { learningRate: params.lr } : {}),
+    ...(params.learningRate !== undefined ? { learningRate: params.learningRate } : {}),
     ...(params.clip !== undefined ? { clip: params.clip } : {}),
     ...(params.beta !== undefined ? { beta: params.beta } : {}),
     ...(params.advantage !== undefined ? { advantage: params.advantage } : {}),
     ...(params.groupSize !== undefined ? { groupSize: params.groupSize } : {}),
     ...(params.spaceGroups !== undefined ? { spaceGroups: params.spaceGroups } : {}),
     ...(params.seed !== undefined ? { seed: params.seed } : {}),
-    ...(params.checkpointEvery !== undefined ? { checkpointEverySteps: params.checkpointEvery } : {}),
+    ...(params.checkpointEverySteps !== undefined ? { checkpointEverySteps: params.checkpointEverySteps } : {}),
   };
   validateFinetuneConfig(config);
   return config;
