@@ -141,7 +141,7 @@ export type ImportedStructureItem = z.infer<typeof importedStructureSchema>;
 /** A structure as plain data (lattice rows = a, b, c in Å; fractional coordinates), small enough to stream. */
 export const structureDataSchema = z.object({
   lattice: z.tuple([z.tuple([z.number(), z.number(), z.number()]), z.tuple([z.number(), z.number(), z.number()]), z.tuple([z.number(), z.number(), z.number()])]),
-  sites: z.array(z.object({ species: z.string(), frac: z.tuple([z.number(), z.number(), z.number()]), wyckoff: z.string().optional() })),
+  sites: z.array(z.object({ species: z.string(), frac: z.tuple([z.number(), z.number(), z.number()]), label: z.string().optional(), wyckoff: z.string().optional() })),
 });
 export type StructureData = z.infer<typeof structureDataSchema>;
 
