@@ -89,7 +89,7 @@ export class CrystalSampler {
    * `weightsInGraph` (default true) builds the weights into the decoding graphs (see KvCacheBackend); fine-tuning,
    * which changes them every batch, passes false.
    * `threads` is onnxruntime's intra-op thread count. It defaults to 1: a decoding step is many tiny ops, and a second
-   * thread costs more in synchronisation than it gains (measured 166 vs 100 crystals/s at batch 256 on 2 cores).
+   * thread costs more in synchronisation than it gains (compare `npm run bench:sample` with `CFSTUDIO_BENCH_THREADS=2`).
    */
   static async create(config: ModelConfig, params: ParameterStore, options: { backend?: 'kv-cache' | 'prefix'; threads?: number; weightsInGraph?: boolean } = {}): Promise<CrystalSampler> {
     const threads = options.threads ?? 1;
