@@ -3,8 +3,6 @@
  * same model, prompt and seed they write the same crystals — the CLI here over two worker pipelines, the job over
  * one — and the job stops between crystals when cancelled, keeping what it wrote.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { jobSpecs } from '../../shared/api/jobs.ts';
@@ -12,24 +10,11 @@ import type { JobContext } from '../../electron/host/jobs/types.ts';
 import { generate } from '../../electron/host/jobs/generate.ts';
 import { openLibrary } from '../../electron/library/index.ts';
 import { runCli } from '../cli/run-cli.ts';
+import { temporaryFolders, writtenSamples as written } from '../engine/sample/sample-folder.ts';
 
-const dirs: string[] = [];
-const fresh = (label: string) => {
-  const dir = mkdtempSync(join(tmpdir(), `cfstudio-${label}-`));
-  dirs.push(dir);
-  return dir;
-};
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** The JSON lines and each CIF file's text, by name. */
-function written(dir: string): { lines: string[]; cifs: Record<string, string> } {
-  const lines = readFileSync(join(dir, 'samples.jsonl'), 'utf8').split('\n').filter((l) => l !== '');
-  const cifs: Record<string, string> = {};
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.cif'))) cifs[name] = readFileSync(join(dir, name), 'utf8');
-  return { lines, cifs };
-}
+const folders = temporaryFolders('cfstudio-');
+const fresh = (label: string) => folders.fresh(label);
+afterAll(() => folders.removeAll());
 
 function jobContext(abort: AbortController, onOutput: (done: number) => void = () => {}): JobContext<'generate'> {
   let outputs = 0;

@@ -55,13 +55,8 @@ export interface SampledCrystal extends CrystalTokens {
   logAllowedMass?: number;
 }
 
-interface CrystalState {
-  spaceGroup: number;
-  wyckoff: Int32Array;
-  atoms: Int32Array;
-  coords: Float64Array;
-  lattice: Float64Array;
-  numSites: number;
+/** A crystal being decoded: its tokens so far and what the conditions and the record need along the way. */
+interface CrystalState extends CrystalTokens {
   atomsInCell: number;
   /** With a composition condition: atoms placed so far per element of the condition. */
   counts: Int32Array;
