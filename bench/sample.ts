@@ -2,8 +2,9 @@
  * `npm run bench:sample`: crystals/s at batch 256 with the shipped model, space groups from the training distribution,
  * counting everything a user waits for — sampling, structure building (orbit expansion, symmetry check of the built
  * crystal) and CIF writing — with the KV cache and, in the same run, re-running the prefix every step (no cache).
- * Crystals are built in a worker thread while the next batch is sampled (build-pool.ts), as `cfstudio generate
- * --pipelines 1` does; and, in the same run, by one whole pipeline per core (pipelines.ts), generate's default.
+ * Generation is runGeneration (electron/engine/sample/generate.ts), as `cfstudio generate` and the app run it: crystals
+ * built in a worker thread while the next batch is sampled (`--pipelines 1`, the app's job); and, in the same run, one
+ * whole pipeline per core (generate's default for large runs).
  * Also the fraction of onnxruntime's MatMul ceiling the cached sampler's network work reaches.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,10 +13,10 @@ import { join } from 'node:path';
 import { initSymmetry } from '../shared/symmetry/moyo.ts';
 import { loadModel } from '../electron/engine/model/files.ts';
 import { CrystalSampler } from '../electron/engine/sample/sampler.ts';
-import { SampleWriter } from '../electron/engine/sample/generate.ts';
-import { InlineBuilder, buildAndWrite, createSampleBuilder } from '../electron/engine/sample/build-pool.ts';
+import { SampleWriter } from '../electron/engine/sample/sample-writer.ts';
+import { InlineBuilder, buildAndWrite } from '../electron/engine/sample/build-pool.ts';
+import { runGeneration } from '../electron/engine/sample/generate.ts';
 import type { SampledCrystal } from '../electron/engine/sample/sampler.ts';
-import { generateInPipelines } from '../electron/engine/sample/pipelines.ts';
 import { matmulCeiling } from './matmul-ceiling.ts';
 import { providersUsed } from '../electron/engine/runtime.ts';
 
@@ -42,15 +43,11 @@ async function run(backend: 'kv-cache' | 'prefix', count: number): Promise<{ per
   const sampler = await CrystalSampler.create(config, model.params, { backend, threads: SAMPLER_THREADS });
   // Warm-up batch (session start-up, JIT).
   for await (const _ of sampler.sample(conditions, 32, { seed: 99, batchSize: 32 })) void _;
-  const writer = new SampleWriter(dir);
-  const builder = await createSampleBuilder({ inline: INLINE });
   let tokens = 0;
   const t0 = performance.now();
-  for await (const built of buildAndWrite(sampler.sample(conditions, count, { seed: 1, batchSize: 256 }), writer, builder)) {
-    tokens += 5 * built.record.numSites + 1;
-  }
+  const generation = runGeneration({ model, conditions, count, sampling: { seed: 1, batchSize: 256 }, writer: new SampleWriter(dir), pipelines: 1, sampler, buildInline: INLINE });
+  for await (const built of generation.crystals) tokens += 5 * built.record.numSites + 1;
   const seconds = (performance.now() - t0) / 1000;
-  await builder.close();
   await sampler.release();
   await rm(dir, { recursive: true, force: true });
   return { perSecond: count / seconds, tokens, seconds };
@@ -95,7 +92,8 @@ async function pipelines(count: number): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'cfstudio-bench-pipelines-'));
   const t0 = performance.now();
   let n = 0;
-  for await (const built of generateInPipelines({ modelDir: model.dir, conditions, count, options: { seed: 1, batchSize: 256 }, pipelines: THREADS, structures: false }, new SampleWriter(dir))) {
+  const generation = runGeneration({ model, conditions, count, sampling: { seed: 1, batchSize: 256 }, writer: new SampleWriter(dir), pipelines: THREADS, structures: false });
+  for await (const built of generation.crystals) {
     void built;
     n++;
   }

@@ -11,7 +11,7 @@ import { errorLine } from '../../shared/text/safe-text.ts';
 import type { RelaxStatus } from '../engine/potential/relax.ts';
 import { relaxStructures } from '../engine/potential/relax.ts';
 import type { Potential } from '../engine/potential/types.ts';
-import { type SampleRecord, buildSample } from '../engine/sample/generate.ts';
+import { type SampleRecord, buildSample } from '../engine/sample/build.ts';
 import type { CrystalSampler } from '../engine/sample/sampler.ts';
 import { DEFAULT_MATCH_TOLERANCES, type MatchableStructure, type MatchTolerances, prepareForMatching, structuresMatch } from '../evaluate/matcher.ts';
 import { type StabilityRecord, spaceGroupOf, stabilityRecord } from '../screening/records.ts';

@@ -1,6 +1,7 @@
 /** Evaluation of generated crystals: validity, symmetry, uniqueness, novelty and distributions (see evaluate.ts). */
-export { EVALUATION_SYMPREC, evaluateStructures } from './evaluate.ts';
-export type { EvaluationItem, EvaluationOptions, EvaluationReport, EvaluationStage, Rate, SampleEvaluation } from './evaluate.ts';
+export { EVALUATION_SYMPREC } from '../../shared/symmetry/tolerance.ts';
+export { evaluateStructures } from './generation-metrics.ts';
+export type { EvaluationItem, EvaluationOptions, EvaluationReport, EvaluationStage, Rate, SampleEvaluation } from './generation-metrics.ts';
 export { MIN_CELL_VOLUME, MIN_INTERATOMIC_DISTANCE, compositionalValidity, structuralValidity } from '../../shared/crystal/validity.ts';
 export type { CompositionInput, CompositionVerdict, CompositionalValidity, CompositionalValidityOptions, StructuralValidity } from '../../shared/crystal/validity.ts';
 export { DEFAULT_MATCH_TOLERANCES, compositionKeyOf, compositionKeyOfStructure, prepareForMatching, structuresMatch } from './matcher.ts';

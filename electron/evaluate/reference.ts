@@ -25,7 +25,7 @@ import { atomicMass, elementSymbol } from '../../shared/crystal/elements.ts';
 import { readCifStructure } from '../../shared/io/cif.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { buildStructure } from '../../shared/symmetry/analyze.ts';
-import { type CrystalTokens, N_SLOTS, WYCKOFF_VOCAB, decodeCrystal, wyckoffTables } from '../../shared/tokens/index.ts';
+import { type CrystalTokens, N_SLOTS, decodeCrystal, wyckoffTables } from '../../shared/tokens/index.ts';
 import { type SplitName, loadDataset } from '../engine/train/dataset.ts';
 import { readCsvRecords } from '../data/csv-source.ts';
 import { type MatchableStructure, compositionKeyOf, compositionKeyOfStructure, prepareForMatching } from './matcher.ts';
@@ -146,7 +146,7 @@ async function loadDatasetReference(dir: string, split: SplitName | 'all'): Prom
     let mass = 0;
     for (let s = 0; s < data.numSites[i]!; s++) {
       const z = data.atoms[i * N_SLOTS + s]!;
-      const multiplicity = tables.multiplicity[(g - 1) * WYCKOFF_VOCAB + data.wyckoff[i * N_SLOTS + s]!]!;
+      const multiplicity = tables.multiplicityOf(g, data.wyckoff[i * N_SLOTS + s]!);
       counts.set(z, (counts.get(z) ?? 0) + multiplicity);
       atomsInCell += multiplicity;
       mass += multiplicity * atomicMass(elementSymbol(z));

@@ -13,7 +13,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readCifStructure } from '../../shared/io/cif.ts';
-import type { EvaluationItem, EvaluationReport } from './evaluate.ts';
+import type { EvaluationItem, EvaluationReport } from './generation-metrics.ts';
 import { runEachInput } from '../../shared/batch/each-input.ts';
 
 export interface UnreadableSample {

@@ -14,6 +14,7 @@ import { atomicNumber, elementSymbol } from '../../shared/crystal/elements.ts';
 import type { LatticeParameters } from '../../shared/crystal/lattice.ts';
 import type { Structure } from '../../shared/crystal/structure.ts';
 import { writeCifP1 } from '../../shared/io/cif-writer.ts';
+import { STRUCTURE_SOURCES, type StructureSource } from '../../shared/api/jobs.ts';
 import { libraryName } from './names.ts';
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion, type Migration } from './migrations.ts';
 import {
@@ -29,14 +30,13 @@ import {
 } from './transfer.ts';
 
 export { libraryName, MAX_NAME_LENGTH } from './names.ts';
+export type { StructureSource };
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
 export type RunKind = 'generate' | 'mcmc' | 'evaluate' | 'train' | 'finetune' | 'predict' | 'import';
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
-/** 'relaxed': a structure relaxed with the interatomic potential from another row (its parent). */
-export type StructureSource = 'generated' | 'mcmc' | 'imported' | 'relaxed';
 /** Which structure a row's energies describe: the stored structure as it is ('single-point') or a relaxation's result. */
 export type EnergyKind = 'single-point' | 'relaxed';
 export const ENERGY_KINDS: readonly EnergyKind[] = ['single-point', 'relaxed'];
@@ -45,7 +45,7 @@ export const LIBRARY_FILE_NAME = 'library.sqlite';
 const RUN_KINDS: readonly RunKind[] = ['generate', 'mcmc', 'evaluate', 'train', 'finetune', 'predict', 'import'];
 const RUN_STATUSES: readonly RunStatus[] = ['queued', 'running', 'completed', 'failed', 'cancelled'];
 const TERMINAL: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
-const SOURCES: readonly StructureSource[] = ['generated', 'mcmc', 'imported', 'relaxed'];
+const SOURCES: readonly StructureSource[] = STRUCTURE_SOURCES;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Record types

@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { workspacePath } from '../../shared/api/job-paths.ts';
-import { sourceName, structureSourceSchema } from '../../shared/api/jobs.ts';
+import { sourceName, structureFileSchema } from '../../shared/api/jobs.ts';
 import { Composition } from '../../shared/crystal/composition.ts';
 import { readStructureText, writeCifP1, writeExtendedXyz, writePoscar, writeSymmetrizedCif } from '../../shared/io/index.ts';
 import { wyckoffSequenceLabel } from '../../shared/symmetry/analyze.ts';
@@ -22,7 +22,7 @@ export const CONVERT_TARGETS = ['cif', 'cif-p1', 'poscar', 'xyz'] as const;
 
 export const convertParamsSchema = z
   .object({
-    source: structureSourceSchema,
+    source: structureFileSchema,
     /** cif = symmetrized (space group + one atom per Wyckoff orbit), cif-p1 = every atom listed. */
     to: z.enum(CONVERT_TARGETS),
     /** Tolerance in Å of the space-group analysis (as `cfstudio convert --symprec`). */

@@ -80,9 +80,8 @@ export class EqualityLp {
       matrix: { format: 'csc', numRows: rows, numCols: columns, starts, indices: Int32Array.from(indices), values: Float64Array.from(values) },
     });
     // Tiny, well-scaled LPs (fractions in [0, 1], energies of a few eV): presolve, scaling and the choice between
-    // solvers buy nothing. Measured: a warm re-solve of a 4×50 test LP was 3–7× faster with them off; on the
-    // reference table's systems (~1.7 ms cold, ~0.3 ms warm per query) the difference is within noise, since
-    // HiGHS's fixed per-run cost dominates. A silent solver keeps stdout clean for --json output.
+    // solvers buy nothing: a warm re-solve of a small LP is several times faster with them off, and on the reference
+    // table's systems HiGHS's fixed per-run cost dominates (cold and warm query times: `node --import tsx bench/rewards-hull.ts`). A silent solver keeps stdout clean for --json output.
     this.model.options.set({ output_flag: false, presolve: 'off', solver: 'simplex', simplex_scale_strategy: 0 });
     this.optimalStatus = highs.constants.modelStatus.optimal;
   }

@@ -10,6 +10,7 @@
  */
 import type { Structure } from '../../shared/crystal/structure.ts';
 import { type SymmetryAnalysis, DEFAULT_SYMPREC, analyzeStructure } from '../../shared/symmetry/analyze.ts';
+import { EVALUATION_SYMPREC } from '../../shared/symmetry/tolerance.ts';
 import { type SymmetryLimits, SYMMETRY_LIMITS, SymmetryLimitError, SymmetryTimeoutError, checkSymmetryLimits, deadlineAfter, seconds } from '../../shared/symmetry/limits.ts';
 import { analyzeStructureWithPivotTolerance } from '../../shared/symmetry/tolerance.ts';
 import { analyzeCellWithTimeout } from './guard.ts';
@@ -60,7 +61,7 @@ export function analyzeStructureBounded(s: Structure, options: BoundedAnalyzeOpt
  * The space-group number only (as shared/symmetry's `detectSpaceGroup`), within SYMMETRY_LIMITS and a time limit;
  * null when the structure is beyond a limit, moyo fails or the time runs out.
  */
-export function detectSpaceGroupBounded(s: Structure, symprec = 0.1, timeLimitMs = SYMMETRY_TIME_LIMIT_MS): number | null {
+export function detectSpaceGroupBounded(s: Structure, symprec = EVALUATION_SYMPREC, timeLimitMs = SYMMETRY_TIME_LIMIT_MS): number | null {
   if (s.numSites === 0) return null;
   try {
     checkSymmetryLimits(s);

@@ -6,7 +6,7 @@
  * Pure TypeScript + zod, browser-safe.
  */
 import { z } from 'zod';
-import { energyKindSchema, jobInfoSchema, structureFilterSchema, tagSchema } from './jobs.ts';
+import { energyKindSchema, jobInfoSchema, structureFilterSchema, structureSourceSchema, tagSchema } from './jobs.ts';
 
 const empty = z.object({}).strict();
 const jobId = z.object({ id: z.string().min(1).max(100) }).strict();
@@ -34,7 +34,7 @@ export const structureSummarySchema = z.object({
   id: z.number().int().positive(),
   runId: z.number().int().nullable(),
   promptId: z.number().int().nullable(),
-  source: z.enum(['generated', 'mcmc', 'imported', 'relaxed']),
+  source: structureSourceSchema,
   name: z.string().nullable(),
   formula: z.string(),
   elements: z.array(z.string()),

@@ -35,14 +35,20 @@ export interface JobSpec {
 }
 
 /** A structure file given by path (desktop, CLI: read by the engine host) or inline (browser upload). */
-export const structureSourceSchema = z.union([
+export const structureFileSchema = z.union([
   z.object({ path: workspacePath() }).strict(),
   z.object({ name: z.string().min(1).max(255), text: z.string().max(50_000_000) }).strict(),
 ]);
+export type StructureFile = z.infer<typeof structureFileSchema>;
+
+/** Where a library row came from: sampled by the model, produced by MCMC, or imported from a file. */
+/** Where a library row came from; 'relaxed': relaxed with the interatomic potential from another row (its parent). */
+export const STRUCTURE_SOURCES = ['generated', 'mcmc', 'imported', 'relaxed'] as const;
+export const structureSourceSchema = z.enum(STRUCTURE_SOURCES);
 export type StructureSource = z.infer<typeof structureSourceSchema>;
 
-/** The name a source is reported under: its path or its upload name. */
-export function sourceName(source: StructureSource): string {
+/** The name a structure file is reported under: its path or its upload name. */
+export function sourceName(source: StructureFile): string {
   return 'path' in source ? source.path : source.name;
 }
 
@@ -98,7 +104,7 @@ export const structureFilterSchema = z
   .object({
     ids: z.array(z.number().int().positive()).max(100_000).optional(),
     runId: z.number().int().positive().optional(),
-    source: z.enum(['generated', 'mcmc', 'imported', 'relaxed']).optional(),
+    source: structureSourceSchema.optional(),
     spaceGroups: z.array(z.number().int().min(1).max(230)).max(230).optional(),
     requestedSpaceGroups: z.array(z.number().int().min(1).max(230)).max(230).optional(),
     elements: z
@@ -145,7 +151,7 @@ export type ImportedStructureItem = z.infer<typeof importedStructureSchema>;
 /** A structure as plain data (lattice rows = a, b, c in Å; fractional coordinates), small enough to stream. */
 export const structureDataSchema = z.object({
   lattice: z.tuple([z.tuple([z.number(), z.number(), z.number()]), z.tuple([z.number(), z.number(), z.number()]), z.tuple([z.number(), z.number(), z.number()])]),
-  sites: z.array(z.object({ species: z.string(), frac: z.tuple([z.number(), z.number(), z.number()]), wyckoff: z.string().optional() })),
+  sites: z.array(z.object({ species: z.string(), frac: z.tuple([z.number(), z.number(), z.number()]), label: z.string().optional(), wyckoff: z.string().optional() })),
 });
 export type StructureData = z.infer<typeof structureDataSchema>;
 
@@ -325,9 +331,10 @@ export const trainParamsSchema = z
     out: workspacePath(),
     epochs: z.number().int().min(1).max(100_000).optional(),
     batchSize: z.number().int().min(1).max(100_000).optional(),
-    lr: z.number().gt(0).max(1).optional(),
+    /** Peak learning rate (the engine's TrainingConfig names, here and in every layer). */
+    learningRate: z.number().gt(0).max(1).optional(),
     warmupSteps: z.number().int().min(0).optional(),
-    validateEvery: z.number().int().min(1).optional(),
+    validateEverySteps: z.number().int().min(1).optional(),
     seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
     /** Stop with a checkpoint after this many minutes (resume later). */
     maxMinutes: z.number().positive().optional(),
@@ -374,7 +381,8 @@ export const finetuneParamsSchema = z
     ppoEpochs: z.number().int().min(1).max(100).optional(),
     /** Gradient steps per PPO epoch on length-sorted parts of the batch (1 = full batch, as the reference). */
     miniBatches: z.number().int().min(1).max(4096).optional(),
-    lr: z.number().gt(0).lt(1).optional(),
+    /** Adam's learning rate (the engine's FinetuneConfig names, here and in every layer). */
+    learningRate: z.number().gt(0).lt(1).optional(),
     /** ε of the clipped ratio. */
     clip: z.number().gt(0).lt(1).optional(),
     /** β, weight of the KL penalty to the pretrained model. */
@@ -384,7 +392,7 @@ export const finetuneParamsSchema = z
     groupSize: z.number().int().min(1).max(4096).optional(),
     spaceGroups: z.union([z.array(z.number().int().min(1).max(230)).min(1).max(230), z.literal('training-distribution')]).optional(),
     seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
-    checkpointEvery: z.number().int().min(1).max(1_000_000).optional(),
+    checkpointEverySteps: z.number().int().min(1).max(1_000_000).optional(),
     /** Stop with a checkpoint after this many minutes (resume later). */
     maxMinutes: z.number().positive().optional(),
     resume: z.boolean().default(false),
@@ -454,7 +462,7 @@ export type FinetuneOutput = z.infer<typeof finetuneOutputSchema>;
 /** A 'predict' job: the shipped property predictors on structure files (or library rows). */
 export const predictParamsSchema = z
   .object({
-    sources: z.array(structureSourceSchema).min(1).max(100_000).optional(),
+    sources: z.array(structureFileSchema).min(1).max(100_000).optional(),
     /** Library structure ids. */
     ids: z.array(z.number().int().positive()).min(1).max(100_000).optional(),
     /** Predictor names (band_gap, formation_energy, dielectric_total); default: every shipped one present. */
@@ -495,7 +503,7 @@ export type PredictedStructure = z.infer<typeof predictedStructureSchema>;
 
 /** Structures for the potential jobs: files (paths or uploads) or library rows, as for 'predict'. */
 const potentialInputs = {
-  sources: z.array(structureSourceSchema).min(1).max(100_000).optional(),
+  sources: z.array(structureFileSchema).min(1).max(100_000).optional(),
   /** Library structure ids. */
   ids: z.array(z.number().int().positive()).min(1).max(100_000).optional(),
   /** Interatomic potential: a folder name in models/ or a folder in the workspace; default: models/potential-m3gnet-mp-2021. */
@@ -683,7 +691,7 @@ export const jobSpecs = {
     heavy: true,
     params: z
       .object({
-        sources: z.array(structureSourceSchema).min(1).max(100_000),
+        sources: z.array(structureFileSchema).min(1).max(100_000),
         tags: z.array(tagSchema).max(50).optional(),
         symprec: z.number().positive().max(1).default(0.01),
         /** Accept partially occupied CIF sites (kept as full atoms, reported as warnings). */
@@ -858,7 +866,7 @@ export const jobSpecs = {
     heavy: true,
     params: z
       .object({
-        sources: z.array(structureSourceSchema).min(1).max(100_000),
+        sources: z.array(structureFileSchema).min(1).max(100_000),
         /** Distance tolerance in Å (CrystalFormer's preprocessing uses 0.01). */
         symprec: z.number().positive().max(1).default(0.01),
       })

@@ -9,7 +9,7 @@ import { Structure, type Site } from '../crystal/structure.ts';
 import { atomicNumber, elementSymbol } from '../crystal/elements.ts';
 import type { MoyoDataset } from '@spglib/moyo-wasm';
 import { moyoModule } from './moyo.ts';
-import { analyzeStructureWithPivotTolerance } from './tolerance.ts';
+import { DEFAULT_SYMPREC, analyzeStructureWithPivotTolerance } from './tolerance.ts';
 import { type SymmetryDeadline, type SymmetryLimits, SYMMETRY_LIMITS, SymmetryLimitError, SymmetryTimeoutError, checkDeadline, checkSymmetryLimits } from './limits.ts';
 import { symmetrizeLatticeParameters } from './lattice-rules.ts';
 import {
@@ -55,8 +55,7 @@ export class SymmetryError extends Error {
   override name = 'SymmetryError';
 }
 
-/** Default distance tolerance in Å: CrystalFormer's preprocessing uses SpacegroupAnalyzer(symprec = 0.01). */
-export const DEFAULT_SYMPREC = 0.01;
+export { DEFAULT_SYMPREC };
 
 export { SYMMETRY_LIMITS, SymmetryLimitError, SymmetryTimeoutError, type SymmetryLimits } from './limits.ts';
 

@@ -1,6 +1,6 @@
 import type { Structure } from '../crystal/structure.ts';
 import { moyoModule } from './moyo.ts';
-import { analyzeStructureWithPivotTolerance } from './tolerance.ts';
+import { EVALUATION_SYMPREC, analyzeStructureWithPivotTolerance } from './tolerance.ts';
 import { SYMMETRY_LIMITS, SymmetryLimitError, checkSymmetryLimits } from './limits.ts';
 
 /**
@@ -9,7 +9,7 @@ import { SYMMETRY_LIMITS, SymmetryLimitError, checkSymmetryLimits } from './limi
  * symprec has spglib's meaning (tolerance.ts). Returns null when moyo fails (e.g. overlapping atoms) and when the
  * structure is beyond SYMMETRY_LIMITS (limits.ts).
  */
-export function detectSpaceGroup(s: Structure, symprec = 0.1): number | null {
+export function detectSpaceGroup(s: Structure, symprec = EVALUATION_SYMPREC): number | null {
   if (s.numSites === 0) return null;
   try {
     checkSymmetryLimits(s, SYMMETRY_LIMITS);

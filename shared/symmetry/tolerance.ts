@@ -18,6 +18,16 @@ import { atomicNumber } from '../crystal/elements.ts';
 import type { Structure } from '../crystal/structure.ts';
 import { type SymmetryDeadline, checkDeadline } from './limits.ts';
 
+/**
+ * The two symmetry tolerances in Å (spglib's meaning), one name each:
+ * - DEFAULT_SYMPREC, for analysing a structure as given (inspect, data preparation, scoring, relaxation):
+ *   CrystalFormer's preprocessing uses SpacegroupAnalyzer(symprec = 0.01);
+ * - EVALUATION_SYMPREC, for the space group a generated crystal is found in (found = requested, the group written in
+ *   its CIF, `cfstudio evaluate`): CrystalFormer's and MatterGen's evaluations use spglib at 0.1.
+ */
+export const DEFAULT_SYMPREC = 0.01;
+export const EVALUATION_SYMPREC = 0.1;
+
 export interface SymmetryCell {
   /** Lattice vectors as rows (Å). */
   lattice: readonly (readonly number[])[];

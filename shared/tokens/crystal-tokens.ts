@@ -112,19 +112,56 @@ export function projectSampledCoordinates(g: number, letter: string, xyz: Vec3):
   return [x, y, z];
 }
 
-export interface WyckoffTables {
-  /** [g−1][w] (230 × 28): multiplicity of letter index w in group g; 0 for w = 0 and w > wmax. */
-  multiplicity: Int32Array;
-  /** [g−1]: number of Wyckoff positions of g (largest allowed W index). */
-  wmax: Int32Array;
-  /** [g−1][w]: 1 when the position has zero degrees of freedom (W must strictly increase after it); 0 for w = 0. */
-  dof0: Uint8Array;
-  /** [g−1][w][d] (230 × 28 × 3): 1 when coordinate d of the representative is not fixed (row d non-zero). */
-  fcMask: Uint8Array;
-  /** [g−1][k] (230 × 6): 1 when lattice parameter k of (a, b, c, α, β, γ) is independent. */
-  latticeMask: Uint8Array;
-  /** [g−1][w] × 12: representative op of each position, rotation row-major then translation (for projection). */
-  representativeOps: Float64Array;
+/**
+ * Per-(space group, Wyckoff letter) facts the sampler, the likelihood batches, MCMC and scoring read in their inner
+ * loops, as flat typed arrays with named accessors: the layout ([g−1][w], 230 × 28) is spelled out once, here.
+ */
+export class WyckoffTables {
+  constructor(
+    /** [g−1][w] (230 × 28): multiplicity of letter index w in group g; 0 for w = 0 and w > wmax. */
+    readonly multiplicity: Int32Array,
+    /** [g−1]: number of Wyckoff positions of g (largest allowed W index). */
+    readonly wmax: Int32Array,
+    /** [g−1][w]: 1 when the position has zero degrees of freedom (W must strictly increase after it); 0 for w = 0. */
+    readonly dof0: Uint8Array,
+    /** [g−1][w][d] (230 × 28 × 3): 1 when coordinate d of the representative is not fixed (row d non-zero). */
+    readonly fcMask: Uint8Array,
+    /** [g−1][k] (230 × 6): 1 when lattice parameter k of (a, b, c, α, β, γ) is independent. */
+    readonly latticeMask: Uint8Array,
+    /** [g−1][w] × 12: representative op of each position, rotation row-major then translation (for projection). */
+    readonly representativeOps: Float64Array,
+  ) {}
+
+  /** Index of (space group g, letter index w) in the [g−1][w] tables. */
+  static cell(g: number, w: number): number {
+    return (g - 1) * WYCKOFF_VOCAB + w;
+  }
+
+  /** Atoms in the conventional cell of one site at letter index w of group g (0 for the stop, w = 0). */
+  multiplicityOf(g: number, w: number): number {
+    return this.multiplicity[WyckoffTables.cell(g, w)]!;
+  }
+
+  /** Whether the position has no free coordinate (a fixed point: it can be occupied once). */
+  isFixedPoint(g: number, w: number): boolean {
+    return this.dof0[WyckoffTables.cell(g, w)] === 1;
+  }
+
+  /** Whether coordinate `axis` (0 x, 1 y, 2 z) of the representative is free (sampled and scored). */
+  isFreeAxis(g: number, w: number, axis: number): boolean {
+    return this.fcMask[3 * WyckoffTables.cell(g, w) + axis] === 1;
+  }
+
+  /** 1 for each independent lattice parameter (a, b, c, α, β, γ) of group g; a view, not a copy. */
+  freeLatticeParameters(g: number): Uint8Array {
+    return this.latticeMask.subarray(6 * (g - 1), 6 * g);
+  }
+
+  /** The representative operation of the position: rotation row-major then translation (12 numbers); a view. */
+  representativeOp(g: number, w: number): Float64Array {
+    const at = 12 * WyckoffTables.cell(g, w);
+    return this.representativeOps.subarray(at, at + 12);
+  }
 }
 
 let tables: WyckoffTables | undefined;
@@ -141,7 +178,7 @@ export function wyckoffTables(): WyckoffTables {
     const group = getSpaceGroup(g);
     wmax[g - 1] = group.wyckoffPositions.length;
     for (const w of group.wyckoffPositions) {
-      const cell = (g - 1) * WYCKOFF_VOCAB + letterToIndex(w.letter);
+      const cell = WyckoffTables.cell(g, letterToIndex(w.letter));
       multiplicity[cell] = w.multiplicity;
       dof0[cell] = w.dof === 0 ? 1 : 0;
       for (let d = 0; d < 3; d++) fcMask[3 * cell + d] = w.freeAxes[d] ? 1 : 0;
@@ -154,6 +191,6 @@ export function wyckoffTables(): WyckoffTables {
       latticeMask[6 * (g - 1) + k] = free ? 1 : 0;
     });
   }
-  tables = { multiplicity, wmax, dof0, fcMask, latticeMask, representativeOps };
+  tables = new WyckoffTables(multiplicity, wmax, dof0, fcMask, latticeMask, representativeOps);
   return tables;
 }

@@ -8,7 +8,7 @@ import { main } from '../../electron/cli/main.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { readCifStructure } from '../../shared/io/cif.ts';
 import { analyzeStructure } from '../../shared/symmetry/analyze.ts';
-import type { SampleRecord } from '../../electron/engine/sample/generate.ts';
+import type { SampleRecord } from '../../electron/engine/sample/build.ts';
 
 let dir: string;
 beforeAll(async () => {

@@ -71,7 +71,7 @@ describe('engine host under auto', () => {
     mkdirSync(join(workspace, 'jobs'), { recursive: true });
     cpSync(dataDir, join(workspace, 'data'), { recursive: true });
     await supervisor.start();
-    const job = await supervisor.waitFor(supervisor.submit('train', { data: 'data', config: 'tiny', out: 'runs/auto', epochs: 1, batchSize: 16, lr: 1e-3, resume: false }).id);
+    const job = await supervisor.waitFor(supervisor.submit('train', { data: 'data', config: 'tiny', out: 'runs/auto', epochs: 1, batchSize: 16, learningRate: 1e-3, resume: false }).id);
     expect(job.error).toBeUndefined();
     expect(job.status).toBe('completed');
     expect(job.providers).toMatchObject({ training: 'cpu', inference: 'cpu' });

@@ -50,7 +50,7 @@ afterAll(async () => {
   rmSync(workspace, { recursive: true, force: true });
 });
 
-const base = { model: 'tiny-model', reward, batchSize: 16, ppoEpochs: 1, lr: 1e-3, spaceGroups: [225, 221, 62], seed: 7 };
+const base = { model: 'tiny-model', reward, batchSize: 16, ppoEpochs: 1, learningRate: 1e-3, spaceGroups: [225, 221, 62], seed: 7 };
 
 async function waitForOutputs(id: string, count: number): Promise<void> {
   const started = Date.now();
@@ -78,7 +78,7 @@ describe('finetune job', () => {
   });
 
   it('runs 3 steps: step metrics with the batch rewards, sorted best lists scored by the oracle, best crystals in the library', async () => {
-    const job = await supervisor.waitFor(supervisor.submit('finetune', { ...base, out: 'runs/rl-three', steps: 3, checkpointEvery: 1 }).id);
+    const job = await supervisor.waitFor(supervisor.submit('finetune', { ...base, out: 'runs/rl-three', steps: 3, checkpointEverySteps: 1 }).id);
     expect(job.error).toBeUndefined();
     expect(job.status).toBe('completed');
     const result = job.result as JobResult<'finetune'>;
@@ -149,7 +149,7 @@ describe('finetune job', () => {
   }, 240_000);
 
   it('cancel stops after the current step with a checkpoint; resume continues at the next step', async () => {
-    const submitted = supervisor.submit('finetune', { ...base, out: 'runs/rl-cancel', steps: 200, checkpointEvery: 50 });
+    const submitted = supervisor.submit('finetune', { ...base, out: 'runs/rl-cancel', steps: 200, checkpointEverySteps: 50 });
     await waitForOutputs(submitted.id, 3);
     supervisor.cancel(submitted.id);
     const job = await supervisor.waitFor(submitted.id);

@@ -30,7 +30,7 @@ afterAll(async () => {
 
 describe('train job', () => {
   it('trains the tiny preset for one epoch: finished, progress streamed per step, checkpoint and metrics written', async () => {
-    const job = await supervisor.waitFor(supervisor.submit('train', { data: dataDir, config: 'tiny', out: 'runs/one-epoch', epochs: 1, batchSize: 16, lr: 1e-3, resume: false }).id);
+    const job = await supervisor.waitFor(supervisor.submit('train', { data: dataDir, config: 'tiny', out: 'runs/one-epoch', epochs: 1, batchSize: 16, learningRate: 1e-3, resume: false }).id);
     expect(job.error).toBeUndefined();
     expect(job.status).toBe('completed');
     const result = job.result as JobResult<'train'>;

@@ -43,7 +43,7 @@ describe('engine host launched under auto', () => {
     cpSync(join(dir, 'data'), join(workspace, 'data'), { recursive: true });
     writeProvidersPreference(workspace, 'cpu');
     await supervisor.start();
-    const job = await supervisor.waitFor(supervisor.submit('train', { data: 'data', config: 'tiny', out: 'runs/cpu', epochs: 1, batchSize: 16, lr: 1e-3, resume: false }).id);
+    const job = await supervisor.waitFor(supervisor.submit('train', { data: 'data', config: 'tiny', out: 'runs/cpu', epochs: 1, batchSize: 16, learningRate: 1e-3, resume: false }).id);
     expect(job.error).toBeUndefined();
     expect(job.status).toBe('completed');
     expect(job.providers).toMatchObject({ training: 'cpu' });

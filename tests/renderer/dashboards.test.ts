@@ -111,7 +111,7 @@ describe('Training form', () => {
   it('leaves empty optional fields to the trainer and produces params the job accepts', () => {
     expect(checkTrainingForm(form)).toEqual({});
     const params = trainParamsFor(form);
-    expect(params).toEqual({ data: 'data/tiny', config: 'tiny', out: 'runs/a', epochs: 2, lr: 0.002, resume: false });
+    expect(params).toEqual({ data: 'data/tiny', config: 'tiny', out: 'runs/a', epochs: 2, learningRate: 0.002, resume: false });
     expect(trainParamsSchema.safeParse(params).success).toBe(true);
   });
   it('names the wrong fields', () => {

@@ -92,7 +92,7 @@ describe('run settings', () => {
   it('become params the finetune job accepts', () => {
     const params = finetuneParamsFor({ ...settings, steps: 3, batchSize: 8, advantage: 'group', groupSize: 4, seed: 11 }, presets['bandgap-dielectric']!);
     const parsed = finetuneParamsSchema.parse(params);
-    expect(parsed).toMatchObject({ model: 'default', out: 'runs/rl-test', steps: 3, batchSize: 8, advantage: 'group', groupSize: 4, seed: 11, checkpointEvery: 3, resume: false });
+    expect(parsed).toMatchObject({ model: 'default', out: 'runs/rl-test', steps: 3, batchSize: 8, advantage: 'group', groupSize: 4, seed: 11, checkpointEverySteps: 3, resume: false });
     expect(parsed.reward).toEqual(presets['bandgap-dielectric']);
     expect(finetuneParamsSchema.parse(resumeParamsFor('runs/rl-test', 10))).toMatchObject({ out: 'runs/rl-test', resume: true, steps: 10 });
   });

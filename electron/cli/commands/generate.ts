@@ -4,11 +4,10 @@ import { ProgressBar } from '../progress.ts';
 import { checkOutputDirectory } from '../output-paths.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { loadModel } from '../../engine/model/files.ts';
-import { CrystalSampler, type DrawStatistics, HOPELESS_AFTER_DRAWS, MAX_DRAWS_PER_CRYSTAL } from '../../engine/sample/sampler.ts';
+import { type DrawStatistics, HOPELESS_AFTER_DRAWS, MAX_DRAWS_PER_CRYSTAL } from '../../engine/sample/sampler.ts';
 import { elementSymbol } from '../../../shared/crystal/elements.ts';
-import { type BuiltSample, SampleWriter } from '../../engine/sample/generate.ts';
-import { generateInPipelines } from '../../engine/sample/pipelines.ts';
-import { buildAndWrite, createSampleBuilder } from '../../engine/sample/build-pool.ts';
+import { SampleWriter } from '../../engine/sample/sample-writer.ts';
+import { DEFAULT_BATCH_SIZE, runGeneration } from '../../engine/sample/generate.ts';
 import { type SamplingConditions, parseElementList, validateConditions } from '../../engine/sample/conditions.ts';
 
 /** Parse the generation conditions shared by generate (and the host job) from CLI-style strings. */
@@ -85,7 +84,7 @@ export const generateCommand: Command = {
     const temperature = numberOption(values, 'temperature', 1, 1e-3, 100);
     const topP = numberOption(values, 'top-p', 1, 1e-6, 1);
     const seed = intOption(values, 'seed', 0, 0);
-    const batchSize = intOption(values, 'batch-size', 256, 1, 4096);
+    const batchSize = intOption(values, 'batch-size', DEFAULT_BATCH_SIZE, 1, 4096);
     await initSymmetry();
     let model;
     try {
@@ -94,45 +93,32 @@ export const generateCommand: Command = {
       throw new UserError((error as Error).message);
     }
     const conditions = conditionsFromOptions(values, model.card.spaceGroupCounts);
-    // By default, several pipelines only when there are enough batches to repay starting them (each loads the model in
-    // its own thread, ~2 s before its first batch): at least two per pipeline. An explicit --pipelines is obeyed.
-    const chunks = Math.ceil(count / batchSize);
-    const pipelines = stringOption(values, 'pipelines') !== undefined ? intOption(values, 'pipelines', 1, 1, 64) : chunks >= 2 * cpus().length ? cpus().length : 1;
-    const writer = new SampleWriter(outDir);
     const bar = new ProgressBar({ total: count, label: 'generate', unit: 'crystal' });
     let done = 0;
     let built = 0;
     let valid = 0;
     let matched = 0;
     const started = performance.now();
-    const statistics = { drawn: 0, kept: 0 };
-    const options = { temperature, topP, seed, batchSize, statistics };
-    let close = async () => {};
-    let results: AsyncIterable<BuiltSample>;
-    if (pipelines > 1) {
-      results = generateInPipelines({ modelDir: model.dir, conditions, count, options, pipelines, structures: false }, writer);
-    } else {
-      const sampler = await CrystalSampler.create(model.config, model.params);
-      const builder = await createSampleBuilder({ onFallback: (reason) => ctx.log(`note: ${reason}`) });
-      close = async () => {
-        await builder.close();
-        await sampler.release();
-      };
-      results = buildAndWrite(sampler.sample(conditions, count, options), writer, builder);
-    }
-    try {
-      for await (const result of results) {
-        done++;
-        if (result.cif) built++;
-        if (result.record.structurallyValid) valid++;
-        if (result.record.spaceGroupFound === result.record.spaceGroupRequested) matched++;
-        bar.update(done);
-      }
-    } finally {
-      await close();
+    const generation = runGeneration({
+      model,
+      conditions,
+      count,
+      sampling: { temperature, topP, seed, batchSize },
+      writer: new SampleWriter(outDir),
+      // An explicit --pipelines is obeyed; otherwise runGeneration's default.
+      pipelines: stringOption(values, 'pipelines') !== undefined ? intOption(values, 'pipelines', 1, 1, 64) : undefined,
+      structures: false,
+      onProgress: (n) => bar.update(n),
+      onNote: (note) => ctx.log(`note: ${note}`),
+    });
+    for await (const result of generation.crystals) {
+      done++;
+      if (result.cif) built++;
+      if (result.record.structurallyValid) valid++;
+      if (result.record.spaceGroupFound === result.record.spaceGroupRequested) matched++;
     }
     const seconds = bar.finish();
-    if (done < count) ctx.log(shortfallMessage(done, count, statistics, conditions));
+    if (done < count) ctx.log(shortfallMessage(done, count, generation.statistics, conditions));
     // Only structurally valid crystals are analysed for symmetry (overlapping atoms have no meaningful group), so the
     // match is counted among those; `cfstudio evaluate` analyses every readable CIF instead.
     const summary = { samples: done, built, structurallyValid: valid, spaceGroupMatched: matched, seconds: (performance.now() - started) / 1000, crystalsPerSecond: done / seconds, out: outDir };

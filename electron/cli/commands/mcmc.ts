@@ -5,7 +5,7 @@ import { ProgressBar } from '../progress.ts';
 import { checkOutputDirectory } from '../output-paths.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { loadModel } from '../../engine/model/files.ts';
-import { SampleWriter } from '../../engine/sample/generate.ts';
+import { SampleWriter } from '../../engine/sample/sample-writer.ts';
 import { parseElementList } from '../../engine/sample/conditions.ts';
 import { type AnnealingSchedule, CrystalMcmc, type McmcTemplate, movableSites, parseTemplate, resolveTemplate } from '../../engine/mcmc/index.ts';
 

@@ -11,15 +11,12 @@ import type { ParameterStore } from '../params.ts';
 import { ATOM_CLASSES, WYCKOFF_CLASSES, type ModelConfig } from '../model/config.ts';
 import { writeAtomMask, writeWyckoffMask } from '../model/masks.ts';
 import { vonMisesMixtureLogPdf } from '../model/distributions.ts';
-import { latticeHead, sampleLattice } from '../model/lattice-distribution.ts';
+import { sampleLattice } from '../model/lattice-distribution.ts';
+import { OutputRows } from '../model/output-row.ts';
 import { KvCacheBackend } from '../sample/backends.ts';
 import { maskedLogSoftmax, sampleCategorical } from '../sample/categorical.ts';
 import type { SampledCrystal } from '../sample/sampler.ts';
 import type { McmcCrystal } from './mcmc.ts';
-
-function softplus(x: number): number {
-  return x > 30 ? x : Math.log1p(Math.exp(x));
-}
 
 export class ConditionalLatticeSampler {
   private constructor(
@@ -39,53 +36,48 @@ export class ConditionalLatticeSampler {
     if (crystals.some((c) => c.numSites !== n)) throw new Error('sampleLattices: crystals of one batch must have the same number of sites');
     const tables = wyckoffTables();
     const O = this.backend.outputWidth;
-    const kx = this.config.coordComponents;
-    const kl = this.config.latticeComponents;
     const mask = new Float32Array(Math.max(ATOM_CLASSES, WYCKOFF_CLASSES));
     const logProbs = new Float64Array(Math.max(ATOM_CLASSES, WYCKOFF_CLASSES));
     const logp = crystals.map(() => ({ wyckoff: 0, atoms: 0, coords: 0, lattice: 0 }));
     const spaceGroups = Int32Array.from(crystals, (c) => c.spaceGroup);
 
-    let rows = await this.backend.start(spaceGroups);
-    let wyckoffRow = WYCKOFF_CLASSES; // the first W logits come as [B, 28], later ones from full rows
+    let rows = OutputRows.firstWyckoff(await this.backend.start(spaceGroups), this.config);
     for (let slot = 0; slot <= n && slot < N_SLOTS; slot++) {
       const w = Int32Array.from(crystals, (c) => (slot < n ? c.wyckoff[slot]! : 0));
-      const multiplicity = Float32Array.from(crystals, (c, b) => (w[b]! > 0 ? tables.multiplicity[(c.spaceGroup - 1) * WYCKOFF_CLASSES + w[b]!]! : 0));
+      const multiplicity = Float32Array.from(crystals, (c, b) => tables.multiplicityOf(c.spaceGroup, w[b]!));
       for (let b = 0; b < B; b++) {
         const c = crystals[b]!;
         writeWyckoffMask(tables, c.spaceGroup, slot === 0 ? null : c.wyckoff[slot - 1]!, mask, 0, slot);
-        maskedLogSoftmax(rows, b * wyckoffRow, WYCKOFF_CLASSES, mask, 0, logProbs);
+        maskedLogSoftmax(rows.data, rows.wyckoffLogits(b), WYCKOFF_CLASSES, mask, 0, logProbs);
         logp[b]!.wyckoff += logProbs[w[b]!]!;
       }
-      rows = await this.backend.step('w', 5 * slot, { ints: w, multiplicity });
-      wyckoffRow = O;
+      rows = OutputRows.of(await this.backend.step('w', 5 * slot, { ints: w, multiplicity }), O, this.config);
       if (slot === n) break;
       const a = Int32Array.from(crystals, (c) => c.atoms[slot]!);
       for (let b = 0; b < B; b++) {
         writeAtomMask(w[b]!, mask, 0);
-        maskedLogSoftmax(rows, b * O, ATOM_CLASSES, mask, 0, logProbs);
+        maskedLogSoftmax(rows.data, rows.atomLogits(b), ATOM_CLASSES, mask, 0, logProbs);
         logp[b]!.atoms += logProbs[a[b]!]!;
       }
-      rows = await this.backend.step('a', 5 * slot + 1, { ints: a });
+      rows = OutputRows.of(await this.backend.step('a', 5 * slot + 1, { ints: a }), O, this.config);
       for (let axis = 0; axis < 3; axis++) {
         const values = Float32Array.from(crystals, (c) => c.coords[3 * slot + axis]!);
         for (let b = 0; b < B; b++) {
           const c = crystals[b]!;
-          if (!tables.fcMask[((c.spaceGroup - 1) * WYCKOFF_CLASSES + w[b]!) * 3 + axis]) continue;
-          const o = b * O;
-          const kappa = Float64Array.from({ length: kx }, (_, i) => softplus(rows[o + 2 * kx + i]!));
-          logp[b]!.coords += vonMisesMixtureLogPdf(values[b]!, rows.subarray(o, o + kx), rows.subarray(o + kx, o + 2 * kx), kappa);
+          if (!tables.isFreeAxis(c.spaceGroup, w[b]!, axis)) continue;
+          const mixture = rows.coordinateMixture(b);
+          logp[b]!.coords += vonMisesMixtureLogPdf(values[b]!, mixture.logits, mixture.mu, mixture.kappa);
         }
-        rows = await this.backend.step(axis === 0 ? 'x' : axis === 1 ? 'y' : 'z', 5 * slot + 2 + axis, { floats: values });
+        rows = OutputRows.of(await this.backend.step(axis === 0 ? 'x' : axis === 1 ? 'y' : 'z', 5 * slot + 2 + axis, { floats: values }), O, this.config);
       }
     }
 
-    // `rows` is now the row after the stop token: its lattice head (after the 119 atom logits) parameterises L.
+    // `rows` is now the row after the stop token: its lattice head parameterises L.
     return crystals.map((c, b) => {
       // The sampler's lattice draw (lattice-distribution.ts): truncated mixtures, so every draw is a cell.
       const lattice = new Float64Array(6);
-      const free = tables.latticeMask.subarray((c.spaceGroup - 1) * 6, c.spaceGroup * 6);
-      logp[b]!.lattice += sampleLattice(latticeHead(rows, b * O + ATOM_CLASSES, kl), free, temperature, 1, () => rng.next(), lattice);
+      const free = tables.freeLatticeParameters(c.spaceGroup);
+      logp[b]!.lattice += sampleLattice(rows.latticeHead(b), free, temperature, 1, () => rng.next(), lattice);
       const l = logp[b]!;
       return {
         spaceGroup: c.spaceGroup,

@@ -18,7 +18,7 @@ import { wrapUnit } from '../../../shared/crystal/linalg.ts';
 import { elementSymbol } from '../../../shared/crystal/elements.ts';
 import { createSession, ort, type EngineSession } from '../runtime.ts';
 import type { ParameterStore } from '../params.ts';
-import { WYCKOFF_CLASSES, type ModelConfig } from '../model/config.ts';
+import type { ModelConfig } from '../model/config.ts';
 import { makeBatch, packTokens } from '../model/batch.ts';
 import { buildLogLikelihoodGraph } from '../model/graphs.ts';
 import { sampleVonMises } from '../model/distributions.ts';
@@ -271,12 +271,12 @@ export class CrystalMcmc {
       for (let j = 0; j < t.letters.length; j++) if (t.tiedTo[j] === s) next.atoms[j] = z;
     }
     if (t.fixedCoords[s] === null && t.freeParameters[s]!.some(Boolean)) {
-      const op = ((t.spaceGroup - 1) * WYCKOFF_CLASSES + t.wyckoff[s]!) * 12;
+      const op = tables.representativeOp(t.spaceGroup, t.wyckoff[s]!);
       const delta = [0, 0, 0];
       for (let j = 0; j < 3; j++) if (t.freeParameters[s]![j]) delta[j] = sampleVonMises(0, kappa, () => rng.next());
       for (let i = 0; i < 3; i++) {
         let shift = 0;
-        for (let j = 0; j < 3; j++) shift += tables.representativeOps[op + 3 * i + j]! * delta[j]!;
+        for (let j = 0; j < 3; j++) shift += op[3 * i + j]! * delta[j]!;
         next.coords[3 * s + i] = wrapUnit(current.coords[3 * s + i]! + shift);
       }
     }

@@ -6,7 +6,7 @@
  * chain then targets an approximation of exp((log p + E[reward])/T), good for guidance, not an exact sampler.
  */
 import type { CandidateInput } from '../rl/reward.ts';
-import { buildSample } from '../sample/generate.ts';
+import { buildSample } from '../sample/build.ts';
 import { writeSymmetrizedCif } from '../../../shared/io/cif-writer.ts';
 import type { CrystalMcmc, McmcCrystal, McmcReward } from './mcmc.ts';
 

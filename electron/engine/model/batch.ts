@@ -107,7 +107,7 @@ export function makeBatch(data: TokenArrays, indices: ArrayLike<number>, tables:
       const bs = b * S + s;
       wyckoff[bs] = BigInt(w);
       atoms[bs] = BigInt(a);
-      multiplicity[bs] = w > 0 ? tables.multiplicity[(g - 1) * W + w]! : 0;
+      multiplicity[bs] = tables.multiplicityOf(g, w);
       writeWyckoffMask(tables, g, w, nextWyckoffMask, bs * W, s + 1);
       checkAllowed(nextWyckoffMask, bs * W, letterAt(s + 1), n, g, s + 1);
       nextWyckoffTarget[bs * W + letterAt(s + 1)] = 1;
@@ -115,14 +115,12 @@ export function makeBatch(data: TokenArrays, indices: ArrayLike<number>, tables:
       atomTarget[bs * ATOM_CLASSES + a] = 1;
       for (let d = 0; d < 3; d++) {
         coords[bs * 3 + d] = s < numSites ? data.coords[(n * N_SLOTS + s) * 3 + d]! : 0;
-        coordWeight[bs * 3 + d] = s < numSites ? tables.fcMask[((g - 1) * W + w) * 3 + d]! : 0;
+        coordWeight[bs * 3 + d] = s < numSites && tables.isFreeAxis(g, w, d) ? 1 : 0;
       }
     }
     latticeRow[b * S + Math.min(numSites, S - 1)] = 1;
-    for (let j = 0; j < 6; j++) {
-      lattice[b * 6 + j] = data.lattice[n * 6 + j]!;
-      latticeWeight[b * 6 + j] = tables.latticeMask[(g - 1) * 6 + j]!;
-    }
+    for (let j = 0; j < 6; j++) lattice[b * 6 + j] = data.lattice[n * 6 + j]!;
+    latticeWeight.set(tables.freeLatticeParameters(g), b * 6);
   }
   return {
     batchSize: B,

@@ -145,3 +145,8 @@ export function normalLogPdf(x: number, mean: number, sigma: number): number {
   const z = (x - mean) / sigma;
   return -0.5 * z * z - Math.log(sigma) - 0.5 * Math.log(2 * Math.PI);
 }
+
+/** softplus(x) = log(1 + eˣ) in float64, without overflow for large x (κ and σ of the output heads, output-row.ts). */
+export function softplus(x: number): number {
+  return x > 30 ? x : Math.log1p(Math.exp(x));
+}

@@ -19,7 +19,7 @@
  * implementation draws one component for all six, a distribution that differs from the one it scores.)
  */
 import { SIGMA_MIN } from './config.ts';
-import { type Uniform } from './distributions.ts';
+import { type Uniform, softplus } from './distributions.ts';
 import { sampleCategorical } from '../sample/categorical.ts';
 
 const LOG_SQRT_2PI = 0.5 * Math.log(2 * Math.PI);
@@ -154,10 +154,6 @@ function solveMonotone(f: (t: number) => number, df: (t: number) => number, lo: 
     t = next;
   }
   return t;
-}
-
-function softplus(x: number): number {
-  return x > 30 ? x : Math.log1p(Math.exp(x));
 }
 
 /**

@@ -26,7 +26,7 @@ export function writeWyckoffMask(tables: WyckoffTables, spaceGroup: number, prev
     } else if (w === 0) {
       allowed = true;
     } else {
-      const strictly = tables.dof0[(spaceGroup - 1) * WYCKOFF_CLASSES + previous] === 1;
+      const strictly = tables.isFixedPoint(spaceGroup, previous);
       allowed = w <= wmax && (strictly ? w > previous : w >= previous);
     }
     out[offset + w] = allowed ? 0 : FORBIDDEN;

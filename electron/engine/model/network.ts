@@ -14,6 +14,7 @@ import type { Initializer } from '../params.ts';
 import { init } from '../params.ts';
 import { I0_LARGE_COEFFS, I0_SMALL_COEFFS } from './distributions.ts';
 import { ATOM_CLASSES, MAX_SEQUENCE, type ModelConfig, NUM_SPACE_GROUPS, SIGMA_MIN, TOKENS_PER_SLOT, WYCKOFF_CLASSES, outputSize } from './config.ts';
+import { outputLayout } from './output-row.ts';
 
 /**
  * Keys and values of earlier positions for incremental decoding, in buffers that the caller fills position by
@@ -266,7 +267,7 @@ export class CrystalFormerNetwork {
     let context: Tensor;
     if (cache) {
       // The softmax over [buffered positions, the token itself] is written out so that the two parts need not be
-      // concatenated. (Broadcast products summed over an axis instead of the MatMuls measured up to 1.8× slower.)
+      // concatenated. (Broadcast products summed over an axis instead of the MatMuls were slower: `npm run bench:sample`.)
       const scale = 1 / Math.sqrt(k);
       const past = q.matmul(cache.keysTransposed).squeeze(2).mul(scale).add(cache.mask); // [B, h, C]
       const self = q.mul(key).sum(-1).mul(scale); // [B, h, 1]
@@ -321,6 +322,7 @@ export class CrystalFormerNetwork {
   /** Per-crystal log-likelihood of the sequences in `inp` (crystalformer.md §3). */
   logLikelihood(inp: NetworkInputs, lik: LikelihoodInputs): LogLikelihood & { rows: Tensor; perToken: PerTokenLogLikelihood } {
     const { coordComponents: kx, latticeComponents: kl } = this.config;
+    const layout = outputLayout(this.config);
     const gEmbedding = this.spaceGroupEmbedding(inp.spaceGroup);
     const rows = this.outputs(inp, gEmbedding);
     const row = (type: number) => rows.slice([type], [type + 1], [2]).squeeze(2); // [B, S, O]
@@ -328,7 +330,7 @@ export class CrystalFormerNetwork {
     // Wyckoff letters: W_0 from the space group, W_{s+1} from the Z_s row.
     const first = this.firstWyckoffLogits(gEmbedding).add(lik.firstWyckoffMask).logSoftmax(-1).mul(lik.firstWyckoffTarget).sum(1);
     const nextPerSlot = row(4)
-      .slice([0], [WYCKOFF_CLASSES], [2])
+      .slice([layout.wyckoffLogits[0]], [layout.wyckoffLogits[1]], [2])
       .add(lik.nextWyckoffMask)
       .logSoftmax(-1)
       .mul(lik.nextWyckoffTarget)
@@ -336,17 +338,17 @@ export class CrystalFormerNetwork {
     const wyckoff = first.add(nextPerSlot.sum(1));
 
     const wRow = row(0);
-    const atomsPerSlot = wRow.slice([0], [ATOM_CLASSES], [2]).add(lik.atomMask).logSoftmax(-1).mul(lik.atomTarget).sum(2); // [B, S]
+    const atomsPerSlot = wRow.slice([layout.atomLogits[0]], [layout.atomLogits[1]], [2]).add(lik.atomMask).logSoftmax(-1).mul(lik.atomTarget).sum(2); // [B, S]
     const atoms = atomsPerSlot.sum(1);
 
     // Coordinates: rows A, X, Y predict X, Y, Z — one von Mises mixture each, evaluated together: [B, S, 3, 3Kx].
-    const coordParams = rows.slice([1, 0], [4, 3 * kx], [2, 3]);
+    const coordParams = rows.slice([1, layout.coordinate[0]], [4, layout.coordinate[1]], [2, 3]);
     const coordsPerSlot = vonMisesMixtureLogPdf(coordParams, inp.coords, kx).mul(lik.coordWeight); // [B, S, 3]
     const coords = coordsPerSlot.sum([1, 2]);
 
     // Lattice: mixture parameters from the W row of the first padding slot.
     const latticeParams = wRow
-      .slice([ATOM_CLASSES], [ATOM_CLASSES + 13 * kl], [2])
+      .slice([layout.lattice[0]], [layout.lattice[1]], [2])
       .mul(lik.latticeRow)
       .sum(1); // [B, 13Kl]
     const lattice = gaussianMixtureLogPdf(latticeParams, lik.lattice, kl, lik.latticeWeight).mul(lik.latticeWeight).sum(1);

@@ -11,9 +11,7 @@
  * Metrics go to metrics.jsonl one line per step; checkpoints hold weights, Adam state, the baseline and the best
  * candidates, and every step's random numbers come from (seed, step), so a resumed run continues exactly.
  */
-import { recordRunProviders } from '../run-providers.ts';
-import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Rng } from '../../../shared/random.ts';
 import { mean, std } from '../../../shared/stats.ts';
@@ -23,13 +21,14 @@ import { Composition } from '../../../shared/crystal/composition.ts';
 import { compositionalValidity } from '../../../shared/crystal/validity.ts';
 import { DEFAULT_PENALTY, type RewardSpec } from '../../../shared/api/reward-spec.ts';
 import type { CandidateInput, RewardFactory } from './reward.ts';
-import { loadCheckpoint, latestCheckpoint, saveCheckpoint, writeFileAtomic, type JsonValue } from '../checkpoint.ts';
+import { writeFileAtomic, type JsonValue } from '../checkpoint.ts';
+import { RunFolder } from '../run-folder.ts';
 import { ParameterStore } from '../params.ts';
 import { packTokens } from '../model/batch.ts';
 import { loadModel, MODEL_FORMAT, type ModelCard } from '../model/files.ts';
 import { CrystalSampler, type SampledCrystal } from '../sample/sampler.ts';
 import type { SamplingConditions } from '../sample/conditions.ts';
-import { buildSample } from '../sample/generate.ts';
+import { buildSample } from '../sample/build.ts';
 import { writeSymmetrizedCif } from '../../../shared/io/cif-writer.ts';
 import { LikelihoodEvaluator } from '../train/evaluate-nll.ts';
 import { PpoUpdater, policyConfig } from './ppo.ts';
@@ -171,23 +170,20 @@ interface SavedProgress {
 
 export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneResult> {
   const { outDir, log } = options;
-  const runFile = join(outDir, 'run.json');
+  const folder = RunFolder.open(outDir, { resume: options.resume ?? false });
   let run: RunFile;
   if (options.resume) {
-    if (!existsSync(runFile)) throw new Error(`${outDir}: nothing to resume (no run.json)`);
-    run = JSON.parse(await readFile(runFile, 'utf8')) as RunFile;
+    run = await folder.readRun<RunFile>();
     // The number of steps may change when resuming; everything else stays as the run began.
     if (options.resumeSteps !== undefined) run.config.steps = options.resumeSteps;
   } else {
-    if (existsSync(runFile)) throw new Error(`${outDir} already holds a run; pass --resume to continue it or choose another --out`);
     const base = await loadModel(options.model);
     run = { config: options.config, modelDir: base.dir, reward: options.reward, createdAt: new Date().toISOString() };
   }
   options.checkRun?.(run);
   const config = run.config;
   validateFinetuneConfig(config);
-  await mkdir(join(outDir, 'checkpoints'), { recursive: true });
-  await writeFile(runFile, JSON.stringify(run, null, 2));
+  await folder.writeRun(run);
 
   await initSymmetry();
   const tables = wyckoffTables();
@@ -196,26 +192,22 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
   const reward = await options.createReward(run.reward);
   const penalty = run.reward.penalty ?? DEFAULT_PENALTY;
 
-  const checkpointPath = options.resume ? await latestCheckpoint(join(outDir, 'checkpoints')) : undefined;
-  const checkpoint = checkpointPath ? await loadCheckpoint(checkpointPath) : undefined;
-  const updater = await PpoUpdater.create(modelConfig, checkpoint ? checkpoint.params : prior.params, config, tables, log);
+  const found = options.resume ? await folder.latestCheckpoint() : undefined;
+  const updater = await PpoUpdater.create(modelConfig, found ? found.checkpoint.params : prior.params, config, tables, log);
   let progress: SavedProgress = { step: 0, baseline: null, elapsedSeconds: 0, best: [] };
-  if (checkpoint) {
-    const optimizer = checkpoint.optimizer;
-    if (!optimizer) throw new Error(`${checkpointPath}: checkpoint has no optimizer state`);
-    updater.step.loadState({ step: optimizer.step, parameters: new Map(checkpoint.params.names().map((n) => [n, checkpoint.params.get(n)])), m: optimizer.slots.m!, v: optimizer.slots.v! });
-    progress = checkpoint.metadata?.progress as unknown as SavedProgress;
-    log(`resumed from ${checkpointPath}: step ${progress.step} of ${config.steps}`);
+  if (found) {
+    progress = folder.restore<SavedProgress>(updater.step, found).progress;
+    log(`resumed from ${found.path}: step ${progress.step} of ${config.steps}`);
   }
-  if (options.resume) await dropMetricsAfter(join(outDir, 'metrics.jsonl'), progress.step);
+  // Metric lines written after the checkpoint (a crash before the next one) belong to steps that are sampled again.
+  if (options.resume) await folder.dropMetricsAfter(progress.step);
   const policy = currentPolicy(updater, prior.params);
   // The policy changes after every batch: its weights are fed per step rather than built into the graphs.
   const sampler = await CrystalSampler.create(modelConfig, policy, { weightsInGraph: false });
   const evaluator = await LikelihoodEvaluator.create(modelConfig);
-  const providers = await recordRunProviders(runFile);
+  const providers = await folder.recordProviders();
   log(`execution providers: ${Object.entries(providers).map(([workload, provider]) => `${workload} on ${provider}`).join(', ')}`);
   const priorWeights = new Map(prior.params.names().map((n) => [n, prior.params.get(n)]));
-  const metricsFile = join(outDir, 'metrics.jsonl');
   const startedAt = performance.now();
   // Seconds of earlier invocations (from the checkpoint) plus this one's.
   const earlierSeconds = progress.elapsedSeconds;
@@ -228,18 +220,12 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
   let savedAtStep = -1;
   const saveState = async () => {
     savedAtStep = progress.step;
-    const state = updater.step.state();
-    const params = new ParameterStore();
-    updater.step.parameterNames.forEach((name, i) => params.set(name, state.parameters.get(name)!, updater.step.parameterShapes[i]!));
-    await saveCheckpoint(
-      join(outDir, 'checkpoints'),
-      {
-        params,
-        optimizer: { kind: 'adam', step: state.step, slots: { m: state.m, v: state.v }, hyper: { clipNorm: config.clipNorm } },
-        metadata: { progress: { ...progress, elapsedSeconds: elapsed() } as unknown as JsonValue },
-      },
-      { keepLast: 3 },
-    );
+    const params = await folder.saveCheckpoint(updater.step, {
+      kind: 'adam',
+      hyper: { clipNorm: config.clipNorm },
+      progress: { ...progress, elapsedSeconds: elapsed() } as unknown as JsonValue,
+      keepLast: 3,
+    });
     await writeBest(outDir, progress.best);
     await writePolicyModel(join(outDir, 'model'), prior.card, params, run, progress.step);
   };
@@ -361,7 +347,7 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
         seconds: { sample: sampleSeconds, reward: rewardSeconds, update: updateSeconds, total: totalSeconds },
         elapsedSeconds: elapsed(),
       };
-      await appendFile(metricsFile, JSON.stringify(metrics, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
+      await folder.appendMetrics(metrics);
       options.onStep?.(metrics, { rewards, best: progress.best });
       if (progress.step % config.checkpointEverySteps === 0 || progress.step === config.steps) await saveState();
     }
@@ -400,23 +386,6 @@ function currentPolicy(updater: PpoUpdater, shapes: ParameterStore): ParameterSt
   const store = new ParameterStore();
   for (const [name, values] of updater.step.parameters()) store.set(name, Float32Array.from(values), shapes.shape(name));
   return store;
-}
-
-/**
- * After a crash the metrics may run ahead of the last checkpoint; those steps are sampled again on resume, so their
- * old lines go (the file then holds each step once, as an uninterrupted run would).
- */
-async function dropMetricsAfter(file: string, step: number): Promise<void> {
-  if (!existsSync(file)) return;
-  const lines = (await readFile(file, 'utf8')).split('\n').filter((line) => line.trim() !== '');
-  const kept = lines.filter((line) => {
-    try {
-      return (JSON.parse(line) as { step?: number }).step! <= step;
-    } catch {
-      return false; // a line cut off by the crash
-    }
-  });
-  if (kept.length !== lines.length) await writeFile(file, kept.map((l) => l + '\n').join(''));
 }
 
 /** Crystal indices of each mini-batch: sorted by number of sites and cut into `count` near-equal parts. */

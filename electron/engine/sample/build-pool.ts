@@ -9,8 +9,10 @@ import { Lattice } from '../../../shared/crystal/lattice.ts';
 import type { Mat3 } from '../../../shared/crystal/linalg.ts';
 import { type Site, Structure } from '../../../shared/crystal/structure.ts';
 import type { WyckoffDescription } from '../../../shared/symmetry/analyze.ts';
-import { type BuiltSample, type SampleRecord, type SampleWriter, buildSample } from './generate.ts';
+import { type BuiltSample, type SampleRecord, buildSample } from './build.ts';
+import { type SampleWriter } from './sample-writer.ts';
 import type { SampledCrystal } from './sampler.ts';
+import { EVALUATION_SYMPREC } from '../../../shared/symmetry/tolerance.ts';
 
 export interface BuildRequest {
   id: number;
@@ -34,7 +36,7 @@ export interface SampleBuilder {
 
 /** Builds on the calling thread (no overlap): where worker threads are not wanted, and the reference in tests. */
 export class InlineBuilder implements SampleBuilder {
-  build(sample: SampledCrystal, index: number, symprec: number | null = 0.1): Promise<BuiltSample> {
+  build(sample: SampledCrystal, index: number, symprec: number | null = EVALUATION_SYMPREC): Promise<BuiltSample> {
     return Promise.resolve(buildSample(sample, index, symprec));
   }
 
@@ -79,7 +81,7 @@ export class WorkerBuilder implements SampleBuilder {
     this.pending.clear();
   }
 
-  build(sample: SampledCrystal, index: number, symprec: number | null = 0.1): Promise<BuiltSample> {
+  build(sample: SampledCrystal, index: number, symprec: number | null = EVALUATION_SYMPREC): Promise<BuiltSample> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -130,7 +132,7 @@ export async function* buildAndWrite(samples: AsyncIterable<SampledCrystal>, wri
   const maxInFlight = options.maxInFlight ?? 1024;
   const queue: { pending: Promise<BuiltSample>; built?: BuiltSample }[] = [];
   for await (const sample of samples) {
-    const entry: (typeof queue)[number] = { pending: builder.build(sample, writer.reserveIndex(), options.symprec ?? 0.1) };
+    const entry: (typeof queue)[number] = { pending: builder.build(sample, writer.reserveIndex(), options.symprec ?? EVALUATION_SYMPREC) };
     // Awaited below, in order; this also keeps a failure from being reported as unhandled first.
     entry.pending.then((built) => (entry.built = built)).catch(() => {});
     queue.push(entry);

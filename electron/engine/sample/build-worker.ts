@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
-import { buildSample } from './generate.ts';
+import { buildSample } from './build.ts';
 import { type BuildRequest, toReply } from './build-pool.ts';
 
 const port = parentPort;

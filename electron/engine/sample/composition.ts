@@ -59,7 +59,7 @@ export class CompositionConstraint {
   }
 
   multiplicity(group: number, letter: number): number {
-    return this.tables.multiplicity[(group - 1) * WYCKOFF_VOCAB + letter]!;
+    return this.tables.multiplicityOf(group, letter);
   }
 
   /**
@@ -128,9 +128,8 @@ export class CompositionConstraint {
     const fixed: number[] = [];
     const free: number[] = [];
     for (let w = Math.max(previous, 1); w <= wmax; w++) {
-      const cell = (group - 1) * WYCKOFF_VOCAB + w;
-      const m = this.tables.multiplicity[cell]!;
-      if (this.tables.dof0[cell] === 1) {
+      const m = this.tables.multiplicityOf(group, w);
+      if (this.tables.isFixedPoint(group, w)) {
         if (w > previous) fixed.push(m);
       } else if (!free.includes(m)) {
         free.push(m);

@@ -1,225 +1,104 @@
 /**
- * Generation to a folder: sample token sequences, build each crystal (orbit expansion, lattice from the
- * crystal-system rules), write a symmetrized CIF, and append a JSON line with the tokens, per-type
- * log-probabilities, the space group requested and the one found by symmetry analysis of the built structure.
- * Every sample is written as soon as it exists, so a crash after 900 samples keeps 900.
+ * Generation, the one workflow that `cfstudio generate`, the app's generate job and `npm run bench:sample` run:
+ * sample token sequences, build each crystal, write it to the folder (CIF + samples.jsonl line) and hand it to the
+ * caller in order, with redraws for whole-crystal conditions, progress and cancellation.
+ *
+ * Two ways to run it give the same crystals for the same seed (chunk c is always drawn from chunkSeed(seed, c)):
+ * - one pipeline: sampling on this thread, building in one worker thread (build-pool.ts), crystals streamed one by one;
+ * - several pipelines: worker threads that each sample and build whole chunks (pipelines.ts), faster on several cores.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Composition } from '../../../shared/crystal/composition.ts';
-import type { Structure } from '../../../shared/crystal/structure.ts';
-import { type CifWriteOptions, writeSymmetrizedCif } from '../../../shared/io/cif-writer.ts';
-import { readCifStructure } from '../../../shared/io/cif.ts';
-import { type SymmetryAnalysis, type WyckoffDescription, buildStructure, wyckoffSequenceLabel } from '../../../shared/symmetry/analyze.ts';
-import { structuralValidity } from '../../../shared/crystal/validity.ts';
-import { analyzeStructureBounded, detectSpaceGroupBounded } from '../../symmetry/bounded.ts';
-import { primitiveOfCentredCell } from '../../../shared/symmetry/primitive.ts';
-import { getSpaceGroup } from '../../../shared/symmetry/spacegroups.ts';
-import { decodeCrystal, indexToLetter } from '../../../shared/tokens/index.ts';
-import { elementSymbol } from '../../../shared/crystal/elements.ts';
-import type { SampledCrystal } from './sampler.ts';
+import { cpus } from 'node:os';
+import type { LoadedModel } from '../model/files.ts';
+import { buildAndWrite, createSampleBuilder } from './build-pool.ts';
+import type { BuiltSample } from './build.ts';
+import { type SamplingConditions, validateConditions } from './conditions.ts';
+import { generateInPipelines } from './pipelines.ts';
+import type { SampleWriter } from './sample-writer.ts';
+import { CrystalSampler, type DrawStatistics, type SampleOptions } from './sampler.ts';
 
-/** What generation records about one sample (one line of samples.jsonl). */
-export interface SampleRecord {
-  index: number;
-  /** CIF file name in the output folder, or null when the crystal could not be built or its CIF would not read back (`cifSkipped`). */
-  file: string | null;
-  spaceGroupRequested: number;
-  /** Space group of the built structure (moyo, symprec 0.1 Å); null when the structure is not structurally valid or analysis failed. */
-  spaceGroupFound: number | null;
+/** Crystals decoded together unless the caller says otherwise. */
+export const DEFAULT_BATCH_SIZE = 256;
+
+export interface GenerationRequest {
+  model: LoadedModel;
+  conditions: SamplingConditions;
+  count: number;
+  sampling?: Omit<SampleOptions, 'statistics'>;
+  writer: SampleWriter;
+  /** Worker threads that each sample and build whole chunks; 1 = sample here, build in one worker. Default: `defaultPipelineCount`. */
+  pipelines?: number;
+  /** One pipeline only: a sampler the caller made (and releases), e.g. warmed up for a benchmark or with another backend. */
+  sampler?: CrystalSampler;
+  /** One pipeline only: build on the sampling thread instead of a worker (a benchmark's comparison). */
+  buildInline?: boolean;
   /**
-   * The space group the CIF declares: the one found when it differs from the requested one (the crystal is then
-   * written symmetrized in the group found, in that group's standard cell, atoms moved by at most symprec, and the
-   * file names the requested group in `_cfstudio_requested_space_group`), otherwise the requested one; null when
-   * no CIF was written.
+   * One pipeline only: how many sampled crystals may wait for the builder before sampling waits. A small window keeps
+   * crystals flowing to a live view while the next batch is sampled; the default (1024) favours throughput.
    */
-  spaceGroupWritten: number | null;
-  /** Why no CIF was written for a crystal that was built (e.g. it would not read back: atoms on one position). */
-  cifSkipped?: string;
-  /** Structural validity (all interatomic distances ≥ 0.5 Å, volume ≥ 0.1 Å³) and the shortest distance in Å. */
-  structurallyValid: boolean;
-  minDistance: number | null;
-  formula: string | null;
-  wyckoffLabel: string | null;
-  numSites: number;
-  numAtoms: number | null;
-  lattice: WyckoffDescription['lattice'] | null;
-  sites: { letter: string; element: string; frac: [number, number, number] }[];
-  tokens: { wyckoff: number[]; atoms: number[]; coords: number[][]; latticeNormalized: number[] };
-  logp: SampledCrystal['logp'];
-  error?: string;
+  maxInFlight?: number;
+  /** Keep each built Structure (the library needs it); without, pipelines send back only records, descriptions and CIFs. */
+  structures?: boolean;
+  /** Checked between crystals: an aborted signal ends the run with `signal.reason` (the next batch is not started). */
+  signal?: AbortSignal;
+  /** After each crystal is on disk and the caller has taken it. */
+  onProgress?: (done: number, total: number) => void;
+  /** Notes worth a log line (e.g. building fell back to the sampling thread). */
+  onNote?: (message: string) => void;
 }
 
-export interface BuiltSample {
-  record: SampleRecord;
-  description: WyckoffDescription | null;
-  structure: Structure | null;
-  cif: string | null;
+export interface Generation {
+  /** Every built crystal, in order, once its files are on disk; fewer than `count` only when redraws gave up. */
+  crystals: AsyncGenerator<BuiltSample>;
+  /** Crystals drawn and kept so far (more drawn than kept when whole-crystal conditions reject some). */
+  statistics: DrawStatistics;
+  pipelines: number;
 }
 
 /**
- * Turn a sampled token sequence into a structure, a CIF and its record. Never throws: failures go into `error`.
- * `symprec: null` skips the symmetry analysis of the built structure (spaceGroupFound stays null) where only the
- * structure is needed, e.g. to score RL samples.
+ * Several pipelines only when there are enough batches to repay starting them (each loads the model in its own
+ * thread before its first batch): at least two batches per pipeline, one pipeline per core.
  */
-export function buildSample(sample: SampledCrystal, index: number, symprec: number | null = 0.1): BuiltSample {
-  const n = sample.numSites;
-  const record: SampleRecord = {
-    index,
-    file: null,
-    spaceGroupRequested: sample.spaceGroup,
-    spaceGroupFound: null,
-    spaceGroupWritten: null,
-    structurallyValid: false,
-    minDistance: null,
-    formula: null,
-    wyckoffLabel: null,
-    numSites: n,
-    numAtoms: null,
-    lattice: null,
-    sites: [],
-    tokens: {
-      wyckoff: Array.from(sample.wyckoff.subarray(0, n)),
-      atoms: Array.from(sample.atoms.subarray(0, n)),
-      coords: Array.from({ length: n }, (_, i) => [round(sample.coords[3 * i]!), round(sample.coords[3 * i + 1]!), round(sample.coords[3 * i + 2]!)]),
-      latticeNormalized: Array.from(sample.lattice, round),
-    },
-    logp: sample.logp,
-  };
-  for (let i = 0; i < n; i++) {
-    record.sites.push({ letter: indexToLetter(sample.wyckoff[i]!), element: elementSymbol(sample.atoms[i]!), frac: record.tokens.coords[i] as [number, number, number] });
+export function defaultPipelineCount(count: number, batchSize: number, cores = cpus().length): number {
+  return Math.ceil(count / batchSize) >= 2 * cores ? cores : 1;
+}
+
+export function runGeneration(request: GenerationRequest): Generation {
+  validateConditions(request.conditions);
+  const batchSize = request.sampling?.batchSize ?? DEFAULT_BATCH_SIZE;
+  const pipelines = request.pipelines ?? defaultPipelineCount(request.count, batchSize);
+  const statistics: DrawStatistics = { drawn: 0, kept: 0 };
+  const options: SampleOptions = { ...request.sampling, batchSize, statistics };
+  return { crystals: generateCrystals(request, pipelines, options), statistics, pipelines };
+}
+
+async function* generateCrystals(request: GenerationRequest, pipelines: number, options: SampleOptions): AsyncGenerator<BuiltSample> {
+  const { count, signal } = request;
+  signal?.throwIfAborted();
+  let crystals: AsyncIterable<BuiltSample>;
+  let close = async () => {};
+  if (pipelines > 1) {
+    crystals = generateInPipelines({ modelDir: request.model.dir, conditions: request.conditions, count, options, pipelines, structures: request.structures ?? true }, request.writer);
+  } else {
+    const sampler = request.sampler ?? (await CrystalSampler.create(request.model.config, request.model.params));
+    const builder = await createSampleBuilder({ inline: request.buildInline, onFallback: request.onNote });
+    close = async () => {
+      await builder.close();
+      if (!request.sampler) await sampler.release();
+    };
+    crystals = buildAndWrite(sampler.sample(request.conditions, count, options), request.writer, builder, { maxInFlight: request.maxInFlight });
   }
-  let description: WyckoffDescription | null = null;
-  let structure: Structure | null = null;
-  let cif: string | null = null;
+  let done = 0;
   try {
-    description = decodeCrystal({ spaceGroup: sample.spaceGroup, wyckoff: sample.wyckoff, atoms: sample.atoms, coords: sample.coords, lattice: sample.lattice, numSites: n });
-    record.lattice = description.lattice;
-    record.wyckoffLabel = wyckoffSequenceLabel(description);
-    structure = buildStructure(description);
-    record.numAtoms = structure.numSites;
-    record.formula = Composition.fromStructure(structure).reducedFormula;
-    const validity = structuralValidity(structure);
-    record.structurallyValid = validity.valid;
-    record.minDistance = Number.isFinite(validity.minDistance) ? round(validity.minDistance) : null;
-    let declared: { description: WyckoffDescription; atoms: number } = { description, atoms: structure.numSites };
-    const cifOptions: CifWriteOptions = { dataName: `${record.formula}_${String(index).padStart(6, '0')}` };
-    // Overlapping atoms or collapsed cells can make moyo run for a very long time; such crystals are invalid
-    // anyway, and the analysis of the rest runs under a time limit. moyo gets the primitive cell of the built
-    // (conventional) cell: the same crystal with 1/2–1/4 of the atoms in centred groups, analysed 30–40 % faster.
-    if (validity.valid && symprec !== null) {
-      const primitive = primitiveOfCentredCell(structure, getSpaceGroup(description.spaceGroup).centering);
-      record.spaceGroupFound = spaceGroupWithTimeout(primitive, symprec);
-      // The crystal has more symmetry than requested at this tolerance: declare the group it has. The full analysis
-      // (a second moyo call) runs only for these, not for the large majority that keep the requested group.
-      if (record.spaceGroupFound !== null && record.spaceGroupFound !== sample.spaceGroup) {
-        const analysis = analysisWithTimeout(primitive, symprec);
-        if (analysis && analysis.spaceGroup === record.spaceGroupFound) {
-          declared = { description: analysis.description, atoms: analysis.conventional.numSites };
-          cifOptions.comments = [
-            `space group requested: ${sample.spaceGroup} (${getSpaceGroup(sample.spaceGroup).symbol}); found at symprec ${symprec} A: ${analysis.spaceGroup} (${analysis.symbol}), declared below`,
-          ];
-          cifOptions.extraItems = [
-            [REQUESTED_SPACE_GROUP_TAG, sample.spaceGroup],
-            ['_cfstudio_symprec', symprec],
-          ];
-        }
+    for await (const built of crystals) {
+      yield built;
+      request.onProgress?.(++done, count);
+      if (signal) {
+        // Lets a cancel message in between crystals.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        signal.throwIfAborted();
       }
     }
-    const text = writeSymmetrizedCif(declared.description, cifOptions);
-    // A structurally valid crystal written in its own group reads back by construction (no two atoms within 0.5 Å,
-    // far above the reader's 0.01 Å merge distance; the writer/reader pair is tested on all 230 groups), so only
-    // the others are read back: this costs ~1.5 ms per crystal, a third of building it.
-    const problem = validity.valid && declared.description === description ? null : readBackProblem(text, declared.atoms);
-    if (problem === null) {
-      cif = text;
-      record.spaceGroupWritten = declared.description.spaceGroup;
-    } else {
-      record.cifSkipped = problem;
-    }
-  } catch (error) {
-    record.error = (error as Error).message;
-  }
-  return { record, description, structure, cif };
-}
-
-const SPACE_GROUP_TIMEOUT_MS = 5000;
-
-/** CIF data item of a generated crystal naming the space group requested from the model, when the file declares another. */
-export const REQUESTED_SPACE_GROUP_TAG = '_cfstudio_requested_space_group';
-
-/**
- * Never write what we cannot read back: null when our own reader reads `text` as `atoms` atoms, otherwise why not.
- * Crystals with two different elements on one position (the sampler can draw a free coordinate onto a special
- * position) are rejected by every CIF reader that does not model disorder, so they get no file; their tokens are in
- * samples.jsonl.
- */
-function readBackProblem(text: string, atoms: number): string | null {
-  try {
-    const read = readCifStructure(text);
-    if (read.structure.numSites !== atoms) return `not written: the CIF would read back as ${read.structure.numSites} atoms, not ${atoms} (atoms on one position)`;
-    return null;
-  } catch (error) {
-    return `not written: the CIF would not read back (${(error as Error).message})`;
-  }
-}
-
-/** Full symmetry analysis (the description in the group found) under the time limit, or null. */
-function analysisWithTimeout(structure: Structure, symprec: number): SymmetryAnalysis | null {
-  try {
-    return analyzeStructureBounded(structure, { symprec, timeLimitMs: SPACE_GROUP_TIMEOUT_MS });
-  } catch {
-    return null;
-  }
-}
-
-/** The space group of a built structure (spglib's symprec meaning), or null when moyo fails or runs out of time. */
-export function spaceGroupWithTimeout(structure: Structure, symprec: number): number | null {
-  // symprec with spglib's meaning, as everywhere else (shared/symmetry/tolerance.ts).
-  return detectSpaceGroupBounded(structure, symprec, SPACE_GROUP_TIMEOUT_MS);
-}
-
-function round(x: number): number {
-  return Math.round(x * 1e6) / 1e6;
-}
-
-/** Appends samples to a folder: NNNNNN.cif files plus samples.jsonl. Continues numbering in an existing folder. */
-export class SampleWriter {
-  private next: number;
-  readonly jsonl: string;
-
-  constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
-    this.jsonl = join(dir, 'samples.jsonl');
-    this.next = existsSync(this.jsonl) ? readFileSync(this.jsonl, 'utf8').split('\n').filter((l) => l.trim() !== '').length + 1 : 1;
-    if (!existsSync(this.jsonl)) writeFileSync(this.jsonl, '');
-  }
-
-  write(sample: SampledCrystal, symprec = 0.1): BuiltSample {
-    return this.save(buildSample(sample, this.reserveIndex(), symprec));
-  }
-
-  /** The index the next sample gets (for building it elsewhere, see build-pool.ts); save in the same order. */
-  reserveIndex(): number {
-    return this.reserveIndices(1);
-  }
-
-  /** Reserve `count` consecutive indices at once (for building them elsewhere, see pipelines.ts); returns the first. */
-  reserveIndices(count: number): number {
-    const first = this.next;
-    this.next += count;
-    return first;
-  }
-
-  /** Write a sample built with an index from `reserveIndex`. */
-  save(built: BuiltSample): BuiltSample {
-    const index = built.record.index;
-    if (built.cif) {
-      built.record.file = `${String(index).padStart(6, '0')}.cif`;
-      writeFileSync(join(this.dir, built.record.file), built.cif);
-    }
-    // The JSON line goes last: a line present means its CIF is complete on disk.
-    appendFileSync(this.jsonl, JSON.stringify(built.record) + '\n');
-    return built;
+  } finally {
+    await close();
   }
 }

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { loadModel } from '../model/files.ts';
-import { buildSample } from './generate.ts';
+import { buildSample } from './build.ts';
 import { toReply } from './build-pool.ts';
 import { CrystalSampler } from './sampler.ts';
 import type { ChunkReply, ChunkRequest, PipelineSetup } from './pipelines.ts';

@@ -2,8 +2,8 @@
  * Generation split over several whole pipelines, one worker thread each: a pipeline draws a chunk of crystals (one
  * batch) with its own onnxruntime session and builds them on the same thread. The single pipeline of build-pool.ts
  * (sampling here, building in one worker) leaves the builder idle half the time on 2 cores, because drawing tokens
- * is the slower half; several pipelines keep every core busy, and add up with more cores (measured on 2 cores,
- * `cfstudio generate -n 8192`, alternating runs: 2 pipelines 253.1 and 246.7 crystals/s, 1 pipeline 208.5 and 198.9).
+ * is the slower half; several pipelines keep every core busy, and add up with more cores (`npm run bench:sample`
+ * measures both, or `cfstudio generate -n 8192 --pipelines 1` against `--pipelines 2`). generate.ts chooses between them.
  *
  * Chunk c is drawn from the random stream chunkSeed(seed, c), exactly as CrystalSampler.sample draws it, so the
  * crystals are the same whatever the number of pipelines; chunks are written in order (a crash keeps every chunk
@@ -12,8 +12,10 @@
 import { Worker } from 'node:worker_threads';
 import { resolve } from 'node:path';
 import { type SamplingConditions, validateConditions } from './conditions.ts';
+import { EVALUATION_SYMPREC } from '../../../shared/symmetry/tolerance.ts';
 import { type BuildReply, fromReply } from './build-pool.ts';
-import type { BuiltSample, SampleWriter } from './generate.ts';
+import type { BuiltSample } from './build.ts';
+import type { SampleWriter } from './sample-writer.ts';
 import { type DrawStatistics, type SampleOptions, chunkSeed } from './sampler.ts';
 
 /** What every pipeline is started with. */
@@ -81,7 +83,7 @@ export async function* generateInPipelines(
   const chunks = Math.ceil(run.count / batchSize);
   const { statistics: _counted, ...workerOptions } = options; // counted here, from the replies
   void _counted;
-  const setup: PipelineSetup = { modelDir: resolve(run.modelDir), conditions: run.conditions, options: workerOptions, symprec: run.symprec === undefined ? 0.1 : run.symprec, structures: run.structures ?? true };
+  const setup: PipelineSetup = { modelDir: resolve(run.modelDir), conditions: run.conditions, options: workerOptions, symprec: run.symprec === undefined ? EVALUATION_SYMPREC : run.symprec, structures: run.structures ?? true };
   const started = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(run.pipelines, chunks)) }, () => startPipeline(setup)));
   const workers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const notStarted = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');

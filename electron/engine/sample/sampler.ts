@@ -12,7 +12,8 @@ import { type CrystalTokens, N_SLOTS, letterToIndex, projectSampledCoordinates, 
 import { ATOM_CLASSES, type ModelConfig, WYCKOFF_CLASSES } from '../model/config.ts';
 import { FORBIDDEN, writeAtomMask, writeWyckoffMask } from '../model/masks.ts';
 import { logI0eApprox, sampleVonMises, vonMisesMixtureLogPdf } from '../model/distributions.ts';
-import { latticeHead, sampleLattice } from '../model/lattice-distribution.ts';
+import { type LatticeHead, sampleLattice } from '../model/lattice-distribution.ts';
+import { OutputRows } from '../model/output-row.ts';
 import type { ParameterStore } from '../params.ts';
 import { KvCacheBackend, PrefixBackend, type StepBackend } from './backends.ts';
 import { maskedLogSoftmax, sampleCategorical } from './categorical.ts';
@@ -54,13 +55,8 @@ export interface SampledCrystal extends CrystalTokens {
   logAllowedMass?: number;
 }
 
-interface CrystalState {
-  spaceGroup: number;
-  wyckoff: Int32Array;
-  atoms: Int32Array;
-  coords: Float64Array;
-  lattice: Float64Array;
-  numSites: number;
+/** A crystal being decoded: its tokens so far and what the conditions and the record need along the way. */
+interface CrystalState extends CrystalTokens {
   atomsInCell: number;
   /** With a composition condition: atoms placed so far per element of the condition. */
   counts: Int32Array;
@@ -88,7 +84,7 @@ export class CrystalSampler {
    * `weightsInGraph` (default true) builds the weights into the decoding graphs (see KvCacheBackend); fine-tuning,
    * which changes them every batch, passes false.
    * `threads` is onnxruntime's intra-op thread count. It defaults to 1: a decoding step is many tiny ops, and a second
-   * thread costs more in synchronisation than it gains (measured 166 vs 100 crystals/s at batch 256 on 2 cores).
+   * thread costs more in synchronisation than it gains (compare `npm run bench:sample` with `CFSTUDIO_BENCH_THREADS=2`).
    */
   static async create(config: ModelConfig, params: ParameterStore, options: { backend?: 'kv-cache' | 'prefix'; threads?: number; weightsInGraph?: boolean } = {}): Promise<CrystalSampler> {
     const threads = options.threads ?? 1;
@@ -128,7 +124,6 @@ export class CrystalSampler {
     const topP = options.topP ?? 1;
     const uniform = () => rng.next();
     const kx = this.config.coordComponents;
-    const kl = this.config.latticeComponents;
     const O = this.backend.outputWidth;
     const prompt = (conditions.wyckoffPrompt?.letters ?? []).map(letterToIndex);
     const maxSites = Math.min(conditions.maxSites ?? N_SLOTS - 1, N_SLOTS - 1);
@@ -149,8 +144,7 @@ export class CrystalSampler {
     }));
     const results: (SampledCrystal | null)[] = new Array(states.length).fill(null);
     let active = states.map((_, i) => i); // batch row → crystal index
-    let rows = await this.backend.start(spaceGroups);
-    let wyckoffLogitsAt = (row: number) => row * WYCKOFF_CLASSES; // first step: [B, 28]
+    let rows = OutputRows.firstWyckoff(await this.backend.start(spaceGroups), this.config);
 
     for (let slot = 0; slot < N_SLOTS; slot++) {
       const B = active.length;
@@ -160,13 +154,13 @@ export class CrystalSampler {
       for (let r = 0; r < B; r++) {
         const st = states[active[r]!]!;
         writeWyckoffMask(this.tables, st.spaceGroup, st.previous, this.maskBuffer, 0, slot);
-        maskedLogSoftmax(rows, wyckoffLogitsAt(r), WYCKOFF_CLASSES, this.maskBuffer, 0, this.logProbs);
+        maskedLogSoftmax(rows.data, rows.wyckoffLogits(r), WYCKOFF_CLASSES, this.maskBuffer, 0, this.logProbs);
         // The user's conditions reshape what may be drawn (not the recorded model log-probability).
         this.sampleLogProbs.set(this.logProbs);
         const forced = slot < prompt.length ? prompt[slot]! : conditions.wyckoffPrompt?.complete && slot >= prompt.length ? 0 : slot >= maxSites ? 0 : -1;
         for (let w = 0; w < WYCKOFF_CLASSES; w++) {
           let ok = forced < 0 || w === forced;
-          if (ok && w > 0 && conditions.maxAtoms !== undefined) ok = st.atomsInCell + this.tables.multiplicity[(st.spaceGroup - 1) * WYCKOFF_CLASSES + w]! <= conditions.maxAtoms;
+          if (ok && w > 0 && conditions.maxAtoms !== undefined) ok = st.atomsInCell + this.tables.multiplicityOf(st.spaceGroup, w) <= conditions.maxAtoms;
           // Exact composition: stop only at an allowed cell; a letter only when some element can take it and the
           // rest can still be completed (composition.ts). Letters the model forbids here are already masked.
           if (ok && composition && this.logProbs[w]! > -1e8) ok = w === 0 ? composition.mayStop(st.counts) : composition.mayTakeLetter(st.spaceGroup, slot, st.counts, w);
@@ -188,9 +182,9 @@ export class CrystalSampler {
         st.logp.wyckoff += this.logProbs[w]!;
         st.wyckoff[slot] = w;
         chosenW[r] = w;
-        multiplicity[r] = w > 0 ? this.tables.multiplicity[(st.spaceGroup - 1) * WYCKOFF_CLASSES + w]! : 0;
+        multiplicity[r] = this.tables.multiplicityOf(st.spaceGroup, w);
       }
-      rows = await this.backend.step('w', 5 * slot, { ints: chosenW, multiplicity });
+      rows = OutputRows.of(await this.backend.step('w', 5 * slot, { ints: chosenW, multiplicity }), O, this.config);
 
       // Crystals that just stopped: sample the lattice from this row and leave the batch.
       const continuing: number[] = [];
@@ -200,13 +194,13 @@ export class CrystalSampler {
           continuing.push(r);
           continue;
         }
-        this.sampleLattice(st, rows, r * O + ATOM_CLASSES, kl, temperature, topP, uniform);
+        this.sampleLattice(st, rows.latticeHead(r), temperature, topP, uniform);
         results[active[r]!] = this.finish(st, conditions);
       }
       if (continuing.length === 0) break;
       if (continuing.length < B) {
         this.backend.keep(continuing);
-        rows = compactRows(rows, continuing, O);
+        rows = rows.keep(continuing);
         active = continuing.map((r) => active[r]!);
       }
       const Bc = active.length;
@@ -217,7 +211,7 @@ export class CrystalSampler {
         const st = states[active[r]!]!;
         const w = st.wyckoff[slot]!;
         writeAtomMask(w, this.maskBuffer, 0);
-        maskedLogSoftmax(rows, r * O, ATOM_CLASSES, this.maskBuffer, 0, this.logProbs);
+        maskedLogSoftmax(rows.data, rows.atomLogits(r), ATOM_CLASSES, this.maskBuffer, 0, this.logProbs);
         this.sampleLogProbs.set(this.logProbs);
         const tie = conditions.ties?.find(([, j]) => j === slot);
         const allowed = siteElementSet(conditions, slot < prompt.length ? slot : Number.MAX_SAFE_INTEGER);
@@ -235,7 +229,7 @@ export class CrystalSampler {
         st.atoms[slot] = a;
         chosenA[r] = a;
       }
-      rows = await this.backend.step('a', 5 * slot + 1, { ints: chosenA });
+      rows = OutputRows.of(await this.backend.step('a', 5 * slot + 1, { ints: chosenA }), O, this.config);
 
       // --- X, Y, Z of the slot: sample, project onto the Wyckoff position, score the projected value.
       for (let axis = 0; axis < 3; axis++) {
@@ -243,44 +237,42 @@ export class CrystalSampler {
         for (let r = 0; r < Bc; r++) {
           const st = states[active[r]!]!;
           const w = st.wyckoff[slot]!;
-          const offset = r * O;
-          const raw = this.sampleCoordinate(rows, offset, kx, temperature, topP, uniform);
+          const raw = this.sampleCoordinate(rows, r, kx, temperature, topP, uniform);
           const current: [number, number, number] = [st.coords[slot * 3]!, st.coords[slot * 3 + 1]!, st.coords[slot * 3 + 2]!];
           current[axis] = raw;
           const projected = projectSampledCoordinates(st.spaceGroup, indexToLetter(w), current)[axis]!;
           st.coords[slot * 3 + axis] = projected;
-          if (this.tables.fcMask[((st.spaceGroup - 1) * WYCKOFF_CLASSES + w) * 3 + axis]) {
-            st.logp.coords += vonMisesMixtureLogPdf(projected, rows.subarray(offset, offset + kx), rows.subarray(offset + kx, offset + 2 * kx), softplusArray(rows, offset + 2 * kx, kx), logI0eApprox);
+          if (this.tables.isFreeAxis(st.spaceGroup, w, axis)) {
+            const mixture = rows.coordinateMixture(r);
+            st.logp.coords += vonMisesMixtureLogPdf(projected, mixture.logits, mixture.mu, mixture.kappa, logI0eApprox);
           }
           values[r] = projected;
         }
-        rows = await this.backend.step(axis === 0 ? 'x' : axis === 1 ? 'y' : 'z', 5 * slot + 2 + axis, { floats: values });
+        rows = OutputRows.of(await this.backend.step(axis === 0 ? 'x' : axis === 1 ? 'y' : 'z', 5 * slot + 2 + axis, { floats: values }), O, this.config);
       }
       for (let r = 0; r < Bc; r++) {
         const st = states[active[r]!]!;
         st.previous = st.wyckoff[slot]!;
         st.numSites = slot + 1;
-        st.atomsInCell += this.tables.multiplicity[(st.spaceGroup - 1) * WYCKOFF_CLASSES + st.wyckoff[slot]!]!;
+        st.atomsInCell += this.tables.multiplicityOf(st.spaceGroup, st.wyckoff[slot]!);
       }
-      wyckoffLogitsAt = (row: number) => row * O; // later W logits come from the Z row: dims 0…27
     }
     return results;
   }
 
-  private sampleCoordinate(rows: Float32Array, offset: number, k: number, temperature: number, topP: number, uniform: () => number): number {
-    maskedLogSoftmax(rows, offset, k, null, 0, this.logProbs);
+  private sampleCoordinate(rows: OutputRows, r: number, k: number, temperature: number, topP: number, uniform: () => number): number {
+    maskedLogSoftmax(rows.data, rows.coordinateLogits(r), k, null, 0, this.logProbs);
     const component = sampleCategorical(this.logProbs, k, temperature, topP, uniform, this.scratch);
-    const mu = rows[offset + k + component]!;
-    const kappa = softplus(rows[offset + 2 * k + component]!);
+    const { mu, kappa } = rows.coordinateComponent(r, component);
     const theta = sampleVonMises(mu, kappa / Math.max(temperature, 1e-6), uniform);
     const x = theta / (2 * Math.PI) + 0.5;
     return x - Math.floor(x);
   }
 
-  private sampleLattice(st: CrystalState, rows: Float32Array, offset: number, k: number, temperature: number, topP: number, uniform: () => number): void {
+  private sampleLattice(st: CrystalState, head: LatticeHead, temperature: number, topP: number, uniform: () => number): void {
     // Truncated mixtures: every draw is a cell (lattice-distribution.ts); the log-probability is the scoring graph's.
-    const free = this.tables.latticeMask.subarray((st.spaceGroup - 1) * 6, st.spaceGroup * 6);
-    st.logp.lattice = sampleLattice(latticeHead(rows, offset, k), free, temperature, topP, uniform, st.lattice);
+    const free = this.tables.freeLatticeParameters(st.spaceGroup);
+    st.logp.lattice = sampleLattice(head, free, temperature, topP, uniform, st.lattice);
   }
 
   private finish(st: CrystalState, conditions: SamplingConditions): SampledCrystal | null {
@@ -358,20 +350,4 @@ function allowedLogMass(model: Float64Array, allowed: Float64Array, length: numb
   let sum = 0;
   for (let i = 0; i < length; i++) if (allowed[i]! > -1e8) sum += Math.exp(model[i]! - max);
   return max + Math.log(sum);
-}
-
-function softplus(x: number): number {
-  return x > 30 ? x : Math.log1p(Math.exp(x));
-}
-
-function softplusArray(rows: Float32Array, offset: number, k: number): Float64Array {
-  const out = new Float64Array(k);
-  for (let i = 0; i < k; i++) out[i] = softplus(rows[offset + i]!);
-  return out;
-}
-
-function compactRows(rows: Float32Array, keep: readonly number[], width: number): Float32Array {
-  const out = new Float32Array(keep.length * width);
-  keep.forEach((r, i) => out.set(rows.subarray(r * width, (r + 1) * width), i * width));
-  return out;
 }

@@ -2,20 +2,18 @@
  * Pretraining: maximum likelihood on a token dataset with Adam (global-norm clipping, warm-up then cosine decay),
  * periodic validation NLL, atomic checkpoints, metrics as JSON lines, exact resume, and a clean stop on request.
  *
- * Run directory layout:
+ * Run directory (run-folder.ts, as for fine-tuning):
  *   run.json              what was asked (model config, training config, data) — fixed at the first start
  *   metrics.jsonl         one JSON object per line: {"kind":"train",…} every few steps, {"kind":"val",…} per validation
  *   checkpoints/          checkpoint-XXXXXXXX.safetensors: weights + Adam state + RNG + progress (the last few kept)
  *   best.safetensors      the weights with the best validation NLL so far
  */
-import { recordRunProviders } from '../run-providers.ts';
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { wyckoffTables } from '../../../shared/tokens/index.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { loadDataset } from './dataset.ts';
-import { type JsonValue, latestCheckpoint, loadCheckpoint, saveCheckpoint, writeFileAtomic } from '../checkpoint.ts';
+import { type JsonValue, writeFileAtomic } from '../checkpoint.ts';
+import { RunFolder } from '../run-folder.ts';
 import { ParameterStore } from '../params.ts';
 import { schedules } from '../optim/schedule.ts';
 import { TrainingStep } from '../train-step.ts';
@@ -107,21 +105,18 @@ interface Progress {
 
 export async function runPretraining(options: TrainRunOptions): Promise<TrainResult> {
   const { outDir, log } = options;
-  await mkdir(join(outDir, 'checkpoints'), { recursive: true });
-  const runFile = join(outDir, 'run.json');
+  const folder = RunFolder.open(outDir, { resume: options.resume });
   let config = options.config;
   let valData = options.valData;
-  const checkpointPath = options.resume ? await latestCheckpoint(join(outDir, 'checkpoints')) : undefined;
   if (options.resume) {
-    if (!existsSync(runFile)) throw new Error(`${outDir}: nothing to resume (no run.json)`);
-    const saved = JSON.parse(await readFile(runFile, 'utf8')) as { config: TrainingConfig; valData?: string | null };
+    const saved = await folder.readRun<{ config: TrainingConfig; valData?: string | null }>();
     config = saved.config;
     // A resumed run keeps validating on the set it started with unless told otherwise.
     valData ??= saved.valData ?? undefined;
   } else {
-    if (existsSync(runFile)) throw new Error(`${outDir} already holds a run; pass --resume to continue it or choose another --out`);
-    await writeFile(runFile, JSON.stringify({ config, trainData: options.trainData, valData: options.valData ?? null, createdAt: new Date().toISOString() }, null, 2));
+    await folder.writeRun({ config, trainData: options.trainData, valData: options.valData ?? null, createdAt: new Date().toISOString() });
   }
+  const found = options.resume ? await folder.latestCheckpoint() : undefined;
   validateConfig(config.model);
 
   await initSymmetry();
@@ -134,7 +129,7 @@ export async function runPretraining(options: TrainRunOptions): Promise<TrainRes
   const schedule = schedules.warmupCosine({ peak: config.learningRate, warmupSteps: Math.min(config.warmupSteps, totalSteps), totalSteps, final: config.finalLearningRate });
 
   // Parameters: fresh (seeded) or from the checkpoint.
-  const checkpoint = checkpointPath ? await loadCheckpoint(checkpointPath) : undefined;
+  const checkpoint = found?.checkpoint;
   const initial = new ParameterStore();
   const step = await TrainingStep.create({
     build(graph) {
@@ -153,20 +148,18 @@ export async function runPretraining(options: TrainRunOptions): Promise<TrainRes
     session: { log },
   });
   let progress: Progress = { epoch: 0, batchInEpoch: 0, elapsedSeconds: 0, best: null };
-  if (checkpoint) {
-    const optimizer = checkpoint.optimizer;
-    if (!optimizer) throw new Error(`${checkpointPath}: checkpoint has no optimizer state`);
-    step.loadState({ step: optimizer.step, parameters: new Map(checkpoint.params.names().map((n) => [n, checkpoint.params.get(n)])), m: optimizer.slots.m!, v: optimizer.slots.v! });
-    progress = checkpoint.metadata?.progress as unknown as Progress;
-    log(`resumed from ${checkpointPath}: step ${step.stepCount}, epoch ${progress.epoch + 1}, batch ${progress.batchInEpoch}`);
+  if (found) {
+    progress = folder.restore<Progress>(step, found).progress;
+    log(`resumed from ${found.path}: step ${step.stepCount}, epoch ${progress.epoch + 1}, batch ${progress.batchInEpoch}`);
   }
+  // Metric lines written after the checkpoint (a crash before the next one) belong to steps that run again.
+  if (options.resume) await folder.dropMetricsAfter(step.stepCount);
   const parameterCount = step.parameterNames.reduce((sum, _n, i) => sum + step.parameterShapes[i]!.reduce((a, b) => a * b, 1), 0);
   log(`model '${config.model.name}': ${parameterCount.toLocaleString('en-US')} parameters; ${train.count} training and ${val.count} validation crystals; ${stepsPerEpoch} steps/epoch × ${config.epochs} epochs`);
 
   const evaluator = await LikelihoodEvaluator.create(config.model);
-  const providers = await recordRunProviders(runFile);
+  const providers = await folder.recordProviders();
   log(`execution providers: ${Object.entries(providers).map(([workload, provider]) => `${workload} on ${provider}`).join(', ')}`);
-  const metricsFile = join(outDir, 'metrics.jsonl');
   const startedAt = performance.now();
   const elapsed = () => progress.elapsedSeconds + (performance.now() - startedAt) / 1000;
   let lastCheckpointAt = performance.now();
@@ -177,19 +170,14 @@ export async function runPretraining(options: TrainRunOptions): Promise<TrainRes
   const trainAccumulator = { loss: 0, wyckoff: 0, atoms: 0, coords: 0, lattice: 0, gradNorm: 0, n: 0 };
 
   const saveState = async (epoch: number, batchInEpoch: number) => {
-    const params = new ParameterStore();
-    const state = step.state();
-    step.parameterNames.forEach((name, i) => params.set(name, state.parameters.get(name)!, step.parameterShapes[i]!));
     const snapshot: Progress = { epoch, batchInEpoch, elapsedSeconds: elapsed(), best: progress.best };
-    await saveCheckpoint(
-      join(outDir, 'checkpoints'),
-      {
-        params,
-        optimizer: { kind: config.weightDecay > 0 ? 'adamw' : 'adam', step: state.step, slots: { m: state.m, v: state.v }, hyper: { clipNorm: config.clipNorm, weightDecay: config.weightDecay } },
-        metadata: { progress: snapshot as unknown as JsonValue, model: config.model as unknown as JsonValue },
-      },
-      { keepLast: config.keepCheckpoints },
-    );
+    await folder.saveCheckpoint(step, {
+      kind: config.weightDecay > 0 ? 'adamw' : 'adam',
+      hyper: { clipNorm: config.clipNorm, weightDecay: config.weightDecay },
+      progress: snapshot as unknown as JsonValue,
+      metadata: { model: config.model as unknown as JsonValue },
+      keepLast: config.keepCheckpoints,
+    });
     lastCheckpointAt = performance.now();
   };
 
@@ -203,7 +191,7 @@ export async function runPretraining(options: TrainRunOptions): Promise<TrainRes
       for (const [name, values] of step.parameters()) params.set(name, Float32Array.from(values), step.parameterShapes[step.parameterNames.indexOf(name)]!);
       await writeFileAtomic(join(outDir, 'best.safetensors'), params.toSafetensors({ step: String(step.stepCount), val_nll: String(summary.total), model: JSON.stringify(config.model) }));
     }
-    await appendFile(metricsFile, JSON.stringify({ kind: 'val', step: step.stepCount, epoch: epoch + 1, elapsedSeconds: elapsed(), nll: summary, best: isBest }) + '\n');
+    await folder.appendMetrics({ kind: 'val', step: step.stepCount, epoch: epoch + 1, elapsedSeconds: elapsed(), nll: summary, best: isBest });
     options.onValidation?.({ step: step.stepCount, nll: summary, best: isBest });
     log(`validation at step ${step.stepCount}: NLL/crystal ${summary.total.toFixed(3)} (W ${summary.wyckoff.toFixed(3)}, A ${summary.atoms.toFixed(3)}, xyz ${summary.coords.toFixed(3)}, L ${summary.lattice.toFixed(3)})${isBest ? ' — best so far' : ''}`);
   };
@@ -239,20 +227,17 @@ export async function runPretraining(options: TrainRunOptions): Promise<TrainRes
       acc.n++;
       if (step.stepCount % 50 === 0) {
         const seconds = (performance.now() - logWindowStart) / 1000;
-        await appendFile(
-          metricsFile,
-          JSON.stringify({
-            kind: 'train',
-            step: step.stepCount,
-            epoch: epoch + 1,
-            lr: schedule(step.stepCount - 1),
-            loss: acc.loss / acc.n,
-            nll: { wyckoff: acc.wyckoff / acc.n, atoms: acc.atoms / acc.n, coords: acc.coords / acc.n, lattice: acc.lattice / acc.n },
-            gradNorm: acc.gradNorm / acc.n,
-            crystalsPerSecond: crystalsSinceLog / seconds,
-            elapsedSeconds: elapsed(),
-          }) + '\n',
-        );
+        await folder.appendMetrics({
+          kind: 'train',
+          step: step.stepCount,
+          epoch: epoch + 1,
+          lr: schedule(step.stepCount - 1),
+          loss: acc.loss / acc.n,
+          nll: { wyckoff: acc.wyckoff / acc.n, atoms: acc.atoms / acc.n, coords: acc.coords / acc.n, lattice: acc.lattice / acc.n },
+          gradNorm: acc.gradNorm / acc.n,
+          crystalsPerSecond: crystalsSinceLog / seconds,
+          elapsedSeconds: elapsed(),
+        });
         Object.assign(acc, { loss: 0, wyckoff: 0, atoms: 0, coords: 0, lattice: 0, gradNorm: 0, n: 0 });
         crystalsSinceLog = 0;
         logWindowStart = performance.now();

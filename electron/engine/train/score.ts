@@ -3,7 +3,7 @@
  * Each structure is symmetry-analysed (symprec as in training, 0.01 Å), encoded as tokens and scored in batches.
  */
 import type { Structure } from '../../../shared/crystal/structure.ts';
-import { wyckoffSequenceLabel } from '../../../shared/symmetry/analyze.ts';
+import { DEFAULT_SYMPREC, wyckoffSequenceLabel } from '../../../shared/symmetry/analyze.ts';
 import { analyzeStructureBounded } from '../../symmetry/bounded.ts';
 import { MAX_SITES, encodeCrystal, wyckoffTables } from '../../../shared/tokens/index.ts';
 import type { LoadedModel } from '../model/files.ts';
@@ -26,7 +26,7 @@ export interface ScoreResult {
   error?: string;
 }
 
-export async function scoreStructures(model: LoadedModel, inputs: ScoreInput[], symprec = 0.01): Promise<ScoreResult[]> {
+export async function scoreStructures(model: LoadedModel, inputs: ScoreInput[], symprec = DEFAULT_SYMPREC): Promise<ScoreResult[]> {
   const results: ScoreResult[] = inputs.map((input) => ({ name: input.name, spaceGroup: null, wyckoffLabel: null, nll: null, nllPerToken: null }));
   const encoded: { index: number; tokens: ReturnType<typeof encodeCrystal>; scoredTokens: number }[] = [];
   const tables = wyckoffTables();
@@ -38,8 +38,8 @@ export async function scoreStructures(model: LoadedModel, inputs: ScoreInput[], 
       if (analysis.description.sites.length > MAX_SITES) throw new Error(`${analysis.description.sites.length} Wyckoff sites (the model handles at most ${MAX_SITES})`);
       const tokens = encodeCrystal(analysis.description);
       let scored = 1 + tokens.numSites * 2; // W and A per site, the stop token
-      for (let s = 0; s < tokens.numSites; s++) for (let d = 0; d < 3; d++) scored += tables.fcMask[((tokens.spaceGroup - 1) * 28 + tokens.wyckoff[s]!) * 3 + d]!;
-      for (let j = 0; j < 6; j++) scored += tables.latticeMask[(tokens.spaceGroup - 1) * 6 + j]!;
+      for (let s = 0; s < tokens.numSites; s++) for (let d = 0; d < 3; d++) if (tables.isFreeAxis(tokens.spaceGroup, tokens.wyckoff[s]!, d)) scored++;
+      for (const free of tables.freeLatticeParameters(tokens.spaceGroup)) scored += free;
       encoded.push({ index, tokens, scoredTokens: scored });
     } catch (error) {
       results[index]!.error = (error as Error).message;

@@ -13,7 +13,7 @@ import type { FinetuneCandidate, FinetuneOutput } from '../../../shared/api/jobs
 import { MIN_INTERATOMIC_DISTANCE } from '../../../shared/api/jobs.ts';
 import type { Structure } from '../../../shared/crystal/structure.ts';
 import { readCifStructure } from '../../../shared/io/index.ts';
-import { spaceGroupWithTimeout } from '../../engine/sample/generate.ts';
+import { spaceGroupWithTimeout } from '../../engine/sample/build.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { modelsDir } from '../../engine/model/files.ts';
 import { DEFAULT_FINETUNE, type BestCandidate, type FinetuneConfig, type RunFile, runFinetuning, validateFinetuneConfig } from '../../engine/rl/finetune.ts';
@@ -42,14 +42,14 @@ export function finetuneConfigFromParams(params: Params): FinetuneConfig {
     ...(params.batchSize !== undefined ? { batchSize: params.batchSize } : {}),
     ...(params.ppoEpochs !== undefined ? { ppoEpochs: params.ppoEpochs } : {}),
     ...(params.miniBatches !== undefined ? { miniBatches: params.miniBatches } : {}),
-    ...(params.lr !== undefined ? { learningRate: params.lr } : {}),
+    ...(params.learningRate !== undefined ? { learningRate: params.learningRate } : {}),
     ...(params.clip !== undefined ? { clip: params.clip } : {}),
     ...(params.beta !== undefined ? { beta: params.beta } : {}),
     ...(params.advantage !== undefined ? { advantage: params.advantage } : {}),
     ...(params.groupSize !== undefined ? { groupSize: params.groupSize } : {}),
     ...(params.spaceGroups !== undefined ? { spaceGroups: params.spaceGroups } : {}),
     ...(params.seed !== undefined ? { seed: params.seed } : {}),
-    ...(params.checkpointEvery !== undefined ? { checkpointEverySteps: params.checkpointEvery } : {}),
+    ...(params.checkpointEverySteps !== undefined ? { checkpointEverySteps: params.checkpointEverySteps } : {}),
   };
   validateFinetuneConfig(config);
   return config;
@@ -302,7 +302,7 @@ async function storeBest(library: ReturnType<typeof workspaceLibrary>, runId: nu
   return stored;
 }
 
-/** Space group found at 0.1 Å, as sampled crystals get it (electron/engine/sample/generate.ts), bounded in time: moyo can stall on odd cells. */
+/** Space group found at 0.1 Å, as sampled crystals get it (electron/engine/sample/build.ts), bounded in time: moyo can stall on odd cells. */
 function spaceGroupOf(structure: Structure): number | undefined {
   return spaceGroupWithTimeout(structure, 0.1) ?? undefined;
 }

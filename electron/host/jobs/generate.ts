@@ -1,9 +1,9 @@
 /**
  * Job 'generate': sample crystals from a shipped model under the user's prompt and store every one in the
  * workspace library as soon as it is built (one commit per crystal, so a crash loses at most the one in flight).
- * Each crystal is also written by the engine's SampleWriter into the job folder (CIF + samples.jsonl line with the
- * tokens and per-type log-probabilities). Cancel is noticed between crystals; the sampler decodes `batchSize`
- * crystals at a time, so a cancel takes effect within one batch.
+ * Sampling, building and writing into the job folder (CIF + samples.jsonl line with the tokens and per-type
+ * log-probabilities) is the engine's runGeneration, as for `cfstudio generate`. Cancel is noticed between crystals;
+ * the sampler decodes `batchSize` crystals at a time, so a cancel takes effect within one batch.
  *
  * With `scoreEHull`, crystals are stored as they come but streamed a batch at a time: each batch of structurally
  * valid crystals (read back from their stored CIFs, so the score is that of the structure the library holds) goes
@@ -14,13 +14,11 @@ import { atomicNumber, isElementSymbol } from '../../../shared/crystal/elements.
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { loadModel } from '../../engine/model/files.ts';
 import { type SamplingConditions, validateConditions } from '../../engine/sample/conditions.ts';
-import { SampleWriter } from '../../engine/sample/generate.ts';
-import { buildAndWrite, createSampleBuilder } from '../../engine/sample/build-pool.ts';
-import { CrystalSampler } from '../../engine/sample/sampler.ts';
+import { SampleWriter } from '../../engine/sample/sample-writer.ts';
+import { runGeneration } from '../../engine/sample/generate.ts';
 import type { JsonObject } from '../../library/index.ts';
 import type { JobRunner } from './types.ts';
 import { throttled, workspaceLibrary } from './library-handle.ts';
-import { checkpoint } from './read-sources.ts';
 import { candidateOf, isValidSample, storeBuiltSample } from './sample-rows.ts';
 import type { GeneratedCandidate } from '../../../shared/api/jobs.ts';
 import { readCifStructure } from '../../../shared/io/cif.ts';
@@ -76,9 +74,6 @@ export const generate: JobRunner<'generate'> = async (params, context) => {
   });
   const loadSeconds = (performance.now() - started) / 1000;
   const counts = { generated: 0, stored: 0, valid: 0, spaceGroupMatched: 0 };
-  const sampler = await CrystalSampler.create(model.config, model.params);
-  const writer = new SampleWriter(context.outputDir);
-  const builder = await createSampleBuilder();
   const sampleStarted = performance.now();
   let scorer: Scorer | null = null;
   const pending: { built: Parameters<typeof candidateOf>[0]; id: number | null }[] = [];
@@ -99,9 +94,20 @@ export const generate: JobRunner<'generate'> = async (params, context) => {
       scorer = await createScorer(library);
     }
     context.progress({ done: 0, total: params.n, message: `sampling with model '${params.model}' (seed ${seed})` });
-    const samples = sampler.sample(conditions, params.n, { temperature: params.temperature, topP: params.topP, seed, batchSize: params.batchSize });
-    // The UI shows crystals as they come: a small window keeps them flowing while the next batch is sampled.
-    for await (const built of buildAndWrite(samples, writer, builder, { maxInFlight: 64 })) {
+    const generation = runGeneration({
+      model,
+      conditions,
+      count: params.n,
+      sampling: { temperature: params.temperature, topP: params.topP, seed, batchSize: params.batchSize },
+      writer: new SampleWriter(context.outputDir),
+      // One pipeline: the UI shows crystals one by one as they are built (several pipelines deliver whole batches),
+      // and a small window keeps them flowing while the next batch is sampled.
+      pipelines: 1,
+      maxInFlight: 64,
+      signal: context.signal,
+      onProgress: (done, total) => context.progress({ done, total, message: `${done} of ${total} crystals` }),
+    });
+    for await (const built of generation.crystals) {
       const { record } = built;
       counts.generated++;
       const valid = isValidSample(built);
@@ -116,9 +122,6 @@ export const generate: JobRunner<'generate'> = async (params, context) => {
         pending.push({ built, id });
         if (pending.length >= params.batchSize) await flush(true);
       } else context.output(candidateOf(built, id));
-      context.progress({ done: counts.generated, total: params.n, message: `${counts.generated} of ${params.n} crystals` });
-      // Lets the cancel message in between crystals; the next batch is not started once cancelled.
-      await checkpoint(context.signal);
     }
     await flush(true);
     const seconds = (performance.now() - started) / 1000;
@@ -141,8 +144,6 @@ export const generate: JobRunner<'generate'> = async (params, context) => {
     throw error;
   } finally {
     changed.flush();
-    await builder.close();
-    await sampler.release();
     await scorer?.close();
   }
 };

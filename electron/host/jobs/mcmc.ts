@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { atomicNumber, elementSymbol, isElementSymbol } from '../../../shared/crystal/elements.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { loadModel } from '../../engine/model/files.ts';
-import { SampleWriter } from '../../engine/sample/generate.ts';
+import { SampleWriter } from '../../engine/sample/sample-writer.ts';
 import { CrystalMcmc, type McmcTemplate, movableSites, parseTemplate, resolveTemplate } from '../../engine/mcmc/index.ts';
 import type { JsonObject } from '../../library/index.ts';
 import type { JobRunner } from './types.ts';

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { sourceName, type StructureSource } from '../../../shared/api/jobs.ts';
+import { sourceName, type StructureFile } from '../../../shared/api/jobs.ts';
 
 /** The text of a structure source: read from disk for paths (errors name the file), as given for uploads. */
-export async function readSourceText(source: StructureSource): Promise<string> {
+export async function readSourceText(source: StructureFile): Promise<string> {
   const text = 'text' in source ? source.text : await readPathSource(source.path, sourceName(source));
   // NUL never occurs in CIF or POSCAR text: say "binary" rather than let a parser guess at it.
   if (text.includes('\0')) throw new Error(`${sourceName(source)}: binary file, not a CIF or POSCAR text file`);

@@ -6,7 +6,7 @@
 import type { GeneratedCandidate, StructureData } from '../../../shared/api/jobs.ts';
 import { MIN_INTERATOMIC_DISTANCE } from '../../../shared/api/jobs.ts';
 import type { Structure } from '../../../shared/crystal/structure.ts';
-import type { BuiltSample } from '../../engine/sample/generate.ts';
+import type { BuiltSample } from '../../engine/sample/build.ts';
 import type { Library } from '../../library/index.ts';
 
 export function structureData(structure: Structure): StructureData {

@@ -3,7 +3,7 @@
  * uploaded) or library rows by id, read with the shared input loop — a source or row that cannot be read is reported
  * through `onFailure` and the others go on.
  */
-import { type StructureSource, sourceName } from '../../../shared/api/jobs.ts';
+import { type StructureFile, sourceName } from '../../../shared/api/jobs.ts';
 import { type InputFailure, runEachInput } from '../../../shared/batch/each-input.ts';
 import type { Structure } from '../../../shared/crystal/structure.ts';
 import { formatFromFileName, readCifStructures, readPoscar, sniffFormat } from '../../../shared/io/index.ts';
@@ -22,7 +22,7 @@ export interface StructureItem {
 }
 
 interface Inputs {
-  sources?: readonly StructureSource[] | undefined;
+  sources?: readonly StructureFile[] | undefined;
   ids?: readonly number[] | undefined;
 }
 

@@ -24,9 +24,9 @@ export function trainingConfigFromParams(params: Params): TrainingConfig {
     model: validateConfig(preset),
     ...(params.epochs !== undefined ? { epochs: params.epochs } : {}),
     ...(params.batchSize !== undefined ? { batchSize: params.batchSize } : {}),
-    ...(params.lr !== undefined ? { learningRate: params.lr } : {}),
+    ...(params.learningRate !== undefined ? { learningRate: params.learningRate } : {}),
     ...(params.warmupSteps !== undefined ? { warmupSteps: params.warmupSteps } : {}),
-    ...(params.validateEvery !== undefined ? { validateEverySteps: params.validateEvery } : {}),
+    ...(params.validateEverySteps !== undefined ? { validateEverySteps: params.validateEverySteps } : {}),
     ...(params.seed !== undefined ? { seed: params.seed } : {}),
   };
 }

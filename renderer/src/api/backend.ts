@@ -4,8 +4,8 @@
  * mode (`cfstudio serve`, HTTP + WebSocket with a token). Served on its own (Vite dev/preview), the app runs on
  * `createStandaloneBackend()`, which has no engine and says so instead of inventing results.
  */
-import type { ProviderDiagnostics } from '../../../shared/api/contract.ts';
-import type { Mat3, Vec3 } from '../../../shared/crystal/linalg.ts';
+import type { ProviderDiagnostics, StructureSummaryInfo } from '../../../shared/api/contract.ts';
+import type { StructureData, StructureSource } from '../../../shared/api/jobs.ts';
 import type { JobsBackend } from './jobs.ts';
 
 export interface ModelSummary {
@@ -17,12 +17,8 @@ export interface ModelSummary {
   validationNll?: number;
 }
 
-/** A structure as plain data, as it crosses a process boundary. */
-export interface StructureData {
-  /** Rows are the lattice vectors a, b, c in Å. */
-  lattice: Mat3;
-  sites: { species: string; frac: Vec3; label?: string; wyckoff?: string }[];
-}
+/** A structure as plain data, as it crosses a process boundary (declared once, in shared/api/jobs.ts). */
+export type { StructureData };
 
 export interface GenerationSite {
   letter: string;
@@ -108,7 +104,7 @@ export interface LibraryQuery {
   elements?: string[];
   valid?: boolean;
   favourite?: boolean;
-  source?: 'generated' | 'mcmc' | 'imported' | 'relaxed';
+  source?: StructureSource;
   search?: string;
   /** Only rows with an E_hull at most this (eV/atom). */
   maxEHull?: number;
@@ -117,27 +113,28 @@ export interface LibraryQuery {
   offset: number;
 }
 
-export interface LibraryRow {
-  id: number;
-  formula: string;
-  elements: string[];
-  numSites: number;
-  volume: number;
-  source: 'generated' | 'mcmc' | 'imported' | 'relaxed';
-  /** The row this one was relaxed from. */
-  parentId: number | null;
-  eHull: number | null;
-  energyPerAtom: number | null;
-  formationEnergyPerAtom: number | null;
-  energyKind: 'single-point' | 'relaxed' | null;
-  spaceGroupRequested: number | null;
-  spaceGroupFound: number | null;
-  logProbability: number | null;
-  valid: boolean | null;
-  favourite: boolean;
-  name: string | null;
-  createdAt: string;
-}
+/** The columns of a library row the Library view shows (the API's row type, declared once in shared/api/contract.ts). */
+export type LibraryRow = Pick<
+  StructureSummaryInfo,
+  | 'id'
+  | 'formula'
+  | 'elements'
+  | 'numSites'
+  | 'volume'
+  | 'source'
+  | 'parentId'
+  | 'eHull'
+  | 'energyPerAtom'
+  | 'formationEnergyPerAtom'
+  | 'energyKind'
+  | 'spaceGroupRequested'
+  | 'spaceGroupFound'
+  | 'logProbability'
+  | 'valid'
+  | 'favourite'
+  | 'name'
+  | 'createdAt'
+>;
 
 export interface LibraryBackend {
   query(query: LibraryQuery): Promise<{ rows: LibraryRow[]; total: number }>;

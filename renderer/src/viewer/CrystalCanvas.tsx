@@ -48,7 +48,8 @@ if (typeof window !== 'undefined') (window as unknown as { __cfstudioViewerStats
 let softwareRendererCache: boolean | undefined;
 /**
  * True when WebGL runs on a CPU rasteriser (SwiftShader, llvmpipe: virtual machines, remote desktops, headless
- * servers). There, 4× multisampling costs ~1.7× the frame time with 10,000 atoms, so it is switched off.
+ * servers). There, 4× multisampling costs a large share of the frame time with 10,000 atoms (tests/e2e/viewer-fps.e2e.ts
+ * measures frame times), so it is switched off.
  */
 export function softwareRenderer(): boolean {
   if (softwareRendererCache !== undefined) return softwareRendererCache;

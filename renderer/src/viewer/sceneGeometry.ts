@@ -221,7 +221,7 @@ export function boxEdgeSegments(origin: Vec3, edges: [Vec3, Vec3, Vec3]): Float3
 /**
  * Level of detail for the shared sphere geometry. With many atoms each sphere covers only a few pixels, where
  * extra triangles are invisible but cost vertex work on every frame (on software WebGL the 10,000-atom frame time
- * is dominated by triangle count: 8×6 segments render ~1.8× faster than 12×8).
+ * is dominated by triangle count, so 8×6 segments render faster than 12×8: tests/e2e/viewer-fps.e2e.ts measures it).
  */
 export function sphereSegments(atomCount: number): [number, number] {
   if (atomCount <= 500) return [24, 16];

@@ -329,13 +329,13 @@ export function finetuneParamsFor(s: RlSettings, spec: RewardSpec): FinetunePara
     steps: s.steps,
     batchSize: s.batchSize,
     ppoEpochs: s.ppoEpochs,
-    lr: s.lr,
+    learningRate: s.lr,
     beta: s.beta,
     clip: s.clip,
     advantage: s.advantage,
     ...(s.advantage === 'group' ? { groupSize: s.groupSize } : {}),
     ...(Number.isNaN(s.seed) ? {} : { seed: s.seed }),
-    checkpointEvery: Math.max(1, Math.min(10, s.steps)),
+    checkpointEverySteps: Math.max(1, Math.min(10, s.steps)),
     resume: false,
   };
 }

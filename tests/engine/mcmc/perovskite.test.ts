@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mcmcCommand } from '../../../electron/cli/commands/mcmc.ts';
 import { UserError } from '../../../electron/cli/command.ts';
 import { atomicNumber } from '../../../shared/crystal/elements.ts';
-import type { SampleRecord } from '../../../electron/engine/sample/generate.ts';
+import type { SampleRecord } from '../../../electron/engine/sample/build.ts';
 import type { SweepStats } from '../../../electron/engine/mcmc/index.ts';
 
 const dirs: string[] = [];

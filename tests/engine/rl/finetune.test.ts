@@ -25,7 +25,7 @@ import { createSession } from '../../../electron/engine/runtime.ts';
 import { exportFinetunedModel } from '../../../electron/engine/rl/export.ts';
 import { loadModel } from '../../../electron/engine/model/files.ts';
 import { CrystalSampler } from '../../../electron/engine/sample/sampler.ts';
-import { buildSample } from '../../../electron/engine/sample/generate.ts';
+import { buildSample } from '../../../electron/engine/sample/build.ts';
 import { LikelihoodEvaluator, toOrtFeeds } from '../../../electron/engine/train/evaluate-nll.ts';
 import { PpoUpdater, policyConfig } from '../../../electron/engine/rl/ppo.ts';
 import { DEFAULT_FINETUNE, type FinetuneConfig, type FinetuneStepMetrics, groupAdvantages, miniBatchIndices, runFinetuning } from '../../../electron/engine/rl/finetune.ts';

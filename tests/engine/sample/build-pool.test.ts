@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { loadModel } from '../../../electron/engine/model/files.ts';
 import { CrystalSampler, type SampledCrystal } from '../../../electron/engine/sample/sampler.ts';
-import { SampleWriter, buildSample } from '../../../electron/engine/sample/generate.ts';
+import { buildSample } from '../../../electron/engine/sample/build.ts';
+import { SampleWriter } from '../../../electron/engine/sample/sample-writer.ts';
 import { InlineBuilder, WorkerBuilder, buildAndWrite } from '../../../electron/engine/sample/build-pool.ts';
 
 let samples: SampledCrystal[] = [];

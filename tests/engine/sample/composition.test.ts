@@ -51,7 +51,7 @@ function bruteForce(condition: CompositionCondition, group: number) {
     const allowed = modelAllows(group, slot, previous);
     for (let w = 1; w < WYCKOFF_VOCAB && !ok; w++) {
       if (!allowed[w]) continue;
-      const m = tables.multiplicity[(group - 1) * WYCKOFF_VOCAB + w]!;
+      const m = tables.multiplicityOf(group, w);
       for (let i = 0; i < counts.length && !ok; i++) {
         if (counts[i]! + m > ceiling[i]!) continue;
         const next = counts.slice();
@@ -80,7 +80,7 @@ function compareEverywhere(condition: CompositionCondition, group: number): { st
     const allowed = modelAllows(group, slot, previous);
     for (let w = 1; w < WYCKOFF_VOCAB; w++) {
       if (!allowed[w]) continue;
-      const m = tables.multiplicity[(group - 1) * WYCKOFF_VOCAB + w]!;
+      const m = tables.multiplicityOf(group, w);
       let letterExpected = false;
       for (let i = 0; i < counts.length; i++) {
         const next = counts.slice();
@@ -164,7 +164,7 @@ describe('random walks through the masks alone always end on the formula', () =>
           if (w === 0) break;
           const elements = condition.elements.map((_, i) => i).filter((i) => constraint.mayTakeElement(group, slot, counts, w, i));
           expect(elements.length).toBeGreaterThan(0);
-          counts[elements[rng.int(elements.length)]!]! += tables.multiplicity[(group - 1) * WYCKOFF_VOCAB + w]!;
+          counts[elements[rng.int(elements.length)]!]! += tables.multiplicityOf(group, w);
           previous = w;
           slot++;
           expect(slot).toBeLessThanOrEqual(MAX_SITES);

@@ -3,41 +3,26 @@
  * one pipeline writes for the same seed — same crystals, same order, same files — whatever the number of pipelines,
  * including when whole-crystal conditions make chunks redraw; and a model that cannot be loaded is a clear error.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { atomicNumber } from '../../../shared/crystal/elements.ts';
 import { loadModel } from '../../../electron/engine/model/files.ts';
 import { CrystalSampler } from '../../../electron/engine/sample/sampler.ts';
-import { SampleWriter } from '../../../electron/engine/sample/generate.ts';
+import { SampleWriter } from '../../../electron/engine/sample/sample-writer.ts';
 import { InlineBuilder, buildAndWrite } from '../../../electron/engine/sample/build-pool.ts';
 import { generateInPipelines } from '../../../electron/engine/sample/pipelines.ts';
 import type { SamplingConditions } from '../../../electron/engine/sample/conditions.ts';
+import { temporaryFolders, writtenSamples } from './sample-folder.ts';
 
-const dirs: string[] = [];
-const fresh = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'cfstudio-pipelines-'));
-  dirs.push(dir);
-  return dir;
-};
+const folders = temporaryFolders('cfstudio-pipelines');
+const fresh = () => folders.fresh();
+const written = writtenSamples;
 
 beforeAll(async () => {
   await initSymmetry();
 });
 
-afterAll(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** Everything a run wrote: the JSON lines and each CIF file's text, by name. */
-function written(dir: string): { lines: string[]; cifs: Record<string, string> } {
-  const lines = readFileSync(join(dir, 'samples.jsonl'), 'utf8').split('\n').filter((l) => l !== '');
-  const cifs: Record<string, string> = {};
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.cif'))) cifs[name] = readFileSync(join(dir, name), 'utf8');
-  return { lines, cifs };
-}
+afterAll(() => folders.removeAll());
 
 async function onePipeline(conditions: SamplingConditions, count: number, seed: number, batchSize: number): Promise<string> {
   const model = await loadModel('default');

@@ -11,7 +11,7 @@ import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { loadModel } from '../../../electron/engine/model/files.ts';
 import { CrystalSampler, MAX_DRAWS_PER_CRYSTAL, type SampledCrystal, chunkSeed } from '../../../electron/engine/sample/sampler.ts';
 import { main } from '../../../electron/cli/main.ts';
-import { SampleWriter } from '../../../electron/engine/sample/generate.ts';
+import { SampleWriter } from '../../../electron/engine/sample/sample-writer.ts';
 import { generateInPipelines } from '../../../electron/engine/sample/pipelines.ts';
 
 let sampler: CrystalSampler;

@@ -117,7 +117,7 @@ describe('sampler', () => {
     const tables = wyckoffTables();
     for (const s of limited) {
       let atoms = 0;
-      for (let i = 0; i < s.numSites; i++) atoms += tables.multiplicity[(s.spaceGroup - 1) * 28 + s.wyckoff[i]!]!;
+      for (let i = 0; i < s.numSites; i++) atoms += tables.multiplicityOf(s.spaceGroup, s.wyckoff[i]!);
       expect(atoms).toBeLessThanOrEqual(8);
     }
     await sampler.release();

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,12 +98,23 @@ describe('pretraining', () => {
     });
     expect(first.status).toBe('stopped');
     expect(first.step).toBe(7);
+    // A crash after the checkpoint at update 7 would have left lines of later updates, the last one cut off:
+    // resuming runs those updates again, so their old lines must go.
+    await appendFile(join(interrupted, 'metrics.jsonl'), JSON.stringify({ kind: 'val', step: 8, nll: { total: 1 } }) + '\n{"kind":"tr');
     const second = await runPretraining({ trainData: dataDir, outDir: interrupted, config, resume: true, log: quiet });
     expect(second.status).toBe('finished');
     expect(second.step).toBe(result.step);
     const a = await finalWeights(straight);
     const b = await finalWeights(interrupted);
     for (const name of a.names()) expect(Array.from(b.get(name))).toEqual(Array.from(a.get(name)));
+    // The resumed run's metrics hold each update once, with the numbers of the run that went straight through.
+    const lines = async (run: string) =>
+      (await readFile(join(run, 'metrics.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { kind: string; step: number; nll?: { total: number } })
+        .map((m) => [m.kind, m.step, m.nll?.total]);
+    expect(await lines(interrupted)).toEqual(await lines(straight));
   });
 
   it('refuses to overwrite an existing run without --resume', async () => {

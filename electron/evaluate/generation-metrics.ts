@@ -28,10 +28,9 @@ import { getSpaceGroup } from '../../shared/symmetry/spacegroups.ts';
 import { type StructuralValidity, compositionalValidity, structuralValidity } from '../../shared/crystal/validity.ts';
 import { DEFAULT_MATCH_TOLERANCES, type MatchTolerances, type MatchableStructure, prepareForMatching, structuresMatch } from './matcher.ts';
 import type { ReferenceSet } from './reference.ts';
+import { EVALUATION_SYMPREC } from '../../shared/symmetry/tolerance.ts';
 import { type Histogram, type Summary, histogram, integerHistogram, summarize, wassersteinDistance } from './distributions.ts';
 
-/** Default symmetry tolerance for generated crystals (Å). */
-export const EVALUATION_SYMPREC = 0.1;
 /** Lower bound for the per-crystal tolerance used when atoms are closer than symprec (Å). */
 const MIN_SYMPREC = 1e-4;
 
