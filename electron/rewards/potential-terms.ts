@@ -10,7 +10,7 @@ import type { Structure } from '../../shared/crystal/structure.ts';
 import { errorLine } from '../../shared/text/safe-text.ts';
 import { formatPath, type PotentialTerm } from '../../shared/api/reward-spec.ts';
 import { defaultPotentialDir, loadPotential } from '../engine/potential/load.ts';
-import { relaxStructures } from '../engine/potential/relax.ts';
+import { EXPLODED_MIN_DISTANCE, closestContactBelow, relaxStructures } from '../engine/potential/relax.ts';
 import type { Potential } from '../engine/potential/types.ts';
 import { StabilityAnalyzer } from '../stability/index.ts';
 import type { CandidateInput } from './types.ts';
@@ -123,11 +123,15 @@ export class PotentialTermResources {
 async function batchEnergies(potential: Potential, candidates: readonly CandidateInput[], relaxSteps: number, keepSymmetry: boolean): Promise<BatchEnergies> {
   const n = candidates.length;
   const out: BatchEnergies = { energy: new Float64Array(n).fill(NaN), structures: candidates.map((c) => c.structure), failure: new Array(n).fill(undefined) };
-  // Elements the potential does not know fail alone, by name; the rest go in one call.
+  // Elements the potential does not know fail alone, by name, and so do overlapping atoms: the potential cannot judge
+  // them, and a few atoms squeezed into a tiny cell make a graph of tens of millions of triples (a generated MgO3 of 32
+  // atoms in 7 Å³ ran `cfstudio energy` out of memory), which would take the whole RL batch down with it.
   const known: number[] = [];
   candidates.forEach((c, i) => {
     const unknown = [...new Set(c.structure.species)].filter((e) => !potential.elements.has(e));
+    const contact = unknown.length ? Infinity : closestContactBelow(c.structure, EXPLODED_MIN_DISTANCE);
     if (unknown.length) out.failure[i] = `${potential.name} does not know ${unknown.join(', ')}`;
+    else if (contact < EXPLODED_MIN_DISTANCE) out.failure[i] = `two atoms are ${contact.toFixed(3)} Å apart (below ${EXPLODED_MIN_DISTANCE} Å): not scored by the potential`;
     else known.push(i);
   });
   if (known.length === 0) return out;

@@ -112,6 +112,13 @@ describe.skipIf(!m3gnet || !stabilityData)('with the shipped M3GNet potential an
       expect(result.reward[0]).toBe(-10);
       expect(result.failures.constraints).toEqual({ 'validity.structural': 1 });
       expect(spy.mock.calls[0]![0]).toHaveLength(1);
+      // Without the constraint, overlapping atoms still never reach the potential: they fail alone, named.
+      const unconstrained = await evaluateReward({ version: 1, reward: { kind: 'potential_ehull', name: 'e_hull' }, penalty: -10 }, [overlapping, crystals.nacl]);
+      expect(spy.mock.calls[1]![0]).toHaveLength(1);
+      expect(unconstrained.reward[0]).toBe(-10);
+      expect(unconstrained.failures.terms['e_hull']).toEqual({ nonFinite: 0, errors: 1, timeouts: 0 });
+      expect(unconstrained.failures.messages[0]).toMatch(/^e_hull: two atoms are 0\.400 Å apart \(below 0\.5 Å\)/);
+      expect(unconstrained.terms['e_hull']![1]).toBeCloseTo(result.terms['potential_ehull']![1]!, 9);
     } finally {
       spy.mockRestore();
     }
