@@ -16,6 +16,7 @@ import { CommandOracle } from './oracles/command.ts';
 import { KServeOracle } from './oracles/kserve.ts';
 import { OnnxOracle } from './oracles/onnx.ts';
 import { predictorRegistry, type PredictorRegistry } from './predictors.ts';
+import { PotentialTermResources } from './potential-terms.ts';
 import { registerBuiltInPredictors } from '../predictors/registry.ts';
 import {
   DEFAULT_PENALTY,
@@ -53,6 +54,8 @@ export interface RewardOptions {
   baseDir?: string;
   /** Set-up messages (which ONNX provider runs, …). */
   log?: (line: string) => void;
+  /** onnxruntime threads of the potential in `potential_ehull` / `energy_per_atom` terms (default 1). */
+  potentialThreads?: number;
 }
 
 export interface TermFailureCounts {
@@ -133,9 +136,10 @@ export async function createRewardFunction(specInput: RewardSpec, options: Rewar
   const walked = walkTerms(spec.reward);
   const nameOf = new Map(walked.map((w) => [w.term, w] as const));
   const oracles: RewardOracle[] = [];
+  const potentialTerms = new PotentialTermResources({ baseDir, ...(options.potentialThreads !== undefined ? { threads: options.potentialThreads } : {}) });
 
   const closeAll = async () => {
-    await Promise.all(oracles.map((o) => o.close().catch(() => undefined)));
+    await Promise.all([...oracles.map((o) => o.close().catch(() => undefined)), potentialTerms.close().catch(() => undefined)]);
   };
 
   const requirePredictor = (name: string, path: (string | number)[]) => {
@@ -283,6 +287,25 @@ export async function createRewardFunction(specInput: RewardSpec, options: Rewar
               }
             });
             return finish(ctx, out);
+          },
+        };
+      }
+      case 'potential_ehull':
+      case 'energy_per_atom': {
+        let scoreBatch: Awaited<ReturnType<PotentialTermResources['compile']>>;
+        try {
+          scoreBatch = await potentialTerms.compile(term, path);
+        } catch (error) {
+          throw new SetupError((error as Error).message);
+        }
+        return {
+          name,
+          term,
+          async evaluate(ctx) {
+            const scored = await scoreBatch(ctx.candidates);
+            if (scored.errors) counts(ctx).errors += scored.errors;
+            for (const m of scored.messages) addMessage(ctx.failures, `${name}: ${m}`);
+            return finish(ctx, scored.values);
           },
         };
       }

@@ -28,6 +28,9 @@ import { z } from 'zod';
 import { isElementSymbol } from '../crystal/elements.ts';
 // Paths in a spec are marked so that jobs confine them to the workspace (the CLI resolves them against the spec file).
 import { markWorkspacePath } from './job-paths.ts';
+import { potentialTermSchemas, type PotentialTerm } from './reward-potential-terms.ts';
+
+export * from './reward-potential-terms.ts';
 
 export const REWARD_SPEC_VERSION = 1;
 
@@ -200,7 +203,7 @@ export interface SumTerm extends TermCommon {
   terms: { weight?: number; term: Term }[];
 }
 
-export type Term = PredictorTerm | EhullTerm | OracleTerm | ProductTerm | SumTerm;
+export type Term = PredictorTerm | EhullTerm | OracleTerm | ProductTerm | SumTerm | PotentialTerm;
 
 const termName = z
   .string()
@@ -220,6 +223,7 @@ export const TermSchema: z.ZodType<Term> = z.lazy(() =>
       reference: markWorkspacePath(z.string().min(1)).optional(),
     }),
     z.strictObject({ kind: z.literal('oracle'), name: termName.optional(), transform: transformField, oracle: OracleSchema }),
+    ...potentialTermSchemas(termName.optional(), transformField),
     z.strictObject({ kind: z.literal('product'), name: termName.optional(), transform: transformField, factors: z.array(TermSchema).min(1, 'needs at least one factor') }),
     z.strictObject({
       kind: z.literal('sum'),

@@ -27,7 +27,7 @@ const presets = Object.fromEntries(readdirSync(presetDir).filter((f) => f.endsWi
 
 describe('reward builder', () => {
   it('expresses the predictor/E_hull presets exactly and leaves the external-oracle one to the JSON editor', () => {
-    for (const id of ['bandgap-dielectric', 'bandgap-window', 'stability', 'structural-validity']) {
+    for (const id of ['bandgap-dielectric', 'bandgap-window', 'stability', 'stability-proxy', 'structural-validity']) {
       const draft = draftFromSpec(presets[id]!);
       expect(draft, id).not.toBeNull();
       expect(specFromDraft(draft!), id).toEqual(presets[id]);
@@ -40,6 +40,15 @@ describe('reward builder', () => {
       ['band_gap', 'clip', 0],
       ['dielectric_total', 'clip', 1],
     ]);
+  });
+
+  it("the stability preset is the potential's E_hull, single point, negated after the clip", () => {
+    const draft = draftFromSpec(presets['stability']!)!;
+    expect(draft.terms.map((t) => [t.kind, t.relaxSteps, t.transform, t.min, t.max, t.negate])).toEqual([['potential_ehull', 0, 'clip', -10, 10, true]]);
+    const relaxed = specFromDraft({ ...draft, terms: [{ ...draft.terms[0]!, relaxSteps: 20 }] });
+    expect(relaxed.reward).toMatchObject({ kind: 'potential_ehull', relaxSteps: 20 });
+    const tooMany = specFromDraft({ ...draft, terms: [{ ...draft.terms[0]!, relaxSteps: 5000 }] });
+    expect(builderErrors(checkSpec(tooMany), draft)).toEqual({ 'term.0.relaxSteps': 'must be at most 500' });
   });
 
   it('one term is the reward itself; several are a product, or a weighted sum', () => {

@@ -30,7 +30,7 @@ beforeAll(async () => {
 
 describe('cfstudio reward', () => {
   it('check lists the terms of an example spec and says the hull is a proxy', async () => {
-    const { code, out } = await run(['reward', 'check', join(EXAMPLES, 'stability.json')]);
+    const { code, out } = await run(['reward', 'check', join(EXAMPLES, 'stability-proxy.json')]);
     expect(code).toBe(0);
     expect(out).toMatch(/valid reward spec/);
     expect(out).toMatch(/ehull\s+E_hull proxy, formation energy from predictor 'formation_energy'/);

@@ -23,7 +23,7 @@ describe('example specs in resources/rewards', () => {
   const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.json'));
 
   it('includes the seed examples', () => {
-    expect(files).toEqual(expect.arrayContaining(['bandgap-dielectric.json', 'stability.json']));
+    expect(files).toEqual(expect.arrayContaining(['bandgap-dielectric.json', 'stability.json', 'stability-proxy.json']));
   });
 
   it.each(files)('%s parses', (file) => {
@@ -39,12 +39,23 @@ describe('example specs in resources/rewards', () => {
     expect(leaves).toEqual(['band_gap', 'dielectric_total']);
   });
 
-  it('stability says it is a proxy against a partial reference', () => {
-    const spec = readRewardSpecFile(join(EXAMPLES, 'stability.json'));
+  it('stability-proxy says it is a proxy against a partial reference', () => {
+    const spec = readRewardSpecFile(join(EXAMPLES, 'stability-proxy.json'));
     expect(spec.reward.kind).toBe('ehull');
     expect(spec.description).toMatch(/PROXY/);
     expect(spec.description).toMatch(/PARTIAL reference/);
     expect(spec.description).toMatch(/not a DFT hull/);
+  });
+
+  it("stability is the potential's single-point −E_hull, clipped to [−10, 10] as CrystalFormer-RL, invalid at the floor", () => {
+    const spec = readRewardSpecFile(join(EXAMPLES, 'stability.json'));
+    expect(spec.reward.kind).toBe('potential_ehull');
+    expect(spec.reward.kind === 'potential_ehull' && (spec.reward.relaxSteps ?? 0)).toBe(0);
+    const reward = (eHull: number) => applyTransforms(eHull, spec.reward.transform);
+    expect([reward(0.05), reward(-0.2), reward(50), reward(-50)]).toEqual([-0.05, 0.2, -10, 10]);
+    expect(spec.penalty).toBe(-10);
+    expect(spec.constraints?.validity?.structural).toBe(true);
+    expect(spec.description).toMatch(/PARTIAL reference hull/);
   });
 });
 

@@ -36,6 +36,7 @@ describe('job parameter schemas', () => {
         'finetune: out',
         'finetune: reward.reward.oracle.cwd',
         'finetune: reward.reward.oracle.path',
+        'finetune: reward.reward.potential',
         'finetune: reward.reward.reference',
         'import-structures: sources[].path',
         'predict: sources[].path',

@@ -3,6 +3,7 @@
  * `cfstudio reward hull FORMULA [--energy E]` — the convex-hull stability proxy at a composition.
  * `cfstudio reward score SPEC FILE...` — score structure files with a spec (oracles, registered predictors).
  */
+import { describePotentialTerm } from '../../rewards/potential-terms.ts';
 import { type Command, PROVIDERS_OPTION, BATCH_EXIT_NOTE, STRICT_OPTION, UserError, batchExitCode, numberOption, runInputsForCli, stringOption } from '../command.ts';
 import { failureReportLines } from '../../../shared/batch/each-input.ts';
 import { safeMessageLine } from '../../../shared/text/safe-text.ts';
@@ -55,6 +56,9 @@ function describeTerm(term: Term): string {
       return `product of ${term.factors.length}`;
     case 'sum':
       return `weighted sum of ${term.terms.length} (weights ${term.terms.map((t) => t.weight ?? 1).join(', ')})`;
+    case 'potential_ehull':
+    case 'energy_per_atom':
+      return describePotentialTerm(term);
   }
 }
 

@@ -30,6 +30,7 @@ import {
   histogram,
   mergeCurves,
   newTerm,
+  POTENTIAL_QUANTITIES,
   PREDICTORS,
   resumeParamsFor,
   specFromDraft,
@@ -641,8 +642,11 @@ function RewardBuilder({ draft, errors, onChange, setDraft }: { draft: RewardDra
                 <label className="field">
                   <span className="field-label">Term {i + 1}</span>
                   <select
-                    value={term.kind === 'ehull' ? 'ehull' : term.predictor}
-                    onChange={(e) => setTerm(i, e.target.value === 'ehull' ? { kind: 'ehull', predictor: 'formation_energy' } : { kind: 'predictor', predictor: e.target.value as PredictorName })}
+                    value={term.kind === 'predictor' ? term.predictor : term.kind}
+                    onChange={(e) => {
+                      const potential = POTENTIAL_QUANTITIES.find((q) => q.kind === e.target.value);
+                      setTerm(i, potential ? { kind: potential.kind } : e.target.value === 'ehull' ? { kind: 'ehull', predictor: 'formation_energy' } : { kind: 'predictor', predictor: e.target.value as PredictorName });
+                    }}
                     aria-label={`Term ${i + 1} quantity`}
                   >
                     {PREDICTORS.map((p) => (
@@ -651,10 +655,15 @@ function RewardBuilder({ draft, errors, onChange, setDraft }: { draft: RewardDra
                       </option>
                     ))}
                     <option value="ehull">E above hull, proxy (eV/atom)</option>
+                    {POTENTIAL_QUANTITIES.map((q) => (
+                      <option key={q.kind} value={q.kind}>
+                        {q.label}
+                      </option>
+                    ))}
                   </select>
                 </label>
                 <Field label="Name" error={err('name')}>
-                  {({ id }) => <input id={id} className="short" value={term.name} placeholder={term.kind === 'ehull' ? 'ehull' : term.predictor} onChange={(e) => setTerm(i, { name: e.target.value })} />}
+                  {({ id }) => <input id={id} className="short" value={term.name} placeholder={term.kind === 'predictor' ? term.predictor : term.kind} onChange={(e) => setTerm(i, { name: e.target.value })} />}
                 </Field>
                 <button type="button" onClick={() => setDraft((d) => ({ ...d, terms: d.terms.filter((_, k) => k !== i) }))} disabled={!several} aria-label={`Remove term ${i + 1}`}>
                   Remove
@@ -681,6 +690,11 @@ function RewardBuilder({ draft, errors, onChange, setDraft }: { draft: RewardDra
                   then negate (−x)
                 </label>
               </div>
+              {(term.kind === 'potential_ehull' || term.kind === 'energy_per_atom') && (
+                <div className="rl-row">
+                  <NumberField label="Relaxation steps (0 = single point)" value={term.relaxSteps} step={1} error={err('relaxSteps')} onChange={(v) => setTerm(i, { relaxSteps: v })} />
+                </div>
+              )}
               {term.transform === 'target' && <div className="rl-row">{num('value', 'Target', 0.1)}</div>}
               {(term.transform === 'range' || term.transform === 'clip') && (
                 <div className="rl-row">

@@ -5,12 +5,20 @@
  *
  * The builder covers what the shipped presets use: predictor terms (band_gap, dielectric_total, formation_energy,
  * min_distance)
- * and E_hull from the formation-energy predictor, one transform each (target, range, clip, log) optionally
+ * E_hull from the formation-energy predictor, and the potential's E_hull and energy per atom (single point or after
+ * a few relaxation steps, the shipped potential), one transform each (target, range, clip, log) optionally
  * followed by a sign flip, combined as a weighted sum or a product; constraints (validity, max atoms, elements)
  * and the penalty and failure reward. A spec it cannot express (an external oracle) is edited as JSON instead.
  */
 import { formatPath, RewardSpecSchema, type RewardSpec, type Term, type Transform } from '../../../shared/api/reward-spec.ts';
 import type { FinetuneParams } from '../../../shared/api/jobs.ts';
+import { isPotentialTerm, type PotentialTerm } from '../../../shared/api/reward-potential-terms.ts';
+
+type PotentialTermKind = PotentialTerm['kind'];
+export const POTENTIAL_QUANTITIES: { kind: PotentialTermKind; label: string }[] = [
+  { kind: 'potential_ehull', label: 'E above hull, potential (eV/atom)' },
+  { kind: 'energy_per_atom', label: 'energy per atom, potential (eV/atom)' },
+];
 
 export const PREDICTORS = [
   { name: 'band_gap', label: 'band gap (eV)' },
@@ -23,8 +31,11 @@ export type PredictorName = (typeof PREDICTORS)[number]['name'];
 export type TransformKind = 'none' | 'target' | 'range' | 'clip' | 'log';
 
 export interface TermDraft {
-  /** 'ehull' = energy above the hull proxy from the formation-energy predictor. */
-  kind: 'predictor' | 'ehull';
+  /** 'ehull' = energy above the hull proxy from the formation-energy predictor; 'potential_ehull' /
+   *  'energy_per_atom' = the interatomic potential's (shared/api/reward-potential-terms.ts). */
+  kind: 'predictor' | 'ehull' | PotentialTermKind;
+  /** Potential terms: FIRE steps before the energy (0 = single point). */
+  relaxSteps: number;
   predictor: PredictorName;
   /** Reported name of the term ('' = the predictor name or 'ehull'). */
   name: string;
@@ -61,7 +72,7 @@ export interface RewardDraft {
 }
 
 export function newTerm(predictor: PredictorName = 'band_gap'): TermDraft {
-  return { kind: 'predictor', predictor, name: '', transform: 'none', value: 0, min: NaN, max: NaN, scale: 1, negate: false, weight: 1 };
+  return { kind: 'predictor', predictor, relaxSteps: 0, name: '', transform: 'none', value: 0, min: NaN, max: NaN, scale: 1, negate: false, weight: 1 };
 }
 
 export const EMPTY_DRAFT: RewardDraft = {
@@ -104,6 +115,7 @@ function termOf(t: TermDraft): Term {
     ...(t.name.trim() !== '' ? { name: t.name.trim() } : {}),
     ...(transforms.length === 1 ? { transform: transforms[0]! } : transforms.length > 1 ? { transform: transforms } : {}),
   };
+  if (t.kind === 'potential_ehull' || t.kind === 'energy_per_atom') return { kind: t.kind, ...common, relaxSteps: t.relaxSteps };
   return t.kind === 'ehull' ? { kind: 'ehull', ...common, formationEnergy: 'formation_energy' } : { kind: 'predictor', ...common, predictor: t.predictor };
 }
 
@@ -142,7 +154,9 @@ export function specFromDraft(d: RewardDraft): RewardSpec {
 /** The builder's form of a spec, or null when the builder cannot express it (oracles, nested sums, several transforms). */
 export function draftFromSpec(spec: RewardSpec): RewardDraft | null {
   const termDraft = (term: Term, weight = 1): TermDraft | null => {
-    if (term.kind !== 'predictor' && term.kind !== 'ehull') return null;
+    const potential = isPotentialTerm(term);
+    if (potential && (term.potential !== undefined || term.keepSymmetry !== undefined)) return null;
+    if (term.kind !== 'predictor' && term.kind !== 'ehull' && !potential) return null;
     if (term.kind === 'ehull' && (term.formationEnergy !== 'formation_energy' || term.reference !== undefined)) return null;
     if (term.kind === 'predictor' && !PREDICTORS.some((p) => p.name === term.predictor)) return null;
     const list = term.transform === undefined ? [] : Array.isArray(term.transform) ? [...term.transform] : [term.transform as Transform];
@@ -153,7 +167,14 @@ export function draftFromSpec(spec: RewardSpec): RewardDraft | null {
       list.pop();
     }
     if (list.length > 1) return null;
-    const draft: TermDraft = { ...newTerm(term.kind === 'predictor' ? (term.predictor as PredictorName) : 'formation_energy'), kind: term.kind, name: term.name ?? '', negate, weight };
+    const draft: TermDraft = {
+      ...newTerm(term.kind === 'predictor' ? (term.predictor as PredictorName) : 'formation_energy'),
+      kind: term.kind,
+      ...(potential ? { relaxSteps: term.relaxSteps ?? 0 } : {}),
+      name: term.name ?? '',
+      negate,
+      weight,
+    };
     const t = list[0];
     if (!t || t.kind === 'identity') return draft;
     if (t.kind === 'target') return { ...draft, transform: 'target', value: t.value };
@@ -237,7 +258,7 @@ export function fieldOfProblem(path: string, d: RewardDraft): string {
 function termField(rest: string): string {
   const m = /^transform(?:\[\d+\])?\.(value|min|max|scale)/.exec(rest);
   if (m) return m[1]!;
-  if (rest === 'name' || rest === 'predictor') return rest;
+  if (rest === 'name' || rest === 'predictor' || rest === 'relaxSteps') return rest;
   // The transform field is one transform or a list, so a bad number inside fails the whole union here.
   if (/^transform(\[\d+\])?$/.test(rest)) return 'transform';
   return 'spec';
