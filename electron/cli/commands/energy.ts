@@ -45,11 +45,13 @@ export const energyCommand: Command = {
       const bar = read.inputs.length > CHUNK ? new ProgressBar({ total: read.inputs.length, label: 'energy', unit: 'crystal' }) : undefined;
       for (let start = 0; start < read.inputs.length; start += CHUNK) {
         const chunk = read.inputs.slice(start, start + CHUNK);
-        // Structures with elements the potential does not know fail alone, by name; the rest go in one call.
+        // Structures the potential refuses (elements it does not know, atoms packed too densely) fail alone, by name;
+        // the rest go in one call.
         const known = chunk.filter((input) => {
           const unknown = [...new Set(input.structure.species)].filter((e) => !potential.elements.has(e));
-          if (unknown.length) failures.push({ file: input.file, error: `${safeMessageLine(input.file, 500)}: ${potential.name} does not know ${unknown.join(', ')}` });
-          return unknown.length === 0;
+          const refusal = unknown.length ? `${potential.name} does not know ${unknown.join(', ')}` : potential.refusal?.(input.structure);
+          if (refusal) failures.push({ file: input.file, error: `${safeMessageLine(input.file, 500)}: ${refusal}` });
+          return refusal === undefined;
         });
         let results;
         try {

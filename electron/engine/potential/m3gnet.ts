@@ -24,6 +24,30 @@ export interface M3GNetOptions {
   experimentalSmooth?: boolean;
 }
 
+/**
+ * M3GNet's three-body graph has about (atoms within the 4 Å three-body cutoff)² triples per atom, estimated from
+ * the number density n as (n · 4/3 π r₃³)². Real crystals have tens to hundreds per atom (≈ 700 at diamond's 0.176
+ * atoms/Å³); a generated cell with atoms piled on each other can ask for millions per atom, which ran a process out of
+ * memory (32 atoms in 7 Å³: ~5·10⁷ triples). Such structures are refused by name, before any graph is built.
+ */
+export const MAX_TRIPLES_PER_ATOM = 20_000;
+/** Estimated triples per onnxruntime run: batches are cut so that the graph's three-body tensors stay in memory. */
+const MAX_TRIPLES_PER_RUN = 1_000_000;
+
+/** The estimate above for one structure, per atom. */
+export function estimatedTriplesPerAtom(structure: Structure, threeBodyCutoff: number): number {
+  const perAtom = (structure.numSites / structure.volume) * (4 / 3) * Math.PI * threeBodyCutoff ** 3;
+  return perAtom * perAtom;
+}
+
+/** Why a structure is too dense for M3GNet's three-body graph (see MAX_TRIPLES_PER_ATOM), or undefined. */
+export function densityRefusal(structure: Structure, threeBodyCutoff: number): string | undefined {
+  const perAtom = estimatedTriplesPerAtom(structure, threeBodyCutoff);
+  if (perAtom <= MAX_TRIPLES_PER_ATOM) return undefined;
+  const density = structure.numSites / structure.volume;
+  return `atoms packed at ${density.toPrecision(3)} per Å³ (solids have about 0.01–0.2): M3GNet's three-body graph would need ~${perAtom.toExponential(1)} triples per atom (at most ${MAX_TRIPLES_PER_ATOM.toLocaleString('en-US')})`;
+}
+
 export class M3GNetPotential implements Potential {
   readonly name: string;
   readonly elements: ReadonlySet<string>;
@@ -70,17 +94,30 @@ export class M3GNetPotential implements Potential {
   async compute(structures: readonly Structure[], request: PotentialRequest = {}): Promise<PotentialResult[]> {
     const wantForces = request.forces ?? true;
     const wantStress = request.stress ?? true;
-    for (const [s, structure] of structures.entries()) {
-      for (const site of structure.sites) {
-        if (!this.elements.has(site.species)) throw new Error(`structure ${s}: ${site.species} is not an element ${this.name} knows`);
-      }
-    }
+    const triples = structures.map((structure, s) => {
+      const refusal = this.refusal(structure);
+      if (refusal) throw new Error(`structure ${s}: ${refusal}`);
+      return estimatedTriplesPerAtom(structure, this.hyper.threeBodyCutoff) * structure.numSites;
+    });
     const results: PotentialResult[] = [];
-    for (let start = 0; start < structures.length; start += this.options.batchSize) {
-      const chunk = structures.slice(start, start + this.options.batchSize);
-      results.push(...(await this.computeBatch(chunk, wantForces, wantStress)));
+    let start = 0;
+    while (start < structures.length) {
+      // At least one structure per run; more while the batch size and the estimated triples allow.
+      let end = start + 1;
+      let total = triples[start]!;
+      while (end < structures.length && end - start < this.options.batchSize && total + triples[end]! <= MAX_TRIPLES_PER_RUN) total += triples[end++]!;
+      results.push(...(await this.computeBatch(structures.slice(start, end), wantForces, wantStress)));
+      start = end;
     }
     return results;
+  }
+
+  /** Why this potential cannot evaluate `structure` (an unknown element, atoms packed too densely), or undefined. */
+  refusal(structure: Structure): string | undefined {
+    for (const site of structure.sites) {
+      if (!this.elements.has(site.species)) return `${site.species} is not an element ${this.name} knows`;
+    }
+    return densityRefusal(structure, this.hyper.threeBodyCutoff);
   }
 
   /** The batch's graph inputs (exposed for benchmarks and tests). */

@@ -308,6 +308,10 @@ export async function relaxStructures(potential: Potential, structures: readonly
     const unknown = [...new Set(input.species)].filter((e) => !potential.elements.has(e));
     if (input.numSites === 0) fail(state, 'failed', 'the structure has no atoms');
     else if (unknown.length) fail(state, 'failed', `${potential.name} does not know ${unknown.length > 1 ? 'the elements' : 'the element'} ${unknown.join(', ')}`);
+    else {
+      const refusal = potential.refusal?.(start);
+      if (refusal) fail(state, 'failed', refusal);
+    }
     return state;
   });
 

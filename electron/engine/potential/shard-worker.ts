@@ -30,4 +30,4 @@ port.on('message', (message: ShardRequest) => {
     (error: unknown) => send({ id: message.id, error: (error as Error).message }),
   );
 });
-send({ ready: { name: potential.name, elements: [...potential.elements] } });
+send({ ready: { name: potential.name, elements: [...potential.elements], threeBodyCutoff: potential.hyper.threeBodyCutoff } });

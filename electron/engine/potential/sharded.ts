@@ -11,6 +11,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Mat3 } from '../../../shared/crystal/linalg.ts';
 import type { Site, Structure } from '../../../shared/crystal/structure.ts';
+import { densityRefusal } from './m3gnet.ts';
 import type { Potential, PotentialRequest, PotentialResult } from './types.ts';
 
 /** What the worker is asked to load (M3GNet folders only: the analytic test potential needs no threads). */
@@ -27,7 +28,7 @@ export interface ShardRequest {
 export type ShardReply =
   | { id: number; results: PotentialResult[] }
   | { id: number; error: string }
-  | { ready: { name: string; elements: string[] } }
+  | { ready: { name: string; elements: string[]; threeBodyCutoff: number } }
   | { loadError: string };
 
 interface Pending {
@@ -55,9 +56,9 @@ class ShardWorker {
     });
   }
 
-  static async start(setup: ShardWorkerSetup): Promise<{ worker: ShardWorker; name: string; elements: string[] }> {
+  static async start(setup: ShardWorkerSetup): Promise<{ worker: ShardWorker; name: string; elements: string[]; threeBodyCutoff: number }> {
     const worker = new Worker(new URL('./shard-worker.mjs', import.meta.url), { workerData: setup });
-    const ready = await new Promise<{ name: string; elements: string[] }>((resolve, reject) => {
+    const ready = await new Promise<{ name: string; elements: string[]; threeBodyCutoff: number }>((resolve, reject) => {
       const onMessage = (reply: ShardReply) => {
         if ('ready' in reply) resolve(reply.ready);
         else if ('loadError' in reply) reject(new Error(reply.loadError));
@@ -118,6 +119,7 @@ export class ShardedPotential implements Potential {
   private constructor(
     readonly name: string,
     readonly elements: ReadonlySet<string>,
+    private readonly threeBodyCutoff: number,
     private readonly workers: ShardWorker[],
   ) {}
 
@@ -131,7 +133,7 @@ export class ShardedPotential implements Potential {
       throw failed.reason as Error;
     }
     const ready = started.map((s) => (s as PromiseFulfilledResult<Awaited<ReturnType<typeof ShardWorker.start>>>).value);
-    return new ShardedPotential(ready[0]!.name, new Set(ready[0]!.elements), ready.map((r) => r.worker));
+    return new ShardedPotential(ready[0]!.name, new Set(ready[0]!.elements), ready[0]!.threeBodyCutoff, ready.map((r) => r.worker));
   }
 
   get workerCount(): number {
@@ -140,9 +142,8 @@ export class ShardedPotential implements Potential {
 
   async compute(structures: readonly Structure[], request: PotentialRequest = {}): Promise<PotentialResult[]> {
     for (const [s, structure] of structures.entries()) {
-      for (const site of structure.sites) {
-        if (!this.elements.has(site.species)) throw new Error(`structure ${s}: ${site.species} is not an element ${this.name} knows`);
-      }
+      const refusal = this.refusal(structure);
+      if (refusal) throw new Error(`structure ${s}: ${refusal}`);
     }
     // Cost grows with atoms (and their neighbours); atoms are the cheap proxy that keeps shards even.
     const bounds = shardBounds(
@@ -156,6 +157,14 @@ export class ShardedPotential implements Potential {
       }),
     );
     return parts.flat();
+  }
+
+  /** The same reasons as the workers' M3GNet potential would give (see M3GNetPotential.refusal). */
+  refusal(structure: Structure): string | undefined {
+    for (const site of structure.sites) {
+      if (!this.elements.has(site.species)) return `${site.species} is not an element ${this.name} knows`;
+    }
+    return densityRefusal(structure, this.threeBodyCutoff);
   }
 
   async close(): Promise<void> {

@@ -27,6 +27,12 @@ export interface Potential {
   readonly name: string;
   /** Elements the potential knows; a structure with any other element is refused with its symbol named. */
   readonly elements: ReadonlySet<string>;
+  /**
+   * Why this potential cannot evaluate a structure (an element it does not know, atoms packed beyond what it can
+   * hold in memory), or undefined; `compute` throws this reason for such a structure. Optional: callers that batch
+   * (relaxation) use it to set such structures aside before the first call.
+   */
+  refusal?(structure: Structure): string | undefined;
   /** Evaluates many structures in one call (batched where the implementation can). */
   compute(structures: readonly Structure[], request?: PotentialRequest): Promise<PotentialResult[]>;
   /** Releases sessions and workers. */
