@@ -1,0 +1,94 @@
+/**
+ * The judges RL must not fool (issue #24), cheap enough for every sample of every batch:
+ * - the batch fingerprint of a crystal (reduced formula + space group + Wyckoff sequence with its elements), for
+ *   the duplicate guard and the batch's uniqueness;
+ * - the contact check: shortest distance between two atoms ≥ 0.5 × the sum of their covalent radii (Cordero,
+ *   shared/crystal/elements.ts — ASE's `covalent_radii`), a stricter structural plausibility than CDVAE's 0.5 Å;
+ * - the strict compositional rule (electron/stability/plausibility.ts).
+ * `createBatchJudge` bundles them for the fine-tuning loop's per-step report (engine/rl/judge.ts is the contract).
+ */
+import { Composition } from '../../shared/crystal/composition.ts';
+import { covalentRadius } from '../../shared/crystal/elements.ts';
+import { minimumPairDistance } from '../../shared/crystal/geometry.ts';
+import type { Structure } from '../../shared/crystal/structure.ts';
+import { wyckoffSequenceLabel } from '../../shared/symmetry/analyze.ts';
+import type { BatchJudge, BatchJudgement } from '../engine/rl/judge.ts';
+import { compositionalPlausibility, plausibilityRule, type PlausibilityOptions } from '../stability/plausibility.ts';
+import type { CandidateInput } from './types.ts';
+
+/** Shortest contact as a fraction of the covalent-radius sum below which a crystal is implausible. */
+export const MIN_CONTACT_RATIO = 0.5;
+
+/** Reduced formula and Wyckoff sequence ('SrTiO3|221-a-Sr-b-Ti-c-O'): equal for repeats of one motif in a batch. */
+export function candidateFingerprint(candidate: CandidateInput): string {
+  return `${Composition.fromStructure(candidate.structure).reducedFormula}|${wyckoffSequenceLabel(candidate.description)}`;
+}
+
+/** For each position, whether an earlier position holds the same key (the first of each key is not a duplicate). */
+export function laterDuplicates(keys: readonly string[]): boolean[] {
+  const seen = new Set<string>();
+  return keys.map((key) => {
+    if (seen.has(key)) return true;
+    seen.add(key);
+    return false;
+  });
+}
+
+/**
+ * min over pairs of different atoms (nearest periodic images) of d_ij / (r_i + r_j), covalent radii; Infinity for
+ * one atom, NaN for a degenerate cell.
+ */
+export function shortestContactRatio(structure: Structure): number {
+  const n = structure.numSites;
+  if (n < 2) return Infinity;
+  const m = structure.lattice.matrix;
+  const radii = structure.sites.map((s) => covalentRadius(s.species));
+  let best = Infinity;
+  try {
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        const d = minimumPairDistance(m, [...structure.sites[i]!.frac, ...structure.sites[j]!.frac]);
+        best = Math.min(best, d / (radii[i]! + radii[j]!));
+      }
+    }
+  } catch {
+    return NaN;
+  }
+  return best;
+}
+
+/** The contact check of the file comment. */
+export function plausibleContacts(structure: Structure): boolean {
+  if (structure.numSites < 2) return true;
+  try {
+    // One exact search over all atoms first: when even the closest pair is at least half the largest radius sum
+    // apart, every pair passes and none needs its own search.
+    const overall = minimumPairDistance(structure.lattice.matrix, structure.sites.flatMap((s) => s.frac));
+    const largest = 2 * Math.max(...structure.sites.map((s) => covalentRadius(s.species)));
+    if (overall >= MIN_CONTACT_RATIO * largest) return true;
+  } catch {
+    return false;
+  }
+  return shortestContactRatio(structure) >= MIN_CONTACT_RATIO;
+}
+
+/** The per-batch report of fine-tuning: strict composition, contacts and fingerprints of every candidate. */
+export function createBatchJudge(options: PlausibilityOptions = {}): BatchJudge {
+  const rule = `${plausibilityRule(options)}; contacts: shortest distance ≥ ${MIN_CONTACT_RATIO} × (r_i + r_j), covalent radii; unique: distinct reduced formula + Wyckoff sequence in the batch`;
+  return {
+    rule,
+    judge(candidates): BatchJudgement {
+      return {
+        strictComposition: candidates.map((c) => {
+          try {
+            return compositionalPlausibility(Composition.fromStructure(c.structure), options).valid;
+          } catch {
+            return false;
+          }
+        }),
+        plausibleContacts: candidates.map((c) => plausibleContacts(c.structure)),
+        fingerprints: candidates.map((c) => candidateFingerprint(c)),
+      };
+    },
+  };
+}
