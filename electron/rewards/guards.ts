@@ -72,8 +72,12 @@ export function plausibleContacts(structure: Structure): boolean {
   return shortestContactRatio(structure) >= MIN_CONTACT_RATIO;
 }
 
-/** The per-batch report of fine-tuning: strict composition, contacts and fingerprints of every candidate. */
-export function createBatchJudge(options: PlausibilityOptions = {}): BatchJudge {
+/**
+ * The per-batch report of fine-tuning: strict composition, contacts and fingerprints of every candidate. The
+ * composition verdict is charge balance itself, so all-metal compositions do not pass unless `alloys` is set (the
+ * same verdict as the judge script, scripts/judge_rl_samples.py).
+ */
+export function createBatchJudge(options: PlausibilityOptions = { alloys: false }): BatchJudge {
   const rule = `${plausibilityRule(options)}; contacts: shortest distance ≥ ${MIN_CONTACT_RATIO} × (r_i + r_j), covalent radii; unique: distinct reduced formula + Wyckoff sequence in the batch`;
   return {
     rule,
