@@ -57,6 +57,8 @@ export interface PredictorCard {
   training: Record<string, unknown>;
   metrics: { heldOut: HeldOutMetrics; train: { mae: number; n: number } };
   files: { weights: string; onnx: string };
+  /** What the model was trained on (scripts/predictor_domains.py); a crystal outside it is extrapolation. */
+  domain?: { elements: string[]; note?: string };
   onnx: { inputs: { name: string; dtype: string; shape: (number | string)[]; meaning: string }[]; outputs: { name: string; meaning: string }[] };
   createdAt: string;
 }

@@ -28,6 +28,14 @@ class LazyShippedPredictor implements PropertyPredictor {
     });
     return (await this.loaded).predict(batch);
   }
+
+  async outOfDomain(batch: readonly CandidateInput[]): Promise<boolean[]> {
+    this.loaded ??= OnnxPropertyPredictor.load(this.dir).catch((error: Error) => {
+      this.loaded = undefined;
+      throw error;
+    });
+    return (await this.loaded).outOfDomain(batch);
+  }
 }
 
 /** Whether the shipped model of `name` is present (models/ may lack it in a checkout without the trained files). */

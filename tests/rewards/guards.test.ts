@@ -11,6 +11,8 @@ import { PredictorRegistry } from '../../electron/rewards/predictors.ts';
 import { parseRewardSpec, RewardSpecError } from '../../shared/api/reward-spec.ts';
 import type { CandidateInput, PropertyPredictor } from '../../electron/rewards/types.ts';
 import { candidate, mgo, nacl, naCl2 } from './candidates.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { OnnxPropertyPredictor } from '../../electron/predictors/onnx-predictor.ts';
 
 const cubic = (a: number) => ({ a, b: a, c: a, alpha: 90, beta: 90, gamma: 90 });
 /** Rock-salt ZrO: balanced only with Zr(II), which 17 of 596 ICSD Zr compounds show (2.9 %). */
@@ -92,6 +94,20 @@ describe('extrapolation guard', () => {
     expect(seen).toEqual([2]);
     const unguarded = await evaluateReward(parseRewardSpec(spec), batch, { predictors: registry });
     expect(unguarded.failures.invalid).toBe(0);
+  });
+});
+
+const DIELECTRIC = new URL('../../models/predictor-dielectric', import.meta.url).pathname;
+
+describe.skipIf(!existsSync(`${DIELECTRIC}/model.json`))('shipped predictor domain', () => {
+  it('flags crystals with an element the training crystals lacked (the card’s domain)', async () => {
+    const card = JSON.parse(readFileSync(`${DIELECTRIC}/model.json`, 'utf8')) as { domain: { elements: string[] } };
+    // Eu and Gd compounds are in MP-20 but none has a DFPT dielectric constant among the training crystals.
+    expect(card.domain.elements).not.toContain('Eu');
+    expect(card.domain.elements).toEqual(expect.arrayContaining(['Na', 'Cl', 'Mg', 'O', 'Sr', 'Zr', 'Hf']));
+    const euo = candidate({ spaceGroup: 225, lattice: cubic(5.14), sites: [{ letter: 'a', species: 'Eu', frac: [0, 0, 0] }, { letter: 'b', species: 'O', frac: [0.5, 0.5, 0.5] }] });
+    const predictor = await OnnxPropertyPredictor.load(DIELECTRIC);
+    expect(await predictor.outOfDomain([nacl(), euo, mgo()])).toEqual([false, true, false]);
   });
 });
 
