@@ -9,7 +9,8 @@
  */
 import { Composition } from '../../shared/crystal/composition.ts';
 import { covalentRadius } from '../../shared/crystal/elements.ts';
-import { minimumPairDistance } from '../../shared/crystal/geometry.ts';
+import { faceHeights, minimumPairDistance, reduceBasis } from '../../shared/crystal/geometry.ts';
+import { inverse3, vecMat, type Mat3, type Vec3 } from '../../shared/crystal/linalg.ts';
 import type { Structure } from '../../shared/crystal/structure.ts';
 import { wyckoffSequenceLabel } from '../../shared/symmetry/analyze.ts';
 import type { BatchJudge, BatchJudgement } from '../engine/rl/judge.ts';
@@ -36,23 +37,44 @@ export function laterDuplicates(keys: readonly string[]): boolean[] {
 
 /**
  * min over pairs of different atoms (nearest periodic images) of d_ij / (r_i + r_j), covalent radii; Infinity for
- * one atom, NaN for a degenerate cell.
+ * one atom, NaN for a degenerate cell. The basis is reduced once; each pair then searches only the images that
+ * could be closer than its best so far (bounded by the reduced cell's face heights), as minimumPairDistance does.
  */
 export function shortestContactRatio(structure: Structure): number {
   const n = structure.numSites;
   if (n < 2) return Infinity;
-  const m = structure.lattice.matrix;
-  const radii = structure.sites.map((s) => covalentRadius(s.species));
-  let best = Infinity;
+  let m: Mat3;
+  let heights: Vec3;
+  let frac: Vec3[];
   try {
-    for (let i = 0; i < n; i++) {
-      for (let j = i + 1; j < n; j++) {
-        const d = minimumPairDistance(m, [...structure.sites[i]!.frac, ...structure.sites[j]!.frac]);
-        best = Math.min(best, d / (radii[i]! + radii[j]!));
-      }
-    }
+    m = reduceBasis(structure.lattice.matrix).matrix;
+    heights = faceHeights(m);
+    const inv = inverse3(m);
+    frac = structure.sites.map((site) => vecMat(vecMat(site.frac as Vec3, structure.lattice.matrix), inv));
   } catch {
     return NaN;
+  }
+  if (!(Math.min(...heights) > 1e-6 * Math.max(...m.map((v) => Math.hypot(...v))))) return NaN;
+  const radii = structure.sites.map((s) => covalentRadius(s.species));
+  let best = Infinity;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const d = frac[j]!.map((x, k) => x - frac[i]![k]! - Math.round(x - frac[i]![k]!)) as Vec3;
+      const sum = radii[i]! + radii[j]!;
+      // Only images closer than best × (r_i + r_j) can lower the minimum.
+      let pair = Math.hypot(...vecMat(d, m));
+      const r = Math.min(pair, best * sum);
+      const range = heights.map((h, k) => [Math.ceil(-r / h - d[k]!), Math.floor(r / h - d[k]!)] as const);
+      if (range.reduce((count, [lo, hi]) => count * (hi - lo + 1), 1) > 10_000) return NaN;
+      for (let a = range[0]![0]; a <= range[0]![1]; a++) {
+        for (let b = range[1]![0]; b <= range[1]![1]; b++) {
+          for (let c = range[2]![0]; c <= range[2]![1]; c++) {
+            pair = Math.min(pair, Math.hypot(...vecMat([d[0] + a, d[1] + b, d[2] + c], m)));
+          }
+        }
+      }
+      best = Math.min(best, pair / sum);
+    }
   }
   return best;
 }

@@ -4,6 +4,10 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { covalentRadius } from '../../shared/crystal/elements.ts';
+import { minimumPairDistance } from '../../shared/crystal/geometry.ts';
+import { Lattice } from '../../shared/crystal/lattice.ts';
+import { Structure } from '../../shared/crystal/structure.ts';
+import { Rng } from '../../shared/random.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { evaluateReward } from '../../electron/rewards/evaluate.ts';
 import { createBatchJudge, shortestContactRatio, plausibleContacts } from '../../electron/rewards/guards.ts';
@@ -118,6 +122,18 @@ describe('batch judge', () => {
       const expected = Math.min(a / 2 / (rNa + rCl), a / Math.SQRT2 / (2 * rNa), a / Math.SQRT2 / (2 * rCl));
       expect(shortestContactRatio(nacl(a).structure)).toBeCloseTo(expected, 9);
     }
+    // A skewed triclinic cell of random atoms: equal to the exact pair search (minimumPairDistance on each pair).
+    const rng = new Rng('contacts');
+    const species = ['Sr', 'O', 'Ti', 'H'];
+    const skewed = Structure.fromSpecies(Lattice.fromParameters(3.1, 7.9, 5.2, 63, 117, 78), Array.from({ length: 24 }, (_, i) => species[i % 4]!), Array.from({ length: 24 }, () => [rng.next(), rng.next(), rng.next()] as [number, number, number]));
+    let exact = Infinity;
+    for (let i = 0; i < 24; i++) {
+      for (let j = i + 1; j < 24; j++) {
+        const d = minimumPairDistance(skewed.lattice.matrix, [...skewed.sites[i]!.frac, ...skewed.sites[j]!.frac]);
+        exact = Math.min(exact, d / (covalentRadius(skewed.sites[i]!.species) + covalentRadius(skewed.sites[j]!.species)));
+      }
+    }
+    expect(shortestContactRatio(skewed)).toBeCloseTo(exact, 10);
     // a = 2.6 Å: Na–Cl 1.30 Å passes CDVAE's 0.5 Å but is below half the radius sum.
     expect(plausibleContacts(nacl(5.64).structure)).toBe(true);
     expect(plausibleContacts(nacl(2.6).structure)).toBe(false);
