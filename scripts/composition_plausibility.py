@@ -16,6 +16,8 @@ Rule, on the formula reduced by the gcd of its counts:
 Usage:
   composition_plausibility.py verdicts [--tau T] [--no-alloys] < formulas.json   -> one JSON verdict per line
   composition_plausibility.py common < formulas.json   -> charge-balanced with pymatgen's common oxidation states
+  composition_plausibility.py agreement [--tau T]   -> on 600 MP-20 validation formulas (random.seed(0)): how often
+      the rule (alloys off) agrees with charge balance in pymatgen's common oxidation states
 """
 import argparse
 import itertools
@@ -122,10 +124,23 @@ def common_balanced(formula):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument('mode', choices=['verdicts', 'common'])
+    parser.add_argument('mode', choices=['verdicts', 'common', 'agreement'])
     parser.add_argument('--tau', type=float, default=DEFAULT_TAU)
     parser.add_argument('--no-alloys', action='store_true')
     args = parser.parse_args()
+    if args.mode == 'agreement':
+        import csv, gzip, random
+        csv.field_size_limit(1 << 30)
+        path = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), 'shared', 'data', 'structures', 'mp_20_val.csv.gz')
+        with gzip.open(path, 'rt') as f:
+            rows = list(csv.DictReader(f))
+        random.seed(0)
+        formulas = [r['pretty_formula'] for r in random.sample(rows, 600)]
+        strict = [verdict(f, args.tau, False)['valid'] for f in formulas]
+        common = [common_balanced(f) for f in formulas]
+        agree = sum(a == b for a, b in zip(strict, common))
+        print(f'{len(formulas)} MP-20 val formulas: strict rule (tau {args.tau}) {sum(strict)}, common-state balance {sum(common)}, agree {agree} ({100 * agree / len(formulas):.1f} %)')
+        return
     formulas = json.load(sys.stdin)
     for f in formulas:
         if args.mode == 'verdicts':
