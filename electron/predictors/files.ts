@@ -60,6 +60,8 @@ export interface PredictorCard {
   /** Calibrated spread from held-out residuals (./uncertainty.ts); absent in cards written before it existed. */
   uncertainty?: UncertaintyCalibration;
   files: { weights: string; onnx: string };
+  /** What the model was trained on (scripts/predictor_domains.py); a crystal outside it is extrapolation. */
+  domain?: { elements: string[]; note?: string };
   onnx: { inputs: { name: string; dtype: string; shape: (number | string)[]; meaning: string }[]; outputs: { name: string; meaning: string }[] };
   createdAt: string;
 }

@@ -52,6 +52,15 @@ export class OnnxPropertyPredictor implements PropertyPredictor {
     return this.card.unit;
   }
 
+  /**
+   * Candidates holding an element none of the training crystals held (the card's `domain.elements`); none when
+   * the card names no domain.
+   */
+  async outOfDomain(batch: readonly CandidateInput[]): Promise<boolean[]> {
+    const known = this.card.domain ? new Set(this.card.domain.elements) : undefined;
+    return batch.map((c) => (known ? c.structure.sites.some((s) => !known.has(s.species)) : false));
+  }
+
   /** Reads the card now; the onnxruntime session is created on the first prediction. */
   static async load(dir: string, options: OnnxPredictorOptions = {}): Promise<OnnxPropertyPredictor> {
     return new OnnxPropertyPredictor(dir, await readPredictorCard(dir), options);

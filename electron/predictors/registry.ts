@@ -39,6 +39,14 @@ class LazyShippedPredictor implements PropertyPredictor {
     });
     return (await this.loaded).spread(values);
   }
+
+  async outOfDomain(batch: readonly CandidateInput[]): Promise<boolean[]> {
+    this.loaded ??= OnnxPropertyPredictor.load(this.dir).catch((error: Error) => {
+      this.loaded = undefined;
+      throw error;
+    });
+    return (await this.loaded).outOfDomain(batch);
+  }
 }
 
 /** The shipped MEGNet band-gap folder (matgl's multi-fidelity model, converted; electron/predictors/megnet.ts). */

@@ -29,6 +29,9 @@ import {
   type Term,
 } from '../../shared/api/reward-spec.ts';
 import { MAX_MESSAGES, addMessage, type CandidateInput, type RewardOracle } from './types.ts';
+import { compositionalPlausibility } from '../stability/plausibility.ts';
+import { candidateFingerprint, laterDuplicates } from './guards.ts';
+import { duplicateReward } from '../../shared/api/reward-guards.ts';
 
 /** Validity checks used by `constraints.validity` (default: CDVAE's rules from electron/evaluate). */
 export interface ValidityChecks {
@@ -74,10 +77,12 @@ export interface RewardFailures {
   invalid: number;
   /**
    * Invalid candidates by the first constraint they failed: 'maxAtoms', 'elements.allowed', 'elements.required',
-   * 'elements.forbidden', 'validity.structural', 'validity.compositional', or 'structure' for a candidate without
-   * atoms.
+   * 'elements.forbidden', 'validity.structural', 'validity.compositional', 'composition' (the strict rule),
+   * 'guards.extrapolation' (outside a predictor's domain), or 'structure' for a candidate without atoms.
    */
   constraints: Record<string, number>;
+  /** Candidates that passed everything but repeat an earlier fingerprint of the batch (`guards.duplicates`). */
+  duplicates: number;
   /** Candidates that passed the constraints but whose reward was not a finite number (they got failureReward). */
   unscored: number;
   /** Per term (by reported name): where the failures arose. A failure is counted once, at the term that caused it. */
@@ -377,8 +382,20 @@ export async function createRewardFunction(specInput: RewardSpec, options: Rewar
         return 'validity.compositional';
       }
     }
+    if (constraints.composition) {
+      const { minStateProbability, alloys } = constraints.composition;
+      if (!compositionalPlausibility(composition, { ...(minStateProbability !== undefined ? { minStateProbability } : {}), ...(alloys !== undefined ? { alloys } : {}) }).valid) return 'composition';
+    }
     return undefined;
   };
+
+  const duplicatesGet = duplicateReward(spec.guards, penalty);
+  // The predictors whose domain the extrapolation guard asks (those the reward calls that can tell).
+  const domainPredictors = spec.guards?.extrapolation
+    ? [...new Set(walked.flatMap((w) => (w.term.kind === 'predictor' ? [w.term.predictor] : w.term.kind === 'ehull' && typeof w.term.formationEnergy === 'string' ? [w.term.formationEnergy] : [])))]
+        .map((name) => registry.get(name)!)
+        .filter((p) => p.outOfDomain !== undefined)
+    : [];
 
   let closed = false;
   return {
@@ -388,9 +405,9 @@ export async function createRewardFunction(specInput: RewardSpec, options: Rewar
       if (closed) throw new Error('reward function used after close()');
       const n = candidates.length;
       const reward = new Float64Array(n);
-      const failures: RewardFailures = { candidates: n, invalid: 0, constraints: {}, unscored: 0, terms: {}, messages: [] };
-      const active: number[] = [];
-      const compositions: Composition[] = [];
+      const failures: RewardFailures = { candidates: n, invalid: 0, constraints: {}, unscored: 0, duplicates: 0, terms: {}, messages: [] };
+      let active: number[] = [];
+      let compositions: Composition[] = [];
       candidates.forEach((candidate, i) => {
         let composition: Composition;
         try {
@@ -413,6 +430,26 @@ export async function createRewardFunction(specInput: RewardSpec, options: Rewar
         }
       });
 
+      for (const predictor of domainPredictors) {
+        if (active.length === 0) break;
+        let outside: ArrayLike<boolean | number>;
+        try {
+          outside = await predictor.outOfDomain!(active.map((i) => candidates[i]!));
+        } catch (error) {
+          addMessage(failures, `guards.extrapolation: ${predictor.name}: ${(error as Error).message}`);
+          continue;
+        }
+        const keep = active.map((_, k) => !outside[k]);
+        active.forEach((i, k) => {
+          if (keep[k]) return;
+          failures.invalid++;
+          failures.constraints['guards.extrapolation'] = (failures.constraints['guards.extrapolation'] ?? 0) + 1;
+          reward[i] = penalty;
+        });
+        compositions = compositions.filter((_, k) => keep[k]);
+        active = active.filter((_, k) => keep[k]);
+      }
+
       const ctx: BatchContext = {
         candidates: active.map((i) => candidates[i]!),
         compositions,
@@ -430,6 +467,15 @@ export async function createRewardFunction(specInput: RewardSpec, options: Rewar
           failures.unscored++;
         }
       });
+      if (duplicatesGet !== undefined) {
+        // Copies after the first of a motif gain nothing: a policy collapsing onto a few crystals stops being paid.
+        const repeated = laterDuplicates(active.map((i) => candidateFingerprint(candidates[i]!)));
+        active.forEach((i, k) => {
+          if (!repeated[k]) return;
+          reward[i] = duplicatesGet;
+          failures.duplicates++;
+        });
+      }
 
       // Spread the per-term values (computed on the active subset) back to full length, NaN elsewhere.
       const spread = (subset: Record<string, Float64Array>) => {

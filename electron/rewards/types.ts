@@ -13,6 +13,12 @@ export interface PropertyPredictor {
   /** Unit of the predicted value, e.g. 'eV', 'eV/atom', '' for dimensionless. */
   readonly unit: string;
   predict(batch: readonly CandidateInput[]): Promise<Float64Array>;
+  /**
+   * Optional: which candidates lie outside what the model was trained on (true = extrapolating), for the reward
+   * spec's `guards.extrapolation`. The hook for predictor uncertainty: a model with an uncertainty estimate can
+   * flag candidates whose uncertainty is too large.
+   */
+  outOfDomain?(batch: readonly CandidateInput[]): Promise<ArrayLike<boolean>>;
 }
 
 /** What an external oracle returns for a batch: a value per candidate (NaN where it failed) and the tallies. */

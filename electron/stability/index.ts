@@ -5,3 +5,4 @@ export { ElementalReferences, defaultElementalReferencesPath, type ElementalRefe
 export { oxideType, sulfideType, MP2020_OXIDE_RELATIVE_CUTOFF, type OxideType, type SulfideType } from './anion-types.ts';
 export { guessOxidationStates } from './oxidation.ts';
 export { parseYamlMapping, YamlSubsetError, type YamlMapping, type YamlScalar } from './yaml.ts';
+export { compositionalPlausibility, plausibilityRule, oxidationStateProbability, DEFAULT_MIN_STATE_PROBABILITY, PYMATGEN_METALS, type CompositionalPlausibility, type PlausibilityOptions, type PlausibilityVerdict } from './plausibility.ts';

@@ -420,6 +420,14 @@ export const finetuneStepSchema = z.object({
   kl: metric,
   entropy: metric,
   validity: z.object({ structural: z.number().min(0).max(1), compositional: z.number().min(0).max(1), valid: z.number().min(0).max(1) }),
+  /**
+   * What the reward could be fooling (issue #24), fractions of the batch: distinct motifs, the strict compositional
+   * rule (ICSD-weighted oxidation states), shortest contact ≥ 0.5 × the covalent-radius sum; the mean reward of the
+   * crystals passing both; the fraction the duplicate guard penalised.
+   */
+  judges: z
+    .object({ unique: z.number().min(0).max(1), strictComposition: z.number().min(0).max(1), plausibleContacts: z.number().min(0).max(1), meanRewardPlausible: metric, duplicates: z.number().min(0).max(1) })
+    .optional(),
   baseline: metric,
   clipped: metric,
   gradNorm: metric,
@@ -449,6 +457,9 @@ export const finetuneCandidateSchema = z.object({
   logProbability: z.number(),
   cif: z.string(),
   structure: structureDataSchema.nullable(),
+  /** The judges' verdicts: strict compositional rule and contacts (absent for runs without them). */
+  strictComposition: z.boolean().optional(),
+  plausibleContacts: z.boolean().optional(),
 });
 export type FinetuneCandidate = z.infer<typeof finetuneCandidateSchema>;
 

@@ -31,6 +31,9 @@ import { markWorkspacePath } from './job-paths.ts';
 import { potentialTermSchemas, type PotentialTerm } from './reward-potential-terms.ts';
 
 export * from './reward-potential-terms.ts';
+import { CompositionConstraintSchema, RewardGuardsSchema, type CompositionConstraint, type RewardGuards } from './reward-guards.ts';
+
+export * from './reward-guards.ts';
 
 export const REWARD_SPEC_VERSION = 1;
 
@@ -251,6 +254,8 @@ export interface RewardConstraints {
   };
   /** Most atoms in the (conventional) cell of the candidate structure. */
   maxAtoms?: number;
+  /** Strict compositional plausibility (ICSD-weighted oxidation states; ./reward-guards.ts). */
+  composition?: CompositionConstraint;
 }
 
 export interface RewardSpec {
@@ -263,6 +268,8 @@ export interface RewardSpec {
   penalty?: number;
   /** Reward of a candidate whose reward is not a finite number (default: the penalty). */
   failureReward?: number;
+  /** Batch guards against collapse and extrapolation (./reward-guards.ts). */
+  guards?: RewardGuards;
 }
 
 const elementList = z.array(z.string().refine(isElementSymbol, 'is not an element symbol')).min(1, 'must not be empty');
@@ -273,6 +280,7 @@ export const RewardConstraintsSchema = z.strictObject({
     .strictObject({ allowed: elementList.optional(), required: elementList.optional(), forbidden: elementList.optional() })
     .optional(),
   maxAtoms: z.number().int('must be an integer').min(1, 'must be at least 1').optional(),
+  composition: CompositionConstraintSchema.optional(),
 });
 
 export const RewardSpecSchema: z.ZodType<RewardSpec> = z
@@ -284,6 +292,7 @@ export const RewardSpecSchema: z.ZodType<RewardSpec> = z
     constraints: RewardConstraintsSchema.optional(),
     penalty: finite().optional(),
     failureReward: finite().optional(),
+    guards: RewardGuardsSchema.optional(),
   })
   .superRefine((spec, ctx) => {
     // Names must be unique so each term's values can be reported under its own key.

@@ -68,6 +68,15 @@ describe.skipIf(!shipped)('cfstudio finetune', () => {
     expect(second.stdout).toMatch(new RegExp(`^finished: step ${stoppedAt + 2}`));
     const steps = lines(join(out, 'metrics.jsonl')).map((l) => (JSON.parse(l) as { step: number }).step);
     expect(steps).toEqual(Array.from({ length: stoppedAt + 2 }, (_, i) => i + 1));
+    // Every step reports its judges (issue #24) and the end of the run prints them with the rule in words.
+    for (const line of lines(join(out, 'metrics.jsonl'))) {
+      const { judges } = JSON.parse(line) as { judges: Record<string, number> };
+      for (const key of ['unique', 'strictComposition', 'plausibleContacts', 'duplicates']) expect(judges[key], key).toBeGreaterThanOrEqual(0);
+      expect(judges.unique).toBeGreaterThan(0);
+      expect(judges.unique).toBeLessThanOrEqual(1);
+    }
+    expect(second.stdout).toMatch(/last \d+ steps: reward -?[\d.]+, unique \d+%, strict composition \d+%, contacts \d+%/);
+    expect(second.stdout).toMatch(/ICSD compounds/);
 
     // The run packaged as a model folder; the tiny model has no validation set, so its NLL is n/a.
     const packaged = join(dir, 'packaged');

@@ -27,7 +27,7 @@ const presets = Object.fromEntries(readdirSync(presetDir).filter((f) => f.endsWi
 
 describe('reward builder', () => {
   it('expresses the predictor/E_hull presets exactly and leaves the external-oracle one to the JSON editor', () => {
-    for (const id of ['bandgap-dielectric', 'bandgap-window', 'stability', 'stability-proxy', 'structural-validity']) {
+    for (const id of ['bandgap-dielectric', 'bandgap-dielectric-smact', 'bandgap-window', 'stability', 'stability-proxy', 'structural-validity']) {
       const draft = draftFromSpec(presets[id]!);
       expect(draft, id).not.toBeNull();
       expect(specFromDraft(draft!), id).toEqual(presets[id]);

@@ -6,6 +6,17 @@ import { withStopSignal } from '../stop-signal.ts';
 import { DEFAULT_FINETUNE, type FinetuneConfig, runFinetuning, validateFinetuneConfig } from '../../engine/rl/finetune.ts';
 import { readSpecForCli } from './reward.ts';
 import { createRewardFunction, type RewardSpec } from '../../rewards/index.ts';
+import { createBatchJudge } from '../../rewards/guards.ts';
+import type { FinetuneStepMetrics } from '../../engine/rl/finetune.ts';
+
+const percent = (x: number) => `${(100 * x).toFixed(0)}%`;
+
+/** The judges' part of a step's line: uniqueness, strict composition, contacts, reward of the plausible ones. */
+function judgesText(m: FinetuneStepMetrics): string {
+  const j = m.judges;
+  if (!j) return '';
+  return ` unique ${percent(j.unique)} strict-comp ${percent(j.strictComposition)} contacts ${percent(j.plausibleContacts)} reward(plausible) ${Number.isFinite(j.meanRewardPlausible) ? j.meanRewardPlausible.toFixed(3) : '-'}`;
+}
 
 function spaceGroupsOption(text: string | undefined): FinetuneConfig['spaceGroups'] {
   if (text === undefined || text === 'training') return 'training-distribution';
@@ -72,6 +83,8 @@ export const finetuneCommand: Command = {
       throw new UserError((error as Error).message);
     }
     let bar: ProgressBar | undefined;
+    const judge = createBatchJudge();
+    const recent: FinetuneStepMetrics[] = [];
     await withStopSignal(ctx, 'checkpointing', async (signal) => {
       const maxMinutes = stringOption(values, 'max-minutes');
       let result;
@@ -79,6 +92,7 @@ export const finetuneCommand: Command = {
         result = await runFinetuning({
           model: stringOption(values, 'model') ?? 'default',
           reward,
+          judge,
           createReward: (spec) => createRewardFunction(spec, { log: ctx.log, ...(rewardBaseDir ? { baseDir: rewardBaseDir } : {}) }),
           outDir,
           config,
@@ -91,8 +105,10 @@ export const finetuneCommand: Command = {
             ctx.log(line);
           },
           onStep: (m) => {
+            recent.push(m);
+            if (recent.length > 10) recent.shift();
             bar ??= new ProgressBar({ total: m.steps, label: 'finetune', unit: 'step', initial: m.step });
-            bar.update(m.step, `reward ${m.reward.mean.toFixed(3)} (valid ${Number.isFinite(m.reward.meanValid) ? m.reward.meanValid.toFixed(3) : '-'}) KL ${m.kl.toFixed(2)} valid ${(100 * m.validity.valid).toFixed(0)}%`);
+            bar.update(m.step, `reward ${m.reward.mean.toFixed(3)} (valid ${Number.isFinite(m.reward.meanValid) ? m.reward.meanValid.toFixed(3) : '-'}) KL ${m.kl.toFixed(2)} valid ${(100 * m.validity.valid).toFixed(0)}%${judgesText(m)}`);
           },
         });
       } catch (error) {
@@ -102,12 +118,30 @@ export const finetuneCommand: Command = {
         throw error;
       }
       bar?.finish();
+      // The judges at the end: the mean over the last (up to) 10 steps, so one lucky batch does not decide it.
+      const lastJudges = recent.filter((m) => m.judges).map((m) => m.judges!);
+      const average = (pick: (j: NonNullable<FinetuneStepMetrics['judges']>) => number) => lastJudges.reduce((sum, j) => sum + pick(j), 0) / lastJudges.length;
+      const judges = lastJudges.length
+        ? {
+            steps: lastJudges.length,
+            reward: recent.reduce((sum, m) => sum + m.reward.mean, 0) / recent.length,
+            unique: average((j) => j.unique),
+            strictComposition: average((j) => j.strictComposition),
+            plausibleContacts: average((j) => j.plausibleContacts),
+            duplicates: average((j) => j.duplicates),
+            rule: judge.rule,
+          }
+        : undefined;
       if (values.json) {
-        ctx.out(JSON.stringify({ ...result, best: result.best.map(({ cif: _cif, ...rest }) => rest) }, null, 2) + '\n');
+        ctx.out(JSON.stringify({ ...result, ...(judges ? { judges } : {}), best: result.best.map(({ cif: _cif, ...rest }) => rest) }, null, 2) + '\n');
         return;
       }
-      const top = result.best.slice(0, 5).map((c, i) => `  ${i + 1}. ${c.formula} (space group ${c.spaceGroup}) reward ${c.reward.toFixed(3)} ${JSON.stringify(c.terms)}`);
-      ctx.out(`${result.status}: step ${result.step}, ${(result.elapsedSeconds / 60).toFixed(1)} min in total; policy in ${result.modelDir}, best candidates in ${outDir}/best\n${top.join('\n')}\n`);
+      const flag = (c: (typeof result.best)[number]) => (c.strictComposition === undefined ? '' : ` [strict composition ${c.strictComposition ? 'yes' : 'NO'}, contacts ${c.plausibleContacts ? 'ok' : 'TOO CLOSE'}]`);
+      const top = result.best.slice(0, 5).map((c, i) => `  ${i + 1}. ${c.formula} (space group ${c.spaceGroup}) reward ${c.reward.toFixed(3)} ${JSON.stringify(c.terms)}${flag(c)}`);
+      const judged = judges
+        ? `last ${judges.steps} steps: reward ${judges.reward.toFixed(3)}, unique ${percent(judges.unique)}, strict composition ${percent(judges.strictComposition)}, contacts ${percent(judges.plausibleContacts)}, duplicates penalised ${percent(judges.duplicates)}\n  (${judges.rule})\n`
+        : '';
+      ctx.out(`${result.status}: step ${result.step}, ${(result.elapsedSeconds / 60).toFixed(1)} min in total; policy in ${result.modelDir}, best candidates in ${outDir}/best\n${judged}${top.join('\n')}\n`);
     });
   },
 };

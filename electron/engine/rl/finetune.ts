@@ -32,6 +32,7 @@ import { buildSample } from '../sample/build.ts';
 import { writeSymmetrizedCif } from '../../../shared/io/cif-writer.ts';
 import { LikelihoodEvaluator } from '../train/evaluate-nll.ts';
 import { PpoUpdater, policyConfig } from './ppo.ts';
+import type { BatchJudge } from './judge.ts';
 
 export interface FinetuneConfig {
   /** PPO iterations (sample a batch, score it, update). */
@@ -85,6 +86,11 @@ export interface FinetuneOptions {
   reward: RewardSpec;
   /** Compiles the run's spec into the reward it scores with (electron/rewards: `rewardFactory`). */
   createReward: RewardFactory;
+  /**
+   * The judges reported next to the reward every step (strict composition, contacts, uniqueness;
+   * electron/rewards/guards.ts `createBatchJudge`). Without one, `metrics.judges` is absent.
+   */
+  judge?: BatchJudge;
   outDir: string;
   config: FinetuneConfig;
   resume?: boolean;
@@ -122,6 +128,12 @@ export interface FinetuneStepMetrics {
   /** −mean log π_old per crystal (nats): a Monte-Carlo estimate of the policy's entropy. */
   entropy: number;
   validity: { structural: number; compositional: number; valid: number };
+  /**
+   * What the reward could be fooling, on the batch (fractions of all samples): distinct motifs (reduced formula +
+   * Wyckoff sequence), the strict compositional rule, the contact check, and the mean reward of the samples that
+   * pass both; `duplicates` = samples the duplicate guard gave the duplicate reward. Present when a judge was given.
+   */
+  judges?: { unique: number; strictComposition: number; plausibleContacts: number; meanRewardPlausible: number; duplicates: number };
   baseline: number;
   /** Fraction of ratios clipped and the gradient norm in the last PPO epoch. */
   clipped: number;
@@ -140,6 +152,9 @@ export interface BestCandidate {
   wyckoffLabel: string;
   logp: number;
   cif: string;
+  /** The judges' verdicts (when the run has a judge): strict composition and the contact check. */
+  strictComposition?: boolean;
+  plausibleContacts?: boolean;
 }
 
 export interface FinetuneResult {
@@ -217,6 +232,8 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
       `${config.ppoEpochs} PPO epochs × ${config.miniBatches} mini-batch${config.miniBatches === 1 ? '' : 'es'}, lr ${config.learningRate}, ε ${config.clip}, β ${config.beta}, ${config.advantage} advantage`,
   );
 
+  if (options.judge) log(`judged every step by: ${options.judge.rule}`);
+
   let savedAtStep = -1;
   const saveState = async () => {
     savedAtStep = progress.step;
@@ -266,6 +283,7 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
         }
       });
       const scored = await reward.evaluate(candidates);
+      const judgement = options.judge?.judge(candidates);
       const rewards = new Float64Array(samples.length).fill(penalty);
       candidateOf.forEach((i, c) => (rewards[i] = scored.reward[c]!));
       const termValues: Record<string, Float64Array> = {};
@@ -313,6 +331,7 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
       progress.step++;
 
       // Best candidates, one per distinct crystal (formula, space group, Wyckoff sequence).
+      const candidateIndex = new Map(candidateOf.map((i, c) => [i, c] as const));
       built.forEach((b, i) => {
         if (!valid[i] || !b.cif || !b.record.formula) return;
         const terms: Record<string, number> = {};
@@ -326,10 +345,30 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
           wyckoffLabel: b.record.wyckoffLabel ?? '',
           logp: logpOld[i]!,
           cif: b.cif,
+          ...(judgement && candidateIndex.has(i)
+            ? { strictComposition: judgement.strictComposition[candidateIndex.get(i)!]!, plausibleContacts: judgement.plausibleContacts[candidateIndex.get(i)!]! }
+            : {}),
         });
       });
 
       const validRewards = rewards.filter((_, i) => valid[i]);
+      let judges: FinetuneStepMetrics['judges'];
+      if (judgement) {
+        const strict = new Array<boolean>(samples.length).fill(false);
+        const contacts = new Array<boolean>(samples.length).fill(false);
+        candidateOf.forEach((i, c) => {
+          strict[i] = judgement.strictComposition[c]!;
+          contacts[i] = judgement.plausibleContacts[c]!;
+        });
+        const plausibleRewards = rewards.filter((_, i) => strict[i] && contacts[i]);
+        judges = {
+          unique: samples.length ? new Set(judgement.fingerprints).size / samples.length : 0,
+          strictComposition: fraction(strict),
+          plausibleContacts: fraction(contacts),
+          meanRewardPlausible: plausibleRewards.length ? mean(plausibleRewards) : NaN,
+          duplicates: samples.length ? (scored.failures?.duplicates ?? 0) / samples.length : 0,
+        };
+      }
       const totalSeconds = (performance.now() - stepStart) / 1000;
       const metrics: FinetuneStepMetrics = {
         kind: 'step',
@@ -340,6 +379,7 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
         kl: mean(logpOld.map((lp, i) => lp - logpPrior[i]!)),
         entropy: -mean(logpOld),
         validity: { structural: fraction(structural), compositional: fraction(compositional), valid: fraction(valid) },
+        ...(judges ? { judges } : {}),
         baseline: progress.baseline,
         clipped: last.clipped,
         gradNorm: last.gradNorm,

@@ -19,7 +19,7 @@ export interface CandidateInput {
 
 export interface BatchReward {
   /** One finite reward per candidate, and each named term's value per candidate (NaN where not evaluated). */
-  evaluate(candidates: readonly CandidateInput[]): Promise<{ reward: Float64Array; terms: Record<string, Float64Array> }>;
+  evaluate(candidates: readonly CandidateInput[]): Promise<{ reward: Float64Array; terms: Record<string, Float64Array>; failures?: { duplicates?: number } }>;
   /** Stops oracle processes and releases sessions. */
   close(): Promise<void>;
 }

@@ -22,6 +22,7 @@ import { predictProperties } from '../../predictors/predict.ts';
 import { PROPERTY_NAMES } from '../../predictors/properties.ts';
 import { hasShippedPredictor, registerBuiltInPredictors } from '../../predictors/registry.ts';
 import { createRewardFunction, type RewardSpec } from '../../rewards/index.ts';
+import { createBatchJudge } from '../../rewards/guards.ts';
 import { predictorRegistry } from '../../rewards/predictors.ts';
 import { formatPath, RewardSpecSchema, walkTerms } from '../../../shared/api/reward-spec.ts';
 import type { JobRunner } from './types.ts';
@@ -128,6 +129,8 @@ function streamedCandidate(c: BestCandidate, rank: number, cache: Map<string, An
     logProbability: c.logp,
     cif: c.cif,
     structure: structure ? structureData(structure) : null,
+    ...(c.strictComposition !== undefined ? { strictComposition: c.strictComposition } : {}),
+    ...(c.plausibleContacts !== undefined ? { plausibleContacts: c.plausibleContacts } : {}),
   };
 }
 
@@ -198,6 +201,7 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
       reward,
       // checkRun below has vetted the spec the run really scores with (on resume: the one in its run.json).
       createReward: (spec) => createRewardFunction(spec, { log, baseDir: context.workspace }),
+      judge: createBatchJudge(),
       outDir,
       config,
       resume: params.resume,
@@ -219,6 +223,7 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
           kl: finiteOrNull(m.kl),
           entropy: finiteOrNull(m.entropy),
           validity: m.validity,
+          ...(m.judges ? { judges: { ...m.judges, meanRewardPlausible: finiteOrNull(m.judges.meanRewardPlausible) } } : {}),
           baseline: finiteOrNull(m.baseline),
           clipped: finiteOrNull(m.clipped),
           gradNorm: finiteOrNull(m.gradNorm),
@@ -237,7 +242,9 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
         context.progress({
           done: m.step,
           total: m.steps,
-          message: `step ${m.step}/${m.steps}: mean reward ${m.reward.mean.toFixed(3)}, KL ${m.kl.toFixed(3)}, valid ${(100 * m.validity.valid).toFixed(0)} %`,
+          message:
+            `step ${m.step}/${m.steps}: mean reward ${m.reward.mean.toFixed(3)}, KL ${m.kl.toFixed(3)}, valid ${(100 * m.validity.valid).toFixed(0)} %` +
+            (m.judges ? `, unique ${(100 * m.judges.unique).toFixed(0)} %, strict composition ${(100 * m.judges.strictComposition).toFixed(0)} %, contacts ${(100 * m.judges.plausibleContacts).toFixed(0)} %` : ''),
         });
       },
     });

@@ -65,6 +65,8 @@ export class RlDashboard {
   readonly rewardChart = new ChartData(2);
   readonly klChart = new ChartData(2);
   readonly validityChart = new ChartData(2);
+  /** Uniqueness, strict composition and contacts of each batch (issue #24: hacking visible while it happens). */
+  readonly judgesChart = new ChartData(3);
   /** Created at the first step, when the reward's term names are known. */
   termsChart: { names: string[]; data: ChartData } | null = null;
   first: FinetuneStep | null = null;
@@ -93,6 +95,7 @@ export class RlDashboard {
       this.rewardChart.clear();
       this.klChart.clear();
       this.validityChart.clear();
+      this.judgesChart.clear();
       this.termsChart = null;
       this.first = null;
       this.latest = null;
@@ -112,6 +115,7 @@ export class RlDashboard {
     this.rewardChart.put(item.step, [item.reward.mean, item.reward.max]);
     this.klChart.put(item.step, [item.kl, item.entropy]);
     this.validityChart.put(item.step, [item.validity.valid, item.samplesPerSecond]);
+    if (item.judges) this.judgesChart.put(item.step, [item.judges.unique, item.judges.strictComposition, item.judges.plausibleContacts]);
     const names = Object.keys(item.terms).sort();
     if (!this.termsChart || this.termsChart.names.join('\n') !== names.join('\n')) {
       this.termsChart = names.length ? { names, data: new ChartData(names.length) } : null;
@@ -140,6 +144,12 @@ const VALIDITY_AXES: ChartAxisSpec[] = [
 const VALIDITY_SERIES: ChartSeriesSpec[] = [
   { label: 'valid', scale: 'v', color: CHART_COLORS[2], digits: 3, points: true },
   { label: 'samples/s', scale: 'sps', color: CHART_COLORS[6], digits: 2, dash: [5, 4], points: true },
+];
+const JUDGES_AXES: ChartAxisSpec[] = [{ scale: 'f', label: 'fraction of the batch', range: [0, 1], digits: 1 }];
+const JUDGES_SERIES: ChartSeriesSpec[] = [
+  { label: 'unique motifs', scale: 'f', color: CHART_COLORS[0], digits: 3, points: true },
+  { label: 'strict composition', scale: 'f', color: CHART_COLORS[1], digits: 3, points: true },
+  { label: 'contacts ≥ ½(rᵢ + rⱼ)', scale: 'f', color: CHART_COLORS[4], digits: 3, dash: [5, 4], points: true },
 ];
 const COMPARE_AXES: ChartAxisSpec[] = [{ scale: 'r', label: 'mean reward' }];
 
@@ -382,8 +392,16 @@ export function RlView({ backend, dashboard, onOpen }: { backend: StudioBackend;
           )}
           <LiveChart title="KL to the pretrained model and entropy" xLabel="step" axes={KL_AXES} series={KL_SERIES} data={dashboard.klChart} version={dashboard.klChart.version} testId="rl-kl-chart" emptyText="No step yet." height={170} />
           <LiveChart title="Valid fraction and samples per second" xLabel="step" axes={VALIDITY_AXES} series={VALIDITY_SERIES} data={dashboard.validityChart} version={dashboard.validityChart.version} testId="rl-validity-chart" emptyText="No step yet." height={170} />
+          <LiveChart title="Is the reward fooling its judges? Unique, strict composition, contacts" xLabel="step" axes={JUDGES_AXES} series={JUDGES_SERIES} data={dashboard.judgesChart} version={dashboard.judgesChart.version} testId="rl-judges-chart" emptyText="No step yet." height={170} />
           <RewardHistogram first={dashboard.first} latest={dashboard.latest} />
         </div>
+        {latest?.judges && (
+          <p className="hint" data-testid="rl-judges">
+            Step {latest.step}: mean reward {formatValue(latest.reward.mean ?? NaN)} — unique motifs {(100 * latest.judges.unique).toFixed(0)} %, strict composition {(100 * latest.judges.strictComposition).toFixed(0)} %, contacts{' '}
+            {(100 * latest.judges.plausibleContacts).toFixed(0)} %, mean reward of those passing both {latest.judges.meanRewardPlausible === null ? '–' : formatValue(latest.judges.meanRewardPlausible)}, duplicates penalised{' '}
+            {(100 * latest.judges.duplicates).toFixed(0)} %. Strict composition: every atom in an oxidation state held by ≥ 5 % of the element&apos;s ICSD compounds, charge-balanced, cations less electronegative than anions; contacts: shortest distance ≥ 0.5 × the sum of covalent radii.
+          </p>
+        )}
       </section>
 
       <section className="panel rl-best" aria-label="Best crystals">
@@ -399,6 +417,7 @@ export function RlView({ backend, dashboard, onOpen }: { backend: StudioBackend;
                 <th scope="col">space group</th>
                 <th scope="col">reward</th>
                 <th scope="col">terms</th>
+                <th scope="col" title="strict compositional rule and contacts ≥ ½(rᵢ + rⱼ)">checks</th>
                 <th scope="col">step</th>
               </tr>
             </thead>
@@ -410,6 +429,7 @@ export function RlView({ backend, dashboard, onOpen }: { backend: StudioBackend;
                   <td>{c.spaceGroup}</td>
                   <td className="num">{formatValue(c.reward)}</td>
                   <td className="mono">{Object.entries(c.terms).map(([k, v]) => `${k} ${formatValue(v)}`).join(', ')}</td>
+                  <td>{c.strictComposition === undefined ? '–' : `${c.strictComposition ? 'charge-balanced' : 'NOT charge-balanced (strict)'}${c.plausibleContacts === false ? ', atoms too close' : ''}`}</td>
                   <td className="num">{c.step}</td>
                 </tr>
               ))}
@@ -719,7 +739,36 @@ function RewardBuilder({ draft, errors, onChange, setDraft }: { draft: RewardDra
         </label>
         <label className="check">
           <input type="checkbox" checked={draft.compositional} onChange={(e) => onChange({ ...draft, compositional: e.target.checked })} />
-          compositionally valid (charge balance, electronegativity)
+          compositionally valid by the SMACT rule (any listed oxidation state balances; lenient)
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={draft.strictComposition} onChange={(e) => onChange({ ...draft, strictComposition: e.target.checked })} data-testid="rl-strict-composition" />
+          strict composition: every atom in an oxidation state held by ≥ the threshold of the element&apos;s ICSD compounds, charge-balanced, cations less electronegative than anions
+        </label>
+        {draft.strictComposition && (
+          <div className="rl-row">
+            <NumberField
+              label="ICSD state threshold"
+              value={draft.minStateProbability}
+              step={0.01}
+              placeholder="0.05"
+              hint="least fraction of the element's ICSD compounds showing an atom's oxidation state (empty = 0.05)"
+              error={errors.minStateProbability ?? null}
+              onChange={(v) => onChange({ ...draft, minStateProbability: v })}
+            />
+            <label className="check">
+              <input type="checkbox" checked={draft.alloys !== false} onChange={(e) => onChange({ ...draft, alloys: e.target.checked ? null : false })} />
+              all-metal compositions pass (intermetallics)
+            </label>
+          </div>
+        )}
+        <label className="check">
+          <input type="checkbox" checked={draft.duplicateGuard} onChange={(e) => onChange({ ...draft, duplicateGuard: e.target.checked })} />
+          duplicate guard: repeats of a motif (formula + Wyckoff sequence) in a batch get the penalty
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={draft.extrapolationGuard} onChange={(e) => onChange({ ...draft, extrapolationGuard: e.target.checked })} />
+          extrapolation guard: crystals outside a predictor&apos;s training domain get the penalty
         </label>
         <NumberField label="Max atoms" value={draft.maxAtoms} step={1} placeholder="no limit" error={errors.maxAtoms ?? null} onChange={(v) => onChange({ ...draft, maxAtoms: v })} />
         {(['allowed', 'required', 'forbidden'] as const).map((key) => (

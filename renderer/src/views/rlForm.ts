@@ -59,7 +59,16 @@ export interface RewardDraft {
   combineName: string;
   terms: TermDraft[];
   structural: boolean;
+  /** The SMACT rule (CDVAE's `validity.compositional`). */
   compositional: boolean;
+  /** The strict rule (`constraints.composition`, ICSD-weighted oxidation states). */
+  strictComposition: boolean;
+  /** Its threshold (NaN = the default, 0.05) and whether all-metal compositions pass (null = the default, yes). */
+  minStateProbability: number;
+  alloys: boolean | null;
+  /** `guards.duplicates` (true = the penalty) and `guards.extrapolation`. */
+  duplicateGuard: boolean;
+  extrapolationGuard: boolean;
   /** NaN = no limit. */
   maxAtoms: number;
   /** Element lists as typed ('Pb, Cd'). */
@@ -82,7 +91,12 @@ export const EMPTY_DRAFT: RewardDraft = {
   combineName: '',
   terms: [newTerm('band_gap')],
   structural: true,
-  compositional: true,
+  compositional: false,
+  strictComposition: true,
+  minStateProbability: NaN,
+  alloys: null,
+  duplicateGuard: true,
+  extrapolationGuard: true,
   maxAtoms: NaN,
   allowed: '',
   required: '',
@@ -135,8 +149,17 @@ export function specFromDraft(d: RewardDraft): RewardSpec {
     ...(d.forbidden.trim() ? { forbidden: parseElements(d.forbidden) } : {}),
   };
   const validity = { ...(d.structural ? { structural: true } : {}), ...(d.compositional ? { compositional: true } : {}) };
+  const composition = d.strictComposition
+    ? {
+        rule: 'icsd-oxidation-states' as const,
+        ...(Number.isNaN(d.minStateProbability) ? {} : { minStateProbability: d.minStateProbability }),
+        ...(d.alloys === null ? {} : { alloys: d.alloys }),
+      }
+    : undefined;
+  const guards = { ...(d.duplicateGuard ? { duplicates: true } : {}), ...(d.extrapolationGuard ? { extrapolation: true } : {}) };
   const constraints = {
     ...(Object.keys(validity).length ? { validity } : {}),
+    ...(composition ? { composition } : {}),
     ...(Object.keys(elements).length ? { elements } : {}),
     ...(Number.isNaN(d.maxAtoms) ? {} : { maxAtoms: d.maxAtoms }),
   };
@@ -148,6 +171,7 @@ export function specFromDraft(d: RewardDraft): RewardSpec {
     ...(Object.keys(constraints).length ? { constraints } : {}),
     penalty: d.penalty,
     ...(Number.isNaN(d.failureReward) ? {} : { failureReward: d.failureReward }),
+    ...(Object.keys(guards).length ? { guards } : {}),
   };
 }
 
@@ -196,6 +220,8 @@ export function draftFromSpec(spec: RewardSpec): RewardDraft | null {
     combineName = root.name ?? '';
   } else terms = [termDraft(root)];
   if (terms.some((t) => t === null)) return null;
+  // A duplicate reward other than the penalty is edited as JSON.
+  if (typeof spec.guards?.duplicates === 'object') return null;
   const c = spec.constraints;
   return {
     name: spec.name ?? '',
@@ -205,6 +231,11 @@ export function draftFromSpec(spec: RewardSpec): RewardDraft | null {
     terms: terms as TermDraft[],
     structural: c?.validity?.structural === true,
     compositional: c?.validity?.compositional === true,
+    strictComposition: c?.composition !== undefined,
+    minStateProbability: c?.composition?.minStateProbability ?? NaN,
+    alloys: c?.composition?.alloys ?? null,
+    duplicateGuard: spec.guards?.duplicates === true,
+    extrapolationGuard: spec.guards?.extrapolation === true,
     maxAtoms: c?.maxAtoms ?? NaN,
     allowed: c?.elements?.allowed?.join(', ') ?? '',
     required: c?.elements?.required?.join(', ') ?? '',
@@ -233,11 +264,11 @@ export function checkSpec(input: unknown): SpecCheck {
 
 /**
  * The builder field a spec problem belongs to: 'term.<i>.<field>' (field: weight, value, min, max, scale, name,
- * predictor, transform), 'combineName', 'name', 'penalty', 'failureReward', 'maxAtoms', 'allowed', 'required', 'forbidden', or 'spec' for
+ * predictor, transform), 'combineName', 'name', 'penalty', 'failureReward', 'maxAtoms', 'allowed', 'required', 'forbidden', 'minStateProbability', or 'spec' for
  * anything else (shown at the top of the builder).
  */
 export function fieldOfProblem(path: string, d: RewardDraft): string {
-  let m = /^constraints\.(?:elements\.)?(maxAtoms|allowed|required|forbidden)/.exec(path);
+  let m = /^constraints\.(?:elements\.|composition\.)?(maxAtoms|allowed|required|forbidden|minStateProbability)/.exec(path);
   if (m) return m[1]!;
   if (path === 'penalty' || path === 'failureReward' || path === 'name') return path;
   if (d.terms.length === 1) {
