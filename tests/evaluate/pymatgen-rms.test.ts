@@ -30,7 +30,7 @@ function findPython(): string | undefined {
 const python = findPython();
 if (!python) console.warn('skipping the pymatgen get_rms_dist comparison: no python3 with pymatgen (apt-get install python3-pymatgen)');
 
-const SCRIPT = new URL('./pymatgen_rms.py', import.meta.url).pathname;
+const SCRIPT = new URL('../../scripts/pymatgen_rms.py', import.meta.url).pathname;
 
 function randomCrystal(rng: Rng): Structure {
   for (;;) {

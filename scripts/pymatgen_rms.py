@@ -1,4 +1,4 @@
-"""Reference for tests/evaluate/pymatgen-rms.test.ts: pymatgen's StructureMatcher(stol=0.5, angle_tol=10, ltol=0.3)
+"""Reference for tests/evaluate/pymatgen-rms.test.ts and bench/csp.ts: pymatgen's StructureMatcher(stol=0.5, angle_tol=10, ltol=0.3)
 .get_rms_dist (the CDVAE/DiffCSP CSP settings) on pairs of structures given as JSON [{"a": S, "b": S}, ...] with
 S = {"lattice": 3x3 rows, "species": [...], "frac": [[x, y, z], ...]}. Prints a JSON list of [rms, max] or null."""
 import json
