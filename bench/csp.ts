@@ -1,24 +1,34 @@
 /**
  * Structure prediction benchmark on the CDVAE protocol, over MP-20 validation formulas (held out from training):
  * for each of the first N crystals, `cfstudio csp`'s pipeline (electron/csp) is given its reduced formula and the
- * number of atoms of its cell, and the known structure is looked for among the ranked distinct candidates with
- * pymatgen's CSP matcher settings (stol 0.5, ltol 0.3, angle_tol 10°; our electron/evaluate/matcher.ts).
+ * number of atoms of its cell, samples once, and the distinct candidates are ranked three ways — by the model's
+ * log-likelihood, by single-point M3GNet energy per atom, and (CFSTUDIO_BENCH_RELAX=1) by energy per atom after
+ * relaxation with the space group kept. For each ranking and k = 1, 20 the known structure is looked for among the
+ * k best candidates with pymatgen's `StructureMatcher(stol=0.5, angle_tol=10, ltol=0.3).get_rms_dist` (our
+ * `structureRmsDistance`, tested against pymatgen in tests/evaluate/pymatgen-rms.test.ts): a match when some
+ * candidate has an RMS below stol; the RMSE averages, over matched formulas, the smallest normalised RMS among the k.
  *
- *   npm run bench:csp                      # CFSTUDIO_BENCH_N formulas (default 20), CFSTUDIO_BENCH_SAMPLES each (default 50)
- *   CFSTUDIO_BENCH_RANK=likelihood npm run bench:csp    # rank by the model's log-likelihood instead of M3GNet
- *   CFSTUDIO_BENCH_RELAX=1 npm run bench:csp            # relax every distinct candidate before ranking (slow)
+ *   npm run bench:csp                                   # CFSTUDIO_BENCH_N formulas (default 20), CFSTUDIO_BENCH_SAMPLES each (default 50)
+ *   CFSTUDIO_BENCH_RELAX=1 npm run bench:csp            # also rank after relaxation (slow)
+ *   CFSTUDIO_BENCH_RELAX_TOP=20 …                        # relax only the 20 lowest single-point energies (default: every candidate)
  *   CFSTUDIO_BENCH_GROUPS=prior npm run bench:csp       # space groups by training frequency, not the model's p(g | formula)
+ *   CFSTUDIO_BENCH_OUT=bench/results/csp-mp20-val.json  # where the per-formula results and the summary go (rewritten after each formula)
+ *   CFSTUDIO_BENCH_CHECK=1 …                            # at the end, recompute every reported RMS with pymatgen (scripts/pymatgen_rms.py)
+ *   CFSTUDIO_BENCH_PAIRS=runs/csp-pairs.json …          # keep those pairs (rewritten after each formula) for `/usr/bin/python3 scripts/pymatgen_rms.py FILE`
  *
- * Prints the match rate of the best-ranked candidate (k = 1) and of any of the best 20 (k = 20), and seconds per
- * formula. The cell's atom count fixes Z in the dataset's cell; since the model writes conventional cells, Z, 2Z,
- * 3Z and 4Z are allowed (primitive, C/I, R, F centring). Unlike DiffCSP's k independent samples, k here counts
- * ranked distinct candidates out of CFSTUDIO_BENCH_SAMPLES samples. No RMSE: our matcher answers match / no match.
+ * The cell's atom count fixes Z in the dataset's cell; since the model writes conventional cells, Z, 2Z, 3Z and 4Z
+ * are allowed (primitive, C/I, R, F centring). Unlike CDVAE/DiffCSP's k independent samples, k here counts ranked
+ * distinct candidates out of CFSTUDIO_BENCH_SAMPLES samples. Structures are compared at symprec 0.01 Å, so that
+ * symmetrization moves atoms far less than the displacements measured.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { Composition } from '../shared/crystal/composition.ts';
+import type { Structure } from '../shared/crystal/structure.ts';
 import { readCifStructure } from '../shared/io/cif.ts';
 import { initSymmetry } from '../shared/symmetry/moyo.ts';
 import { loadModel } from '../electron/engine/model/files.ts';
@@ -26,17 +36,39 @@ import { defaultPotentialDir, loadPotential } from '../electron/engine/potential
 import type { Potential } from '../electron/engine/potential/types.ts';
 import { CrystalSampler } from '../electron/engine/sample/sampler.ts';
 import { planStructurePrediction } from '../electron/csp/plan.ts';
-import { predictStructures, weighGroupsByModel } from '../electron/csp/predict.ts';
-import { prepareForMatching, structuresMatch, type MatchTolerances } from '../electron/evaluate/matcher.ts';
+import { type CspCandidate, type CspResult, rankCandidates, sampleCandidates, weighGroupsByModel } from '../electron/csp/predict.ts';
+import { type MatchTolerances, prepareForMatching, structureRmsDistance } from '../electron/evaluate/matcher.ts';
 
 const CSP_TOLERANCES: MatchTolerances = { ltol: 0.3, stol: 0.5, angleTol: 10, scale: true };
+const MATCH_SYMPREC = 0.01;
+const KS = [1, 20] as const;
 const N = Number(process.env.CFSTUDIO_BENCH_N ?? 20);
 const SAMPLES = Number(process.env.CFSTUDIO_BENCH_SAMPLES ?? 50);
-const RANK = process.env.CFSTUDIO_BENCH_RANK === 'likelihood' ? 'likelihood' : 'energy';
 const RELAX = process.env.CFSTUDIO_BENCH_RELAX === '1';
+const RELAX_TOP = process.env.CFSTUDIO_BENCH_RELAX_TOP ? Number(process.env.CFSTUDIO_BENCH_RELAX_TOP) : Infinity;
 const GROUPS = process.env.CFSTUDIO_BENCH_GROUPS === 'prior' ? 'prior' : 'model';
+const OUT = process.env.CFSTUDIO_BENCH_OUT;
+const CHECK = process.env.CFSTUDIO_BENCH_CHECK === '1';
+const PAIRS = process.env.CFSTUDIO_BENCH_PAIRS;
+const ROOT = resolve(import.meta.dirname, '..');
 
-const file = resolve(import.meta.dirname, '../../shared/data/structures/mp_20_val.csv.gz');
+type Ranking = 'log-likelihood' | 'single-point energy' | 'energy after relaxation';
+interface AtK {
+  /** Smallest normalised RMS among the k best candidates, or null when none matches. */
+  rms: number | null;
+}
+interface FormulaResult {
+  materialId: string;
+  formula: string;
+  spaceGroup: number;
+  atoms: number;
+  distinct: number;
+  rankings: Partial<Record<Ranking, { firstMatchRank: number | null; atK: Record<string, AtK> }>>;
+  seconds: { groups: number; sample: number; singlePoint: number; relax: number };
+  error?: string;
+}
+
+const file = resolve(ROOT, '../shared/data/structures/mp_20_val.csv.gz');
 if (!existsSync(file)) {
   console.log(`skipped: ${file} not found`);
   process.exit(0);
@@ -45,39 +77,158 @@ await initSymmetry();
 const rows = parse(gunzipSync(readFileSync(file)).toString('utf8'), { columns: true }) as { material_id: string; cif: string; 'spacegroup.number': string }[];
 const model = await loadModel('default');
 const sampler = await CrystalSampler.create(model.config, model.params);
-let potential: Potential | null = null;
-if (RANK === 'energy' && existsSync(defaultPotentialDir())) potential = await loadPotential(defaultPotentialDir());
+const potential: Potential | null = existsSync(defaultPotentialDir()) ? await loadPotential(defaultPotentialDir()) : null;
+const rankings: Ranking[] = ['log-likelihood', ...(potential ? (['single-point energy'] as const) : []), ...(potential && RELAX ? (['energy after relaxation'] as const) : [])];
+const settings = {
+  dataset: 'MP-20 validation (first N rows)',
+  n: N,
+  samplesPerFormula: SAMPLES,
+  zs: 'Z, 2Z, 3Z, 4Z of the dataset cell',
+  spaceGroups: GROUPS === 'model' ? "the model's p(g | formula)" : 'training frequency',
+  potential: potential?.name ?? null,
+  relax: RELAX ? { fmax: 0.05, maxSteps: 300, keepSymmetry: true, candidates: Number.isFinite(RELAX_TOP) ? `the ${RELAX_TOP} lowest single-point energies` : 'all' } : null,
+  matcher: 'StructureMatcher(stol=0.5, angle_tol=10, ltol=0.3).get_rms_dist (electron/evaluate/matcher.ts structureRmsDistance)',
+  matchSymprec: MATCH_SYMPREC,
+  loadAverageAtStart: readFileSync('/proc/loadavg', 'utf8').trim(),
+  started: new Date().toISOString(),
+};
+console.log(`MP-20 val, first ${N} crystals, ${SAMPLES} samples each, ranked by ${rankings.join(', ')}; groups by ${settings.spaceGroups}; load ${settings.loadAverageAtStart}`);
 
-let at1 = 0;
-let at20 = 0;
-let done = 0;
-let seconds = 0;
-console.log(`MP-20 val, first ${N} crystals, ${SAMPLES} samples each, ranked by ${potential ? (RELAX ? 'relaxed' : 'single-point') + ' M3GNet energy' : 'log-likelihood'}, groups by ${GROUPS === 'model' ? "the model's p(g | formula)" : 'training frequency'}`);
-for (const row of rows.slice(0, N)) {
+const results: FormulaResult[] = [];
+/** Pairs for the pymatgen check: the best matching candidate of each ranking and k. */
+const checkPairs: { index: number; ranking: Ranking; k: number; candidate: Structure; known: Structure; rms: number }[] = [];
+
+for (const [index, row] of rows.slice(0, N).entries()) {
   const known = readCifStructure(row.cif).structure;
   const composition = Composition.fromStructure(known);
   const { formula, factor } = composition.reducedFormulaAndFactor;
   const zs = [1, 2, 3, 4].map((k) => k * factor);
-  const started = performance.now();
-  let line: string;
+  const result: FormulaResult = {
+    materialId: row.material_id,
+    formula,
+    spaceGroup: Number(row['spacegroup.number']),
+    atoms: known.numSites,
+    distinct: 0,
+    rankings: {},
+    seconds: { groups: 0, sample: 0, singlePoint: 0, relax: 0 },
+  };
   try {
+    const t0 = performance.now();
     const prior = planStructurePrediction({ formula, zs, spaceGroupCounts: model.card.spaceGroupCounts });
     const plan = GROUPS === 'model' ? await weighGroupsByModel(sampler, prior, { seed: 0 }) : prior;
-    const result = await predictStructures(plan, { sampler, count: SAMPLES, seed: 0, potential, relax: RELAX ? { fmax: 0.05, maxSteps: 300 } : null });
-    const target = prepareForMatching(known, 0.1);
-    const rank = result.candidates.findIndex((c) => structuresMatch(prepareForMatching(c.structure, 0.1), target, CSP_TOLERANCES));
-    if (rank === 0) at1++;
-    if (rank >= 0 && rank < 20) at20++;
-    line = `${row.material_id.padEnd(11)} ${formula.padEnd(14)} sg ${row['spacegroup.number'].padStart(3)}  ${result.candidates.length} distinct  match at rank ${rank < 0 ? '-' : rank + 1}`;
+    result.seconds.groups = (performance.now() - t0) / 1000;
+    const sampled = await sampleCandidates(plan, { sampler, count: SAMPLES, seed: 0 });
+    result.seconds.sample = sampled.seconds.sample + sampled.seconds.match;
+    result.distinct = sampled.candidates.length;
+    const target = prepareForMatching(known, MATCH_SYMPREC);
+    const prepared = new Map<Structure, ReturnType<typeof prepareForMatching>>();
+    const rmsOf = (c: CspCandidate) => {
+      let p = prepared.get(c.structure);
+      if (!p) prepared.set(c.structure, (p = prepareForMatching(c.structure, MATCH_SYMPREC)));
+      return structureRmsDistance(p, target, CSP_TOLERANCES)?.rms ?? null;
+    };
+    const score = (ranking: Ranking, ranked: CspResult) => {
+      const rms = ranked.candidates.slice(0, Math.max(...KS)).map(rmsOf);
+      const first = rms.findIndex((r) => r !== null);
+      const atK: Record<string, AtK> = {};
+      for (const k of KS) {
+        const found = rms.slice(0, k).filter((r): r is number => r !== null);
+        atK[`k${k}`] = { rms: found.length > 0 ? Math.min(...found) : null };
+        if (found.length > 0) {
+          const best = rms.indexOf(Math.min(...found));
+          checkPairs.push({ index, ranking, k, candidate: ranked.candidates[best]!.structure, known, rms: Math.min(...found) });
+        }
+      }
+      result.rankings[ranking] = { firstMatchRank: first < 0 ? null : first + 1, atK };
+    };
+    score('log-likelihood', await rankCandidates(plan, sampled, { potential: null, relax: null }));
+    if (potential) {
+      const singlePoint = await rankCandidates(plan, sampled, { potential, relax: null });
+      result.seconds.singlePoint = singlePoint.seconds.energy;
+      score('single-point energy', singlePoint);
+      if (RELAX) {
+        // With RELAX_TOP, only the lowest single-point energies are relaxed (the rest cannot be ranked after relaxation).
+        const toRelax = Number.isFinite(RELAX_TOP) ? { ...sampled, candidates: sampled.candidates.filter((c) => singlePoint.candidates.slice(0, RELAX_TOP).some((s) => s.sample === c.sample)) } : sampled;
+        const relaxed = await rankCandidates(plan, toRelax, { potential, relax: { fmax: 0.05, maxSteps: 300 } });
+        result.seconds.relax = relaxed.seconds.energy;
+        score('energy after relaxation', relaxed);
+      }
+    }
   } catch (error) {
-    line = `${row.material_id.padEnd(11)} ${formula.padEnd(14)} error: ${(error as Error).message}`;
+    result.error = (error as Error).message;
   }
-  const s = (performance.now() - started) / 1000;
-  seconds += s;
-  done++;
-  console.log(`${line}  ${s.toFixed(1)} s`);
+  results.push(result);
+  const cells = rankings.map((r) => `${r.split(' ')[0]} ${result.rankings[r]?.firstMatchRank ?? '-'}`).join(', ');
+  const s = result.seconds;
+  console.log(
+    `${row.material_id.padEnd(11)} ${formula.padEnd(14)} sg ${String(result.spaceGroup).padStart(3)}  ${result.error ? `error: ${result.error}` : `${result.distinct} distinct; match at rank: ${cells}`}  ${(s.groups + s.sample).toFixed(1)} s + ${s.singlePoint.toFixed(1)} s sp + ${s.relax.toFixed(1)} s relax`,
+  );
+  if (OUT) writeResults();
+  if (PAIRS) writePairs(resolve(ROOT, PAIRS));
 }
 await sampler.release();
 await potential?.close();
-const pct = (x: number) => ((100 * x) / Math.max(done, 1)).toFixed(1);
-console.log(`match rate k=1: ${pct(at1)} % (${at1}/${done}), k=20: ${pct(at20)} % (${at20}/${done}); ${(seconds / Math.max(done, 1)).toFixed(1)} s per formula`);
+
+function summarise() {
+  const done = results.length;
+  const mean = (xs: number[]) => (xs.length > 0 ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+  const table = rankings.map((ranking) => ({
+    ranking,
+    ...Object.fromEntries(
+      KS.map((k) => {
+        const rms = results.map((r) => r.rankings[ranking]?.atK[`k${k}`]?.rms ?? null).filter((x): x is number => x !== null);
+        return [`k${k}`, { matchRate: done > 0 ? rms.length / done : null, matched: rms.length, rmse: mean(rms) }];
+      }),
+    ),
+  }));
+  const seconds = {
+    groupsAndSample: mean(results.map((r) => r.seconds.groups + r.seconds.sample)),
+    singlePoint: mean(results.map((r) => r.seconds.singlePoint)),
+    relax: mean(results.map((r) => r.seconds.relax)),
+  };
+  return { formulas: done, errors: results.filter((r) => r.error).length, table, secondsPerFormula: seconds };
+}
+
+function writeResults(extra: Record<string, unknown> = {}) {
+  const path = resolve(ROOT, OUT!);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify({ settings, summary: summarise(), ...extra, formulas: results }, null, 1) + '\n');
+}
+
+const summary = summarise();
+for (const row of summary.table) {
+  const parts = KS.map((k) => {
+    const cell = (row as unknown as Record<string, { matchRate: number; matched: number; rmse: number | null }>)[`k${k}`]!;
+    return `k=${k}: ${(100 * cell.matchRate).toFixed(1)} % (${cell.matched}/${summary.formulas}), RMSE ${cell.rmse === null ? '-' : cell.rmse.toFixed(4)}`;
+  });
+  console.log(`${row.ranking.padEnd(24)} ${parts.join('; ')}`);
+}
+const sec = summary.secondsPerFormula;
+console.log(`s per formula: groups + sampling + merging ${sec.groupsAndSample?.toFixed(1)}, single points ${sec.singlePoint?.toFixed(1)}, relaxation ${sec.relax?.toFixed(1)}; load at end ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
+
+/** The pairs as scripts/pymatgen_rms.py reads them (a = candidate, b = known), with our RMS beside them. */
+function writePairs(path: string) {
+  const plain = (s: Structure) => ({ lattice: s.lattice.matrix, species: s.species, frac: s.sites.map((x) => x.frac) });
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, JSON.stringify(checkPairs.map((p) => ({ materialId: results[p.index]!.materialId, ranking: p.ranking, k: p.k, rms: p.rms, a: plain(p.candidate), b: plain(p.known) }))));
+}
+
+let check: Record<string, unknown> | undefined;
+if (CHECK && checkPairs.length > 0) {
+  // Every reported RMS recomputed by pymatgen on the same two structures.
+  const dir = mkdtempSync(join(tmpdir(), 'cfstudio-csp-check-'));
+  try {
+    const pairsFile = join(dir, 'pairs.json');
+    writePairs(pairsFile);
+    const run = spawnSync('/usr/bin/python3', [join(ROOT, 'scripts/pymatgen_rms.py'), pairsFile], { encoding: 'utf8', timeout: 3_600_000 });
+    if (run.status !== 0) throw new Error(`pymatgen check failed: ${run.stderr.trim().split('\n').pop()}`);
+    const reference = JSON.parse(run.stdout) as ([number, number] | null)[];
+    const differences = checkPairs.map((p, i) => (reference[i] ? Math.abs(reference[i]![0] - p.rms) : null));
+    const agreed = differences.filter((d): d is number => d !== null);
+    check = { pairs: checkPairs.length, pymatgenAlsoMatches: agreed.length, largestRmsDifference: agreed.length > 0 ? Math.max(...agreed) : null };
+    console.log(`pymatgen check: ${agreed.length}/${checkPairs.length} reported matches are matches for pymatgen too; largest RMS difference ${check.largestRmsDifference}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+if (OUT) writeResults({ finished: new Date().toISOString(), loadAverageAtEnd: readFileSync('/proc/loadavg', 'utf8').trim(), ...(check ? { pymatgenCheck: check } : {}) });

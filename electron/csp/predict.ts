@@ -128,7 +128,27 @@ function countsOf(structure: Structure, plan: CspPlan): number[] {
   return symbols.map((s) => counts.get(s) ?? 0);
 }
 
+/** What sampling leaves to rank: the distinct exact-formula crystals, most likely first (`sampleCandidates`). */
+export interface CspSampled {
+  sampled: number;
+  built: number;
+  structurallyValid: number;
+  merged: number;
+  /** Distinct crystals as sampled (no energies yet), most likely first. */
+  candidates: CspCandidate[];
+  seconds: { sample: number; match: number };
+}
+
+/** Sampling, building and merging duplicates, then ranking (`rankCandidates`): the whole of `cfstudio csp`. */
 export async function predictStructures(plan: CspPlan, options: CspOptions): Promise<CspResult> {
+  return rankCandidates(plan, await sampleCandidates(plan, options), options);
+}
+
+/**
+ * Stage 1: draw `count` crystals with exactly the formula, build them, keep the structurally valid ones whose built
+ * cell still has the formula, and merge duplicates into their most likely sample.
+ */
+export async function sampleCandidates(plan: CspPlan, options: Omit<CspOptions, 'potential' | 'relax' | 'stability'>): Promise<CspSampled> {
   const symprec = options.symprec ?? 0.1;
   const tolerances = options.tolerances ?? DEFAULT_MATCH_TOLERANCES;
   const progress = options.onProgress ?? (() => {});
@@ -172,7 +192,7 @@ export async function predictStructures(plan: CspPlan, options: CspOptions): Pro
     tolerances,
     (done) => progress('match', done, built.length),
   );
-  let candidates: CspCandidate[] = unique.map(({ representative, count, prepared }) => {
+  const candidates: CspCandidate[] = unique.map(({ representative, count, prepared }) => {
     const b = built[representative]!;
     return {
       sample: b.index,
@@ -189,6 +209,30 @@ export async function predictStructures(plan: CspPlan, options: CspOptions): Pro
       stability: null,
     };
   });
+  const t2 = performance.now();
+  return {
+    sampled,
+    built: builtCount,
+    structurallyValid: built.length + merged,
+    merged,
+    candidates,
+    seconds: { sample: (t1 - t0) / 1000, match: (t2 - t1) / 1000 },
+  };
+}
+
+/**
+ * Stage 2: energies (single point, or relaxation with the space group kept followed by a second merge) and the
+ * ranking. The sampled candidates are not modified, so one sample can be ranked several ways (bench/csp.ts).
+ */
+export async function rankCandidates(
+  plan: CspPlan,
+  sampledCandidates: CspSampled,
+  options: Pick<CspOptions, 'potential' | 'relax' | 'stability' | 'symprec' | 'tolerances' | 'onProgress' | 'signal'>,
+): Promise<CspResult> {
+  const symprec = options.symprec ?? 0.1;
+  const tolerances = options.tolerances ?? DEFAULT_MATCH_TOLERANCES;
+  const progress = options.onProgress ?? (() => {});
+  let candidates = sampledCandidates.candidates.map((c) => ({ ...c }));
   const t2 = performance.now();
 
   // 3. Energies.
@@ -253,15 +297,15 @@ export async function predictStructures(plan: CspPlan, options: CspOptions): Pro
     return b.logp - a.logp;
   });
   return {
-    sampled,
-    built: builtCount,
-    structurallyValid: built.length + merged,
-    merged,
-    unique: unique.length,
+    sampled: sampledCandidates.sampled,
+    built: sampledCandidates.built,
+    structurallyValid: sampledCandidates.structurallyValid,
+    merged: sampledCandidates.merged,
+    unique: sampledCandidates.candidates.length,
     ranking,
     ...(note !== undefined ? { note } : {}),
     candidates,
-    seconds: { sample: (t1 - t0) / 1000, match: (t2 - t1) / 1000, energy: (t3 - t2) / 1000 },
+    seconds: { ...sampledCandidates.seconds, energy: (t3 - t2) / 1000 },
   };
 }
 

@@ -175,11 +175,62 @@ export function prepareForMatching(structure: Structure, symprec: number): Match
 
 /** pymatgen-style geometric match of two prepared structures (see the file comment). */
 export function structuresMatch(a: MatchableStructure, b: MatchableStructure, tolerances: MatchTolerances = DEFAULT_MATCH_TOLERANCES): boolean {
-  if (a.degenerate || b.degenerate || a.numSites !== b.numSites || a.compositionKey !== b.compositionKey) return false;
+  // pymatgen's fit: the first mapping whose largest displacement (in units of (V/N)^⅓) is below stol.
+  let matched = false;
+  searchMappings(a, b, tolerances, (squared, normalization) => {
+    let largest = 0;
+    for (const d2 of squared) if (d2 > largest) largest = d2;
+    matched = Math.sqrt(largest) * normalization < tolerances.stol;
+    return matched;
+  });
+  return matched;
+}
+
+/** Displacements of the best mapping found by `structureRmsDistance`, both in units of (V/N)^⅓ as pymatgen reports them. */
+export interface RmsDistance {
+  /** Root mean square displacement of paired atoms after removing the mean shift. */
+  rms: number;
+  /** Largest displacement of that mapping. */
+  maxDistance: number;
+}
+
+/**
+ * pymatgen's `StructureMatcher.get_rms_dist`: over every lattice mapping and anchor translation that passes the
+ * tolerances (the same search as `structuresMatch`), the smallest root mean square displacement, normalised by
+ * (V/N)^⅓; null when no mapping exists or the smallest RMS is not below stol. This is the CDVAE/DiffCSP CSP
+ * criterion: a prediction matches when this is not null (a looser test than `structuresMatch`, which needs every
+ * displacement below stol), and the reported RMSE averages `rms` over matches.
+ */
+export function structureRmsDistance(a: MatchableStructure, b: MatchableStructure, tolerances: MatchTolerances = DEFAULT_MATCH_TOLERANCES): RmsDistance | null {
+  let best: RmsDistance | null = null;
+  searchMappings(a, b, tolerances, (squared, normalization) => {
+    let sum = 0;
+    let largest = 0;
+    for (const d2 of squared) {
+      sum += d2;
+      if (d2 > largest) largest = d2;
+    }
+    const rms = Math.sqrt(sum / squared.length) * normalization;
+    if (best === null || rms < best.rms) best = { rms, maxDistance: Math.sqrt(largest) * normalization };
+    // As pymatgen: an exact match cannot be improved on.
+    return rms < 1e-5;
+  });
+  const found = best as RmsDistance | null;
+  return found !== null && found.rms < tolerances.stol ? found : null;
+}
+
+/**
+ * Called for each mapping that survives the tolerance checks with the squared displacements (Å², mean shift
+ * removed, one per atom) and the normalization (N/V)^⅓; returns true to stop the search.
+ */
+type MappingVisitor = (squaredDisplacements: Float64Array, normalization: number) => boolean;
+
+function searchMappings(a: MatchableStructure, b: MatchableStructure, tolerances: MatchTolerances, visit: MappingVisitor): void {
+  if (a.degenerate || b.degenerate || a.numSites !== b.numSites || a.compositionKey !== b.compositionKey) return;
   const n = a.numSites;
   const groupsA = groupBySpecies(a.species);
   const groupsB = groupBySpecies(b.species);
-  for (const [z, indices] of groupsB) if (groupsA.get(z)?.length !== indices.length) return false;
+  for (const [z, indices] of groupsB) if (groupsA.get(z)?.length !== indices.length) return;
 
   const ratio = tolerances.scale ? Math.pow(b.volume / a.volume, 1 / 6) : 1;
   const latticeA = scaleMatrix(a.lattice, ratio);
@@ -192,13 +243,13 @@ export function structuresMatch(a: MatchableStructure, b: MatchableStructure, to
   try {
     points = latticePointsWithin(latticeA, Math.max(...lengthsB) * (1 + ltol));
   } catch (error) {
-    if (error instanceof DegenerateCellError) return false;
+    if (error instanceof DegenerateCellError) return;
     throw error;
   }
   const candidates = lengthsB.map((length) => points.filter((p) => p.length / length < 1 + ltol && p.length / length > 1 / (1 + ltol)));
   const [ca, cb, cc] = candidates as [typeof points, typeof points, typeof points];
   // Reduced cells of real crystals give tens of candidates per axis; millions of triples mean a pathological cell.
-  if (ca.length * cb.length * cc.length > MAX_CANDIDATE_TRIPLES) return false;
+  if (ca.length * cb.length * cc.length > MAX_CANDIDATE_TRIPLES) return;
 
   // The rarest element of B anchors the translations.
   let anchorSpecies = -1;
@@ -214,25 +265,27 @@ export function structuresMatch(a: MatchableStructure, b: MatchableStructure, to
         if (Math.abs(angle(va.cartesian, vc.cartesian) - anglesB[1]) >= angleTol) continue;
         const s: Mat3 = [va.integer, vb.integer, vc.integer];
         if (Math.abs(Math.abs(det3(s)) - 1) > 0.5) continue; // same lattice only (no supercells)
-        if (mappingMatches(a, b, s, [va.cartesian, vb.cartesian, vc.cartesian], latticeB, groupsA, groupsB, anchorSpecies, anchorB, tolerances.stol, workspace)) return true;
+        if (visitTranslations(a, b, s, [va.cartesian, vb.cartesian, vc.cartesian], latticeB, groupsA, groupsB, anchorSpecies, anchorB, tolerances.stol, workspace, visit)) return;
       }
     }
   }
-  return false;
 }
 
 class MatchWorkspace {
   readonly fracA: Float64Array;
   readonly shiftedB: Float64Array;
   readonly vectors: Float64Array;
+  readonly squared: Float64Array;
   constructor(n: number) {
     this.fracA = new Float64Array(3 * n);
     this.shiftedB = new Float64Array(3 * n);
     this.vectors = new Float64Array(3 * n);
+    this.squared = new Float64Array(n);
   }
 }
 
-function mappingMatches(
+/** Every anchor translation of one lattice mapping; true when the visitor asked to stop. */
+function visitTranslations(
   a: MatchableStructure,
   b: MatchableStructure,
   s: Mat3,
@@ -244,6 +297,7 @@ function mappingMatches(
   anchorB: number,
   stol: number,
   work: MatchWorkspace,
+  visit: MappingVisitor,
 ): boolean {
   const n = a.numSites;
   // A's fractional coordinates in the mapped basis: f' = f · S⁻¹.
@@ -279,7 +333,7 @@ function mappingMatches(
       work.shiftedB[3 * i + 2] = b.frac[3 * i + 2]! + t2;
     }
     if (!everyAtomHasNeighbour(work.shiftedB, work.fracA, groupsA, groupsB, fracTol)) continue;
-    if (displacementsWithin(work, average, groupsA, groupsB, fracTol, stol / normalization)) return true;
+    if (pairedDisplacements(work, average, groupsA, groupsB, fracTol) && visit(work.squared, normalization)) return true;
   }
   return false;
 }
@@ -309,10 +363,11 @@ function everyAtomHasNeighbour(fracB: Float64Array, fracA: Float64Array, groupsA
 const FORBIDDEN = 1e20;
 
 /**
- * Pair atoms of each element by minimum total squared distance, remove the mean displacement, and test every
- * remaining displacement against the site tolerance (Å).
+ * Pair atoms of each element by minimum total squared distance and remove the mean displacement (pymatgen's
+ * `_cart_dists`), leaving the squared remaining displacements (Å²) in `work.squared`; false when some atom has no
+ * partner within the per-axis tolerance.
  */
-function displacementsWithin(work: MatchWorkspace, m: Mat3, groupsA: Map<number, number[]>, groupsB: Map<number, number[]>, fracTol: Vec3, limit: number): boolean {
+function pairedDisplacements(work: MatchWorkspace, m: Mat3, groupsA: Map<number, number[]>, groupsB: Map<number, number[]>, fracTol: Vec3): boolean {
   let total = 0;
   const mean: Vec3 = [0, 0, 0];
   for (const [z, indicesB] of groupsB) {
@@ -347,12 +402,11 @@ function displacementsWithin(work: MatchWorkspace, m: Mat3, groupsA: Map<number,
     }
   }
   for (let d = 0; d < 3; d++) mean[d] /= total;
-  const limit2 = limit * limit;
   for (let atom = 0; atom < total; atom++) {
     const x = work.vectors[3 * atom]! - mean[0];
     const y = work.vectors[3 * atom + 1]! - mean[1];
     const z = work.vectors[3 * atom + 2]! - mean[2];
-    if (x * x + y * y + z * z >= limit2) return false;
+    work.squared[atom] = x * x + y * y + z * z;
   }
   return true;
 }

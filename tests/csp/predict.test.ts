@@ -10,7 +10,9 @@ import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { loadModel, type LoadedModel } from '../../electron/engine/model/files.ts';
 import { CrystalSampler } from '../../electron/engine/sample/sampler.ts';
 import { planStructurePrediction } from '../../electron/csp/plan.ts';
-import { predictStructures, weighGroupsByModel } from '../../electron/csp/predict.ts';
+import { predictStructures, rankCandidates, sampleCandidates, weighGroupsByModel } from '../../electron/csp/predict.ts';
+import { existsSync } from 'node:fs';
+import { defaultPotentialDir, loadPotential } from '../../electron/engine/potential/load.ts';
 
 let model: LoadedModel;
 let sampler: CrystalSampler;
@@ -71,4 +73,28 @@ describe('predictStructures', () => {
     const given = planStructurePrediction({ formula: 'NaCl', zs: [4], spaceGroups: [225, 221], spaceGroupCounts: model.card.spaceGroupCounts });
     expect(await weighGroupsByModel(sampler, given)).toBe(given);
   });
+
+  it('sampling then ranking is predictStructures, and ranking leaves the sample as it was (one sample, several rankings)', async () => {
+    const plan = planStructurePrediction({ formula: 'MgO', zs: [1, 2, 4], spaceGroups: [225, 221, 186, 216], spaceGroupCounts: model.card.spaceGroupCounts });
+    const options = { sampler, count: 24, seed: 4, potential: null, relax: null };
+    const whole = await predictStructures(plan, options);
+    const sampled = await sampleCandidates(plan, options);
+    const byLikelihood = await rankCandidates(plan, sampled, options);
+    expect(byLikelihood.candidates.map((c) => c.sample)).toEqual(whole.candidates.map((c) => c.sample));
+    expect(byLikelihood.candidates.length).toBeGreaterThan(1);
+    if (!existsSync(defaultPotentialDir())) return;
+    const potential = await loadPotential(defaultPotentialDir());
+    try {
+      const before = sampled.candidates.map((c) => ({ ...c }));
+      const byEnergy = await rankCandidates(plan, sampled, { potential, relax: null });
+      expect(byEnergy.ranking).toBe('single-point energy');
+      expect(byEnergy.candidates.every((c) => c.energyPerAtom !== null)).toBe(true);
+      for (let i = 1; i < byEnergy.candidates.length; i++) expect(byEnergy.candidates[i]!.energyPerAtom!).toBeGreaterThanOrEqual(byEnergy.candidates[i - 1]!.energyPerAtom!);
+      // The sampled candidates keep no energy, and ranking them by likelihood again gives the first order.
+      expect(sampled.candidates).toEqual(before);
+      expect((await rankCandidates(plan, sampled, options)).candidates.map((c) => c.sample)).toEqual(whole.candidates.map((c) => c.sample));
+    } finally {
+      await potential.close();
+    }
+  }, 300_000);
 });

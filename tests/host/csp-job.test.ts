@@ -1,8 +1,9 @@
 // The 'csp' job in the real engine host with the shipped model: rock salt's formula and cell (NaCl, Z = 4, Fm-3m)
 // leave only Wyckoff sequences with 4 Na and 4 Cl, so every ranked candidate — read back from its own CIF — is
 // NaCl with 8 atoms in the conventional cell; the ranks run 1, 2, … ; an impossible request (NaCl with Z = 1 in
-// Fm-3m, whose smallest orbit has 4 sites) fails with the plan's one-line error.
-import { mkdtempSync, rmSync } from 'node:fs';
+// Fm-3m, whose smallest orbit has 4 sites) fails with the plan's one-line error. The job and `cfstudio csp` go
+// through the same functions (electron/csp/session.ts), so one request gives the same ranked CIFs in both.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { Composition } from '../../shared/crystal/composition.ts';
 import { readCifStructure } from '../../shared/io/cif.ts';
 import { nodeHostLauncher } from '../../electron/host/launcher.ts';
 import { JobSupervisor } from '../../electron/host/supervisor.ts';
+import { runCli } from '../cli/run-cli.ts';
 
 const workspace = mkdtempSync(join(tmpdir(), 'cfstudio-csp-job-'));
 const supervisor = new JobSupervisor({ workspace, launcher: nodeHostLauncher({ forwardStderr: false }), onEvent: () => {}, log: () => {} });
@@ -52,6 +54,30 @@ describe('csp job', () => {
       for (let i = 1; i < energies.length; i++) expect(energies[i]!).toBeGreaterThanOrEqual(energies[i - 1]!);
     }
   }, 300_000);
+
+  it('gives the same ranked candidates as `cfstudio csp` for the same request (space groups chosen by the model)', async () => {
+    // MgO over the groups the model weighs, Z = 1 or 2: more than one group and more than one distinct candidate.
+    const job = await supervisor.waitFor(supervisor.submit('csp', { formula: 'MgO', zs: [1, 2], n: 24, top: 8, seed: 5, batchSize: 24 }).id);
+    expect(job.error).toBeUndefined();
+    const outputs = supervisor.outputs(job.id) as CspCandidateOutput[];
+    const out = join(workspace, 'cli-mgo');
+    const cli = await runCli(['csp', 'MgO', '--z', '1,2', '-n', '24', '--top', '8', '--seed', '5', '--batch-size', '24', '--out', out, '--json']);
+    expect(cli.code, cli.stderr).toBe(0);
+    const summary = JSON.parse(cli.out) as { ranking: string; distinct: number; spaceGroupChoice: string; candidates: { rank: number; file: string | null; energyPerAtom: number | null; logp: number }[] };
+    expect(summary.spaceGroupChoice).toBe('model');
+    expect(summary.ranking).toBe((job.result as JobResult<'csp'>).ranking);
+    expect(summary.distinct).toBe((job.result as JobResult<'csp'>).distinct);
+    expect(outputs.length).toBeGreaterThan(1);
+    for (const output of outputs) {
+      const row = summary.candidates[output.rank - 1]!;
+      expect(row.rank).toBe(output.rank);
+      expect(row.logp).toBe(output.logp);
+      expect(row.energyPerAtom).toBe(output.energyPerAtom);
+      const file = join(out, row.file!);
+      expect(existsSync(file)).toBe(true);
+      expect(readFileSync(file, 'utf8')).toBe(output.cif);
+    }
+  }, 600_000);
 
   it('an impossible formula fails with a one-line error naming the group', async () => {
     const job = await supervisor.waitFor(supervisor.submit('csp', { formula: 'NaCl', zs: [1], spaceGroups: [225], n: 4 }).id);

@@ -13,14 +13,13 @@ import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { getSpaceGroup } from '../../../shared/symmetry/spacegroups.ts';
 import { errorLine } from '../../../shared/text/safe-text.ts';
 import { loadModel } from '../../engine/model/files.ts';
-import { DEFAULT_POTENTIAL_DIR, defaultPotentialDir, loadPotential } from '../../engine/potential/load.ts';
+import { DEFAULT_POTENTIAL_DIR, defaultPotentialDir } from '../../engine/potential/load.ts';
 import type { Potential } from '../../engine/potential/types.ts';
 import { CrystalSampler } from '../../engine/sample/sampler.ts';
 import { DEFAULT_MAX_CELL_ATOMS, parseAtomRange, parseZList, planStructurePrediction, type CspPlan } from '../../csp/plan.ts';
-import { type CspCandidate, type CspResult, predictStructures, weighGroupsByModel } from '../../csp/predict.ts';
-import { PARTIAL_HULL_NOTE, loadStability, structureCif } from '../../screening/records.ts';
-
-const SYMPREC = 0.1;
+import { type CspCandidate, type CspResult, predictStructures } from '../../csp/predict.ts';
+import { CSP_RELAX_DEFAULTS, CSP_SYMPREC, type CspEnergyModel, candidateCif, chooseSpaceGroups, openCspPotential } from '../../csp/session.ts';
+import { PARTIAL_HULL_NOTE } from '../../screening/records.ts';
 
 export const cspCommand: Command = {
   path: ['csp'],
@@ -69,8 +68,8 @@ export const cspCommand: Command = {
     const temperature = numberOption(values, 'temperature', 1, 1e-3, 100);
     const topP = numberOption(values, 'top-p', 1, 1e-6, 1);
     const batchSize = intOption(values, 'batch-size', 256, 1, 4096);
-    const fmax = numberOption(values, 'fmax', 0.05, 1e-6, 100);
-    const maxSteps = intOption(values, 'steps', 300, 0, 1_000_000);
+    const fmax = numberOption(values, 'fmax', CSP_RELAX_DEFAULTS.fmax, 1e-6, 100);
+    const maxSteps = intOption(values, 'steps', CSP_RELAX_DEFAULTS.maxSteps, 0, 1_000_000);
     const threads = intOption(values, 'threads', 1, 1, 64);
     const zText = stringOption(values, 'z');
     const atomsText = stringOption(values, 'atoms');
@@ -102,34 +101,26 @@ export const cspCommand: Command = {
     }
     const prior = user(() => planStructurePrediction({ formula, ...(zs ? { zs } : {}), ...(atoms ? { atoms } : {}), ...(spaceGroups ? { spaceGroups } : {}), spaceGroupCounts: model.card.spaceGroupCounts }));
 
-    let potential: Potential | null = null;
+    let energyModel: CspEnergyModel = { potential: null };
     if (!values['no-potential']) {
-      const dir = potentialDir ?? defaultPotentialDir();
-      if (potentialDir || existsSync(dir)) {
-        try {
-          potential = await loadPotential(dir, { threads });
-        } catch (error) {
-          throw new UserError(errorLine(error));
-        }
-      } else if (values.relax) {
-        throw new UserError(`--relax needs a potential: ${dir} is missing (give --potential DIR)`);
-      } else {
-        ctx.log(`note: no potential at ${dir}: ranking by the model's log-likelihood`);
+      try {
+        energyModel = await openCspPotential({ dir: potentialDir ?? defaultPotentialDir(), given: potentialDir !== undefined, relax: values.relax === true, threads });
+      } catch (error) {
+        throw new UserError(errorLine(error));
       }
+      if (energyModel.note) ctx.log(`note: ${energyModel.note}`);
     }
-    const stability = potential ? await loadStability() : undefined;
+    const { potential, stability } = energyModel;
     if (stability && 'error' in stability) ctx.log(`warning: formation energy and E_hull are not computed (${stability.error})`);
 
     const sampler = await CrystalSampler.create(model.config, model.params);
     let plan = prior;
-    if (groupsMode === 'model' && prior.groupChoice !== 'given') {
-      ctx.log(`weighing ${prior.groups.length} space groups by the model (${groupDraws} draws each)…`);
-      try {
-        plan = await weighGroupsByModel(sampler, prior, { perGroup: groupDraws, seed });
-      } catch (error) {
-        await sampler.release();
-        throw error;
-      }
+    if (groupsMode === 'model' && prior.groupChoice !== 'given') ctx.log(`weighing ${prior.groups.length} space groups by the model (${groupDraws} draws each)…`);
+    try {
+      plan = await chooseSpaceGroups(sampler, prior, { mode: groupsMode, perGroup: groupDraws, seed });
+    } catch (error) {
+      await sampler.release();
+      throw error;
     }
     ctx.log(planLine(plan));
     let result: CspResult;
@@ -144,7 +135,7 @@ export const cspCommand: Command = {
     };
     try {
       result = await withStopSignal(ctx, 'the candidates so far are ranked and written', (signal) =>
-        predictStructures(plan, { sampler, count, seed, temperature, topP, batchSize, potential, relax: values.relax ? { fmax, maxSteps } : null, ...(stability ? { stability } : {}), symprec: SYMPREC, onProgress: progress, signal }),
+        predictStructures(plan, { sampler, count, seed, temperature, topP, batchSize, potential, relax: values.relax ? { fmax, maxSteps } : null, ...(stability ? { stability } : {}), symprec: CSP_SYMPREC, onProgress: progress, signal }),
       );
     } finally {
       (bar as { bar: ProgressBar } | null)?.bar.finish();
@@ -156,7 +147,7 @@ export const cspCommand: Command = {
     mkdirSync(outDir, { recursive: true });
     const rows = result.candidates.map((c, i) => ({ rank: i + 1, file: i < top ? `rank-${String(i + 1).padStart(2, '0')}.cif` : null, candidate: c }));
     for (const row of rows) {
-      if (row.file) writeFileSync(join(outDir, row.file), structureCif(row.candidate.structure, SYMPREC, `${plan.unit.text}_rank${row.rank}`));
+      if (row.file) writeFileSync(join(outDir, row.file), candidateCif(plan, row.rank, row.candidate));
     }
     writeFileSync(join(outDir, 'candidates.csv'), candidatesCsv(rows));
     const summary = {

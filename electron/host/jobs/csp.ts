@@ -6,23 +6,17 @@
  * and the job ends cancelled. The potential is the shipped M3GNet when present; without it the candidates are
  * ranked by the model's log-likelihood (as in the CLI), unless `relax` asks for it.
  */
-import { existsSync } from 'node:fs';
 import { Composition } from '../../../shared/crystal/composition.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { getSpaceGroup } from '../../../shared/symmetry/spacegroups.ts';
 import { loadModel } from '../../engine/model/files.ts';
-import { loadPotential } from '../../engine/potential/load.ts';
-import type { Potential } from '../../engine/potential/types.ts';
 import { CrystalSampler } from '../../engine/sample/sampler.ts';
 import { planStructurePrediction } from '../../csp/plan.ts';
-import { predictStructures, weighGroupsByModel } from '../../csp/predict.ts';
-import { loadStability, structureCif } from '../../screening/records.ts';
+import { predictStructures } from '../../csp/predict.ts';
+import { CSP_RELAX_DEFAULTS, CSP_SYMPREC, candidateCif, chooseSpaceGroups, openCspPotential } from '../../csp/session.ts';
 import { checkpoint } from './read-sources.ts';
 import type { JobRunner } from './types.ts';
 import { potentialDirForParams } from './workspace-paths.ts';
-
-/** Symmetry tolerance in Å for building, matching and reporting, as `cfstudio csp`. */
-const SYMPREC = 0.1;
 
 export const csp: JobRunner<'csp'> = async (params, context) => {
   await initSymmetry();
@@ -35,17 +29,11 @@ export const csp: JobRunner<'csp'> = async (params, context) => {
     ...(params.spaceGroups ? { spaceGroups: params.spaceGroups } : {}),
     spaceGroupCounts: model.card.spaceGroupCounts,
   });
-  const potentialDir = potentialDirForParams(params.potential);
-  if (params.relax && !existsSync(potentialDir)) throw new Error(`relax needs a potential: ${potentialDir} is missing`);
-  const potential: Potential | null = params.potential !== undefined || existsSync(potentialDir) ? await loadPotential(potentialDir) : null;
+  const { potential, stability } = await openCspPotential({ dir: potentialDirForParams(params.potential), given: params.potential !== undefined, relax: params.relax });
   const sampler = await CrystalSampler.create(model.config, model.params);
   try {
-    const stability = potential ? await loadStability() : undefined;
-    let plan = prior;
-    if (prior.groupChoice !== 'given') {
-      context.progress({ done: 0, total: params.n, message: `weighing ${prior.groups.length} space groups by the model` });
-      plan = await weighGroupsByModel(sampler, prior, { seed: params.seed });
-    }
+    if (prior.groupChoice !== 'given') context.progress({ done: 0, total: params.n, message: `weighing ${prior.groups.length} space groups by the model` });
+    const plan = await chooseSpaceGroups(sampler, prior, { mode: 'model', seed: params.seed });
     const stageNames = { sample: 'sampling', match: 'merging duplicates', energy: 'single points', relax: 'relaxing' } as const;
     const result = await predictStructures(plan, {
       sampler,
@@ -53,9 +41,9 @@ export const csp: JobRunner<'csp'> = async (params, context) => {
       seed: params.seed,
       batchSize: params.batchSize,
       potential,
-      relax: params.relax ? { fmax: 0.05, maxSteps: 300 } : null,
+      relax: params.relax ? CSP_RELAX_DEFAULTS : null,
       ...(stability ? { stability } : {}),
-      symprec: SYMPREC,
+      symprec: CSP_SYMPREC,
       signal: context.signal,
       onProgress: (stage, done, total) => context.progress({ done, total, message: `${stageNames[stage]} (${plan.unit.text})` }),
     });
@@ -76,7 +64,7 @@ export const csp: JobRunner<'csp'> = async (params, context) => {
         logp: c.logp,
         samplesMatched: c.count,
         relaxStatus: c.relaxStatus,
-        cif: structureCif(c.structure, SYMPREC, `${plan.unit.text}_rank${i + 1}`),
+        cif: candidateCif(plan, i + 1, c),
       });
     });
     return {
