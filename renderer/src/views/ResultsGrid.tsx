@@ -9,6 +9,15 @@ import { StructureThumbnail } from './StructureThumbnail.tsx';
 
 type SortKey = 'index' | 'logp' | 'formula' | 'minDistance';
 
+/** Sort and filters of the grid; the page may hold them so that they outlive the view. */
+export interface ResultsViewState {
+  sort: SortKey;
+  validOnly: boolean;
+  matchedOnly: boolean;
+  text: string;
+}
+export const DEFAULT_RESULTS_VIEW: ResultsViewState = { sort: 'index', validOnly: false, matchedOnly: false, text: '' };
+
 /** Cards drawn at most: a run of 100 000 crystals stays usable here; the Library view pages through all of them. */
 const MAX_CARDS = 500;
 
@@ -43,7 +52,11 @@ export function ResultsGrid({
   library,
   onFavourite,
   status,
+  view,
+  onViewChange,
 }: {
+  view?: ResultsViewState;
+  onViewChange?: (view: ResultsViewState) => void;
   candidates: readonly Candidate[];
   /** One line about the run in progress (e.g. 'sampling 12 of 100…'), or null. */
   status?: string | null;
@@ -52,10 +65,14 @@ export function ResultsGrid({
   /** Called after a favourite was stored, so the page can update its copy. */
   onFavourite?: (libraryId: number, favourite: boolean) => void;
 }) {
-  const [sort, setSort] = useState<SortKey>('index');
-  const [validOnly, setValidOnly] = useState(false);
-  const [matchedOnly, setMatchedOnly] = useState(false);
-  const [text, setText] = useState('');
+  const [localView, setLocalView] = useState<ResultsViewState>(DEFAULT_RESULTS_VIEW);
+  const viewState = view ?? localView;
+  const setView = onViewChange ?? setLocalView;
+  const { sort, validOnly, matchedOnly, text } = viewState;
+  const setSort = (v: SortKey) => setView({ ...viewState, sort: v });
+  const setValidOnly = (v: boolean) => setView({ ...viewState, validOnly: v });
+  const setMatchedOnly = (v: boolean) => setView({ ...viewState, matchedOnly: v });
+  const setText = (v: string) => setView({ ...viewState, text: v });
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
 
