@@ -23,6 +23,7 @@ import {
   type BondBuffers,
   type InstanceBuffers,
 } from './sceneGeometry.ts';
+import { croppedPng } from './pngExport.ts';
 import { MAX_LABELS, type LabelMode, type Projection, type ViewerSettings } from './settings.ts';
 
 export type ViewDirection = 'a' | 'b' | 'c' | 'a*' | 'b*' | 'c*';
@@ -33,7 +34,7 @@ export interface ViewerController {
   /** Back to the default oblique view, fitted to the structure. */
   resetView(): void;
   /** Renders one frame at `scale` × the screen resolution and returns it as a PNG data URL. */
-  snapshotPng(scale?: number): string;
+  snapshotPng(scale?: number, options?: { transparent?: boolean }): string;
   /** Rotate the view by small steps (keyboard control), in degrees. */
   rotateBy(horizontalDegrees: number, verticalDegrees: number): void;
   zoomBy(factor: number): void;
@@ -90,7 +91,7 @@ export function CrystalCanvas(props: CrystalCanvasProps) {
         dpr={[1, 2]}
         // No tone mapping: element colours (VESTA, Jmol) are shown as specified, not filmic-compressed.
         flat
-        gl={{ antialias: !softwareRenderer(), preserveDrawingBuffer: false, powerPreference: 'high-performance' }}
+        gl={{ antialias: !softwareRenderer(), alpha: true, preserveDrawingBuffer: false, powerPreference: 'high-performance' }}
         fallback={props.fallback ?? <div className="canvas-fallback">WebGL is not available, so the 3D view cannot be shown.</div>}
         aria-label="3D crystal structure view"
         role="img"
@@ -575,10 +576,19 @@ function CameraRig({ structure, model, fitKey, projection, autoRotate, onReady, 
     };
   }, [camera]);
 
-  // Re-fit when a different structure or supercell is shown.
+  // Re-fit when a different structure or supercell is shown. A new supercell of the same structure keeps the
+  // direction the user rotated to (fitKey is 'structure|supercell'); only a new structure gets the default view.
+  const lastFitKey = useRef(fitKey);
   useLayoutEffect(() => {
+    const sameStructure = lastFitKey.current !== fitKey && lastFitKey.current.split('|')[0] === fitKey.split('|')[0];
+    lastFitKey.current = fitKey;
+    const current = get().camera;
+    const target = controlsRef.current?.target;
+    const direction = sameStructure && target ? current.position.clone().sub(target) : null;
+    const upVector = current.up.clone();
     fit.current = boundingSphere(model);
-    defaultView();
+    if (direction && direction.lengthSq() > 0) place(direction, upVector);
+    else defaultView();
   }, [fitKey]);
 
   useEffect(() => {
@@ -623,12 +633,19 @@ function CameraRig({ structure, model, fitKey, projection, autoRotate, onReady, 
         fit.current = boundingSphere(model);
         defaultView();
       },
-      snapshotPng(scale = 2) {
+      snapshotPng(scale = 2, options = {}) {
         const { gl: renderer, scene: s, camera: cam } = get();
         const previousRatio = renderer.getPixelRatio();
+        const background = s.background;
+        const clearAlpha = renderer.getClearAlpha();
+        // Drawn on a transparent background so that the drawn pixels can be found and the margins cut off.
+        s.background = null;
+        renderer.setClearAlpha(0);
         renderer.setPixelRatio(previousRatio * scale);
         renderer.render(s, cam);
-        const url = renderer.domElement.toDataURL('image/png');
+        const url = croppedPng(renderer.domElement, { transparent: options.transparent ?? false, margin: Math.round(12 * scale) });
+        s.background = background;
+        renderer.setClearAlpha(clearAlpha);
         renderer.setPixelRatio(previousRatio);
         invalidate();
         return url;

@@ -9,7 +9,8 @@ import { LabeledSelect } from '../ui/LabeledSelect.tsx';
 import { CrystalCanvas, type ViewDirection, type ViewerController } from './CrystalCanvas.tsx';
 import { buildDisplayModel, MAX_SUPERCELL, pairKey, type DisplayModel, type PairBondRule } from './displayModel.ts';
 import { effectivePairRules } from './bondRules.ts';
-import { atomColor, baseAtomRadius, COLOR_PRESETS, covalentRadius, RADIUS_KINDS, type ColorPreset, type RadiusKind } from './elementStyle.ts';
+import { atomicNumber } from '../../../shared/crystal/elements.ts';
+import { atomColor, baseAtomRadius, COLOR_PRESETS, covalentRadius, RADIUS_KINDS, separatedColors, type ColorPreset, type RadiusKind } from './elementStyle.ts';
 import { angleAt, distance } from './measure.ts';
 import { DEFAULT_VIEWER_SETTINGS, MAX_LABELS, type LabelMode, type ViewerSettings } from './settings.ts';
 
@@ -25,6 +26,8 @@ export interface ViewerPanelProps {
   /** Stable identity of the structure (re-fits the camera when it changes). */
   structureKey: string;
   initialSettings?: Partial<ViewerSettings>;
+  /** File name (without extension) for the PNG, e.g. 'SrTiO3_Pm-3m_221'; default: from the title. */
+  fileBase?: string;
 }
 
 /**
@@ -52,7 +55,8 @@ function pickStyle(settings: ViewerSettings): Partial<ViewerSettings> {
   return Object.fromEntries(STYLE_KEYS.map((k) => [k, settings[k]]));
 }
 
-export function ViewerPanel({ structure, title, structureKey, initialSettings }: ViewerPanelProps) {
+export function ViewerPanel({ structure, title, structureKey, initialSettings, fileBase }: ViewerPanelProps) {
+  const [transparentPng, setTransparentPng] = useState(false);
   const [settings, setSettings] = useState<ViewerSettings>(() => ({ ...DEFAULT_VIEWER_SETTINGS, ...lastStyle, ...initialSettings }));
   useEffect(() => {
     lastStyle = pickStyle(settings);
@@ -95,7 +99,9 @@ export function ViewerPanel({ structure, title, structureKey, initialSettings }:
     (s: string) => baseAtomRadius(s, settings.radiusKind) * settings.radiusScale,
     [settings.radiusKind, settings.radiusScale],
   );
-  const colorOf = useCallback((s: string) => atomColor(s, settings.colorPreset), [settings.colorPreset]);
+  // Look-alike preset colours within this structure (VESTA's Ba and Zr) are moved apart; lighter elements keep theirs.
+  const colors = useMemo(() => separatedColors([...elements].sort((p, q) => atomicNumber(p) - atomicNumber(q)), settings.colorPreset), [elements, settings.colorPreset]);
+  const colorOf = useCallback((s: string) => colors.get(s) ?? atomColor(s, settings.colorPreset), [colors, settings.colorPreset]);
 
   const onPick = useCallback((index: number | null, additive: boolean) => {
     setSelection((current) => {
@@ -119,11 +125,11 @@ export function ViewerPanel({ structure, title, structureKey, initialSettings }:
   const exportPng = () => {
     setExportError(null);
     try {
-      const url = controller.current?.snapshotPng(2);
+      const url = controller.current?.snapshotPng(2, { transparent: transparentPng });
       if (!url) throw new Error('the 3D view is not ready yet');
       const link = document.createElement('a');
       link.href = url;
-      link.download = `${title.replace(/[^A-Za-z0-9_.-]+/g, '_')}.png`;
+      link.download = `${fileBase ?? title.replace(/[^A-Za-z0-9_.-]+/g, '_')}.png`;
       document.body.appendChild(link);
       link.click();
       link.remove();
@@ -286,6 +292,7 @@ export function ViewerPanel({ structure, title, structureKey, initialSettings }:
               PNG 2×
             </button>
           </div>
+          <Check label="Transparent PNG" checked={transparentPng} onChange={setTransparentPng} />
           {exportError && (
             <p className="error" role="alert">
               {exportError}
