@@ -72,6 +72,8 @@ export interface CrystalCanvasProps {
   settings: ViewerSettings;
   /** Changes whenever the camera should re-fit (new structure or supercell). */
   fitKey: string;
+  /** Crystallographic label of each structure site (O1, O2), when the symmetry analysis has given them. */
+  siteLabels?: readonly string[] | undefined;
   atomRadius: (species: string) => number;
   atomColor: (species: string) => string;
   /** Picked atoms, indices into model.atoms, in picking order. */
@@ -153,7 +155,7 @@ function Scene(props: CrystalCanvasProps & { compass: React.RefObject<CompassRef
         <Polyhedra model={model} atomColor={props.atomColor} opacity={settings.polyhedronOpacity} />
       )}
       {settings.showCell && <CellLines structure={structure} model={model} />}
-      {settings.labels !== 'none' && <Labels model={model} structure={structure} mode={settings.labels} radii={atoms.radii} />}
+      {settings.labels !== 'none' && <Labels model={model} structure={structure} siteLabels={props.siteLabels} mode={settings.labels} radii={atoms.radii} />}
       <SelectionMarks model={model} selection={props.selection} radii={atoms.radii} />
       <Picker centres={atoms.centres} radii={atoms.radii} onPick={props.onPick} />
     </>
@@ -271,19 +273,31 @@ function CellLines({ structure, model }: { structure: Structure; model: DisplayM
   );
 }
 
-function labelText(model: DisplayModel, structure: Structure, index: number, mode: LabelMode): string {
+function labelText(model: DisplayModel, structure: Structure, index: number, mode: LabelMode, siteLabels: readonly string[] | undefined): string {
   const atom = model.atoms[index]!;
   if (mode === 'element') return atom.species;
-  return structure.sites[atom.site]?.label ?? `${atom.species}${atom.site + 1}`;
+  return siteLabels?.[atom.site] ?? structure.sites[atom.site]?.label ?? `${atom.species}${atom.site + 1}`;
 }
 
-function Labels({ model, structure, mode, radii }: { model: DisplayModel; structure: Structure; mode: LabelMode; radii: Float32Array }) {
+function Labels({
+  model,
+  structure,
+  siteLabels,
+  mode,
+  radii,
+}: {
+  model: DisplayModel;
+  structure: Structure;
+  siteLabels: readonly string[] | undefined;
+  mode: LabelMode;
+  radii: Float32Array;
+}) {
   const group = useMemo(() => {
     const g = new THREE.Group();
     if (model.atoms.length > MAX_LABELS) return g;
     const materials = new Map<string, THREE.SpriteMaterial>();
     for (let i = 0; i < model.atoms.length; i++) {
-      const text = labelText(model, structure, i, mode);
+      const text = labelText(model, structure, i, mode, siteLabels);
       let material = materials.get(text);
       if (!material) materials.set(text, (material = labelMaterial(text)));
       const sprite = new THREE.Sprite(material);
@@ -296,7 +310,7 @@ function Labels({ model, structure, mode, radii }: { model: DisplayModel; struct
       g.add(sprite);
     }
     return g;
-  }, [model, structure, mode, radii]);
+  }, [model, structure, siteLabels, mode, radii]);
   useEffect(
     () => () => {
       const seen = new Set<THREE.Material>();

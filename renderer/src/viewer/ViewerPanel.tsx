@@ -28,6 +28,8 @@ export interface ViewerPanelProps {
   initialSettings?: Partial<ViewerSettings>;
   /** File name (without extension) for the PNG, e.g. 'SrTiO3_Pm-3m_221'; default: from the title. */
   fileBase?: string;
+  /** Crystallographic label of each site (asymmetric-unit labels from the symmetry analysis), once known. */
+  siteLabels?: readonly string[] | undefined;
 }
 
 /**
@@ -55,7 +57,7 @@ function pickStyle(settings: ViewerSettings): Partial<ViewerSettings> {
   return Object.fromEntries(STYLE_KEYS.map((k) => [k, settings[k]]));
 }
 
-export function ViewerPanel({ structure, title, structureKey, initialSettings, fileBase }: ViewerPanelProps) {
+export function ViewerPanel({ structure, title, structureKey, initialSettings, fileBase, siteLabels }: ViewerPanelProps) {
   const [transparentPng, setTransparentPng] = useState(false);
   const [settings, setSettings] = useState<ViewerSettings>(() => ({ ...DEFAULT_VIEWER_SETTINGS, ...lastStyle, ...initialSettings }));
   useEffect(() => {
@@ -325,6 +327,7 @@ export function ViewerPanel({ structure, title, structureKey, initialSettings, f
               model={model!}
               settings={settings}
               fitKey={`${structureKey}|${settings.supercell.join('x')}`}
+              siteLabels={siteLabels}
               atomRadius={atomRadius}
               atomColor={colorOf}
               selection={selection}
@@ -348,7 +351,7 @@ export function ViewerPanel({ structure, title, structureKey, initialSettings, f
           ))}
         </ul>
         <h3>Selection</h3>
-        {model && <SelectionReadout structure={structure} model={model} selection={selection} />}
+        {model && <SelectionReadout structure={structure} model={model} selection={selection} siteLabels={siteLabels} />}
       </aside>
     </div>
   );
@@ -356,21 +359,32 @@ export function ViewerPanel({ structure, title, structureKey, initialSettings, f
 
 function formatLattice(structure: Structure): string {
   const p = structure.lattice.parameters;
-  return `a ${p.a.toFixed(3)} b ${p.b.toFixed(3)} c ${p.c.toFixed(3)} Å, α ${p.alpha.toFixed(1)} β ${p.beta.toFixed(1)} γ ${p.gamma.toFixed(1)}°`;
+  return `a ${p.a.toFixed(4)} Å, b ${p.b.toFixed(4)} Å, c ${p.c.toFixed(4)} Å, α ${p.alpha.toFixed(2)}°, β ${p.beta.toFixed(2)}°, γ ${p.gamma.toFixed(2)}°`;
 }
 
-function SelectionReadout({ structure, model, selection }: { structure: Structure; model: DisplayModel; selection: number[] }) {
+function SelectionReadout({
+  structure,
+  model,
+  selection,
+  siteLabels,
+}: {
+  structure: Structure;
+  model: DisplayModel;
+  selection: number[];
+  siteLabels: readonly string[] | undefined;
+}) {
   const picked = selection.filter((i) => i < model.atoms.length).map((i) => model.atoms[i]!);
   if (picked.length === 0) return <p className="hint">No atom selected.</p>;
   return (
     <div className="selection" data-testid="selection-readout">
       {picked.map((atom, n) => {
         const site = structure.sites[atom.site]!;
+        const siteLabel = siteLabels?.[atom.site] ?? site.label;
         return (
           <dl key={n} className="atom-card">
             <dt>Atom {n + 1}</dt>
             <dd>
-              <b>{atom.species}</b> {site.label ? `(${site.label})` : ''} site {atom.site + 1}
+              <b>{atom.species}</b> {siteLabel ? `(${siteLabel})` : ''} site {atom.site + 1}
               {site.wyckoff ? `, Wyckoff ${site.wyckoff}` : ''}
               {atom.kind !== 'cell' ? ` · ${atom.kind} image` : ''}
             </dd>

@@ -210,11 +210,6 @@ export function ViewerView({
   }, [shownStructure]);
   const summaryState: SummaryState = summary && summary.of === shownStructure ? summary.state : { status: 'pending' };
   const ready = summaryState.status === 'ready' ? summaryState.summary : null;
-  // Site labels of the asymmetric unit (O1, O2), not P1 indices, on the drawn atoms.
-  const labelled = useMemo(
-    () => (shownStructure && ready ? new Structure(shownStructure.lattice, shownStructure.sites.map((site, i) => ({ ...site, label: ready.siteLabels[i] ?? site.label }))) : shownStructure),
-    [shownStructure, ready],
-  );
   const fileBase = ready
     ? structureFileBase(ready.formula, ready.spaceGroup.symbol, ready.spaceGroup.number)
     : structureFileBase(shownStructure ? Composition.fromStructure(shownStructure).reducedFormula : 'structure');
@@ -358,7 +353,16 @@ export function ViewerView({
         ) : (
           <>
             {/* Keyed by the input structure: showing its relaxed form or a trajectory frame keeps the view's settings and camera. */}
-            <ViewerPanel key={display.key} structure={labelled ?? display.structure} title={display.title} structureKey={display.key} initialSettings={initialSettings} fileBase={fileBase} />
+            <ViewerPanel
+              key={display.key}
+              structure={display.structure}
+              title={display.title}
+              structureKey={display.key}
+              initialSettings={initialSettings}
+              fileBase={fileBase}
+              // Site labels of the asymmetric unit (O1, O2), not P1 indices; the atoms themselves are not rebuilt.
+              siteLabels={ready?.siteLabels}
+            />
             <StructurePanel state={summaryState} notes={shownFile?.warnings ?? []} />
           </>
         )}
