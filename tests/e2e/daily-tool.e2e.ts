@@ -67,6 +67,15 @@ type ViewerWindow = {
   };
 };
 
+/** Browser mode serves the app at its own URL (a redirect drops a hash given to goto): route after loading. */
+async function openAt(app: ReturnType<typeof useBrowserMode>, hash: string) {
+  const page = await openApp(app);
+  await page.evaluate((h) => {
+    window.location.hash = h;
+  }, hash);
+  return page;
+}
+
 describe.skipIf(chromiumMissing)('the app as a daily tool (issue 16)', () => {
   const app = useBrowserMode('daily');
   beforeAll(() => initSymmetry());
@@ -148,16 +157,20 @@ describe.skipIf(chromiumMissing)('the app as a daily tool (issue 16)', () => {
     await page.locator('.structure-list button', { hasText: 'ZnO' }).click();
     await expect.poll(() => page.locator('.stage-header h2').textContent(), { timeout: 30_000 }).toContain('ZnO');
     await page.getByRole('link', { name: 'Generate' }).click();
-    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
-    expect(await page.evaluate(() => window.scrollY)).toBeGreaterThan(0);
+    // The view area scrolls (not the window).
+    const scrollTop = () => page.evaluate(() => document.getElementById('main')!.scrollTop);
+    await page.evaluate(() => document.getElementById('main')!.scrollTo(0, 100_000));
+    expect(await scrollTop()).toBeGreaterThan(0);
     await page.getByRole('link', { name: 'RL' }).click();
-    await expect.poll(() => page.evaluate(() => window.scrollY)).toBe(0);
+    await expect.poll(() => page.locator('.dashboard').count()).toBeGreaterThan(0);
+    await page.waitForTimeout(300);
+    expect(await scrollTop()).toBe(0);
     await page.getByRole('link', { name: 'Viewer' }).click();
     await expect.poll(() => page.locator('.stage-header h2').textContent(), { timeout: 30_000 }).toContain('ZnO');
   });
 
   it('summarises SrTiO3 as a crystallographer would and exports the symmetrized CIF and a cropped, transparent PNG', async () => {
-    const page = await openApp(app, '#/viewer?structure=srtio3&labels=site');
+    const page = await openAt(app, '#/viewer?structure=srtio3&labels=site');
     const facts = page.getByTestId('structure-facts');
     await expect.poll(() => facts.textContent(), { timeout: 30_000 }).toContain('(No. 221), cubic');
     // pymatgen: SrTiO3 at a = 3.905 Å has density 5.117 g/cm³ and V = 59.55 Å³; spglib: Sr 1a m-3m, Ti 1b m-3m, O 3c 4/mm.m.
@@ -216,7 +229,7 @@ describe.skipIf(chromiumMissing)('the app as a daily tool (issue 16)', () => {
   });
 
   it('keeps the view direction when the supercell changes, separates Ba from Zr, and shows a disordered CIF in place', async () => {
-    const page = await openApp(app, '#/viewer?structure=srtio3');
+    const page = await openAt(app, '#/viewer?structure=srtio3');
     await expect.poll(() => page.evaluate(() => Boolean((window as unknown as ViewerWindow).__cfstudioViewer?.controller())), { timeout: 30_000 }).toBe(true);
     await page.getByRole('button', { name: 'c', exact: true }).click();
     // Looking down c, atoms at (0,0,0) and (0,0,1) are drawn on the same spot; after 2×2×1 they still are.
