@@ -34,7 +34,7 @@ const shoot = async (name: string) => {
   // Let WebGL and charts draw before the picture.
   await page.waitForTimeout(600);
   const path = join(out, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path });
   shots.push(path);
   console.log(`screenshots: ${path}`);
 };
@@ -62,7 +62,9 @@ try {
   await page.getByRole('textbox', { name: 'Seed' }).fill('7');
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await waitFor(async () => ((await page.getByTestId('run-status').count()) > 0 ? /Run completed/.test((await page.getByTestId('run-status').textContent()) ?? '') : false), 'the generation run');
-  await page.evaluate(() => window.scrollTo(0, 0));
+  // The view area scrolls (not the window): the prompt, then the results the run brought into view.
+  await shoot('generate-results');
+  await page.evaluate(() => document.getElementById('main')!.scrollTo(0, 0));
   await shoot('generate');
 
   await page.getByTestId('result-card').first().getByRole('button', { name: 'View' }).click();
