@@ -2,7 +2,7 @@
  * The generation prompt: space group → Wyckoff sites (in the order the model accepts) → elements (global set,
  * per site, ties between sites) → sampling settings → Run/Cancel through the backend.
  */
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { getSpaceGroup, type SpaceGroup } from '../../../shared/symmetry/spacegroups.ts';
 import type { GenerationEvent, GenerationRequest, GenerationRun, ModelSummary, StudioBackend } from '../api/backend.ts';
 import { ModelSelect, useModelChoice } from './ModelSelect.tsx';
@@ -50,6 +50,11 @@ export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted
   const { models, frequencies, error: modelsError } = useModelChoice(backend, settings.modelId, (first) =>
     setSettings((s) => (s.modelId ? s : { ...s, modelId: first })),
   );
+
+  // A prompt restored after a restart may name a model that is no longer installed: fall back to the first one.
+  useEffect(() => {
+    if (models.length > 0 && settings.modelId !== '' && !models.some((m) => m.id === settings.modelId)) setSettings((s) => ({ ...s, modelId: models[0]!.id }));
+  }, [models, settings.modelId]);
 
   const chooseGroup = (g: number) => {
     if (g === spaceGroup) return;
