@@ -243,9 +243,9 @@ describe.skipIf(chromiumMissing)('renderer in Chromium', () => {
     await expect.poll(() => page.locator('.dashboard').textContent()).toMatch(/No engine is connected/);
     expect(await page.getByTestId('rl-reward-chart').getAttribute('data-points')).toBe('0');
     await page.screenshot({ path: `${ARTIFACTS}rl.png` });
-    // Alt+2 switches to the Viewer from anywhere.
+    // Alt+2 switches to the Viewer from anywhere, back to the structure last shown there (the rutile file opened above).
     await page.keyboard.press('Alt+2');
-    await expect.poll(() => page.evaluate(() => window.location.hash)).toBe('#/viewer');
+    await expect.poll(() => page.evaluate(() => window.location.hash)).toBe('#/viewer?structure=file%3A1');
     expect(session.errors).toEqual([]);
   });
 });
