@@ -5,6 +5,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { Structure } from '../../../shared/crystal/structure.ts';
+import { Formula } from '../ui/Formula.tsx';
 import { LabeledSelect } from '../ui/LabeledSelect.tsx';
 import { CrystalCanvas, type ViewDirection, type ViewerController } from './CrystalCanvas.tsx';
 import { buildDisplayModel, MAX_SUPERCELL, pairKey, type DisplayModel, type PairBondRule } from './displayModel.ts';
@@ -305,7 +306,9 @@ export function ViewerPanel({ structure, title, structureKey, initialSettings, f
 
       <section className="viewer-stage" aria-label={`${title} 3D view`}>
         <header className="stage-header">
-          <h2>{title}</h2>
+          <h2>
+            <TitleText title={title} />
+          </h2>
           <span className="stage-meta">
             {formatLattice(structure)} · {model ? `${model.atoms.length} atoms, ${settings.showBonds ? model.bonds.length : 0} bonds` : '—'}
           </span>
@@ -354,6 +357,18 @@ export function ViewerPanel({ structure, title, structureKey, initialSettings, f
         {model && <SelectionReadout structure={structure} model={model} selection={selection} siteLabels={siteLabels} />}
       </aside>
     </div>
+  );
+}
+
+/** The title with its leading formula typeset ('SrTiO3 — …' → SrTiO₃ — …); the text content stays the same. */
+function TitleText({ title }: { title: string }) {
+  const [first = '', ...rest] = title.split(' ');
+  if (!/^([A-Z][a-z]?\d*)+$/.test(first)) return <>{title}</>;
+  return (
+    <>
+      <Formula formula={first} />
+      {rest.length > 0 ? ` ${rest.join(' ')}` : ''}
+    </>
   );
 }
 
