@@ -7,7 +7,9 @@ import moyoWasmUrl from '@spglib/moyo-wasm/moyo_wasm_bg.wasm?url';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import type { Candidate, StudioBackend } from './api/backend.ts';
 import { parseRoute, routeHash, VIEWS, type ViewId } from './route.ts';
-import { GenerateView } from './views/GenerateView.tsx';
+import { GenerateView, type GenerateSession } from './views/GenerateView.tsx';
+import { loadPrompt, savePrompt } from './prompt/promptState.ts';
+import { DEFAULT_RESULTS_VIEW } from './views/ResultsGrid.tsx';
 import { LibraryView } from './views/LibraryView.tsx';
 import { McmcDashboard, McmcView } from './views/McmcView.tsx';
 import { TrainingDashboard, TrainingView } from './views/TrainingView.tsx';
@@ -29,6 +31,19 @@ export function App({ backend }: { backend: StudioBackend }) {
   const [trainingDashboard] = useState(() => new TrainingDashboard());
   const [rlDashboard] = useState(() => new RlDashboard());
   const [potentialActions] = useState(() => new PotentialActions());
+  // The Generate prompt and the results' sort and filters stay for the session; the prompt also across restarts.
+  const [generateSession, setGenerateSession] = useState<GenerateSession>(() => ({ prompt: loadPrompt(), resultsPrompt: null, resultsView: DEFAULT_RESULTS_VIEW }));
+  useEffect(() => savePrompt(generateSession.prompt), [generateSession.prompt]);
+  // The Viewer tab returns to the structure last shown there (its URL parameters), not to the first example.
+  const [viewerParams, setViewerParams] = useState<Record<string, string>>({});
+  useEffect(() => {
+    if (route.view === 'viewer' && route.params.toString() !== '') setViewerParams(Object.fromEntries(route.params));
+  }, [route]);
+  // Each view opens at its top, not at the scroll position the previous view left.
+  useEffect(() => {
+    window.scrollTo(0, 0);
+    document.getElementById('main')?.scrollTo(0, 0);
+  }, [route.view]);
 
   useEffect(() => {
     const onHash = () => setRoute(parseRoute(window.location.hash));
@@ -53,12 +68,12 @@ export function App({ backend }: { backend: StudioBackend }) {
       const view = VIEWS.find((v) => v.key === e.key);
       if (view) {
         e.preventDefault();
-        go(view.id);
+        go(view.id, view.id === 'viewer' ? viewerParams : undefined);
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [go]);
+  }, [go, viewerParams]);
 
   const openCandidate = useCallback(
     (candidate: Candidate) => {
@@ -76,7 +91,7 @@ export function App({ backend }: { backend: StudioBackend }) {
           <ul className="tabs">
             {VIEWS.map((v) => (
               <li key={v.id}>
-                <a href={routeHash(v.id)} aria-current={route.view === v.id ? 'page' : undefined} title={`${v.label} (Alt+${v.key})`}>
+                <a href={routeHash(v.id, v.id === 'viewer' ? viewerParams : undefined)} aria-current={route.view === v.id ? 'page' : undefined} title={`${v.label} (Alt+${v.key})`}>
                   {v.label}
                 </a>
               </li>
@@ -89,7 +104,15 @@ export function App({ backend }: { backend: StudioBackend }) {
       </header>
       <main className="view" id="main">
         {route.view === 'generate' && (
-          <GenerateView backend={backend} symmetry={symmetry} candidates={candidates} setCandidates={setCandidates} onOpen={openCandidate} />
+          <GenerateView
+            backend={backend}
+            symmetry={symmetry}
+            candidates={candidates}
+            setCandidates={setCandidates}
+            onOpen={openCandidate}
+            session={generateSession}
+            onSessionChange={setGenerateSession}
+          />
         )}
         {route.view === 'viewer' && (
           <ViewerView

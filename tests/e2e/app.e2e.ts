@@ -148,7 +148,7 @@ describe.skipIf(chromiumMissing)('renderer in Chromium', () => {
     await page.getByRole('button', { name: 'Ortho' }).click();
   });
 
-  it('exports a PNG at twice the canvas resolution', async () => {
+  it('exports a PNG at twice the canvas resolution, cut to the drawing, named after formula and group', async () => {
     const { page } = session;
     await page.goto(`${url}#/viewer?structure=zno&supercell=2,2,1&projection=perspective`);
     await expect.poll(() => page.locator('.stage-meta').textContent(), { timeout: 30_000 }).toMatch(/\d+ atoms/);
@@ -159,10 +159,13 @@ describe.skipIf(chromiumMissing)('renderer in Chromium', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'PNG 2×' }).click()]);
     const path = `${ARTIFACTS}export-zno.png`;
     await download.saveAs(path);
+    expect(download.suggestedFilename()).toBe('ZnO_P6_3mc_186.png');
     const size = pngSize(readFileSync(path));
-    // The drawing buffer is the CSS size × device pixel ratio (1 here) × 2, rounded down by three.js.
-    expect(Math.abs(size.width - 2 * canvas.width)).toBeLessThanOrEqual(2);
-    expect(Math.abs(size.height - 2 * canvas.height)).toBeLessThanOrEqual(2);
+    // Rendered at the CSS size × device pixel ratio (1 here) × 2, then cut to the drawn pixels: never larger, and
+    // the empty band around the crystal is gone in at least one direction.
+    expect(size.width).toBeLessThanOrEqual(2 * canvas.width + 2);
+    expect(size.height).toBeLessThanOrEqual(2 * canvas.height + 2);
+    expect(Math.min(size.width / (2 * canvas.width), size.height / (2 * canvas.height))).toBeLessThan(0.95);
   });
 
   it('draws TiO6 octahedra in SrTiO3 and labels', async () => {
@@ -209,16 +212,17 @@ describe.skipIf(chromiumMissing)('renderer in Chromium', () => {
     const legend = await page.locator('.legend').textContent();
     expect(legend).toMatch(/Ti\s*9/);
     expect(legend).toMatch(/O\s*6/);
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'CIF', exact: true }).click()]);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'CIF (P1)', exact: true }).click()]);
     const saved = await download.path().then((p) => readFileSync(p, 'utf8'));
     expect(saved).toMatch(/_cell_length_a\s+4\.594/);
     // The saved P1 file lists the whole cell: 2 Ti and 4 O (atom lines start with the element symbol and a label).
     expect(saved.match(/^Ti Ti\d+ /gm)).toHaveLength(2);
     expect(saved.match(/^O O\d+ /gm)).toHaveLength(4);
 
-    // A broken file is reported next to the button, naming the file.
+    // A broken file is reported in place of the structure, naming the file.
     await page.locator('#open-structure-file').setInputFiles({ name: 'broken.cif', mimeType: 'chemical/x-cif', buffer: Buffer.from('data_x\n_cell_length_a 4\n') });
-    await expect.poll(() => page.getByTestId('file-error').textContent()).toContain('broken.cif');
+    await expect.poll(() => page.getByTestId('viewer-failure').textContent()).toContain('broken.cif');
+    expect(await page.getByTestId('crystal-canvas').count()).toBe(0);
   });
 
   it('shows the planned views without made-up data', async () => {
@@ -239,9 +243,9 @@ describe.skipIf(chromiumMissing)('renderer in Chromium', () => {
     await expect.poll(() => page.locator('.dashboard').textContent()).toMatch(/No engine is connected/);
     expect(await page.getByTestId('rl-reward-chart').getAttribute('data-points')).toBe('0');
     await page.screenshot({ path: `${ARTIFACTS}rl.png` });
-    // Alt+2 switches to the Viewer from anywhere.
+    // Alt+2 switches to the Viewer from anywhere, back to the structure last shown there (the rutile file opened above).
     await page.keyboard.press('Alt+2');
-    await expect.poll(() => page.evaluate(() => window.location.hash)).toBe('#/viewer');
+    await expect.poll(() => page.evaluate(() => window.location.hash)).toBe('#/viewer?structure=file%3A1');
     expect(session.errors).toEqual([]);
   });
 });

@@ -1,17 +1,17 @@
 /**
- * Launching Debian's Chromium (not a Playwright-downloaded build: nothing can be downloaded here) headless with
- * software WebGL (SwiftShader through ANGLE), in a fresh profile per launch.
+ * The browser tests' harness: Debian's Chromium (scripts/chromium.ts) driving `cfstudio serve` on a fresh workspace,
+ * with console errors collected per session.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM_PATH, chromiumMissing, launchChromium } from '../../scripts/chromium.ts';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { startBrowserMode, type BrowserMode } from '../../electron/server/start.ts';
 
-export const CHROMIUM_PATH = process.env.CFSTUDIO_CHROMIUM ?? '/usr/bin/chromium';
-export const chromiumMissing = !existsSync(CHROMIUM_PATH);
+export { CHROMIUM_PATH, chromiumMissing };
 export const SKIP_REASON = `e2e tests skipped: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CFSTUDIO_CHROMIUM)`;
 
 export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
@@ -28,28 +28,7 @@ export interface BrowserSession {
 
 export async function openBrowser(viewport = { width: 1440, height: 900 }): Promise<BrowserSession> {
   mkdirSync(ARTIFACTS, { recursive: true });
-  const profile = mkdtempSync(join(tmpdir(), 'cfstudio-e2e-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    viewport,
-    deviceScaleFactor: 1,
-    acceptDownloads: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--use-gl=angle',
-      '--use-angle=swiftshader',
-      '--enable-unsafe-swiftshader',
-    ],
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
+  const { context, page, close } = await launchChromium(viewport);
   const errors: string[] = [];
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text());
@@ -59,10 +38,7 @@ export async function openBrowser(viewport = { width: 1440, height: 900 }): Prom
     context,
     page,
     errors,
-    async close() {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
+    close,
   };
 }
 

@@ -2,47 +2,46 @@
  * The generation prompt: space group → Wyckoff sites (in the order the model accepts) → elements (global set,
  * per site, ties between sites) → sampling settings → Run/Cancel through the backend.
  */
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { getSpaceGroup, type SpaceGroup } from '../../../shared/symmetry/spacegroups.ts';
 import type { GenerationEvent, GenerationRequest, GenerationRun, ModelSummary, StudioBackend } from '../api/backend.ts';
 import { ModelSelect, useModelChoice } from './ModelSelect.tsx';
-import { conventionalAtomCount, MAX_PROMPT_SITES, removeSite, validatePrompt, type PromptSite } from './rules.ts';
+import { conventionalAtomCount, MAX_PROMPT_SITES, removeSite, validatePrompt } from './rules.ts';
 import { AllowedElements, SiteElementsEditor, SiteTable } from './SiteTable.tsx';
 import { SpaceGroupPicker, SymbolText } from './SpaceGroupPicker.tsx';
 import { WyckoffTable } from './WyckoffTable.tsx';
 
-export interface GenerationSettingsValue {
-  samples: number;
-  temperature: number;
-  topP: number;
-  /** Empty string = random seed. */
-  seed: string;
-  modelId: string;
-  /** Score every valid crystal with the potential's single-point E_hull (off by default: see the README's measured cost). */
-  scoreEHull: boolean;
-}
+import { DEFAULT_GENERATION_SETTINGS, type GenerationSettingsValue, type PromptState } from './promptState.ts';
+import type { StructurePrototype } from './prototypes.ts';
 
-export const DEFAULT_GENERATION_SETTINGS: GenerationSettingsValue = { samples: 100, temperature: 1, topP: 1, seed: '', modelId: '', scoreEHull: false };
+export { DEFAULT_GENERATION_SETTINGS, type GenerationSettingsValue };
 
 export interface PromptBuilderProps {
   backend: StudioBackend;
   groups: readonly SpaceGroup[];
   /** Streams the run's events to the page (progress, candidates for the results grid). */
   onGenerationEvent: (event: GenerationEvent) => void;
-  /** Called when a run is accepted by the backend (the results grid clears). */
-  onRunStarted: () => void;
+  /** Called when a run is accepted by the backend (the results grid clears), with the prompt that started it. */
+  onRunStarted: (prompt: PromptState) => void;
+  /** The prompt, held by the app so that it outlives this view. */
+  prompt: PromptState;
+  onPromptChange: (update: (prompt: PromptState) => PromptState) => void;
 }
 
-export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted }: PromptBuilderProps) {
-  const [spaceGroup, setSpaceGroup] = useState<number>(225);
-  /** Sample each crystal's group from the model's training distribution instead of the chosen one. */
-  const [anyGroup, setAnyGroup] = useState(false);
-  const [sites, setSites] = useState<PromptSite[]>([]);
-  const [allowed, setAllowed] = useState<string[]>([]);
-  const [completePrompt, setCompletePrompt] = useState(true);
+export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted, prompt, onPromptChange }: PromptBuilderProps) {
+  const { spaceGroup, anyGroup, sites, allowed, completePrompt, settings } = prompt;
+  const field =
+    <K extends keyof PromptState>(key: K) =>
+    (value: PromptState[K] | ((old: PromptState[K]) => PromptState[K])) =>
+      onPromptChange((p) => ({ ...p, [key]: typeof value === 'function' ? (value as (old: PromptState[K]) => PromptState[K])(p[key]) : value }));
+  const setSpaceGroup = field('spaceGroup');
+  const setAnyGroup = field('anyGroup');
+  const setSites = field('sites');
+  const setAllowed = field('allowed');
+  const setCompletePrompt = field('completePrompt');
+  const setSettings = field('settings');
   const [lastRun, setLastRun] = useState<string | null>(null);
   const [editingSite, setEditingSite] = useState<number | null>(null);
-  const [settings, setSettings] = useState<GenerationSettingsValue>(DEFAULT_GENERATION_SETTINGS);
   const [run, setRun] = useState<GenerationRun | null>(null);
   const [runError, setRunError] = useState<string | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
@@ -52,10 +51,23 @@ export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted
     setSettings((s) => (s.modelId ? s : { ...s, modelId: first })),
   );
 
+  // A prompt restored after a restart may name a model that is no longer installed: fall back to the first one.
+  useEffect(() => {
+    if (models.length > 0 && settings.modelId !== '' && !models.some((m) => m.id === settings.modelId)) setSettings((s) => ({ ...s, modelId: models[0]!.id }));
+  }, [models, settings.modelId]);
+
   const chooseGroup = (g: number) => {
     if (g === spaceGroup) return;
-    setSpaceGroup(g);
-    setSites([]); // Wyckoff letters belong to one group
+    onPromptChange((p) => ({ ...p, spaceGroup: g, sites: [] })); // Wyckoff letters belong to one group
+    setEditingSite(null);
+  };
+  const choosePrototype = (prototype: StructurePrototype) => {
+    onPromptChange((p) => ({
+      ...p,
+      spaceGroup: prototype.spaceGroup,
+      anyGroup: false,
+      sites: prototype.sites.map((s) => ({ letter: s.letter, elements: [s.element], tiedTo: null })),
+    }));
     setEditingSite(null);
   };
 
@@ -86,7 +98,7 @@ export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted
       scoreEHull: settings.scoreEHull,
     };
     // The grid clears before submitting: candidates may stream in before `generate` resolves.
-    onRunStarted();
+    onRunStarted(prompt);
     let ended = false;
     try {
       const started = await backend.generate(request, (event) => {
@@ -120,7 +132,7 @@ export function PromptBuilder({ backend, groups, onGenerationEvent, onRunStarted
     <div className="prompt-builder">
       <section className="panel sg-panel" aria-label="Space group">
         <h3>1 · Space group</h3>
-        <SpaceGroupPicker groups={groups} value={spaceGroup} onChange={chooseGroup} frequencies={frequencies} />
+        <SpaceGroupPicker groups={groups} value={spaceGroup} onChange={chooseGroup} frequencies={frequencies} onPrototype={choosePrototype} />
         <label className="check">
           <input type="checkbox" checked={anyGroup} onChange={(e) => setAnyGroup(e.target.checked)} disabled={Object.keys(frequencies).length === 0} />
           Any space group, drawn from the model's training distribution (no Wyckoff prompt)

@@ -3,9 +3,10 @@
  * case ignored), filterable by crystal system, with the group's frequency in the model's training data when the
  * model ships it. Keyboard: type in the search box, ↑/↓ move through the list, Enter picks.
  */
-import { useId, useMemo, useState, type KeyboardEvent } from 'react';
-import type { CrystalSystem, SpaceGroup } from '../../../shared/symmetry/spacegroups.ts';
+import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { findSpaceGroup, type CrystalSystem, type SpaceGroup } from '../../../shared/symmetry/spacegroups.ts';
 import { SymbolText } from '../ui/SymbolText.tsx';
+import { findPrototypes, type StructurePrototype } from './prototypes.ts';
 
 export { SymbolText };
 
@@ -15,7 +16,33 @@ function normalise(symbol: string): string {
   return symbol.replace(/[\s_]/g, '').toLowerCase();
 }
 
-/** Groups matching a query: an exact number first, then symbols that start with, then contain, the query. */
+/** Without bars and subscripts' underscores: 'Fm3m' finds 'Fm-3m' among the partial matches. */
+function unbarred(symbol: string): string {
+  return normalise(symbol).replace(/-/g, '');
+}
+
+/**
+ * The group a whole query names: a number, a short or full Hermann–Mauguin symbol in any spacing ('Fm-3m',
+ * 'F m -3 m', 'F 4/m -3 2/m'), a non-standard setting ('Pbnm' → 62, 'P 21/n' → 14, via moyo's setting table), or
+ * the pre-1983 cubic symbols that drop the bar over 3 ('Fm3m', 'Pn3m', 'Ia3d'). Needs moyo initialised.
+ */
+export function resolveSpaceGroup(query: string): SpaceGroup | undefined {
+  const text = query.trim();
+  if (text === '') return undefined;
+  const direct = findSpaceGroup(text);
+  if (direct) return direct;
+  // Old cubic notation: a 3 without its bar (only cubic groups have a 3 in the second position).
+  if (/(^|[^-])3/.test(text)) {
+    const barred = findSpaceGroup(text.replace(/(^|[^-])3/g, '$1-3'));
+    if (barred?.crystalSystem === 'cubic') return barred;
+  }
+  return undefined;
+}
+
+/**
+ * Groups matching a query: the group the whole query names first (resolveSpaceGroup), then symbols that start
+ * with, then contain, the query (also ignoring bars, so 'Fd3' lists Fd-3m and Fd-3c).
+ */
 export function searchSpaceGroups(groups: readonly SpaceGroup[], query: string, system: CrystalSystem | 'all'): SpaceGroup[] {
   const pool = system === 'all' ? groups : groups.filter((g) => g.crystalSystem === system);
   const q = normalise(query);
@@ -26,14 +53,19 @@ export function searchSpaceGroups(groups: readonly SpaceGroup[], query: string, 
     const prefix = pool.filter((g) => g.number !== n && String(g.number).startsWith(q));
     return [...exact, ...prefix];
   }
+  const named = resolveSpaceGroup(query);
+  const exact = named && pool.some((g) => g.number === named.number) ? [pool.find((g) => g.number === named.number)!] : [];
   const starts: SpaceGroup[] = [];
   const contains: SpaceGroup[] = [];
+  const qUnbarred = unbarred(query);
   for (const g of pool) {
+    if (exact[0] === g) continue;
     const names = [normalise(g.symbol), normalise(g.hmFull)];
+    const plain = [unbarred(g.symbol), unbarred(g.hmFull)];
     if (names.some((n) => n.startsWith(q))) starts.push(g);
-    else if (names.some((n) => n.includes(q))) contains.push(g);
+    else if (names.some((n) => n.includes(q)) || plain.some((n) => n.startsWith(qUnbarred))) contains.push(g);
   }
-  return [...starts, ...contains];
+  return [...exact, ...starts, ...contains];
 }
 
 export interface SpaceGroupPickerProps {
@@ -42,26 +74,43 @@ export interface SpaceGroupPickerProps {
   onChange: (g: number) => void;
   /** Training-data count per group number; empty until the model ships statistics. */
   frequencies: Record<number, number>;
+  /** A prototype was chosen by name ("perovskite"): the caller sets its group and pre-fills its Wyckoff prompt. */
+  onPrototype?: (prototype: StructurePrototype) => void;
 }
 
-export function SpaceGroupPicker({ groups, value, onChange, frequencies }: SpaceGroupPickerProps) {
+export function SpaceGroupPicker({ groups, value, onChange, frequencies, onPrototype }: SpaceGroupPickerProps) {
   const [query, setQuery] = useState('');
   const [system, setSystem] = useState<CrystalSystem | 'all'>('all');
-  const [active, setActive] = useState(0);
+  /** The keyboard cursor; null until the user types or uses the arrows (so only the chosen group stands out). */
+  const [active, setActive] = useState<number | null>(null);
   const listId = useId();
+  const list = useRef<HTMLUListElement>(null);
   const results = useMemo(() => searchSpaceGroups(groups, query, system), [groups, query, system]);
+  const prototypes = useMemo(() => (onPrototype ? findPrototypes(query) : []), [query, onPrototype]);
   const total = useMemo(() => Object.values(frequencies).reduce((s, n) => s + n, 0), [frequencies]);
   const hasFrequencies = total > 0;
+
+  // Bring the chosen group into the list's view (only the list scrolls, never the page).
+  useEffect(() => {
+    const host = list.current;
+    const item = value === null ? null : document.getElementById(`${listId}-${value}`);
+    if (!host || !item) return;
+    const top = item.offsetTop - host.offsetTop;
+    if (top < host.scrollTop || top + item.offsetHeight > host.scrollTop + host.clientHeight) host.scrollTop = Math.max(0, top - host.clientHeight / 2);
+  }, [value, listId, results]);
 
   const onKey = (e: KeyboardEvent) => {
     if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
       e.preventDefault();
-      const next = Math.max(0, Math.min(results.length - 1, active + (e.key === 'ArrowDown' ? 1 : -1)));
+      const from = active ?? Math.max(0, results.findIndex((g) => g.number === value));
+      const next = Math.max(0, Math.min(results.length - 1, from + (e.key === 'ArrowDown' ? 1 : -1)));
       setActive(next);
       document.getElementById(`${listId}-${results[next]?.number}`)?.scrollIntoView({ block: 'nearest' });
-    } else if (e.key === 'Enter' && results[active]) {
+    } else if (e.key === 'Enter') {
       e.preventDefault();
-      onChange(results[active].number);
+      const pick = results[active ?? 0];
+      if (pick) onChange(pick.number);
+      else if (prototypes[0]) onPrototype?.(prototypes[0]);
     }
   };
 
@@ -73,14 +122,14 @@ export function SpaceGroupPicker({ groups, value, onChange, frequencies }: Space
           <input
             type="search"
             value={query}
-            placeholder="number or symbol, e.g. 225, Fm-3m, P6_3/mmc"
+            placeholder="number, symbol or prototype: 225, Fm-3m, Pbnm, perovskite"
             role="combobox"
             aria-expanded="true"
             aria-controls={listId}
-            aria-activedescendant={results[active] ? `${listId}-${results[active].number}` : undefined}
+            aria-activedescendant={active !== null && results[active] ? `${listId}-${results[active].number}` : undefined}
             onChange={(e) => {
               setQuery(e.target.value);
-              setActive(0);
+              setActive(e.target.value.trim() === '' ? null : 0);
             }}
             onKeyDown={onKey}
           />
@@ -91,7 +140,7 @@ export function SpaceGroupPicker({ groups, value, onChange, frequencies }: Space
             value={system}
             onChange={(e) => {
               setSystem(e.target.value as CrystalSystem | 'all');
-              setActive(0);
+              setActive(null);
             }}
           >
             <option value="all">all</option>
@@ -103,8 +152,24 @@ export function SpaceGroupPicker({ groups, value, onChange, frequencies }: Space
           </select>
         </label>
       </div>
-      <ul className="sg-list" id={listId} role="listbox" aria-label="Space groups">
-        {results.length === 0 && <li className="hint">No space group matches “{query}”.</li>}
+      {prototypes.length > 0 && (
+        <ul className="sg-prototypes" aria-label="Structure prototypes">
+          {prototypes.map((p) => (
+            <li key={p.archetype}>
+              <button type="button" onClick={() => onPrototype?.(p)} title="Sets the space group and pre-fills the Wyckoff sites with the archetype's elements">
+                Use prototype <b>{p.names[0]}</b> ({p.archetype}, {p.spaceGroup} <SymbolText symbol={groups.find((g) => g.number === p.spaceGroup)?.symbol ?? ''} />):{' '}
+                {p.sites.map((s) => `${s.letter} ${s.element}`).join(' · ')}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {results.length === 0 && (
+        <p className="hint sg-no-match" role="status">
+          No space group matches “{query}”{prototypes.length > 0 ? '; a prototype of that name is above' : ''}. Try a number (1–230), a Hermann–Mauguin symbol or a prototype name.
+        </p>
+      )}
+      <ul className="sg-list" id={listId} role="listbox" aria-label="Space groups" ref={list}>
         {results.map((g, i) => {
           const count = frequencies[g.number] ?? 0;
           return (
@@ -124,7 +189,7 @@ export function SpaceGroupPicker({ groups, value, onChange, frequencies }: Space
               <SymbolText symbol={g.symbol} />
               <span className="sg-system">{g.crystalSystem}</span>
               <span className="sg-freq" title={hasFrequencies ? `${count} training structures` : 'training statistics not available'}>
-                {hasFrequencies ? `${((100 * count) / total).toFixed(count > 0 && count / total < 0.001 ? 2 : 1)}%` : '—'}
+                {hasFrequencies ? `${((100 * count) / total).toFixed(2)} %` : '—'}
               </span>
             </li>
           );

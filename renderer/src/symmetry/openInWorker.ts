@@ -15,6 +15,8 @@ export interface OpenedStructureData {
   lattice: Mat3;
   sites: Site[];
   symmetry: string;
+  /** What the reader noticed, e.g. partially occupied sites read as full atoms. */
+  warnings: string[];
 }
 
 /** The parts of a Worker used here, so that tests can stand in for the browser's. */
@@ -32,7 +34,7 @@ export function createStructureWorker(): WorkerLike {
 export function openStructureInWorker(
   fileName: string,
   text: string,
-  options: { wasmUrl?: string; timeLimitMs?: number; createWorker?: () => WorkerLike } = {},
+  options: { wasmUrl?: string; timeLimitMs?: number; createWorker?: () => WorkerLike; allowPartialOccupancy?: boolean } = {},
 ): Promise<OpenedStructureData> {
   const timeLimitMs = options.timeLimitMs ?? OPEN_TIME_LIMIT_MS;
   const worker = (options.createWorker ?? createStructureWorker)();
@@ -47,7 +49,7 @@ export function openStructureInWorker(
     const timer = setTimeout(() => {
       finish();
       const limit = `${timeLimitMs / 1000} s`;
-      if (read) resolve({ name: read.name, lattice: read.lattice, sites: read.sites, symmetry: `symmetry not found: the analysis did not finish within its time limit of ${limit}` });
+      if (read) resolve({ name: read.name, lattice: read.lattice, sites: read.sites, warnings: read.warnings ?? [], symmetry: `symmetry not found: the analysis did not finish within its time limit of ${limit}` });
       else reject(new Error(`${fileName}: reading the file did not finish within its time limit of ${limit}`));
     }, timeLimitMs);
     worker.onerror = (event) => {
@@ -69,9 +71,15 @@ export function openStructureInWorker(
           lattice: read.lattice,
           sites: letters ? read.sites.map((site, i) => ({ ...site, wyckoff: site.wyckoff ?? letters[i] })) : read.sites,
           symmetry: message.symmetry,
+          warnings: read.warnings ?? [],
         });
       }
     };
-    worker.postMessage({ fileName, text, ...(options.wasmUrl !== undefined ? { wasmUrl: options.wasmUrl } : {}) });
+    worker.postMessage({
+      fileName,
+      text,
+      ...(options.wasmUrl !== undefined ? { wasmUrl: options.wasmUrl } : {}),
+      ...(options.allowPartialOccupancy ? { allowPartialOccupancy: true } : {}),
+    });
   });
 }

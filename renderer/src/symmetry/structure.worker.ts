@@ -12,9 +12,9 @@ const scope = self as unknown as {
 };
 
 scope.onmessage = (event) => {
-  const { fileName, text, wasmUrl } = event.data;
+  const { fileName, text, wasmUrl, allowPartialOccupancy } = event.data;
   initSymmetry(wasmUrl !== undefined ? { wasmUrl } : {}).then(
-    () => readAndAnalyze(fileName, text, (message) => scope.postMessage(message)),
+    () => readAndAnalyze(fileName, text, (message) => scope.postMessage(message), { allowPartialOccupancy: allowPartialOccupancy === true }),
     (error: unknown) => scope.postMessage({ kind: 'error', message: (error as Error)?.message ?? String(error) }),
   );
 };

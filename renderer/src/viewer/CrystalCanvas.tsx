@@ -23,6 +23,7 @@ import {
   type BondBuffers,
   type InstanceBuffers,
 } from './sceneGeometry.ts';
+import { croppedPng } from './pngExport.ts';
 import { MAX_LABELS, type LabelMode, type Projection, type ViewerSettings } from './settings.ts';
 
 export type ViewDirection = 'a' | 'b' | 'c' | 'a*' | 'b*' | 'c*';
@@ -33,7 +34,7 @@ export interface ViewerController {
   /** Back to the default oblique view, fitted to the structure. */
   resetView(): void;
   /** Renders one frame at `scale` × the screen resolution and returns it as a PNG data URL. */
-  snapshotPng(scale?: number): string;
+  snapshotPng(scale?: number, options?: { transparent?: boolean }): string;
   /** Rotate the view by small steps (keyboard control), in degrees. */
   rotateBy(horizontalDegrees: number, verticalDegrees: number): void;
   zoomBy(factor: number): void;
@@ -72,6 +73,8 @@ export interface CrystalCanvasProps {
   settings: ViewerSettings;
   /** Changes whenever the camera should re-fit (new structure or supercell). */
   fitKey: string;
+  /** Crystallographic label of each structure site (O1, O2), when the symmetry analysis has given them. */
+  siteLabels?: readonly string[] | undefined;
   atomRadius: (species: string) => number;
   atomColor: (species: string) => string;
   /** Picked atoms, indices into model.atoms, in picking order. */
@@ -91,7 +94,7 @@ export function CrystalCanvas(props: CrystalCanvasProps) {
         dpr={[1, 2]}
         // No tone mapping: element colours (VESTA, Jmol) are shown as specified, not filmic-compressed.
         flat
-        gl={{ antialias: !softwareRenderer(), preserveDrawingBuffer: false, powerPreference: 'high-performance' }}
+        gl={{ antialias: !softwareRenderer(), alpha: true, preserveDrawingBuffer: false, powerPreference: 'high-performance' }}
         fallback={props.fallback ?? <div className="canvas-fallback">WebGL is not available, so the 3D view cannot be shown.</div>}
         aria-label="3D crystal structure view"
         role="img"
@@ -153,7 +156,7 @@ function Scene(props: CrystalCanvasProps & { compass: React.RefObject<CompassRef
         <Polyhedra model={model} atomColor={props.atomColor} opacity={settings.polyhedronOpacity} />
       )}
       {settings.showCell && <CellLines structure={structure} model={model} />}
-      {settings.labels !== 'none' && <Labels model={model} structure={structure} mode={settings.labels} radii={atoms.radii} />}
+      {settings.labels !== 'none' && <Labels model={model} structure={structure} siteLabels={props.siteLabels} mode={settings.labels} radii={atoms.radii} />}
       <SelectionMarks model={model} selection={props.selection} radii={atoms.radii} />
       <Picker centres={atoms.centres} radii={atoms.radii} onPick={props.onPick} />
     </>
@@ -271,19 +274,31 @@ function CellLines({ structure, model }: { structure: Structure; model: DisplayM
   );
 }
 
-function labelText(model: DisplayModel, structure: Structure, index: number, mode: LabelMode): string {
+function labelText(model: DisplayModel, structure: Structure, index: number, mode: LabelMode, siteLabels: readonly string[] | undefined): string {
   const atom = model.atoms[index]!;
   if (mode === 'element') return atom.species;
-  return structure.sites[atom.site]?.label ?? `${atom.species}${atom.site + 1}`;
+  return siteLabels?.[atom.site] ?? structure.sites[atom.site]?.label ?? `${atom.species}${atom.site + 1}`;
 }
 
-function Labels({ model, structure, mode, radii }: { model: DisplayModel; structure: Structure; mode: LabelMode; radii: Float32Array }) {
+function Labels({
+  model,
+  structure,
+  siteLabels,
+  mode,
+  radii,
+}: {
+  model: DisplayModel;
+  structure: Structure;
+  siteLabels: readonly string[] | undefined;
+  mode: LabelMode;
+  radii: Float32Array;
+}) {
   const group = useMemo(() => {
     const g = new THREE.Group();
     if (model.atoms.length > MAX_LABELS) return g;
     const materials = new Map<string, THREE.SpriteMaterial>();
     for (let i = 0; i < model.atoms.length; i++) {
-      const text = labelText(model, structure, i, mode);
+      const text = labelText(model, structure, i, mode, siteLabels);
       let material = materials.get(text);
       if (!material) materials.set(text, (material = labelMaterial(text)));
       const sprite = new THREE.Sprite(material);
@@ -296,7 +311,7 @@ function Labels({ model, structure, mode, radii }: { model: DisplayModel; struct
       g.add(sprite);
     }
     return g;
-  }, [model, structure, mode, radii]);
+  }, [model, structure, siteLabels, mode, radii]);
   useEffect(
     () => () => {
       const seen = new Set<THREE.Material>();
@@ -576,10 +591,19 @@ function CameraRig({ structure, model, fitKey, projection, autoRotate, onReady, 
     };
   }, [camera]);
 
-  // Re-fit when a different structure or supercell is shown.
+  // Re-fit when a different structure or supercell is shown. A new supercell of the same structure keeps the
+  // direction the user rotated to (fitKey is 'structure|supercell'); only a new structure gets the default view.
+  const lastFitKey = useRef(fitKey);
   useLayoutEffect(() => {
+    const sameStructure = lastFitKey.current !== fitKey && lastFitKey.current.split('|')[0] === fitKey.split('|')[0];
+    lastFitKey.current = fitKey;
+    const current = get().camera;
+    const target = controlsRef.current?.target;
+    const direction = sameStructure && target ? current.position.clone().sub(target) : null;
+    const upVector = current.up.clone();
     fit.current = boundingSphere(model);
-    defaultView();
+    if (direction && direction.lengthSq() > 0) place(direction, upVector);
+    else defaultView();
   }, [fitKey]);
 
   useEffect(() => {
@@ -624,12 +648,19 @@ function CameraRig({ structure, model, fitKey, projection, autoRotate, onReady, 
         fit.current = boundingSphere(model);
         defaultView();
       },
-      snapshotPng(scale = 2) {
+      snapshotPng(scale = 2, options = {}) {
         const { gl: renderer, scene: s, camera: cam } = get();
         const previousRatio = renderer.getPixelRatio();
+        const background = s.background;
+        const clearAlpha = renderer.getClearAlpha();
+        // Drawn on a transparent background so that the drawn pixels can be found and the margins cut off.
+        s.background = null;
+        renderer.setClearAlpha(0);
         renderer.setPixelRatio(previousRatio * scale);
         renderer.render(s, cam);
-        const url = renderer.domElement.toDataURL('image/png');
+        const url = croppedPng(renderer.domElement, { transparent: options.transparent ?? false, margin: Math.round(12 * scale) });
+        s.background = background;
+        renderer.setClearAlpha(clearAlpha);
         renderer.setPixelRatio(previousRatio);
         invalidate();
         return url;

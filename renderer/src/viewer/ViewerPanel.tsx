@@ -5,11 +5,13 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { Structure } from '../../../shared/crystal/structure.ts';
+import { Formula } from '../ui/Formula.tsx';
 import { LabeledSelect } from '../ui/LabeledSelect.tsx';
 import { CrystalCanvas, type ViewDirection, type ViewerController } from './CrystalCanvas.tsx';
 import { buildDisplayModel, MAX_SUPERCELL, pairKey, type DisplayModel, type PairBondRule } from './displayModel.ts';
 import { effectivePairRules } from './bondRules.ts';
-import { atomColor, baseAtomRadius, COLOR_PRESETS, covalentRadius, RADIUS_KINDS, type ColorPreset, type RadiusKind } from './elementStyle.ts';
+import { atomicNumber } from '../../../shared/crystal/elements.ts';
+import { atomColor, baseAtomRadius, COLOR_PRESETS, covalentRadius, RADIUS_KINDS, separatedColors, type ColorPreset, type RadiusKind } from './elementStyle.ts';
 import { angleAt, distance } from './measure.ts';
 import { DEFAULT_VIEWER_SETTINGS, MAX_LABELS, type LabelMode, type ViewerSettings } from './settings.ts';
 
@@ -25,6 +27,10 @@ export interface ViewerPanelProps {
   /** Stable identity of the structure (re-fits the camera when it changes). */
   structureKey: string;
   initialSettings?: Partial<ViewerSettings>;
+  /** File name (without extension) for the PNG, e.g. 'SrTiO3_Pm-3m_221'; default: from the title. */
+  fileBase?: string;
+  /** Crystallographic label of each site (asymmetric-unit labels from the symmetry analysis), once known. */
+  siteLabels?: readonly string[] | undefined;
 }
 
 /**
@@ -52,7 +58,8 @@ function pickStyle(settings: ViewerSettings): Partial<ViewerSettings> {
   return Object.fromEntries(STYLE_KEYS.map((k) => [k, settings[k]]));
 }
 
-export function ViewerPanel({ structure, title, structureKey, initialSettings }: ViewerPanelProps) {
+export function ViewerPanel({ structure, title, structureKey, initialSettings, fileBase, siteLabels }: ViewerPanelProps) {
+  const [transparentPng, setTransparentPng] = useState(false);
   const [settings, setSettings] = useState<ViewerSettings>(() => ({ ...DEFAULT_VIEWER_SETTINGS, ...lastStyle, ...initialSettings }));
   useEffect(() => {
     lastStyle = pickStyle(settings);
@@ -95,7 +102,9 @@ export function ViewerPanel({ structure, title, structureKey, initialSettings }:
     (s: string) => baseAtomRadius(s, settings.radiusKind) * settings.radiusScale,
     [settings.radiusKind, settings.radiusScale],
   );
-  const colorOf = useCallback((s: string) => atomColor(s, settings.colorPreset), [settings.colorPreset]);
+  // Look-alike preset colours within this structure (VESTA's Ba and Zr) are moved apart; lighter elements keep theirs.
+  const colors = useMemo(() => separatedColors([...elements].sort((p, q) => atomicNumber(p) - atomicNumber(q)), settings.colorPreset), [elements, settings.colorPreset]);
+  const colorOf = useCallback((s: string) => colors.get(s) ?? atomColor(s, settings.colorPreset), [colors, settings.colorPreset]);
 
   const onPick = useCallback((index: number | null, additive: boolean) => {
     setSelection((current) => {
@@ -119,11 +128,11 @@ export function ViewerPanel({ structure, title, structureKey, initialSettings }:
   const exportPng = () => {
     setExportError(null);
     try {
-      const url = controller.current?.snapshotPng(2);
+      const url = controller.current?.snapshotPng(2, { transparent: transparentPng });
       if (!url) throw new Error('the 3D view is not ready yet');
       const link = document.createElement('a');
       link.href = url;
-      link.download = `${title.replace(/[^A-Za-z0-9_.-]+/g, '_')}.png`;
+      link.download = `${fileBase ?? title.replace(/[^A-Za-z0-9_.-]+/g, '_')}.png`;
       document.body.appendChild(link);
       link.click();
       link.remove();
@@ -286,6 +295,7 @@ export function ViewerPanel({ structure, title, structureKey, initialSettings }:
               PNG 2×
             </button>
           </div>
+          <Check label="Transparent PNG" checked={transparentPng} onChange={setTransparentPng} />
           {exportError && (
             <p className="error" role="alert">
               {exportError}
@@ -296,7 +306,9 @@ export function ViewerPanel({ structure, title, structureKey, initialSettings }:
 
       <section className="viewer-stage" aria-label={`${title} 3D view`}>
         <header className="stage-header">
-          <h2>{title}</h2>
+          <h2>
+            <TitleText title={title} />
+          </h2>
           <span className="stage-meta">
             {formatLattice(structure)} · {model ? `${model.atoms.length} atoms, ${settings.showBonds ? model.bonds.length : 0} bonds` : '—'}
           </span>
@@ -318,6 +330,7 @@ export function ViewerPanel({ structure, title, structureKey, initialSettings }:
               model={model!}
               settings={settings}
               fitKey={`${structureKey}|${settings.supercell.join('x')}`}
+              siteLabels={siteLabels}
               atomRadius={atomRadius}
               atomColor={colorOf}
               selection={selection}
@@ -341,29 +354,52 @@ export function ViewerPanel({ structure, title, structureKey, initialSettings }:
           ))}
         </ul>
         <h3>Selection</h3>
-        {model && <SelectionReadout structure={structure} model={model} selection={selection} />}
+        {model && <SelectionReadout structure={structure} model={model} selection={selection} siteLabels={siteLabels} />}
       </aside>
     </div>
   );
 }
 
-function formatLattice(structure: Structure): string {
-  const p = structure.lattice.parameters;
-  return `a ${p.a.toFixed(3)} b ${p.b.toFixed(3)} c ${p.c.toFixed(3)} Å, α ${p.alpha.toFixed(1)} β ${p.beta.toFixed(1)} γ ${p.gamma.toFixed(1)}°`;
+/** The title with its leading formula typeset ('SrTiO3 — …' → SrTiO₃ — …); the text content stays the same. */
+function TitleText({ title }: { title: string }) {
+  const [first = '', ...rest] = title.split(' ');
+  if (!/^([A-Z][a-z]?\d*)+$/.test(first)) return <>{title}</>;
+  return (
+    <>
+      <Formula formula={first} />
+      {rest.length > 0 ? ` ${rest.join(' ')}` : ''}
+    </>
+  );
 }
 
-function SelectionReadout({ structure, model, selection }: { structure: Structure; model: DisplayModel; selection: number[] }) {
+function formatLattice(structure: Structure): string {
+  const p = structure.lattice.parameters;
+  return `a ${p.a.toFixed(4)} Å, b ${p.b.toFixed(4)} Å, c ${p.c.toFixed(4)} Å, α ${p.alpha.toFixed(2)}°, β ${p.beta.toFixed(2)}°, γ ${p.gamma.toFixed(2)}°`;
+}
+
+function SelectionReadout({
+  structure,
+  model,
+  selection,
+  siteLabels,
+}: {
+  structure: Structure;
+  model: DisplayModel;
+  selection: number[];
+  siteLabels: readonly string[] | undefined;
+}) {
   const picked = selection.filter((i) => i < model.atoms.length).map((i) => model.atoms[i]!);
   if (picked.length === 0) return <p className="hint">No atom selected.</p>;
   return (
     <div className="selection" data-testid="selection-readout">
       {picked.map((atom, n) => {
         const site = structure.sites[atom.site]!;
+        const siteLabel = siteLabels?.[atom.site] ?? site.label;
         return (
           <dl key={n} className="atom-card">
             <dt>Atom {n + 1}</dt>
             <dd>
-              <b>{atom.species}</b> {site.label ? `(${site.label})` : ''} site {atom.site + 1}
+              <b>{atom.species}</b> {siteLabel ? `(${siteLabel})` : ''} site {atom.site + 1}
               {site.wyckoff ? `, Wyckoff ${site.wyckoff}` : ''}
               {atom.kind !== 'cell' ? ` · ${atom.kind} image` : ''}
             </dd>

@@ -17,6 +17,15 @@ function cardEHull(c: Candidate): number | null {
   return c.relaxed?.eHull ?? c.score?.eHull ?? null;
 }
 
+/** Sort and filters of the grid; the page may hold them so that they outlive the view. */
+export interface ResultsViewState {
+  sort: SortKey;
+  validOnly: boolean;
+  matchedOnly: boolean;
+  text: string;
+}
+export const DEFAULT_RESULTS_VIEW: ResultsViewState = { sort: 'index', validOnly: false, matchedOnly: false, text: '' };
+
 /** Cards drawn at most: a run of 100 000 crystals stays usable here; the Library view pages through all of them. */
 const MAX_CARDS = 500;
 
@@ -52,7 +61,11 @@ export function ResultsGrid({
   onFavourite,
   onRelaxed,
   status,
+  view,
+  onViewChange,
 }: {
+  view?: ResultsViewState;
+  onViewChange?: (view: ResultsViewState) => void;
   candidates: readonly Candidate[];
   /** One line about the run in progress (e.g. 'sampling 12 of 100…'), or null. */
   status?: string | null;
@@ -63,10 +76,14 @@ export function ResultsGrid({
   /** Called with the relaxed rows saved by 'Relax selected', so the page can show them on their cards. */
   onRelaxed?: (entries: RelaxedEntry[]) => void;
 }) {
-  const [sort, setSort] = useState<SortKey>('index');
-  const [validOnly, setValidOnly] = useState(false);
-  const [matchedOnly, setMatchedOnly] = useState(false);
-  const [text, setText] = useState('');
+  const [localView, setLocalView] = useState<ResultsViewState>(DEFAULT_RESULTS_VIEW);
+  const viewState = view ?? localView;
+  const setView = onViewChange ?? setLocalView;
+  const { sort, validOnly, matchedOnly, text } = viewState;
+  const setSort = (v: SortKey) => setView({ ...viewState, sort: v });
+  const setValidOnly = (v: boolean) => setView({ ...viewState, validOnly: v });
+  const setMatchedOnly = (v: boolean) => setView({ ...viewState, matchedOnly: v });
+  const setText = (v: string) => setView({ ...viewState, text: v });
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [message, setMessage] = useState<{ error: boolean; text: string } | null>(null);
   const [maxEHull, setMaxEHull] = useState('');

@@ -3,7 +3,7 @@
  * the crystal viewer. URL parameters select the structure and initial options, e.g.
  * `#/viewer?structure=nacl&supercell=3,3,3&spin=1&projection=perspective`.
  */
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Composition } from '../../../shared/crystal/composition.ts';
 import { Lattice } from '../../../shared/crystal/lattice.ts';
 import { Structure } from '../../../shared/crystal/structure.ts';
@@ -14,6 +14,10 @@ import type { Candidate, StudioBackend } from '../api/backend.ts';
 import { DEMO_STRUCTURES } from '../demo/structures.ts';
 import { parseSupercell } from '../route.ts';
 import { SymbolText } from '../ui/SymbolText.tsx';
+import { Formula } from '../ui/Formula.tsx';
+import { structureFileBase } from '../viewer/pngExport.ts';
+import { StructurePanel, type SummaryState } from '../viewer/StructurePanel.tsx';
+import { summarizeInWorker } from '../viewer/summaryInWorker.ts';
 import type { ViewerSettings } from '../viewer/settings.ts';
 import { ViewerPanel } from '../viewer/ViewerPanel.tsx';
 import { useJobRun } from './jobRun.ts';
@@ -33,6 +37,30 @@ export interface OpenedStructure extends Shown {
   fileName: string;
   /** e.g. 'Fm-3m (225)', or why symmetry analysis failed. */
   symmetry: string;
+  /** What the reader noticed, e.g. partially occupied sites drawn as full atoms. */
+  warnings: string[];
+}
+
+/** A file that could not be shown: its message takes the structure's place (the last structure is not left on screen). */
+interface FailedFile {
+  fileName: string;
+  text: string;
+  message: string;
+  /** The file is a disordered crystal: it can be opened with its partial sites drawn as full atoms. */
+  disordered: boolean;
+}
+
+const PARTIAL_OCCUPANCY = /site '([^']*)' \(([^)]*)\) has occupancy ([\d.]+): partial occupancy \(disorder\) is not supported/;
+
+/** The reader's message in a scientist's words: a disordered CIF is a property of the crystal, not a bug. */
+function describeOpenFailure(fileName: string, message: string): { message: string; disordered: boolean } {
+  const partial = PARTIAL_OCCUPANCY.exec(message);
+  if (!partial) return { message, disordered: false };
+  const [, label, species, occupancy] = partial;
+  return {
+    message: `${fileName} describes a disordered crystal: site ${label} (${species}) is occupied ${occupancy}. The viewer draws ordered structures; open it with each partially occupied site drawn as a full atom, or order it first (e.g. pymatgen's OrderDisorderedStructureTransformation).`,
+    disordered: true,
+  };
 }
 
 /**
@@ -40,8 +68,11 @@ export interface OpenedStructure extends Shown {
  * thread: renderer/src/symmetry/openInWorker.ts); every site gets the Wyckoff letter of its orbit so that picking an
  * atom shows it. Errors name the file and line (from shared/io).
  */
-export async function openStructureFile(fileName: string, text: string, serial: number): Promise<OpenedStructure> {
-  const read = await openStructureInWorker(fileName, text, { wasmUrl: new URL(moyoWasmUrl, window.location.href).href });
+export async function openStructureFile(fileName: string, text: string, serial: number, options: { allowPartialOccupancy?: boolean } = {}): Promise<OpenedStructure> {
+  const read = await openStructureInWorker(fileName, text, {
+    wasmUrl: new URL(moyoWasmUrl, window.location.href).href,
+    ...(options.allowPartialOccupancy ? { allowPartialOccupancy: true } : {}),
+  });
   const structure = new Structure(new Lattice(read.lattice), read.sites);
   const symmetry = read.symmetry;
   const formula = Composition.fromStructure(structure).reducedFormula;
@@ -51,6 +82,7 @@ export async function openStructureFile(fileName: string, text: string, serial: 
     title: `${formula} — ${read.name || fileName}${symmetry.startsWith('symmetry') ? '' : ` (${symmetry})`}`,
     structure,
     symmetry,
+    warnings: read.warnings,
   };
 }
 
@@ -86,14 +118,25 @@ export function ViewerView({
   const fileInput = useRef<HTMLInputElement>(null);
   const [fileError, setFileError] = useState<string | null>(null);
   const [saveError, setSaveError] = useState<string | null>(null);
+  const [failure, setFailure] = useState<FailedFile | null>(null);
+  const openText = async (fileName: string, text: string, options: { allowPartialOccupancy?: boolean } = {}) => {
+    setFileError(null);
+    try {
+      const structure = await openStructureFile(fileName, text, opened.length + 1, options);
+      setFailure(null);
+      onOpened(structure);
+      onNavigate({ structure: structure.key });
+    } catch (error) {
+      // Shown where the structure was: leaving the previous crystal on screen would pass it off as this file.
+      setFailure({ fileName, text, ...describeOpenFailure(fileName, (error as Error).message) });
+    }
+  };
   const onFile = async (file: File | undefined) => {
     if (!file) return;
     setFileError(null);
     try {
       if (file.size > 50 * 1024 * 1024) throw new Error(`${file.name}: larger than 50 MB, not a single-structure file`);
-      const structure = await openStructureFile(file.name, await file.text(), opened.length + 1);
-      onOpened(structure);
-      onNavigate({ structure: structure.key });
+      await openText(file.name, await file.text());
     } catch (error) {
       setFileError((error as Error).message);
     } finally {
@@ -101,6 +144,8 @@ export function ViewerView({
     }
   };
   const requested = params.get('structure') ?? (candidate && params.get('candidate') === candidate.id ? `candidate:${candidate.id}` : 'nacl');
+  // Choosing another structure from the list replaces a failed file's message.
+  useEffect(() => setFailure(null), [requested]);
 
   const shown = useMemo((): Shown | { error: string } => {
     try {
@@ -150,12 +195,35 @@ export function ViewerView({
     return shown;
   }, [shown, frame, potential.frames, potential.showRelaxed, relaxed]);
 
-  const save = (format: 'cif' | 'poscar' | 'xyz') => {
+  // The crystallographic summary of what is on screen, found off the UI thread.
+  const shownStructure = 'error' in display ? null : display.structure;
+  const [summary, setSummary] = useState<{ of: Structure; state: SummaryState } | null>(null);
+  useEffect(() => {
+    if (!shownStructure) return;
+    setSummary({ of: shownStructure, state: { status: 'pending' } });
+    const job = summarizeInWorker(shownStructure, Composition.fromStructure(shownStructure).reducedFormula);
+    job.result.then(
+      (result) => setSummary((s) => (s?.of === shownStructure ? { of: shownStructure, state: { status: 'ready', summary: result } } : s)),
+      (error: unknown) => setSummary((s) => (s?.of === shownStructure ? { of: shownStructure, state: { status: 'failed', message: (error as Error).message } } : s)),
+    );
+    return job.cancel;
+  }, [shownStructure]);
+  const summaryState: SummaryState = summary && summary.of === shownStructure ? summary.state : { status: 'pending' };
+  const ready = summaryState.status === 'ready' ? summaryState.summary : null;
+  const fileBase = ready
+    ? structureFileBase(ready.formula, ready.spaceGroup.symbol, ready.spaceGroup.number)
+    : structureFileBase(shownStructure ? Composition.fromStructure(shownStructure).reducedFormula : 'structure');
+  const shownFile = !('error' in display) ? opened.find((o) => o.key === display.key) : undefined;
+
+  const save = (format: 'cif' | 'cif-p1' | 'poscar' | 'xyz') => {
     if ('error' in display) return;
     setSaveError(null);
     try {
-      const base = display.title.split(' ')[0]!.replace(/[^A-Za-z0-9_.-]+/g, '_') || 'structure';
-      if (format === 'cif') download(`${base}.cif`, writeCifP1(display.structure), 'chemical/x-cif');
+      const base = fileBase;
+      if (format === 'cif') {
+        if (!ready) throw new Error('the symmetry analysis has not finished (or failed): save the P1 CIF instead');
+        download(`${base}.cif`, ready.symmetrizedCif, 'chemical/x-cif');
+      } else if (format === 'cif-p1') download(`${base}_P1.cif`, writeCifP1(display.structure), 'chemical/x-cif');
       else if (format === 'poscar') download(`${base}.vasp`, writePoscar(display.structure, { comment: display.title }), 'text/plain');
       else download(`${base}.xyz`, writeExtendedXyz(display.structure), 'chemical/x-xyz');
     } catch (error) {
@@ -192,7 +260,9 @@ export function ViewerView({
                 aria-current={requested === `candidate:${candidate.id}` ? 'true' : undefined}
                 onClick={() => onNavigate({ structure: `candidate:${candidate.id}` })}
               >
-                <b>{candidate.formula}</b>
+                <b>
+                  <Formula formula={candidate.formula} />
+                </b>
                 <span className="hint">
                   {candidate.libraryId !== undefined ? `library #${candidate.libraryId}` : 'generated'} · SG {candidate.spaceGroup}
                 </span>
@@ -210,7 +280,9 @@ export function ViewerView({
           {DEMO_STRUCTURES.map((d) => (
             <li key={d.id}>
               <button type="button" aria-current={requested === d.id ? 'true' : undefined} onClick={() => onNavigate({ structure: d.id })} title={d.source}>
-                <b>{d.formula}</b>
+                <b>
+                  <Formula formula={d.formula} />
+                </b>
                 <span className="hint">
                   {d.name} · <SymbolText symbol={d.spaceGroup.symbol} />
                 </span>
@@ -238,8 +310,11 @@ export function ViewerView({
           )}
           <span className="field-label">Save shown structure</span>
           <div className="button-row" role="group" aria-label="Save shown structure">
-            <button type="button" onClick={() => save('cif')} disabled={'error' in display}>
-              CIF
+            <button type="button" onClick={() => save('cif')} disabled={'error' in display || !ready} title="Space group, its operations and one atom per Wyckoff orbit">
+              CIF (symmetrized)
+            </button>
+            <button type="button" onClick={() => save('cif-p1')} disabled={'error' in display} title="Every atom of the cell, space group P1">
+              CIF (P1)
             </button>
             <button type="button" onClick={() => save('poscar')} disabled={'error' in display}>
               POSCAR
@@ -256,13 +331,40 @@ export function ViewerView({
         </div>
       </nav>
       <div className="viewer-main">
-        {'error' in display ? (
+        {failure ? (
+          <div className="viewer-failure" role="alert" data-testid="viewer-failure">
+            <h2>{failure.fileName} cannot be shown as it is</h2>
+            <p>{failure.message}</p>
+            <div className="button-row">
+              {failure.disordered && (
+                <button type="button" className="primary" onClick={() => openText(failure.fileName, failure.text, { allowPartialOccupancy: true })}>
+                  Open with partial sites as full atoms
+                </button>
+              )}
+              <button type="button" onClick={() => setFailure(null)}>
+                Back to {'error' in display ? 'the list' : display.title}
+              </button>
+            </div>
+          </div>
+        ) : 'error' in display ? (
           <p className="error" role="alert">
             {display.error}
           </p>
         ) : (
-          // Keyed by the input structure: showing its relaxed form or a trajectory frame keeps the view's settings and camera.
-          <ViewerPanel key={display.key} structure={display.structure} title={display.title} structureKey={display.key} initialSettings={initialSettings} />
+          <>
+            {/* Keyed by the input structure: showing its relaxed form or a trajectory frame keeps the view's settings and camera. */}
+            <ViewerPanel
+              key={display.key}
+              structure={display.structure}
+              title={display.title}
+              structureKey={display.key}
+              initialSettings={initialSettings}
+              fileBase={fileBase}
+              // Site labels of the asymmetric unit (O1, O2), not P1 indices; the atoms themselves are not rebuilt.
+              siteLabels={ready?.siteLabels}
+            />
+            <StructurePanel state={summaryState} notes={shownFile?.warnings ?? []} />
+          </>
         )}
         <PotentialPanel
           backend={backend}
