@@ -55,6 +55,8 @@ export interface StabilityEvaluationOptions {
   requireSameSpaceGroup?: boolean;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, step: number) => void;
+  /** Each relaxation as it ends (in the order they end): its record and the relaxed structure (converged or not-converged). */
+  onRelaxed?: (record: RelaxationRecord, relaxed: Structure | null) => void;
 }
 
 export interface SampleStability {
@@ -190,6 +192,7 @@ export async function evaluateStability(items: readonly { name: string; structur
       onDone: (k, result) => {
         records[k] = relaxationRecord(selected[k]!.item.name, selected[k]!.item.structure, result, { symprec, output: null, stability: options.stability });
         relaxedStructures[k] = result.status === 'converged' || result.status === 'not-converged' ? result.structure : null;
+        options.onRelaxed?.(records[k]!, relaxedStructures[k]!);
         done++;
         options.onProgress?.(done, selected.length, lastStep);
       },

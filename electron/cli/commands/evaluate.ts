@@ -1,3 +1,4 @@
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { type Command, PROVIDERS_OPTION, BATCH_EXIT_NOTE, STRICT_OPTION, UserError, batchExitCode, intOption, numberOption, stringOption } from '../command.ts';
@@ -5,7 +6,7 @@ import { checkOutputFile } from '../output-paths.ts';
 import { failureReportLines } from '../../../shared/batch/each-input.ts';
 import { ProgressBar } from '../progress.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
-import { loadStability } from '../../screening/records.ts';
+import { loadStability, structureCif } from '../../screening/records.ts';
 import { withStopSignal } from '../stop-signal.ts';
 import { POTENTIAL_OPTION, THREADS_OPTION, loadPotentialForCli } from './relax.ts';
 import {
@@ -30,7 +31,7 @@ export const evaluateCommand: Command = {
   path: ['evaluate'],
   summary: 'validity, space groups, uniqueness, novelty and distributions of a directory of generated CIF files',
   positionals: 'DIR',
-  notes: `${BATCH_EXIT_NOTE} CIF files that cannot be read are listed in the summary and in the report's input.unreadable ({file, error}); they count as invalid in "valid over all samples".`,
+  notes: `With --stability the relaxations are also streamed, as they end, to REPORT.relaxed.jsonl (evaluation.relaxed.jsonl by default): the relax record (status, steps, energy, E_hull, RMSD, volume change, space groups) and the relaxed CIF. ${BATCH_EXIT_NOTE} CIF files that cannot be read are listed in the summary and in the report's input.unreadable ({file, error}); they count as invalid in "valid over all samples".`,
   options: {
     providers: PROVIDERS_OPTION,
     strict: STRICT_OPTION,
@@ -127,6 +128,9 @@ export const evaluateCommand: Command = {
       if ('error' in stability) ctx.log(`warning: E_hull is not computed, so nothing counts as stable (${stability.error})`);
       const potential = await loadPotentialForCli(values);
       const bar = new ProgressBar({ total: report.validity.structural.count, label: 'relax', unit: 'crystals' });
+      // Each relaxation is appended as it ends, so a long run that is stopped still leaves what finished.
+      const relaxedPath = relaxedLinesPath(outPath);
+      writeFileSync(relaxedPath, '');
       try {
         report.stability = await withStopSignal(ctx, 'the evaluation stops without a report', (signal) =>
           evaluateStability(samples.items, report, {
@@ -142,6 +146,7 @@ export const evaluateCommand: Command = {
             startedAt,
             signal,
             onProgress: (done, _total, step) => bar.update(done, `step ${step}`),
+            onRelaxed: (record, relaxed) => appendFileSync(relaxedPath, JSON.stringify({ ...record, cif: relaxed ? structureCif(relaxed, symprec, basename(record.file, '.cif')) : null }) + '\n'),
           }),
         );
       } finally {
@@ -199,6 +204,11 @@ export function summaryText(report: EvaluationReport, outPath: string): string {
   lines.push(`report          ${outPath}`);
   if (report.input) lines.push(...failureReportLines(report.input.unreadable.map((u) => ({ file: u.file, error: u.error })), report.input.cifFiles));
   return lines.join('\n');
+}
+
+/** Where `--stability` streams the relaxations: next to the report, `NAME.relaxed.jsonl`. */
+export function relaxedLinesPath(reportPath: string): string {
+  return reportPath.replace(/(\.json)?$/, '.relaxed.jsonl');
 }
 
 const ev = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
