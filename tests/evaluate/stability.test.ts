@@ -8,7 +8,7 @@
 //   unique nor novel);
 // - a crystal with two atoms 0.3 Å apart is structurally invalid: never relaxed, still counted among the samples drawn.
 // Skipped when the potential or ../shared/data (MP-20, hull) is absent.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createReadStream } from 'node:fs';
@@ -141,7 +141,6 @@ describe.skipIf(!present)('S.U.N. evaluation with M3GNet', () => {
 
   it('cfstudio evaluate --stability prints the protocol, writes the report and streams the relaxations', async () => {
     const samples = join(dir, 'samples');
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(samples);
     writeFileSync(join(samples, 'a.cif'), writeCifP1(known.CdSe, { dataName: 'a' }));
     writeFileSync(join(samples, 'b.cif'), writeCifP1(known.MgO, { dataName: 'b' }));
@@ -162,8 +161,8 @@ describe.skipIf(!present)('S.U.N. evaluation with M3GNet', () => {
   }, 600_000);
 
   it('refuses relaxation options without --stability', async () => {
-    const { code, log } = await runCli(['evaluate', dir, '--fmax', '0.1']);
+    const { code, stderr } = await runCli(['evaluate', dir, '--fmax', '0.1']);
     expect(code).toBe(1);
-    expect(log).toMatch(/--fmax needs --stability/);
+    expect(stderr.trim()).toMatch(/^[^\n]*--fmax needs --stability$/);
   });
 });
