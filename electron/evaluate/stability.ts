@@ -21,6 +21,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import type { Structure } from '../../shared/crystal/structure.ts';
+import { getSpaceGroup } from '../../shared/symmetry/spacegroups.ts';
 import { relaxStructures } from '../engine/potential/relax.ts';
 import type { Potential } from '../engine/potential/types.ts';
 import type { RelaxStatus } from '../engine/potential/relax.ts';
@@ -136,8 +137,12 @@ export interface StabilityReport {
   relaxation: {
     rmsd: Summary & { median: number | null };
     volumeChange: Summary & { median: number | null };
-    /** Space group at symprec before vs after (converged and not-converged relaxations whose groups were found). */
-    spaceGroup: { kept: number; lost: number; unknown: number };
+    /**
+     * Space group at symprec before vs after (converged and not-converged relaxations whose groups were found):
+     * kept, raised (the point group grew — a crystal can gain symmetry even with FixSymmetry), lowered (it shrank),
+     * other (same point-group order, another group); unknown when either group was not found.
+     */
+    spaceGroup: { kept: number; raised: number; lowered: number; other: number; unknown: number };
     notConverged: number;
   };
   throughput: {
@@ -149,6 +154,13 @@ export interface StabilityReport {
     cpus: number;
   };
   samples: SampleStability[];
+}
+
+/** Operations of the group's point group: conventional-cell operations over the centring translations. */
+function pointGroupOrder(spaceGroup: number): number {
+  const group = getSpaceGroup(spaceGroup);
+  const translations = { P: 1, A: 2, B: 2, C: 2, I: 2, F: 4, R: 3 }[group.centering] ?? 1;
+  return group.operations.length / translations;
 }
 
 const rate = (count: number, total: number): Rate => ({ count, total, rate: total > 0 ? count / total : null });
@@ -263,6 +275,9 @@ export async function evaluateStability(items: readonly { name: string; structur
   const nonP1 = samples.filter(isSymmetric);
   const withGroups = samples.filter((s) => (s.status === 'converged' || s.status === 'not-converged') && s.spaceGroupBefore !== null && s.spaceGroupAfter !== null);
   const kept = withGroups.filter((s) => s.spaceGroupBefore === s.spaceGroupAfter).length;
+  const changed = withGroups.filter((s) => s.spaceGroupBefore !== s.spaceGroupAfter);
+  const raised = changed.filter((s) => pointGroupOrder(s.spaceGroupAfter!) > pointGroupOrder(s.spaceGroupBefore!)).length;
+  const lowered = changed.filter((s) => pointGroupOrder(s.spaceGroupAfter!) < pointGroupOrder(s.spaceGroupBefore!)).length;
   const withMedian = (values: number[]) => ({ ...summarize(values), median: quantile(values, 0.5) });
   const finite = (values: (number | null)[]) => values.filter((v): v is number => v !== null && Number.isFinite(v));
   const minEHull = eHulls.length ? Math.min(...eHulls) : 0;
@@ -313,7 +328,7 @@ export async function evaluateStability(items: readonly { name: string; structur
     relaxation: {
       rmsd: withMedian(finite(samples.map((s) => s.rmsd))),
       volumeChange: withMedian(finite(samples.map((s) => s.volumeChange))),
-      spaceGroup: { kept, lost: withGroups.length - kept, unknown: statuses.converged + statuses['not-converged'] - withGroups.length },
+      spaceGroup: { kept, raised, lowered, other: changed.length - raised - lowered, unknown: statuses.converged + statuses['not-converged'] - withGroups.length },
       notConverged: statuses['not-converged'],
     },
     throughput: {

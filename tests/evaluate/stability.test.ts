@@ -92,7 +92,7 @@ describe.skipIf(!present)('S.U.N. evaluation with M3GNet', () => {
     expect(stability.samples.map((s) => s.name)).toEqual(['MgO', 'BaS', 'SrSe', 'CdSe', 'MgO-stretched']);
     expect(stability.samplesDrawn).toBe(7);
     expect(stability.statuses.converged).toBe(5);
-    expect(stability.relaxation.spaceGroup).toEqual({ kept: 5, lost: 0, unknown: 0 });
+    expect(stability.relaxation.spaceGroup).toEqual({ kept: 5, raised: 0, lowered: 0, other: 0, unknown: 0 });
   });
 
   it('puts the Materials Project ground states within 0.1 eV/atom of the hull', () => {

@@ -222,7 +222,7 @@ export function stabilityText(s: StabilityReport): string[] {
   const groups = s.relaxation.spaceGroup;
   const lines = [
     ...s.protocol.text.map((line, i) => `${i === 0 ? 'protocol        ' : '                '}${line}`),
-    `relaxation      ${s.relaxed} relaxed: ${statuses || 'none'}; space group kept ${groups.kept}, lost ${groups.lost}${groups.unknown ? `, unknown ${groups.unknown}` : ''}`,
+    `relaxation      ${s.relaxed} relaxed: ${statuses || 'none'}; space group kept ${groups.kept}, raised ${groups.raised}, lowered ${groups.lowered}${groups.other ? `, other ${groups.other}` : ''}${groups.unknown ? `, unknown ${groups.unknown}` : ''}`,
     `                RMS displacement median ${ev(s.relaxation.rmsd.median)} Å (mean ${ev(s.relaxation.rmsd.mean)}); volume change median ${percentOf(s.relaxation.volumeChange.median)} (mean ${percentOf(s.relaxation.volumeChange.mean)})`,
     `E_hull          ${s.eHull.count} crystals: median ${ev(s.eHull.median)} eV/atom, quartiles ${ev(s.eHull.q1)} – ${ev(s.eHull.q3)}`,
     `                over all ${s.samplesDrawn} samples drawn: ${s.eHull.shares.map((share) => `≤ ${share.threshold}: ${of(share.overDrawn)}`).join(', ')}`,
