@@ -148,6 +148,8 @@ export interface StabilityReport {
   throughput: {
     /** Wall time from `startedAt` to the end, s. */
     wallSeconds: number;
+    /** CPU time of this process (all threads) during the relaxation and matching, s: closer to what an idle machine would take. */
+    cpuSeconds: number;
     relaxSeconds: number;
     sunPerHour: number;
     loadAverage: number[];
@@ -184,6 +186,7 @@ export async function evaluateStability(items: readonly { name: string; structur
   const records: RelaxationRecord[] = new Array(selected.length);
   const relaxedStructures: (Structure | null)[] = new Array(selected.length).fill(null);
   const relaxStarted = performance.now();
+  const cpuStarted = process.cpuUsage();
   let done = 0;
   let lastStep = 0;
   await relaxStructures(
@@ -282,6 +285,7 @@ export async function evaluateStability(items: readonly { name: string; structur
   const finite = (values: (number | null)[]) => values.filter((v): v is number => v !== null && Number.isFinite(v));
   const minEHull = eHulls.length ? Math.min(...eHulls) : 0;
   const wallSeconds = (performance.now() - startedAt) / 1000;
+  const cpu = process.cpuUsage(cpuStarted);
 
   const relaxationText = `FIRE + Fréchet cell filter (as ASE's FIRE(FrechetCellFilter)), fmax ${fmax} eV/Å, at most ${maxSteps} steps, ${keepSymmetry ? `space group kept (as ASE's FixSymmetry, symprec ${symprec} Å)` : 'symmetry free'}`;
   const sunText = `S.U.N. = E_hull ≤ ${stableThreshold} eV/atom ∧ unique among the relaxed crystals ∧ novel vs the reference (structure matcher ltol ${report.settings.tolerances.ltol}, stol ${report.settings.tolerances.stol}, angle ${report.settings.tolerances.angleTol}°${report.settings.requireSameSpaceGroup ? ', same space group' : ''}), over all ${samplesDrawn} samples drawn`;
@@ -334,6 +338,7 @@ export async function evaluateStability(items: readonly { name: string; structur
     throughput: {
       wallSeconds,
       relaxSeconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
       sunPerHour: wallSeconds > 0 ? (chosen.sun * 3600) / wallSeconds : 0,
       loadAverage: loadavg(),
       cpus: cpus().length,

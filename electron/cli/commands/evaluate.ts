@@ -228,7 +228,7 @@ export function stabilityText(s: StabilityReport): string[] {
     `                over all ${s.samplesDrawn} samples drawn: ${s.eHull.shares.map((share) => `≤ ${share.threshold}: ${of(share.overDrawn)}`).join(', ')}`,
     `S.U.N.          ${of(s.sun.rate)} at E_hull ≤ ${s.protocol.stableThreshold}; non-P1 S.U.N. ${of(s.sun.symmetricRate)}`,
     ...s.sun.byThreshold.map((t) => `                ≤ ${t.threshold}: stable ${t.stable}, stable ∧ unique ${t.stableUnique}, stable ∧ novel ${t.stableNovel}, S.U.N. ${t.sun} (${percent(t.sunRate)}), non-P1 S.U.N. ${t.symmetricSunRate.count}`),
-    `throughput      ${s.throughput.sunPerHour.toFixed(0)} S.U.N. crystals per hour (${s.throughput.wallSeconds.toFixed(0)} s wall for the whole evaluation, ${s.throughput.relaxSeconds.toFixed(0)} s relaxing; load average ${s.throughput.loadAverage.map((l) => l.toFixed(1)).join(' ')} on ${s.throughput.cpus} CPUs)`,
+    `throughput      ${s.throughput.sunPerHour.toFixed(0)} S.U.N. crystals per hour (${s.throughput.wallSeconds.toFixed(0)} s wall for the whole evaluation, ${s.throughput.relaxSeconds.toFixed(0)} s relaxing, ${s.throughput.cpuSeconds.toFixed(0)} s CPU; load average ${s.throughput.loadAverage.map((l) => l.toFixed(1)).join(' ')} on ${s.throughput.cpus} CPUs)`,
   ];
   return lines;
 }
