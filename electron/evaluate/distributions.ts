@@ -81,3 +81,14 @@ export function wassersteinDistance(u: readonly number[], v: readonly number[]):
 function round12(x: number): number {
   return Math.round(x * 1e12) / 1e12;
 }
+
+/** The q-quantile (0 ≤ q ≤ 1) of the finite values with linear interpolation, numpy's default; null when none. */
+export function quantile(values: readonly number[], q: number): number | null {
+  if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile: q must be in [0, 1], got ${q}`);
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
+  const position = q * (sorted.length - 1);
+  const below = Math.floor(position);
+  const above = Math.min(below + 1, sorted.length - 1);
+  return sorted[below]! + (position - below) * (sorted[above]! - sorted[below]!);
+}

@@ -25,10 +25,11 @@ import type { Structure } from '../../shared/crystal/structure.ts';
 import { Composition } from '../../shared/crystal/composition.ts';
 import { atomicMass } from '../../shared/crystal/elements.ts';
 import { getSpaceGroup } from '../../shared/symmetry/spacegroups.ts';
-import { type StructuralValidity, compositionalValidity, structuralValidity } from '../../shared/crystal/validity.ts';
+import { type StructuralValidity, PLAUSIBLE_CONTACT_FRACTION, compositionalValidity, physicalPlausibility, structuralValidity } from '../../shared/crystal/validity.ts';
 import { DEFAULT_MATCH_TOLERANCES, type MatchTolerances, type MatchableStructure, prepareForMatching, structuresMatch } from './matcher.ts';
 import type { ReferenceSet } from './reference.ts';
 import { EVALUATION_SYMPREC } from '../../shared/symmetry/tolerance.ts';
+import type { StabilityReport } from './stability.ts';
 import { type Histogram, type Summary, histogram, integerHistogram, summarize, wassersteinDistance } from './distributions.ts';
 
 /** Lower bound for the per-crystal tolerance used when atoms are closer than symprec (Å). */
@@ -70,6 +71,10 @@ export interface SampleEvaluation {
   /** Shortest distance between two different atoms (Å); null for a single atom. */
   minDistance: number | null;
   structurallyValid: boolean;
+  /** Every contact ≥ 0.5 (r_i + r_j), Slater atomic radii (shared/crystal/validity.ts `physicalPlausibility`). */
+  physicallyPlausible: boolean;
+  /** Smallest contact / (r_i + r_j), own images included; null when not computed (degenerate cell). */
+  shortestContactRatio: number | null;
   compositionallyValid: boolean;
   /** Compositional validity with the mixed-valence extension. */
   compositionallyValidMixedValence: boolean;
@@ -99,10 +104,13 @@ export interface EvaluationReport {
     tolerances: MatchTolerances;
     requireSameSpaceGroup: boolean;
     validityRule: string;
+    plausibilityRule: string;
     reference: { source: string; kind: string; size: number } | null;
   };
   validity: {
     structural: Rate;
+    /** Shortest contact ≥ 0.5 (r_i + r_j), reported next to the 0.5 Å structural rule. */
+    physicallyPlausible: Rate;
     compositional: Rate;
     valid: Rate;
     compositionalMixedValence: Rate;
@@ -135,6 +143,8 @@ export interface EvaluationReport {
   };
   samples: SampleEvaluation[];
   timing: { seconds: number; structuresPerSecond: number };
+  /** With `--stability` (evaluateStability in stability.ts): relaxation, E_hull and S.U.N. */
+  stability?: StabilityReport;
   /** Filled in by callers that read files (the CLI): what was read and what could not be. */
   input?: {
     directory: string;
@@ -175,6 +185,12 @@ export function evaluateStructures(items: readonly EvaluationItem[], options: Ev
     } catch {
       structural = { valid: false, minDistance: NaN, volume: s.volume };
     }
+    let plausibility: { plausible: boolean; shortestContactRatio: number };
+    try {
+      plausibility = physicalPlausibility(s);
+    } catch {
+      plausibility = { plausible: false, shortestContactRatio: NaN };
+    }
     const composition = Composition.fromStructure(s);
     const compositional = compositionalValidity(composition);
     const mixed = compositional.valid || compositionalValidity(composition, { mixedValence: true }).valid;
@@ -192,6 +208,8 @@ export function evaluateStructures(items: readonly EvaluationItem[], options: Ev
       volume: s.volume,
       minDistance: Number.isFinite(structural.minDistance) ? structural.minDistance : null,
       structurallyValid: structural.valid,
+      physicallyPlausible: plausibility.plausible,
+      shortestContactRatio: Number.isFinite(plausibility.shortestContactRatio) ? plausibility.shortestContactRatio : null,
       compositionallyValid: compositional.valid,
       compositionallyValidMixedValence: mixed,
       valid: structural.valid && compositional.valid,
@@ -285,10 +303,12 @@ export function evaluateStructures(items: readonly EvaluationItem[], options: Ev
       tolerances,
       requireSameSpaceGroup,
       validityRule: 'CDVAE: min interatomic distance ≥ 0.5 Å, volume ≥ 0.1 Å³; SMACT charge neutrality (one state per element) + Pauling test, single elements and all-metal compositions valid',
+      plausibilityRule: `every contact (own periodic images included) ≥ ${PLAUSIBLE_CONTACT_FRACTION} × (r_i + r_j), Slater atomic radii (pymatgen Element.atomic_radius), Cordero covalent where Slater has none`,
       reference: reference ? { source: reference.source, kind: reference.kind, size: reference.size } : null,
     },
     validity: {
       structural: rate(count((s) => s.structurallyValid), n),
+      physicallyPlausible: rate(count((s) => s.physicallyPlausible), n),
       compositional: rate(count((s) => s.compositionallyValid), n),
       valid: rate(count((s) => s.valid), n),
       compositionalMixedValence: rate(count((s) => s.compositionallyValidMixedValence), n),

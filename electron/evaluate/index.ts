@@ -10,6 +10,8 @@ export { ReferenceSet, defaultCacheDir, loadReferenceSet, referenceSetFromStruct
 export type { ReferenceEntry, ReferenceLoadOptions, ReferenceSkip } from './reference.ts';
 export { SampleDirectoryError, parseSamplesJsonl, readSampleDirectory, sampleDirectoryInput } from './sample-dir.ts';
 export type { SampleDirectory, SampleLine, UnbuiltSample, UnreadableSample } from './sample-dir.ts';
-export { histogram, integerHistogram, summarize, wassersteinDistance } from './distributions.ts';
+export { histogram, integerHistogram, quantile, summarize, wassersteinDistance } from './distributions.ts';
+export { DEFAULT_STABLE_THRESHOLD, E_HULL_THRESHOLDS, evaluateStability } from './stability.ts';
+export type { SampleStability, StabilityEvaluationOptions, StabilityReport, SunCounts } from './stability.ts';
 export type { Histogram, Summary } from './distributions.ts';
 export { minimumPairDistance, reduceBasis } from '../../shared/crystal/geometry.ts';

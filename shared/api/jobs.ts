@@ -256,6 +256,16 @@ export const evaluateParamsSchema = z
     symprec: z.number().positive().max(1).default(0.1),
     /** Let crystals of different space groups match in uniqueness/novelty. */
     anySpaceGroup: z.boolean().default(false),
+    /** Relax every structurally valid crystal with the potential and report E_hull and S.U.N. (`cfstudio evaluate --stability`). */
+    stability: z.boolean().default(false),
+    /** With stability: stable when E_hull ≤ this, eV/atom. */
+    stableThreshold: z.number().min(-10).max(10).default(0.1),
+    /** With stability: keep each crystal's space group while relaxing (ASE FixSymmetry). */
+    keepSymmetry: z.boolean().default(true),
+    fmax: z.number().positive().max(100).default(0.05),
+    maxSteps: z.number().int().nonnegative().max(100_000).default(500),
+    /** With stability: a folder name in models/ or a workspace folder; default models/potential-m3gnet-mp-2021. */
+    potential: modelNameOrWorkspacePath().optional(),
   })
   .strict();
 
@@ -272,6 +282,24 @@ export const evaluationSummarySchema = z.object({
   spaceGroup: z.object({ matchesRequested: rateSchema, p1: rateSchema, failed: z.number().int().nonnegative() }),
   uniqueness: z.object({ groups: z.number().int().nonnegative(), unique: rateSchema }),
   novelty: z.object({ referenceSize: z.number().int().nonnegative(), novel: rateSchema, novelAmongUnique: rateSchema, validUniqueNovel: rateSchema }).nullable(),
+  /** Contacts ≥ 0.5 (r_i + r_j) with Slater atomic radii, next to the 0.5 Å structural rule. */
+  physicallyPlausible: rateSchema.optional(),
+  /** With the stability option: the headline numbers (the report holds the distributions and every crystal). */
+  stability: z
+    .object({
+      potential: z.string(),
+      protocol: z.array(z.string()),
+      stableThreshold: z.number(),
+      relaxed: z.number().int().nonnegative(),
+      notConverged: z.number().int().nonnegative(),
+      eHullMedian: z.number().nullable(),
+      /** Share with E_hull ≤ threshold over all samples drawn, at 0, 0.08, 0.1 (and the chosen threshold). */
+      eHullShares: z.array(z.object({ threshold: z.number(), rate: rateSchema })),
+      sun: rateSchema,
+      symmetricSun: rateSchema,
+      sunPerHour: z.number().nonnegative(),
+    })
+    .optional(),
   warnings: z.array(z.string()),
   seconds: z.number().nonnegative(),
 });

@@ -1,6 +1,7 @@
 /**
  * Small, allocation-light lattice geometry for the evaluation hot paths: LLL reduction of a 3D basis, the
- * shortest periodic distance between two different atoms, and lattice points inside a sphere.
+ * shortest periodic distance between two different atoms, the shortest contact relative to atomic radii, and
+ * lattice points inside a sphere.
  *
  * Matrices are row-major with the lattice vectors as rows (Cartesian = fractional · matrix), as in `Lattice`.
  */
@@ -220,4 +221,65 @@ export function latticePointsWithin(m: Mat3, radius: number): { integer: Vec3; c
 /** Rows of `t` (integer) applied to basis `m`: t · m. */
 export function applyTransform(t: Mat3, m: Mat3): Mat3 {
   return matMul3(t, m);
+}
+
+/**
+ * The smallest ratio d / (r_i + r_j) over every contact of a periodic crystal — pairs of different atoms at their
+ * nearest image and each atom with its own nearest image — with `radii[i]` the radius of atom i (Å). Used for the
+ * physical-plausibility test "shortest contact ≥ 0.5 (r_i + r_j)" (shared/crystal/validity.ts). Infinity when
+ * there is nothing to compare (no atom). Exact, with the same bounded image search as {@link minimumPairDistance}:
+ * for a pair, only images closer than (best ratio so far) · (r_i + r_j) are searched.
+ */
+export function shortestContactRatio(lattice: Mat3, frac: ArrayLike<number>, radii: ArrayLike<number>): number {
+  const n = Math.floor(frac.length / 3);
+  if (radii.length !== n) throw new Error(`shortestContactRatio: ${radii.length} radii for ${n} atoms`);
+  if (n === 0) return Infinity;
+  const { matrix: m, transform } = reduceBasis(lattice);
+  const longest = Math.max(norm(m[0]), norm(m[1]), norm(m[2]));
+  const inv = inverse3(transform);
+  const coords = new Float64Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    const x = frac[3 * i]!, y = frac[3 * i + 1]!, z = frac[3 * i + 2]!;
+    for (let k = 0; k < 3; k++) coords[3 * i + k] = x * inv[0][k] + y * inv[1][k] + z * inv[2][k];
+  }
+  const [h0, h1, h2] = faceHeights(m);
+  if (!(Math.min(h0, h1, h2) > longest * 1e-6)) throw new DegenerateCellError(`the cell is degenerate (thinnest face height ${Math.min(h0, h1, h2).toExponential(2)} Å, longest vector ${longest.toFixed(3)} Å)`);
+  // Every ratio is at most (longest reduced vector) / (r_i + r_i) for an atom and its own image along it.
+  let best = Infinity;
+  for (let i = 0; i < n; i++) {
+    for (let j = i; j < n; j++) {
+      const sum = radii[i]! + radii[j]!;
+      if (!(sum > 0)) throw new Error(`shortestContactRatio: radii must be positive (atoms ${i} and ${j})`);
+      let d0 = coords[3 * j]! - coords[3 * i]!;
+      let d1 = coords[3 * j + 1]! - coords[3 * i + 1]!;
+      let d2 = coords[3 * j + 2]! - coords[3 * i + 2]!;
+      d0 -= Math.round(d0);
+      d1 -= Math.round(d1);
+      d2 -= Math.round(d2);
+      // Start from the wrapped vector (j ≠ i) or the longest reduced vector (an atom's own image), then search
+      // every image that could be shorter.
+      let pairBest2 = i === j ? longest * longest : (d0 * m[0][0] + d1 * m[1][0] + d2 * m[2][0]) ** 2 + (d0 * m[0][1] + d1 * m[1][1] + d2 * m[2][1]) ** 2 + (d0 * m[0][2] + d1 * m[1][2] + d2 * m[2][2]) ** 2;
+      const r = Math.min(Math.sqrt(pairBest2), best * sum);
+      const lo0 = Math.ceil(-r / h0 - d0), hi0 = Math.floor(r / h0 - d0);
+      const lo1 = Math.ceil(-r / h1 - d1), hi1 = Math.floor(r / h1 - d1);
+      const lo2 = Math.ceil(-r / h2 - d2), hi2 = Math.floor(r / h2 - d2);
+      if ((hi0 - lo0 + 1) * (hi1 - lo1 + 1) * (hi2 - lo2 + 1) > MAX_IMAGES) throw new DegenerateCellError(`the cell is too oblique to search periodic images (face heights ${h0.toExponential(2)}, ${h1.toExponential(2)}, ${h2.toExponential(2)} Å)`);
+      for (let a = lo0; a <= hi0; a++) {
+        for (let b = lo1; b <= hi1; b++) {
+          for (let c = lo2; c <= hi2; c++) {
+            const e0 = d0 + a, e1 = d1 + b, e2 = d2 + c;
+            if (i === j && a === 0 && b === 0 && c === 0) continue;
+            const x = e0 * m[0][0] + e1 * m[1][0] + e2 * m[2][0];
+            const y = e0 * m[0][1] + e1 * m[1][1] + e2 * m[2][1];
+            const z = e0 * m[0][2] + e1 * m[1][2] + e2 * m[2][2];
+            const length2 = x * x + y * y + z * z;
+            if (length2 < pairBest2) pairBest2 = length2;
+          }
+        }
+      }
+      const ratio = Math.sqrt(pairBest2) / sum;
+      if (ratio < best) best = ratio;
+    }
+  }
+  return best;
 }

@@ -25,12 +25,47 @@
 import type { Structure } from './structure.ts';
 import { Composition } from './composition.ts';
 import { atomicNumber } from './elements.ts';
-import { DegenerateCellError, minimumPairDistance } from './geometry.ts';
+import { atomicRadius } from './atomic-radii.ts';
+import { DegenerateCellError, minimumPairDistance, shortestContactRatio } from './geometry.ts';
 import { SMACT_MAX_Z, SMACT_METALS, SMACT_OXIDATION_STATES, smactElectronegativity } from './smact-data.ts';
 
 /** CDVAE's thresholds. */
 export const MIN_INTERATOMIC_DISTANCE = 0.5;
 export const MIN_CELL_VOLUME = 0.1;
+
+/** Physical plausibility: every contact at least this fraction of the sum of the two atomic radii. */
+export const PLAUSIBLE_CONTACT_FRACTION = 0.5;
+
+export interface PhysicalPlausibility {
+  plausible: boolean;
+  /** Smallest d / (r_i + r_j) over all contacts, own periodic images included (NaN for a degenerate cell). */
+  shortestContactRatio: number;
+}
+
+/**
+ * Physical plausibility, stricter than the 0.5 Å rule: every contact (two different atoms, or an atom and its own
+ * periodic image) is at least 0.5 × (r_i + r_j), with Slater's tabulated atomic radii (atomic-radii.ts; every
+ * MP-20 training crystal passes). `radius` replaces the table.
+ */
+export function physicalPlausibility(structure: Structure, radius: (symbol: string) => number = atomicRadius): PhysicalPlausibility {
+  const n = structure.numSites;
+  const frac = new Float64Array(3 * n);
+  const radii = new Float64Array(n);
+  structure.sites.forEach((site, i) => {
+    frac[3 * i] = site.frac[0];
+    frac[3 * i + 1] = site.frac[1];
+    frac[3 * i + 2] = site.frac[2];
+    radii[i] = radius(site.species);
+  });
+  let ratio: number;
+  try {
+    ratio = shortestContactRatio(structure.lattice.matrix, frac, radii);
+  } catch (error) {
+    if (error instanceof DegenerateCellError) return { plausible: false, shortestContactRatio: NaN };
+    throw error;
+  }
+  return { plausible: ratio >= PLAUSIBLE_CONTACT_FRACTION, shortestContactRatio: ratio };
+}
 
 export interface StructuralValidity {
   valid: boolean;

@@ -57,6 +57,30 @@ describe('evaluate job', () => {
     expect(report.count).toBe(3);
   }, 60_000);
 
+  it('relaxes the valid crystals with the stability option and reports S.U.N. over every sample', async () => {
+    const dir = join(workspace, 'known-stability');
+    mkdirSync(dir);
+    writeFileSync(join(dir, '1-NaCl.cif'), NACL.cif);
+    writeFileSync(join(dir, '2-CsCl.cif'), CSCL.cif);
+    const reference = join(workspace, 'reference-stability.csv');
+    writeFileSync(reference, `material_id,cif\nref-nacl,"${NACL.cif}"\n`);
+    const job = await supervisor.waitFor(supervisor.submit('evaluate', { dir: 'known-stability', reference, stability: true, maxSteps: 200, stableThreshold: 0.08 }).id);
+    expect(job.error).toBeUndefined();
+    const summary = job.result as EvaluationSummary;
+    expect(summary.physicallyPlausible).toEqual({ count: 2, total: 2, rate: 1 });
+    const stability = summary.stability!;
+    expect(stability.potential).toMatch(/M3GNet/);
+    expect(stability.protocol.join(' ')).toMatch(/partial reference hull/);
+    expect(stability.relaxed).toBe(2);
+    expect(stability.stableThreshold).toBe(0.08);
+    expect(stability.eHullShares.map((share) => share.threshold)).toEqual([0, 0.08, 0.1]);
+    // NaCl is in the reference, so at most CsCl can be S.U.N.; the rate is over both samples.
+    expect(stability.sun.total).toBe(2);
+    expect(stability.sun.count).toBeLessThanOrEqual(Math.min(1, stability.eHullShares.find((share) => share.threshold === 0.08)!.rate.count));
+    const report = JSON.parse(readFileSync(summary.reportPath, 'utf8')) as { stability: { samples: { name: string; novel: boolean; sun: boolean }[] } };
+    expect(report.stability.samples.find((s) => s.name === '1-NaCl.cif')).toMatchObject({ novel: false, sun: false });
+  }, 300_000);
+
   it('evaluates a folder written by the generate job with counts that agree with the sampler', async () => {
     const generated = await supervisor.waitFor(supervisor.submit('generate', { spaceGroups: [225, 221, 139], n: 6, seed: 11, batchSize: 6 }).id);
     expect(generated.status).toBe('completed');

@@ -1,12 +1,19 @@
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { type Command, PROVIDERS_OPTION, BATCH_EXIT_NOTE, STRICT_OPTION, UserError, batchExitCode, numberOption, stringOption } from '../command.ts';
+import { type Command, PROVIDERS_OPTION, BATCH_EXIT_NOTE, STRICT_OPTION, UserError, batchExitCode, intOption, numberOption, stringOption } from '../command.ts';
 import { checkOutputFile } from '../output-paths.ts';
 import { failureReportLines } from '../../../shared/batch/each-input.ts';
 import { ProgressBar } from '../progress.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
+import { loadStability, structureCif } from '../../screening/records.ts';
+import { withStopSignal } from '../stop-signal.ts';
+import { POTENTIAL_OPTION, THREADS_OPTION, loadPotentialForCli } from './relax.ts';
 import {
+  DEFAULT_STABLE_THRESHOLD,
   EVALUATION_SYMPREC,
+  type StabilityReport,
+  evaluateStability,
   type EvaluationReport,
   type EvaluationStage,
   type Rate,
@@ -24,7 +31,7 @@ export const evaluateCommand: Command = {
   path: ['evaluate'],
   summary: 'validity, space groups, uniqueness, novelty and distributions of a directory of generated CIF files',
   positionals: 'DIR',
-  notes: `${BATCH_EXIT_NOTE} CIF files that cannot be read are listed in the summary and in the report's input.unreadable ({file, error}); they count as invalid in "valid over all samples".`,
+  notes: `With --stability the relaxations are also streamed, as they end, to REPORT.relaxed.jsonl (evaluation.relaxed.jsonl by default): the relax record (status, steps, energy, E_hull, RMSD, volume change, space groups) and the relaxed CIF. ${BATCH_EXIT_NOTE} CIF files that cannot be read are listed in the summary and in the report's input.unreadable ({file, error}); they count as invalid in "valid over all samples".`,
   options: {
     providers: PROVIDERS_OPTION,
     strict: STRICT_OPTION,
@@ -35,8 +42,17 @@ export const evaluateCommand: Command = {
     out: { type: 'string', description: 'where to write the JSON report (default DIR/evaluation.json)', valueName: 'FILE' },
     json: { type: 'boolean', description: 'print the JSON report on standard output instead of the summary' },
     'cache-dir': { type: 'string', description: 'cache for parsed reference CSVs (default $CFSTUDIO_CACHE_DIR, else ~/.cache/cfstudio)', valueName: 'DIR' },
+    stability: { type: 'boolean', description: 'relax every structurally valid crystal with the potential and report E_hull, S.U.N. (stable ∧ unique ∧ novel vs --reference) and relaxation statistics' },
+    'stable-threshold': { type: 'string', description: `with --stability: stable when E_hull ≤ this, eV/atom (default ${DEFAULT_STABLE_THRESHOLD})`, valueName: 'EV' },
+    fmax: { type: 'string', description: 'with --stability: relaxation converged below this force, eV/Å (default 0.05)', valueName: 'EV_PER_A' },
+    steps: { type: 'string', description: 'with --stability: FIRE steps at most (default 500)', valueName: 'N' },
+    'keep-symmetry': { type: 'boolean', description: 'with --stability: keep each crystal in its space group while relaxing, as ASE FixSymmetry (the default)' },
+    'no-keep-symmetry': { type: 'boolean', description: 'with --stability: let the crystals lower their symmetry while relaxing' },
+    potential: POTENTIAL_OPTION,
+    threads: THREADS_OPTION,
   },
   async run(values, positionals, ctx) {
+    const startedAt = performance.now();
     const dir = positionals[0];
     if (!dir) throw new UserError('evaluate needs a DIR of CIF files');
     if (positionals.length > 1) throw new UserError(`evaluate takes one DIR, got ${positionals.length}`);
@@ -46,6 +62,13 @@ export const evaluateCommand: Command = {
     const referencePath = stringOption(values, 'reference');
     const cacheDir = stringOption(values, 'cache-dir');
     const outPath = stringOption(values, 'out') ?? join(dir, 'evaluation.json');
+    const withStability = values.stability === true;
+    const stabilityOnly = ['stable-threshold', 'fmax', 'steps', 'keep-symmetry', 'no-keep-symmetry', 'potential', 'threads'].filter((name) => values[name] !== undefined);
+    if (!withStability && stabilityOnly.length) throw new UserError(`--${stabilityOnly[0]} needs --stability`);
+    if (values['keep-symmetry'] && values['no-keep-symmetry']) throw new UserError('give one of --keep-symmetry and --no-keep-symmetry');
+    const stableThreshold = numberOption(values, 'stable-threshold', DEFAULT_STABLE_THRESHOLD, -10, 10);
+    const fmax = numberOption(values, 'fmax', 0.05, 1e-6, 100);
+    const maxSteps = intOption(values, 'steps', 500, 0, 1_000_000);
 
     await initSymmetry();
     let samples;
@@ -100,6 +123,37 @@ export const evaluateCommand: Command = {
     });
     for (const bar of bars.values()) bar.finish();
     report.input = sampleDirectoryInput(dir, samples, report);
+    if (withStability) {
+      const stability = await loadStability();
+      if ('error' in stability) ctx.log(`warning: E_hull is not computed, so nothing counts as stable (${stability.error})`);
+      const potential = await loadPotentialForCli(values);
+      const bar = new ProgressBar({ total: report.validity.structural.count, label: 'relax', unit: 'crystals' });
+      // Each relaxation is appended as it ends, so a long run that is stopped still leaves what finished.
+      const relaxedPath = relaxedLinesPath(outPath);
+      writeFileSync(relaxedPath, '');
+      try {
+        report.stability = await withStopSignal(ctx, 'the evaluation stops without a report', (signal) =>
+          evaluateStability(samples.items, report, {
+            potential,
+            stability,
+            ...(reference ? { reference } : {}),
+            symprec,
+            keepSymmetry: values['no-keep-symmetry'] !== true,
+            fmax,
+            maxSteps,
+            stableThreshold,
+            samplesDrawn: samples.items.length + samples.unreadable.length + samples.unbuilt.length,
+            startedAt,
+            signal,
+            onProgress: (done, _total, step) => bar.update(done, `step ${step}`),
+            onRelaxed: (record, relaxed) => appendFileSync(relaxedPath, JSON.stringify({ ...record, cif: relaxed ? structureCif(relaxed, symprec, basename(record.file, '.cif')) : null }) + '\n'),
+          }),
+        );
+      } finally {
+        bar.finish();
+        await potential.close();
+      }
+    }
     const json = JSON.stringify(report, null, 1);
     try {
       await writeFile(outPath, json + '\n');
@@ -123,7 +177,7 @@ export function summaryText(report: EvaluationReport, outPath: string): string {
   const failed = [unreadable ? `${unreadable} unreadable CIF files` : '', unbuilt ? `${unbuilt} samples without a structure` : ''].filter(Boolean).join(', ');
   const lines = [
     `crystals        ${report.count}${failed ? ` (not counted: ${failed})` : ''}; ${timing.seconds.toFixed(1)} s, ${timing.structuresPerSecond.toFixed(1)} crystals/s`,
-    `validity        structural ${of(validity.structural)}, compositional ${of(validity.compositional)}, both ${of(validity.valid)}`,
+    `validity        structural ${of(validity.structural)} (≥ 0.5 Å), physically plausible ${of(validity.physicallyPlausible)} (≥ 0.5 (r_i + r_j)), compositional ${of(validity.compositional)}, both ${of(validity.valid)}`,
     `                (compositional with mixed valence allowed: ${percent(validity.compositionalMixedValence)})${failed && report.input ? `; valid over all samples ${of(report.input.validOverAllSamples)}` : ''}`,
     `space group     found = requested ${of(symmetry.matchesRequested)} at symprec ${settings.symprec} Å; P1 ${percent(symmetry.p1)}${symmetry.failed ? `; analysis failed for ${symmetry.failed}` : ''}`,
     `uniqueness      ${of(uniqueness.unique)} unique (ltol ${settings.tolerances.ltol}, stol ${settings.tolerances.stol}, angle ${settings.tolerances.angleTol}°${settings.requireSameSpaceGroup ? ', same space group' : ''})`,
@@ -146,7 +200,37 @@ export function summaryText(report: EvaluationReport, outPath: string): string {
   );
   const top = symmetry.histogram.slice(0, 8).map((h) => `${h.spaceGroup} ${h.symbol} ${h.count}`);
   if (top.length) lines.push(`top groups      ${top.join(', ')}`);
+  if (report.stability) lines.push(...stabilityText(report.stability));
   lines.push(`report          ${outPath}`);
   if (report.input) lines.push(...failureReportLines(report.input.unreadable.map((u) => ({ file: u.file, error: u.error })), report.input.cifFiles));
   return lines.join('\n');
 }
+
+/** Where `--stability` streams the relaxations: next to the report, `NAME.relaxed.jsonl`. */
+export function relaxedLinesPath(reportPath: string): string {
+  return reportPath.replace(/(\.json)?$/, '.relaxed.jsonl');
+}
+
+const ev = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3));
+
+/** The stability part of the summary, protocol first. */
+export function stabilityText(s: StabilityReport): string[] {
+  const statuses = Object.entries(s.statuses)
+    .filter(([, n]) => n > 0)
+    .map(([status, n]) => `${status} ${n}`)
+    .join(', ');
+  const groups = s.relaxation.spaceGroup;
+  const lines = [
+    ...s.protocol.text.map((line, i) => `${i === 0 ? 'protocol        ' : '                '}${line}`),
+    `relaxation      ${s.relaxed} relaxed: ${statuses || 'none'}; space group kept ${groups.kept}, raised ${groups.raised}, lowered ${groups.lowered}${groups.other ? `, other ${groups.other}` : ''}${groups.unknown ? `, unknown ${groups.unknown}` : ''}`,
+    `                RMS displacement median ${ev(s.relaxation.rmsd.median)} Å (mean ${ev(s.relaxation.rmsd.mean)}); volume change median ${percentOf(s.relaxation.volumeChange.median)} (mean ${percentOf(s.relaxation.volumeChange.mean)})`,
+    `E_hull          ${s.eHull.count} crystals: median ${ev(s.eHull.median)} eV/atom, quartiles ${ev(s.eHull.q1)} – ${ev(s.eHull.q3)}`,
+    `                over all ${s.samplesDrawn} samples drawn: ${s.eHull.shares.map((share) => `≤ ${share.threshold}: ${of(share.overDrawn)}`).join(', ')}`,
+    `S.U.N.          ${of(s.sun.rate)} at E_hull ≤ ${s.protocol.stableThreshold}; non-P1 S.U.N. ${of(s.sun.symmetricRate)}`,
+    ...s.sun.byThreshold.map((t) => `                ≤ ${t.threshold}: stable ${t.stable}, stable ∧ unique ${t.stableUnique}, stable ∧ novel ${t.stableNovel}, S.U.N. ${t.sun} (${percent(t.sunRate)}), non-P1 S.U.N. ${t.symmetricSunRate.count}`),
+    `throughput      ${s.throughput.sunPerHour.toFixed(0)} S.U.N. crystals per hour (${s.throughput.wallSeconds.toFixed(0)} s wall for the whole evaluation, ${s.throughput.relaxSeconds.toFixed(0)} s relaxing, ${s.throughput.cpuSeconds.toFixed(0)} s CPU; load average ${s.throughput.loadAverage.map((l) => l.toFixed(1)).join(' ')} on ${s.throughput.cpus} CPUs)`,
+  ];
+  return lines;
+}
+
+const percentOf = (x: number | null) => (x === null ? 'n/a' : `${(100 * x).toFixed(1)} %`);

@@ -2,20 +2,25 @@
  * Job 'evaluate': what `cfstudio evaluate` does (electron/cli/commands/evaluate.ts), for a folder inside the
  * workspace — read the CIFs (and samples.jsonl), optionally load a reference set for novelty, evaluate, write the
  * full JSON report into the job folder and return its headline numbers. The evaluation itself is one synchronous
- * pass, so a cancel is noticed before it starts (after the reference is loaded), not in the middle.
+ * pass, so a cancel is noticed before it starts (after the reference is loaded), not in the middle. With
+ * `stability`, the structurally valid crystals are then relaxed with the potential (electron/evaluate/stability.ts,
+ * cancellable after any step) and the report gains E_hull, S.U.N. and relaxation statistics.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EvaluationSummary } from '../../../shared/api/jobs.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
-import { type EvaluationStage, type ReferenceSet, evaluateStructures, loadReferenceSet, readSampleDirectory, sampleDirectoryInput } from '../../evaluate/index.ts';
+import { type EvaluationStage, type ReferenceSet, evaluateStability, evaluateStructures, loadReferenceSet, readSampleDirectory, sampleDirectoryInput } from '../../evaluate/index.ts';
+import { loadPotential } from '../../engine/potential/load.ts';
+import { loadStability } from '../../screening/records.ts';
 import type { JobRunner } from './types.ts';
 import { checkpoint } from './read-sources.ts';
-import { pathInWorkspace } from './workspace-paths.ts';
+import { pathInWorkspace, potentialDirForParams } from './workspace-paths.ts';
 
 const STAGE_LABELS: Record<EvaluationStage, string> = { analyse: 'validity + symmetry', uniqueness: 'uniqueness', novelty: 'novelty' };
 
 export const evaluate: JobRunner<'evaluate'> = async (params, context) => {
+  const startedAt = performance.now();
   const dir = pathInWorkspace(context.workspace, params.dir, 'dir');
   await initSymmetry();
   context.progress({ done: 0, message: `reading ${dir}` });
@@ -46,6 +51,30 @@ export const evaluate: JobRunner<'evaluate'> = async (params, context) => {
     onProgress: (stage, done, total) => context.progress({ done, total, message: STAGE_LABELS[stage] }),
   });
   report.input = sampleDirectoryInput(dir, samples, report);
+  if (params.stability) {
+    await checkpoint(context.signal);
+    const stability = await loadStability();
+    const potential = await loadPotential(potentialDirForParams(params.potential));
+    try {
+      report.stability = await evaluateStability(samples.items, report, {
+        potential,
+        stability,
+        ...(reference ? { reference } : {}),
+        symprec: params.symprec,
+        keepSymmetry: params.keepSymmetry,
+        fmax: params.fmax,
+        maxSteps: params.maxSteps,
+        stableThreshold: params.stableThreshold,
+        requireSameSpaceGroup: !params.anySpaceGroup,
+        samplesDrawn: samples.items.length + samples.unreadable.length + samples.unbuilt.length,
+        startedAt,
+        signal: context.signal,
+        onProgress: (done, total, step) => context.progress({ done, total, message: `relaxing with ${potential.name} (step ${step})` }),
+      });
+    } finally {
+      await potential.close();
+    }
+  }
   const validOverAllSamples = report.input.validOverAllSamples;
   const reportPath = join(context.outputDir, 'evaluation.json');
   await writeFile(reportPath, JSON.stringify(report, null, 1) + '\n');
@@ -61,6 +90,23 @@ export const evaluate: JobRunner<'evaluate'> = async (params, context) => {
     spaceGroup: { matchesRequested: symmetry.matchesRequested, p1: symmetry.p1, failed: symmetry.failed },
     uniqueness: { groups: uniqueness.groups, unique: uniqueness.unique },
     novelty: novelty && reference ? { referenceSize: reference.size, novel: novelty.novel, novelAmongUnique: novelty.novelAmongUnique, validUniqueNovel: novelty.validUniqueNovel } : null,
+    physicallyPlausible: validity.physicallyPlausible,
+    ...(report.stability
+      ? {
+          stability: {
+            potential: report.stability.protocol.potential,
+            protocol: report.stability.protocol.text,
+            stableThreshold: report.stability.protocol.stableThreshold,
+            relaxed: report.stability.relaxed,
+            notConverged: report.stability.relaxation.notConverged,
+            eHullMedian: report.stability.eHull.median,
+            eHullShares: report.stability.eHull.shares.map((share) => ({ threshold: share.threshold, rate: share.overDrawn })),
+            sun: report.stability.sun.rate,
+            symmetricSun: report.stability.sun.symmetricRate,
+            sunPerHour: report.stability.throughput.sunPerHour,
+          },
+        }
+      : {}),
     warnings: [...samples.warnings, ...samples.unreadable.map((u) => `unreadable: ${u.error}`)],
     seconds: report.timing.seconds,
   };
