@@ -28,7 +28,7 @@ import type { RelaxStatus } from '../engine/potential/relax.ts';
 import { type RelaxationRecord, relaxationRecord } from '../screening/records.ts';
 import { PARTIAL_HULL_NOTE, type StabilityAnalyzer } from '../stability/index.ts';
 import { type Histogram, type Summary, histogram, quantile, summarize } from './distributions.ts';
-import { type EvaluationReport, type Rate, evaluateStructures } from './evaluate.ts';
+import { type EvaluationReport, type Rate, evaluateStructures } from './generation-metrics.ts';
 import type { ReferenceSet } from './reference.ts';
 
 /** E_hull thresholds (eV/atom) always reported: stable on the hull, CrystalFormer/WyFormer's 0.08, MatterGen's 0.1. */
