@@ -5,6 +5,8 @@ import { inverse3, matMul3, transpose3 } from '../../shared/crystal/linalg.ts';
 import { type Site, Structure } from '../../shared/crystal/structure.ts';
 import { type WyckoffDescription, buildStructure } from '../../shared/symmetry/analyze.ts';
 import { Rng } from '../../shared/random.ts';
+import { spawnSync } from 'node:child_process';
+import { minimumPairDistance } from '../../shared/crystal/geometry.ts';
 
 const lattice = (a: number, b: number, c: number, alpha = 90, beta = 90, gamma = 90) => ({ a, b, c, alpha, beta, gamma });
 
@@ -102,4 +104,39 @@ export function scaled(s: Structure, factor: number): Structure {
 function normalise(v: Vec3): Vec3 {
   const length = Math.hypot(...v);
   return [v[0] / length, v[1] / length, v[2] / length];
+}
+
+/** A python3 that imports pymatgen's StructureMatcher (Debian's first), or undefined: the comparisons skip without it. */
+export function pythonWithPymatgen(): string | undefined {
+  for (const candidate of ['/usr/bin/python3', 'python3']) {
+    if (spawnSync(candidate, ['-c', 'import pymatgen.analysis.structure_matcher'], { encoding: 'utf8' }).status === 0) return candidate;
+  }
+  return undefined;
+}
+
+/** A random Li–Fe–O crystal of 4–8 atoms in a mildly oblique 4–7 Å cell, no two atoms closer than 1.3 Å. */
+export function randomLiFeOCrystal(rng: Rng): Structure {
+  for (;;) {
+    const lattice = Lattice.fromParameters(rng.uniform(4, 7), rng.uniform(4, 7), rng.uniform(4, 7), rng.uniform(75, 105), rng.uniform(75, 105), rng.uniform(75, 105));
+    const n = 4 + rng.int(5);
+    const species = Array.from({ length: n }, (_, i) => (['Li', 'Fe', 'O'] as const)[i < 2 ? i : rng.int(3)]!);
+    const frac = species.map(() => [rng.next(), rng.next(), rng.next()] as Vec3);
+    const s = Structure.fromSpecies(lattice, species, frac);
+    if (minimumPairDistance(lattice.matrix, frac.flat()) > 1.3) return s;
+  }
+}
+
+/** A random unimodular integer cell change with small entries. */
+export function randomCellChange(rng: Rng): Mat3 {
+  for (;;) {
+    const m = Array.from({ length: 3 }, (_, i) => Array.from({ length: 3 }, (_, j) => (i === j ? 1 : rng.int(3) - 1))) as Mat3;
+    const det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+    if (Math.abs(det) === 1) return m;
+  }
+}
+
+/** The structure with one lattice vector scaled by `factor`. */
+export function strained(s: Structure, axis: number, factor: number): Structure {
+  const m = s.lattice.matrix.map((row, i) => (i === axis ? row.map((x) => x * factor) : [...row])) as Mat3;
+  return new Structure(new Lattice(m), s.sites);
 }

@@ -12,50 +12,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Lattice } from '../../shared/crystal/lattice.ts';
-import type { Mat3, Vec3 } from '../../shared/crystal/linalg.ts';
 import { Structure } from '../../shared/crystal/structure.ts';
 import { Rng } from '../../shared/random.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { prepareForMatching, structuresMatch } from '../../electron/evaluate/matcher.ts';
-import { minimumPairDistance } from '../../shared/crystal/geometry.ts';
-import { jitter, rotate, shiftOrigin, transformCell } from './helpers.ts';
+import { jitter, pythonWithPymatgen, randomCellChange, randomLiFeOCrystal, rotate, shiftOrigin, strained, transformCell } from './helpers.ts';
 
-function findPython(): string | undefined {
-  for (const candidate of ['/usr/bin/python3', 'python3']) {
-    if (spawnSync(candidate, ['-c', 'import pymatgen.analysis.structure_matcher'], { encoding: 'utf8' }).status === 0) return candidate;
-  }
-  return undefined;
-}
-const python = findPython();
+const python = pythonWithPymatgen();
 if (!python) console.warn('skipping the pymatgen StructureMatcher comparison: no python3 with pymatgen (apt-get install python3-pymatgen)');
 
 const SCRIPT = new URL('./pymatgen_fit.py', import.meta.url).pathname;
-
-function randomCrystal(rng: Rng): Structure {
-  for (;;) {
-    const lattice = Lattice.fromParameters(rng.uniform(4, 7), rng.uniform(4, 7), rng.uniform(4, 7), rng.uniform(75, 105), rng.uniform(75, 105), rng.uniform(75, 105));
-    const n = 4 + rng.int(5);
-    const species = Array.from({ length: n }, (_, i) => (['Li', 'Fe', 'O'] as const)[i < 2 ? i : rng.int(3)]!);
-    const frac = species.map(() => [rng.next(), rng.next(), rng.next()] as Vec3);
-    const s = Structure.fromSpecies(lattice, species, frac);
-    if (minimumPairDistance(lattice.matrix, frac.flat()) > 1.3) return s;
-  }
-}
-
-/** A random unimodular integer cell change with small entries. */
-function randomCellChange(rng: Rng): Mat3 {
-  for (;;) {
-    const m = Array.from({ length: 3 }, (_, i) => Array.from({ length: 3 }, (_, j) => (i === j ? 1 : rng.int(3) - 1))) as Mat3;
-    const det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-    if (Math.abs(det) === 1) return m;
-  }
-}
-
-function strained(s: Structure, axis: number, factor: number): Structure {
-  const m = s.lattice.matrix.map((row, i) => (i === axis ? row.map((x) => x * factor) : [...row])) as Mat3;
-  return new Structure(new Lattice(m), s.sites);
-}
 
 function swapped(s: Structure): Structure {
   const i = s.sites.findIndex((x) => x.species === 'Li');
@@ -76,14 +42,14 @@ function pairs(): Pair[] {
   const rng = new Rng(2024);
   const list: Pair[] = [];
   for (let trial = 0; trial < 12; trial++) {
-    const base = randomCrystal(rng);
+    const base = randomLiFeOCrystal(rng);
     const unit = Math.cbrt(base.volume / base.numSites);
     list.push({ kind: 'same crystal, other cell/origin/frame, 0.03 Å noise', a: base, b: rotate(shiftOrigin(jitter(transformCell(base, randomCellChange(rng)), 0.03, trial), [rng.next(), rng.next(), rng.next()]), [rng.next(), 1, rng.next()], rng.uniform(0, 180)) });
     list.push({ kind: 'supercell 2×1×1', a: base, b: transformCell(base, [[2, 0, 0], [0, 1, 0], [0, 0, 1]]) });
     for (const fraction of [0.05, 0.15, 0.45, 0.8]) list.push({ kind: `noise ${fraction}·(V/N)^⅓`, a: base, b: jitter(base, fraction * unit, 100 + trial) });
     for (const factor of [1.08, 1.5]) list.push({ kind: `axis strain ×${factor}`, a: base, b: strained(base, trial % 3, factor) });
     list.push({ kind: 'two atoms swapped', a: base, b: swapped(base) });
-    const other = randomCrystal(rng);
+    const other = randomLiFeOCrystal(rng);
     if (other.numSites === base.numSites) list.push({ kind: 'unrelated crystal', a: base, b: other });
   }
   return list;

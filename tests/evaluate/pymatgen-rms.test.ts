@@ -10,51 +10,18 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Lattice } from '../../shared/crystal/lattice.ts';
-import type { Mat3, Vec3 } from '../../shared/crystal/linalg.ts';
 import { Structure } from '../../shared/crystal/structure.ts';
-import { minimumPairDistance } from '../../shared/crystal/geometry.ts';
 import { Rng } from '../../shared/random.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { type MatchTolerances, prepareForMatching, structureRmsDistance, structuresMatch } from '../../electron/evaluate/matcher.ts';
-import { jitter, rotate, shiftOrigin, transformCell } from './helpers.ts';
+import { jitter, pythonWithPymatgen, randomCellChange, randomLiFeOCrystal, rotate, shiftOrigin, strained, transformCell } from './helpers.ts';
 
 const CSP_TOLERANCES: MatchTolerances = { ltol: 0.3, stol: 0.5, angleTol: 10, scale: true };
 
-function findPython(): string | undefined {
-  for (const candidate of ['/usr/bin/python3', 'python3']) {
-    if (spawnSync(candidate, ['-c', 'import pymatgen.analysis.structure_matcher'], { encoding: 'utf8' }).status === 0) return candidate;
-  }
-  return undefined;
-}
-const python = findPython();
+const python = pythonWithPymatgen();
 if (!python) console.warn('skipping the pymatgen get_rms_dist comparison: no python3 with pymatgen (apt-get install python3-pymatgen)');
 
 const SCRIPT = new URL('../../scripts/pymatgen_rms.py', import.meta.url).pathname;
-
-function randomCrystal(rng: Rng): Structure {
-  for (;;) {
-    const lattice = Lattice.fromParameters(rng.uniform(4, 7), rng.uniform(4, 7), rng.uniform(4, 7), rng.uniform(75, 105), rng.uniform(75, 105), rng.uniform(75, 105));
-    const n = 4 + rng.int(5);
-    const species = Array.from({ length: n }, (_, i) => (['Li', 'Fe', 'O'] as const)[i < 2 ? i : rng.int(3)]!);
-    const frac = species.map(() => [rng.next(), rng.next(), rng.next()] as Vec3);
-    const s = Structure.fromSpecies(lattice, species, frac);
-    if (minimumPairDistance(lattice.matrix, frac.flat()) > 1.3) return s;
-  }
-}
-
-function randomCellChange(rng: Rng): Mat3 {
-  for (;;) {
-    const m = Array.from({ length: 3 }, (_, i) => Array.from({ length: 3 }, (_, j) => (i === j ? 1 : rng.int(3) - 1))) as Mat3;
-    const det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
-    if (Math.abs(det) === 1) return m;
-  }
-}
-
-function strained(s: Structure, axis: number, factor: number): Structure {
-  const m = s.lattice.matrix.map((row, i) => (i === axis ? row.map((x) => x * factor) : [...row])) as Mat3;
-  return new Structure(new Lattice(m), s.sites);
-}
 
 interface Pair {
   kind: string;
@@ -66,12 +33,12 @@ function pairs(): Pair[] {
   const rng = new Rng(77);
   const list: Pair[] = [];
   for (let trial = 0; trial < 8; trial++) {
-    const base = randomCrystal(rng);
+    const base = randomLiFeOCrystal(rng);
     const unit = Math.cbrt(base.volume / base.numSites);
     const moved = (s: Structure) => rotate(shiftOrigin(transformCell(s, randomCellChange(rng)), [rng.next(), rng.next(), rng.next()]), [rng.next(), 1, rng.next()], rng.uniform(0, 180));
     for (const fraction of [0.02, 0.1, 0.25, 0.4, 0.6, 1.5]) list.push({ kind: `noise ${fraction}·(V/N)^⅓, other cell/origin/frame`, a: base, b: moved(jitter(base, fraction * unit, 300 + 10 * trial + fraction * 100)) });
     list.push({ kind: 'axis strain ×1.15 and noise 0.05·(V/N)^⅓', a: base, b: jitter(strained(base, trial % 3, 1.15), 0.05 * unit, 7 + trial) });
-    const other = randomCrystal(rng);
+    const other = randomLiFeOCrystal(rng);
     if (other.numSites === base.numSites) list.push({ kind: 'unrelated crystal', a: base, b: other });
   }
   return list;
