@@ -5,10 +5,9 @@
  * matgl's init_args, element types, target normalisation, fidelities, source and commit, licence, the authors'
  * published errors) and `LICENSE` (the licence text found beside the source folder).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { writeSafetensors } from '../engine/safetensors.ts';
-import { firstLineOfSection, licenceId, parsePublishedMetrics } from '../engine/potential/import.ts';
+import { firstLineOfSection, licenceId, parsePublishedMetrics, writeConvertedFolder } from '../engine/potential/import.ts';
 import { MEGNET_CARD_FORMAT, MEGNET_FIDELITIES, loadMegnetWeights } from './megnet.ts';
 
 export interface MegnetCard {
@@ -68,10 +67,6 @@ export async function importMatglMegnet(sourceDir: string, out: string, options:
     publishedMetrics: parsePublishedMetrics(readme),
     ...(options.note !== undefined && { note: options.note }),
   };
-  mkdirSync(out, { recursive: true });
-  const tensors = new Map([...weights.tensors].map(([key, t]) => [key, { data: t.data, shape: t.shape }]));
-  await writeSafetensors(join(out, 'model.safetensors'), tensors, { format: MEGNET_CARD_FORMAT, source: weights.source });
-  writeFileSync(join(out, 'model.json'), JSON.stringify(card, null, 2) + '\n');
-  writeFileSync(join(out, 'LICENSE'), licenceText);
+  await writeConvertedFolder(out, weights, card, MEGNET_CARD_FORMAT, licenceText);
   return card;
 }

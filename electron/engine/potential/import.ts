@@ -97,10 +97,21 @@ export async function importMatglPotential(sourceDir: string, out: string, optio
     ...(options.note !== undefined && { note: options.note }),
   };
 
+  await writeConvertedFolder(out, weights, card, POTENTIAL_CARD_FORMAT, licenceText);
+  return card;
+}
+
+/** Writes a converted matgl model folder: `model.safetensors` (tagged with `format`), the `model.json` card, `LICENSE`. */
+export async function writeConvertedFolder(
+  out: string,
+  weights: { source: string; tensors: ReadonlyMap<string, { data: Float32Array | Float64Array; shape: readonly number[] }> },
+  card: object,
+  format: string,
+  licenceText: string,
+): Promise<void> {
   mkdirSync(out, { recursive: true });
-  const tensors = new Map([...weights.tensors].map(([key, t]) => [key, { data: t.data, shape: t.shape }]));
-  await writeSafetensors(join(out, 'model.safetensors'), tensors, { format: POTENTIAL_CARD_FORMAT, source: weights.source });
+  const tensors = new Map([...weights.tensors].map(([key, t]) => [key, { data: t.data, shape: [...t.shape] }]));
+  await writeSafetensors(join(out, 'model.safetensors'), tensors, { format, source: weights.source });
   writeFileSync(join(out, 'model.json'), JSON.stringify(card, null, 2) + '\n');
   writeFileSync(join(out, 'LICENSE'), licenceText);
-  return card;
 }
