@@ -31,6 +31,7 @@ describe('job parameter schemas', () => {
         'csp: potential',
         'evaluate: dir',
         'evaluate: reference',
+        'evaluate: potential',
         'export-structures: destination',
         'finetune: model',
         'finetune: out',

@@ -89,6 +89,7 @@ const CASES: Record<string, (file: string, dir: string) => { type: string; param
   'csp: potential': (_file, dir) => ({ type: 'csp', params: { formula: 'NaCl', potential: dir }, field: /params\.potential/ }),
   'evaluate: dir': (_file, dir) => ({ type: 'evaluate', params: { dir }, field: /params\.dir/ }),
   'evaluate: reference': (file) => ({ type: 'evaluate', params: { dir: 'known', reference: file }, field: /params\.reference/ }),
+  'evaluate: potential': (_file, dir) => ({ type: 'evaluate', params: { dir: 'known', stability: true, potential: dir }, field: /params\.potential/ }),
   'export-structures: destination': (file) => ({ type: 'export-structures', params: { selection: { ids: [1] }, destination: file }, field: /destination/ }),
   'train: data': (_file, dir) => ({ type: 'train', params: { data: dir, out: 'runs/t' }, field: /params\.data/ }),
   'train: val': (_file, dir) => ({ type: 'train', params: { data: 'known', val: dir, out: 'runs/t' }, field: /params\.val/ }),
@@ -104,6 +105,11 @@ const CASES: Record<string, (file: string, dir: string) => { type: string; param
     type: 'finetune',
     params: { reward: reward({ kind: 'oracle', oracle: { type: 'command', command: 'true', cwd: dir } }), out: 'runs/f' },
     field: /params\.reward\.reward\.oracle\.cwd/,
+  }),
+  'finetune: reward.reward.potential': (_file, dir) => ({
+    type: 'finetune',
+    params: { reward: reward({ kind: 'potential_ehull', potential: dir }), out: 'runs/f' },
+    field: /params\.reward\.reward\.potential/,
   }),
   'finetune: reward.reward.reference': (file) => ({
     type: 'finetune',
