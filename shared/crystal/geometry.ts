@@ -130,6 +130,26 @@ export function faceHeights(m: Mat3): Vec3 {
 }
 
 /**
+ * The cell's reduced basis, the atoms' coordinates in it (f' = f · T⁻¹; T unimodular, so T⁻¹ is an integer matrix
+ * too), its face heights and longest vector. Even a reduced basis of a nearly flat cell needs a huge image search;
+ * such a cell is not a crystal and throws DegenerateCellError.
+ */
+function inReducedBasis(lattice: Mat3, frac: ArrayLike<number>, n: number): { m: Mat3; coords: Float64Array; heights: [number, number, number]; longest: number } {
+  const { matrix: m, transform } = reduceBasis(lattice);
+  const longest = Math.max(norm(m[0]), norm(m[1]), norm(m[2]));
+  const inv = inverse3(transform);
+  const coords = new Float64Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    const x = frac[3 * i]!, y = frac[3 * i + 1]!, z = frac[3 * i + 2]!;
+    for (let k = 0; k < 3; k++) coords[3 * i + k] = x * inv[0][k] + y * inv[1][k] + z * inv[2][k];
+  }
+  const heights = faceHeights(m);
+  const thinnest = Math.min(...heights);
+  if (!(thinnest > longest * 1e-6)) throw new DegenerateCellError(`the cell is degenerate (thinnest face height ${thinnest.toExponential(2)} Å, longest vector ${longest.toFixed(3)} Å)`);
+  return { m, coords, heights, longest };
+}
+
+/**
  * The shortest periodic distance in Å between two *different* atoms (any images), i.e. the minimum off-diagonal
  * entry of pymatgen's `Structure.distance_matrix` — what CDVAE's structural validity tests. An atom's distance
  * to its own images is not included (Infinity for a single atom). `frac` holds 3 coordinates per atom.
@@ -140,18 +160,7 @@ export function faceHeights(m: Mat3): Vec3 {
 export function minimumPairDistance(lattice: Mat3, frac: ArrayLike<number>): number {
   const n = Math.floor(frac.length / 3);
   if (n < 2) return Infinity;
-  const { matrix: m, transform } = reduceBasis(lattice);
-  const longest = Math.max(norm(m[0]), norm(m[1]), norm(m[2]));
-  // Coordinates in the reduced basis: f' = f · T⁻¹ (T unimodular, so T⁻¹ is an integer matrix too).
-  const inv = inverse3(transform);
-  const coords = new Float64Array(3 * n);
-  for (let i = 0; i < n; i++) {
-    const x = frac[3 * i]!, y = frac[3 * i + 1]!, z = frac[3 * i + 2]!;
-    for (let k = 0; k < 3; k++) coords[3 * i + k] = x * inv[0][k] + y * inv[1][k] + z * inv[2][k];
-  }
-  const [h0, h1, h2] = faceHeights(m);
-  // Even a reduced basis of a nearly flat cell needs a huge image search; such a cell is not a crystal.
-  if (!(Math.min(h0, h1, h2) > longest * 1e-6)) throw new DegenerateCellError(`the cell is degenerate (thinnest face height ${Math.min(h0, h1, h2).toExponential(2)} Å, longest vector ${longest.toFixed(3)} Å)`);
+  const { m, coords, heights: [h0, h1, h2], longest } = inReducedBasis(lattice, frac, n);
   const m00 = m[0][0], m01 = m[0][1], m02 = m[0][2], m10 = m[1][0], m11 = m[1][1], m12 = m[1][2], m20 = m[2][0], m21 = m[2][1], m22 = m[2][2];
   let best2 = Infinity;
   for (let i = 0; i < n; i++) {
@@ -234,16 +243,7 @@ export function shortestContactRatio(lattice: Mat3, frac: ArrayLike<number>, rad
   const n = Math.floor(frac.length / 3);
   if (radii.length !== n) throw new Error(`shortestContactRatio: ${radii.length} radii for ${n} atoms`);
   if (n === 0) return Infinity;
-  const { matrix: m, transform } = reduceBasis(lattice);
-  const longest = Math.max(norm(m[0]), norm(m[1]), norm(m[2]));
-  const inv = inverse3(transform);
-  const coords = new Float64Array(3 * n);
-  for (let i = 0; i < n; i++) {
-    const x = frac[3 * i]!, y = frac[3 * i + 1]!, z = frac[3 * i + 2]!;
-    for (let k = 0; k < 3; k++) coords[3 * i + k] = x * inv[0][k] + y * inv[1][k] + z * inv[2][k];
-  }
-  const [h0, h1, h2] = faceHeights(m);
-  if (!(Math.min(h0, h1, h2) > longest * 1e-6)) throw new DegenerateCellError(`the cell is degenerate (thinnest face height ${Math.min(h0, h1, h2).toExponential(2)} Å, longest vector ${longest.toFixed(3)} Å)`);
+  const { m, coords, heights: [h0, h1, h2], longest } = inReducedBasis(lattice, frac, n);
   // Every ratio is at most (longest reduced vector) / (r_i + r_i) for an atom and its own image along it.
   let best = Infinity;
   for (let i = 0; i < n; i++) {
