@@ -75,3 +75,20 @@ export async function openApp(app: BrowserModeApp, hash = ''): Promise<Page> {
   await expect.poll(() => page.locator('.backend-status').textContent(), { timeout: 30_000 }).toContain('Browser mode');
   return page;
 }
+
+/** On the Generate view: Fm-3m (after the 230 groups are listed) with site 4a = Na and 4b = Cl, the rock-salt prompt. */
+export async function promptRockSalt(page: Page): Promise<void> {
+    const options = page.getByRole('listbox', { name: 'Space groups' }).getByRole('option');
+    await expect.poll(() => options.count(), { timeout: 30_000 }).toBe(230);
+    await page.getByRole('combobox', { name: 'Space group' }).fill('fm-3m');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('.wyckoff-table tbody tr').count()).toBe(12);
+    await page.getByRole('button', { name: 'Add site 4a' }).click();
+    await page.getByRole('button', { name: 'Add site 4b' }).click();
+    // Site 1 (4a) = Na, site 2 (4b) = Cl.
+    const elementButtons = page.getByRole('button', { name: 'Elements…' });
+    await elementButtons.nth(0).click();
+    await page.getByRole('group', { name: 'Elements for site 1' }).getByRole('button', { name: 'Na', exact: true }).click();
+    await elementButtons.nth(1).click();
+    await page.getByRole('group', { name: 'Elements for site 2' }).getByRole('button', { name: 'Cl', exact: true }).click();
+}

@@ -11,7 +11,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { openLibrary } from '../../electron/library/index.ts';
-import { ARTIFACTS, chromiumMissing, openApp, SKIP_REASON, useBrowserMode } from './browser.ts';
+import { ARTIFACTS, chromiumMissing, openApp, promptRockSalt, SKIP_REASON, useBrowserMode } from './browser.ts';
 
 if (chromiumMissing) console.warn(SKIP_REASON);
 
@@ -21,18 +21,7 @@ describe.skipIf(chromiumMissing)('E_hull in the results grid and the library (br
 
   it('scores generated crystals, sorts and filters by E_hull, relaxes one and finds it in the library linked to its parent', async () => {
     const page = await openApp(app, '#/generate');
-    const options = page.getByRole('listbox', { name: 'Space groups' }).getByRole('option');
-    await expect.poll(() => options.count(), { timeout: 30_000 }).toBe(230);
-    await page.getByRole('combobox', { name: 'Space group' }).fill('fm-3m');
-    await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('.wyckoff-table tbody tr').count()).toBe(12);
-    await page.getByRole('button', { name: 'Add site 4a' }).click();
-    await page.getByRole('button', { name: 'Add site 4b' }).click();
-    const elementButtons = page.getByRole('button', { name: 'Elements…' });
-    await elementButtons.nth(0).click();
-    await page.getByRole('group', { name: 'Elements for site 1' }).getByRole('button', { name: 'Na', exact: true }).click();
-    await elementButtons.nth(1).click();
-    await page.getByRole('group', { name: 'Elements for site 2' }).getByRole('button', { name: 'Cl', exact: true }).click();
+    await promptRockSalt(page);
     await page.getByRole('spinbutton', { name: 'Samples' }).fill('4');
     await page.getByRole('textbox', { name: 'Seed' }).fill('5');
     const toggle = page.getByRole('checkbox', { name: /score E_hull/ });

@@ -13,7 +13,7 @@ import { detectSpaceGroup } from '../../shared/symmetry/detect.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { listModels } from '../../electron/host/models.ts';
 import { openLibrary } from '../../electron/library/index.ts';
-import { ARTIFACTS, chromiumMissing, openApp, SKIP_REASON, useBrowserMode } from './browser.ts';
+import { ARTIFACTS, chromiumMissing, openApp, promptRockSalt, SKIP_REASON, useBrowserMode } from './browser.ts';
 
 if (chromiumMissing) console.warn(SKIP_REASON);
 
@@ -28,19 +28,7 @@ describe.skipIf(chromiumMissing)('generation in the browser (issue 8)', () => {
     await expect.poll(() => modelSelect.locator('option').allTextContents(), { timeout: 30_000 }).toContain('default');
     await expect.poll(() => page.locator('.model-facts').textContent()).toMatch(/M parameters · validation NLL [\d.]+ nats\/crystal/);
 
-    const options = page.getByRole('listbox', { name: 'Space groups' }).getByRole('option');
-    await expect.poll(() => options.count(), { timeout: 30_000 }).toBe(230);
-    await page.getByRole('combobox', { name: 'Space group' }).fill('fm-3m');
-    await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('.wyckoff-table tbody tr').count()).toBe(12);
-    await page.getByRole('button', { name: 'Add site 4a' }).click();
-    await page.getByRole('button', { name: 'Add site 4b' }).click();
-    // Site 1 (4a) = Na, site 2 (4b) = Cl.
-    const elementButtons = page.getByRole('button', { name: 'Elements…' });
-    await elementButtons.nth(0).click();
-    await page.getByRole('group', { name: 'Elements for site 1' }).getByRole('button', { name: 'Na', exact: true }).click();
-    await elementButtons.nth(1).click();
-    await page.getByRole('group', { name: 'Elements for site 2' }).getByRole('button', { name: 'Cl', exact: true }).click();
+    await promptRockSalt(page);
     await expect(page.locator('.site-table tbody tr').nth(0).textContent()).resolves.toContain('Na');
     await expect(page.locator('.site-table tbody tr').nth(1).textContent()).resolves.toContain('Cl');
 
