@@ -86,7 +86,18 @@ export function symmetryBudgetForFile(totalMs = SYMMETRY_TIME_PER_FILE_MS): { an
     analyze(s, options = {}) {
       const left = end - performance.now();
       if (left <= 0) throw new SymmetryTimeoutError(`not analysed: the file's symmetry-analysis time of ${seconds(totalMs)} s is used up`);
-      return analyzeStructureBounded(s, { ...options, timeLimitMs: Math.min(options.timeLimitMs ?? SYMMETRY_TIME_LIMIT_MS, left) });
+      const ownLimitMs = options.timeLimitMs ?? SYMMETRY_TIME_LIMIT_MS;
+      if (ownLimitMs <= left) return analyzeStructureBounded(s, { ...options, timeLimitMs: ownLimitMs });
+      // The file's budget binds, not the structure's limit: say so (the remainder is a clock reading, not a limit
+      // anyone set, and differs from run to run).
+      try {
+        return analyzeStructureBounded(s, { ...options, timeLimitMs: left });
+      } catch (error) {
+        if (error instanceof SymmetryTimeoutError) {
+          throw new SymmetryTimeoutError(`symmetry analysis stopped: the file's symmetry-analysis time of ${seconds(totalMs)} s ran out`);
+        }
+        throw error;
+      }
     },
   };
 }

@@ -76,7 +76,8 @@ describe('time limit', () => {
   it('shares one time budget among the structures of a file', () => {
     const stuck = new Structure(new Lattice([[200, 0, 0], [0, 2, 0], [0, 0, 0.6]]), [{ species: 'Na', frac: [0, 0, 0] }, { species: 'Cl', frac: [0.5, 0.5, 0.5] }]);
     const file = symmetryBudgetForFile(800);
-    expect(() => file.analyze(stuck, { symprec: 0.1 })).toThrow(/time limit of 0\.8 s per structure/);
+    // The file's 0.8 s binds (the structure's own limit is 10 s); the message names it, whatever was left on the clock.
+    expect(() => file.analyze(stuck, { symprec: 0.1 })).toThrow("symmetry analysis stopped: the file's symmetry-analysis time of 0.8 s ran out");
     // The budget is spent: the next structure is not analysed at all, and the message says why.
     expect(() => file.analyze(rockSalt())).toThrow("not analysed: the file's symmetry-analysis time of 0.8 s is used up");
     expect(symmetryBudgetForFile(60_000).analyze(rockSalt()).spaceGroup).toBe(225);
