@@ -26,6 +26,7 @@ export function connectApi(): ApiClient {
   }
   globalThis.sessionStorage?.setItem(TOKEN_STORAGE_KEY, token);
   // Keep the token out of the address bar (and out of screenshots and history) once read.
-  globalThis.history?.replaceState(null, '', globalThis.location.pathname);
+  // The route after '#' stays: `?token=…#/viewer` opens the Viewer.
+  globalThis.history?.replaceState(null, '', globalThis.location.pathname + globalThis.location.hash);
   return createApiClient(createBrowserTransport({ token }));
 }

@@ -272,4 +272,12 @@ describe.skipIf(chromiumMissing)('the app as a daily tool (issue 16)', () => {
     await expect.poll(() => page.locator('.stage-header h2').textContent(), { timeout: 30_000 }).toContain('BaTiO3');
     expect(await page.locator('.structure-notes').textContent()).toContain('partially occupied');
   });
+
+  it('opens the view named after the token in the URL (`?token=…#/library`), keeping the route once the token is hidden', async () => {
+    const page = await openApp(app, '#/library');
+    await expect.poll(() => page.getByRole('navigation', { name: 'Views' }).locator('[aria-current="page"]').textContent()).toContain('Library');
+    const url = new URL(page.url());
+    expect(url.hash).toBe('#/library');
+    expect(url.searchParams.has('token')).toBe(false);
+  });
 });
