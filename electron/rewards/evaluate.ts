@@ -13,6 +13,7 @@ import { Composition } from '../../shared/crystal/composition.ts';
 import { DEFAULT_PENALTY, formatPath, parseRewardSpec, walkTerms, type RewardSpec, type Term, type WalkedTerm } from '../../shared/api/reward-spec.ts';
 import { duplicateReward } from '../../shared/api/reward-guards.ts';
 import { registerBuiltInPredictors } from '../predictors/registry.ts';
+import { isUncertaintyAware } from '../predictors/uncertainty.ts';
 import { constraintCheck, DEFAULT_VALIDITY, type ConstraintCheck, type ValidityChecks } from './constraints.ts';
 import { candidateFingerprint, laterDuplicates } from './guards.ts';
 import { defaultHullReferencePath, loadHullReference, type HullReference } from './hull.ts';
@@ -89,6 +90,11 @@ function openTermResources(registry: PredictorRegistry, options: RewardOptions):
       if (registry.has(name)) return;
       const known = registry.names();
       throw new SetupError(`${formatPath(path)}: no predictor named '${name}' is registered (registered: ${known.length ? known.join(', ') : 'none'})`);
+    },
+    requireSpread(name, path) {
+      const predictor = registry.get(name);
+      if (predictor && isUncertaintyAware(predictor)) return (values) => predictor.spread(values);
+      throw new SetupError(`${formatPath(path)}: predictor '${name}' states no uncertainty (a calibrated spread), so it cannot take this option`);
     },
     openOracle: (oracle, path) =>
       asSetupError([...path, 'oracle'], async () => {

@@ -5,11 +5,15 @@
  * makes the type checker refuse a new term kind until it has a compiler.
  */
 import type { Composition } from '../../shared/crystal/composition.ts';
-import { applyTransforms, type OracleSpec, type Term } from '../../shared/api/reward-spec.ts';
+import { applyTransforms, type OracleSpec, type PredictorUncertainty, type Term } from '../../shared/api/reward-spec.ts';
+import type { PredictionSpread } from '../predictors/uncertainty.ts';
 import type { HullReference } from './hull.ts';
 import type { PredictorRegistry } from './predictors.ts';
 import type { PotentialTermResources } from './potential-terms.ts';
 import { addMessage, type CandidateInput, type RewardFailures, type RewardOracle, type TermFailureCounts } from './types.ts';
+
+/** A predictor's calibrated ±1 RMS interval for its own predictions (electron/predictors/uncertainty.ts). */
+export type SpreadOf = (values: Float64Array) => Promise<PredictionSpread | undefined>;
 
 /** A JSON path from the spec root, for set-up errors. */
 export type SpecPath = readonly (string | number)[];
@@ -45,6 +49,8 @@ export interface TermSetup {
   readonly registry: PredictorRegistry;
   /** Throws a set-up error unless a predictor called `name` is registered. */
   requirePredictor(name: string, path: SpecPath): void;
+  /** The calibrated spread of a registered predictor; throws a set-up error when it states none. */
+  requireSpread(name: string, path: SpecPath): SpreadOf;
   openOracle(oracle: OracleSpec, path: SpecPath): Promise<RewardOracle>;
   resolveHull(reference: string | undefined, path: SpecPath): Promise<HullReference>;
   compilePotentialTerm(term: Extract<Term, { kind: 'potential_ehull' | 'energy_per_atom' }>, path: SpecPath): ReturnType<PotentialTermResources['compile']>;
@@ -124,6 +130,46 @@ async function callPredictor(registry: PredictorRegistry, predictor: string, can
   }
 }
 
+/**
+ * A predictor term's `uncertainty` option, in place on the batch's predictions: a prediction whose calibrated
+ * interval is wider than ±maxHalfWidth becomes NaN (counted as `uncertain`), the others move to the confidence
+ * bound. Predictions the spread cannot place (no calibration, a log-space interval of a value ≤ 0) are errors.
+ */
+async function applyUncertainty(option: PredictorUncertainty, spreadOf: SpreadOf, values: Float64Array, ctx: BatchContext, out: TermOutput): Promise<void> {
+  let spread: PredictionSpread | undefined;
+  let failure: string | undefined;
+  try {
+    spread = await spreadOf(values);
+    if (!spread) failure = 'the predictor states no uncertainty for these predictions';
+  } catch (error) {
+    failure = `its uncertainty failed: ${(error as Error).message}`;
+  }
+  const k = option.k ?? 1;
+  let uncertain = 0;
+  let unplaced = 0;
+  values.forEach((value, i) => {
+    if (!Number.isFinite(value)) return; // counted where it arose
+    const halfWidth = spread?.halfWidth[i] ?? NaN;
+    if (!Number.isFinite(halfWidth)) {
+      unplaced++;
+      values[i] = NaN;
+    } else if (option.maxHalfWidth !== undefined && halfWidth > option.maxHalfWidth) {
+      uncertain++;
+      values[i] = NaN;
+    } else if (option.bound === 'lower') values[i] = value - k * (value - spread!.lower[i]!);
+    else if (option.bound === 'upper') values[i] = value + k * (spread!.upper[i]! - value);
+  });
+  if (unplaced) {
+    out.counts(ctx).errors += unplaced;
+    out.message(ctx, failure ?? 'no calibrated interval for some predictions');
+  }
+  if (uncertain) {
+    const counts = out.counts(ctx);
+    counts.uncertain = (counts.uncertain ?? 0) + uncertain;
+    out.message(ctx, `predictions wider than ±${option.maxHalfWidth} rejected (uncertainty.maxHalfWidth)`);
+  }
+}
+
 type TermOfKind<K extends Term['kind']> = Extract<Term, { kind: K }>;
 
 /** Set-up of one term kind; returns the function that scores a batch (and stores its values through `out`). */
@@ -166,10 +212,14 @@ function combine(children: readonly CompiledTerm[], weights: readonly number[] |
 export const TERM_COMPILERS: { readonly [K in Term['kind']]: TermCompiler<TermOfKind<K>> } = {
   async predictor(term, path, setup, out) {
     setup.requirePredictor(term.predictor, [...path, 'predictor']);
+    const option = term.uncertainty;
+    const spreadOf = option ? setup.requireSpread(term.predictor, [...path, 'uncertainty']) : undefined;
     return async (ctx) => {
       const predicted = await predictOnce(ctx, setup.registry, term.predictor);
       out.countLeaf(ctx, predicted);
-      return out.finish(ctx, Float64Array.from(predicted.values));
+      const values = Float64Array.from(predicted.values);
+      if (option && spreadOf) await applyUncertainty(option, spreadOf, values, ctx, out);
+      return out.finish(ctx, values);
     };
   },
 

@@ -81,6 +81,8 @@ export interface TermFailureCounts {
   errors: number;
   /** Values missing because an oracle did not answer in time. */
   timeouts: number;
+  /** Predictions rejected because their calibrated ± exceeded the term's `uncertainty.maxHalfWidth` (absent when none). */
+  uncertain?: number;
 }
 
 export interface RewardFailures {
