@@ -7,17 +7,7 @@
 import * as THREE from 'three';
 import { describe, expect, it } from 'vitest';
 import { Lattice } from '../../shared/crystal/lattice.ts';
-import {
-  FIELD_OF_VIEW,
-  FIT_MARGIN,
-  boundingSphere,
-  defaultViewPose,
-  fitView,
-  latticeViewPose,
-  orbitOffset,
-  orthographicZoomMatching,
-  perspectiveDistanceMatching,
-} from '../../renderer/src/viewer/camera.ts';
+import * as camera from '../../renderer/src/viewer/camera.ts';
 import type { DisplayModel } from '../../renderer/src/viewer/displayModel.ts';
 
 const VIEWPORT = { width: 800, height: 600 };
@@ -25,7 +15,7 @@ const v = (x: number, y: number, z: number) => new THREE.Vector3(x, y, z);
 
 /** Both cameras as CameraRig sets them up for a viewport, placed at `position` looking at `target`. */
 function cameras(position: THREE.Vector3, up: THREE.Vector3, target: THREE.Vector3, near = 0.1, far = 5000) {
-  const perspective = new THREE.PerspectiveCamera(FIELD_OF_VIEW, VIEWPORT.width / VIEWPORT.height, near, far);
+  const perspective = new THREE.PerspectiveCamera(camera.FIELD_OF_VIEW, VIEWPORT.width / VIEWPORT.height, near, far);
   const orthographic = new THREE.OrthographicCamera(-VIEWPORT.width / 2, VIEWPORT.width / 2, VIEWPORT.height / 2, -VIEWPORT.height / 2, -5000, 5000);
   for (const cam of [perspective, orthographic]) {
     cam.up.copy(up);
@@ -47,13 +37,13 @@ function cubicModel(a: number, atoms: [number, number, number][]): Pick<DisplayM
 
 describe('bounding sphere', () => {
   it('of a 4 Å cube with an atom on a corner: centred in the cube, reaching 1 Å past the corner atom', () => {
-    const sphere = boundingSphere(cubicModel(4, [[0, 0, 0], [2, 2, 2]]));
+    const sphere = camera.boundingSphere(cubicModel(4, [[0, 0, 0], [2, 2, 2]]));
     expect(sphere.centre.toArray()).toEqual([2, 2, 2]);
     expect(sphere.radius).toBeCloseTo(2 * Math.sqrt(3) + 1, 12);
   });
 
   it('grows to hold an atom outside the cell (a bonded image)', () => {
-    const sphere = boundingSphere(cubicModel(2, [[5, 1, 1]]));
+    const sphere = camera.boundingSphere(cubicModel(2, [[5, 1, 1]]));
     expect(sphere.centre.x).toBeCloseTo(2.5, 12);
     expect(v(5, 1, 1).distanceTo(sphere.centre) + 1).toBeCloseTo(sphere.radius, 12);
   });
@@ -62,7 +52,7 @@ describe('bounding sphere', () => {
 describe('fitting the view', () => {
   const sphere = { centre: v(1, 2, 3), radius: 5 };
   const pose = { direction: v(1, 1, 0), up: v(0.3, 0, 1) };
-  const view = fitView(sphere, pose, VIEWPORT);
+  const view = camera.fitView(sphere, pose, VIEWPORT);
 
   it('stands on the requested direction, with up made perpendicular to it', () => {
     const offset = view.position.clone().sub(sphere.centre);
@@ -78,7 +68,7 @@ describe('fitting the view', () => {
   it('perspective: the sphere seen from there subtends the field of view shrunk by the margin', () => {
     // A tangent from the camera to the sphere makes angle asin(r / d) with the line to the centre.
     const halfAngle = Math.asin(sphere.radius / view.distance);
-    expect(Math.sin(halfAngle) * FIT_MARGIN).toBeCloseTo(Math.sin(((FIELD_OF_VIEW / 2) * Math.PI) / 180), 12);
+    expect(Math.sin(halfAngle) * camera.FIT_MARGIN).toBeCloseTo(Math.sin(((camera.FIELD_OF_VIEW / 2) * Math.PI) / 180), 12);
     // And three.js's projection puts the top of the sphere (seen side-on) inside the frame.
     const { perspective } = cameras(view.position, view.up, sphere.centre, view.near, view.far);
     const top = sphere.centre.clone().addScaledVector(view.up, sphere.radius).project(perspective);
@@ -92,7 +82,7 @@ describe('fitting the view', () => {
     orthographic.updateProjectionMatrix();
     const top = sphere.centre.clone().addScaledVector(view.up, sphere.radius).project(orthographic);
     // NDC y of 1 is the top edge; the height (600 px) is the shorter side.
-    expect(top.y).toBeCloseTo(1 / FIT_MARGIN, 10);
+    expect(top.y).toBeCloseTo(1 / camera.FIT_MARGIN, 10);
   });
 });
 
@@ -105,13 +95,13 @@ describe('switching projection keeps the apparent size of the target plane', () 
   const projectedHeight = (cam: THREE.Camera) => v(0, 2.5, 0).project(cam).y;
 
   it('perspective → orthographic', () => {
-    orthographic.zoom = orthographicZoomMatching(distance, VIEWPORT.height);
+    orthographic.zoom = camera.orthographicZoomMatching(distance, VIEWPORT.height);
     orthographic.updateProjectionMatrix();
     expect(projectedHeight(orthographic)).toBeCloseTo(projectedHeight(perspective), 10);
   });
 
   it('orthographic → perspective is its inverse', () => {
-    expect(perspectiveDistanceMatching(orthographicZoomMatching(distance, VIEWPORT.height), VIEWPORT.height)).toBeCloseTo(distance, 10);
+    expect(camera.perspectiveDistanceMatching(camera.orthographicZoomMatching(distance, VIEWPORT.height), VIEWPORT.height)).toBeCloseTo(distance, 10);
   });
 });
 
@@ -120,15 +110,15 @@ describe('lattice directions', () => {
   const row = (k: number) => v(...hexagonal.matrix[k]!).normalize();
 
   it('a, b, c look down the lattice vectors with c up (b up when looking down c)', () => {
-    expect(latticeViewPose(hexagonal, 'a').direction.distanceTo(row(0))).toBeLessThan(1e-12);
-    expect(latticeViewPose(hexagonal, 'b').direction.distanceTo(row(1))).toBeLessThan(1e-12);
-    expect(latticeViewPose(hexagonal, 'c').up.distanceTo(row(1))).toBeLessThan(1e-12);
-    expect(latticeViewPose(hexagonal, 'a').up.distanceTo(row(2))).toBeLessThan(1e-12);
+    expect(camera.latticeViewPose(hexagonal, 'a').direction.distanceTo(row(0))).toBeLessThan(1e-12);
+    expect(camera.latticeViewPose(hexagonal, 'b').direction.distanceTo(row(1))).toBeLessThan(1e-12);
+    expect(camera.latticeViewPose(hexagonal, 'c').up.distanceTo(row(1))).toBeLessThan(1e-12);
+    expect(camera.latticeViewPose(hexagonal, 'a').up.distanceTo(row(2))).toBeLessThan(1e-12);
   });
 
   it('a* is perpendicular to b and c, c* to a and b; in a hexagonal cell a* is 30° from a', () => {
-    const aStar = latticeViewPose(hexagonal, 'a*').direction;
-    const cStar = latticeViewPose(hexagonal, 'c*').direction;
+    const aStar = camera.latticeViewPose(hexagonal, 'a*').direction;
+    const cStar = camera.latticeViewPose(hexagonal, 'c*').direction;
     expect(aStar.dot(row(1))).toBeCloseTo(0, 12);
     expect(aStar.dot(row(2))).toBeCloseTo(0, 12);
     expect(cStar.dot(row(0))).toBeCloseTo(0, 12);
@@ -137,7 +127,7 @@ describe('lattice directions', () => {
   });
 
   it('the default view of a cubic cell sees a, b and c from the front, right and above', () => {
-    const { direction, up } = defaultViewPose(Lattice.cubic(4));
+    const { direction, up } = camera.defaultViewPose(Lattice.cubic(4));
     expect(direction.x).toBeGreaterThan(direction.y);
     expect(direction.y).toBeGreaterThan(direction.z);
     expect(direction.z).toBeGreaterThan(0);
@@ -149,19 +139,19 @@ describe('keyboard orbit', () => {
   const up = v(0, 0, 1);
 
   it('turns about up: 90° to the right takes a camera on +x to −y, keeping its distance', () => {
-    const turned = orbitOffset(v(10, 0, 0), up, 90, 0);
+    const turned = camera.orbitOffset(v(10, 0, 0), up, 90, 0);
     expect(turned.distanceTo(v(0, -10, 0))).toBeLessThan(1e-12);
   });
 
   it('tilts about the screen horizontal, keeping the distance', () => {
-    const tilted = orbitOffset(v(10, 0, 0), up, 0, 30);
+    const tilted = camera.orbitOffset(v(10, 0, 0), up, 0, 30);
     expect(tilted.length()).toBeCloseTo(10, 12);
     expect((Math.asin(Math.abs(tilted.z) / 10) * 180) / Math.PI).toBeCloseTo(30, 9);
   });
 
   it('refuses a tilt that would reach the pole but still turns', () => {
     const nearPole = v(1, 0, 10); // 5.7° from up: a further 3° towards it would cross the guard
-    const result = orbitOffset(nearPole, up, 10, 3);
+    const result = camera.orbitOffset(nearPole, up, 10, 3);
     expect(result.z).toBeCloseTo(10, 12);
     expect(Math.atan2(result.y, result.x)).toBeCloseTo((-10 * Math.PI) / 180, 12);
   });
