@@ -8,10 +8,11 @@ import { Worker } from 'node:worker_threads';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { DEFAULT_SYMPREC } from '../../shared/symmetry/analyze.ts';
 import { getSpaceGroup } from '../../shared/symmetry/spacegroups.ts';
-import { MAX_SITES, N_SLOTS } from '../../shared/tokens/index.ts';
+import { MAX_SITES } from '../../shared/tokens/index.ts';
 import { type ConvertedRow, type RowInput, type RowResult, convertRow, dedupKey } from './convert.ts';
 import { readCsvRecords, totalBytes } from './csv-source.ts';
 import { DATASET_FORMAT, DATASET_VERSION, type DatasetManifest, SKIP_REASONS, type SkipReason, type SkippedExample, type SpaceGroupStats, type TokenArrays, datasetFields, writeDataset } from '../engine/train/dataset.ts';
+import { packTokens } from '../engine/model/batch.ts';
 import { ProgressBar, type ProgressSink } from './progress.ts';
 import type { WorkerBatch, WorkerReply } from './worker.ts';
 
@@ -223,24 +224,5 @@ export async function prepareDataset(options: PrepareOptions): Promise<DatasetMa
 }
 
 function packRows(rows: readonly ConvertedRow[]): TokenArrays {
-  const n = rows.length;
-  const arrays: TokenArrays = {
-    count: n,
-    spaceGroup: new Int32Array(n),
-    numSites: new Int32Array(n),
-    wyckoff: new Int32Array(n * N_SLOTS),
-    atoms: new Int32Array(n * N_SLOTS),
-    coords: new Float32Array(n * N_SLOTS * 3),
-    lattice: new Float32Array(n * 6),
-    ids: rows.map((r) => r.id),
-  };
-  rows.forEach((row, i) => {
-    arrays.spaceGroup[i] = row.spaceGroup;
-    arrays.numSites[i] = row.numSites;
-    arrays.wyckoff.set(row.wyckoff, i * N_SLOTS);
-    arrays.atoms.set(row.atoms, i * N_SLOTS);
-    arrays.coords.set(row.coords, i * N_SLOTS * 3);
-    arrays.lattice.set(row.lattice, i * 6);
-  });
-  return arrays;
+  return { ...packTokens(rows), ids: rows.map((r) => r.id) };
 }

@@ -5,9 +5,9 @@
  * matgl's init_args, element types, target normalisation, fidelities, source and commit, licence, the authors'
  * published errors) and `LICENSE` (the licence text found beside the source folder).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { firstLineOfSection, licenceId, parsePublishedMetrics, writeConvertedFolder } from '../engine/potential/import.ts';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parsePublishedMetrics, readMatglProvenance, writeConvertedFolder } from '../engine/potential/import.ts';
 import { MEGNET_CARD_FORMAT, MEGNET_FIDELITIES, loadMegnetWeights } from './megnet.ts';
 
 export interface MegnetCard {
@@ -37,11 +37,7 @@ export interface MegnetCard {
 export async function importMatglMegnet(sourceDir: string, out: string, options: { commit?: string; note?: string } = {}): Promise<MegnetCard> {
   if (!existsSync(join(sourceDir, 'state.pt'))) throw new Error(`${sourceDir}: no state.pt (give matgl's MEGNet folder, not a converted one)`);
   const weights = loadMegnetWeights(sourceDir);
-  const licencePath = [join(sourceDir, 'LICENSE'), join(dirname(resolve(sourceDir)), 'LICENSE')].find((p) => existsSync(p));
-  if (licencePath === undefined) throw new Error(`${sourceDir}: no LICENSE in the folder or beside it; the converted weights must ship with their licence text`);
-  const licenceText = readFileSync(licencePath, 'utf8');
-  const readmePath = join(sourceDir, 'README.md');
-  const readme = existsSync(readmePath) ? readFileSync(readmePath, 'utf8') : '';
+  const { provenance, licenceText } = readMatglProvenance(sourceDir, weights.source, options, (message) => new Error(message));
   const card: MegnetCard = {
     format: MEGNET_CARD_FORMAT,
     version: 1,
@@ -54,18 +50,11 @@ export async function importMatglMegnet(sourceDir: string, out: string, options:
     matgl: { model: weights.source, initArgs: weights.config, elementTypes: weights.elementTypes, targetMean: weights.targetMean, targetStd: weights.targetStd },
     weights: 'model.safetensors',
     parameterCount: [...weights.tensors.values()].reduce((n, t) => n + t.data.length, 0),
+    ...provenance,
     source: {
-      model: weights.source,
-      repository: 'materialsvirtuallab/matgl',
-      path: `pretrained_models/${weights.source}`,
-      commit: options.commit ?? null,
-      trainingData: firstLineOfSection(readme, 'Training dataset'),
+      ...provenance.source,
       reference: 'Chen, Zuo, Ye, Li, Ong, Learning properties of ordered and disordered materials from multi-fidelity data, Nat. Comput. Sci. 1, 46-53 (2021), doi:10.1038/s43588-020-00002-x',
     },
-    licence: licenceId(licenceText),
-    licenceFile: 'LICENSE',
-    publishedMetrics: parsePublishedMetrics(readme),
-    ...(options.note !== undefined && { note: options.note }),
   };
   await writeConvertedFolder(out, weights, card, MEGNET_CARD_FORMAT, licenceText);
   return card;

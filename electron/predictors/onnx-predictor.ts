@@ -17,7 +17,8 @@ import { type PredictionSpread, predictionSpread } from './uncertainty.ts';
 export interface OnnxPredictorOptions {
   /**
    * Crystals per onnxruntime run (default 32). Candidates are sorted by number of sites first, so small runs pad
-   * little: one run of 100 mixed crystals padded to 19 sites took 2× longer than four runs of 25 (bench:predictors).
+   * little: a run is padded to its largest crystal, and a mixed batch padded as one costs more than the extra runs
+   * (`npm run bench:predictors` times a run of 100).
    */
   batchSize?: number;
   /** onnxruntime threads (default 1: the graph is tiny, and the caller may be running other models). */

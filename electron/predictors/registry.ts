@@ -24,28 +24,24 @@ class LazyShippedPredictor implements PropertyPredictor {
     this.unit = PROPERTIES[name].unit;
   }
 
-  async predict(batch: readonly CandidateInput[]): Promise<Float64Array> {
-    this.loaded ??= OnnxPropertyPredictor.load(this.dir).catch((error: Error) => {
+  /** The loaded model; a failed load is forgotten so that the next call tries again. */
+  private model(): Promise<OnnxPropertyPredictor> {
+    return (this.loaded ??= OnnxPropertyPredictor.load(this.dir).catch((error: Error) => {
       this.loaded = undefined;
       throw error;
-    });
-    return (await this.loaded).predict(batch);
+    }));
+  }
+
+  async predict(batch: readonly CandidateInput[]): Promise<Float64Array> {
+    return (await this.model()).predict(batch);
   }
 
   async spread(values: ArrayLike<number>): Promise<PredictionSpread | undefined> {
-    this.loaded ??= OnnxPropertyPredictor.load(this.dir).catch((error: Error) => {
-      this.loaded = undefined;
-      throw error;
-    });
-    return (await this.loaded).spread(values);
+    return (await this.model()).spread(values);
   }
 
   async outOfDomain(batch: readonly CandidateInput[]): Promise<boolean[]> {
-    this.loaded ??= OnnxPropertyPredictor.load(this.dir).catch((error: Error) => {
-      this.loaded = undefined;
-      throw error;
-    });
-    return (await this.loaded).outOfDomain(batch);
+    return (await this.model()).outOfDomain(batch);
   }
 }
 

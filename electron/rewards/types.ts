@@ -73,3 +73,35 @@ export function mergeScores(total: OracleScores, part: OracleScores, offset: num
   total.nonFinite += part.nonFinite;
   for (const m of part.messages) addMessage(total, m);
 }
+
+export interface TermFailureCounts {
+  /** Values that were NaN, ±Infinity or null. */
+  nonFinite: number;
+  /** Values missing because the predictor threw, the oracle answered garbage or crashed, the hull query failed. */
+  errors: number;
+  /** Values missing because an oracle did not answer in time. */
+  timeouts: number;
+  /** Predictions rejected because their calibrated ± exceeded the term's `uncertainty.maxHalfWidth` (absent when none). */
+  uncertain?: number;
+}
+
+export interface RewardFailures {
+  /** Candidates evaluated. */
+  candidates: number;
+  /** Candidates that failed a constraint (they got the penalty). */
+  invalid: number;
+  /**
+   * Invalid candidates by the first constraint they failed: 'maxAtoms', 'elements.allowed', 'elements.required',
+   * 'elements.forbidden', 'validity.structural', 'validity.compositional', 'composition' (the strict rule),
+   * 'guards.extrapolation' (outside a predictor's domain), or 'structure' for a candidate without atoms.
+   */
+  constraints: Record<string, number>;
+  /** Candidates that passed everything but repeat an earlier fingerprint of the batch (`guards.duplicates`). */
+  duplicates: number;
+  /** Candidates that passed the constraints but whose reward was not a finite number (they got failureReward). */
+  unscored: number;
+  /** Per term (by reported name): where the failures arose. A failure is counted once, at the term that caused it. */
+  terms: Record<string, TermFailureCounts>;
+  /** A few distinct messages explaining failures (at most 10). */
+  messages: string[];
+}

@@ -16,9 +16,9 @@
  *
  * Why a threshold per state rather than on the product: a product shrinks with the number of atoms, so one
  * threshold would judge big and small cells differently; "each atom in a state that at least 5 % of the element's
- * ICSD compounds show" reads the same for any cell. 0.05 rejects Hf(II) (5 of 230) and Zr(II) (17 of 596); on 600
- * MP-20 validation formulas it agrees with "charge-balanced with pymatgen's common oxidation states" on 83 %
- * (`/usr/bin/python3 scripts/composition_plausibility.py agreement`; the same script is the independent reference
+ * ICSD compounds show" reads the same for any cell. 0.05 rejects Hf(II) (5 of 230) and Zr(II) (17 of 596). How
+ * often it agrees with "charge-balanced with pymatgen's common oxidation states" on MP-20 validation formulas:
+ * `/usr/bin/python3 scripts/composition_plausibility.py agreement` (the same script is the independent reference
  * the tests compare with).
  */
 import { Composition } from '../../shared/crystal/composition.ts';

@@ -59,6 +59,30 @@ export function schemaDef(schema: z.ZodType): SchemaDef {
   return (schema as unknown as { _zod: { def: SchemaDef } })._zod.def;
 }
 
+/**
+ * The schema a wrapper stands for (optional, nullable, default, prefault, catch, readonly, nonoptional: the inner
+ * type; lazy: its target; pipe: its input side), or undefined when `schema` is not a wrapper.
+ */
+export function unwrappedSchema(schema: z.ZodType): z.ZodType | undefined {
+  const def = schemaDef(schema);
+  switch (def.type) {
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'catch':
+    case 'readonly':
+    case 'nonoptional':
+      return def.innerType!;
+    case 'lazy':
+      return def.getter!();
+    case 'pipe':
+      return def.in!;
+    default:
+      return undefined;
+  }
+}
+
 export function pathKindOf(schema: z.ZodType): JobPathKind | undefined {
   return jobPathRegistry.get(schema)?.pathKind;
 }
@@ -76,20 +100,10 @@ export function mapJobPaths(schema: z.ZodType, value: unknown, visit: (path: str
   const kind = pathKindOf(schema);
   if (kind !== undefined && typeof value === 'string') return visit(value, kind, field);
   if (value === undefined || value === null) return value;
+  const inner = unwrappedSchema(schema);
+  if (inner) return mapJobPaths(inner, value, visit, field);
   const def = schemaDef(schema);
   switch (def.type) {
-    case 'optional':
-    case 'nullable':
-    case 'default':
-    case 'prefault':
-    case 'catch':
-    case 'readonly':
-    case 'nonoptional':
-      return mapJobPaths(def.innerType!, value, visit, field);
-    case 'lazy':
-      return mapJobPaths(def.getter!(), value, visit, field);
-    case 'pipe':
-      return mapJobPaths(def.in!, value, visit, field);
     case 'object': {
       if (typeof value !== 'object' || Array.isArray(value)) return value;
       const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };

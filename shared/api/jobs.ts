@@ -194,8 +194,8 @@ export const generateParamsSchema = z
     batchSize: z.number().int().min(1).max(1024).default(32),
     /**
      * Score every structurally valid crystal with the interatomic potential's single-point E_hull (models/
-     * potential-m3gnet-mp-2021), stored on its library row. Off by default: it costs more than 20 % of the
-     * generation time (`npm run bench:generate-score`; README).
+     * potential-m3gnet-mp-2021), stored on its library row. Off by default: it adds a sizeable share to the
+     * generation time (`npm run bench:generate-score` measures both; README).
      */
     scoreEHull: z.boolean().default(false),
   })

@@ -63,12 +63,13 @@ export type Transform =
   | { kind: 'linear'; scale?: number; offset?: number };
 
 const finite = () => z.number().refine(Number.isFinite, 'must be a finite number');
+const positiveFinite = () => z.number().positive('must be positive').refine(Number.isFinite, 'must be finite');
 
 export const TransformSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('identity') }),
   z.strictObject({ kind: z.literal('target'), value: finite() }),
   z
-    .strictObject({ kind: z.literal('range'), min: finite(), max: finite(), scale: z.number().positive('must be positive').refine(Number.isFinite, 'must be finite') })
+    .strictObject({ kind: z.literal('range'), min: finite(), max: finite(), scale: positiveFinite() })
     .refine((t) => t.min <= t.max, { message: 'min must not exceed max', path: ['max'] }),
   z.strictObject({ kind: z.literal('log'), floor: z.number().positive('must be positive').optional() }),
   z
@@ -174,10 +175,29 @@ interface TermCommon {
   transform?: Transform | Transform[];
 }
 
+/**
+ * How a predictor term uses the predictor's calibrated spread (electron/predictors/uncertainty.ts: the ±1 RMS
+ * interval of held-out residuals in the prediction's bin), before the term's transform:
+ * - `maxHalfWidth`: a prediction whose interval is wider than ±maxHalfWidth (in the property's unit) is rejected —
+ *   the term has no value for it, so the candidate gets `failureReward` — and counted as `uncertain` at the term.
+ * - `bound`: score a confidence bound instead of the value: 'lower' = value − k·(value − interval's lower end), for
+ *   a property to maximise; 'upper' = value + k·(upper end − value), for one to minimise. For the predictors
+ *   calibrated in linear space that is value ∓ k·halfWidth; for dielectric_total (calibrated in ln ε) k = 1 is
+ *   the interval's end ε·e^(∓w).
+ * - `k`: how many half-intervals the bound moves (default 1).
+ * A predictor that states no spread (min_distance, most custom ones) cannot take this option: set-up fails.
+ */
+export interface PredictorUncertainty {
+  maxHalfWidth?: number;
+  bound?: 'lower' | 'upper';
+  k?: number;
+}
+
 /** A registered PropertyPredictor by name (band gap, dielectric constant, formation energy…). */
 export interface PredictorTerm extends TermCommon {
   kind: 'predictor';
   predictor: string;
+  uncertainty?: PredictorUncertainty;
 }
 
 /**
@@ -215,9 +235,24 @@ const termName = z
   .regex(/^[A-Za-z0-9_.:-]+$/, 'may contain only letters, digits and _ . : -');
 const transformField = z.union([TransformSchema, z.array(TransformSchema)]).optional();
 
+export const PredictorUncertaintySchema = z
+  .strictObject({
+    maxHalfWidth: positiveFinite().optional(),
+    bound: z.enum(['lower', 'upper']).optional(),
+    k: positiveFinite().optional(),
+  })
+  .refine((u) => u.k === undefined || u.bound !== undefined, { message: 'k needs a bound ("lower" or "upper")', path: ['k'] })
+  .refine((u) => u.maxHalfWidth !== undefined || u.bound !== undefined, { message: 'needs maxHalfWidth, bound or both' });
+
 export const TermSchema: z.ZodType<Term> = z.lazy(() =>
   z.discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('predictor'), name: termName.optional(), transform: transformField, predictor: z.string().min(1, 'must not be empty') }),
+    z.strictObject({
+      kind: z.literal('predictor'),
+      name: termName.optional(),
+      transform: transformField,
+      predictor: z.string().min(1, 'must not be empty'),
+      uncertainty: PredictorUncertaintySchema.optional(),
+    }),
     z.strictObject({
       kind: z.literal('ehull'),
       name: termName.optional(),

@@ -409,8 +409,8 @@ function readOperations(block: CifBlock, warnings: string[]): AffineOp[] {
 
 /**
  * Upper bounds on the expansion (sites × operations, i.e. images placed and merged), per block and per file, so
- * that no file makes the reader run for long: an image costs ~1 µs with parsing (`npm run bench:cif-parse`), so
- * the per-file bound is under a second of work on an idle core. The largest inorganic cells (zeolites, ~200
+ * that no file makes the reader run for long: the per-file bound is under a second of work on an idle core
+ * (`npm run bench:cif-parse` measures the cost of an image, parsing included). The largest inorganic cells (zeolites, ~200
  * sites × 192 operations) need ~40,000 images.
  */
 export const MAX_EXPANDED_IMAGES = 200_000;

@@ -2,8 +2,8 @@
  * Limits on what a symmetry analysis is asked to do, decided before moyo is called.
  *
  * moyo (the WebAssembly symmetry finder) cannot be interrupted on the thread that calls it and has no work bound
- * of its own: a 3-atom cell with c = 1e6 Å never returns, a 432-atom supercell takes ~5 s (its cost grows like
- * n³ with the lattice translations of a supercell), a 10⁵-atom cell minutes. So every analysis first checks the
+ * of its own: a 3-atom cell with c = 1e6 Å never returns, a supercell of a few hundred atoms takes seconds (its
+ * cost grows like n³ with the lattice translations of a supercell), a 10⁵-atom cell minutes. So every analysis first checks the
  * structure against these limits and fails at once with a one-line reason naming the limit; what passes still runs
  * with a time limit where the platform allows it (electron/symmetry/bounded.ts in Node, a Web Worker in the
  * renderer), and the pure-JavaScript parts honour a deadline (see `SymmetryDeadline`).

@@ -9,23 +9,12 @@ import { CifError, parseCif, readCifStructures } from '../../shared/io/cif.ts';
 import { PoscarError, readPoscar } from '../../shared/io/poscar.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { findSpaceGroup } from '../../shared/symmetry/spacegroups.ts';
+import { POSCAR_SEEDS, rng } from './reader-fuzz.ts';
 
 beforeAll(async () => {
   await initSymmetry();
   findSpaceGroup('P 1'); // builds the symbol index once, so its one-time cost is not charged to a mutant
 });
-
-/** mulberry32: a small, well-known 32-bit PRNG, so every run sees the same mutants. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEEDS = [
   `data_rutile
@@ -107,22 +96,6 @@ Cd1 0 0 0
 I1 2.12 1.224 1.71
 `,
 ];
-
-const POSCAR_SEED = `Fe2O3
-1.0
-  5.0 0.0 0.0
-  -2.5 4.33 0.0
-  0.0 0.0 13.7
-  Fe O
-  2 3
-Selective dynamics
-Direct
-  0.0 0.0 0.35 T T T
-  0.0 0.0 0.65 T T T
-  0.3 0.0 0.25 F F F
-  0.0 0.3 0.25 F F F
-  0.7 0.7 0.25 F F F
-`;
 
 const INSERTIONS = ["'", '"', ';', '\n;', '#', ' ', '\n', '\r', '\r\n', '_', 'data_', 'loop_', 'save_', '?', '.', '(', ')', '1e999', 'NaN', '-', '/', ',', 'ü', '😀', '\u0000', '\uFEFF', 'é', '1'.repeat(400), "'".repeat(50), 'x,y'];
 const NUMBERS = ['1e308', '1e-308', '-0', '0', 'NaN', 'Infinity', '1e999', '9'.repeat(40), '0.5(', '1.2(3)4', '-1', '180', '1e6', '3.5e-7'];
@@ -249,7 +222,7 @@ describe('POSCAR fuzzing', () => {
     const random = rng(7);
     let parsed = 0;
     for (let n = 0; n < 1000; n++) {
-      const text = mutate(POSCAR_SEED, random);
+      const text = mutate(POSCAR_SEEDS[0]!, random);
       const started = performance.now();
       try {
         readPoscar(text, { fileName: 'POSCAR' });

@@ -34,6 +34,10 @@ describe('reward builder', () => {
       expect(checkSpec(specFromDraft(draft!)).ok).toBe(true);
     }
     expect(draftFromSpec(presets['external-command']!)).toBeNull();
+    // A predictor's uncertainty option has no field in the builder: the JSON editor keeps it rather than the form dropping it.
+    const withBound = parseRewardSpec({ version: 1, reward: { kind: 'product', factors: [{ kind: 'predictor', predictor: 'band_gap', uncertainty: { bound: 'lower' } }] } });
+    expect(draftFromSpec(withBound)).toBeNull();
+    expect(draftFromSpec({ ...withBound, reward: { kind: 'product', factors: [{ kind: 'predictor', predictor: 'band_gap' }] } })).not.toBeNull();
     const headline = draftFromSpec(presets['bandgap-dielectric']!)!;
     expect(headline.combine).toBe('product');
     expect(headline.terms.map((t) => [t.predictor, t.transform, t.min])).toEqual([

@@ -27,6 +27,13 @@ function predictor(name: string, unit: string, f: (c: CandidateInput) => number)
   };
 }
 
+/** A registry holding just these predictors. */
+function registryOf(...predictors: PropertyPredictor[]): PredictorRegistry {
+  const registry = new PredictorRegistry();
+  for (const p of predictors) registry.register(p);
+  return registry;
+}
+
 const volumePerAtom = (c: CandidateInput) => c.structure.volume / c.structure.numSites;
 const density = (c: CandidateInput) => c.structure.densityFrom(atomicMass);
 /** Tabulated formation energies (eV/atom) by reduced formula; NaN for compositions the table lacks. */
@@ -41,10 +48,7 @@ let registry: PredictorRegistry;
 let hull: HullReference;
 beforeAll(async () => {
   await initSymmetry();
-  registry = new PredictorRegistry();
-  registry.register(predictor('volume_per_atom', 'Å³', volumePerAtom));
-  registry.register(predictor('density', 'g/cm³', density));
-  registry.register(predictor('formation_energy', 'eV/atom', formationEnergy));
+  registry = registryOf(predictor('volume_per_atom', 'Å³', volumePerAtom), predictor('density', 'g/cm³', density), predictor('formation_energy', 'eV/atom', formationEnergy));
   hull = await HullReference.fromEntries([
     { id: 'ref-NaCl', composition: Composition.fromFormula('NaCl'), formationEnergyPerAtom: -2.1 },
     { id: 'ref-MgO', composition: Composition.fromFormula('MgO'), formationEnergyPerAtom: -3.05 },
@@ -97,8 +101,7 @@ describe('combining terms', () => {
 
   it('calls a predictor once per batch however many terms use it', async () => {
     const counting = predictor('density', 'g/cm³', density);
-    const local = new PredictorRegistry();
-    local.register(counting);
+    const local = registryOf(counting);
     const spec = parseRewardSpec({
       version: 1,
       reward: { kind: 'product', factors: [{ kind: 'predictor', predictor: 'density' }, { kind: 'predictor', predictor: 'density', transform: { kind: 'log' } }] },
@@ -116,8 +119,7 @@ describe('combining terms', () => {
 describe('constraints', () => {
   it('gives the penalty to invalid candidates, counts the first failed constraint, and never predicts for them', async () => {
     const counting = predictor('volume_per_atom', 'Å³', volumePerAtom);
-    const local = new PredictorRegistry();
-    local.register(counting);
+    const local = registryOf(counting);
     const spec = parseRewardSpec({
       version: 1,
       reward: { kind: 'predictor', predictor: 'volume_per_atom' },
@@ -166,9 +168,10 @@ describe('failures never throw', () => {
   });
 
   it('a predictor that throws or returns the wrong count fails its batch, with the message', async () => {
-    const local = new PredictorRegistry();
-    local.register({ name: 'broken', unit: '', predict: async () => Promise.reject(new Error('CUDA out of memory')) });
-    local.register({ name: 'short', unit: '', predict: async () => new Float64Array(1) });
+    const local = registryOf(
+      { name: 'broken', unit: '', predict: async () => Promise.reject(new Error('CUDA out of memory')) },
+      { name: 'short', unit: '', predict: async () => new Float64Array(1) },
+    );
     for (const [name, message] of [
       ['broken', /broken: predictor 'broken' failed: CUDA out of memory/],
       ['short', /short: predictor 'short' returned 1 values for 2 candidates/],

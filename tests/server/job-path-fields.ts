@@ -1,7 +1,7 @@
 // Walks the job parameter schemas (shared/api/jobs.ts) without values: every string field, where it sits, and
 // whether it is marked as a workspace path. Shared by the schema test and the browser-mode security test.
 import type { z } from 'zod';
-import { pathKindOf, schemaDef, type JobPathKind } from '../../shared/api/job-paths.ts';
+import { pathKindOf, schemaDef, unwrappedSchema, type JobPathKind } from '../../shared/api/job-paths.ts';
 
 export interface StringField {
   /** e.g. `sources[].path`, `reward.reward.oracle.path` */
@@ -20,19 +20,9 @@ export function stringFields(schema: z.ZodType, field = '', name = '', seen = ne
   if (seen.has(schema)) return [];
   seen.add(schema);
   const join = (key: string) => (field === '' ? key : `${field}.${key}`);
+  const inner = unwrappedSchema(schema);
+  if (inner) return stringFields(inner, field, name, seen);
   switch (def.type) {
-    case 'optional':
-    case 'nullable':
-    case 'default':
-    case 'prefault':
-    case 'catch':
-    case 'readonly':
-    case 'nonoptional':
-      return stringFields(def.innerType!, field, name, seen);
-    case 'lazy':
-      return stringFields(def.getter!(), field, name, seen);
-    case 'pipe':
-      return stringFields(def.in!, field, name, seen);
     case 'object':
       return Object.entries(def.shape ?? {}).flatMap(([key, child]) => stringFields(child, join(key), key, seen));
     case 'array':

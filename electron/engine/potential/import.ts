@@ -61,14 +61,50 @@ export function licenceId(text: string): string {
   return `see LICENSE (${title.slice(0, 60)})`;
 }
 
-export async function importMatglPotential(sourceDir: string, out: string, options: ImportOptions = {}): Promise<PotentialCard> {
-  const weights = loadPotentialFolder(sourceDir);
-  if (existsSync(join(sourceDir, 'model.safetensors'))) throw new PotentialWeightsError(`${sourceDir}: already a converted potential folder (model.safetensors); give the matgl folder with state.pt`);
+/** A matgl model folder's provenance, as converted cards record it: licence, source, the README's metrics, the note. */
+export interface MatglProvenance {
+  source: { model: string; repository: string; path: string; commit: string | null; trainingData: string | null };
+  licence: string;
+  licenceFile: 'LICENSE';
+  publishedMetrics: PotentialCard['publishedMetrics'];
+  note?: string;
+}
+
+/**
+ * Reads the licence (in the folder or beside it: matgl keeps one LICENSE for all pretrained models) and the README
+ * of matgl's pretrained folder `sourceDir` of model `model`; `fail` makes the error for a missing licence.
+ */
+export function readMatglProvenance(
+  sourceDir: string,
+  model: string,
+  options: { commit?: string; note?: string },
+  fail: (message: string) => Error,
+): { provenance: MatglProvenance; licenceText: string } {
   const licencePath = [join(sourceDir, 'LICENSE'), join(dirname(resolve(sourceDir)), 'LICENSE')].find((p) => existsSync(p));
-  if (licencePath === undefined) throw new PotentialWeightsError(`${sourceDir}: no LICENSE in the folder or beside it; the converted weights must ship with their licence text`);
+  if (licencePath === undefined) throw fail(`${sourceDir}: no LICENSE in the folder or beside it; the converted weights must ship with their licence text`);
   const licenceText = readFileSync(licencePath, 'utf8');
   const readmePath = join(sourceDir, 'README.md');
   const readme = existsSync(readmePath) ? readFileSync(readmePath, 'utf8') : '';
+  const provenance: MatglProvenance = {
+    source: {
+      model,
+      repository: 'materialsvirtuallab/matgl',
+      path: `pretrained_models/${model}`,
+      commit: options.commit ?? null,
+      trainingData: firstLineOfSection(readme, 'Training dataset'),
+    },
+    licence: licenceId(licenceText),
+    licenceFile: 'LICENSE',
+    publishedMetrics: parsePublishedMetrics(readme),
+    ...(options.note !== undefined && { note: options.note }),
+  };
+  return { provenance, licenceText };
+}
+
+export async function importMatglPotential(sourceDir: string, out: string, options: ImportOptions = {}): Promise<PotentialCard> {
+  const weights = loadPotentialFolder(sourceDir);
+  if (existsSync(join(sourceDir, 'model.safetensors'))) throw new PotentialWeightsError(`${sourceDir}: already a converted potential folder (model.safetensors); give the matgl folder with state.pt`);
+  const { provenance, licenceText } = readMatglProvenance(sourceDir, weights.source, options, (message) => new PotentialWeightsError(message));
 
   const name = options.name ?? resolve(out).split(/[\\/]/).filter(Boolean).at(-1)!;
   const parameterCount = [...weights.tensors.values()].reduce((n, t) => n + t.data.length, 0);
@@ -84,17 +120,7 @@ export async function importMatglPotential(sourceDir: string, out: string, optio
     dataStd: weights.dataStd,
     elementTypes: weights.elementTypes,
     parameterCount,
-    source: {
-      model: weights.source,
-      repository: 'materialsvirtuallab/matgl',
-      path: `pretrained_models/${weights.source}`,
-      commit: options.commit ?? null,
-      trainingData: firstLineOfSection(readme, 'Training dataset'),
-    },
-    licence: licenceId(licenceText),
-    licenceFile: 'LICENSE',
-    publishedMetrics: parsePublishedMetrics(readme),
-    ...(options.note !== undefined && { note: options.note }),
+    ...provenance,
   };
 
   await writeConvertedFolder(out, weights, card, POTENTIAL_CARD_FORMAT, licenceText);

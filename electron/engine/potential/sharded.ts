@@ -3,9 +3,9 @@
  * (balanced by atom count, contiguous so results come back in input order) and the workers evaluate their shards at
  * the same time, each with its own single-threaded onnxruntime session.
  *
- * Why threads rather than onnxruntime's intra-op pool: a relaxation step is ~90 % onnxruntime time spread over many
- * small gather/scatter kernels, which an intra-op pool splits poorly, and the ~10 % spent building neighbour lists
- * and three-body indices is JavaScript that no pool helps. Whole shards on whole cores parallelise both
+ * Why threads rather than onnxruntime's intra-op pool: a relaxation step is mostly onnxruntime time spread over many
+ * small gather/scatter kernels, which an intra-op pool splits poorly, and the rest, building neighbour lists and
+ * three-body indices, is JavaScript that no pool helps. Whole shards on whole cores parallelise both
  * (`npm run bench:potential` reports single points and relaxation with 1 and 2 workers).
  */
 import { Worker } from 'node:worker_threads';

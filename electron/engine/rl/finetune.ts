@@ -183,9 +183,74 @@ interface SavedProgress {
   best: BestCandidate[];
 }
 
+/** Everything a run holds between steps: the run as recorded, the models, the reward, and its progress. */
+interface FinetuneSession {
+  folder: RunFolder;
+  run: RunFile;
+  config: FinetuneConfig;
+  prior: Awaited<ReturnType<typeof loadModel>>;
+  priorWeights: Map<string, Float32Array>;
+  tables: ReturnType<typeof wyckoffTables>;
+  updater: PpoUpdater;
+  sampler: CrystalSampler;
+  evaluator: LikelihoodEvaluator;
+  reward: Awaited<ReturnType<RewardFactory>>;
+  judge: BatchJudge | undefined;
+  /** What crystals that could not be built or scored get (the spec's penalty). */
+  penalty: number;
+  conditions: SamplingConditions;
+  progress: SavedProgress;
+  /** Seconds of this invocation so far. */
+  invocationSeconds(): number;
+  /** Seconds of the whole run: earlier invocations (from the checkpoint) plus this one. */
+  elapsed(): number;
+  release(): Promise<void>;
+}
+
 export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneResult> {
-  const { outDir, log } = options;
-  const folder = RunFolder.open(outDir, { resume: options.resume ?? false });
+  const session = await startSession(options);
+  const { config, progress, folder, run, prior } = session;
+  let savedAtStep = -1;
+  const saveState = async () => {
+    savedAtStep = progress.step;
+    const params = await folder.saveCheckpoint(session.updater.step, {
+      kind: 'adam',
+      hyper: { clipNorm: config.clipNorm },
+      progress: { ...progress, elapsedSeconds: session.elapsed() } as unknown as JsonValue,
+      keepLast: 3,
+    });
+    await writeBest(options.outDir, progress.best);
+    await writePolicyModel(join(options.outDir, 'model'), prior.card, params, run, progress.step);
+  };
+
+  let status: FinetuneResult['status'] = 'finished';
+  try {
+    while (progress.step < config.steps) {
+      if (options.signal?.aborted) {
+        status = 'stopped';
+        break;
+      }
+      if (options.maxMinutes !== undefined && session.invocationSeconds() / 60 >= options.maxMinutes) {
+        status = 'time-limit';
+        break;
+      }
+      const { metrics, rewards } = await runStep(session);
+      await folder.appendMetrics(metrics);
+      options.onStep?.(metrics, { rewards, best: progress.best });
+      if (progress.step % config.checkpointEverySteps === 0 || progress.step === config.steps) await saveState();
+    }
+    // A stop, a time limit or a resume with nothing left to do ends here: keep what this invocation reached.
+    if (savedAtStep !== progress.step) await saveState();
+  } finally {
+    await session.release();
+  }
+  return { status, step: progress.step, elapsedSeconds: session.elapsed(), best: progress.best, modelDir: join(options.outDir, 'model') };
+}
+
+/** Open (or resume) the run folder, load the models and the reward, restore the progress of a resumed run. */
+async function startSession(options: FinetuneOptions): Promise<FinetuneSession> {
+  const { log } = options;
+  const folder = RunFolder.open(options.outDir, { resume: options.resume ?? false });
   let run: RunFile;
   if (options.resume) {
     run = await folder.readRun<RunFile>();
@@ -205,7 +270,6 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
   const prior = await loadModel(run.modelDir);
   const modelConfig = policyConfig(prior.config);
   const reward = await options.createReward(run.reward);
-  const penalty = run.reward.penalty ?? DEFAULT_PENALTY;
 
   const found = options.resume ? await folder.latestCheckpoint() : undefined;
   const updater = await PpoUpdater.create(modelConfig, found ? found.checkpoint.params : prior.params, config, tables, log);
@@ -216,190 +280,236 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
   }
   // Metric lines written after the checkpoint (a crash before the next one) belong to steps that are sampled again.
   if (options.resume) await folder.dropMetricsAfter(progress.step);
-  const policy = currentPolicy(updater, prior.params);
   // The policy changes after every batch: its weights are fed per step rather than built into the graphs.
-  const sampler = await CrystalSampler.create(modelConfig, policy, { weightsInGraph: false });
+  const sampler = await CrystalSampler.create(modelConfig, currentPolicy(updater, prior.params), { weightsInGraph: false });
   const evaluator = await LikelihoodEvaluator.create(modelConfig);
   const providers = await folder.recordProviders();
   log(`execution providers: ${Object.entries(providers).map(([workload, provider]) => `${workload} on ${provider}`).join(', ')}`);
-  const priorWeights = new Map(prior.params.names().map((n) => [n, prior.params.get(n)]));
-  const startedAt = performance.now();
-  // Seconds of earlier invocations (from the checkpoint) plus this one's.
-  const earlierSeconds = progress.elapsedSeconds;
-  const elapsed = () => earlierSeconds + (performance.now() - startedAt) / 1000;
   log(
     `fine-tuning '${prior.card.name}' (${prior.dir}) with reward '${run.reward.name ?? 'unnamed'}': ${config.steps} steps × ${config.batchSize} samples, ` +
       `${config.ppoEpochs} PPO epochs × ${config.miniBatches} mini-batch${config.miniBatches === 1 ? '' : 'es'}, lr ${config.learningRate}, ε ${config.clip}, β ${config.beta}, ${config.advantage} advantage`,
   );
-
   if (options.judge) log(`judged every step by: ${options.judge.rule}`);
 
-  let savedAtStep = -1;
-  const saveState = async () => {
-    savedAtStep = progress.step;
-    const params = await folder.saveCheckpoint(updater.step, {
-      kind: 'adam',
-      hyper: { clipNorm: config.clipNorm },
-      progress: { ...progress, elapsedSeconds: elapsed() } as unknown as JsonValue,
-      keepLast: 3,
-    });
-    await writeBest(outDir, progress.best);
-    await writePolicyModel(join(outDir, 'model'), prior.card, params, run, progress.step);
+  const startedAt = performance.now();
+  const earlierSeconds = progress.elapsedSeconds;
+  const invocationSeconds = () => (performance.now() - startedAt) / 1000;
+  return {
+    folder,
+    run,
+    config,
+    prior,
+    priorWeights: new Map(prior.params.names().map((n) => [n, prior.params.get(n)])),
+    tables,
+    updater,
+    sampler,
+    evaluator,
+    reward,
+    judge: options.judge,
+    penalty: run.reward.penalty ?? DEFAULT_PENALTY,
+    conditions:
+      config.spaceGroups === 'training-distribution' ? { spaceGroups: { kind: 'distribution', weights: prior.card.spaceGroupCounts } } : { spaceGroups: { kind: 'list', groups: config.spaceGroups } },
+    progress,
+    invocationSeconds,
+    elapsed: () => earlierSeconds + invocationSeconds(),
+    async release() {
+      await sampler.release();
+      await evaluator.release();
+      await updater.release();
+      await reward.close();
+    },
   };
+}
 
-  const conditions: SamplingConditions =
-    config.spaceGroups === 'training-distribution' ? { spaceGroups: { kind: 'distribution', weights: prior.card.spaceGroupCounts } } : { spaceGroups: { kind: 'list', groups: config.spaceGroups } };
+/** A step's batch: the samples, their built crystals and the space groups they were drawn for. */
+interface SampledBatch {
+  samples: SampledCrystal[];
+  built: ReturnType<typeof buildSample>[];
+  groups: Int32Array;
+}
 
-  let status: FinetuneResult['status'] = 'finished';
-  try {
-    while (progress.step < config.steps) {
-      if (options.signal?.aborted) {
-        status = 'stopped';
-        break;
-      }
-      if (options.maxMinutes !== undefined && (performance.now() - startedAt) / 60000 >= options.maxMinutes) {
-        status = 'time-limit';
-        break;
-      }
-      const stepStart = performance.now();
-      const rng = new Rng(`${config.seed}/ppo-step/${progress.step}`);
+/** The reward's verdict on a batch, spread to every sample (those without a structure get the penalty). */
+interface ScoredBatch {
+  rewards: Float64Array;
+  /** Each term's value per sample (NaN where not evaluated). */
+  termValues: Record<string, Float64Array>;
+  /** Per sample: the judges' verdicts (when the run has a judge and the sample was scored). */
+  verdicts: ({ strictComposition: boolean; plausibleContacts: boolean } | undefined)[];
+  /** Distinct fingerprints among the scored crystals (when judged) and duplicates the reward's guard found. */
+  distinctMotifs: number | undefined;
+  duplicates: number;
+}
 
-      // 1–2. Sample from the current policy.
-      sampler.setParameters(currentPolicy(updater, prior.params));
-      const groups = drawGroups(sampler, conditions, config, rng);
-      const samples = (await sampler.sampleBatch(groups, conditions, rng)).filter((s): s is SampledCrystal => s !== null);
-      const built = samples.map((s, i) => buildSample(s, i + 1, null));
-      const sampleSeconds = (performance.now() - stepStart) / 1000;
+/** One PPO iteration (steps 1–6 of the header): sample, score, update; returns the step's metrics. */
+async function runStep(session: FinetuneSession): Promise<{ metrics: FinetuneStepMetrics; rewards: Float64Array }> {
+  const { config, progress } = session;
+  const stepStart = performance.now();
+  const rng = new Rng(`${config.seed}/ppo-step/${progress.step}`);
 
-      // 3. Rewards.
-      const rewardStart = performance.now();
-      const candidates: CandidateInput[] = [];
-      const candidateOf: number[] = [];
-      built.forEach((b, i) => {
-        // A crystal whose CIF would not read back (two elements on one position) has no file but is still scored.
-        if (b.structure && b.description) {
-          candidates.push({ structure: b.structure, description: b.description, cif: b.cif ?? writeSymmetrizedCif(b.description) });
-          candidateOf.push(i);
-        }
-      });
-      const scored = await reward.evaluate(candidates);
-      const judgement = options.judge?.judge(candidates);
-      const rewards = new Float64Array(samples.length).fill(penalty);
-      candidateOf.forEach((i, c) => (rewards[i] = scored.reward[c]!));
-      const termValues: Record<string, Float64Array> = {};
-      for (const [name, values] of Object.entries(scored.terms)) {
-        const full = new Float64Array(samples.length).fill(NaN);
-        candidateOf.forEach((i, c) => (full[i] = values[c]!));
-        termValues[name] = full;
-      }
-      const rewardSeconds = (performance.now() - rewardStart) / 1000;
+  // 1–2. Sample from the current policy.
+  const batch = await sampleBatch(session, rng);
+  const sampleSeconds = (performance.now() - stepStart) / 1000;
 
-      // Validity of the batch (structural: distances and volume; compositional: charge balance, electronegativity).
-      const structural = built.map((b) => b.record.structurallyValid);
-      const compositional = built.map((b) => (b.structure ? compositionalValidity(Composition.fromStructure(b.structure)).valid : false));
-      const valid = structural.map((s, i) => s && compositional[i]!);
+  // 3. Rewards.
+  const rewardStart = performance.now();
+  const scored = await scoreBatch(session, batch);
+  const rewardSeconds = (performance.now() - rewardStart) / 1000;
 
-      // 4. Advantages.
-      const meanReward = mean(rewards);
-      let advantage: Float32Array;
-      if (config.advantage === 'group') {
-        advantage = groupAdvantages(rewards, groups);
-      } else {
-        const baseline = progress.baseline === null ? meanReward : progress.baseline;
-        advantage = Float32Array.from(rewards, (r) => r - baseline);
-      }
-      progress.baseline = progress.baseline === null ? meanReward : config.baselineDecay * progress.baseline + (1 - config.baselineDecay) * meanReward;
+  // 4. Advantages.
+  const meanReward = mean(scored.rewards);
+  const advantage = config.advantage === 'group' ? groupAdvantages(scored.rewards, batch.groups) : Float32Array.from(scored.rewards, (r) => r - (progress.baseline ?? meanReward));
+  progress.baseline = progress.baseline === null ? meanReward : config.baselineDecay * progress.baseline + (1 - config.baselineDecay) * meanReward;
 
-      // 5–6. Log-probabilities and the PPO epochs.
-      const updateStart = performance.now();
-      const tokens = packTokens(samples);
-      // log π_old is what the sampler recorded (float64, under the model's own masks — equal to the scoring graph's
-      // value up to float32 rounding, which a test checks), so no extra forward pass is needed for it.
-      const logpOld = Float32Array.from(samples, (s) => s.logp.total);
-      const logpPrior = Float32Array.from((await evaluator.evaluate(tokens, tables, priorWeights)).total, (nll) => -nll);
-      const batch = { tokens, logpOld, logpPrior, advantage };
-      const feeds = miniBatchIndices(tokens.numSites, config.miniBatches).map((indices) => updater.feeds(batch, indices));
-      let last = { clipped: 0, gradNorm: 0 };
-      for (let epoch = 0; epoch < config.ppoEpochs; epoch++) {
-        for (const f of feeds) {
-          const result = await updater.run(f, config.learningRate);
-          if (!Number.isFinite(result.loss)) throw new Error(`PPO diverged at step ${progress.step + 1}: loss ${result.loss}`);
-          last = { clipped: result.metrics.clipped ?? 0, gradNorm: result.gradNorm };
-        }
-      }
-      const updateSeconds = (performance.now() - updateStart) / 1000;
-      progress.step++;
+  // 5–6. Log-probabilities and the PPO epochs.
+  const updateStart = performance.now();
+  const update = await updatePolicy(session, batch.samples, advantage);
+  const updateSeconds = (performance.now() - updateStart) / 1000;
+  progress.step++;
 
-      // Best candidates, one per distinct crystal (formula, space group, Wyckoff sequence).
-      const candidateIndex = new Map(candidateOf.map((i, c) => [i, c] as const));
-      built.forEach((b, i) => {
-        if (!valid[i] || !b.cif || !b.record.formula) return;
-        const terms: Record<string, number> = {};
-        for (const [name, values] of Object.entries(termValues)) if (Number.isFinite(values[i]!)) terms[name] = values[i]!;
-        offerBest(progress.best, config.keepBest, {
-          step: progress.step,
-          reward: rewards[i]!,
-          terms,
-          formula: b.record.formula,
-          spaceGroup: b.record.spaceGroupRequested,
-          wyckoffLabel: b.record.wyckoffLabel ?? '',
-          logp: logpOld[i]!,
-          cif: b.cif,
-          ...(judgement && candidateIndex.has(i)
-            ? { strictComposition: judgement.strictComposition[candidateIndex.get(i)!]!, plausibleContacts: judgement.plausibleContacts[candidateIndex.get(i)!]! }
-            : {}),
-        });
-      });
+  const validity = batchValidity(batch.built);
+  offerBatchBest(session, batch, validity.valid, scored, update.logpOld);
+  const totalSeconds = (performance.now() - stepStart) / 1000;
+  const metrics = stepMetrics(session, batch.samples.length, validity, scored, update, { sample: sampleSeconds, reward: rewardSeconds, update: updateSeconds, total: totalSeconds });
+  return { metrics, rewards: scored.rewards };
+}
 
-      const validRewards = rewards.filter((_, i) => valid[i]);
-      let judges: FinetuneStepMetrics['judges'];
-      if (judgement) {
-        const strict = new Array<boolean>(samples.length).fill(false);
-        const contacts = new Array<boolean>(samples.length).fill(false);
-        candidateOf.forEach((i, c) => {
-          strict[i] = judgement.strictComposition[c]!;
-          contacts[i] = judgement.plausibleContacts[c]!;
-        });
-        const plausibleRewards = rewards.filter((_, i) => strict[i] && contacts[i]);
-        judges = {
-          unique: samples.length ? new Set(judgement.fingerprints).size / samples.length : 0,
-          strictComposition: fraction(strict),
-          plausibleContacts: fraction(contacts),
-          meanRewardPlausible: plausibleRewards.length ? mean(plausibleRewards) : NaN,
-          duplicates: samples.length ? (scored.failures?.duplicates ?? 0) / samples.length : 0,
-        };
-      }
-      const totalSeconds = (performance.now() - stepStart) / 1000;
-      const metrics: FinetuneStepMetrics = {
-        kind: 'step',
-        step: progress.step,
-        steps: config.steps,
-        reward: { mean: meanReward, max: max(rewards), min: -max(rewards.map((r) => -r)), std: std(rewards), meanValid: validRewards.length ? mean(validRewards) : NaN },
-        terms: Object.fromEntries(Object.entries(termValues).map(([name, values]) => [name, mean(values.filter(Number.isFinite))])),
-        kl: mean(logpOld.map((lp, i) => lp - logpPrior[i]!)),
-        entropy: -mean(logpOld),
-        validity: { structural: fraction(structural), compositional: fraction(compositional), valid: fraction(valid) },
-        ...(judges ? { judges } : {}),
-        baseline: progress.baseline,
-        clipped: last.clipped,
-        gradNorm: last.gradNorm,
-        samplesPerSecond: samples.length / totalSeconds,
-        seconds: { sample: sampleSeconds, reward: rewardSeconds, update: updateSeconds, total: totalSeconds },
-        elapsedSeconds: elapsed(),
-      };
-      await folder.appendMetrics(metrics);
-      options.onStep?.(metrics, { rewards, best: progress.best });
-      if (progress.step % config.checkpointEverySteps === 0 || progress.step === config.steps) await saveState();
+async function sampleBatch(session: FinetuneSession, rng: Rng): Promise<SampledBatch> {
+  const { sampler, conditions } = session;
+  sampler.setParameters(currentPolicy(session.updater, session.prior.params));
+  const groups = drawGroups(sampler, conditions, session.config, rng);
+  const samples = (await sampler.sampleBatch(groups, conditions, rng)).filter((s): s is SampledCrystal => s !== null);
+  return { samples, built: samples.map((s, i) => buildSample(s, i + 1, null)), groups };
+}
+
+async function scoreBatch(session: FinetuneSession, { samples, built }: SampledBatch): Promise<ScoredBatch> {
+  const candidates: CandidateInput[] = [];
+  const candidateOf: number[] = [];
+  built.forEach((b, i) => {
+    // A crystal whose CIF would not read back (two elements on one position) has no file but is still scored.
+    if (b.structure && b.description) {
+      candidates.push({ structure: b.structure, description: b.description, cif: b.cif ?? writeSymmetrizedCif(b.description) });
+      candidateOf.push(i);
     }
-    // A stop, a time limit or a resume with nothing left to do ends here: keep what this invocation reached.
-    if (savedAtStep !== progress.step) await saveState();
-  } finally {
-    await sampler.release();
-    await evaluator.release();
-    await updater.release();
-    await reward.close();
+  });
+  const scored = await session.reward.evaluate(candidates);
+  const judgement = session.judge?.judge(candidates);
+  const n = samples.length;
+  const rewards = new Float64Array(n).fill(session.penalty);
+  candidateOf.forEach((i, c) => (rewards[i] = scored.reward[c]!));
+  const termValues: Record<string, Float64Array> = {};
+  for (const [name, values] of Object.entries(scored.terms)) {
+    const full = new Float64Array(n).fill(NaN);
+    candidateOf.forEach((i, c) => (full[i] = values[c]!));
+    termValues[name] = full;
   }
-  return { status, step: progress.step, elapsedSeconds: elapsed(), best: progress.best, modelDir: join(outDir, 'model') };
+  const verdicts = new Array<ScoredBatch['verdicts'][number]>(n).fill(undefined);
+  if (judgement) candidateOf.forEach((i, c) => (verdicts[i] = { strictComposition: judgement.strictComposition[c]!, plausibleContacts: judgement.plausibleContacts[c]! }));
+  return { rewards, termValues, verdicts, distinctMotifs: judgement ? new Set(judgement.fingerprints).size : undefined, duplicates: scored.failures?.duplicates ?? 0 };
+}
+
+interface PolicyUpdate {
+  logpOld: Float32Array;
+  logpPrior: Float32Array;
+  /** Fraction of ratios clipped and the gradient norm in the last PPO epoch. */
+  clipped: number;
+  gradNorm: number;
+}
+
+async function updatePolicy(session: FinetuneSession, samples: readonly SampledCrystal[], advantage: Float32Array): Promise<PolicyUpdate> {
+  const { config, updater } = session;
+  const tokens = packTokens(samples);
+  // log π_old is what the sampler recorded (float64, under the model's own masks — equal to the scoring graph's
+  // value up to float32 rounding, which a test checks), so no extra forward pass is needed for it.
+  const logpOld = Float32Array.from(samples, (s) => s.logp.total);
+  const logpPrior = Float32Array.from((await session.evaluator.evaluate(tokens, session.tables, session.priorWeights)).total, (nll) => -nll);
+  const batch = { tokens, logpOld, logpPrior, advantage };
+  const feeds = miniBatchIndices(tokens.numSites, config.miniBatches).map((indices) => updater.feeds(batch, indices));
+  let last = { clipped: 0, gradNorm: 0 };
+  for (let epoch = 0; epoch < config.ppoEpochs; epoch++) {
+    for (const f of feeds) {
+      const result = await updater.run(f, config.learningRate);
+      if (!Number.isFinite(result.loss)) throw new Error(`PPO diverged at step ${session.progress.step + 1}: loss ${result.loss}`);
+      last = { clipped: result.metrics.clipped ?? 0, gradNorm: result.gradNorm };
+    }
+  }
+  return { logpOld, logpPrior, ...last };
+}
+
+/** Per sample: structurally valid (distances and volume), compositionally valid (charge balance, electronegativity), both. */
+interface BatchValidity {
+  structural: boolean[];
+  compositional: boolean[];
+  valid: boolean[];
+}
+
+function batchValidity(built: SampledBatch['built']): BatchValidity {
+  const structural = built.map((b) => b.record.structurallyValid);
+  const compositional = built.map((b) => (b.structure ? compositionalValidity(Composition.fromStructure(b.structure)).valid : false));
+  return { structural, compositional, valid: structural.map((s, i) => s && compositional[i]!) };
+}
+
+/** Best candidates, one per distinct crystal (formula, space group, Wyckoff sequence), among the valid ones. */
+function offerBatchBest(session: FinetuneSession, { built }: SampledBatch, valid: readonly boolean[], scored: ScoredBatch, logpOld: Float32Array): void {
+  built.forEach((b, i) => {
+    if (!valid[i] || !b.cif || !b.record.formula) return;
+    const terms: Record<string, number> = {};
+    for (const [name, values] of Object.entries(scored.termValues)) if (Number.isFinite(values[i]!)) terms[name] = values[i]!;
+    offerBest(session.progress.best, session.config.keepBest, {
+      step: session.progress.step,
+      reward: scored.rewards[i]!,
+      terms,
+      formula: b.record.formula,
+      spaceGroup: b.record.spaceGroupRequested,
+      wyckoffLabel: b.record.wyckoffLabel ?? '',
+      logp: logpOld[i]!,
+      cif: b.cif,
+      ...(scored.verdicts[i] ?? {}),
+    });
+  });
+}
+
+/** The metrics.jsonl line of a step. */
+function stepMetrics(
+  session: FinetuneSession,
+  samples: number,
+  validity: BatchValidity,
+  scored: ScoredBatch,
+  update: PolicyUpdate,
+  seconds: FinetuneStepMetrics['seconds'],
+): FinetuneStepMetrics {
+  const { rewards } = scored;
+  const { logpOld, logpPrior } = update;
+  const validRewards = rewards.filter((_, i) => validity.valid[i]);
+  let judges: FinetuneStepMetrics['judges'];
+  if (scored.distinctMotifs !== undefined) {
+    const strict = scored.verdicts.map((v) => v?.strictComposition ?? false);
+    const contacts = scored.verdicts.map((v) => v?.plausibleContacts ?? false);
+    const plausibleRewards = rewards.filter((_, i) => strict[i] && contacts[i]);
+    judges = {
+      unique: samples ? scored.distinctMotifs / samples : 0,
+      strictComposition: fraction(strict),
+      plausibleContacts: fraction(contacts),
+      meanRewardPlausible: plausibleRewards.length ? mean(plausibleRewards) : NaN,
+      duplicates: samples ? scored.duplicates / samples : 0,
+    };
+  }
+  return {
+    kind: 'step',
+    step: session.progress.step,
+    steps: session.config.steps,
+    reward: { mean: mean(rewards), max: max(rewards), min: -max(rewards.map((r) => -r)), std: std(rewards), meanValid: validRewards.length ? mean(validRewards) : NaN },
+    terms: Object.fromEntries(Object.entries(scored.termValues).map(([name, values]) => [name, mean(values.filter(Number.isFinite))])),
+    kl: mean(logpOld.map((lp, i) => lp - logpPrior[i]!)),
+    entropy: -mean(logpOld),
+    validity: { structural: fraction(validity.structural), compositional: fraction(validity.compositional), valid: fraction(validity.valid) },
+    ...(judges ? { judges } : {}),
+    baseline: session.progress.baseline!,
+    clipped: update.clipped,
+    gradNorm: update.gradNorm,
+    samplesPerSecond: samples / seconds.total,
+    seconds,
+    elapsedSeconds: session.elapsed(),
+  };
 }
 
 export function validateFinetuneConfig(config: FinetuneConfig): void {

@@ -175,14 +175,14 @@ export function specFromDraft(d: RewardDraft): RewardSpec {
   };
 }
 
-/** The builder's form of a spec, or null when the builder cannot express it (oracles, nested sums, several transforms). */
+/** The builder's form of a spec, or null when the builder cannot express it (oracles, nested sums, several transforms, uncertainty options). */
 export function draftFromSpec(spec: RewardSpec): RewardDraft | null {
   const termDraft = (term: Term, weight = 1): TermDraft | null => {
     const potential = isPotentialTerm(term);
     if (potential && (term.potential !== undefined || term.keepSymmetry !== undefined)) return null;
     if (term.kind !== 'predictor' && term.kind !== 'ehull' && !potential) return null;
     if (term.kind === 'ehull' && (term.formationEnergy !== 'formation_energy' || term.reference !== undefined)) return null;
-    if (term.kind === 'predictor' && !PREDICTORS.some((p) => p.name === term.predictor)) return null;
+    if (term.kind === 'predictor' && (!PREDICTORS.some((p) => p.name === term.predictor) || term.uncertainty !== undefined)) return null;
     const list = term.transform === undefined ? [] : Array.isArray(term.transform) ? [...term.transform] : [term.transform as Transform];
     let negate = false;
     const last = list.at(-1);

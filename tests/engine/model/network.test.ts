@@ -5,7 +5,7 @@ import { wyckoffTables } from '../../../shared/tokens/index.ts';
 import { Rng } from '../../../shared/random.ts';
 import { MODEL_PRESETS, N_SLOTS } from '../../../electron/engine/model/config.ts';
 import { buildLogLikelihoodGraph } from '../../../electron/engine/model/graphs.ts';
-import { type FeedArray, type TokenArrays, makeBatch } from '../../../electron/engine/model/batch.ts';
+import { type FeedArray, type TokenArrays, makeBatch, packTokens } from '../../../electron/engine/model/batch.ts';
 import { ParameterStore } from '../../../electron/engine/params.ts';
 
 beforeAll(async () => {
@@ -19,27 +19,19 @@ function sampleCrystals(): TokenArrays {
     { g: 136, sites: [[1, 22, 0, 0, 0], [6, 8, 0.3049, 0.3049, 0]], lattice: [2.6, 2.6, 1.67, Math.PI / 2, Math.PI / 2, Math.PI / 2] },
     { g: 1, sites: [[1, 26, 0.1, 0.2, 0.3], [1, 8, 0.6, 0.7, 0.05]], lattice: [3.1, 3.3, 3.7, 1.5, 1.6, 1.7] },
   ];
-  const n = crystals.length;
-  const data: TokenArrays = {
-    count: n,
-    spaceGroup: new Int32Array(n),
-    numSites: new Int32Array(n),
-    wyckoff: new Int32Array(n * N_SLOTS),
-    atoms: new Int32Array(n * N_SLOTS),
-    coords: new Float32Array(n * N_SLOTS * 3),
-    lattice: new Float32Array(n * 6),
-  };
-  crystals.forEach((c, i) => {
-    data.spaceGroup[i] = c.g;
-    data.numSites[i] = c.sites.length;
-    c.sites.forEach((s, j) => {
-      data.wyckoff[i * N_SLOTS + j] = s[0]!;
-      data.atoms[i * N_SLOTS + j] = s[1]!;
-      for (let d = 0; d < 3; d++) data.coords[(i * N_SLOTS + j) * 3 + d] = s[2 + d]!;
-    });
-    c.lattice.forEach((v, j) => (data.lattice[i * 6 + j] = v));
-  });
-  return data;
+  return packTokens(
+    crystals.map((c) => {
+      const wyckoff = new Int32Array(N_SLOTS);
+      const atoms = new Int32Array(N_SLOTS);
+      const coords = new Float64Array(N_SLOTS * 3);
+      c.sites.forEach((s, j) => {
+        wyckoff[j] = s[0]!;
+        atoms[j] = s[1]!;
+        coords.set(s.slice(2), j * 3);
+      });
+      return { spaceGroup: c.g, numSites: c.sites.length, wyckoff, atoms, coords, lattice: Float64Array.from(c.lattice) };
+    }),
+  );
 }
 
 function toFeeds(feeds: Record<string, FeedArray>, params: ParameterStore): Record<string, ort.Tensor> {
