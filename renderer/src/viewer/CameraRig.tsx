@@ -4,7 +4,7 @@
  * (view along a direction, reset, rotate, zoom, PNG snapshot, where an atom is drawn). The geometry is in
  * ./camera.ts; this component only applies it.
  */
-import { useFrame, useThree } from '@react-three/fiber';
+import { useFrame, useThree, type RootState } from '@react-three/fiber';
 import { useEffect, useLayoutEffect, useMemo, useRef } from 'react';
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
@@ -129,22 +129,7 @@ export function CameraRig({ structure, model, fitKey, projection, autoRotate, on
   useLayoutEffect(() => {
     const previous = get().camera;
     if (previous !== camera && (previous === cameras.perspective || previous === cameras.orthographic)) {
-      const target = controlsRef.current?.target ?? fit.current.centre;
-      const { height } = get().size;
-      if (camera === cameras.orthographic) {
-        camera.position.copy(previous.position);
-        camera.quaternion.copy(previous.quaternion);
-        camera.up.copy(previous.up);
-        cameras.orthographic.zoom = orthographicZoomMatching(previous.position.distanceTo(target), height);
-      } else {
-        const distance = perspectiveDistanceMatching(cameras.orthographic.zoom, height);
-        const direction = previous.position.clone().sub(target).normalize();
-        camera.up.copy(previous.up);
-        camera.position.copy(target).addScaledVector(direction, distance);
-        camera.lookAt(target);
-        Object.assign(cameras.perspective, perspectiveDepthRange(distance, fit.current.radius));
-      }
-      camera.updateProjectionMatrix();
+      takeOverView(previous, camera, controlsRef.current?.target ?? fit.current.centre, get().size.height, fit.current.radius);
     }
     scene.add(camera);
     set({ camera });
@@ -182,62 +167,109 @@ export function CameraRig({ structure, model, fitKey, projection, autoRotate, on
   });
 
   useEffect(() => {
-    onReady({
-      viewAlong: (which) => place(latticeViewPose(structure.lattice, which)),
-      resetView() {
-        fit.current = boundingSphere(model);
-        place(defaultViewPose(structure.lattice));
-      },
-      snapshotPng(scale = 2, options = {}) {
-        const { gl: renderer, scene: s, camera: cam } = get();
-        const previousRatio = renderer.getPixelRatio();
-        const background = s.background;
-        const clearAlpha = renderer.getClearAlpha();
-        // Drawn on a transparent background so that the drawn pixels can be found and the margins cut off.
-        s.background = null;
-        renderer.setClearAlpha(0);
-        renderer.setPixelRatio(previousRatio * scale);
-        renderer.render(s, cam);
-        const url = croppedPng(renderer.domElement, { transparent: options.transparent ?? false, margin: Math.round(12 * scale) });
-        s.background = background;
-        renderer.setClearAlpha(clearAlpha);
-        renderer.setPixelRatio(previousRatio);
-        invalidate();
-        return url;
-      },
-      rotateBy(horizontal, vertical) {
-        const controls = controlsRef.current;
-        if (!controls) return;
-        const cam = get().camera;
-        cam.position.copy(controls.target).add(orbitOffset(cam.position.clone().sub(controls.target), cam.up, horizontal, vertical));
-        cam.lookAt(controls.target);
-        cam.updateMatrixWorld();
-        controls.update();
-        invalidate();
-      },
-      screenPosition(atomIndex) {
-        const atom = model.atoms[atomIndex];
-        if (!atom) return null;
-        const { camera: cam, size: canvasSize } = get();
-        cam.updateMatrixWorld();
-        const p = new THREE.Vector3(...atom.cart).project(cam);
-        return { x: ((p.x + 1) / 2) * canvasSize.width, y: ((1 - p.y) / 2) * canvasSize.height };
-      },
-      zoomBy(factor) {
-        const controls = controlsRef.current;
-        const cam = get().camera;
-        if (!controls) return;
-        if (cam instanceof THREE.OrthographicCamera) {
-          cam.zoom *= factor;
-          cam.updateProjectionMatrix();
-        } else {
-          cam.position.sub(controls.target).multiplyScalar(1 / factor).add(controls.target);
-        }
-        controls.update();
-        invalidate();
-      },
-    });
+    onReady(
+      viewerController({
+        get,
+        invalidate,
+        controls: () => controlsRef.current,
+        atoms: model.atoms,
+        viewAlong: (which) => place(latticeViewPose(structure.lattice, which)),
+        resetView() {
+          fit.current = boundingSphere(model);
+          place(defaultViewPose(structure.lattice));
+        },
+      }),
+    );
   }, [structure, model, onReady]);
 
   return null;
+}
+
+/**
+ * Put `next` where `previous` (the other projection) looks from, at the same apparent scale of the target plane: the
+ * orthographic camera takes the zoom that matches the perspective distance, the perspective camera the distance that
+ * matches the zoom.
+ */
+function takeOverView(previous: THREE.Camera, next: Camera, target: THREE.Vector3, viewportHeight: number, radius: number): void {
+  if (next instanceof THREE.OrthographicCamera) {
+    next.position.copy(previous.position);
+    next.quaternion.copy(previous.quaternion);
+    next.up.copy(previous.up);
+    next.zoom = orthographicZoomMatching(previous.position.distanceTo(target), viewportHeight);
+  } else {
+    const distance = perspectiveDistanceMatching((previous as THREE.OrthographicCamera).zoom, viewportHeight);
+    const direction = previous.position.clone().sub(target).normalize();
+    next.up.copy(previous.up);
+    next.position.copy(target).addScaledVector(direction, distance);
+    next.lookAt(target);
+    Object.assign(next, perspectiveDepthRange(distance, radius));
+  }
+  next.updateProjectionMatrix();
+}
+
+type Camera = THREE.PerspectiveCamera | THREE.OrthographicCamera;
+
+/** What the controller needs from the rig: the three.js state, the orbit controls, the atoms, the two re-fits. */
+interface ControllerDeps {
+  get: RootState['get'];
+  invalidate: () => void;
+  controls: () => OrbitControls | null;
+  atoms: DisplayModel['atoms'];
+  viewAlong: ViewerController['viewAlong'];
+  resetView: ViewerController['resetView'];
+}
+
+function viewerController({ get, invalidate, controls: currentControls, atoms, viewAlong, resetView }: ControllerDeps): ViewerController {
+  return {
+    viewAlong,
+    resetView,
+    snapshotPng(scale = 2, options = {}) {
+      const { gl: renderer, scene: s, camera: cam } = get();
+      const previousRatio = renderer.getPixelRatio();
+      const background = s.background;
+      const clearAlpha = renderer.getClearAlpha();
+      // Drawn on a transparent background so that the drawn pixels can be found and the margins cut off.
+      s.background = null;
+      renderer.setClearAlpha(0);
+      renderer.setPixelRatio(previousRatio * scale);
+      renderer.render(s, cam);
+      const url = croppedPng(renderer.domElement, { transparent: options.transparent ?? false, margin: Math.round(12 * scale) });
+      s.background = background;
+      renderer.setClearAlpha(clearAlpha);
+      renderer.setPixelRatio(previousRatio);
+      invalidate();
+      return url;
+    },
+    rotateBy(horizontal, vertical) {
+      const controls = currentControls();
+      if (!controls) return;
+      const cam = get().camera;
+      cam.position.copy(controls.target).add(orbitOffset(cam.position.clone().sub(controls.target), cam.up, horizontal, vertical));
+      cam.lookAt(controls.target);
+      cam.updateMatrixWorld();
+      controls.update();
+      invalidate();
+    },
+    screenPosition(atomIndex) {
+      const atom = atoms[atomIndex];
+      if (!atom) return null;
+      const { camera: cam, size: canvasSize } = get();
+      cam.updateMatrixWorld();
+      const p = new THREE.Vector3(...atom.cart).project(cam);
+      return { x: ((p.x + 1) / 2) * canvasSize.width, y: ((1 - p.y) / 2) * canvasSize.height };
+    },
+    zoomBy(factor) {
+      const controls = currentControls();
+      const cam = get().camera;
+      if (!controls) return;
+      if (cam instanceof THREE.OrthographicCamera) {
+        cam.zoom *= factor;
+        cam.updateProjectionMatrix();
+      } else {
+        cam.position.sub(controls.target).multiplyScalar(1 / factor).add(controls.target);
+      }
+      controls.update();
+      invalidate();
+    },
+  };
 }
