@@ -6,6 +6,7 @@
  */
 import type { ProviderDiagnostics, StructureSummaryInfo } from '../../../shared/api/contract.ts';
 import type { StructureData, StructureSource } from '../../../shared/api/jobs.ts';
+import type { CrystalPlausibility } from '../../../shared/api/plausibility.ts';
 import type { JobsBackend } from './jobs.ts';
 
 export interface ModelSummary {
@@ -95,6 +96,8 @@ export interface Candidate {
   score?: StabilityScore;
   /** After 'Relax selected': the relaxed row saved to the library. */
   relaxed?: RelaxedEntry;
+  /** Shortest contact over radii, charge balance (oxidation states guessed), density; absent when not checked. */
+  plausibility?: CrystalPlausibility;
 }
 
 /** Library filters and paging as the Library view offers them. */

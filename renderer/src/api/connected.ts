@@ -52,6 +52,7 @@ export function candidateFromOutput(jobId: string, item: GeneratedCandidate): Ca
     wyckoffLabel: item.wyckoffLabel,
     ...(item.error ? { error: item.error } : {}),
     ...(item.score ? { score: item.score } : {}),
+    ...(item.plausibility ? { plausibility: item.plausibility } : {}),
   };
 }
 
@@ -122,6 +123,7 @@ function createLibraryBackend(client: ApiClient, kind: 'desktop' | 'browser'): L
         ...(typeof row.validity['minDistance'] === 'number' ? { minDistance: row.validity['minDistance'] } : {}),
         ...(row.valid !== null ? { valid: row.valid } : {}),
         favourite: row.favourite,
+        ...(row.plausibility ? { plausibility: row.plausibility } : {}),
         ...(row.energyKind !== null
           ? { score: { kind: row.energyKind, eHull: row.eHull, energyPerAtom: row.energyPerAtom, formationEnergyPerAtom: row.formationEnergyPerAtom } }
           : {}),
