@@ -8,7 +8,19 @@ import { CONTACT_BANDS, chargeSummary, contactLevel } from './plausibility.ts';
 
 const LEVEL_CLASS = { clash: 'bad', tight: 'warn', ok: 'ok', unknown: 'none' } as const;
 
-export function PlausibilityBadges({ plausibility, minDistance, compact = false }: { plausibility: CrystalPlausibility | null | undefined; minDistance?: number | null | undefined; compact?: boolean }) {
+export function PlausibilityBadges({
+  plausibility,
+  minDistance,
+  compact = false,
+  showDensity = true,
+}: {
+  plausibility: CrystalPlausibility | null | undefined;
+  minDistance?: number | null | undefined;
+  /** 'implausible' without the reasons (they stay in the tooltip). */
+  compact?: boolean;
+  /** The library shows density in its own column. */
+  showDensity?: boolean;
+}) {
   if (!plausibility) {
     return (
       <span className="badges" data-testid="plausibility">
@@ -43,9 +55,11 @@ export function PlausibilityBadges({ plausibility, minDistance, compact = false 
       <span className={`badge ${plausibility.chargeBalanced ? 'ok' : 'bad'}`} data-testid="charge-balance" title={charge.title}>
         {charge.label}
       </span>
-      <span className="badge none" data-testid="density" title="Density">
-        {plausibility.density.toFixed(2)} g/cm³
-      </span>
+      {showDensity && (
+        <span className="badge none" data-testid="density" title="Density">
+          {plausibility.density.toFixed(2)} g/cm³
+        </span>
+      )}
     </span>
   );
 }
