@@ -53,10 +53,10 @@ export function LibraryTable({
           <th scope="col">
             <input type="checkbox" aria-label="Select page" checked={rows.length > 0 && rows.every((r) => selected.has(r.id))} onChange={(e) => onSelect(rows.map((r) => r.id), e.target.checked)} />
           </th>
+          <SortHeader field="id" {...header}>Id</SortHeader>
           <th scope="col">
             <span className="visually-hidden">Picture</span>
           </th>
-          <SortHeader field="id" {...header}>Id</SortHeader>
           <SortHeader field="formula" {...header}>Formula</SortHeader>
           <SortHeader field="spaceGroup" {...header}>Space group</SortHeader>
           <SortHeader field="a" {...header} title="Lattice parameter a of the stored cell">a (Å)</SortHeader>
@@ -89,6 +89,7 @@ export function LibraryTable({
               <td>
                 <input type="checkbox" aria-label={`Select structure ${row.id}`} checked={selected.has(row.id)} onChange={(e) => onSelect([row.id], e.target.checked)} />
               </td>
+              <td className="num">{row.id}</td>
               <td className="thumb-cell">
                 {structure ? (
                   <button type="button" className="thumb-button" onClick={() => onOpen(row.id)} title="Open in the Viewer">
@@ -96,7 +97,6 @@ export function LibraryTable({
                   </button>
                 ) : null}
               </td>
-              <td className="num">{row.id}</td>
               <td data-testid="library-formula">
                 <Formula formula={row.formula} />
                 {row.name && row.name !== row.formula && <span className="hint row-name"> {row.name}</span>}
