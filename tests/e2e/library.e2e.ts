@@ -90,7 +90,9 @@ describe.skipIf(chromiumMissing)('the library and plausibility (browser mode)', 
   });
 
   it('shows what decides each crystal, sorts, filters, imports without duplicates, tags, exports and deletes', async () => {
-    const page = await openApp(app, '#/library');
+    // Browser mode redirects to its own URL, dropping a hash: open the view by its link.
+    const page = await openApp(app);
+    await page.getByRole('link', { name: 'Library' }).click();
     const rows = page.getByTestId('library-row');
     await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(4);
     // Thumbnails come from the rows' CIFs.
