@@ -3,7 +3,7 @@
  * (real server, engine host, shipped model). The workspace library is seeded with known crystals: rock salt
  * (a = 5.64 Å, from a generate run with its prompt), the same rock salt squeezed to 0.62 Å Na–Cl contacts (passes
  * the 0.5 Å rule, so "valid"), a fine-tuning (RL) row with a reward and a predicted band gap ± its band, and an
- * MCMC NaO row whose charges cannot balance. The Library view shows each one's thumbnail, a, density, plausibility
+ * MCMC MgCl row whose charges cannot balance. The Library view shows each one's thumbnail, a, density, plausibility
  * (the squeezed one implausible with a clash, rock salt Na⁺ Cl⁻), reward, prediction ±, run and prompt and
  * source; sorts by the column headers; filters by plausibility, source and tag; imports CIF/POSCAR files (the
  * primitive cell of the stored rock salt is skipped as a duplicate); tags, exports as CIF zip, POSCAR zip,
@@ -64,7 +64,7 @@ function seed(workspace: string): Seeded {
       properties: { band_gap: { value: 3.1, uncertainty: { halfWidth: 0.42, lower: 2.68, upper: 3.52 } } },
     });
     const mcmcRun = library.createRun({ kind: 'mcmc', status: 'completed' });
-    const mcmc = library.addStructure({ structure: rockSalt(4.8, 'Na', 'O'), source: 'mcmc', runId: mcmcRun.id, spaceGroupFound: 225, valid: true });
+    const mcmc = library.addStructure({ structure: rockSalt(5.0, 'Mg', 'Cl'), source: 'mcmc', runId: mcmcRun.id, spaceGroupFound: 225, valid: true });
     return { halite, squeezed, rl, mcmc, rlRun: finetune.id };
   } finally {
     library.close();
@@ -117,7 +117,7 @@ describe.skipIf(chromiumMissing)('the library and plausibility (browser mode)', 
     expect(await rl.getByTestId('library-run').textContent()).toBe(`RL #${ids.rlRun}`);
     expect(await rl.getByTestId('library-reward').textContent()).toBe('0.813');
     expect(await rl.getByTestId('library-properties').textContent()).toBe('band gap 3.10 ± 0.42 eV');
-    // NaO cannot balance.
+    // MgCl cannot balance (Mg²⁺, Cl⁻).
     expect(await rowOf(page, ids.mcmc).getByTestId('charge-balance').textContent()).toBe('not charge balanced');
     expect(await rowOf(page, ids.mcmc).getByTestId('library-source').textContent()).toBe('MCMC');
     await page.screenshot({ path: `${ARTIFACTS}library-columns.png` });
@@ -167,15 +167,15 @@ describe.skipIf(chromiumMissing)('the library and plausibility (browser mode)', 
     const select = (id: number) => page.getByRole('checkbox', { name: `Select structure ${id}` }).check();
     await select(csclId);
     await select(ids.halite);
-    await page.getByRole('textbox', { name: 'Tags to add or remove' }).fill('keep');
+    await page.getByLabel('Tags to add or remove').fill('keep');
     await page.getByRole('button', { name: 'Add tag' }).click();
     await expect.poll(() => rowOf(page, csclId).getByTestId('library-tags').textContent()).toBe('keep');
-    await page.getByRole('textbox', { name: 'Has tags' }).fill('keep');
+    await page.getByLabel('Has tags').fill('keep');
     await expect.poll(() => rows.count()).toBe(2);
     await page.getByRole('checkbox', { name: `Select structure ${csclId}` }).uncheck();
     await page.getByRole('button', { name: 'Remove tag' }).click();
     await expect.poll(() => rows.count()).toBe(1);
-    await page.getByRole('textbox', { name: 'Has tags' }).fill('');
+    await page.getByLabel('Has tags').fill('');
     await expect.poll(() => rows.count()).toBe(5);
 
     // Export rock salt and CsCl in every format and read each back.

@@ -20,6 +20,8 @@ describe('plausibility wording', () => {
   it('writes charges as chemists do', () => {
     expect([1, -1, 2, -2, 3, 10].map(chargeSuperscript)).toEqual(['⁺', '⁻', '²⁺', '²⁻', '³⁺', '¹⁰⁺']);
     expect(formatOxidationStates({ Fe: [2, 3, 3], O: [-2, -2, -2, -2] })).toBe('Fe²⁺ Fe³⁺ O²⁻');
+    // Cations first, whatever the order of the record (the check lists elements by atomic number: Cl before K).
+    expect(formatOxidationStates({ Cl: [-1], K: [1] })).toBe('K⁺ Cl⁻');
   });
 
   it('calls rock salt Na⁺ Cl⁻ with ok contacts, and a 0.62 Å rock salt a clash', () => {

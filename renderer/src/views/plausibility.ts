@@ -29,9 +29,11 @@ export function chargeSuperscript(state: number): string {
   return size === 1 ? sign : `${[...String(size)].map((d) => SUPERSCRIPT[d]).join('')}${sign}`;
 }
 
-/** `{ Fe: [2, 3, 3], O: [-2, -2, -2, -2] }` → 'Fe²⁺ Fe³⁺ O²⁻' (each distinct state once, elements in the given order). */
+/** `{ O: [-2, -2, -2, -2], Fe: [2, 3, 3] }` → 'Fe²⁺ Fe³⁺ O²⁻': each distinct state once, cations first (as formulas are written). */
 export function formatOxidationStates(states: Readonly<Record<string, readonly number[]>>): string {
+  const mean = (list: readonly number[]) => list.reduce((s, x) => s + x, 0) / Math.max(1, list.length);
   return Object.entries(states)
+    .sort((p, q) => mean(q[1]) - mean(p[1]))
     .flatMap(([element, list]) => [...new Set(list)].sort((a, b) => a - b).map((s) => `${element}${chargeSuperscript(s)}`))
     .join(' ');
 }
