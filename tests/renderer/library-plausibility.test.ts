@@ -22,6 +22,8 @@ describe('plausibility wording', () => {
     expect(formatOxidationStates({ Fe: [2, 3, 3], O: [-2, -2, -2, -2] })).toBe('Fe²⁺ Fe³⁺ O²⁻');
     // Cations first, whatever the order of the record (the check lists elements by atomic number: Cl before K).
     expect(formatOxidationStates({ Cl: [-1], K: [1] })).toBe('K⁺ Cl⁻');
+    // Formula order among cations: strontium titanate is Sr²⁺ Ti⁴⁺ O²⁻ (the check lists O, Ti, Sr by atomic number).
+    expect(formatOxidationStates({ O: [-2, -2, -2], Ti: [4], Sr: [2] })).toBe('Sr²⁺ Ti⁴⁺ O²⁻');
   });
 
   it('calls rock salt Na⁺ Cl⁻ with ok contacts, and a 0.62 Å rock salt a clash', () => {

@@ -2,6 +2,7 @@
  * How result cards and library rows word a crystal's plausibility (shared/api/plausibility.ts): the shortest
  * contact in bands, the guessed oxidation states as superscripts, the verdict when charges do not balance.
  */
+import { electronegativity } from '../../../shared/crystal/elements.ts';
 import { PLAUSIBLE_CONTACT_FRACTION, type ChargeVerdict, type CrystalPlausibility } from '../../../shared/api/plausibility.ts';
 
 /**
@@ -29,11 +30,15 @@ export function chargeSuperscript(state: number): string {
   return size === 1 ? sign : `${[...String(size)].map((d) => SUPERSCRIPT[d]).join('')}${sign}`;
 }
 
-/** `{ O: [-2, -2, -2, -2], Fe: [2, 3, 3] }` → 'Fe²⁺ Fe³⁺ O²⁻': each distinct state once, cations first (as formulas are written). */
+/**
+ * `{ O: [-2, -2, -2, -2], Fe: [2, 3, 3] }` → 'Fe²⁺ Fe³⁺ O²⁻': each distinct state once, in formula order — cations
+ * before anions, each group by increasing electronegativity (pymatgen's formula order: Sr²⁺ Ti⁴⁺ O²⁻).
+ */
 export function formatOxidationStates(states: Readonly<Record<string, readonly number[]>>): string {
-  const mean = (list: readonly number[]) => list.reduce((s, x) => s + x, 0) / Math.max(1, list.length);
+  const isAnion = (list: readonly number[]) => (list.some((x) => x < 0) ? 1 : 0);
+  const chi = (element: string) => electronegativity(element) ?? Infinity;
   return Object.entries(states)
-    .sort((p, q) => mean(q[1]) - mean(p[1]))
+    .sort((p, q) => isAnion(p[1]) - isAnion(q[1]) || chi(p[0]) - chi(q[0]))
     .flatMap(([element, list]) => [...new Set(list)].sort((a, b) => a - b).map((s) => `${element}${chargeSuperscript(s)}`))
     .join(' ');
 }
