@@ -36,13 +36,13 @@ export function LibraryImport({ library, feedback, onDone }: { library: LibraryB
       setBusy(false);
     }
   };
+  // No `accept` filter: POSCAR and CONTCAR files usually have no extension; unreadable files are reported by name.
   return (
     <label className="field file-import" title="CIF (every data block with atom sites) or POSCAR files; a crystal the library already holds (structure matching) is skipped">
       <span>Import</span>
       <input
         type="file"
         multiple
-        accept=".cif,.vasp,.poscar,POSCAR,CONTCAR,text/plain"
         disabled={busy}
         aria-label="Import CIF or POSCAR files"
         onChange={(e) => {
