@@ -3,7 +3,9 @@
  * the renderer built with Vite, `cfstudio serve` (browser mode, real engine and shipped model) on a throw-away
  * workspace, Debian's Chromium at 1440×900 through playwright-core. The Generate picture includes a small run
  * (SrTiO3 perovskite prototype, 6 samples, seed 7), so the results grid, the Library and the Viewer have crystals.
- * Options: --skip-build reuses dist/renderer; --out DIR writes elsewhere.
+ * Options: --skip-build reuses dist/renderer; --out DIR writes elsewhere; names after the options keep only the
+ * pictures whose names start with one of them (`npm run screenshots -- library` refreshes library.png only; the
+ * steps before it still run, since the Library lists the crystals the Generate run made).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +17,7 @@ import { startBrowserMode } from '../electron/server/start.ts';
 import { chromiumMissing, CHROMIUM_PATH, launchChromium } from './chromium.ts';
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
-const { values } = parseArgs({ options: { 'skip-build': { type: 'boolean', default: false }, out: { type: 'string', default: join(repoRoot, 'bench/results/ui') } } });
+const { values, positionals: only } = parseArgs({ allowPositionals: true, options: { 'skip-build': { type: 'boolean', default: false }, out: { type: 'string', default: join(repoRoot, 'bench/results/ui') } } });
 if (chromiumMissing) {
   console.error(`screenshots: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CFSTUDIO_CHROMIUM)`);
   process.exit(1);
@@ -31,6 +33,7 @@ const browser = await launchChromium({ width: 1440, height: 900 });
 const { page } = browser;
 const shots: string[] = [];
 const shoot = async (name: string) => {
+  if (only.length > 0 && !only.some((prefix) => name.startsWith(prefix))) return;
   // Let WebGL and charts draw before the picture.
   await page.waitForTimeout(600);
   const path = join(out, `${name}.png`);
@@ -77,6 +80,8 @@ try {
   for (const view of ['library', 'mcmc', 'rl', 'training', 'settings']) {
     await go(`#/${view}`);
     await page.waitForTimeout(1500);
+    // The Library's thumbnails come from the rows' CIFs, after the rows.
+    if (view === 'library') await waitFor(async () => (await page.locator('.library-table .thumb-cell svg').count()) > 0, 'the library thumbnails');
     await shoot(view);
   }
 } finally {

@@ -22,6 +22,9 @@ import type { JobSupervisor, SubmitGrant } from './supervisor.ts';
 import { listModels } from './models.ts';
 import { providerDiagnostics } from './diagnostics.ts';
 import { writeProvidersPreference } from './workspace-settings.ts';
+import { readCifStructure } from '../../shared/io/cif.ts';
+import type { StructureData } from '../../shared/api/jobs.ts';
+import { structureData } from './jobs/sample-rows.ts';
 
 export type ApiHandler<M extends ApiMethodName> = (params: ApiParsedParams<M>) => Promise<ApiResult<M>> | ApiResult<M>;
 export type ApiHandlers = { [M in ApiMethodName]?: ApiHandler<M> };
@@ -106,6 +109,7 @@ export function createApiService(options: ApiServiceOptions): ApiService {
     },
     'library.tags': () => lib().listTags(),
     'library.delete': ({ ids }) => changed({ deleted: lib().deleteStructures(ids) }),
+    'library.structures': ({ ids }) => ids.map((id) => ({ id, structure: libraryRowStructure(lib(), id) })),
     'models.list': () => listModels().models,
     'settings.providers': () => providerDiagnostics(supervisor.workspace, launchProviders),
     'settings.setProviders': ({ providers }) => {
@@ -145,4 +149,15 @@ export function createApiService(options: ApiServiceOptions): ApiService {
       library = undefined;
     },
   };
+}
+
+/** A row's structure as plain data (for thumbnails), or null when the row is gone or its CIF cannot be read. */
+function libraryRowStructure(library: Library, id: number): StructureData | null {
+  const record = library.getStructure(id);
+  if (!record) return null;
+  try {
+    return structureData(readCifStructure(record.cif, { fileName: `library #${id}`, allowPartialOccupancy: true }).structure);
+  } catch {
+    return null;
+  }
 }

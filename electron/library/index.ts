@@ -13,4 +13,8 @@ export {
   type ImportOptions,
   type ImportResult,
   type TextToImport,
+  exportJson,
+  poscarFileName,
+  type StructureExportFormat,
 } from './transfer.ts';
+export { crystalPlausibility } from './plausibility.ts';

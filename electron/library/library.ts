@@ -16,11 +16,15 @@ import type { Structure } from '../../shared/crystal/structure.ts';
 import { writeCifP1 } from '../../shared/io/cif-writer.ts';
 import { STRUCTURE_SOURCES, type StructureSource } from '../../shared/api/jobs.ts';
 import { libraryName } from './names.ts';
+import type { CrystalPlausibility, ChargeVerdict } from '../../shared/api/plausibility.ts';
+import { crystalPlausibility, plausibilityColumns, type PlausibilityColumns } from './plausibility.ts';
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion, type Migration } from './migrations.ts';
 import {
   exportCifFiles,
   exportZip,
   buildExportZip,
+  exportAs,
+  type StructureExportFormat,
   importStructureFiles,
   importStructureTexts,
   type ExportResult,
@@ -183,6 +187,12 @@ export interface StructureSummary {
   energyPerAtom: number | null;
   formationEnergyPerAtom: number | null;
   energyKind: EnergyKind | null;
+  /** Shortest contact over radii, charge balance, density (schema version 3); null when the CIF could not be read. */
+  plausibility: CrystalPlausibility | null;
+  /** The run that stored the row (kind 'finetune' = RL), or null. */
+  run: { kind: RunKind; name: string | null } | null;
+  /** The prompt the row was sampled under, or null (imported rows). */
+  prompt: { spaceGroup: number | null; elements: string[]; wyckoff: string[] | null } | null;
 }
 
 export interface StructureRecord extends StructureSummary {
@@ -208,7 +218,9 @@ export interface StructureUpdate {
   stability?: StructureStability | null;
 }
 
-export type StructureSortField = 'id' | 'createdAt' | 'reward' | 'logProbability' | 'spaceGroup' | 'formula' | 'numSites' | 'volume' | 'name' | 'eHull';
+export type StructureSortField =
+  | 'id' | 'createdAt' | 'reward' | 'logProbability' | 'spaceGroup' | 'formula' | 'numSites' | 'volume' | 'name' | 'eHull'
+  | 'contactRatio' | 'density' | 'a';
 
 export interface NumberRange {
   min?: number;
@@ -249,6 +261,14 @@ export interface StructureQuery {
   tags?: readonly string[];
   /** Case-insensitive substring of name or formula. */
   search?: string;
+  /** Charge balanced (or an alloy / one element) by the strict oxidation-state check, or not. */
+  chargeBalanced?: boolean;
+  /** Every contact ≥ 0.5 (r_i + r_j), or not. */
+  contactsPlausible?: boolean;
+  /** Range of the shortest contact over the radii sum. */
+  contactRatio?: NumberRange;
+  /** Density range in g/cm³. */
+  density?: NumberRange;
   /** Default: newest first. Ties are broken by id in the same direction, so pages never shuffle; nulls go last. */
   sort?: { by: StructureSortField; direction?: 'asc' | 'desc' };
   /** Page size, default 50, at most 1000. */
@@ -307,6 +327,17 @@ interface StructureRow {
   energy_per_atom: number | null;
   formation_energy_per_atom: number | null;
   energy_kind: string | null;
+  contact_ratio: number | null;
+  contacts_plausible: number | null;
+  charge_verdict: string | null;
+  charge_balanced: number | null;
+  oxidation_states: string | null;
+  density: number | null;
+  run_kind: string | null;
+  run_name: string | null;
+  prompt_space_group: number | null;
+  prompt_elements: string | null;
+  prompt_wyckoff: string | null;
 }
 interface FullStructureRow extends StructureRow {
   cif: string;
@@ -350,6 +381,26 @@ function toSummary(row: StructureRow): StructureSummary {
     energyPerAtom: row.energy_per_atom,
     formationEnergyPerAtom: row.formation_energy_per_atom,
     energyKind: row.energy_kind as EnergyKind | null,
+    plausibility:
+      row.density === null || row.charge_verdict === null
+        ? null
+        : {
+            contactRatio: row.contact_ratio,
+            contactsPlausible: row.contacts_plausible === 1,
+            chargeVerdict: row.charge_verdict as ChargeVerdict,
+            chargeBalanced: row.charge_balanced === 1,
+            oxidationStates: parseJson(row.oxidation_states, null),
+            density: row.density,
+          },
+    run: row.run_kind === null ? null : { kind: row.run_kind as RunKind, name: row.run_name },
+    prompt:
+      row.prompt_elements === null
+        ? null
+        : {
+            spaceGroup: row.prompt_space_group,
+            elements: row.prompt_elements === '' ? [] : row.prompt_elements.split(' '),
+            wyckoff: parseJson<string[] | null>(row.prompt_wyckoff, null),
+          },
   };
 }
 
@@ -397,6 +448,15 @@ function stabilityColumns(stability: StructureStability | null | undefined, fiel
   ];
 }
 
+/** The plausibility columns of a new row; nulls ("not checked") for a cell too degenerate to judge. */
+function plausibilityOrNulls(structure: Structure): PlausibilityColumns | [null, null, null, null, null, null] {
+  try {
+    return plausibilityColumns(crystalPlausibility(structure));
+  } catch {
+    return [null, null, null, null, null, null];
+  }
+}
+
 function checkTag(tag: string): string {
   const name = tag.trim();
   if (name === '' || name.length > 100) throw new Error(`tag must be 1–100 characters, got '${tag}'`);
@@ -424,11 +484,19 @@ const SORT_COLUMNS: Record<StructureSortField, string> = {
   volume: 's.volume',
   name: 's.name',
   eHull: 's.e_hull',
+  contactRatio: 's.contact_ratio',
+  density: 's.density',
+  a: "json_extract(s.lattice, '$.a')",
 };
 
 const SUMMARY_COLUMNS = `s.id, s.run_id, s.prompt_id, s.source, s.name, s.formula, s.elements, s.num_sites, s.volume, s.lattice,
   s.log_probability, s.space_group_requested, s.space_group_found, s.valid, s.reward, s.properties, s.favourite, s.created_at,
   s.parent_id, s.e_hull, s.energy_per_atom, s.formation_energy_per_atom, s.energy_kind,
+  s.contact_ratio, s.contacts_plausible, s.charge_verdict, s.charge_balanced, s.oxidation_states, s.density,
+  (SELECT r.kind FROM runs r WHERE r.id = s.run_id) AS run_kind, (SELECT r.name FROM runs r WHERE r.id = s.run_id) AS run_name,
+  (SELECT p.space_group FROM prompts p WHERE p.id = s.prompt_id) AS prompt_space_group,
+  (SELECT p.elements FROM prompts p WHERE p.id = s.prompt_id) AS prompt_elements,
+  (SELECT json_extract(p.spec, '$.wyckoff.letters') FROM prompts p WHERE p.id = s.prompt_id) AS prompt_wyckoff,
   (SELECT group_concat(t.name, char(31)) FROM structure_tags st JOIN tags t ON t.id = st.tag_id WHERE st.structure_id = s.id) AS tag_names`;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -671,6 +739,7 @@ export class Library {
     if (!(structure.volume > 0) || !Number.isFinite(structure.volume)) throw new Error(`addStructure: cell volume ${structure.volume} Å³ is not a positive finite number`);
     const name = input.name === undefined ? undefined : libraryName(input.name);
     const stability = stabilityColumns(input.stability, 'addStructure: stability');
+    const plausibility = plausibilityOrNulls(structure);
     if (input.parentId !== undefined && !this.statement('SELECT 1 FROM structures WHERE id = ?').get(input.parentId)) {
       throw new Error(`addStructure: parentId ${input.parentId} is not a structure in the library`);
     }
@@ -678,8 +747,9 @@ export class Library {
     const result = this.statement(
       `INSERT INTO structures (run_id, prompt_id, source, name, formula, elements, num_elements, num_sites, volume, lattice, cif,
          tokens, token_log_probs, log_probability, space_group_requested, space_group_found, valid, validity, reward, rewards,
-         properties, favourite, created_at, parent_id, e_hull, energy_per_atom, formation_energy_per_atom, energy_kind, stability)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         properties, favourite, created_at, parent_id, e_hull, energy_per_atom, formation_energy_per_atom, energy_kind, stability,
+         contact_ratio, contacts_plausible, charge_verdict, charge_balanced, oxidation_states, density)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       input.runId ?? null,
       input.promptId ?? null,
@@ -706,6 +776,7 @@ export class Library {
       new Date().toISOString(),
       input.parentId ?? null,
       ...stability,
+      ...plausibility,
     );
     const id = Number(result.lastInsertRowid);
     const insertElement = this.statement('INSERT INTO structure_elements (element, structure_id, count) VALUES (?, ?, ?)');
@@ -891,6 +962,10 @@ export class Library {
       }
     }
     if (query.favourite !== undefined) clauses.push(`s.favourite = ${query.favourite ? 1 : 0}`);
+    if (query.chargeBalanced !== undefined) clauses.push(`s.charge_balanced = ${query.chargeBalanced ? 1 : 0}`);
+    if (query.contactsPlausible !== undefined) clauses.push(`s.contacts_plausible = ${query.contactsPlausible ? 1 : 0}`);
+    range('s.contact_ratio', query.contactRatio, 'query: contactRatio');
+    range('s.density', query.density, 'query: density');
     if (query.tags?.length) {
       const tags = [...new Set(query.tags.map(checkTag))];
       clauses.push(
@@ -999,6 +1074,11 @@ export class Library {
   /** Write the selected structures as one zip (CIF files + manifest.csv). */
   exportZip(selection: readonly number[] | StructureQuery, zipPath: string): Promise<ExportResult> {
     return exportZip(this, selection, zipPath);
+  }
+
+  /** Write the selection as a zip of POSCAR files, one extended XYZ file or one JSON file at `path`. */
+  exportAs(selection: readonly number[] | StructureQuery, format: StructureExportFormat, path: string): Promise<ExportResult> {
+    return exportAs(this, selection, format, path);
   }
 
   /** The zip bytes for the selection (browser mode sends them as a download). */

@@ -4,6 +4,8 @@
  * Append new migrations at the end; never edit one that has shipped.
  */
 import type { Database } from 'better-sqlite3';
+import { readCifStructure } from '../../shared/io/cif.ts';
+import { crystalPlausibility, plausibilityColumns, type PlausibilityColumns } from './plausibility.ts';
 
 export interface Migration {
   version: number;
@@ -132,7 +134,46 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX structures_by_parent ON structures (parent_id);
     `,
   },
+  {
+    version: 3,
+    name: 'plausibility per structure (shortest contact over radii, charge balance, density); RL crystals get the source rl',
+    up: (db) => {
+      db.exec(`
+        ALTER TABLE structures ADD COLUMN contact_ratio REAL;
+        ALTER TABLE structures ADD COLUMN contacts_plausible INTEGER;
+        ALTER TABLE structures ADD COLUMN charge_verdict TEXT;
+        ALTER TABLE structures ADD COLUMN charge_balanced INTEGER;
+        ALTER TABLE structures ADD COLUMN oxidation_states TEXT;
+        ALTER TABLE structures ADD COLUMN density REAL;
+        CREATE INDEX structures_by_contact_ratio ON structures (contact_ratio);
+        CREATE INDEX structures_by_density ON structures (density);
+        -- The fine-tuning job stored its best crystals as 'generated' before the source 'rl' existed.
+        UPDATE structures SET source = 'rl' WHERE source = 'generated' AND run_id IN (SELECT id FROM runs WHERE kind = 'finetune');
+      `);
+      backfillPlausibility(db);
+    },
+  },
 ];
+
+/**
+ * The plausibility columns of rows stored before schema version 3, from their CIF. A row whose CIF cannot be read
+ * back keeps nulls (shown as "not checked"), as it would fail to open in the viewer too.
+ */
+function backfillPlausibility(db: Database): void {
+  const rows = db.prepare('SELECT id, cif FROM structures WHERE density IS NULL').all() as { id: number; cif: string }[];
+  const update = db.prepare(
+    'UPDATE structures SET contact_ratio = ?, contacts_plausible = ?, charge_verdict = ?, charge_balanced = ?, oxidation_states = ?, density = ? WHERE id = ?',
+  );
+  for (const row of rows) {
+    let columns: PlausibilityColumns;
+    try {
+      columns = plausibilityColumns(crystalPlausibility(readCifStructure(row.cif, { fileName: `library #${row.id}`, allowPartialOccupancy: true }).structure));
+    } catch {
+      continue;
+    }
+    update.run(...columns, row.id);
+  }
+}
 
 /** Newest schema version this build knows. */
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -12,7 +12,8 @@ import { Composition } from '../../shared/crystal/composition.ts';
 import type { Structure } from '../../shared/crystal/structure.ts';
 import { readCifStructures } from '../../shared/io/cif.ts';
 import { formatFromFileName, sniffFormat } from '../../shared/io/index.ts';
-import { readPoscar } from '../../shared/io/poscar.ts';
+import { readPoscar, writePoscar } from '../../shared/io/poscar.ts';
+import { writeExtendedXyz } from '../../shared/io/xyz.ts';
 import { DEFAULT_SYMPREC } from '../../shared/symmetry/analyze.ts';
 import { symmetryBudgetForFile } from '../symmetry/bounded.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
@@ -361,4 +362,93 @@ export async function exportCifFiles(library: Library, selection: readonly numbe
   }
   await writeFile(join(directory, 'manifest.csv'), manifestCsv(records));
   return { path: directory, count: files.length, files };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Other export formats: POSCAR files (zip), one extended XYZ file, one JSON file
+
+/** The library export formats beyond CIF: a zip of POSCARs, one multi-frame extended XYZ, one JSON document. */
+export type StructureExportFormat = 'poscar-zip' | 'extxyz' | 'json';
+
+/** The row's crystal with every atom (CIFs are stored symmetrized; POSCAR and XYZ list all atoms of the cell). */
+function recordStructure(record: StructureRecord): Structure {
+  return readCifStructure(record.cif, { fileName: `library #${record.id}`, allowPartialOccupancy: true }).structure;
+}
+
+/** `12-Fe2O3-sg167.vasp` (same stem as the CIF export). */
+export function poscarFileName(record: Pick<StructureRecord, 'id' | 'formula' | 'spaceGroupFound'>): string {
+  return exportFileName(record).replace(/\.cif$/, '.vasp');
+}
+
+/** Scalar facts of a row for the extended XYZ comment line (ASE reads them into `atoms.info`). */
+function xyzInfo(record: StructureRecord): Record<string, string | number> {
+  const info: Record<string, string | number> = { library_id: record.id, formula: record.formula, source: record.source };
+  if (record.name) info['name'] = record.name;
+  if (record.spaceGroupFound !== null) info['space_group'] = record.spaceGroupFound;
+  if (record.reward !== null) info['reward'] = record.reward;
+  if (record.eHull !== null) info['e_hull'] = record.eHull;
+  if (record.energyKind !== null) info['energy_kind'] = record.energyKind;
+  for (const [name, value] of Object.entries(record.properties)) {
+    if (typeof value === 'number' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) info[`predicted_${name}`] = value;
+  }
+  return info;
+}
+
+/** One JSON document: every row's facts, its CIF and its atoms (Cartesian lattice rows in Å, fractional positions). */
+export function exportJson(records: readonly StructureRecord[]): string {
+  return `${JSON.stringify(
+    {
+      format: 'cfstudio-library-export',
+      version: 1,
+      structures: records.map((record) => {
+        const structure = recordStructure(record);
+        const { tokens: _tokens, tokenLogProbs: _tokenLogProbs, ...row } = record;
+        return {
+          ...row,
+          structure: {
+            lattice: structure.lattice.matrix.map((r) => [...r]),
+            species: structure.sites.map((s) => s.species),
+            frac: structure.sites.map((s) => [...s.frac]),
+          },
+        };
+      }),
+    },
+    null,
+    1,
+  )}\n`;
+}
+
+/** The bytes and file names of one export of the selection in `format`. */
+export function buildExport(library: Library, selection: readonly number[] | StructureQuery, format: StructureExportFormat): { bytes: Uint8Array; files: string[]; count: number } {
+  const records = resolveSelection(library, selection);
+  const encoder = new TextEncoder();
+  if (format === 'poscar-zip') {
+    const entries: Record<string, Uint8Array> = { 'manifest.csv': encoder.encode(manifestCsv(records)) };
+    const files = records.map((record) => {
+      const name = poscarFileName(record);
+      entries[name] = encoder.encode(writePoscar(recordStructure(record), { comment: `${record.formula} library #${record.id}${record.spaceGroupFound !== null ? ` sg ${record.spaceGroupFound}` : ''}` }));
+      return name;
+    });
+    return { bytes: zipSync(entries, { level: 6 }), files, count: records.length };
+  }
+  if (format === 'extxyz') {
+    const text = records.map((record) => writeExtendedXyz(recordStructure(record), { info: xyzInfo(record) })).join('');
+    return { bytes: encoder.encode(text), files: ['structures.extxyz'], count: records.length };
+  }
+  return { bytes: encoder.encode(exportJson(records)), files: ['structures.json'], count: records.length };
+}
+
+/** Writes one export file (temp file + rename, as `exportZip`). */
+export async function exportAs(library: Library, selection: readonly number[] | StructureQuery, format: StructureExportFormat, path: string): Promise<ExportResult> {
+  const { bytes, files, count } = buildExport(library, selection, format);
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.partial-${process.pid}`;
+  try {
+    await writeFile(temp, bytes);
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw new Error(`${path}: cannot write export (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+  }
+  return { path, count, files };
 }

@@ -6,7 +6,8 @@
  * Pure TypeScript + zod, browser-safe.
  */
 import { z } from 'zod';
-import { energyKindSchema, jobInfoSchema, structureFilterSchema, structureSourceSchema, tagSchema } from './jobs.ts';
+import { energyKindSchema, jobInfoSchema, structureDataSchema, structureFilterSchema, structureSourceSchema, tagSchema } from './jobs.ts';
+import { crystalPlausibilitySchema } from './plausibility.ts';
 
 const empty = z.object({}).strict();
 const jobId = z.object({ id: z.string().min(1).max(100) }).strict();
@@ -57,6 +58,12 @@ export const structureSummarySchema = z.object({
   energyPerAtom: z.number().nullable(),
   formationEnergyPerAtom: z.number().nullable(),
   energyKind: energyKindSchema.nullable(),
+  /** Shortest contact over radii, charge balance (oxidation states guessed), density; null when not checked. */
+  plausibility: crystalPlausibilitySchema.nullable(),
+  /** The run that stored the row ('finetune' = RL), or null. */
+  run: z.object({ kind: z.string(), name: z.string().nullable() }).nullable(),
+  /** The prompt it was sampled under, or null. */
+  prompt: z.object({ spaceGroup: z.number().int().nullable(), elements: z.array(z.string()), wyckoff: z.array(z.string()).nullable() }).nullable(),
 });
 export type StructureSummaryInfo = z.infer<typeof structureSummarySchema>;
 
@@ -112,7 +119,7 @@ export const apiMethods = {
     params: structureFilterSchema.extend({
       sort: z
         .object({
-          by: z.enum(['id', 'createdAt', 'reward', 'logProbability', 'spaceGroup', 'formula', 'numSites', 'volume', 'name', 'eHull']),
+          by: z.enum(['id', 'createdAt', 'reward', 'logProbability', 'spaceGroup', 'formula', 'numSites', 'volume', 'name', 'eHull', 'contactRatio', 'density', 'a']),
           direction: z.enum(['asc', 'desc']).optional(),
         })
         .strict()
@@ -130,6 +137,11 @@ export const apiMethods = {
   },
   'library.tags': { params: empty, result: z.array(z.object({ name: z.string(), count: z.number().int() })) },
   'library.delete': { params: z.object({ ids: structureIds }).strict(), result: z.object({ deleted: z.number().int().nonnegative() }) },
+  /** The structures of rows (read from their CIFs) for thumbnails; null for a row whose CIF cannot be read. */
+  'library.structures': {
+    params: z.object({ ids: z.array(z.number().int().positive()).min(1).max(200) }).strict(),
+    result: z.array(z.object({ id: z.number().int().positive(), structure: structureDataSchema.nullable() })),
+  },
 
   /** The models generation can use (model cards in models/): size, validation NLL, training space-group counts. */
   'models.list': {

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { RewardSpecSchema } from './reward-spec.ts';
 import { isElementSymbol } from '../crystal/elements.ts';
 import { modelNameOrWorkspacePath, workspacePath } from './job-paths.ts';
+import { crystalPlausibilitySchema } from './plausibility.ts';
 
 export const jobProgressSchema = z.object({
   /** Units of work finished so far (files, samples, steps …). */
@@ -43,7 +44,8 @@ export type StructureFile = z.infer<typeof structureFileSchema>;
 
 /** Where a library row came from: sampled by the model, produced by MCMC, or imported from a file. */
 /** Where a library row came from; 'relaxed': relaxed with the interatomic potential from another row (its parent). */
-export const STRUCTURE_SOURCES = ['generated', 'mcmc', 'imported', 'relaxed'] as const;
+/** 'rl': a best crystal of a reinforcement fine-tuning run (the 'finetune' job). */
+export const STRUCTURE_SOURCES = ['generated', 'mcmc', 'imported', 'relaxed', 'rl'] as const;
 export const structureSourceSchema = z.enum(STRUCTURE_SOURCES);
 export type StructureSource = z.infer<typeof structureSourceSchema>;
 
@@ -128,6 +130,13 @@ export const structureFilterSchema = z
     favourite: z.boolean().optional(),
     tags: z.array(tagSchema).max(50).optional(),
     search: z.string().max(200).optional(),
+    /** Charge balanced by the strict oxidation-state check (alloys and elements count as balanced), or not. */
+    chargeBalanced: z.boolean().optional(),
+    /** Every contact ≥ 0.5 (r_i + r_j), or not. */
+    contactsPlausible: z.boolean().optional(),
+    contactRatio: numberRange.optional(),
+    /** g/cm³. */
+    density: numberRange.optional(),
   })
   .strict();
 export type StructureFilter = z.infer<typeof structureFilterSchema>;
@@ -238,6 +247,8 @@ export const generatedCandidateSchema = z.object({
   error: z.string().optional(),
   /** With `scoreEHull`: the potential's single point on the stored structure (stored on the library row too). */
   score: singlePointScoreSchema.optional(),
+  /** Shortest contact over radii, charge balance, density (when built). */
+  plausibility: crystalPlausibilitySchema.optional(),
 });
 export type GeneratedCandidate = z.infer<typeof generatedCandidateSchema>;
 
@@ -754,7 +765,8 @@ export const jobSpecs = {
     params: z
       .object({
         selection: structureSelectionSchema,
-        format: z.enum(['zip', 'cif-files']).default('zip'),
+        /** zip / cif-files: CIFs + manifest.csv; poscar-zip: POSCARs + manifest.csv; extxyz, json: one file. */
+        format: z.enum(['zip', 'cif-files', 'poscar-zip', 'extxyz', 'json']).default('zip'),
         /**
          * Absolute path of the zip file or folder to write (desktop: from the save dialog). Without it the export
          * goes into the job's own folder in the workspace (browser mode downloads it from there).

@@ -132,6 +132,8 @@ describe('finetune job', () => {
       for (const row of page.rows) {
         const full = library.getStructure(row.id)!;
         expect(full.tags).toContain('finetune');
+        // RL crystals are their own source in the library (they showed as 'generated' before).
+        expect(full.source).toBe('rl');
         expect(full.valid).toBe(true);
         expect(full.reward).toBeCloseTo(expectedReward(full.numSites), 9);
         expect(full.rewards.sites).toBeCloseTo(full.reward!, 9);

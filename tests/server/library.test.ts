@@ -118,6 +118,31 @@ describe('library over the API', () => {
     expect(strFromU8(entries['manifest.csv']!).split('\n')[0]).toMatch(/id/);
   });
 
+  it('sends rows with plausibility, filters on it, hands out structures for thumbnails and exports JSON and extended XYZ', async () => {
+    const all = await client.call('library.query', { sort: { by: 'density', direction: 'desc' } });
+    // Textbook crystals: charge balanced (Na⁺ Cl⁻, Cs⁺ Cl⁻) or one element, contacts plausible; rock salt the densest
+    // of the three after CsCl (3.99 vs 2.17 vs 2.33 g/cm³, CRC).
+    expect(all.rows.map((r) => r.formula)).toEqual(['CsCl', 'Si', 'NaCl']);
+    expect(all.rows.map((r) => r.plausibility?.chargeVerdict)).toEqual(['charge-balanced', 'single-element', 'charge-balanced']);
+    expect((await client.call('library.query', { chargeBalanced: true, contactsPlausible: true })).total).toBe(3);
+    expect((await client.call('library.query', { contactsPlausible: false })).total).toBe(0);
+    const thumbnails = await client.call('library.structures', { ids: [ids[0]!, 999_999] });
+    expect(thumbnails[0]!.structure!.sites).toHaveLength(8);
+    expect(thumbnails[1]).toEqual({ id: 999_999, structure: null });
+    for (const format of ['json', 'extxyz'] as const) {
+      const done = await finished((await client.submitJob('export-structures', { selection: { ids }, format })).id);
+      expect(done.status).toBe('completed');
+      const result = done.result as { path: string; count: number };
+      expect(result).toMatchObject({ count: 3 });
+      const response = await fetch(`http://127.0.0.1:${mode.server.port}/api/download?path=${encodeURIComponent(relative(mode.workspace, result.path))}`, {
+        headers: { authorization: `Bearer ${mode.server.token}` },
+      });
+      const text = await response.text();
+      if (format === 'json') expect((JSON.parse(text) as { structures: { formula: string }[] }).structures.map((s) => s.formula)).toEqual(['NaCl', 'CsCl', 'Si']);
+      else expect(text.split('\n').filter((line) => line.startsWith('Lattice='))).toHaveLength(3);
+    }
+  });
+
   it('does not let a browser client choose where the server writes', async () => {
     await expect(client.submitJob('export-structures', { selection: { ids }, destination: '/tmp/elsewhere.zip' })).rejects.toMatchObject({ code: 'invalid-params' });
   });

@@ -290,7 +290,7 @@ async function storeBest(library: ReturnType<typeof workspaceLibrary>, runId: nu
     library.addStructure({
       structure,
       cif: candidate.cif,
-      source: 'generated',
+      source: 'rl',
       name: candidate.wyckoffLabel || candidate.formula,
       runId,
       logProbability: candidate.logp,

@@ -6,8 +6,19 @@
 import type { GeneratedCandidate, StructureData } from '../../../shared/api/jobs.ts';
 import { MIN_INTERATOMIC_DISTANCE } from '../../../shared/api/jobs.ts';
 import type { Structure } from '../../../shared/crystal/structure.ts';
+import type { CrystalPlausibility } from '../../../shared/api/plausibility.ts';
 import type { BuiltSample } from '../../engine/sample/build.ts';
 import type { Library } from '../../library/index.ts';
+import { crystalPlausibility } from '../../library/plausibility.ts';
+
+/** `{ plausibility }` of a built crystal, or nothing for a cell too degenerate to judge. */
+function plausibilityOf(structure: Structure): { plausibility?: CrystalPlausibility } {
+  try {
+    return { plausibility: crystalPlausibility(structure) };
+  } catch {
+    return {};
+  }
+}
 
 export function structureData(structure: Structure): StructureData {
   const [a, b, c] = structure.lattice.matrix;
@@ -77,5 +88,6 @@ export function candidateOf(built: BuiltSample, id: number | null): GeneratedCan
     valid: isValidSample(built),
     structure: structure ? structureData(structure) : null,
     ...(record.error ? { error: record.error } : {}),
+    ...(structure ? plausibilityOf(structure) : {}),
   };
 }

@@ -6,6 +6,7 @@
  */
 import type { ProviderDiagnostics, StructureSummaryInfo } from '../../../shared/api/contract.ts';
 import type { StructureData, StructureSource } from '../../../shared/api/jobs.ts';
+import type { CrystalPlausibility } from '../../../shared/api/plausibility.ts';
 import type { JobsBackend } from './jobs.ts';
 
 export interface ModelSummary {
@@ -95,6 +96,8 @@ export interface Candidate {
   score?: StabilityScore;
   /** After 'Relax selected': the relaxed row saved to the library. */
   relaxed?: RelaxedEntry;
+  /** Shortest contact over radii, charge balance (oxidation states guessed), density; absent when not checked. */
+  plausibility?: CrystalPlausibility;
 }
 
 /** Library filters and paging as the Library view offers them. */
@@ -108,9 +111,29 @@ export interface LibraryQuery {
   search?: string;
   /** Only rows with an E_hull at most this (eV/atom). */
   maxEHull?: number;
-  sort: { by: 'id' | 'createdAt' | 'logProbability' | 'spaceGroup' | 'formula' | 'numSites' | 'volume' | 'eHull'; direction: 'asc' | 'desc' };
+  /** Has every one of these tags. */
+  tags?: string[];
+  /** Charge balanced (true) or not (false) by the strict oxidation-state check. */
+  chargeBalanced?: boolean;
+  /** Every contact ≥ 0.5 (r_i + r_j) (true) or not (false). */
+  contactsPlausible?: boolean;
+  sort: { by: LibrarySortField; direction: 'asc' | 'desc' };
   limit: number;
   offset: number;
+}
+
+export type LibrarySortField =
+  | 'id' | 'createdAt' | 'logProbability' | 'spaceGroup' | 'formula' | 'numSites' | 'volume' | 'eHull' | 'reward' | 'contactRatio' | 'density' | 'a';
+
+/** Formats the library exports to. */
+export type LibraryExportFormat = 'zip' | 'poscar-zip' | 'extxyz' | 'json';
+
+/** What an import of structure files did. */
+export interface LibraryImportResult {
+  imported: { id: number; source: string; formula: string; spaceGroup: number | null }[];
+  failed: { source: string; error: string }[];
+  /** Skipped: the library already holds the same crystal (row `duplicateOf`). */
+  duplicates: { source: string; duplicateOf: number }[];
 }
 
 /** The columns of a library row the Library view shows (the API's row type, declared once in shared/api/contract.ts). */
@@ -134,6 +157,14 @@ export type LibraryRow = Pick<
   | 'favourite'
   | 'name'
   | 'createdAt'
+  | 'reward'
+  | 'properties'
+  | 'lattice'
+  | 'plausibility'
+  | 'run'
+  | 'runId'
+  | 'prompt'
+  | 'tags'
 >;
 
 export interface LibraryBackend {
@@ -152,7 +183,20 @@ export interface LibraryBackend {
    * Exports rows through the engine's export job: one structure as a CIF file, several as a zip of CIFs with a
    * manifest. Browser mode downloads the file; the desktop app asks where to save. Resolves with what was written.
    */
-  export(ids: number[]): Promise<{ fileName: string; count: number }>;
+  export(ids: number[], format?: LibraryExportFormat): Promise<{ fileName: string; count: number }>;
+  /** Rows' structures (from their CIFs) for thumbnails, by id; null for a row that cannot be read. */
+  structures(ids: number[]): Promise<Map<number, StructureData | null>>;
+  /** Deletes rows; resolves with how many were deleted. */
+  delete(ids: number[]): Promise<number>;
+  /** Adds and removes tags on rows. */
+  tag(ids: number[], add: string[], remove: string[]): Promise<void>;
+  /** Every tag in use, with its count. */
+  tags(): Promise<{ name: string; count: number }[]>;
+  /**
+   * Imports CIF / POSCAR texts (the engine's 'import-structures' job); a crystal the library already holds is
+   * skipped and reported as a duplicate.
+   */
+  importFiles(files: { name: string; text: string }[]): Promise<LibraryImportResult>;
   /** Calls back whenever something wrote to the library; returns an unsubscribe function. */
   onChanged(listener: () => void): () => void;
 }

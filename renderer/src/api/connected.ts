@@ -6,11 +6,11 @@
  */
 import type { ApiClient } from '../../../shared/api/client.ts';
 import type { ApiResult } from '../../../shared/api/contract.ts';
-import type { GeneratedCandidate, GenerateParams, JobInfo, JobResult, RelaxOutput } from '../../../shared/api/jobs.ts';
+import type { GeneratedCandidate, GenerateParams, ImportedStructureItem, JobInfo, JobResult, RelaxOutput } from '../../../shared/api/jobs.ts';
 import { isFinished } from '../../../shared/api/jobs.ts';
 import { openStructureFile } from '../views/ViewerView.tsx';
 import { createJobsBackend } from './jobs.ts';
-import type { Candidate, GenerationEvent, GenerationRequest, LibraryBackend, ModelSummary, RelaxedEntry, StudioBackend, StructureData } from './backend.ts';
+import type { Candidate, GenerationEvent, GenerationRequest, LibraryBackend, LibraryImportResult, ModelSummary, RelaxedEntry, StudioBackend, StructureData } from './backend.ts';
 
 /** The job params for a prompt built in the UI. */
 export function generateParamsFor(request: GenerationRequest): GenerateParams {
@@ -52,6 +52,7 @@ export function candidateFromOutput(jobId: string, item: GeneratedCandidate): Ca
     wyckoffLabel: item.wyckoffLabel,
     ...(item.error ? { error: item.error } : {}),
     ...(item.score ? { score: item.score } : {}),
+    ...(item.plausibility ? { plausibility: item.plausibility } : {}),
   };
 }
 
@@ -101,6 +102,9 @@ function createLibraryBackend(client: ApiClient, kind: 'desktop' | 'browser'): L
         ...(query.source ? { source: query.source } : {}),
         ...(query.search ? { search: query.search } : {}),
         ...(query.maxEHull !== undefined ? { eHull: { max: query.maxEHull } } : {}),
+        ...(query.tags?.length ? { tags: query.tags } : {}),
+        ...(query.chargeBalanced !== undefined ? { chargeBalanced: query.chargeBalanced } : {}),
+        ...(query.contactsPlausible !== undefined ? { contactsPlausible: query.contactsPlausible } : {}),
         sort: query.sort,
         limit: query.limit,
         offset: query.offset,
@@ -122,6 +126,7 @@ function createLibraryBackend(client: ApiClient, kind: 'desktop' | 'browser'): L
         ...(typeof row.validity['minDistance'] === 'number' ? { minDistance: row.validity['minDistance'] } : {}),
         ...(row.valid !== null ? { valid: row.valid } : {}),
         favourite: row.favourite,
+        ...(row.plausibility ? { plausibility: row.plausibility } : {}),
         ...(row.energyKind !== null
           ? { score: { kind: row.energyKind, eHull: row.eHull, energyPerAtom: row.energyPerAtom, formationEnergyPerAtom: row.formationEnergyPerAtom } }
           : {}),
@@ -158,7 +163,8 @@ function createLibraryBackend(client: ApiClient, kind: 'desktop' | 'browser'): L
             : [],
       );
     },
-    async export(ids) {
+    async export(ids, format = 'zip') {
+      if (format !== 'zip') return exportOneFile(client, kind, ids, format);
       const single = ids.length === 1;
       if (kind === 'desktop') {
         const chosen = await client.call('dialog.saveFile', {
@@ -187,7 +193,57 @@ function createLibraryBackend(client: ApiClient, kind: 'desktop' | 'browser'): L
     onChanged(listener) {
       return client.on('library-changed', () => listener());
     },
+    async structures(ids) {
+      const list = await client.call('library.structures', { ids });
+      return new Map(list.map((entry) => [entry.id, entry.structure]));
+    },
+    async delete(ids) {
+      return (await client.call('library.delete', { ids })).deleted;
+    },
+    async tag(ids, add, remove) {
+      await client.call('library.tag', { ids, add, remove });
+    },
+    tags() {
+      return client.call('library.tags', {});
+    },
+    async importFiles(files) {
+      const job = await client.submitJob('import-structures', { sources: files.map((f) => ({ name: f.name, text: f.text })) });
+      const done = await waitForJob(client, job.id);
+      if (done.status !== 'completed') throw new Error(`Import ${done.status}: ${done.error ?? 'no reason given'}`);
+      const outputs = (await client.call('jobs.outputs', { id: job.id, offset: 0 })) as ImportedStructureItem[];
+      const result: LibraryImportResult = { imported: [], failed: [], duplicates: [] };
+      for (const item of outputs) {
+        if (item.ok) result.imported.push({ id: item.id, source: item.source, formula: item.formula, spaceGroup: item.spaceGroup });
+        else if (item.duplicateOf !== undefined) result.duplicates.push({ source: item.source, duplicateOf: item.duplicateOf });
+        else result.failed.push({ source: item.source, error: item.error });
+      }
+      return result;
+    },
   };
+}
+
+/** File name, save-dialog filter and job format of each single-file export. */
+const EXPORT_FILES = {
+  'poscar-zip': { fileName: 'structures-poscar.zip', filter: { name: 'Zip of POSCAR files', extensions: ['zip'] } },
+  extxyz: { fileName: 'structures.extxyz', filter: { name: 'Extended XYZ', extensions: ['extxyz', 'xyz'] } },
+  json: { fileName: 'structures.json', filter: { name: 'JSON', extensions: ['json'] } },
+} as const;
+
+/** POSCAR zip, extended XYZ or JSON: one file, saved where the user says (desktop) or downloaded (browser mode). */
+async function exportOneFile(client: ApiClient, kind: 'desktop' | 'browser', ids: number[], format: keyof typeof EXPORT_FILES): Promise<{ fileName: string; count: number }> {
+  const { fileName, filter } = EXPORT_FILES[format];
+  let destination: string | undefined;
+  if (kind === 'desktop') {
+    const chosen = await client.call('dialog.saveFile', { title: 'Export structures', defaultName: fileName, filters: [{ name: filter.name, extensions: [...filter.extensions] }] });
+    if (!chosen.path) return { fileName: '', count: 0 };
+    destination = chosen.path;
+  }
+  const job = await client.submitJob('export-structures', { selection: { ids }, format, ...(destination ? { destination } : {}) });
+  const done = await waitForJob(client, job.id);
+  if (done.status !== 'completed') throw new Error(`Export ${done.status}: ${done.error ?? 'no reason given'}`);
+  const result = done.result as JobResult<'export-structures'>;
+  if (kind === 'browser') triggerDownload(`/api/download?path=${encodeURIComponent(result.path)}`, fileName);
+  return { fileName: kind === 'desktop' ? result.path : fileName, count: result.count };
 }
 
 export function createConnectedBackend(client: ApiClient, kind: 'desktop' | 'browser'): StudioBackend {

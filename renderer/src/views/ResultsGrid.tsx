@@ -9,8 +9,10 @@ import { useMemo, useState } from 'react';
 import type { Candidate, LibraryBackend, RelaxedEntry } from '../api/backend.ts';
 import { EHullBadge } from './EHullBadge.tsx';
 import { StructureThumbnail } from './StructureThumbnail.tsx';
+import { PlausibilityBadges } from './PlausibilityBadges.tsx';
+import { isPlausible } from '../../../shared/api/plausibility.ts';
 
-type SortKey = 'index' | 'logp' | 'formula' | 'minDistance' | 'eHull';
+type SortKey = 'index' | 'logp' | 'formula' | 'minDistance' | 'eHull' | 'contactRatio' | 'density';
 
 /** The E_hull a card is judged by: the relaxed one when it has been relaxed, else the single point. */
 function cardEHull(c: Candidate): number | null {
@@ -23,8 +25,12 @@ export interface ResultsViewState {
   validOnly: boolean;
   matchedOnly: boolean;
   text: string;
+  /** Only crystals whose contacts and charges are both plausible (PlausibilityBadges). */
+  plausibleOnly?: boolean;
+  /** Only charge-balanced crystals (alloys and elements count as balanced). */
+  chargeBalancedOnly?: boolean;
 }
-export const DEFAULT_RESULTS_VIEW: ResultsViewState = { sort: 'index', validOnly: false, matchedOnly: false, text: '' };
+export const DEFAULT_RESULTS_VIEW: ResultsViewState = { sort: 'index', validOnly: false, matchedOnly: false, text: '', plausibleOnly: false, chargeBalancedOnly: false };
 
 /** Cards drawn at most: a run of 100 000 crystals stays usable here; the Library view pages through all of them. */
 const MAX_CARDS = 500;
@@ -36,7 +42,8 @@ export function ValidityBadges({ built, valid, minDistance }: { built: boolean; 
         {built ? 'built' : 'not built'}
       </span>
       {built && minDistance !== undefined && minDistance !== null && (
-        <span className={`badge ${valid ? 'ok' : 'bad'}`} title="Shortest interatomic distance (valid when at least 0.5 Å)">
+        // A fact, not a verdict: 0.62 Å passes the 0.5 Å rule yet is no crystal; the plausibility badge judges.
+        <span className={`badge ${valid ? 'none' : 'bad'}`} title="Shortest interatomic distance (structurally valid when at least 0.5 Å; the plausibility badge compares it with the atoms' radii)">
           d<sub>min</sub> {minDistance.toFixed(2)} Å
         </span>
       )}
@@ -80,6 +87,10 @@ export function ResultsGrid({
   const viewState = view ?? localView;
   const setView = onViewChange ?? setLocalView;
   const { sort, validOnly, matchedOnly, text } = viewState;
+  const plausibleOnly = viewState.plausibleOnly ?? false;
+  const chargeBalancedOnly = viewState.chargeBalancedOnly ?? false;
+  const setPlausibleOnly = (v: boolean) => setView({ ...viewState, plausibleOnly: v });
+  const setChargeBalancedOnly = (v: boolean) => setView({ ...viewState, chargeBalancedOnly: v });
   const setSort = (v: SortKey) => setView({ ...viewState, sort: v });
   const setValidOnly = (v: boolean) => setView({ ...viewState, validOnly: v });
   const setMatchedOnly = (v: boolean) => setView({ ...viewState, matchedOnly: v });
@@ -96,6 +107,8 @@ export function ResultsGrid({
       (c) =>
         (!validOnly || c.valid === true) &&
         (!matchedOnly || c.spaceGroupFound === c.spaceGroup) &&
+        (!plausibleOnly || (c.plausibility !== undefined && isPlausible(c.plausibility))) &&
+        (!chargeBalancedOnly || c.plausibility?.chargeBalanced === true) &&
         (!needle || c.formula.toLowerCase().includes(needle)) &&
         (eHullLimit === null || (cardEHull(c) !== null && cardEHull(c)! <= eHullLimit)),
     );
@@ -106,9 +119,12 @@ export function ResultsGrid({
       minDistance: (a, b) => (b.minDistance ?? -Infinity) - (a.minDistance ?? -Infinity),
       // Lowest first; unscored cards last.
       eHull: (a, b) => (cardEHull(a) ?? Infinity) - (cardEHull(b) ?? Infinity) || (a.index ?? 0) - (b.index ?? 0),
+      // Roomiest contacts first; unchecked cards last.
+      contactRatio: (a, b) => (b.plausibility?.contactRatio ?? -Infinity) - (a.plausibility?.contactRatio ?? -Infinity) || (a.index ?? 0) - (b.index ?? 0),
+      density: (a, b) => (b.plausibility?.density ?? -Infinity) - (a.plausibility?.density ?? -Infinity) || (a.index ?? 0) - (b.index ?? 0),
     };
     return [...list].sort(by[sort]);
-  }, [candidates, sort, validOnly, matchedOnly, text, eHullLimit]);
+  }, [candidates, sort, validOnly, matchedOnly, plausibleOnly, chargeBalancedOnly, text, eHullLimit]);
 
   const selectedIds = candidates.filter((c) => selected.has(c.id) && c.libraryId !== undefined).map((c) => c.libraryId!);
   const toggle = (id: string) => setSelected((set) => (set.has(id) ? new Set([...set].filter((x) => x !== id)) : new Set([...set, id])));
@@ -158,13 +174,14 @@ export function ResultsGrid({
   };
 
   const validCount = candidates.filter((c) => c.valid).length;
+  const plausibleCount = candidates.filter((c) => c.plausibility !== undefined && isPlausible(c.plausibility)).length;
   const matchedCount = candidates.filter((c) => c.spaceGroupFound === c.spaceGroup).length;
 
   return (
     <section className="panel results" aria-label="Results">
       <div className="results-header">
         <h3>
-          Results {candidates.length > 0 ? `(${candidates.length}; ${validCount} valid, ${matchedCount} with the requested space group)` : ''}
+          Results {candidates.length > 0 ? `(${candidates.length}; ${validCount} valid, ${plausibleCount} plausible, ${matchedCount} with the requested space group)` : ''}
         </h3>
         {status && (
           <span className="hint" role="status" data-testid="results-status">
@@ -181,6 +198,8 @@ export function ResultsGrid({
                 <option value="formula">formula</option>
                 <option value="minDistance">shortest distance (large first)</option>
                 <option value="eHull">E_hull (low first)</option>
+                <option value="contactRatio">shortest contact / radii (large first)</option>
+                <option value="density">density (high first)</option>
               </select>
             </label>
             <label className="field">
@@ -200,6 +219,12 @@ export function ResultsGrid({
             </label>
             <label className="check">
               <input type="checkbox" checked={matchedOnly} onChange={(e) => setMatchedOnly(e.target.checked)} /> requested group only
+            </label>
+            <label className="check">
+              <input type="checkbox" checked={plausibleOnly} onChange={(e) => setPlausibleOnly(e.target.checked)} /> plausible only
+            </label>
+            <label className="check">
+              <input type="checkbox" checked={chargeBalancedOnly} onChange={(e) => setChargeBalancedOnly(e.target.checked)} /> charge balanced only
             </label>
             <input className="filter-text" placeholder="formula contains…" value={text} onChange={(e) => setText(e.target.value)} aria-label="Filter by formula" />
             <button type="button" onClick={() => setSelected(new Set(shown.filter((c) => c.libraryId !== undefined).map((c) => c.id)))}>
@@ -264,6 +289,7 @@ export function ResultsGrid({
                 <SpaceGroupArrow requested={c.spaceGroup} found={c.spaceGroupFound} /> · {c.structure ? `${c.structure.sites.length} atoms` : '—'}
               </span>
               <ValidityBadges built={c.structure !== null} valid={c.valid} minDistance={c.minDistance} />
+              {c.structure && <PlausibilityBadges plausibility={c.plausibility} minDistance={c.minDistance} compact />}
               {(c.score || c.relaxed) && (
                 <span className="badges">
                   {c.score && <EHullBadge score={c.score} />}
