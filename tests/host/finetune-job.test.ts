@@ -100,6 +100,9 @@ describe('finetune job', () => {
       expect(s.validity.valid).toBeGreaterThanOrEqual(0);
       expect(s.validity.valid).toBeLessThanOrEqual(1);
       expect(Number.isFinite(s.kl)).toBe(true);
+      // The reported KL is Schulman's k3, never negative; the plain mean log-ratio is kept beside it.
+      expect(s.kl!).toBeGreaterThanOrEqual(0);
+      expect(Number.isFinite(s.klLogRatio)).toBe(true);
     }
     // The first batch is drawn from the prior itself: KL(π_old ‖ π_0) = 0.
     expect(steps[0]!.kl).toBeCloseTo(0, 3);
@@ -122,13 +125,35 @@ describe('finetune job', () => {
       if (c.spaceGroupFound !== null) expect(c.spaceGroupFound).toBeGreaterThanOrEqual(1);
     });
 
-    // The library: one 'finetune' run holding every best crystal of the run (all found during this job).
-    expect(result.stored).toBe(result.best);
+    // The library: one 'finetune' run holding every best crystal of the run (all found during this job), each
+    // streamed candidate stored when it entered the list (a candidate later replaced by a better one of its motif
+    // stays), so its card links to its row.
+    expect(result.stored).toBeGreaterThanOrEqual(result.best);
+    const streamedIds = new Set(bests.flatMap((b) => b.candidates.map((c) => c.libraryId)));
+    expect(streamedIds.has(undefined)).toBe(false);
     const library = openLibrary(workspace, { readonly: true });
     try {
       expect(library.getRun(result.runId)).toMatchObject({ kind: 'finetune', status: 'completed' });
       const page = library.queryStructures({ runId: result.runId, limit: 100 });
       expect(page.total).toBe(result.stored);
+      for (const id of streamedIds) expect(page.rows.some((row) => row.id === id)).toBe(true);
+      for (const c of last.candidates) {
+        const row = library.getStructure(c.libraryId!)!;
+        expect(row.cif).toBe(c.cif);
+        if (!hasShippedPredictor('band_gap')) continue;
+        // The shipped band gap with its calibrated 68 % interval, on the streamed candidate and its row alike.
+        const gap = c.predictions!.band_gap!;
+        expect(gap.unit).toBe('eV');
+        if (gap.value === null) {
+          expect(row.properties.band_gap).toBeUndefined();
+          continue;
+        }
+        expect(gap.value).toBe(row.properties.band_gap);
+        expect(gap.uncertainty!.lower).toBeLessThanOrEqual(gap.value!);
+        expect(gap.uncertainty!.upper).toBeGreaterThanOrEqual(gap.value!);
+        expect(gap.uncertainty!.halfWidth).toBeCloseTo((gap.uncertainty!.upper - gap.uncertainty!.lower) / 2, 9);
+        expect((row.properties.uncertainty as Record<string, unknown>).band_gap).toEqual(gap.uncertainty);
+      }
       for (const row of page.rows) {
         const full = library.getStructure(row.id)!;
         expect(full.tags).toContain('finetune');

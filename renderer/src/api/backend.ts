@@ -5,7 +5,7 @@
  * `createStandaloneBackend()`, which has no engine and says so instead of inventing results.
  */
 import type { ProviderDiagnostics, StructureSummaryInfo } from '../../../shared/api/contract.ts';
-import type { StructureData, StructureSource } from '../../../shared/api/jobs.ts';
+import type { PropertyPrediction, StructureData, StructureSource } from '../../../shared/api/jobs.ts';
 import type { JobsBackend } from './jobs.ts';
 
 export interface ModelSummary {
@@ -95,6 +95,8 @@ export interface Candidate {
   score?: StabilityScore;
   /** After 'Relax selected': the relaxed row saved to the library. */
   relaxed?: RelaxedEntry;
+  /** Predicted properties, each with its calibrated ± where the predictor has one (issue #18). */
+  predictions?: Record<string, PropertyPrediction>;
 }
 
 /** Library filters and paging as the Library view offers them. */
