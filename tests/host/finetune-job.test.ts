@@ -152,7 +152,7 @@ describe('finetune job', () => {
         expect(gap.uncertainty!.lower).toBeLessThanOrEqual(gap.value!);
         expect(gap.uncertainty!.upper).toBeGreaterThanOrEqual(gap.value!);
         expect(gap.uncertainty!.halfWidth).toBeCloseTo((gap.uncertainty!.upper - gap.uncertainty!.lower) / 2, 9);
-        expect((row.properties.uncertainty as Record<string, unknown>).band_gap).toEqual(gap.uncertainty);
+        expect((row.properties.predictions as Record<string, unknown>).band_gap).toEqual(gap);
       }
       for (const row of page.rows) {
         const full = library.getStructure(row.id)!;

@@ -309,8 +309,8 @@ function predictionNames(spec: RewardSpec): string[] {
 
 /**
  * The best crystals of this job in the library, one row per candidate (formula, group, Wyckoff sequence, reward):
- * CIF, reward and terms, the predicted properties (value in `properties[name]`, its calibrated 68 % interval in
- * `properties.uncertainty[name]`), the space group found, tagged 'finetune'.
+ * CIF, reward and terms, the predicted properties (the value in `properties[name]`, for filters and columns; value,
+ * unit and calibrated 68 % interval in `properties.predictions[name]`), the space group found, tagged 'finetune'.
  */
 class BestStore {
   private readonly stored = new Map<string, StoredBest>();
@@ -353,16 +353,14 @@ class BestStore {
     parsed.forEach(({ candidate, structure }, i) => {
       const predictions: Record<string, PropertyPrediction> = {};
       const properties: JsonObject = {};
-      const uncertainty: JsonObject = {};
       for (const p of predicted) {
         const value = p.values[i]!;
         const s = p.spread;
         const spread = s && Number.isFinite(s.halfWidth[i]!) ? { halfWidth: s.halfWidth[i]!, lower: s.lower[i]!, upper: s.upper[i]! } : null;
         predictions[p.name] = { value: Number.isFinite(value) ? value : null, unit: p.unit, ...(s ? { uncertainty: spread } : {}) };
         if (Number.isFinite(value)) properties[p.name] = value;
-        if (spread) uncertainty[p.name] = spread;
       }
-      if (Object.keys(uncertainty).length) properties.uncertainty = uncertainty;
+      if (Object.keys(predictions).length) properties.predictions = predictions as unknown as JsonObject;
       const spaceGroupFound = spaceGroupOf(structure);
       const terms = Object.fromEntries(Object.entries(candidate.terms).filter(([, v]) => Number.isFinite(v)));
       let libraryId: number | undefined;

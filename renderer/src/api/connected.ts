@@ -8,6 +8,7 @@ import type { ApiClient } from '../../../shared/api/client.ts';
 import type { ApiResult } from '../../../shared/api/contract.ts';
 import type { GeneratedCandidate, GenerateParams, JobInfo, JobResult, RelaxOutput } from '../../../shared/api/jobs.ts';
 import { isFinished } from '../../../shared/api/jobs.ts';
+import { predictionsOfRow } from './predictions.ts';
 import { openStructureFile } from '../views/ViewerView.tsx';
 import { createJobsBackend } from './jobs.ts';
 import type { Candidate, GenerationEvent, GenerationRequest, LibraryBackend, ModelSummary, RelaxedEntry, StudioBackend, StructureData } from './backend.ts';
@@ -122,6 +123,7 @@ function createLibraryBackend(client: ApiClient, kind: 'desktop' | 'browser'): L
         ...(typeof row.validity['minDistance'] === 'number' ? { minDistance: row.validity['minDistance'] } : {}),
         ...(row.valid !== null ? { valid: row.valid } : {}),
         favourite: row.favourite,
+        ...predictionsOfRow(row.properties),
         ...(row.energyKind !== null
           ? { score: { kind: row.energyKind, eHull: row.eHull, energyPerAtom: row.energyPerAtom, formationEnergyPerAtom: row.formationEnergyPerAtom } }
           : {}),

@@ -9,6 +9,7 @@ import { useMemo, useState } from 'react';
 import type { Candidate, LibraryBackend, RelaxedEntry } from '../api/backend.ts';
 import { EHullBadge } from './EHullBadge.tsx';
 import { StructureThumbnail } from './StructureThumbnail.tsx';
+import { PredictionList } from '../ui/PredictionList.tsx';
 
 type SortKey = 'index' | 'logp' | 'formula' | 'minDistance' | 'eHull';
 
@@ -272,6 +273,7 @@ export function ResultsGrid({
                   )}
                 </span>
               )}
+              <PredictionList predictions={c.predictions} />
               {c.relaxed && (
                 <span className="hint" data-testid="relaxed-link">
                   {c.relaxed.savedId !== null ? `relaxed (${c.relaxed.status}) → library #${c.relaxed.savedId}` : `relax ${c.relaxed.status}`}
