@@ -77,7 +77,8 @@ describe.skipIf(chromiumMissing)('RL dashboard in the browser', () => {
       expect(await best.locator('th[data-column="prediction:band_gap"]').textContent()).toBe('band gap (eV) ± 68 %');
       const gaps = await best.locator('td[data-column="prediction:band_gap"]').allTextContents();
       for (const gap of gaps) expect(gap).toMatch(/^(−?\d+\.\d+ ± \d+\.\d+|—)$/);
-      expect(await page.getByRole('region', { name: 'Best crystals' }).getByTestId('predictions').first().textContent()).toMatch(/band gap−?\d+\.\d+ ± \d+\.\d+ eV/);
+      // Cards write the band gap as E_g.
+      expect(await page.getByRole('region', { name: 'Best crystals' }).getByTestId('predictions').first().textContent()).toMatch(/E_g−?\d+\.\d+ ± \d+\.\d+ eV/);
     }
     const cards = page.getByRole('region', { name: 'Best crystals' }).getByTestId('result-card');
     const star = cards.first().getByRole('button', { name: 'Add to favourites' });

@@ -20,6 +20,21 @@ export function propertyLabel(name: string): string {
   return LABELS[name] ?? name.replace(/_/g, ' ');
 }
 
+/** Symbols for narrow places (result cards); the words go into the tooltip. */
+const SYMBOLS: Record<string, string> = {
+  band_gap: 'E_g',
+  formation_energy: 'E_f',
+  dielectric_total: 'ε',
+  band_gap_megnet: 'E_g PBE',
+  band_gap_megnet_gllb_sc: 'E_g GLLB',
+  band_gap_megnet_hse: 'E_g HSE',
+  band_gap_megnet_scan: 'E_g SCAN',
+};
+
+export function propertySymbol(name: string): string {
+  return SYMBOLS[name] ?? propertyLabel(name);
+}
+
 /** Decimals showing two significant digits of `spread` (2 without one), between 0 and 4. */
 export function decimalsFor(spread: number | undefined): number {
   if (spread === undefined || !(spread > 0) || !Number.isFinite(spread)) return 2;

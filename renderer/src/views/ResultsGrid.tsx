@@ -273,7 +273,7 @@ export function ResultsGrid({
                   )}
                 </span>
               )}
-              <PredictionList predictions={c.predictions} />
+              <PredictionList predictions={c.predictions} compact />
               {c.relaxed && (
                 <span className="hint" data-testid="relaxed-link">
                   {c.relaxed.savedId !== null ? `relaxed (${c.relaxed.status}) → library #${c.relaxed.savedId}` : `relax ${c.relaxed.status}`}
