@@ -157,7 +157,7 @@ describe('predicted values with their calibrated ±', () => {
     const text = predictionText({ value: 20, unit: '', uncertainty: { halfWidth: spread.halfWidth[0]!, lower: spread.lower[0]!, upper: spread.upper[0]! } });
     expect(text.text).toBe('20.0 +13.0/−7.9');
     expect(predictionText({ value: null, unit: 'eV' }).text).toBe('—');
-    expect(predictionText({ value: 2, unit: 'eV', uncertainty: null })).toEqual({ text: '2.00 eV', interval: null });
+    expect(predictionText({ value: 2, unit: 'eV', uncertainty: null })).toEqual({ text: '2.00 eV', number: '2.00', unit: 'eV', interval: null });
     expect(propertyLabel('band_gap_megnet_hse')).toBe('band gap (MEGNet HSE)');
     expect(propertyLabel('my_oracle')).toBe('my oracle');
   });

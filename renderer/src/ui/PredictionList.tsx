@@ -4,10 +4,12 @@ import { predictionText, propertyLabel, propertySymbol } from './predictionText.
 import './prediction.css';
 
 export function PredictionValue({ prediction }: { prediction: PropertyPrediction }) {
-  const { text, interval } = predictionText(prediction);
+  const { number, unit, interval } = predictionText(prediction);
+  // The number and its ± never break apart; the unit may go to the next line on a narrow card.
   return (
     <span className="prediction-value num" title={interval ?? 'no calibrated uncertainty for this predictor'}>
-      {text}
+      <span className="prediction-number">{number}</span>
+      {unit ? ` ${unit}` : ''}
     </span>
   );
 }

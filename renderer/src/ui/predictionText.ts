@@ -46,21 +46,24 @@ const minus = (text: string) => text.replace(/^-/, '−');
 export interface PredictionText {
   /** e.g. "3.12 ± 0.45 eV"; "—" without a value. */
   text: string;
+  /** The same without the unit ("3.12 ± 0.45"), and the unit ('' = dimensionless or no value). */
+  number: string;
+  unit: string;
   /** The interval in words, for a tooltip; null without an uncertainty. */
   interval: string | null;
 }
 
 export function predictionText(p: PropertyPrediction): PredictionText {
   const unit = p.unit ? ` ${p.unit}` : '';
-  if (p.value === null || !Number.isFinite(p.value)) return { text: '—', interval: null };
+  if (p.value === null || !Number.isFinite(p.value)) return { text: '—', number: '—', unit: '', interval: null };
   const u = p.uncertainty ?? null;
-  if (!u) return { text: `${minus(p.value.toFixed(2))}${unit}`, interval: null };
+  if (!u) return { text: `${minus(p.value.toFixed(2))}${unit}`, number: minus(p.value.toFixed(2)), unit: p.unit, interval: null };
   const above = u.upper - p.value;
   const below = p.value - u.lower;
   const symmetric = Math.abs(above - below) <= 0.02 * Math.max(above, below);
   const digits = decimalsFor(symmetric ? u.halfWidth : Math.min(above, below));
   const value = minus(p.value.toFixed(digits));
-  const text = symmetric ? `${value} ± ${u.halfWidth.toFixed(digits)}${unit}` : `${value} +${above.toFixed(digits)}/−${below.toFixed(digits)}${unit}`;
+  const number = symmetric ? `${value} ± ${u.halfWidth.toFixed(digits)}` : `${value} +${above.toFixed(digits)}/−${below.toFixed(digits)}`;
   const interval = `68 % interval ${minus(u.lower.toFixed(digits))} to ${minus(u.upper.toFixed(digits))}${unit}, calibrated on held-out residuals (wider for crystals unlike the held-out set)`;
-  return { text, interval };
+  return { text: `${number}${unit}`, number, unit: p.unit, interval };
 }
