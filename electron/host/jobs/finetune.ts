@@ -251,8 +251,10 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
           lastStreamed = key;
           // Each crystal goes into the library when it first enters the streamed list, so its card's star,
           // export and relax work while the run goes on.
+          // A resumed run's earlier crystals were stored by the job that found them.
+          const found = top.filter((c) => c.step >= firstStep!);
           streaming = streaming.then(async () => {
-            await bestStore.store(top);
+            await bestStore.store(found);
             context.libraryChanged();
             context.output({ kind: 'best', step: m.step, candidates: top.map((c, i) => streamedCandidate(c, i + 1, analysed, bestStore.get(c))) });
           });
