@@ -202,6 +202,17 @@ describe('finetune job', () => {
     expect(second.status).toBe('cancelled');
     const firstResumed = (supervisor.outputs(resumed.id) as FinetuneOutput[]).find((o) => o.kind === 'step');
     expect(firstResumed?.step).toBe(stoppedAt + 1);
+    // The resumed job stores only the crystals it found: no crystal of the first job is stored twice.
+    const again = openLibrary(workspace, { readonly: true });
+    try {
+      const runIds = again.listRuns({ kind: 'finetune' }).filter((r) => (r.config as { outDir?: string }).outDir === join(workspace, 'runs', 'rl-cancel')).map((r) => r.id);
+      expect(runIds.length).toBe(2);
+      const cifs = runIds.flatMap((runId) => again.queryStructures({ runId, limit: 100 }).rows.map((row) => again.getStructure(row.id)!.cif));
+      expect(cifs.length).toBeGreaterThan(0);
+      expect(new Set(cifs).size).toBe(cifs.length);
+    } finally {
+      again.close();
+    }
   }, 240_000);
 
   it('refuses bad params naming the field, and fails readably for a missing model, an existing run or nothing to resume', async () => {
