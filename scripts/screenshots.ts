@@ -3,9 +3,9 @@
  * the renderer built with Vite, `cfstudio serve` (browser mode, real engine and shipped model) on a throw-away
  * workspace, Debian's Chromium at 1440×900 through playwright-core. The Generate picture includes a small run
  * (SrTiO3 perovskite prototype, 6 samples, seed 7), so the results grid, the Library and the Viewer have crystals.
- * Options: --skip-build reuses dist/renderer; --out DIR writes elsewhere; names after the options keep only the
- * pictures whose names start with one of them (`npm run screenshots -- library` refreshes library.png only; the
- * steps before it still run, since the Library lists the crystals the Generate run made).
+ * Options: --skip-build reuses dist/renderer; --out DIR writes elsewhere; names after the options take only the
+ * pictures whose names start with one of them (`npm run screenshots -- rl` → rl.png and rl-dashboard.png, the
+ * latter after a 3-step fine-tuning run of batch 8 on the band gap × dielectric preset, seed 3).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,9 @@ import { startBrowserMode } from '../electron/server/start.ts';
 import { chromiumMissing, CHROMIUM_PATH, launchChromium } from './chromium.ts';
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
-const { values, positionals: only } = parseArgs({ allowPositionals: true, options: { 'skip-build': { type: 'boolean', default: false }, out: { type: 'string', default: join(repoRoot, 'bench/results/ui') } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'skip-build': { type: 'boolean', default: false }, out: { type: 'string', default: join(repoRoot, 'bench/results/ui') } } });
+/** Whether the picture `name` is wanted: all without names on the command line, else those starting with one. */
+const want = (name: string) => positionals.length === 0 || positionals.some((p) => name.startsWith(p));
 if (chromiumMissing) {
   console.error(`screenshots: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CFSTUDIO_CHROMIUM)`);
   process.exit(1);
@@ -33,7 +35,7 @@ const browser = await launchChromium({ width: 1440, height: 900 });
 const { page } = browser;
 const shots: string[] = [];
 const shoot = async (name: string) => {
-  if (only.length > 0 && !only.some((prefix) => name.startsWith(prefix))) return;
+  if (!want(name)) return;
   // Let WebGL and charts draw before the picture.
   await page.waitForTimeout(600);
   const path = join(out, `${name}.png`);
@@ -57,32 +59,50 @@ try {
     }, hash);
   };
   await page.goto(mode.server.url);
-  await go('#/generate');
-  await waitFor(async () => (await page.getByRole('listbox', { name: 'Space groups' }).getByRole('option').count()) === 230, 'the space-group list');
-  await page.getByRole('combobox', { name: 'Space group' }).fill('perovskite');
-  await page.getByRole('list', { name: 'Structure prototypes' }).getByRole('button').first().click();
-  await page.getByRole('spinbutton', { name: 'Samples' }).fill('6');
-  await page.getByRole('textbox', { name: 'Seed' }).fill('7');
-  await page.getByRole('button', { name: 'Run', exact: true }).click();
-  await waitFor(async () => ((await page.getByTestId('run-status').count()) > 0 ? /Run completed/.test((await page.getByTestId('run-status').textContent()) ?? '') : false), 'the generation run');
-  // The view area scrolls (not the window): the prompt, then the results the run brought into view.
-  await shoot('generate-results');
-  await page.evaluate(() => document.getElementById('main')!.scrollTo(0, 0));
-  await shoot('generate');
+  if (['generate-results', 'generate', 'viewer-generated', 'viewer', 'library'].some(want)) {
+    await go('#/generate');
+    await waitFor(async () => (await page.getByRole('listbox', { name: 'Space groups' }).getByRole('option').count()) === 230, 'the space-group list');
+    await page.getByRole('combobox', { name: 'Space group' }).fill('perovskite');
+    await page.getByRole('list', { name: 'Structure prototypes' }).getByRole('button').first().click();
+    await page.getByRole('spinbutton', { name: 'Samples' }).fill('6');
+    await page.getByRole('textbox', { name: 'Seed' }).fill('7');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await waitFor(async () => ((await page.getByTestId('run-status').count()) > 0 ? /Run completed/.test((await page.getByTestId('run-status').textContent()) ?? '') : false), 'the generation run');
+    // The view area scrolls (not the window): the prompt, then the results the run brought into view.
+    await shoot('generate-results');
+    await page.evaluate(() => document.getElementById('main')!.scrollTo(0, 0));
+    await shoot('generate');
 
-  await page.getByTestId('result-card').first().getByRole('button', { name: 'View' }).click();
-  await waitFor(async () => (await page.getByTestId('structure-facts').count()) > 0, 'the structure summary');
-  await shoot('viewer-generated');
-  await go('#/viewer?structure=srtio3&polyhedra=Ti&labels=site');
-  await waitFor(async () => (await page.getByTestId('structure-facts').count()) > 0, 'the structure summary');
-  await shoot('viewer');
+    await page.getByTestId('result-card').first().getByRole('button', { name: 'View' }).click();
+    await waitFor(async () => (await page.getByTestId('structure-facts').count()) > 0, 'the structure summary');
+    await shoot('viewer-generated');
+    await go('#/viewer?structure=srtio3&polyhedra=Ti&labels=site');
+    await waitFor(async () => (await page.getByTestId('structure-facts').count()) > 0, 'the structure summary');
+    await shoot('viewer');
+  }
 
-  for (const view of ['library', 'mcmc', 'rl', 'training', 'settings']) {
+  for (const view of ['library', 'mcmc', 'rl', 'training', 'settings'].filter(want)) {
     await go(`#/${view}`);
     await page.waitForTimeout(1500);
     // The Library's thumbnails come from the rows' CIFs, after the rows.
     if (view === 'library') await waitFor(async () => (await page.locator('.library-table .thumb-cell svg').count()) > 0, 'the library thumbnails');
     await shoot(view);
+  }
+
+  if (want('rl-dashboard')) {
+    // A short fine-tuning run: the status line, charts, histogram and best crystals with predictions ± uncertainty.
+    await go('#/rl');
+    const settings = page.getByRole('region', { name: 'Run settings' });
+    await settings.getByRole('spinbutton', { name: 'Steps' }).fill('3');
+    await settings.getByRole('spinbutton', { name: 'Batch size' }).fill('8');
+    await settings.getByRole('spinbutton', { name: 'PPO epochs' }).fill('1');
+    await settings.getByRole('spinbutton', { name: 'Seed' }).fill('3');
+    await page.getByTestId('rl-start').click();
+    await waitFor(async () => /^Finished/.test((await page.getByTestId('rl-outcome').textContent().catch(() => '')) ?? ''), 'the fine-tuning run', 900_000);
+    await page.evaluate(() => document.getElementById('main')!.scrollTo(0, 0));
+    await shoot('rl-dashboard');
+    await page.getByRole('region', { name: 'Best crystals' }).scrollIntoViewIfNeeded();
+    await shoot('rl-dashboard-best');
   }
 } finally {
   await browser.close();

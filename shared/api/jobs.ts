@@ -456,7 +456,10 @@ export const finetuneStepSchema = z.object({
   reward: z.object({ mean: metric, max: metric, min: metric, std: metric, meanValid: metric }),
   /** Mean of each reward term over the candidates where it is finite. */
   terms: z.record(z.string(), metric),
+  /** KL(π_old ‖ π_0) per crystal, Schulman's k3 estimate on the batch: never negative (electron/engine/rl/kl.ts). */
   kl: metric,
+  /** The plain estimate of the same KL, mean(log π_old − log π_0), which one batch can put below zero (absent in older engines). */
+  klLogRatio: metric.optional(),
   entropy: metric,
   validity: z.object({ structural: z.number().min(0).max(1), compositional: z.number().min(0).max(1), valid: z.number().min(0).max(1) }),
   /**
@@ -477,6 +480,16 @@ export const finetuneStepSchema = z.object({
   rewards: z.array(z.number()).max(4096),
 });
 export type FinetuneStep = z.infer<typeof finetuneStepSchema>;
+
+/** A property prediction with its calibrated 68 % interval (electron/predictors/uncertainty.ts), where the predictor has one. */
+export const propertyPredictionSchema = z.object({
+  value: z.number().nullable(),
+  /** '' = dimensionless. */
+  unit: z.string(),
+  /** Calibrated 68 % interval from held-out residuals and its half-width; absent when the predictor has none. */
+  uncertainty: z.object({ halfWidth: z.number(), lower: z.number(), upper: z.number() }).nullable().optional(),
+});
+export type PropertyPrediction = z.infer<typeof propertyPredictionSchema>;
 
 /** One of the best distinct crystals of a fine-tuning run so far. */
 export const finetuneCandidateSchema = z.object({
@@ -499,6 +512,10 @@ export const finetuneCandidateSchema = z.object({
   /** The judges' verdicts: strict compositional rule and contacts (absent for runs without them). */
   strictComposition: z.boolean().optional(),
   plausibleContacts: z.boolean().optional(),
+  /** The library row holding it (stored when it first enters the streamed list), absent when storing failed. */
+  libraryId: z.number().int().positive().optional(),
+  /** The shipped predictors the reward uses, on the stored structure, each with its calibrated ± (issue #18). */
+  predictions: z.record(z.string(), propertyPredictionSchema).optional(),
 });
 export type FinetuneCandidate = z.infer<typeof finetuneCandidateSchema>;
 
@@ -535,15 +552,7 @@ export const predictedStructureSchema = z.discriminatedUnion('ok', [
     formula: z.string(),
     spaceGroup: z.number().int().min(1).max(230).nullable(),
     /** Per property: the value (null where the predictor could not predict) and its unit ('' = dimensionless). */
-    predictions: z.record(
-      z.string(),
-      z.object({
-        value: z.number().nullable(),
-        unit: z.string(),
-        /** Calibrated 68 % interval from held-out residuals and its half-width; absent when the predictor has none. */
-        uncertainty: z.object({ halfWidth: z.number(), lower: z.number(), upper: z.number() }).nullable().optional(),
-      }),
-    ),
+    predictions: z.record(z.string(), propertyPredictionSchema),
     /** Why some or all predictions are missing (e.g. symmetry analysis failed). */
     warning: z.string().optional(),
   }),

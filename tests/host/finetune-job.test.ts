@@ -100,6 +100,9 @@ describe('finetune job', () => {
       expect(s.validity.valid).toBeGreaterThanOrEqual(0);
       expect(s.validity.valid).toBeLessThanOrEqual(1);
       expect(Number.isFinite(s.kl)).toBe(true);
+      // The reported KL is Schulman's k3, never negative; the plain mean log-ratio is kept beside it.
+      expect(s.kl!).toBeGreaterThanOrEqual(0);
+      expect(Number.isFinite(s.klLogRatio)).toBe(true);
     }
     // The first batch is drawn from the prior itself: KL(π_old ‖ π_0) = 0.
     expect(steps[0]!.kl).toBeCloseTo(0, 3);
@@ -122,13 +125,35 @@ describe('finetune job', () => {
       if (c.spaceGroupFound !== null) expect(c.spaceGroupFound).toBeGreaterThanOrEqual(1);
     });
 
-    // The library: one 'finetune' run holding every best crystal of the run (all found during this job).
-    expect(result.stored).toBe(result.best);
+    // The library: one 'finetune' run holding every best crystal of the run (all found during this job), each
+    // streamed candidate stored when it entered the list (a candidate later replaced by a better one of its motif
+    // stays), so its card links to its row.
+    expect(result.stored).toBeGreaterThanOrEqual(result.best);
+    const streamedIds = new Set(bests.flatMap((b) => b.candidates.map((c) => c.libraryId)));
+    expect(streamedIds.has(undefined)).toBe(false);
     const library = openLibrary(workspace, { readonly: true });
     try {
       expect(library.getRun(result.runId)).toMatchObject({ kind: 'finetune', status: 'completed' });
       const page = library.queryStructures({ runId: result.runId, limit: 100 });
       expect(page.total).toBe(result.stored);
+      for (const id of streamedIds) expect(page.rows.some((row) => row.id === id)).toBe(true);
+      for (const c of last.candidates) {
+        const row = library.getStructure(c.libraryId!)!;
+        expect(row.cif).toBe(c.cif);
+        if (!hasShippedPredictor('band_gap')) continue;
+        // The shipped band gap with its calibrated 68 % interval, on the streamed candidate and its row alike.
+        const gap = c.predictions!.band_gap!;
+        expect(gap.unit).toBe('eV');
+        if (gap.value === null) {
+          expect(row.properties.band_gap).toBeUndefined();
+          continue;
+        }
+        expect(gap.value).toBe(row.properties.band_gap);
+        expect(gap.uncertainty!.lower).toBeLessThanOrEqual(gap.value!);
+        expect(gap.uncertainty!.upper).toBeGreaterThanOrEqual(gap.value!);
+        expect(gap.uncertainty!.halfWidth).toBeCloseTo((gap.uncertainty!.upper - gap.uncertainty!.lower) / 2, 9);
+        expect((row.properties.predictions as Record<string, unknown>).band_gap).toEqual(gap);
+      }
       for (const row of page.rows) {
         const full = library.getStructure(row.id)!;
         expect(full.tags).toContain('finetune');
@@ -179,6 +204,17 @@ describe('finetune job', () => {
     expect(second.status).toBe('cancelled');
     const firstResumed = (supervisor.outputs(resumed.id) as FinetuneOutput[]).find((o) => o.kind === 'step');
     expect(firstResumed?.step).toBe(stoppedAt + 1);
+    // The resumed job stores only the crystals it found: no crystal of the first job is stored twice.
+    const again = openLibrary(workspace, { readonly: true });
+    try {
+      const runIds = again.listRuns({ kind: 'finetune' }).filter((r) => (r.config as { outDir?: string }).outDir === join(workspace, 'runs', 'rl-cancel')).map((r) => r.id);
+      expect(runIds.length).toBe(2);
+      const cifs = runIds.flatMap((runId) => again.queryStructures({ runId, limit: 100 }).rows.map((row) => again.getStructure(row.id)!.cif));
+      expect(cifs.length).toBeGreaterThan(0);
+      expect(new Set(cifs).size).toBe(cifs.length);
+    } finally {
+      again.close();
+    }
   }, 240_000);
 
   it('refuses bad params naming the field, and fails readably for a missing model, an existing run or nothing to resume', async () => {

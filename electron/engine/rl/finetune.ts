@@ -21,6 +21,7 @@ import { Composition } from '../../../shared/crystal/composition.ts';
 import { compositionalValidity } from '../../../shared/crystal/validity.ts';
 import { DEFAULT_PENALTY, type RewardSpec } from '../../../shared/api/reward-spec.ts';
 import type { CandidateInput, RewardFactory } from './reward.ts';
+import { estimateKl } from './kl.ts';
 import { writeFileAtomic, type JsonValue } from '../checkpoint.ts';
 import { RunFolder } from '../run-folder.ts';
 import { ParameterStore } from '../params.ts';
@@ -123,8 +124,10 @@ export interface FinetuneStepMetrics {
   reward: { mean: number; max: number; min: number; std: number; meanValid: number };
   /** Mean of each reward term over the candidates where it is finite. */
   terms: Record<string, number>;
-  /** KL(π_old ‖ π_0) per crystal, estimated on the batch: mean(log π_old − log π_0). */
+  /** KL(π_old ‖ π_0) per crystal, estimated on the batch by Schulman's k3 = mean((r − 1) − log r), r = π_0/π_old: never negative (./kl.ts). */
   kl: number;
+  /** The plain estimate mean(log π_old − log π_0) of the same KL (what `kl` held before k3), which one batch can put below zero. */
+  klLogRatio: number;
   /** −mean log π_old per crystal (nats): a Monte-Carlo estimate of the policy's entropy. */
   entropy: number;
   validity: { structural: number; compositional: number; valid: number };
@@ -493,13 +496,15 @@ function stepMetrics(
       duplicates: samples ? scored.duplicates / samples : 0,
     };
   }
+  const kl = estimateKl(logpOld, logpPrior);
   return {
     kind: 'step',
     step: session.progress.step,
     steps: session.config.steps,
     reward: { mean: mean(rewards), max: max(rewards), min: -max(rewards.map((r) => -r)), std: std(rewards), meanValid: validRewards.length ? mean(validRewards) : NaN },
     terms: Object.fromEntries(Object.entries(scored.termValues).map(([name, values]) => [name, mean(values.filter(Number.isFinite))])),
-    kl: mean(logpOld.map((lp, i) => lp - logpPrior[i]!)),
+    kl: kl.k3,
+    klLogRatio: kl.k1,
     entropy: -mean(logpOld),
     validity: { structural: fraction(validity.structural), compositional: fraction(validity.compositional), valid: fraction(validity.valid) },
     ...(judges ? { judges } : {}),

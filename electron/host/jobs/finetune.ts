@@ -3,13 +3,14 @@
  * KL penalty to the pretrained model — with the run folder inside the workspace, every step's metrics streamed
  * (with the batch's rewards, for histograms) and the top of the best list streamed whenever it changes. Cancel is
  * the engine's AbortSignal: it finishes the current step, checkpoints and returns 'stopped' (the job then ends as
- * cancelled; `resume: true` continues the run). At the end — finished, stopped or timed out — the best crystals
- * found during this job are stored in the library under a 'finetune' run, with their reward, reward terms and the
- * shipped predictors' properties, tagged 'finetune'.
+ * cancelled; `resume: true` continues the run). The best crystals found during this job are stored in the library
+ * under a 'finetune' run as they enter the streamed list (and the rest of the run's best list at the end: finished,
+ * stopped or timed out), with their reward, reward terms and the shipped predictors' properties with their
+ * calibrated ± (streamed with the candidates, for the RL panel), tagged 'finetune'.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FinetuneCandidate, FinetuneOutput } from '../../../shared/api/jobs.ts';
+import type { FinetuneCandidate, FinetuneOutput, PropertyPrediction } from '../../../shared/api/jobs.ts';
 import { MIN_INTERATOMIC_DISTANCE } from '../../../shared/api/jobs.ts';
 import type { Structure } from '../../../shared/crystal/structure.ts';
 import { readCifStructure } from '../../../shared/io/index.ts';
@@ -18,7 +19,7 @@ import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { modelsDir } from '../../engine/model/files.ts';
 import { DEFAULT_FINETUNE, type BestCandidate, type FinetuneConfig, type RunFile, runFinetuning, validateFinetuneConfig } from '../../engine/rl/finetune.ts';
 import type { JsonObject } from '../../library/index.ts';
-import { predictProperties } from '../../predictors/predict.ts';
+import { type PredictionResult, predictProperties } from '../../predictors/predict.ts';
 import { PROPERTY_NAMES } from '../../predictors/properties.ts';
 import { hasShippedPredictor, registerBuiltInPredictors } from '../../predictors/registry.ts';
 import { createRewardFunction, type RewardSpec } from '../../rewards/index.ts';
@@ -114,7 +115,7 @@ function analyse(c: BestCandidate, cache: Map<string, Analysed>): Analysed {
   return found;
 }
 
-function streamedCandidate(c: BestCandidate, rank: number, cache: Map<string, Analysed>): FinetuneCandidate {
+function streamedCandidate(c: BestCandidate, rank: number, cache: Map<string, Analysed>, stored: StoredBest | undefined): FinetuneCandidate {
   const { structure, spaceGroupFound, minDistance } = analyse(c, cache);
   return {
     rank,
@@ -131,6 +132,8 @@ function streamedCandidate(c: BestCandidate, rank: number, cache: Map<string, An
     structure: structure ? structureData(structure) : null,
     ...(c.strictComposition !== undefined ? { strictComposition: c.strictComposition } : {}),
     ...(c.plausibleContacts !== undefined ? { plausibleContacts: c.plausibleContacts } : {}),
+    ...(stored?.libraryId !== undefined ? { libraryId: stored.libraryId } : {}),
+    ...(stored && Object.keys(stored.predictions).length ? { predictions: stored.predictions } : {}),
   };
 }
 
@@ -190,6 +193,11 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
 
   let firstStep: number | null = null;
   let lastStreamed = '';
+  // Set by checkRun with the reward the run really scores with (on resume: the one in run.json).
+  let runReward: RewardSpec = reward;
+  const bestStore = new BestStore(library, run.id, () => predictionNames(runReward));
+  // Storing and predicting are asynchronous; best lists stream in step order once their crystals are stored.
+  let streaming: Promise<void> = Promise.resolve();
   const analysed = new Map<string, Analysed>();
   let steps = config.steps;
   const started = performance.now();
@@ -208,7 +216,10 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
       ...(params.resume && params.steps !== undefined ? { resumeSteps: params.steps } : {}),
       ...(params.maxMinutes !== undefined ? { maxMinutes: params.maxMinutes } : {}),
       // Also for new runs: the model folder the engine resolved, and the reward as it will be stored.
-      checkRun: (run) => checkRunForJob(run, context.workspace, params.resume ? `${join(outDir, 'run.json')}: ` : ''),
+      checkRun: (run) => {
+        checkRunForJob(run, context.workspace, params.resume ? `${join(outDir, 'run.json')}: ` : '');
+        runReward = run.reward;
+      },
       signal: context.signal,
       log,
       onStep: (m, detail) => {
@@ -221,6 +232,7 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
           reward: { mean: finiteOrNull(m.reward.mean), max: finiteOrNull(m.reward.max), min: finiteOrNull(m.reward.min), std: finiteOrNull(m.reward.std), meanValid: finiteOrNull(m.reward.meanValid) },
           terms: Object.fromEntries(Object.entries(m.terms).map(([name, value]) => [name, finiteOrNull(value)])),
           kl: finiteOrNull(m.kl),
+          klLogRatio: finiteOrNull(m.klLogRatio),
           entropy: finiteOrNull(m.entropy),
           validity: m.validity,
           ...(m.judges ? { judges: { ...m.judges, meanRewardPlausible: finiteOrNull(m.judges.meanRewardPlausible) } } : {}),
@@ -237,7 +249,15 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
         const key = top.map(candidateKey).join('\n');
         if (key !== lastStreamed) {
           lastStreamed = key;
-          context.output({ kind: 'best', step: m.step, candidates: top.map((c, i) => streamedCandidate(c, i + 1, analysed)) });
+          // Each crystal goes into the library when it first enters the streamed list, so its card's star,
+          // export and relax work while the run goes on.
+          // A resumed run's earlier crystals were stored by the job that found them.
+          const found = top.filter((c) => c.step >= firstStep!);
+          streaming = streaming.then(async () => {
+            await bestStore.store(found);
+            context.libraryChanged();
+            context.output({ kind: 'best', step: m.step, candidates: top.map((c, i) => streamedCandidate(c, i + 1, analysed, bestStore.get(c))) });
+          });
         }
         context.progress({
           done: m.step,
@@ -248,15 +268,20 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
         });
       },
     });
+    await streaming;
   } catch (error) {
+    await streaming.catch(() => {});
     library.updateRun(run.id, { status: context.signal.aborted ? 'cancelled' : 'failed', error: (error as Error).message.slice(0, 2000) });
     throw error;
   }
 
-  // The best crystals this job found (a resumed run's earlier ones were stored by the job that found them).
+  // The best crystals this job found (a resumed run's earlier ones were stored by the job that found them); those
+  // streamed during the run are stored already.
   const fresh = firstStep === null ? [] : result.best.filter((c) => c.step >= firstStep!);
-  const stored = await storeBest(library, run.id, fresh);
-  if (stored > 0) context.libraryChanged();
+  const before = bestStore.count;
+  await bestStore.store(fresh);
+  if (bestStore.count > before) context.libraryChanged();
+  const stored = bestStore.count;
   const seconds = (performance.now() - started) / 1000;
   library.updateRun(run.id, {
     status: result.status === 'stopped' ? 'cancelled' : 'completed',
@@ -267,46 +292,104 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
   return { status: result.status, step: result.step, steps, elapsedSeconds: result.elapsedSeconds, outDir, modelDir: result.modelDir, best: result.best.length, runId: run.id, stored };
 };
 
-/** Library rows for the best candidates: CIF, reward and terms, the shipped predictors' properties, the space group found. */
-async function storeBest(library: ReturnType<typeof workspaceLibrary>, runId: number, best: readonly BestCandidate[]): Promise<number> {
-  if (best.length === 0) return 0;
-  await initSymmetry();
-  const parsed: { candidate: BestCandidate; structure: Structure }[] = [];
-  for (const candidate of best) {
-    try {
-      parsed.push({ candidate, structure: readCifStructure(candidate.cif, { fileName: `${candidate.formula}.cif` }).structure });
-    } catch {
-      // Not expected (the engine wrote the CIF); such a candidate stays in best/ only.
-    }
+/** A best candidate as stored: its library row and its predictions with their calibrated ±. */
+interface StoredBest {
+  libraryId?: number;
+  predictions: Record<string, PropertyPrediction>;
+}
+
+/**
+ * The shipped property predictors (stored with every best crystal, as the library's property columns) and the
+ * predictors the reward itself uses (shown with their ± in the RL panel's best table).
+ */
+function predictionNames(spec: RewardSpec): string[] {
+  registerBuiltInPredictors(predictorRegistry);
+  const names = new Set<string>(PROPERTY_NAMES.filter((name) => hasShippedPredictor(name)));
+  for (const { term } of walkTerms(spec.reward)) if (term.kind === 'predictor' && predictorRegistry.has(term.predictor)) names.add(term.predictor);
+  return [...names];
+}
+
+/**
+ * The best crystals of this job in the library, one row per candidate (formula, group, Wyckoff sequence, reward):
+ * CIF, reward and terms, the predicted properties (the value in `properties[name]`, for filters and columns; value,
+ * unit and calibrated 68 % interval in `properties.predictions[name]`), the space group found, tagged 'finetune'.
+ */
+class BestStore {
+  private readonly stored = new Map<string, StoredBest>();
+
+  constructor(
+    private readonly library: ReturnType<typeof workspaceLibrary>,
+    private readonly runId: number,
+    private readonly names: () => string[],
+  ) {}
+
+  get count(): number {
+    return [...this.stored.values()].filter((s) => s.libraryId !== undefined).length;
   }
-  const names = PROPERTY_NAMES.filter((name) => hasShippedPredictor(name));
-  const predictions = names.length ? await predictProperties(parsed.map((p) => p.structure), names) : { properties: [] };
-  let stored = 0;
-  parsed.forEach(({ candidate, structure }, i) => {
-    const properties: JsonObject = {};
-    for (const p of predictions.properties) if (Number.isFinite(p.values[i]!)) properties[p.name] = p.values[i]!;
-    const spaceGroupFound = spaceGroupOf(structure);
-    const terms = Object.fromEntries(Object.entries(candidate.terms).filter(([, v]) => Number.isFinite(v)));
-    library.addStructure({
-      structure,
-      cif: candidate.cif,
-      source: 'rl',
-      name: candidate.wyckoffLabel || candidate.formula,
-      runId,
-      logProbability: candidate.logp,
-      spaceGroupRequested: candidate.spaceGroup,
-      ...(spaceGroupFound !== undefined ? { spaceGroupFound } : {}),
-      // The engine keeps only structurally and compositionally valid crystals in its best list.
-      valid: true,
-      validity: { structurallyValid: true, compositionallyValid: true, minDistanceThreshold: MIN_INTERATOMIC_DISTANCE, finetuneStep: candidate.step },
-      ...(Number.isFinite(candidate.reward) ? { reward: candidate.reward } : {}),
-      rewards: terms,
-      properties,
-      tags: ['finetune'],
+
+  get(candidate: BestCandidate): StoredBest | undefined {
+    return this.stored.get(candidateKey(candidate));
+  }
+
+  /** Stores the candidates not stored yet. */
+  async store(candidates: readonly BestCandidate[]): Promise<void> {
+    const fresh = candidates.filter((c, i) => !this.stored.has(candidateKey(c)) && candidates.findIndex((d) => candidateKey(d) === candidateKey(c)) === i);
+    if (fresh.length === 0) return;
+    await initSymmetry();
+    const parsed: { candidate: BestCandidate; structure: Structure }[] = [];
+    for (const candidate of fresh) {
+      try {
+        parsed.push({ candidate, structure: readCifStructure(candidate.cif, { fileName: `${candidate.formula}.cif` }).structure });
+      } catch {
+        // Not expected (the engine wrote the CIF); such a candidate stays in best/ only.
+        this.stored.set(candidateKey(candidate), { predictions: {} });
+      }
+    }
+    const names = this.names();
+    let predicted: PredictionResult['properties'] = [];
+    try {
+      if (names.length && parsed.length) predicted = (await predictProperties(parsed.map((p) => p.structure), names)).properties;
+    } catch {
+      // A predictor that cannot run here leaves the rows without properties; the run itself already scored them.
+    }
+    parsed.forEach(({ candidate, structure }, i) => {
+      const predictions: Record<string, PropertyPrediction> = {};
+      const properties: JsonObject = {};
+      for (const p of predicted) {
+        const value = p.values[i]!;
+        const s = p.spread;
+        const spread = s && Number.isFinite(s.halfWidth[i]!) ? { halfWidth: s.halfWidth[i]!, lower: s.lower[i]!, upper: s.upper[i]! } : null;
+        predictions[p.name] = { value: Number.isFinite(value) ? value : null, unit: p.unit, ...(s ? { uncertainty: spread } : {}) };
+        if (Number.isFinite(value)) properties[p.name] = value;
+      }
+      if (Object.keys(predictions).length) properties.predictions = predictions as unknown as JsonObject;
+      const spaceGroupFound = spaceGroupOf(structure);
+      const terms = Object.fromEntries(Object.entries(candidate.terms).filter(([, v]) => Number.isFinite(v)));
+      let libraryId: number | undefined;
+      try {
+        libraryId = this.library.addStructure({
+          structure,
+          cif: candidate.cif,
+          source: 'rl',
+          name: candidate.wyckoffLabel || candidate.formula,
+          runId: this.runId,
+          logProbability: candidate.logp,
+          spaceGroupRequested: candidate.spaceGroup,
+          ...(spaceGroupFound !== undefined ? { spaceGroupFound } : {}),
+          // The engine keeps only structurally and compositionally valid crystals in its best list.
+          valid: true,
+          validity: { structurallyValid: true, compositionallyValid: true, minDistanceThreshold: MIN_INTERATOMIC_DISTANCE, finetuneStep: candidate.step },
+          ...(Number.isFinite(candidate.reward) ? { reward: candidate.reward } : {}),
+          rewards: terms,
+          properties,
+          tags: ['finetune'],
+        });
+      } catch {
+        // The run goes on without this row; the crystal stays in the run's best/ folder.
+      }
+      this.stored.set(candidateKey(candidate), { ...(libraryId !== undefined ? { libraryId } : {}), predictions });
     });
-    stored++;
-  });
-  return stored;
+  }
 }
 
 /** Space group found at 0.1 Å, as sampled crystals get it (electron/engine/sample/build.ts), bounded in time: moyo can stall on odd cells. */

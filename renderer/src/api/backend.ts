@@ -5,8 +5,8 @@
  * `createStandaloneBackend()`, which has no engine and says so instead of inventing results.
  */
 import type { ProviderDiagnostics, StructureSummaryInfo } from '../../../shared/api/contract.ts';
-import type { StructureData, StructureSource } from '../../../shared/api/jobs.ts';
 import type { CrystalPlausibility } from '../../../shared/api/plausibility.ts';
+import type { PropertyPrediction, StructureData, StructureSource } from '../../../shared/api/jobs.ts';
 import type { JobsBackend } from './jobs.ts';
 
 export interface ModelSummary {
@@ -98,6 +98,8 @@ export interface Candidate {
   relaxed?: RelaxedEntry;
   /** Shortest contact over radii, charge balance (oxidation states guessed), density; absent when not checked. */
   plausibility?: CrystalPlausibility;
+  /** Predicted properties, each with its calibrated ± where the predictor has one (issue #18). */
+  predictions?: Record<string, PropertyPrediction>;
 }
 
 /** Library filters and paging as the Library view offers them. */

@@ -8,6 +8,7 @@ import type { ApiClient } from '../../../shared/api/client.ts';
 import type { ApiResult } from '../../../shared/api/contract.ts';
 import type { GeneratedCandidate, GenerateParams, ImportedStructureItem, JobInfo, JobResult, RelaxOutput } from '../../../shared/api/jobs.ts';
 import { isFinished } from '../../../shared/api/jobs.ts';
+import { predictionsOfRow } from './predictions.ts';
 import { openStructureFile } from '../views/ViewerView.tsx';
 import { createJobsBackend } from './jobs.ts';
 import type { Candidate, GenerationEvent, GenerationRequest, LibraryBackend, LibraryImportResult, ModelSummary, RelaxedEntry, StudioBackend, StructureData } from './backend.ts';
@@ -127,6 +128,7 @@ function createLibraryBackend(client: ApiClient, kind: 'desktop' | 'browser'): L
         ...(row.valid !== null ? { valid: row.valid } : {}),
         favourite: row.favourite,
         ...(row.plausibility ? { plausibility: row.plausibility } : {}),
+        ...predictionsOfRow(row.properties),
         ...(row.energyKind !== null
           ? { score: { kind: row.energyKind, eHull: row.eHull, energyPerAtom: row.energyPerAtom, formationEnergyPerAtom: row.formationEnergyPerAtom } }
           : {}),

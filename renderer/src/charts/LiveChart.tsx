@@ -21,6 +21,11 @@ export interface ChartAxisSpec {
   range?: [number, number];
   /** Digits of the tick labels. */
   digits?: number;
+  /**
+   * Tick label text, when fixed digits do not fit (uPlot's default keeps at most 3 decimals, so ticks of 2e-4 read
+   * "0"): e.g. `(v) => formatValue(v, 2)`.
+   */
+  format?: (value: number) => string;
 }
 
 export type { ChartSeriesSpec } from './chartData.ts';
@@ -91,7 +96,7 @@ function buildOptions(props: LiveChartProps, width: number): Options {
         labelFont: FONT,
         labelSize: 18,
         size: 56,
-        ...(a.digits !== undefined ? { values: (_u: uPlot, splits: number[]) => splits.map((v) => v.toFixed(a.digits)) } : {}),
+        ...(a.format ? { values: (_u: uPlot, splits: number[]) => splits.map((v) => a.format!(v)) } : a.digits !== undefined ? { values: (_u: uPlot, splits: number[]) => splits.map((v) => v.toFixed(a.digits)) } : {}),
       })),
     ],
     series: [

@@ -11,6 +11,7 @@ import { EHullBadge } from './EHullBadge.tsx';
 import { StructureThumbnail } from './StructureThumbnail.tsx';
 import { PlausibilityBadges } from './PlausibilityBadges.tsx';
 import { isPlausible } from '../../../shared/api/plausibility.ts';
+import { PredictionList } from '../ui/PredictionList.tsx';
 
 type SortKey = 'index' | 'logp' | 'formula' | 'minDistance' | 'eHull' | 'contactRatio' | 'density';
 
@@ -298,6 +299,7 @@ export function ResultsGrid({
                   )}
                 </span>
               )}
+              <PredictionList predictions={c.predictions} compact />
               {c.relaxed && (
                 <span className="hint" data-testid="relaxed-link">
                   {c.relaxed.savedId !== null ? `relaxed (${c.relaxed.status}) → library #${c.relaxed.savedId}` : `relax ${c.relaxed.status}`}

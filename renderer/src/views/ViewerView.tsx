@@ -23,6 +23,7 @@ import { ViewerPanel } from '../viewer/ViewerPanel.tsx';
 import { useJobRun } from './jobRun.ts';
 import { PotentialPanel } from './PotentialPanel.tsx';
 import { frameStructure, framesMatch, relaxedStructure, type PotentialActions } from './potentialRun.ts';
+import { PredictionList } from '../ui/PredictionList.tsx';
 
 interface Shown {
   key: string;
@@ -267,6 +268,7 @@ export function ViewerView({
                   {candidate.libraryId !== undefined ? `library #${candidate.libraryId}` : 'generated'} · SG {candidate.spaceGroup}
                 </span>
               </button>
+              <PredictionList predictions={candidate.predictions} />
             </li>
           )}
           {opened.map((o) => (
