@@ -7,7 +7,9 @@
  *
  * Chunk c is drawn from the random stream chunkSeed(seed, c), exactly as CrystalSampler.sample draws it, so the
  * crystals are the same whatever the number of pipelines; chunks are written in order (a crash keeps every chunk
- * written before it).
+ * written before it). Each pipeline writes its own crystals' CIF files, and this thread only appends a chunk's
+ * samples.jsonl lines in one write: on two cores, a main thread writing one file per crystal took CPU from the
+ * pipelines (`npm run bench:sample`, "writing").
  */
 import { Worker } from 'node:worker_threads';
 import { resolve } from 'node:path';
@@ -26,6 +28,8 @@ export interface PipelineSetup {
   symprec: number | null;
   /** Send each built Structure back (the library needs it); without, only records, descriptions and CIFs cross. */
   structures: boolean;
+  /** The generation folder: each pipeline writes its crystals' CIF files there; this thread appends samples.jsonl. */
+  outDir: string;
 }
 
 export interface ChunkRequest {
@@ -83,7 +87,7 @@ export async function* generateInPipelines(
   const chunks = Math.ceil(run.count / batchSize);
   const { statistics: _counted, ...workerOptions } = options; // counted here, from the replies
   void _counted;
-  const setup: PipelineSetup = { modelDir: resolve(run.modelDir), conditions: run.conditions, options: workerOptions, symprec: run.symprec === undefined ? EVALUATION_SYMPREC : run.symprec, structures: run.structures ?? true };
+  const setup: PipelineSetup = { modelDir: resolve(run.modelDir), conditions: run.conditions, options: workerOptions, symprec: run.symprec === undefined ? EVALUATION_SYMPREC : run.symprec, structures: run.structures ?? true, outDir: writer.dir };
   const started = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(run.pipelines, chunks)) }, () => startPipeline(setup)));
   const workers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const notStarted = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -131,9 +135,12 @@ export async function* generateInPipelines(
         options.statistics.drawn += reply.statistics.drawn;
         options.statistics.kept += reply.statistics.kept;
       }
-      for (const built of reply.built) yield writer.save(fromReply(built));
+      // The CIF files are on disk (the pipeline wrote them); the chunk's samples.jsonl lines go in one write.
+      const built = reply.built.map(fromReply);
+      writer.appendRecords(built);
       written = c + 1;
       pump();
+      yield* built;
     }
   } finally {
     failure ??= new Error('generation stopped');
