@@ -7,10 +7,11 @@
  *  - a training step: the CrystalFormer log-likelihood loss, batch 100, gradients and Adam in one onnxruntime run,
  *    the sequence trimmed to the batch's sites (T = 35 for 6 sites, as our trainer cuts it) or padded to T = 105.
  */
+import { readdirSync } from 'node:fs';
 import { wyckoffTables } from '../shared/tokens/index.ts';
 import { initSymmetry } from '../shared/symmetry/moyo.ts';
 import { type LoadedModel, loadModel } from '../electron/engine/model/files.ts';
-import { N_SLOTS, TOKENS_PER_SLOT, type ModelConfig } from '../electron/engine/model/config.ts';
+import { N_SLOTS, TOKENS_PER_SLOT, type ModelConfig, outputSize } from '../electron/engine/model/config.ts';
 import { makeBatch, packTokens } from '../electron/engine/model/batch.ts';
 import { CrystalFormerNetwork, declareLikelihoodInputs, declareNetworkInputs } from '../electron/engine/model/network.ts';
 import { toOrtFeeds } from '../electron/engine/train/evaluate-nll.ts';
@@ -107,11 +108,16 @@ export interface TrainWorkload {
   buffering?: 'double' | 'copy';
   /** onnxruntime intra-op threads spin while idle (default: onnxruntime's, as the trainer runs) or sleep. */
   spinning?: boolean;
+  /** Write an onnxruntime profile of the timed steps to files starting with this prefix; its path is returned. */
+  profilePrefix?: string;
   model?: LoadedModel;
 }
 
 export interface TrainMeasurement {
   tokens: number;
+  /** MatMul FLOPs of the step (trainingFlops). */
+  flops: number;
+  profileFile?: string;
   msPerStep: number[];
   medianMsPerStep: number;
   cpuMsPerStep: number;
@@ -152,10 +158,15 @@ export async function measureTraining(w: TrainWorkload): Promise<TrainMeasuremen
     optimizer: { clipNorm: 1, weightDecay: 0 },
     buffering: w.buffering ?? 'double',
     seed: 42,
-    session: { log: () => {}, intraOpNumThreads: w.threads, ...(spinning ? {} : { extra: { extra: { session: { intra_op: { allow_spinning: '0' } } } } }) },
+    session: {
+      log: () => {},
+      intraOpNumThreads: w.threads,
+      extra: { ...(spinning ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }), ...(w.profilePrefix ? { enableProfiling: true, profileFilePrefix: w.profilePrefix } : {}) },
+    },
   });
   const times: number[] = [];
   let cpu = 0;
+  let profileFile: string | undefined;
   let firstLoss = NaN;
   let lastLoss = NaN;
   // A small learning rate: the weights barely move, so every step does the same work.
@@ -173,7 +184,25 @@ export async function measureTraining(w: TrainWorkload): Promise<TrainMeasuremen
       cpu += cpuMs() - c0;
     }
   } finally {
+    if (w.profilePrefix) {
+      step.session.session.endProfiling();
+      // onnxruntime names the file itself: the prefix, a time stamp, '.json', in the working directory.
+      profileFile = readdirSync('.').find((f) => f.startsWith(w.profilePrefix!) && f.endsWith('.json'));
+    }
     await step.release();
   }
-  return { tokens: batch.slots * TOKENS_PER_SLOT, msPerStep: times, medianMsPerStep: median(times), cpuMsPerStep: cpu / w.steps, firstLoss, lastLoss };
+  const tokens = batch.slots * TOKENS_PER_SLOT;
+  return { tokens, flops: trainingFlops(config, w.batch, tokens), ...(profileFile ? { profileFile } : {}), msPerStep: times, medianMsPerStep: median(times), cpuMsPerStep: cpu / w.steps, firstLoss, lastLoss };
+}
+
+/**
+ * MatMul FLOPs of one training step (2 per multiply-add): 3 × the forward's (the backward computes two products per
+ * forward one), the forward being the trunk's projections and MLP for every token, attention over all T positions
+ * (the causal mask does not skip work) and the output head.
+ */
+export function trainingFlops(config: ModelConfig, batch: number, tokens: number): number {
+  const d = config.modelSize;
+  const hk = config.heads * config.keySize;
+  const perToken = config.layers * (2 * (3 * d * hk + hk * d + 2 * d * config.mlpFactor * d) + 2 * 2 * hk * tokens) + 2 * d * outputSize(config);
+  return 3 * batch * tokens * perToken;
 }
