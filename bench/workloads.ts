@@ -7,7 +7,7 @@
  *  - a training step: the CrystalFormer log-likelihood loss, batch 100, gradients and Adam in one onnxruntime run,
  *    the sequence trimmed to the batch's sites (T = 35 for 6 sites, as our trainer cuts it) or padded to T = 105.
  */
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { wyckoffTables } from '../shared/tokens/index.ts';
 import { initSymmetry } from '../shared/symmetry/moyo.ts';
 import { type LoadedModel, loadModel } from '../electron/engine/model/files.ts';
@@ -23,6 +23,38 @@ import { TrainingStep } from '../electron/engine/train-step.ts';
 export function cpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
+}
+
+/**
+ * CPU time (user + system, ms) of every thread of this process so far, by thread id, from /proc/self/task (Linux;
+ * empty elsewhere). The busiest thread's share of a run bounds its wall time on an idle machine from below, whatever
+ * the load while it was measured: a pipeline is as fast as its busiest thread.
+ */
+export function threadCpuMs(): Map<number, number> {
+  const out = new Map<number, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync('/proc/self/task');
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), ((Number(fields[11]) + Number(fields[12])) * 1000) / 100); // utime, stime in USER_HZ (100)
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+/** The largest per-thread CPU time (ms) spent between two threadCpuMs() readings (threads that ended are lost). */
+export function busiestThreadMs(before: Map<number, number>, after: Map<number, number>): number {
+  let max = 0;
+  for (const [tid, ms] of after) max = Math.max(max, ms - (before.get(tid) ?? 0));
+  return max;
 }
 
 export function median(values: readonly number[]): number {
