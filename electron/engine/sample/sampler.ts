@@ -95,8 +95,10 @@ export class CrystalSampler {
    * `backend: 'prefix'` re-runs the whole prefix each step (no KV cache) — for benchmarks and tests.
    * `weightsInGraph` (default true) builds the weights into the decoding graphs (see KvCacheBackend); fine-tuning,
    * which changes them every batch, passes false.
-   * `threads` is onnxruntime's intra-op thread count. It defaults to 1: a decoding step is many tiny ops, and a second
-   * thread costs more in synchronisation than it gains (compare `npm run bench:sample` with `CFSTUDIO_BENCH_THREADS=2`).
+   * `threads` is onnxruntime's intra-op thread count. It defaults to 1: the decode sessions do not spin (backends.ts),
+   * so a second thread does work, but most of a step is ops too small to split and JavaScript (draws, cache writes) on
+   * this thread; a second core does more as a second whole pipeline (pipelines.ts). Compare `npm run bench:sample`
+   * with `CFSTUDIO_BENCH_THREADS=2`, and `npm run bench:vs-torch` at 1 and 2 threads.
    */
   static async create(config: ModelConfig, params: ParameterStore, options: { backend?: 'kv-cache' | 'prefix'; threads?: number; weightsInGraph?: boolean } = {}): Promise<CrystalSampler> {
     const threads = options.threads ?? 1;
