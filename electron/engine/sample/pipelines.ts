@@ -1,9 +1,10 @@
 /**
  * Generation split over several whole pipelines, one worker thread each: a pipeline draws a chunk of crystals (one
  * batch) with its own onnxruntime session and builds them on the same thread. The single pipeline of build-pool.ts
- * (sampling here, building in one worker) leaves the builder idle half the time on 2 cores, because drawing tokens
- * is the slower half; several pipelines keep every core busy, and add up with more cores (`npm run bench:sample`
- * measures both, or `cfstudio generate -n 8192 --pipelines 1` against `--pipelines 2`). generate.ts chooses between them.
+ * (sampling here, building in one worker, moyo in the builder's own thread) can use about two cores; several
+ * pipelines add up with more cores, but cost more CPU per crystal (each loads the model, moyo and its sessions, and
+ * waits for its own moyo thread), so on two cores one pipeline is the default (generate.ts, defaultPipelineCount;
+ * `npm run bench:sample` measures both, with each run's busiest thread).
  *
  * Chunk c is drawn from the random stream chunkSeed(seed, c), exactly as CrystalSampler.sample draws it, so the
  * crystals are the same whatever the number of pipelines; chunks are written in order (a crash keeps every chunk
