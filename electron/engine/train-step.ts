@@ -4,11 +4,13 @@
  * moments — gradients, clipping and the update are all computed inside the graph.
  *
  * All parameters live in one flat float32 vector (and so do the moments; see optim/adam.ts for the layout), so
- * the graph has three state inputs and three state outputs however large the model. They stay in two
- * pre-allocated buffer sets owned by JavaScript but read and written by onnxruntime in place: each run reads set
- * A as inputs and writes the new values straight into set B (onnxruntime-node accepts pre-allocated output
- * tensors as `fetches`), then the sets swap. No per-step allocation or copy of weights.
- * The 'copy' mode does what a naive loop would (fresh output tensors, copied back) and exists for comparison.
+ * the graph has three state inputs and three state outputs however large the model. They live in two buffer sets
+ * owned by JavaScript: each run reads set A as inputs and is given set B as pre-allocated outputs (`fetches`), then
+ * the sets swap. This does NOT keep the weights inside onnxruntime without copies: onnxruntime-node 1.30 fills the
+ * pre-allocated buffers and still returns each output in a new JavaScript buffer, so the state crosses at least
+ * once per step either way. The 'copy' mode (fresh outputs, copied back into set A) exists for comparison;
+ * `npm run bench:engine` times both on the shipped model — the state (3 × 4 bytes per parameter) is a few ms of
+ * copying against a step of hundreds, so the two measure alike.
  */
 import { Graph, exportModel, grad, type ModelSignature, type Tensor } from './graph/index.ts';
 import { adamInputName, adamUpdate, type AdamOptions, type ParameterLayout } from './optim/adam.ts';
@@ -23,7 +25,7 @@ export interface TrainingStepOptions {
   /** Initial parameter values by name, or a function making them once the graph's parameters are known. */
   parameters: ParameterSource | ((parameters: readonly Tensor[]) => ParameterSource);
   optimizer?: AdamOptions;
-  /** 'double' (default): write into the other buffer set and swap. 'copy': naive, for benchmarks. */
+  /** 'double' (default): the other buffer set as pre-allocated outputs, then swap. 'copy': naive, for benchmarks. */
   buffering?: 'double' | 'copy';
   /** Dropout seed base for the training graph. */
   seed?: number;

@@ -72,7 +72,7 @@ export const generateCommand: Command = {
     'top-p': { type: 'string', description: 'nucleus sampling threshold (default 1)', valueName: 'P' },
     seed: { type: 'string', description: 'random seed (default 0): the same seed gives the same crystals', valueName: 'N' },
     'batch-size': { type: 'string', description: 'crystals decoded together (default 256)', valueName: 'N' },
-    pipelines: { type: 'string', description: `worker threads that each sample and build whole batches (default: one per core — ${cpus().length} here — when there are at least two batches for each, else 1); 1 = sample here, build in one worker. The crystals do not depend on it`, valueName: 'N' },
+    pipelines: { type: 'string', description: `worker threads that each sample and build whole batches (default: one per core on 3 or more cores — ${cpus().length} here — when there are at least two batches for each, else 1: on 2 cores one pipeline keeps both busy at less CPU); 1 = sample here, build in one worker. The crystals do not depend on it`, valueName: 'N' },
     model: { type: 'string', description: 'model name in models/ or a model folder (default: default)', valueName: 'NAME|DIR' },
     out: { type: 'string', description: 'output folder (CIFs and samples.jsonl; appended to if it exists)', valueName: 'DIR' },
     json: { type: 'boolean', description: 'print a JSON summary' },

@@ -10,7 +10,7 @@ import type { Mat3 } from '../../../shared/crystal/linalg.ts';
 import { type Site, Structure } from '../../../shared/crystal/structure.ts';
 import type { WyckoffDescription } from '../../../shared/symmetry/analyze.ts';
 import { type BuiltSample, type SampleRecord, buildSample } from './build.ts';
-import { type SampleWriter } from './sample-writer.ts';
+import { type SampleWriter, writeCifFile } from './sample-writer.ts';
 import type { SampledCrystal } from './sampler.ts';
 import { EVALUATION_SYMPREC } from '../../../shared/symmetry/tolerance.ts';
 
@@ -19,6 +19,8 @@ export interface BuildRequest {
   sample: SampledCrystal;
   index: number;
   symprec: number | null;
+  /** Write the CIF file into this folder (writeCifFile) where the crystal is built. */
+  outDir?: string;
 }
 
 export interface BuildReply {
@@ -30,14 +32,17 @@ export interface BuildReply {
 }
 
 export interface SampleBuilder {
-  build(sample: SampledCrystal, index: number, symprec?: number | null): Promise<BuiltSample>;
+  /** Build a sample; with `outDir`, also write its CIF file there (writeCifFile), on the thread that built it. */
+  build(sample: SampledCrystal, index: number, symprec?: number | null, outDir?: string): Promise<BuiltSample>;
   close(): Promise<void>;
 }
 
 /** Builds on the calling thread (no overlap): where worker threads are not wanted, and the reference in tests. */
 export class InlineBuilder implements SampleBuilder {
-  build(sample: SampledCrystal, index: number, symprec: number | null = EVALUATION_SYMPREC): Promise<BuiltSample> {
-    return Promise.resolve(buildSample(sample, index, symprec));
+  build(sample: SampledCrystal, index: number, symprec: number | null = EVALUATION_SYMPREC, outDir?: string): Promise<BuiltSample> {
+    const built = buildSample(sample, index, symprec);
+    if (outDir !== undefined) writeCifFile(outDir, built);
+    return Promise.resolve(built);
   }
 
   async close(): Promise<void> {}
@@ -81,12 +86,12 @@ export class WorkerBuilder implements SampleBuilder {
     this.pending.clear();
   }
 
-  build(sample: SampledCrystal, index: number, symprec: number | null = EVALUATION_SYMPREC): Promise<BuiltSample> {
+  build(sample: SampledCrystal, index: number, symprec: number | null = EVALUATION_SYMPREC, outDir?: string): Promise<BuiltSample> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const request: BuildRequest = { id, sample, index, symprec };
+      const request: BuildRequest = { id, sample, index, symprec, ...(outDir !== undefined ? { outDir } : {}) };
       this.worker.postMessage(request);
     });
   }
@@ -126,17 +131,28 @@ export function fromReply(reply: BuildReply): BuiltSample {
 /**
  * Build and write every sample, yielding each built sample in order once its files are on disk. Samples are written
  * as soon as they and all before them are built (a crash loses only those still being built); at most
- * `maxInFlight` samples wait for the builder, beyond that sampling waits.
+ * `maxInFlight` samples wait for the builder, beyond that sampling waits. The builder writes each CIF file where it
+ * builds the crystal, and this thread appends the samples.jsonl lines of every crystal ready in one write: the
+ * sampling thread is the slower half of the pipeline, and a file per crystal written here took from it
+ * (`npm run bench:sample`, "writing").
  */
 export async function* buildAndWrite(samples: AsyncIterable<SampledCrystal>, writer: SampleWriter, builder: SampleBuilder, options: { maxInFlight?: number; symprec?: number | null } = {}): AsyncGenerator<BuiltSample> {
   const maxInFlight = options.maxInFlight ?? 1024;
   const queue: { pending: Promise<BuiltSample>; built?: BuiltSample }[] = [];
+  /** Take the ready samples from the head of the queue (at least one, waiting for it when `wait`), record them, hand them on. */
+  async function* flush(wait: boolean): AsyncGenerator<BuiltSample> {
+    const ready: BuiltSample[] = [];
+    if (wait && queue.length > 0 && !queue[0]!.built) ready.push(await queue.shift()!.pending);
+    while (queue.length > 0 && queue[0]!.built) ready.push(await queue.shift()!.pending);
+    writer.appendRecords(ready);
+    yield* ready;
+  }
   for await (const sample of samples) {
-    const entry: (typeof queue)[number] = { pending: builder.build(sample, writer.reserveIndex(), options.symprec ?? EVALUATION_SYMPREC) };
+    const entry: (typeof queue)[number] = { pending: builder.build(sample, writer.reserveIndex(), options.symprec ?? EVALUATION_SYMPREC, writer.dir) };
     // Awaited below, in order; this also keeps a failure from being reported as unhandled first.
     entry.pending.then((built) => (entry.built = built)).catch(() => {});
     queue.push(entry);
-    while (queue.length > 0 && (queue[0]!.built || queue.length >= maxInFlight)) yield writer.save(await queue.shift()!.pending);
+    if (queue[0]!.built || queue.length >= maxInFlight) yield* flush(queue.length >= maxInFlight);
   }
-  while (queue.length > 0) yield writer.save(await queue.shift()!.pending);
+  while (queue.length > 0) yield* flush(true);
 }

@@ -27,6 +27,12 @@ export interface SamplingConditions {
   /** Maximum Wyckoff sites (≤ 20). */
   maxSites?: number;
   /**
+   * Minimum Wyckoff sites: the stop token is not drawn before this many. With `maxSites` equal, every crystal has
+   * exactly that many sites, so a batch costs a known number of tokens (the speed benchmarks, as the PyTorch
+   * reference's `--real-sites`). Not combinable with `maxAtoms`, a complete prompt or a composition.
+   */
+  minSites?: number;
+  /**
    * Exact composition (structure prediction): every crystal has exactly one of these cell compositions, enforced
    * while decoding (composition.ts). Not combinable with the prompt, element, tie and size conditions above.
    */
@@ -84,6 +90,13 @@ export function validateConditions(conditions: SamplingConditions): void {
   }
   if (conditions.maxSites !== undefined && !(Number.isInteger(conditions.maxSites) && conditions.maxSites >= 1 && conditions.maxSites <= MAX_SITES)) {
     throw new Error(`maximum sites must be an integer from 1 to ${MAX_SITES}, got ${conditions.maxSites}`);
+  }
+  if (conditions.minSites !== undefined) {
+    const { minSites, maxSites } = conditions;
+    if (!(Number.isInteger(minSites) && minSites >= 1 && minSites <= MAX_SITES)) throw new Error(`minimum sites must be an integer from 1 to ${MAX_SITES}, got ${minSites}`);
+    if (maxSites !== undefined && minSites > maxSites) throw new Error(`minimum sites (${minSites}) is above the maximum (${maxSites})`);
+    if (conditions.maxAtoms !== undefined) throw new Error('a minimum site count cannot be combined with a maximum atom count (the atoms could run out first)');
+    if (conditions.wyckoffPrompt?.complete) throw new Error('a minimum site count cannot be combined with a complete Wyckoff prompt (the prompt fixes the sites)');
   }
   const prompt = conditions.wyckoffPrompt?.letters ?? [];
   if (prompt.length > MAX_SITES) throw new Error(`a Wyckoff prompt has at most ${MAX_SITES} sites, got ${prompt.length}`);
@@ -149,6 +162,7 @@ function validateCompositionConditions(conditions: SamplingConditions, compositi
     ['excludeRadioactiveAndNobleGases', 'element exclusions'],
     ['maxAtoms', 'a maximum atom count'],
     ['maxSites', 'a maximum site count'],
+    ['minSites', 'a minimum site count'],
   ];
   for (const [key, what] of others) if (conditions[key] !== undefined) throw new Error(`an exact composition cannot be combined with ${what}`);
   const constraint = compositionConstraint(composition, wyckoffTables());

@@ -55,11 +55,15 @@ export interface Generation {
 }
 
 /**
- * Several pipelines only when there are enough batches to repay starting them (each loads the model in its own
- * thread before its first batch): at least two batches per pipeline, one pipeline per core.
+ * Several pipelines only on three or more cores, and when there are enough batches to repay starting them (each loads
+ * the model, moyo and its sessions in its own thread): at least two batches per pipeline, one pipeline per core.
+ * On two cores one pipeline already keeps both busy (sampling here; building, and moyo in its own thread, beside it),
+ * and two pipelines cost more CPU per crystal than one: per-thread CPU from /proc/self/task over 2,048 crystals
+ * (`npm run bench:sample`, "busiest thread", and the total CPU per crystal of each generate line) put two pipelines
+ * ~30 % above one in total CPU (more V8 helper-thread GC time, each pipeline waiting for its own moyo thread).
  */
 export function defaultPipelineCount(count: number, batchSize: number, cores = cpus().length): number {
-  return Math.ceil(count / batchSize) >= 2 * cores ? cores : 1;
+  return cores >= 3 && Math.ceil(count / batchSize) >= 2 * cores ? cores : 1;
 }
 
 export function runGeneration(request: GenerationRequest): Generation {

@@ -1,13 +1,16 @@
 /**
  * Generation split over several whole pipelines, one worker thread each: a pipeline draws a chunk of crystals (one
  * batch) with its own onnxruntime session and builds them on the same thread. The single pipeline of build-pool.ts
- * (sampling here, building in one worker) leaves the builder idle half the time on 2 cores, because drawing tokens
- * is the slower half; several pipelines keep every core busy, and add up with more cores (`npm run bench:sample`
- * measures both, or `cfstudio generate -n 8192 --pipelines 1` against `--pipelines 2`). generate.ts chooses between them.
+ * (sampling here, building in one worker, moyo in the builder's own thread) can use about two cores; several
+ * pipelines add up with more cores, but cost more CPU per crystal (each loads the model, moyo and its sessions, and
+ * waits for its own moyo thread), so on two cores one pipeline is the default (generate.ts, defaultPipelineCount;
+ * `npm run bench:sample` measures both, with each run's busiest thread).
  *
  * Chunk c is drawn from the random stream chunkSeed(seed, c), exactly as CrystalSampler.sample draws it, so the
  * crystals are the same whatever the number of pipelines; chunks are written in order (a crash keeps every chunk
- * written before it).
+ * written before it). Each pipeline writes its own crystals' CIF files, and this thread only appends a chunk's
+ * samples.jsonl lines in one write: on two cores, a main thread writing one file per crystal took CPU from the
+ * pipelines (`npm run bench:sample`, "writing").
  */
 import { Worker } from 'node:worker_threads';
 import { resolve } from 'node:path';
@@ -26,6 +29,8 @@ export interface PipelineSetup {
   symprec: number | null;
   /** Send each built Structure back (the library needs it); without, only records, descriptions and CIFs cross. */
   structures: boolean;
+  /** The generation folder: each pipeline writes its crystals' CIF files there; this thread appends samples.jsonl. */
+  outDir: string;
 }
 
 export interface ChunkRequest {
@@ -83,7 +88,7 @@ export async function* generateInPipelines(
   const chunks = Math.ceil(run.count / batchSize);
   const { statistics: _counted, ...workerOptions } = options; // counted here, from the replies
   void _counted;
-  const setup: PipelineSetup = { modelDir: resolve(run.modelDir), conditions: run.conditions, options: workerOptions, symprec: run.symprec === undefined ? EVALUATION_SYMPREC : run.symprec, structures: run.structures ?? true };
+  const setup: PipelineSetup = { modelDir: resolve(run.modelDir), conditions: run.conditions, options: workerOptions, symprec: run.symprec === undefined ? EVALUATION_SYMPREC : run.symprec, structures: run.structures ?? true, outDir: writer.dir };
   const started = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(run.pipelines, chunks)) }, () => startPipeline(setup)));
   const workers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const notStarted = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -131,9 +136,12 @@ export async function* generateInPipelines(
         options.statistics.drawn += reply.statistics.drawn;
         options.statistics.kept += reply.statistics.kept;
       }
-      for (const built of reply.built) yield writer.save(fromReply(built));
+      // The CIF files are on disk (the pipeline wrote them); the chunk's samples.jsonl lines go in one write.
+      const built = reply.built.map(fromReply);
+      writer.appendRecords(built);
       written = c + 1;
       pump();
+      yield* built;
     }
   } finally {
     failure ??= new Error('generation stopped');

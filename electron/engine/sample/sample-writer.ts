@@ -38,13 +38,24 @@ export class SampleWriter {
 
   /** Write a sample built with an index from `reserveIndex`. */
   save(built: BuiltSample): BuiltSample {
-    const index = built.record.index;
-    if (built.cif) {
-      built.record.file = `${String(index).padStart(6, '0')}.cif`;
-      writeFileSync(join(this.dir, built.record.file), built.cif);
-    }
+    writeCifFile(this.dir, built);
     // The JSON line goes last: a line present means its CIF is complete on disk.
     appendFileSync(this.jsonl, JSON.stringify(built.record) + '\n');
     return built;
   }
+
+  /**
+   * Append the samples.jsonl lines of samples whose CIF files are already on disk (writeCifFile, called where they
+   * were built: pipelines.ts), in one write. The caller keeps the order of the indices.
+   */
+  appendRecords(built: readonly BuiltSample[]): void {
+    if (built.length > 0) appendFileSync(this.jsonl, built.map((b) => JSON.stringify(b.record) + '\n').join(''));
+  }
+}
+
+/** Write a built sample's CIF as `dir/NNNNNN.cif` (its index) and name the file in its record; no CIF, no file. */
+export function writeCifFile(dir: string, built: BuiltSample): void {
+  if (!built.cif) return;
+  built.record.file = `${String(built.record.index).padStart(6, '0')}.cif`;
+  writeFileSync(join(dir, built.record.file), built.cif);
 }

@@ -27,6 +27,18 @@ export interface SampleOptions {
   batchSize?: number;
   /** When given, counts every crystal drawn and every one kept (met the whole-crystal conditions such as `requiredElements`). */
   statistics?: DrawStatistics;
+  /** When given, accumulates the time spent in the network (benchmarks split a run into network and draws with it). */
+  timing?: SamplerTiming;
+}
+
+/**
+ * Where a sampler's time goes: `networkMs` is wall time inside the decode backend (onnxruntime runs plus writing the
+ * new keys and values into the cache), `networkSteps` the number of those calls; the rest of a batch's time is the
+ * JavaScript draws (masks, softmax, von Mises and lattice draws, coordinate projection, log-probabilities).
+ */
+export interface SamplerTiming {
+  networkMs: number;
+  networkSteps: number;
 }
 
 /** How many crystals were drawn and how many of them met the whole-crystal conditions. */
@@ -83,8 +95,10 @@ export class CrystalSampler {
    * `backend: 'prefix'` re-runs the whole prefix each step (no KV cache) — for benchmarks and tests.
    * `weightsInGraph` (default true) builds the weights into the decoding graphs (see KvCacheBackend); fine-tuning,
    * which changes them every batch, passes false.
-   * `threads` is onnxruntime's intra-op thread count. It defaults to 1: a decoding step is many tiny ops, and a second
-   * thread costs more in synchronisation than it gains (compare `npm run bench:sample` with `CFSTUDIO_BENCH_THREADS=2`).
+   * `threads` is onnxruntime's intra-op thread count. It defaults to 1: the decode sessions do not spin (backends.ts),
+   * so a second thread does work, but most of a step is ops too small to split and JavaScript (draws, cache writes) on
+   * this thread; a second core does more as a second whole pipeline (pipelines.ts). Compare `npm run bench:sample`
+   * with `CFSTUDIO_BENCH_THREADS=2`, and `npm run bench:vs-torch` at 1 and 2 threads.
    */
   static async create(config: ModelConfig, params: ParameterStore, options: { backend?: 'kv-cache' | 'prefix'; threads?: number; weightsInGraph?: boolean } = {}): Promise<CrystalSampler> {
     const threads = options.threads ?? 1;
@@ -144,7 +158,17 @@ export class CrystalSampler {
     }));
     const results: (SampledCrystal | null)[] = new Array(states.length).fill(null);
     let active = states.map((_, i) => i); // batch row → crystal index
-    let rows = OutputRows.firstWyckoff(await this.backend.start(spaceGroups), this.config);
+    const timing = options.timing;
+    const network = async (run: () => Promise<Float32Array>): Promise<Float32Array> => {
+      if (!timing) return run();
+      const t0 = performance.now();
+      const out = await run();
+      timing.networkMs += performance.now() - t0;
+      timing.networkSteps++;
+      return out;
+    };
+    const minSites = conditions.minSites ?? 0;
+    let rows = OutputRows.firstWyckoff(await network(() => this.backend.start(spaceGroups)), this.config);
 
     for (let slot = 0; slot < N_SLOTS; slot++) {
       const B = active.length;
@@ -160,6 +184,7 @@ export class CrystalSampler {
         const forced = slot < prompt.length ? prompt[slot]! : conditions.wyckoffPrompt?.complete && slot >= prompt.length ? 0 : slot >= maxSites ? 0 : -1;
         for (let w = 0; w < WYCKOFF_CLASSES; w++) {
           let ok = forced < 0 || w === forced;
+          if (ok && w === 0 && forced < 0 && slot < minSites) ok = false;
           if (ok && w > 0 && conditions.maxAtoms !== undefined) ok = st.atomsInCell + this.tables.multiplicityOf(st.spaceGroup, w) <= conditions.maxAtoms;
           // Exact composition: stop only at an allowed cell; a letter only when some element can take it and the
           // rest can still be completed (composition.ts). Letters the model forbids here are already masked.
@@ -184,7 +209,7 @@ export class CrystalSampler {
         chosenW[r] = w;
         multiplicity[r] = this.tables.multiplicityOf(st.spaceGroup, w);
       }
-      rows = OutputRows.of(await this.backend.step('w', 5 * slot, { ints: chosenW, multiplicity }), O, this.config);
+      rows = OutputRows.of(await network(() => this.backend.step('w', 5 * slot, { ints: chosenW, multiplicity })), O, this.config);
 
       // Crystals that just stopped: sample the lattice from this row and leave the batch.
       const continuing: number[] = [];
@@ -229,7 +254,7 @@ export class CrystalSampler {
         st.atoms[slot] = a;
         chosenA[r] = a;
       }
-      rows = OutputRows.of(await this.backend.step('a', 5 * slot + 1, { ints: chosenA }), O, this.config);
+      rows = OutputRows.of(await network(() => this.backend.step('a', 5 * slot + 1, { ints: chosenA })), O, this.config);
 
       // --- X, Y, Z of the slot: sample, project onto the Wyckoff position, score the projected value.
       for (let axis = 0; axis < 3; axis++) {
@@ -248,7 +273,7 @@ export class CrystalSampler {
           }
           values[r] = projected;
         }
-        rows = OutputRows.of(await this.backend.step(axis === 0 ? 'x' : axis === 1 ? 'y' : 'z', 5 * slot + 2 + axis, { floats: values }), O, this.config);
+        rows = OutputRows.of(await network(() => this.backend.step(axis === 0 ? 'x' : axis === 1 ? 'y' : 'z', 5 * slot + 2 + axis, { floats: values })), O, this.config);
       }
       for (let r = 0; r < Bc; r++) {
         const st = states[active[r]!]!;
