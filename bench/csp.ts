@@ -9,7 +9,7 @@
  * candidate has an RMS below stol; the RMSE averages, over matched formulas, the smallest normalised RMS among the k.
  *
  *   npm run bench:csp                                   # CFSTUDIO_BENCH_N formulas (default 20), CFSTUDIO_BENCH_SAMPLES each (default 50)
- *   CFSTUDIO_BENCH_RELAX=1 npm run bench:csp            # also rank after relaxation (every candidate of every formula, relaxed in one batch)
+ *   CFSTUDIO_BENCH_RELAX=1 npm run bench:csp            # also rank after relaxation (every candidate, relaxed in batches of formulas)
  *   CFSTUDIO_BENCH_RELAX_TOP=20 …                        # relax only the 20 lowest single-point energies (default: every candidate)
  *   CFSTUDIO_BENCH_WORKERS=2 …                           # potential worker threads (default: one per core)
  *   CFSTUDIO_BENCH_RELAX_CHUNK=20 …                      # relax after every 20 formulas sampled (so an interrupted run has whole first formulas)
@@ -24,12 +24,13 @@
  * distinct candidates out of CFSTUDIO_BENCH_SAMPLES samples. Structures are compared at symprec 0.01 Å, so that
  * symmetrization moves atoms far less than the displacements measured.
  *
- * With relaxation the run has two phases: first every formula is sampled and ranked by likelihood and single point
- * (its result written without the relaxed ranking), then, after every CFSTUDIO_BENCH_RELAX_CHUNK formulas, their candidates relax together in one
- * `relaxStructures` batch over the potential's worker threads — a formula whose own candidates would leave the workers
- * idle while its slowest one finishes now shares each step with the others — and each formula is ranked, scored and
- * written as soon as its last candidate ends. Time per formula after relaxation is then the batch's wall (and CPU)
- * time divided by the number of formulas, not a per-formula measurement.
+ * With relaxation, each formula is first sampled and ranked by likelihood and single point (its result written
+ * without the relaxed ranking); after every CFSTUDIO_BENCH_RELAX_CHUNK formulas their candidates relax together in one
+ * `relaxStructures` batch over the potential's worker threads (a formula whose own candidates would leave the workers
+ * idle while its slowest one finishes shares each step with the others) while the next chunk is sampled, and each
+ * formula is ranked, scored and written as soon as its last candidate ends. Relaxation time per formula is the batches'
+ * wall time divided by their formulas (`summary.relaxBatch`), not a per-formula measurement; `summary.run` holds the
+ * wall and CPU time (all threads) of the whole run.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
