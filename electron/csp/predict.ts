@@ -8,7 +8,7 @@ import type { Structure } from '../../shared/crystal/structure.ts';
 import { atomicNumber, elementSymbol } from '../../shared/crystal/elements.ts';
 import { wyckoffPosition } from '../../shared/symmetry/spacegroups.ts';
 import { errorLine } from '../../shared/text/safe-text.ts';
-import type { RelaxStatus } from '../engine/potential/relax.ts';
+import type { RelaxOptions, RelaxResult, RelaxStatus } from '../engine/potential/relax.ts';
 import { relaxStructures } from '../engine/potential/relax.ts';
 import type { Potential } from '../engine/potential/types.ts';
 import { type SampleRecord, buildSample } from '../engine/sample/build.ts';
@@ -227,7 +227,13 @@ export async function sampleCandidates(plan: CspPlan, options: Omit<CspOptions, 
 export async function rankCandidates(
   plan: CspPlan,
   sampledCandidates: CspSampled,
-  options: Pick<CspOptions, 'potential' | 'relax' | 'stability' | 'symprec' | 'tolerances' | 'onProgress' | 'signal'>,
+  options: Pick<CspOptions, 'potential' | 'relax' | 'stability' | 'symprec' | 'tolerances' | 'onProgress' | 'signal'> & {
+    /**
+     * The relaxations of `sampledCandidates.candidates` (same order), already run with `candidateRelaxOptions(relax)`:
+     * for a caller that relaxes the candidates of many formulas in one batch (bench/csp.ts). Absent: relaxed here.
+     */
+    relaxed?: readonly RelaxResult[];
+  },
 ): Promise<CspResult> {
   const symprec = options.symprec ?? 0.1;
   const tolerances = options.tolerances ?? DEFAULT_MATCH_TOLERANCES;
@@ -246,11 +252,14 @@ export async function rankCandidates(
     } else if (options.relax) {
       ranking = 'energy after relaxation';
       let done = 0;
-      const results = await relaxStructures(
-        potential,
-        candidates.map((c) => c.initial),
-        { fmax: options.relax.fmax, maxSteps: options.relax.maxSteps, keepSymmetry: true, ...(options.signal ? { signal: options.signal } : {}), onDone: () => progress('relax', ++done, candidates.length) },
-      );
+      if (options.relaxed && options.relaxed.length !== candidates.length) throw new Error(`internal error: ${options.relaxed.length} relaxations for ${candidates.length} candidates`);
+      const results =
+        options.relaxed ??
+        (await relaxStructures(
+          potential,
+          candidates.map((c) => c.initial),
+          { ...candidateRelaxOptions(options.relax), ...(options.signal ? { signal: options.signal } : {}), onDone: () => progress('relax', ++done, candidates.length) },
+        ));
       results.forEach((r, i) => {
         const c = candidates[i]!;
         c.relaxStatus = r.status;
@@ -307,6 +316,11 @@ export async function rankCandidates(
     candidates,
     seconds: { ...sampledCandidates.seconds, energy: (t3 - t2) / 1000 },
   };
+}
+
+/** How a candidate is relaxed before ranking: FIRE to `fmax` or `maxSteps`, cell included, space group kept. */
+export function candidateRelaxOptions(relax: { fmax: number; maxSteps: number }): RelaxOptions {
+  return { fmax: relax.fmax, maxSteps: relax.maxSteps, keepSymmetry: true };
 }
 
 /**

@@ -10,7 +10,9 @@ import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { loadModel, type LoadedModel } from '../../electron/engine/model/files.ts';
 import { CrystalSampler } from '../../electron/engine/sample/sampler.ts';
 import { planStructurePrediction } from '../../electron/csp/plan.ts';
-import { predictStructures, rankCandidates, sampleCandidates, weighGroupsByModel } from '../../electron/csp/predict.ts';
+import { candidateRelaxOptions, predictStructures, rankCandidates, sampleCandidates, weighGroupsByModel } from '../../electron/csp/predict.ts';
+import { LennardJonesPotential } from '../../electron/engine/potential/analytic.ts';
+import { relaxStructures } from '../../electron/engine/potential/relax.ts';
 import { existsSync } from 'node:fs';
 import { defaultPotentialDir, loadPotential } from '../../electron/engine/potential/load.ts';
 
@@ -96,5 +98,25 @@ describe('predictStructures', () => {
     } finally {
       await potential.close();
     }
+  }, 300_000);
+
+  it('relaxations run elsewhere (one batch over many formulas, bench/csp.ts) rank exactly as relaxing inside rankCandidates', async () => {
+    // Lennard-Jones (every element, cheap) stands in for M3GNet: what is checked is the bookkeeping, not the physics.
+    const potential = new LennardJonesPotential({ sigma: 2.2, epsilon: 0.1 });
+    const relax = { fmax: 0.05, maxSteps: 60 };
+    const plan = planStructurePrediction({ formula: 'MgO', zs: [1, 2, 4], spaceGroups: [225, 221, 186, 216], spaceGroupCounts: model.card.spaceGroupCounts });
+    const sampled = await sampleCandidates(plan, { sampler, count: 16, seed: 4 });
+    expect(sampled.candidates.length).toBeGreaterThan(1);
+    const inside = await rankCandidates(plan, sampled, { potential, relax });
+    // The same candidates relaxed in a bigger batch, with another formula's crystals around them.
+    const other = planStructurePrediction({ formula: 'NaCl', zs: [4], spaceGroups: [225], spaceGroupCounts: model.card.spaceGroupCounts });
+    const others = (await sampleCandidates(other, { sampler, count: 4, seed: 1 })).candidates.map((c) => c.initial);
+    const batch = await relaxStructures(potential, [...others, ...sampled.candidates.map((c) => c.initial)], candidateRelaxOptions(relax));
+    const outside = await rankCandidates(plan, sampled, { potential, relax, relaxed: batch.slice(others.length) });
+    expect(outside.ranking).toBe('energy after relaxation');
+    expect(outside.candidates.map((c) => [c.sample, c.count, c.relaxStatus, c.relaxSteps])).toEqual(inside.candidates.map((c) => [c.sample, c.count, c.relaxStatus, c.relaxSteps]));
+    expect(outside.candidates.map((c) => c.energyPerAtom)).toEqual(inside.candidates.map((c) => c.energyPerAtom));
+    // One relaxation per candidate, or it is a bug.
+    await expect(rankCandidates(plan, sampled, { potential, relax, relaxed: batch })).rejects.toThrow(/internal error: \d+ relaxations for \d+ candidates/);
   }, 300_000);
 });
