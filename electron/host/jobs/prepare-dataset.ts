@@ -10,6 +10,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DatasetSkip } from '../../../shared/api/jobs.ts';
 import { formatFromFileName, readCifStructures, readPoscar, writeCifP1 } from '../../../shared/io/index.ts';
+import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { prepareDataset, type PrepareRecord } from '../../data/prepare.ts';
 import { workspaceLibrary } from './library-handle.ts';
 import { readSourceText } from './read-sources.ts';
@@ -38,6 +39,7 @@ export async function structureFilesIn(folder: string): Promise<string[]> {
 }
 
 export const prepareDatasetJob: JobRunner<'prepare-dataset'> = async (params, context) => {
+  await initSymmetry(); // CIFs that give only a symbol are expanded with the group's operations
   const outDir = params.out;
   if (existsSync(join(outDir, 'manifest.json'))) throw new Error(`out: ${outDir} already holds a prepared dataset; choose a new folder`);
   const outExisted = existsSync(outDir);
@@ -86,7 +88,8 @@ export const prepareDatasetJob: JobRunner<'prepare-dataset'> = async (params, co
     onSkip: (row) => {
       const where = whereOf.get(row.id) ?? row.id;
       // convertRow prefixes its message with `where (id): `; the source is named in its own field here.
-      skip(where, row.reason, row.message.startsWith(`${where} (${row.id}): `) ? row.message.slice(where.length + row.id.length + 5) : row.message);
+      const prefix = `${where} (${row.id}): `;
+      skip(where, row.reason, stripSource(row.message.startsWith(prefix) ? row.message.slice(prefix.length) : row.message, row.id));
     },
   }).catch((error: unknown) => {
     if (manifestEmpty(error)) throw new Error(nothingUsable(skipped));
@@ -132,9 +135,12 @@ async function* iterate(records: readonly PrepareRecord[], signal: AbortSignal):
   }
 }
 
-/** 'a.cif: line 3: …' → 'line 3: …' (the source is named in its own field). */
+/** 'a.cif:3: …' → 'line 3: …', 'a.cif: …' → '…' (the source is named in its own field). */
 function stripSource(message: string, source: string): string {
-  return message.startsWith(`${source}: `) ? message.slice(source.length + 2) : message;
+  if (!message.startsWith(`${source}:`)) return message;
+  const rest = message.slice(source.length + 1);
+  const line = /^(\d+): /.exec(rest);
+  return line ? `line ${line[1]}: ${rest.slice(line[0].length)}` : rest.trimStart();
 }
 
 function manifestEmpty(error: unknown): boolean {
