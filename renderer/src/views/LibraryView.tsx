@@ -35,7 +35,14 @@ export function parseElementFilter(text: string): string[] {
     .map((part) => part[0]!.toUpperCase() + part.slice(1).toLowerCase());
 }
 
-export function LibraryView({ backend, onOpen }: { backend: StudioBackend; onOpen: (candidate: Candidate) => void }) {
+export interface LibraryActions {
+  /** "Template": open the row in the Viewer with its template choices (then MCMC or Generate). */
+  onUseAsTemplate?: ((candidate: Candidate) => void) | undefined;
+  /** "Train on selected": the selected rows become the Training panel's dataset. */
+  onTrainOn?: ((ids: number[]) => void) | undefined;
+}
+
+export function LibraryView({ backend, onOpen, onUseAsTemplate, onTrainOn }: { backend: StudioBackend; onOpen: (candidate: Candidate) => void } & LibraryActions) {
   const library = backend.library;
   const [spaceGroupText, setSpaceGroupText] = useState('');
   const [elementText, setElementText] = useState('');
@@ -249,6 +256,11 @@ export function LibraryView({ backend, onOpen }: { backend: StudioBackend; onOpe
         >
           Score E_hull
         </button>
+        {onTrainOn && (
+          <button type="button" disabled={selected.size === 0} onClick={() => onTrainOn([...selected].sort((a, b) => a - b))} title="Prepare a training dataset from the selected rows in the Training view">
+            Train on selected
+          </button>
+        )}
         <button type="button" className="primary" disabled={selected.size === 0} onClick={exportSelected}>
           Export {selected.size === 1 ? 'CIF' : selected.size > 1 ? `${selected.size} as zip` : 'selected'}
         </button>
@@ -334,6 +346,22 @@ export function LibraryView({ backend, onOpen }: { backend: StudioBackend; onOpe
                     <button type="button" onClick={() => open(row.id)}>
                       Open
                     </button>
+                    {onUseAsTemplate && (
+                      <button
+                        type="button"
+                        aria-label={`Use ${row.id} as template`}
+                        title="Open MCMC or Generate with this crystal's space group, Wyckoff sites and elements"
+                        onClick={async () => {
+                          try {
+                            onUseAsTemplate(await library.open(row.id));
+                          } catch (e) {
+                            setError(`Could not open structure ${row.id}: ${(e as Error).message}`);
+                          }
+                        }}
+                      >
+                        Template
+                      </button>
+                    )}
                   </td>
                 </tr>
               ))}
