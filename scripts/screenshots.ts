@@ -3,19 +3,31 @@
  * the renderer built with Vite, `cfstudio serve` (browser mode, real engine and shipped model) on a throw-away
  * workspace, Debian's Chromium at 1440×900 through playwright-core. The Generate picture includes a small run
  * (SrTiO3 perovskite prototype, 6 samples, seed 7), so the results grid, the Library and the Viewer have crystals.
- * Options: --skip-build reuses dist/renderer; --out DIR writes elsewhere.
+ * The Training picture prepares a dataset from a folder of 24 rock-salt/CsCl CIFs and one broken file and fine-tunes
+ * the shipped model on it for 2 epochs; the template pictures take the Viewer's rock salt as an MCMC template.
+ * Options: --skip-build reuses dist/renderer; --out DIR writes elsewhere; --only NAME,NAME refreshes just those
+ * pictures (e.g. `npm run screenshots -- --only training,template-chooser,mcmc-template`).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'vite';
 import { startBrowserMode } from '../electron/server/start.ts';
+import { writeCifP1 } from '../shared/io/index.ts';
+import { Rng } from '../shared/random.ts';
+import { buildStructure } from '../shared/symmetry/analyze.ts';
+import { initSymmetry } from '../shared/symmetry/moyo.ts';
 import { chromiumMissing, CHROMIUM_PATH, launchChromium } from './chromium.ts';
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
-const { values } = parseArgs({ options: { 'skip-build': { type: 'boolean', default: false }, out: { type: 'string', default: join(repoRoot, 'bench/results/ui') } } });
+const { values } = parseArgs({
+  options: { 'skip-build': { type: 'boolean', default: false }, out: { type: 'string', default: join(repoRoot, 'bench/results/ui') }, only: { type: 'string' } },
+});
+/** The pictures asked for (--only), or all. */
+const only = values.only ? new Set(values.only.split(',').map((n) => n.trim())) : null;
+const wanted = (...names: string[]) => !only || names.some((n) => only.has(n));
 if (chromiumMissing) {
   console.error(`screenshots: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CFSTUDIO_CHROMIUM)`);
   process.exit(1);
@@ -31,6 +43,7 @@ const browser = await launchChromium({ width: 1440, height: 900 });
 const { page } = browser;
 const shots: string[] = [];
 const shoot = async (name: string) => {
+  if (!wanted(name)) return;
   // Let WebGL and charts draw before the picture.
   await page.waitForTimeout(600);
   const path = join(out, `${name}.png`);
@@ -54,6 +67,7 @@ try {
     }, hash);
   };
   await page.goto(mode.server.url);
+  if (wanted('generate', 'generate-results', 'viewer-generated', 'library')) {
   await go('#/generate');
   await waitFor(async () => (await page.getByRole('listbox', { name: 'Space groups' }).getByRole('option').count()) === 230, 'the space-group list');
   await page.getByRole('combobox', { name: 'Space group' }).fill('perovskite');
@@ -70,14 +84,64 @@ try {
   await page.getByTestId('result-card').first().getByRole('button', { name: 'View' }).click();
   await waitFor(async () => (await page.getByTestId('structure-facts').count()) > 0, 'the structure summary');
   await shoot('viewer-generated');
+  }
   await go('#/viewer?structure=srtio3&polyhedra=Ti&labels=site');
   await waitFor(async () => (await page.getByTestId('structure-facts').count()) > 0, 'the structure summary');
   await shoot('viewer');
 
-  for (const view of ['library', 'mcmc', 'rl', 'training', 'settings']) {
+  for (const view of ['library', 'mcmc', 'rl', 'settings']) {
+    if (!wanted(view)) continue;
     await go(`#/${view}`);
     await page.waitForTimeout(1500);
     await shoot(view);
+  }
+
+  if (wanted('template-chooser', 'mcmc-template')) {
+    // Rock salt as an MCMC template: Na masked, Cl kept.
+    await go('#/viewer?structure=nacl');
+    await waitFor(async () => page.getByRole('button', { name: 'Use as template…' }).isEnabled(), 'the structure summary');
+    await page.getByRole('button', { name: 'Use as template…' }).click();
+    await page.getByRole('checkbox', { name: 'Keep Na on Na1 (4a)' }).uncheck();
+    await shoot('template-chooser');
+    await page.getByRole('button', { name: 'Open in MCMC' }).click();
+    await waitFor(async () => (await page.getByTestId('mcmc-template-source').count()) > 0, 'the MCMC template');
+    await page.getByRole('combobox', { name: 'Annealing preset' }).selectOption('quick');
+    await shoot('mcmc-template');
+  }
+
+  if (wanted('training')) {
+    // A folder of the user's own structures (24 rock-salt and CsCl cells, one broken file), prepared and fine-tuned on.
+    await initSymmetry();
+    const folder = join(workspace, 'my-structures');
+    mkdirSync(folder);
+    const rng = new Rng(4);
+    for (let i = 0; i < 24; i++) {
+      const a = 3 + 3 * rng.next();
+      const structure = buildStructure({
+        spaceGroup: i % 2 === 0 ? 225 : 221,
+        lattice: { a, b: a, c: a, alpha: 90, beta: 90, gamma: 90 },
+        sites: [
+          { letter: 'a', species: ['Na', 'K', 'Mg', 'Ca'][rng.int(4)]!, frac: [0, 0, 0] },
+          { letter: 'b', species: ['O', 'S', 'Cl', 'F'][rng.int(4)]!, frac: [0.5, 0.5, 0.5] },
+        ],
+      });
+      writeFileSync(join(folder, `s${String(i).padStart(2, '0')}.cif`), writeCifP1(structure, { dataName: `s${i}` }));
+    }
+    writeFileSync(join(folder, 'broken.cif'), 'data_broken\n_cell_length_a abc\n');
+    await go('#/training');
+    const dataset = page.getByRole('region', { name: 'Prepare a dataset' });
+    await dataset.getByRole('textbox', { name: 'Folder' }).fill('my-structures');
+    await dataset.getByRole('textbox', { name: 'Dataset folder' }).fill('datasets/mine');
+    await dataset.getByRole('spinbutton', { name: 'Validation share (%)' }).fill('25');
+    await dataset.getByRole('button', { name: 'Prepare dataset' }).click();
+    await waitFor(async () => (await page.getByTestId('dataset-outcome').count()) > 0, 'the prepared dataset');
+    const runForm = page.getByRole('region', { name: 'Training run' });
+    await runForm.getByRole('textbox', { name: 'Run folder' }).fill('runs/mine');
+    await runForm.getByRole('spinbutton', { name: 'Epochs' }).fill('3');
+    await runForm.getByRole('spinbutton', { name: 'Batch size' }).fill('6');
+    await runForm.getByRole('button', { name: 'Start training' }).click();
+    await waitFor(async () => (await page.getByTestId('training-outcome').count()) > 0, 'the fine-tuning run', 600_000);
+    await shoot('training');
   }
 } finally {
   await browser.close();
