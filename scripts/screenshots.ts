@@ -130,7 +130,7 @@ try {
     writeFileSync(join(folder, 'broken.cif'), 'data_broken\n_cell_length_a abc\n');
     await go('#/training');
     const dataset = page.getByRole('region', { name: 'Prepare a dataset' });
-    await dataset.getByRole('textbox', { name: 'Folder' }).fill('my-structures');
+    await dataset.getByRole('textbox', { name: 'Folder', exact: true }).fill('my-structures');
     await dataset.getByRole('textbox', { name: 'Dataset folder' }).fill('datasets/mine');
     await dataset.getByRole('spinbutton', { name: 'Validation share (%)' }).fill('25');
     await dataset.getByRole('button', { name: 'Prepare dataset' }).click();

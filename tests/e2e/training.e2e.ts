@@ -58,7 +58,7 @@ describe.skipIf(chromiumMissing)('training from the app (browser mode)', () => {
     // Nothing typed yet: no field is "wrong".
     expect(await page.locator('.training-view .error').count()).toBe(0);
     // A field's message appears once it was edited (here: typed, then emptied).
-    const folder = dataset.getByRole('textbox', { name: 'Folder' });
+    const folder = dataset.getByRole('textbox', { name: 'Folder', exact: true });
     await folder.fill('x');
     await folder.fill('');
     await expect.poll(() => dataset.locator('.error').allTextContents()).toEqual([expect.stringContaining('Folder: the workspace folder holding your CIF/POSCAR files')]);

@@ -288,7 +288,8 @@ export function TrainingView({ backend, dashboard }: { backend: StudioBackend; d
             {result.status === 'finished' ? 'Finished' : result.status === 'stopped' ? 'Stopped with a checkpoint' : 'Time limit reached'} at step {result.step} (epoch {result.epoch}) after{' '}
             {formatDuration(result.elapsedSeconds)}
             {result.bestValidation ? `; best validation NLL ${result.bestValidation.total.toFixed(3)} nats/crystal` : ''}; {result.checkpoints.length} checkpoint
-            {result.checkpoints.length === 1 ? '' : 's'} in <span className="mono">{result.outDir}</span>.
+            {result.checkpoints.length === 1 ? '' : 's'} in <span className="mono">{result.outDir}</span>. To sample from it, make it a model:{' '}
+            <code>cfstudio model export --run {result.outDir} --out models/NAME</code>.
           </p>
         )}
         <LiveChart
