@@ -5,8 +5,8 @@
  * of every step and each validation NLL are charted as they stream in, with step, epoch, elapsed time and an ETA
  * from this run's own rate. Cancel stops after the current step with a checkpoint (Resume continues it).
  */
-import { useCallback, useEffect, useState } from 'react';
-import type { JobInfo, JobResult, TrainOutput } from '../../../shared/api/jobs.ts';
+import { useEffect, useState } from 'react';
+import type { JobResult, TrainOutput } from '../../../shared/api/jobs.ts';
 import type { StudioBackend } from '../api/backend.ts';
 import { ChartData, estimateRemainingSeconds, formatDuration } from '../charts/chartData.ts';
 import { CHART_COLORS, LiveChart, type ChartAxisSpec, type ChartSeriesSpec } from '../charts/LiveChart.tsx';
@@ -16,6 +16,7 @@ import { Field, NumberField } from './NumberField.tsx';
 import { RunButtons } from './RunButtons.tsx';
 import { checkTrainingForm, defaultRunFolder, defaultsFor, trainParamsFor, type TrainingForm } from './trainingForm.ts';
 import { DatasetPanel } from './DatasetPanel.tsx';
+import { TrainingJobList } from './TrainingJobList.tsx';
 import { defaultDatasetForm, visibleErrors, type DatasetForm } from './datasetForm.ts';
 import { ModelSelect, useModelChoice } from '../prompt/ModelSelect.tsx';
 import './dashboards.css';
@@ -88,8 +89,6 @@ export function TrainingView({ backend, dashboard }: { backend: StudioBackend; d
   // Messages appear under a field once it was edited, and under all of them once a start was attempted.
   const [touched, setTouched] = useState<ReadonlySet<keyof TrainingForm>>(new Set());
   const [attempted, setAttempted] = useState(false);
-  const [jobs, setJobs] = useState<JobInfo[]>([]);
-  const [jobsError, setJobsError] = useState<string | null>(null);
   const run = useJobRun(dashboard.run);
   const allErrors = checkTrainingForm(form);
   const errors = visibleErrors(allErrors, touched, attempted);
@@ -104,17 +103,6 @@ export function TrainingView({ backend, dashboard }: { backend: StudioBackend; d
     dashboard.datasetForm = datasetForm;
   }, [dashboard, datasetForm]);
 
-  const refreshJobs = useCallback(() => {
-    if (!backend.jobs) return;
-    backend.jobs.list('train').then(
-      (list) => {
-        setJobs(list);
-        setJobsError(null);
-      },
-      (error: unknown) => setJobsError(`Could not list jobs: ${(error as Error).message}`),
-    );
-  }, [backend]);
-  useEffect(refreshJobs, [refreshJobs, run.phase]);
 
   const set = <K extends keyof TrainingForm>(key: K, value: TrainingForm[K]) => {
     setTouched((t) => new Set([...t, key]));
@@ -211,38 +199,7 @@ export function TrainingView({ backend, dashboard }: { backend: StudioBackend; d
         )}
         {!backend.jobs && <p className="hint">No engine is connected: training runs in the desktop app or behind `cfstudio serve` (open the URL it prints).</p>}
 
-        <h3 className="section-gap">Training jobs of this session</h3>
-        {jobsError && (
-          <p className="error" role="alert">
-            {jobsError}
-          </p>
-        )}
-        {backend.jobs && jobs.length === 0 && <p className="hint">None yet.</p>}
-        {jobs.length > 0 && (
-          <ul className="job-list">
-            {jobs.map((job) => {
-              const out = (job.params as { out?: unknown } | null)?.out;
-              const followed = job.id === run.jobId;
-              return (
-                <li key={job.id} data-testid="train-job">
-                  <span className={`job-status ${job.status}`}>{job.status}</span>
-                  <span className="mono">{typeof out === 'string' ? out : job.id}</span>
-                  {job.progress?.total ? (
-                    <span className="hint">
-                      step {job.progress.done}/{job.progress.total}
-                    </span>
-                  ) : null}
-                  <button type="button" disabled={followed} onClick={() => backend.jobs && void dashboard.run.follow(backend.jobs, job.id)} aria-label={`Show job ${typeof out === 'string' ? out : job.id}`}>
-                    {followed ? 'Shown' : 'Show'}
-                  </button>
-                </li>
-              );
-            })}
-          </ul>
-        )}
-        <button type="button" onClick={refreshJobs} disabled={!backend.jobs}>
-          Refresh list
-        </button>
+        <TrainingJobList backend={backend} dashboard={dashboard} followedJobId={run.jobId} phase={run.phase} />
       </section>
 
       <section className="panel training-curves" aria-label="Training curves">
@@ -306,3 +263,4 @@ export function TrainingView({ backend, dashboard }: { backend: StudioBackend; d
     </div>
   );
 }
+
