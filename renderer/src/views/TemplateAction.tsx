@@ -46,7 +46,7 @@ export function TemplateAction({ summary, initiallyOpen = false, onUse }: Templa
               <tr>
                 <th scope="col">Site</th>
                 <th scope="col">Wyckoff</th>
-                <th scope="col">Keep element</th>
+                <th scope="col" title="Keep the element (checked) or mask it">Keep</th>
               </tr>
             </thead>
             <tbody>
