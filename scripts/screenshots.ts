@@ -6,14 +6,21 @@
  * Options: --skip-build reuses dist/renderer; --out DIR writes elsewhere; names after the options take only the
  * pictures whose names start with one of them (`npm run screenshots -- rl` → rl.png and rl-dashboard.png, the
  * latter after a 3-step fine-tuning run of batch 8 on the band gap × dielectric preset, seed 3).
+ * The Training picture prepares a dataset from a folder of 24 rock-salt/CsCl CIFs and one broken file and fine-tunes
+ * the shipped model on it; the template pictures take the Viewer's rock salt as an MCMC template
+ * (`npm run screenshots -- training template`).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'vite';
 import { startBrowserMode } from '../electron/server/start.ts';
+import { writeCifP1 } from '../shared/io/index.ts';
+import { Rng } from '../shared/random.ts';
+import { buildStructure } from '../shared/symmetry/analyze.ts';
+import { initSymmetry } from '../shared/symmetry/moyo.ts';
 import { chromiumMissing, CHROMIUM_PATH, launchChromium } from './chromium.ts';
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
@@ -81,7 +88,7 @@ try {
     await shoot('viewer');
   }
 
-  for (const view of ['library', 'mcmc', 'rl', 'training', 'settings'].filter(want)) {
+  for (const view of ['library', 'mcmc', 'rl', 'settings'].filter(want)) {
     await go(`#/${view}`);
     await page.waitForTimeout(1500);
     // The Library's thumbnails come from the rows' CIFs, after the rows.
@@ -103,6 +110,54 @@ try {
     await shoot('rl-dashboard');
     await page.getByRole('region', { name: 'Best crystals' }).scrollIntoViewIfNeeded();
     await shoot('rl-dashboard-best');
+  }
+
+  if (['template-chooser', 'mcmc-template'].some(want)) {
+    // Rock salt as an MCMC template: Na masked, Cl kept.
+    await go('#/viewer?structure=nacl');
+    await waitFor(async () => page.getByRole('button', { name: 'Use as template…' }).isEnabled(), 'the structure summary');
+    await page.getByRole('button', { name: 'Use as template…' }).click();
+    await page.getByRole('checkbox', { name: 'Keep Na on Na1 (4a)' }).uncheck();
+    await shoot('template-chooser');
+    await page.getByRole('button', { name: 'Open in MCMC' }).click();
+    await waitFor(async () => (await page.getByTestId('mcmc-template-source').count()) > 0, 'the MCMC template');
+    await page.getByRole('combobox', { name: 'Annealing preset' }).selectOption('quick');
+    await shoot('mcmc-template');
+  }
+
+  if (want('training')) {
+    // A folder of the user's own structures (24 rock-salt and CsCl cells, one broken file), prepared and fine-tuned on.
+    await initSymmetry();
+    const folder = join(workspace, 'my-structures');
+    mkdirSync(folder);
+    const rng = new Rng(4);
+    for (let i = 0; i < 24; i++) {
+      const a = 3 + 3 * rng.next();
+      const structure = buildStructure({
+        spaceGroup: i % 2 === 0 ? 225 : 221,
+        lattice: { a, b: a, c: a, alpha: 90, beta: 90, gamma: 90 },
+        sites: [
+          { letter: 'a', species: ['Na', 'K', 'Mg', 'Ca'][rng.int(4)]!, frac: [0, 0, 0] },
+          { letter: 'b', species: ['O', 'S', 'Cl', 'F'][rng.int(4)]!, frac: [0.5, 0.5, 0.5] },
+        ],
+      });
+      writeFileSync(join(folder, `s${String(i).padStart(2, '0')}.cif`), writeCifP1(structure, { dataName: `s${i}` }));
+    }
+    writeFileSync(join(folder, 'broken.cif'), 'data_broken\n_cell_length_a abc\n');
+    await go('#/training');
+    const dataset = page.getByRole('region', { name: 'Prepare a dataset' });
+    await dataset.getByRole('textbox', { name: 'Folder', exact: true }).fill('my-structures');
+    await dataset.getByRole('textbox', { name: 'Dataset folder' }).fill('datasets/mine');
+    await dataset.getByRole('spinbutton', { name: 'Validation share (%)' }).fill('25');
+    await dataset.getByRole('button', { name: 'Prepare dataset' }).click();
+    await waitFor(async () => (await page.getByTestId('dataset-outcome').count()) > 0, 'the prepared dataset');
+    const runForm = page.getByRole('region', { name: 'Training run' });
+    await runForm.getByRole('textbox', { name: 'Run folder' }).fill('runs/mine');
+    await runForm.getByRole('spinbutton', { name: 'Epochs' }).fill('3');
+    await runForm.getByRole('spinbutton', { name: 'Batch size' }).fill('6');
+    await runForm.getByRole('button', { name: 'Start training' }).click();
+    await waitFor(async () => (await page.getByTestId('training-outcome').count()) > 0, 'the fine-tuning run', 600_000);
+    await shoot('training');
   }
 } finally {
   await browser.close();

@@ -16,8 +16,21 @@ import { packTokens } from '../engine/model/batch.ts';
 import { ProgressBar, type ProgressSink } from './progress.ts';
 import type { WorkerBatch, WorkerReply } from './worker.ts';
 
+/** One structure to prepare when the input is not a CSV: a CIF text with an id (for the split) and where it came from. */
+export interface PrepareRecord {
+  id: string;
+  cif: string;
+  /** For messages, e.g. the file name and data block. */
+  where: string;
+}
+
 export interface PrepareOptions {
+  /** CSV files with a `cif` column (gzip or not). */
   inputs: string[];
+  /** Structures given directly (a folder of CIF files, library rows) instead of `inputs`; `inputs` then only labels the manifest. */
+  records?: AsyncIterable<PrepareRecord>;
+  /** Told of every row left out, in input order (the manifest keeps only the first 20 examples per reason). */
+  onSkip?: (row: { id: string; reason: SkipReason; message: string }) => void;
   outDir: string;
   /** Fraction of material ids that go to validation (by id hash). 0: all train; 1: all validation. */
   valFraction?: number;
@@ -121,7 +134,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<DatasetMa
   const inputs = options.inputs.map((file) => resolve(file));
   await initSymmetry();
   const started = Date.now();
-  const bytesTotal = await totalBytes(inputs);
+  const bytesTotal = options.records ? 0 : await totalBytes(inputs);
   let bytesRead = 0;
   const bar = options.progress ? new ProgressBar(options.progress, 'data prepare') : undefined;
   const converter = workerCount > 0 ? await workerPool(workerCount, symprec) : inProcessConverter(symprec);
@@ -147,9 +160,9 @@ export async function prepareDataset(options: PrepareOptions): Promise<DatasetMa
   try {
     let index = 0;
     let batch: RowInput[] = [];
-    for await (const record of readCsvRecords(inputs, (bytes) => (bytesRead = bytes))) {
-      rowsPerInput.set(record.file, (rowsPerInput.get(record.file) ?? 0) + 1);
-      batch.push({ index: index++, id: record.id, cif: record.cif, where: `${record.file}:${record.line}` });
+    const records = options.records ?? csvRecords(inputs, rowsPerInput, (bytes) => (bytesRead = bytes));
+    for await (const record of records) {
+      batch.push({ index: index++, ...record });
       if (batch.length === batchSize) {
         submit(batch);
         batch = [];
@@ -169,6 +182,7 @@ export async function prepareDataset(options: PrepareOptions): Promise<DatasetMa
   const examples: SkippedExample[] = [];
   const note = (id: string, reason: SkipReason, message: string) => {
     skipped[reason]++;
+    options.onSkip?.({ id, reason, message });
     if (examples.filter((e) => e.reason === reason).length < 20) examples.push({ id, reason, message });
   };
   const seen = new Map<string, string>();
@@ -221,6 +235,13 @@ export async function prepareDataset(options: PrepareOptions): Promise<DatasetMa
   bar?.finish(processed, `(${manifest.counts.skipped} skipped)`);
   await writeDataset(options.outDir, packRows(rows), manifest, stats);
   return manifest;
+}
+
+async function* csvRecords(inputs: string[], rowsPerInput: Map<string, number>, onBytes: (bytes: number) => void): AsyncIterable<PrepareRecord> {
+  for await (const record of readCsvRecords(inputs, onBytes)) {
+    rowsPerInput.set(record.file, (rowsPerInput.get(record.file) ?? 0) + 1);
+    yield { id: record.id, cif: record.cif, where: `${record.file}:${record.line}` };
+  }
 }
 
 function packRows(rows: readonly ConvertedRow[]): TokenArrays {

@@ -17,6 +17,8 @@ import { RlDashboard, RlView } from './views/RlView.tsx';
 import { SettingsView } from './views/SettingsView.tsx';
 import { ViewerView, type OpenedStructure } from './views/ViewerView.tsx';
 import { PotentialActions } from './views/potentialRun.ts';
+import { promptSitesFor, type StructureTemplate, type TemplateChoice } from './views/structureTemplate.ts';
+import type { TemplateTarget } from './views/TemplateAction.tsx';
 
 export type SymmetryState = { status: 'loading' } | { status: 'ready' } | { status: 'failed'; message: string };
 
@@ -83,6 +85,34 @@ export function App({ backend }: { backend: StudioBackend }) {
     [go],
   );
 
+  // "Use as template" (Viewer, Library): the crystal's group and sites become the MCMC template or the Generate prompt.
+  const useAsTemplate = useCallback(
+    (template: StructureTemplate, choice: TemplateChoice, target: TemplateTarget) => {
+      if (target === 'mcmc') {
+        mcmcDashboard.useTemplate(template, choice);
+        go('mcmc');
+        return;
+      }
+      setGenerateSession((s) => ({ ...s, prompt: { ...s.prompt, spaceGroup: template.spaceGroup, anyGroup: false, sites: promptSitesFor(template, choice), allowed: [], completePrompt: true } }));
+      go('generate');
+    },
+    [go, mcmcDashboard],
+  );
+  const templateFromLibrary = useCallback(
+    (candidate: Candidate) => {
+      setOpenedCandidate(candidate);
+      go('viewer', { candidate: candidate.id, template: '1' });
+    },
+    [go],
+  );
+  const trainOnLibraryRows = useCallback(
+    (ids: number[]) => {
+      trainingDashboard.useLibrarySelection(ids);
+      go('training');
+    },
+    [go, trainingDashboard],
+  );
+
   return (
     <div className="app">
       <header className="topbar">
@@ -123,9 +153,10 @@ export function App({ backend }: { backend: StudioBackend }) {
             opened={openedFiles}
             onOpened={(o) => setOpenedFiles((list) => [...list, o])}
             onNavigate={(params) => go('viewer', params)}
+            onUseAsTemplate={useAsTemplate}
           />
         )}
-        {route.view === 'library' && <LibraryView backend={backend} onOpen={openCandidate} />}
+        {route.view === 'library' && <LibraryView backend={backend} onOpen={openCandidate} onUseAsTemplate={templateFromLibrary} onTrainOn={trainOnLibraryRows} />}
         {route.view === 'mcmc' && <McmcView backend={backend} symmetry={symmetry} dashboard={mcmcDashboard} onOpen={openCandidate} />}
         {route.view === 'rl' && <RlView backend={backend} dashboard={rlDashboard} onOpen={openCandidate} />}
         {route.view === 'training' && <TrainingView backend={backend} dashboard={trainingDashboard} />}

@@ -379,9 +379,39 @@ export const trainParamsSchema = z
     maxMinutes: z.number().positive().optional(),
     /** Continue the run in `out` from its latest checkpoint (its saved settings win). */
     resume: z.boolean().default(false),
+    /**
+     * Fine-tuning: start from this model's weights (a model in models/ by name, or a model folder in the workspace)
+     * instead of a fresh initialisation; its configuration replaces `config`.
+     */
+    initModel: modelNameOrWorkspacePath().optional(),
   })
   .strict();
 export type TrainParams = z.input<typeof trainParamsSchema>;
+
+/**
+ * A 'prepare-dataset' job: `cfstudio data prepare` for structures the user has — every CIF/POSCAR file in a folder of
+ * the workspace, or library rows — into a token dataset a 'train' job reads.
+ */
+export const prepareDatasetParamsSchema = z
+  .object({
+    source: z.union([
+      /** CIF (every data block), POSCAR/CONTCAR and .vasp files directly in this folder; others are ignored. */
+      z.object({ folder: workspacePath() }).strict(),
+      z.object({ library: structureSelectionSchema }).strict(),
+    ]),
+    /** The dataset folder to write (refused if it already holds a dataset). */
+    out: workspacePath(),
+    /** Share of structures held out for validation (by a hash of each structure's name). */
+    valFraction: z.number().min(0).max(1).default(0.1),
+    /** Distance tolerance in Å of the symmetry analysis (CrystalFormer's preprocessing uses 0.01). */
+    symprec: z.number().positive().max(1).default(0.01),
+  })
+  .strict();
+export type PrepareDatasetParams = z.input<typeof prepareDatasetParamsSchema>;
+
+/** One structure the 'prepare-dataset' job could not use: its file (and data block) or library row, and why. */
+export const datasetSkipSchema = z.object({ source: z.string(), reason: z.string(), message: z.string() });
+export type DatasetSkip = z.infer<typeof datasetSkipSchema>;
 
 /** Mean validation NLL per crystal, total and per token type. */
 const nllSummarySchema = z.object({ crystals: z.number().int().nonnegative(), total: z.number(), wyckoff: z.number(), atoms: z.number(), coords: z.number(), lattice: z.number() });
@@ -933,6 +963,21 @@ export const jobSpecs = {
       .strict(),
     output: analyzedStructureSchema,
     result: z.object({ analyzed: z.number().int().nonnegative(), failed: z.number().int().nonnegative() }),
+  },
+  'prepare-dataset': {
+    summary: 'prepare a token dataset for training from a folder of CIF/POSCAR files or library rows; each unusable structure is named with the reason',
+    heavy: true,
+    params: prepareDatasetParamsSchema,
+    output: z.never(),
+    result: z.object({
+      outDir: z.string(),
+      /** Structures read (files' data blocks or library rows). */
+      structures: z.number().int().nonnegative(),
+      train: z.number().int().nonnegative(),
+      val: z.number().int().nonnegative(),
+      /** Every structure left out (unreadable, unsupported, more than 20 sites, duplicate), with its source named. */
+      skipped: z.array(datasetSkipSchema),
+    }),
   },
 } as const satisfies Record<string, JobSpec>;
 

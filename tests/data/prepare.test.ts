@@ -144,7 +144,9 @@ describe('prepareDataset', () => {
     const bad = join(dir, 'nocif.csv');
     await writeFile(bad, 'material_id,structure\nmp-1,{}\n');
     await expect(prepareDataset({ inputs: [bad], outDir: join(dir, 'nocif'), workers: 0 })).rejects.toThrow(/nocif\.csv: no 'cif' column/);
-    await expect(loadDataset(join(dir, 'does-not-exist'))).rejects.toThrow(/manifest\.json/);
+    // In words, not the system's "ENOENT … manifest.json": the folder is missing, or holds no prepared dataset.
+    await expect(loadDataset(join(dir, 'does-not-exist'))).rejects.toThrow(/does-not-exist: no such folder \(a prepared dataset is a folder written by `cfstudio data prepare`/);
+    await expect(loadDataset(dir)).rejects.toThrow(/is not a prepared dataset \(no manifest\.json\): prepare one with `cfstudio data prepare`/);
     const out = join(dir, 'grow1');
     await writeFile(join(out, 'atoms.i32'), Buffer.alloc(8));
     await expect(loadDataset(out)).rejects.toThrow(/atoms\.i32: expected \d+ bytes/);

@@ -107,7 +107,7 @@ describe('MCMC template editor', () => {
 });
 
 describe('Training form', () => {
-  const form: TrainingForm = { data: ' data/tiny ', val: '', config: 'tiny', out: 'runs/a', epochs: 2, batchSize: NaN, lr: 0.002, validateEvery: NaN, seed: NaN, maxMinutes: NaN, resume: false };
+  const form: TrainingForm = { mode: 'pretrain', initModel: '', data: ' data/tiny ', val: '', config: 'tiny', out: 'runs/a', epochs: 2, batchSize: NaN, lr: 0.002, validateEvery: NaN, seed: NaN, maxMinutes: NaN, resume: false };
   it('leaves empty optional fields to the trainer and produces params the job accepts', () => {
     expect(checkTrainingForm(form)).toEqual({});
     const params = trainParamsFor(form);

@@ -48,6 +48,9 @@ describe('job parameter schemas', () => {
         'train: data',
         'train: out',
         'train: val',
+        'train: initModel',
+        'prepare-dataset: source.folder',
+        'prepare-dataset: out',
       ].sort(),
     );
   });

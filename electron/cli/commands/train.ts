@@ -4,7 +4,8 @@ import { ProgressBar } from '../progress.ts';
 import { checkOutputDirectory } from '../output-paths.ts';
 import { withStopSignal } from '../stop-signal.ts';
 import { MODEL_PRESETS, type ModelConfig, validateConfig } from '../../engine/model/config.ts';
-import { DEFAULT_TRAINING, runPretraining, type TrainingConfig } from '../../engine/train/pretrain.ts';
+import { DEFAULT_FINE_TUNING, DEFAULT_TRAINING, runPretraining, type InitialModel, type TrainingConfig } from '../../engine/train/pretrain.ts';
+import { loadModel } from '../../engine/model/files.ts';
 
 async function resolveModelConfig(nameOrFile: string): Promise<ModelConfig> {
   const preset = MODEL_PRESETS[nameOrFile];
@@ -34,6 +35,11 @@ export const trainCommand: Command = {
     data: { type: 'string', description: 'training dataset directory', valueName: 'DIR' },
     val: { type: 'string', description: "validation dataset directory (default: the training set's val split)", valueName: 'DIR' },
     config: { type: 'string', description: `model preset (${Object.keys(MODEL_PRESETS).join(', ')}) or a JSON file`, valueName: 'NAME|FILE' },
+    'init-model': {
+      type: 'string',
+      description: `fine-tune: start from this model's weights (a name in models/ or a model folder) instead of a fresh initialisation; its configuration replaces --config, and the defaults become lr ${DEFAULT_FINE_TUNING.learningRate}, batch ${DEFAULT_FINE_TUNING.batchSize}, ${DEFAULT_FINE_TUNING.epochs} epochs, warm-up ${DEFAULT_FINE_TUNING.warmupSteps}`,
+      valueName: 'NAME|DIR',
+    },
     out: { type: 'string', description: 'run directory (checkpoints, metrics.jsonl, best.safetensors)', valueName: 'RUN_DIR' },
     resume: { type: 'boolean', description: 'continue the run in RUN_DIR from its latest checkpoint' },
     epochs: { type: 'string', description: `number of epochs (default ${DEFAULT_TRAINING.epochs})`, valueName: 'N' },
@@ -52,20 +58,31 @@ export const trainCommand: Command = {
     const resume = values.resume === true;
     const data = requiredString(values, 'data');
     let config: TrainingConfig;
+    let initialModel: InitialModel | undefined;
     if (resume) {
       config = { ...DEFAULT_TRAINING, model: MODEL_PRESETS.default! }; // replaced by the run's saved config
     } else {
-      const model = await resolveModelConfig(stringOption(values, 'config') ?? 'default');
+      const initName = stringOption(values, 'init-model');
+      let model: ModelConfig;
+      if (initName !== undefined) {
+        if (stringOption(values, 'config') !== undefined) throw new UserError('--config and --init-model: give one (a fine-tuned model keeps its configuration)');
+        const loaded = await loadModel(initName).catch((error: unknown) => {
+          throw new UserError(`--init-model: ${(error as Error).message}`);
+        });
+        model = loaded.config;
+        initialModel = { params: loaded.params, source: loaded.dir };
+      } else model = await resolveModelConfig(stringOption(values, 'config') ?? 'default');
+      const defaults = initialModel ? { ...DEFAULT_TRAINING, ...DEFAULT_FINE_TUNING } : DEFAULT_TRAINING;
       const dropout = stringOption(values, 'dropout');
       config = {
-        ...DEFAULT_TRAINING,
+        ...defaults,
         model: validateConfig(dropout === undefined ? model : { ...model, dropout: numberOption(values, 'dropout', model.dropout, 0, 0.99) }),
-        epochs: intOption(values, 'epochs', DEFAULT_TRAINING.epochs, 1),
-        batchSize: intOption(values, 'batch-size', DEFAULT_TRAINING.batchSize, 1),
-        learningRate: numberOption(values, 'lr', DEFAULT_TRAINING.learningRate, 0, 1),
-        warmupSteps: intOption(values, 'warmup-steps', DEFAULT_TRAINING.warmupSteps, 0),
-        seed: intOption(values, 'seed', DEFAULT_TRAINING.seed, 0),
-        validateEverySteps: intOption(values, 'validate-every', DEFAULT_TRAINING.validateEverySteps, 1),
+        epochs: intOption(values, 'epochs', defaults.epochs, 1),
+        batchSize: intOption(values, 'batch-size', defaults.batchSize, 1),
+        learningRate: numberOption(values, 'lr', defaults.learningRate, 0, 1),
+        warmupSteps: intOption(values, 'warmup-steps', defaults.warmupSteps, 0),
+        seed: intOption(values, 'seed', defaults.seed, 0),
+        validateEverySteps: intOption(values, 'validate-every', defaults.validateEverySteps, 1),
       };
     }
     let bar: ProgressBar | undefined;
@@ -77,6 +94,7 @@ export const trainCommand: Command = {
         outDir,
         config,
         resume,
+        ...(initialModel ? { initialModel } : {}),
         ...(maxMinutes !== undefined ? { maxMinutes: numberOption(values, 'max-minutes', 0, 0) } : {}),
         signal,
         log: (line) => {

@@ -8,7 +8,7 @@
  *   lattice.f32     N × 6    (a, b, c / N_atoms^(1/3) in Å; α, β, γ in radians)
  *   ids.json        N material ids
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { N_SLOTS } from '../../../shared/tokens/index.ts';
 
@@ -121,7 +121,7 @@ export async function loadDataset(dir: string, options: { split?: SplitName | 'a
   try {
     manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as DatasetManifest;
   } catch (error) {
-    throw new Error(`${manifestPath}: cannot read the dataset manifest: ${(error as Error).message}`);
+    throw new Error(await unreadableDatasetMessage(dir, manifestPath, error as NodeJS.ErrnoException));
   }
   if (manifest.format !== DATASET_FORMAT) throw new Error(`${manifestPath}: not a ${DATASET_FORMAT} manifest (format '${String(manifest.format)}')`);
   if (manifest.version !== DATASET_VERSION) throw new Error(`${manifestPath}: dataset version ${manifest.version} is not supported (expected ${DATASET_VERSION})`);
@@ -156,4 +156,25 @@ export async function loadDataset(dir: string, options: { split?: SplitName | 'a
     lattice: (await read('lattice')) as Float32Array,
     ids: ids.slice(range.offset, range.offset + range.count),
   };
+}
+
+/**
+ * Why `dir` is not a dataset, in words a user can act on: the folder is missing, is a folder of structure files that
+ * still needs preparing, or has no dataset in it — rather than the system's "ENOENT … manifest.json".
+ */
+async function unreadableDatasetMessage(dir: string, manifestPath: string, error: NodeJS.ErrnoException): Promise<string> {
+  if (error.code !== 'ENOENT' && error.code !== 'ENOTDIR') return `${manifestPath}: cannot read the dataset manifest: ${error.message}`;
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (dirError) {
+    const code = (dirError as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') return `${dir} is a file, not a prepared dataset folder`;
+    return `${dir}: no such folder (a prepared dataset is a folder written by \`cfstudio data prepare\` or the Training view's "Prepare dataset")`;
+  }
+  const structureFiles = entries.filter((name) => /\.(cif|mcif|vasp|poscar)$/i.test(name) || /^(poscar|contcar)/i.test(name)).length;
+  if (structureFiles > 0) {
+    return `${dir} holds ${structureFiles} structure file${structureFiles === 1 ? '' : 's'} but is not a prepared dataset (no manifest.json): prepare it first (\`cfstudio data prepare\` or the Training view's "Prepare dataset")`;
+  }
+  return `${dir} is not a prepared dataset (no manifest.json): prepare one with \`cfstudio data prepare\` or the Training view's "Prepare dataset"`;
 }

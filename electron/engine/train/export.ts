@@ -25,7 +25,7 @@ interface MetricLine {
 }
 
 export async function exportTrainedModel(runDir: string, outDir: string, options: { name: string; description?: string }): Promise<ModelCard> {
-  const run = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8')) as { config: TrainingConfig; trainData: string; valData: string | null; providers?: Record<string, string> };
+  const run = JSON.parse(await readFile(join(runDir, 'run.json'), 'utf8')) as { config: TrainingConfig; trainData: string; valData: string | null; initModel?: string; providers?: Record<string, string> };
   const best = await readSafetensors(join(runDir, 'best.safetensors'));
   const params = ParameterStore.fromSafetensors(best, join(runDir, 'best.safetensors'));
   const metrics = (await readFile(join(runDir, 'metrics.jsonl'), 'utf8'))
@@ -49,6 +49,9 @@ export async function exportTrainedModel(runDir: string, outDir: string, options
     name: options.name,
     description:
       options.description ??
+      (run.initModel
+        ? `CrystalFormer-style autoregressive transformer fine-tuned from ${run.initModel} on ${run.trainData} with CrystalFormer Studio.`
+        : undefined) ??
       'CrystalFormer-style autoregressive transformer over space group + Wyckoff sites (W, A, x, y, z) + lattice, trained from scratch on MP-20 on a 2-core CPU with CrystalFormer Studio.',
     config: run.config.model,
     parameterCount: params.totalCount(),

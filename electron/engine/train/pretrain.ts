@@ -55,6 +55,26 @@ export const DEFAULT_TRAINING: Omit<TrainingConfig, 'model'> = {
   keepCheckpoints: 3,
 };
 
+/**
+ * Defaults when training continues from a trained model on a scientist's own (small) set of structures: a tenth of
+ * the pretraining rate so the model is adjusted rather than overwritten, batches that a few hundred crystals fill,
+ * a short warm-up and fewer epochs.
+ */
+export const DEFAULT_FINE_TUNING: Pick<TrainingConfig, 'learningRate' | 'batchSize' | 'warmupSteps' | 'epochs' | 'validateEverySteps'> = {
+  learningRate: 1e-4,
+  batchSize: 16,
+  warmupSteps: 20,
+  epochs: 20,
+  validateEverySteps: 100,
+};
+
+/** The model a fine-tuning run starts from: its weights (their configuration is `config.model`) and where they came from. */
+export interface InitialModel {
+  params: ParameterStore;
+  /** Recorded in run.json, e.g. the model folder. */
+  source: string;
+}
+
 export interface TrainRunOptions {
   trainData: string;
   /** A dataset whose 'all' rows are the validation set; default: the 'val' split of trainData. */
@@ -69,6 +89,8 @@ export interface TrainRunOptions {
   onProgress?: (p: TrainProgress) => void;
   /** Called after each validation pass (also the end-of-epoch one, which no later progress call would carry). */
   onValidation?: (v: TrainValidation) => void;
+  /** Start from these weights instead of a fresh initialisation (fine-tuning); ignored on resume (the checkpoint wins). */
+  initialModel?: InitialModel;
 }
 
 export interface TrainValidation {
@@ -114,7 +136,13 @@ export async function runPretraining(options: TrainRunOptions): Promise<TrainRes
     // A resumed run keeps validating on the set it started with unless told otherwise.
     valData ??= saved.valData ?? undefined;
   } else {
-    await folder.writeRun({ config, trainData: options.trainData, valData: options.valData ?? null, createdAt: new Date().toISOString() });
+    await folder.writeRun({
+      config,
+      trainData: options.trainData,
+      valData: options.valData ?? null,
+      ...(options.initialModel ? { initModel: options.initialModel.source } : {}),
+      createdAt: new Date().toISOString(),
+    });
   }
   const found = options.resume ? await folder.latestCheckpoint() : undefined;
   validateConfig(config.model);
@@ -123,7 +151,14 @@ export async function runPretraining(options: TrainRunOptions): Promise<TrainRes
   const tables = wyckoffTables();
   const train = await loadDataset(options.trainData, { split: valData ? 'all' : 'train' });
   const val = valData ? await loadDataset(valData, { split: 'all' }) : await loadDataset(options.trainData, { split: 'val' });
-  if (train.count < config.batchSize) throw new Error(`${options.trainData}: ${train.count} training crystals, fewer than one batch of ${config.batchSize}`);
+  if (train.count < config.batchSize) throw new Error(`${options.trainData}: ${train.count} training crystals, fewer than one batch of ${config.batchSize}: lower the batch size to at most ${train.count}`);
+  if (val.count === 0) {
+    throw new Error(
+      valData
+        ? `${valData}: the validation dataset holds no crystals`
+        : `${options.trainData}: its validation split is empty: prepare it with a validation share above 0, or give a separate validation dataset`,
+    );
+  }
   const stepsPerEpoch = Math.floor(train.count / config.batchSize);
   const totalSteps = stepsPerEpoch * config.epochs;
   const schedule = schedules.warmupCosine({ peak: config.learningRate, warmupSteps: Math.min(config.warmupSteps, totalSteps), totalSteps, final: config.finalLearningRate });
@@ -135,14 +170,14 @@ export async function runPretraining(options: TrainRunOptions): Promise<TrainRes
     build(graph) {
       const net = new CrystalFormerNetwork(graph, config.model);
       const ll = net.logLikelihood(declareNetworkInputs(graph), declareLikelihoodInputs(graph));
-      if (!checkpoint) for (const spec of net.params.specs) initial.create(spec.name, spec.shape, spec.init);
+      if (!checkpoint && !options.initialModel) for (const spec of net.params.specs) initial.create(spec.name, spec.shape, spec.init);
       const loss = ll.total.mean().neg();
       return {
         loss,
         metrics: { nll_wyckoff: ll.wyckoff.mean().neg(), nll_atoms: ll.atoms.mean().neg(), nll_coords: ll.coords.mean().neg(), nll_lattice: ll.lattice.mean().neg() },
       };
     },
-    parameters: checkpoint ? checkpoint.params : initial,
+    parameters: checkpoint ? checkpoint.params : (options.initialModel?.params ?? initial),
     optimizer: { clipNorm: config.clipNorm, weightDecay: config.weightDecay },
     seed: config.seed,
     session: { log },

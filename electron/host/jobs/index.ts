@@ -7,6 +7,7 @@ import { generate } from './generate.ts';
 import { importStructures } from './import-structures.ts';
 import { mcmc } from './mcmc.ts';
 import { predict } from './predict.ts';
+import { prepareDatasetJob } from './prepare-dataset.ts';
 import { relax } from './relax.ts';
 import { energy } from './energy.ts';
 import { train } from './train.ts';
@@ -29,4 +30,5 @@ export const jobRunners: JobRunnerTable = {
   relax,
   energy,
   csp,
+  'prepare-dataset': prepareDatasetJob,
 };

@@ -4,9 +4,10 @@
  * the trainer as its AbortSignal: it finishes the current step, writes a checkpoint and returns 'stopped' (the job
  * then ends as cancelled, and `resume: true` continues it later).
  */
-import { MODEL_PRESETS, validateConfig } from '../../engine/model/config.ts';
+import { MODEL_PRESETS, type ModelConfig, validateConfig } from '../../engine/model/config.ts';
 import { listCheckpoints } from '../../engine/checkpoint.ts';
-import { DEFAULT_TRAINING, runPretraining, type TrainingConfig } from '../../engine/train/pretrain.ts';
+import { DEFAULT_FINE_TUNING, DEFAULT_TRAINING, runPretraining, type InitialModel, type TrainingConfig } from '../../engine/train/pretrain.ts';
+import { loadModel } from '../../engine/model/files.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TrainOutput } from '../../../shared/api/jobs.ts';
@@ -15,12 +16,16 @@ import { pathInWorkspace } from './workspace-paths.ts';
 
 type Params = Parameters<JobRunner<'train'>>[0];
 
-/** The trainer's settings for the job's params (preset + overrides), as the CLI builds them. */
-export function trainingConfigFromParams(params: Params): TrainingConfig {
-  const preset = Object.hasOwn(MODEL_PRESETS, params.config) ? MODEL_PRESETS[params.config] : undefined;
+/**
+ * The trainer's settings for the job's params (preset + overrides), as the CLI builds them. Fine-tuning (`initModel`)
+ * takes the model's own configuration (`initConfig`) and DEFAULT_FINE_TUNING under the overrides.
+ */
+export function trainingConfigFromParams(params: Params, initConfig?: ModelConfig): TrainingConfig {
+  const preset = initConfig ?? (Object.hasOwn(MODEL_PRESETS, params.config) ? MODEL_PRESETS[params.config] : undefined);
   if (!preset) throw new Error(`config: '${params.config}' is not a model preset (${Object.keys(MODEL_PRESETS).join(', ')})`);
   return {
     ...DEFAULT_TRAINING,
+    ...(initConfig ? DEFAULT_FINE_TUNING : {}),
     model: validateConfig(preset),
     ...(params.epochs !== undefined ? { epochs: params.epochs } : {}),
     ...(params.batchSize !== undefined ? { batchSize: params.batchSize } : {}),
@@ -50,8 +55,9 @@ function savedValidationData(outDir: string, workspace: string): string | undefi
 
 export const train: JobRunner<'train'> = async (params, context) => {
   const outDir = pathInWorkspace(context.workspace, params.out, 'out');
-  // With resume the run's saved settings replace these (the trainer reads run.json).
-  const config = trainingConfigFromParams(params);
+  // With resume the run's saved settings and its checkpoint replace these (the trainer reads run.json).
+  const initialModel = params.initModel !== undefined && !params.resume ? await initialModelFor(params.initModel) : undefined;
+  const config = trainingConfigFromParams(params, initialModel?.config);
   const valData = params.val ?? (params.resume ? savedValidationData(outDir, context.workspace) : undefined);
   // The trainer's log lines (dataset sizes, validations, resume point) become progress messages at the last step.
   let last = { step: 0, totalSteps: 0 };
@@ -69,6 +75,7 @@ export const train: JobRunner<'train'> = async (params, context) => {
     outDir,
     config,
     resume: params.resume,
+    ...(initialModel ? { initialModel: { params: initialModel.params, source: initialModel.source } } : {}),
     ...(params.maxMinutes !== undefined ? { maxMinutes: params.maxMinutes } : {}),
     signal: context.signal,
     log: (line) => {
@@ -93,3 +100,16 @@ export const train: JobRunner<'train'> = async (params, context) => {
   const checkpoints = (await listCheckpoints(join(outDir, 'checkpoints'))).map((c) => c.path);
   return { ...result, outDir, checkpoints };
 };
+
+/**
+ * The model a fine-tuning run starts from: a shipped model by name, or a model folder the job's path check has
+ * already confined to the workspace. Its card's problems are reported under the field's name.
+ */
+async function initialModelFor(nameOrDir: string): Promise<InitialModel & { config: ModelConfig }> {
+  try {
+    const model = await loadModel(nameOrDir);
+    return { params: model.params, config: model.config, source: model.dir };
+  } catch (error) {
+    throw new Error(`initModel: ${(error as Error).message}`);
+  }
+}

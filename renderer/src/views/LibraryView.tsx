@@ -14,7 +14,14 @@ import { useLibraryPage, useThumbnails } from './library/useLibraryPage.ts';
 
 export { parseElementFilter, parseSpaceGroupList } from './library/libraryQuery.ts';
 
-export function LibraryView({ backend, onOpen }: { backend: StudioBackend; onOpen: (candidate: Candidate) => void }) {
+export interface LibraryViewActions {
+  /** "Template": open the row in the Viewer with its template choices (then MCMC or Generate). */
+  onUseAsTemplate?: ((candidate: Candidate) => void) | undefined;
+  /** "Train on selected": the selected rows become the Training panel's dataset. */
+  onTrainOn?: ((ids: number[]) => void) | undefined;
+}
+
+export function LibraryView({ backend, onOpen, onUseAsTemplate, onTrainOn }: { backend: StudioBackend; onOpen: (candidate: Candidate) => void } & LibraryViewActions) {
   const library = backend.library;
   const { filters, setFilters, sort, setSort, offset, setOffset, page, error: queryError, refresh } = useLibraryPage(library);
   const thumbnails = useThumbnails(library, page?.rows ?? []);
@@ -48,6 +55,15 @@ export function LibraryView({ backend, onOpen }: { backend: StudioBackend; onOpe
       setError(`Could not open structure ${id}: ${(e as Error).message}`);
     }
   };
+  const useAsTemplate = onUseAsTemplate
+    ? async (id: number) => {
+        try {
+          onUseAsTemplate(await library.open(id));
+        } catch (e) {
+          setError(`Could not open structure ${id}: ${(e as Error).message}`);
+        }
+      }
+    : undefined;
   const favourite = async (row: LibraryRow) => {
     try {
       await library.setFavourite([row.id], !row.favourite);
@@ -67,7 +83,7 @@ export function LibraryView({ backend, onOpen }: { backend: StudioBackend; onOpe
         <h2>Library {page ? `(${total} structure${total === 1 ? '' : 's'})` : ''}</h2>
         <LibraryImport library={library} feedback={feedback} onDone={refresh} />
         <LibraryFilters filters={filters} onChange={setFilters} sort={sort} onSort={setSort} tags={tags} />
-        <LibraryActions library={library} selected={[...selected]} feedback={feedback} onChanged={refresh} onDeleted={(ids) => select(ids, false)} />
+        <LibraryActions library={library} selected={[...selected]} feedback={feedback} onChanged={refresh} onDeleted={(ids) => select(ids, false)} onTrainOn={onTrainOn} />
         {shownError && (
           <p className="error" role="alert" data-testid="library-error">
             {shownError}
@@ -83,7 +99,7 @@ export function LibraryView({ backend, onOpen }: { backend: StudioBackend; onOpe
         {rows.length === 0 ? (
           <p className="hint">{page ? 'No structure matches these filters.' : 'Loading…'}</p>
         ) : (
-          <LibraryTable rows={rows} thumbnails={thumbnails} sort={sort} onSort={setSort} selected={selected} onSelect={select} onOpen={open} onFavourite={favourite} />
+          <LibraryTable rows={rows} thumbnails={thumbnails} sort={sort} onSort={setSort} selected={selected} onSelect={select} onOpen={open} onUseAsTemplate={useAsTemplate} onFavourite={favourite} />
         )}
         {total > LIBRARY_PAGE_SIZE && (
           <div className="pager" role="group" aria-label="Pages">

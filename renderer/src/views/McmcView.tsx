@@ -22,8 +22,11 @@ import { JobRun, useJobRun } from './jobRun.ts';
 import {
   checkMcmcSettings,
   checkTemplate,
+  applyMcmcPreset,
   DEFAULT_MCMC_SETTINGS,
+  MCMC_PRESETS,
   mcmcParamsFor,
+  mcmcPresetOf,
   siteOfEngineError,
   type McmcRunSettings,
   type SiteElementMode,
@@ -31,6 +34,7 @@ import {
 } from './mcmcTemplate.ts';
 import { NumberField } from './NumberField.tsx';
 import { ResultsGrid } from './ResultsGrid.tsx';
+import { mcmcSitesFor, type StructureTemplate, type TemplateChoice } from './structureTemplate.ts';
 import { RunButtons } from './RunButtons.tsx';
 import './dashboards.css';
 
@@ -46,6 +50,8 @@ interface McmcForm {
   sites: SiteRow[];
   allowed: string[];
   settings: McmcRunSettings;
+  /** The crystal the template was taken from ("Use as template"), until the group is changed. */
+  templateSource?: string;
 }
 
 /** What the MCMC panel keeps while the app runs: the form, the job, its chart and crystals. */
@@ -54,6 +60,12 @@ export class McmcDashboard {
   candidates: Candidate[] = [];
   lastSweep: SweepStats | null = null;
   form: McmcForm = { spaceGroup: 225, sites: [], allowed: [], settings: DEFAULT_MCMC_SETTINGS };
+
+  /** Puts a crystal's template into the form (the panel reads the form when it is next shown); settings are kept. */
+  useTemplate(template: StructureTemplate, choice: TemplateChoice): void {
+    const sites = mcmcSitesFor(template, choice).map((site) => ({ ...site, elementsText: site.elements.join(' ') }));
+    this.form = { ...this.form, spaceGroup: template.spaceGroup, sites, allowed: [], templateSource: template.source };
+  }
   readonly run: JobRun<'mcmc'> = new JobRun(
     'mcmc',
     (item) => {
@@ -131,7 +143,7 @@ function McmcPanels({ backend, groups, dashboard, onOpen }: { backend: StudioBac
   const updateSite = (i: number, update: Partial<SiteRow>) => setSites(sites.map((s, k) => (k === i ? { ...s, ...update } : s)));
   const chooseGroup = (g: number) => {
     if (g === spaceGroup) return;
-    setForm((f) => ({ ...f, spaceGroup: g, sites: [] })); // Wyckoff letters belong to one group
+    setForm((f) => ({ spaceGroup: g, sites: [], allowed: f.allowed, settings: f.settings })); // Wyckoff letters belong to one group
     setEditingSite(null);
   };
   const addSite = (letter: string) => setSites([...sites, { letter, mode: 'masked', elements: [], elementsText: '', tiedTo: null, coords: '' }]);
@@ -175,6 +187,11 @@ function McmcPanels({ backend, groups, dashboard, onOpen }: { backend: StudioBac
 
       <section className="panel sites-panel" aria-label="Template sites">
         <h3>3 · What the chain may change</h3>
+        {form.templateSource && (
+          <p className="hint" data-testid="mcmc-template-source">
+            Template from {form.templateSource}: a fixed site keeps its element, “any allowed” lets the chain choose.
+          </p>
+        )}
         {sites.length === 0 ? (
           <p className="hint">No sites yet: add the template's Wyckoff sites from the list.</p>
         ) : (
@@ -336,8 +353,30 @@ function SettingsFields({ settings, errors, onChange }: { settings: McmcRunSetti
   const field = (key: Exclude<keyof McmcRunSettings, 'model' | 'schedule'>, label: string, step: number, hint?: string) => (
     <NumberField label={label} value={settings[key]} step={step} error={errors[key]} hint={hint} onChange={(v) => onChange({ ...settings, [key]: v })} />
   );
+  const preset = mcmcPresetOf(settings);
   return (
     <>
+      <label className="field">
+        <span>Preset</span>
+        <select
+          aria-label="Annealing preset"
+          value={preset?.id ?? 'custom'}
+          onChange={(e) => {
+            const chosen = MCMC_PRESETS.find((p) => p.id === e.target.value);
+            if (chosen) onChange(applyMcmcPreset(settings, chosen));
+          }}
+        >
+          {MCMC_PRESETS.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.label}
+            </option>
+          ))}
+          <option value="custom" disabled>
+            custom
+          </option>
+        </select>
+        <span className="hint">{preset ? preset.hint : 'edited settings'}</span>
+      </label>
       {field('chains', 'Chains', 1, 'independent chains, one crystal each')}
       {field('sweeps', 'Sweeps', 1, 'each sweep moves every movable site once')}
       {field('tStart', 'T start', 0.5)}

@@ -1,11 +1,12 @@
 /**
- * The Training panel: start a pretraining 'train' job (dataset folders from `cfstudio data prepare`, a model
- * preset, epochs, batch size, learning rate …) or follow one the engine host is already running; the training loss
+ * The Training panel: prepare a dataset from one's own structures (DatasetPanel: a folder of CIF/POSCAR files or
+ * library rows), then start a 'train' job — fine-tuning a trained model on it (`initModel`) or pretraining a fresh
+ * network of a preset's size — or follow one the engine host is already running; the training loss
  * of every step and each validation NLL are charted as they stream in, with step, epoch, elapsed time and an ETA
  * from this run's own rate. Cancel stops after the current step with a checkpoint (Resume continues it).
  */
-import { useCallback, useEffect, useState } from 'react';
-import type { JobInfo, JobResult, TrainOutput } from '../../../shared/api/jobs.ts';
+import { useEffect, useState } from 'react';
+import type { JobResult, TrainOutput } from '../../../shared/api/jobs.ts';
 import type { StudioBackend } from '../api/backend.ts';
 import { ChartData, estimateRemainingSeconds, formatDuration } from '../charts/chartData.ts';
 import { CHART_COLORS, LiveChart, type ChartAxisSpec, type ChartSeriesSpec } from '../charts/LiveChart.tsx';
@@ -13,7 +14,11 @@ import { LabeledSelect } from '../ui/LabeledSelect.tsx';
 import { JobRun, useJobRun } from './jobRun.ts';
 import { Field, NumberField } from './NumberField.tsx';
 import { RunButtons } from './RunButtons.tsx';
-import { checkTrainingForm, defaultRunFolder, trainParamsFor, type TrainingForm } from './trainingForm.ts';
+import { checkTrainingForm, defaultRunFolder, defaultsFor, trainParamsFor, type TrainingForm } from './trainingForm.ts';
+import { DatasetPanel } from './DatasetPanel.tsx';
+import { TrainingJobList } from './TrainingJobList.tsx';
+import { defaultDatasetForm, visibleErrors, type DatasetForm } from './datasetForm.ts';
+import { ModelSelect, useModelChoice } from '../prompt/ModelSelect.tsx';
 import './dashboards.css';
 
 /** The engine's model presets (electron/engine/model/config.ts); an unknown name is refused by the job. */
@@ -31,6 +36,8 @@ export class TrainingDashboard {
   latest: TrainOutput | null = null;
   lastValidation: NonNullable<TrainOutput['validation']> | null = null;
   form: TrainingForm = {
+    mode: 'finetune',
+    initModel: '',
     data: '',
     val: '',
     config: 'tiny',
@@ -43,6 +50,15 @@ export class TrainingDashboard {
     maxMinutes: NaN,
     resume: false,
   };
+  datasetForm: DatasetForm = defaultDatasetForm();
+  /** The last 'prepare-dataset' job (its result lists what was left out). */
+  readonly prepare: JobRun<'prepare-dataset'> = new JobRun('prepare-dataset', () => {}, () => {});
+
+  /** "Train on selected" in the Library: those rows become the dataset's structures. */
+  useLibrarySelection(ids: readonly number[]): void {
+    this.datasetForm = { ...this.datasetForm, source: 'library', ids: ids.join(', ') };
+  }
+
   readonly run: JobRun<'train'> = new JobRun(
     'train',
     (item) => {
@@ -69,34 +85,35 @@ const CHART_SERIES: ChartSeriesSpec[] = [
 export function TrainingView({ backend, dashboard }: { backend: StudioBackend; dashboard: TrainingDashboard }) {
   const [form, setForm] = useState<TrainingForm>(dashboard.form);
   const [formError, setFormError] = useState<string | null>(null);
-  const [jobs, setJobs] = useState<JobInfo[]>([]);
-  const [jobsError, setJobsError] = useState<string | null>(null);
+  const [datasetForm, setDatasetForm] = useState<DatasetForm>(dashboard.datasetForm);
+  // Messages appear under a field once it was edited, and under all of them once a start was attempted.
+  const [touched, setTouched] = useState<ReadonlySet<keyof TrainingForm>>(new Set());
+  const [attempted, setAttempted] = useState(false);
   const run = useJobRun(dashboard.run);
-  const errors = checkTrainingForm(form);
+  const allErrors = checkTrainingForm(form);
+  const errors = visibleErrors(allErrors, touched, attempted);
+  const defaults = defaultsFor(form.mode);
+  const { models, error: modelError } = useModelChoice(backend, form.initModel, (first) => setForm((f) => (f.initModel ? f : { ...f, initModel: first })));
   const active = dashboard.run.active;
 
   useEffect(() => {
     dashboard.form = form;
   }, [dashboard, form]);
+  useEffect(() => {
+    dashboard.datasetForm = datasetForm;
+  }, [dashboard, datasetForm]);
 
-  const refreshJobs = useCallback(() => {
-    if (!backend.jobs) return;
-    backend.jobs.list('train').then(
-      (list) => {
-        setJobs(list);
-        setJobsError(null);
-      },
-      (error: unknown) => setJobsError(`Could not list jobs: ${(error as Error).message}`),
-    );
-  }, [backend]);
-  useEffect(refreshJobs, [refreshJobs, run.phase]);
 
-  const set = <K extends keyof TrainingForm>(key: K, value: TrainingForm[K]) => setForm((f) => ({ ...f, [key]: value }));
+  const set = <K extends keyof TrainingForm>(key: K, value: TrainingForm[K]) => {
+    setTouched((t) => new Set([...t, key]));
+    setForm((f) => ({ ...f, [key]: value }));
+  };
 
   const start = async () => {
     setFormError(null);
+    setAttempted(true);
     if (!backend.jobs) return setFormError('No engine is connected: training runs in the desktop app or behind `cfstudio serve`.');
-    const first = Object.values(errors)[0];
+    const first = Object.values(allErrors)[0];
     if (first) return setFormError(`Fix the form first: ${first}`);
     await dashboard.run.start(backend.jobs, trainParamsFor(form));
   };
@@ -117,19 +134,47 @@ export function TrainingView({ backend, dashboard }: { backend: StudioBackend; d
     <NumberField label={label} value={form[key]} step={step} placeholder={placeholder} error={errors[key] ?? null} onChange={(v) => set(key, v)} />
   );
 
+  const onPrepared = (folder: string) => {
+    dashboard.form = { ...dashboard.form, data: folder };
+    setForm((f) => ({ ...f, data: folder }));
+  };
+
   return (
     <div className="training-view dashboard">
+      <DatasetPanel
+        backend={backend}
+        form={datasetForm}
+        onFormChange={(next) => {
+          dashboard.datasetForm = next;
+          setDatasetForm(next);
+        }}
+        run={dashboard.prepare}
+        onPrepared={onPrepared}
+      />
       <section className="panel training-form" aria-label="Training run">
-        <h3>Pretraining run</h3>
+        <h3>2 · Training run</h3>
         <div className="settings-form">
-          {textField('data', 'Training data', 'e.g. data/mp20-train', 'dataset folder inside the workspace, from `cfstudio data prepare` (its train split is used; its val split validates)')}
+          <fieldset className="field source-choice">
+            <legend className="field-label">Start from</legend>
+            <label className="check">
+              <input type="radio" name="training-mode" checked={form.mode === 'finetune'} onChange={() => set('mode', 'finetune')} /> a trained model (fine-tune on your structures)
+            </label>
+            <label className="check">
+              <input type="radio" name="training-mode" checked={form.mode === 'pretrain'} onChange={() => set('mode', 'pretrain')} /> scratch (pretrain a fresh network)
+            </label>
+          </fieldset>
+          {form.mode === 'finetune' ? (
+            <ModelSelect models={models} value={form.initModel} invalid={errors.initModel !== undefined} error={modelError ?? errors.initModel ?? null} onChange={(id) => set('initModel', id)} />
+          ) : (
+            <LabeledSelect label="Preset" value={form.config} options={PRESETS} invalid={errors.config !== undefined} onChange={(config) => set('config', config)} />
+          )}
+          {textField('data', 'Training data', 'e.g. datasets/mine', 'a prepared dataset folder inside the workspace (above, or `cfstudio data prepare`); its train split is used, its val split validates')}
           {textField('val', 'Validation data', 'the training set’s val split', 'optional: another prepared folder (inside the workspace) to validate on')}
-          <LabeledSelect label="Preset" value={form.config} options={PRESETS} invalid={errors.config !== undefined} onChange={(config) => set('config', config)} />
           {textField('out', 'Run folder', 'runs/my-run', 'checkpoints, metrics.jsonl and best.safetensors, inside the workspace')}
-          {numberField('epochs', 'Epochs', 1, '60')}
-          {numberField('batchSize', 'Batch size', 1, '100')}
-          {numberField('lr', 'Learning rate', 0.0001, '0.001')}
-          {numberField('validateEvery', 'Validate every', 1, '1000 steps')}
+          {numberField('epochs', 'Epochs', 1, defaults.epochs)}
+          {numberField('batchSize', 'Batch size', 1, defaults.batchSize)}
+          {numberField('lr', 'Learning rate', 0.0001, defaults.lr)}
+          {numberField('validateEvery', 'Validate every', 1, defaults.validateEvery)}
           {numberField('seed', 'Seed', 1, '42')}
           {numberField('maxMinutes', 'Time limit', 1, 'none (minutes)')}
           <label className="check">
@@ -154,38 +199,7 @@ export function TrainingView({ backend, dashboard }: { backend: StudioBackend; d
         )}
         {!backend.jobs && <p className="hint">No engine is connected: training runs in the desktop app or behind `cfstudio serve` (open the URL it prints).</p>}
 
-        <h3 className="section-gap">Training jobs of this session</h3>
-        {jobsError && (
-          <p className="error" role="alert">
-            {jobsError}
-          </p>
-        )}
-        {backend.jobs && jobs.length === 0 && <p className="hint">None yet.</p>}
-        {jobs.length > 0 && (
-          <ul className="job-list">
-            {jobs.map((job) => {
-              const out = (job.params as { out?: unknown } | null)?.out;
-              const followed = job.id === run.jobId;
-              return (
-                <li key={job.id} data-testid="train-job">
-                  <span className={`job-status ${job.status}`}>{job.status}</span>
-                  <span className="mono">{typeof out === 'string' ? out : job.id}</span>
-                  {job.progress?.total ? (
-                    <span className="hint">
-                      step {job.progress.done}/{job.progress.total}
-                    </span>
-                  ) : null}
-                  <button type="button" disabled={followed} onClick={() => backend.jobs && void dashboard.run.follow(backend.jobs, job.id)} aria-label={`Show job ${typeof out === 'string' ? out : job.id}`}>
-                    {followed ? 'Shown' : 'Show'}
-                  </button>
-                </li>
-              );
-            })}
-          </ul>
-        )}
-        <button type="button" onClick={refreshJobs} disabled={!backend.jobs}>
-          Refresh list
-        </button>
+        <TrainingJobList backend={backend} dashboard={dashboard} followedJobId={run.jobId} phase={run.phase} />
       </section>
 
       <section className="panel training-curves" aria-label="Training curves">
@@ -231,7 +245,8 @@ export function TrainingView({ backend, dashboard }: { backend: StudioBackend; d
             {result.status === 'finished' ? 'Finished' : result.status === 'stopped' ? 'Stopped with a checkpoint' : 'Time limit reached'} at step {result.step} (epoch {result.epoch}) after{' '}
             {formatDuration(result.elapsedSeconds)}
             {result.bestValidation ? `; best validation NLL ${result.bestValidation.total.toFixed(3)} nats/crystal` : ''}; {result.checkpoints.length} checkpoint
-            {result.checkpoints.length === 1 ? '' : 's'} in <span className="mono">{result.outDir}</span>.
+            {result.checkpoints.length === 1 ? '' : 's'} in <span className="mono">{result.outDir}</span>. To sample from it, make it a model:{' '}
+            <code>cfstudio model export --run {result.outDir} --out models/NAME</code>.
           </p>
         )}
         <LiveChart
@@ -248,3 +263,4 @@ export function TrainingView({ backend, dashboard }: { backend: StudioBackend; d
     </div>
   );
 }
+

@@ -22,6 +22,7 @@ import type { ViewerSettings } from '../viewer/settings.ts';
 import { ViewerPanel } from '../viewer/ViewerPanel.tsx';
 import { useJobRun } from './jobRun.ts';
 import { PotentialPanel } from './PotentialPanel.tsx';
+import { TemplateAction, type TemplateActionProps } from './TemplateAction.tsx';
 import { frameStructure, framesMatch, relaxedStructure, type PotentialActions } from './potentialRun.ts';
 import { PredictionList } from '../ui/PredictionList.tsx';
 
@@ -106,6 +107,7 @@ export function ViewerView({
   opened,
   onOpened,
   onNavigate,
+  onUseAsTemplate,
 }: {
   backend: StudioBackend;
   /** Relax and Energy for the shown structure (state kept in App). */
@@ -115,6 +117,8 @@ export function ViewerView({
   opened: readonly OpenedStructure[];
   onOpened: (structure: OpenedStructure) => void;
   onNavigate: (params: Record<string, string>) => void;
+  /** "Use as template": open MCMC or Generate with the shown crystal's sites (absent: no such action). */
+  onUseAsTemplate?: TemplateActionProps['onUse'] | undefined;
 }) {
   const fileInput = useRef<HTMLInputElement>(null);
   const [fileError, setFileError] = useState<string | null>(null);
@@ -330,6 +334,7 @@ export function ViewerView({
               {saveError}
             </p>
           )}
+          {onUseAsTemplate && <TemplateAction key={'error' in display ? 'none' : display.key} summary={ready} initiallyOpen={params.get('template') === '1'} onUse={onUseAsTemplate} />}
         </div>
       </nav>
       <div className="viewer-main">

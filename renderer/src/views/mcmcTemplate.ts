@@ -168,3 +168,49 @@ export function siteOfEngineError(message: string): number | null {
   const m = /template site (\d+)/.exec(message);
   return m ? Number(m[1]) - 1 : null;
 }
+
+/** Annealing settings a user picks by purpose rather than by number; the model and seed stay as chosen. */
+export interface McmcPreset {
+  id: string;
+  label: string;
+  /** What it is for and what it costs, shown under the choice. */
+  hint: string;
+  settings: Omit<McmcRunSettings, 'model' | 'seed'>;
+}
+
+export const MCMC_PRESETS: readonly McmcPreset[] = [
+  {
+    id: 'quick',
+    label: 'Quick look',
+    hint: '8 chains × 10 sweeps: a first answer in seconds, to check that a template works',
+    settings: { chains: 8, sweeps: 10, tStart: 5, tEnd: 1, schedule: 'inverse-linear', width: 0.1, latticeTemperature: 1 },
+  },
+  {
+    id: 'standard',
+    label: 'Standard',
+    hint: '32 chains × 20 sweeps, T 5 → 1: the default',
+    settings: { chains: DEFAULT_MCMC_SETTINGS.chains, sweeps: DEFAULT_MCMC_SETTINGS.sweeps, tStart: DEFAULT_MCMC_SETTINGS.tStart, tEnd: DEFAULT_MCMC_SETTINGS.tEnd, schedule: DEFAULT_MCMC_SETTINGS.schedule, width: DEFAULT_MCMC_SETTINGS.width, latticeTemperature: DEFAULT_MCMC_SETTINGS.latticeTemperature },
+  },
+  {
+    id: 'thorough',
+    label: 'Thorough anneal',
+    hint: '64 chains × 100 sweeps, T 10 → 0.5 geometric, finer steps: more of the likely fillings, about 30× the standard run',
+    settings: { chains: 64, sweeps: 100, tStart: 10, tEnd: 0.5, schedule: 'geometric', width: 0.05, latticeTemperature: 1 },
+  },
+  {
+    id: 'greedy',
+    label: 'Most likely only',
+    hint: '32 chains × 40 sweeps cooled to T 0.2 and a cold lattice draw: the chains settle on the fillings the model likes best',
+    settings: { chains: 32, sweeps: 40, tStart: 2, tEnd: 0.2, schedule: 'geometric', width: 0.05, latticeTemperature: 0.3 },
+  },
+];
+
+/** `settings` with a preset's annealing numbers (model and seed kept). */
+export function applyMcmcPreset(settings: McmcRunSettings, preset: McmcPreset): McmcRunSettings {
+  return { ...settings, ...preset.settings };
+}
+
+/** The preset whose numbers the settings hold, or null when they were edited ('custom'). */
+export function mcmcPresetOf(settings: McmcRunSettings): McmcPreset | null {
+  return MCMC_PRESETS.find((p) => (Object.keys(p.settings) as (keyof McmcPreset['settings'])[]).every((k) => p.settings[k] === settings[k])) ?? null;
+}

@@ -5,6 +5,10 @@
 import type { TrainParams } from '../../../shared/api/jobs.ts';
 
 export interface TrainingForm {
+  /** finetune: continue from a trained model's weights (initModel); pretrain: a fresh network of a preset's size. */
+  mode: 'finetune' | 'pretrain';
+  /** The model fine-tuning starts from (a model name). */
+  initModel: string;
   data: string;
   val: string;
   config: string;
@@ -31,9 +35,10 @@ export function checkTrainingForm(f: TrainingForm): Partial<Record<keyof Trainin
   const optionalInt = (key: keyof TrainingForm, v: number, min: number, label: string) => {
     if (!Number.isNaN(v) && !(Number.isInteger(v) && v >= min)) errors[key] = `${label}: a whole number ≥ ${min}, or empty for the default`;
   };
-  if (f.data.trim() === '') errors.data = 'Training data: the folder written by `cfstudio data prepare`';
+  if (f.data.trim() === '') errors.data = 'Training data: a prepared dataset folder (prepare one above, or with `cfstudio data prepare`)';
   if (f.out.trim() === '') errors.out = 'Run folder: where checkpoints and metrics go (inside the workspace)';
-  if (!/^[A-Za-z0-9._-]{1,100}$/.test(f.config)) errors.config = 'Preset: a preset name such as tiny';
+  if (f.mode === 'pretrain' && !/^[A-Za-z0-9._-]{1,100}$/.test(f.config)) errors.config = 'Preset: a preset name such as tiny';
+  if (f.mode === 'finetune' && f.initModel.trim() === '' && !f.resume) errors.initModel = 'Start from: choose the model to fine-tune';
   optionalInt('epochs', f.epochs, 1, 'Epochs');
   optionalInt('batchSize', f.batchSize, 1, 'Batch size');
   optionalInt('validateEvery', f.validateEvery, 1, 'Validate every');
@@ -48,7 +53,7 @@ export function trainParamsFor(f: TrainingForm): TrainParams {
   return {
     data: f.data.trim(),
     ...(f.val.trim() !== '' ? { val: f.val.trim() } : {}),
-    config: f.config,
+    ...(f.mode === 'finetune' ? (f.resume ? {} : { initModel: f.initModel.trim() }) : { config: f.config }),
     out: f.out.trim(),
     ...optional('epochs', f.epochs),
     ...optional('batchSize', f.batchSize),
@@ -58,4 +63,11 @@ export function trainParamsFor(f: TrainingForm): TrainParams {
     ...optional('maxMinutes', f.maxMinutes),
     resume: f.resume,
   };
+}
+
+/** What an empty optional field stands for, by mode (the engine's DEFAULT_TRAINING / DEFAULT_FINE_TUNING). */
+export function defaultsFor(mode: TrainingForm['mode']): { epochs: string; batchSize: string; lr: string; validateEvery: string } {
+  return mode === 'finetune'
+    ? { epochs: '20', batchSize: '16', lr: '0.0001', validateEvery: '100 steps' }
+    : { epochs: '60', batchSize: '100', lr: '0.001', validateEvery: '1000 steps' };
 }

@@ -60,6 +60,7 @@ export function LibraryActions({
   feedback,
   onChanged,
   onDeleted,
+  onTrainOn,
 }: {
   library: LibraryBackend;
   selected: readonly number[];
@@ -67,6 +68,8 @@ export function LibraryActions({
   onChanged: () => void;
   /** The deleted rows leave the selection. */
   onDeleted: (ids: readonly number[]) => void;
+  /** "Train on selected": the selected rows become the Training panel's dataset (absent: no button). */
+  onTrainOn?: ((ids: number[]) => void) | undefined;
 }) {
   const [busy, setBusy] = useState(false);
   const [format, setFormat] = useState<LibraryExportFormat>('zip');
@@ -155,6 +158,11 @@ export function LibraryActions({
         <button type="button" className="primary" disabled={none || busy} onClick={exportRows}>
           Export{none ? '' : ` ${count}`}
         </button>
+        {onTrainOn && (
+          <button type="button" disabled={none || busy} onClick={() => onTrainOn([...selected].sort((a, b) => a - b))} title="Prepare a training dataset from the selected rows in the Training view">
+            Train on selected
+          </button>
+        )}
       </div>
       <div className="action-row">
         <input value={tagText} onChange={(e) => setTagText(e.target.value)} placeholder="tags, comma separated" aria-label="Tags to add or remove" list="library-tag-list" />

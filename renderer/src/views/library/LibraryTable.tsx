@@ -34,6 +34,7 @@ export function LibraryTable({
   selected,
   onSelect,
   onOpen,
+  onUseAsTemplate,
   onFavourite,
 }: {
   rows: readonly LibraryRow[];
@@ -43,6 +44,8 @@ export function LibraryTable({
   selected: ReadonlySet<number>;
   onSelect: (ids: readonly number[], on: boolean) => void;
   onOpen: (id: number) => void;
+  /** "Template": open MCMC or Generate with the row's group, Wyckoff sites and elements (absent: no button). */
+  onUseAsTemplate?: ((id: number) => void) | undefined;
   onFavourite: (row: LibraryRow) => void;
 }) {
   const header = { sort, onSort };
@@ -155,6 +158,11 @@ export function LibraryTable({
                 <button type="button" onClick={() => onOpen(row.id)}>
                   Open
                 </button>
+                {onUseAsTemplate && (
+                  <button type="button" aria-label={`Use ${row.id} as template`} title="Open MCMC or Generate with this crystal's space group, Wyckoff sites and elements" onClick={() => onUseAsTemplate(row.id)}>
+                    Template
+                  </button>
+                )}
               </td>
             </tr>
           );
