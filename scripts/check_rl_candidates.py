@@ -11,6 +11,7 @@
 3. a candidate survives when its relaxation converged with the space group kept, E_hull <= 0.1 eV/atom, the two
    PBE gap predictions agree within their uncertainty (|ours - MEGNet| <= half-width ours + half-width MEGNet:
    the +/- bands overlap), and its formula is charge-balanced with pymatgen's common oxidation states.
+   An E_hull more than 0.1 eV/atom below the partial hull is reported as 'hull incomplete' and does not count.
 Existing outputs in --work are reused (delete the folder to redo them).
 """
 import argparse
@@ -25,6 +26,9 @@ import composition_plausibility as plausibility  # noqa: E402
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLI = os.path.join(REPO, 'electron/cli/bin.mjs')
 MAX_E_HULL = 0.1  # eV/atom, the issue's threshold
+# Far below the partial hull means the hull misses a competing phase (e.g. Lu2O3, Y2O3 are not in MP-20 + MPTS-52,
+# so LnLuO3 'decomposes' into Lu metal + O2 at -2 eV/atom), not a discovery: such a value verifies nothing.
+MIN_TRUSTED_E_HULL = -0.1
 PROPERTIES = ['band_gap', 'band_gap_megnet', 'dielectric_total']
 
 
@@ -82,7 +86,8 @@ def main():
             'relaxation': {k: r.get(k) for k in ('status', 'steps', 'fmax', 'spaceGroupBefore', 'spaceGroupAfter', 'volumeChange', 'rmsd', 'eHull', 'decomposition')},
             'relaxed': {k: p.get(k) for k in PROPERTIES}, 'uncertainty': {k: u.get(k) for k in PROPERTIES},
             'chargeBalancedCommon': balanced, 'gapModelsAgree': agree,
-            'eHullOk': e_hull is not None and relaxed_ok and e_hull <= MAX_E_HULL,
+            'hullIncomplete': e_hull is not None and e_hull < MIN_TRUSTED_E_HULL,
+            'eHullOk': e_hull is not None and relaxed_ok and MIN_TRUSTED_E_HULL <= e_hull <= MAX_E_HULL,
         }
         row['survives'] = bool(row['eHullOk'] and agree and balanced)
         rows.append(row)
@@ -90,7 +95,7 @@ def main():
     survivors = [r for r in rows if r['survives']]
     if args.json:
         with open(args.json, 'w') as f:
-            json.dump({'criteria': {'maxEHull': MAX_E_HULL, 'gapAgreement': '|band_gap - band_gap_megnet| <= sum of their half-widths (relaxed crystal, PBE)',
+            json.dump({'criteria': {'maxEHull': MAX_E_HULL, 'minTrustedEHull': MIN_TRUSTED_E_HULL, 'gapAgreement': '|band_gap - band_gap_megnet| <= sum of their half-widths (relaxed crystal, PBE)',
                                     'chargeBalance': "pymatgen's common oxidation states (scripts/composition_plausibility.py common_balanced)",
                                     'relaxation': 'cfstudio relax, space group kept, fmax 0.05 eV/Å; E_hull on the partial MP-20 + MPTS-52 hull'},
                        'candidates': rows, 'survivors': [r['file'] for r in survivors]}, f, indent=2)
@@ -102,13 +107,14 @@ def main():
         hw = lambda k: fmt((unc.get(k) or {}).get('halfWidth'))
         sg = r['relaxation']
         sg_text = f"{sg['spaceGroupBefore']}" + ('' if sg['spaceGroupBefore'] == sg['spaceGroupAfter'] else f"→{sg['spaceGroupAfter']}")
-        lines.append(f"| {r['rank']} | {r['formula']} | {sg_text} | {r['reward']:.0f} | {fmt(sg['eHull'], 3)}{'' if sg['status'] == 'converged' else ' (' + str(sg['status']) + ')'} | "
+        lines.append(f"| {r['rank']} | {r['formula']} | {sg_text} | {r['reward']:.0f} | {fmt(sg['eHull'], 3)}{'' if sg['status'] == 'converged' else ' (' + str(sg['status']) + ')'}{' (hull incomplete)' if r['hullIncomplete'] else ''} | "
                      f"{fmt(rel['band_gap'])} ± {hw('band_gap')} | {fmt(rel['band_gap_megnet'])} ± {hw('band_gap_megnet')} | "
                      f"{'–' if r['gapModelsAgree'] is None else 'yes' if r['gapModelsAgree'] else 'no'} | {fmt(rel['dielectric_total'], 0)} | "
                      f"{'yes' if r['chargeBalancedCommon'] else 'no'} | {'**yes**' if r['survives'] else 'no'} |")
     summary = (f"{len(survivors)} of {len(rows)} survive (E_hull ≤ {MAX_E_HULL} eV/atom after relaxation with the space group kept, "
                f"both PBE gap models agree within their ± bands, charge-balanced with common oxidation states); "
-               f"E_hull ≤ {MAX_E_HULL}: {sum(r['eHullOk'] for r in rows)}, gaps agree: {sum(bool(r['gapModelsAgree']) for r in rows)}, "
+               f"E_hull in [{MIN_TRUSTED_E_HULL}, {MAX_E_HULL}] after a converged relaxation: {sum(r['eHullOk'] for r in rows)} "
+               f"(hull incomplete: {sum(r['hullIncomplete'] for r in rows)}), gaps agree: {sum(bool(r['gapModelsAgree']) for r in rows)}, "
                f"balanced: {sum(r['chargeBalancedCommon'] for r in rows)}.")
     table = '\n'.join(lines)
     print(table)
