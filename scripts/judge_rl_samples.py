@@ -10,7 +10,8 @@ For each generated folder (`cfstudio generate --out DIR`, its NNNNNN.cif files):
 - structurally valid: every distance between two atoms >= 0.5 A (pymatgen distance matrix);
 - charge-balanced with pymatgen's common oxidation states (Composition.oxi_state_guesses with
   Element.common_oxidation_states; atoms of one element may mix them);
-- strict compositional rule (scripts/composition_plausibility.py, the reference of the app's rule);
+- strict compositional rule (scripts/composition_plausibility.py, the reference of the app's rule) at the first
+  spec's `constraints.composition.minStateProbability` (the threshold the run was trained with) and at 0.05;
 - unique: number of groups of pymatgen's StructureMatcher (default tolerances) / number of crystals;
 - contacts: shortest distance >= 0.5 x (r_i + r_j), ASE covalent radii (Cordero);
 - the 10 best crystals by reward, each with both charge-balance verdicts.
@@ -64,7 +65,14 @@ def contact_ratio(s):
     return float((d / (r[:, None] + r[None, :])).min())
 
 
-def judge(folder, specs):
+def spec_threshold(spec_path):
+    """The strict rule's threshold in a reward spec (the default 0.05 when the spec has none)."""
+    with open(spec_path) as f:
+        composition = json.load(f).get('constraints', {}).get('composition') or {}
+    return composition.get('minStateProbability', plausibility.DEFAULT_TAU)
+
+
+def judge(folder, specs, tau):
     files = sorted(glob.glob(os.path.join(folder, '*.cif')))
     structures = [Structure.from_file(f) for f in files]
     n = len(structures)
@@ -76,13 +84,16 @@ def judge(folder, specs):
         np.fill_diagonal(d, np.inf)
         structural.append(len(s) < 2 or d.min() >= 0.5)
     common = [plausibility.common_balanced(f) for f in formulas]
-    strict = [plausibility.verdict(f, alloys=False)['valid'] for f in formulas]
+    strict = [plausibility.verdict(f, tau, alloys=False)['valid'] for f in formulas]
+    strict_default = [plausibility.verdict(f, plausibility.DEFAULT_TAU, alloys=False)['valid'] for f in formulas]
     contacts = [contact_ratio(s) >= 0.5 for s in structures]
     groups = StructureMatcher().group_structures(structures)
     row.update({
         'structurallyValid': sum(structural) / n,
         'chargeBalancedCommon': sum(common) / n,
+        'strictCompositionThreshold': tau,
         'strictComposition': sum(strict) / n,
+        'strictCompositionAt0.05': sum(strict_default) / n,
         'unique': len(groups) / n,
         'contacts': sum(contacts) / n,
     })
@@ -104,10 +115,11 @@ def main():
     parser.add_argument('folders', nargs='+', help='LABEL=GENERATED_DIR')
     args = parser.parse_args()
     specs = [tuple(s.split('=', 1)) for s in args.spec]
+    tau = spec_threshold(specs[0][1]) if specs else plausibility.DEFAULT_TAU
     rows = {}
     for item in args.folders:
         label, folder = item.split('=', 1)
-        rows[label] = judge(folder, specs)
+        rows[label] = judge(folder, specs, tau)
         print(f'judged {label}: {json.dumps({k: v for k, v in rows[label].items() if k != "top10"})}', file=sys.stderr)
     labels = list(rows)
     pct = lambda x: f'{100 * x:.1f} %'
@@ -119,7 +131,8 @@ def main():
             cells.append(f"{r['mean']:.1f} ({r['passing']} / {rows[l]['crystals']} pass)" if r['mean'] is not None else '-')
         lines.append(f'| mean reward of crystals passing the {label} spec\'s constraints | ' + ' | '.join(cells) + ' |')
     for key, name in [('structurallyValid', 'structurally valid (0.5 Å)'), ('chargeBalancedCommon', "charge-balanced with pymatgen's common oxidation states"),
-                      ('strictComposition', 'strict compositional rule (ICSD states ≥ 5 %, no intermetallics)'), ('unique', 'unique (StructureMatcher)'),
+                      ('strictComposition', f'strict compositional rule (ICSD states ≥ {100 * tau:g} %, no intermetallics)'),
+                      ('strictCompositionAt0.05', 'strict compositional rule (ICSD states ≥ 5 %, no intermetallics)'), ('unique', 'unique (StructureMatcher)'),
                       ('contacts', 'shortest contact ≥ 0.5 × (r_i + r_j)')]:
         lines.append(f'| {name} | ' + ' | '.join(pct(rows[l][key]) for l in labels) + ' |')
     print('\n'.join(lines))
