@@ -17,11 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'vite';
 import { startBrowserMode } from '../electron/server/start.ts';
-import { writeCifP1 } from '../shared/io/index.ts';
-import { Rng } from '../shared/random.ts';
-import { buildStructure } from '../shared/symmetry/analyze.ts';
-import { initSymmetry } from '../shared/symmetry/moyo.ts';
 import { chromiumMissing, CHROMIUM_PATH, launchChromium } from './chromium.ts';
+import { writeOwnStructuresFolder } from './own-structures.ts';
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 const { values, positionals } = parseArgs({ allowPositionals: true, options: { 'skip-build': { type: 'boolean', default: false }, out: { type: 'string', default: join(repoRoot, 'bench/results/ui') } } });
@@ -127,22 +124,8 @@ try {
 
   if (want('training')) {
     // A folder of the user's own structures (24 rock-salt and CsCl cells, one broken file), prepared and fine-tuned on.
-    await initSymmetry();
     const folder = join(workspace, 'my-structures');
-    mkdirSync(folder);
-    const rng = new Rng(4);
-    for (let i = 0; i < 24; i++) {
-      const a = 3 + 3 * rng.next();
-      const structure = buildStructure({
-        spaceGroup: i % 2 === 0 ? 225 : 221,
-        lattice: { a, b: a, c: a, alpha: 90, beta: 90, gamma: 90 },
-        sites: [
-          { letter: 'a', species: ['Na', 'K', 'Mg', 'Ca'][rng.int(4)]!, frac: [0, 0, 0] },
-          { letter: 'b', species: ['O', 'S', 'Cl', 'F'][rng.int(4)]!, frac: [0.5, 0.5, 0.5] },
-        ],
-      });
-      writeFileSync(join(folder, `s${String(i).padStart(2, '0')}.cif`), writeCifP1(structure, { dataName: `s${i}` }));
-    }
+    await writeOwnStructuresFolder(folder, 24);
     writeFileSync(join(folder, 'broken.cif'), 'data_broken\n_cell_length_a abc\n');
     await go('#/training');
     const dataset = page.getByRole('region', { name: 'Prepare a dataset' });

@@ -6,25 +6,15 @@
  * "Train on selected" hands the rows to the Training view. No console errors.
  */
 import { describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
-import { ARTIFACTS, type BrowserModeApp, chromiumMissing, openApp, SKIP_REASON, useBrowserMode } from './browser.ts';
+import { ARTIFACTS, chromiumMissing, openApp, SKIP_REASON, useBrowserMode } from './browser.ts';
 
 if (chromiumMissing) console.warn(SKIP_REASON);
-
-/** The app at a route: browser mode's redirect drops a hash given to the first load, so route after loading. */
-async function openAt(app: BrowserModeApp, hash: string): Promise<Page> {
-  const page = await openApp(app);
-  await page.evaluate((h) => {
-    window.location.hash = h;
-  }, hash);
-  return page;
-}
 
 describe.skipIf(chromiumMissing)('templates from structures (browser mode)', () => {
   const app = useBrowserMode('templates', { width: 1440, height: 1000 });
 
   it('Viewer → MCMC: Na masked, Cl kept; a quick-look run fills the masked site', async () => {
-    const page = await openAt(app, '#/viewer');
+    const page = await openApp(app, '#/viewer');
     await expect.poll(() => page.locator('.stage-header h2').textContent(), { timeout: 30_000 }).toContain('NaCl');
     const use = page.getByRole('button', { name: 'Use as template…' });
     await expect.poll(() => use.isEnabled(), { timeout: 30_000 }).toBe(true);
@@ -59,7 +49,7 @@ describe.skipIf(chromiumMissing)('templates from structures (browser mode)', () 
   }, 300_000);
 
   it('Viewer → Generate: group 225, sites 4a Na and 4b Cl', async () => {
-    const page = await openAt(app, '#/viewer?structure=nacl');
+    const page = await openApp(app, '#/viewer?structure=nacl');
     const use = page.getByRole('button', { name: 'Use as template…' });
     await expect.poll(() => use.isEnabled(), { timeout: 30_000 }).toBe(true);
     await use.click();
@@ -74,7 +64,7 @@ describe.skipIf(chromiumMissing)('templates from structures (browser mode)', () 
   }, 120_000);
 
   it('Library row → template choices in the Viewer → Generate; Train on selected → Training', async () => {
-    const page = await openAt(app, '#/library');
+    const page = await openApp(app, '#/library');
     const rows = page.getByTestId('library-row');
     await expect.poll(() => rows.count(), { timeout: 30_000 }).toBeGreaterThan(0);
     const firstId = Number((await rows.first().locator('td.num').first().textContent())!.trim());

@@ -5,53 +5,26 @@
  * checkpoint and a validation NLL); a folder that is not a prepared dataset fails in words, not "ENOENT
  * manifest.json"; and no field complains before the user typed in it. No console errors.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { writeCifP1 } from '../../shared/io/index.ts';
-import { Rng } from '../../shared/random.ts';
-import { buildStructure } from '../../shared/symmetry/analyze.ts';
-import { initSymmetry } from '../../shared/symmetry/moyo.ts';
+import { writeOwnStructuresFolder } from '../../scripts/own-structures.ts';
 import { BROKEN_CIF } from '../host/fixtures.ts';
-import type { Page } from 'playwright-core';
-import { ARTIFACTS, type BrowserModeApp, chromiumMissing, openApp, SKIP_REASON, useBrowserMode } from './browser.ts';
+import { ARTIFACTS, chromiumMissing, openApp, SKIP_REASON, useBrowserMode } from './browser.ts';
 
 if (chromiumMissing) console.warn(SKIP_REASON);
-
-/** The app at a route: browser mode's redirect drops a hash given to the first load, so route after loading. */
-async function openAt(app: BrowserModeApp, hash: string): Promise<Page> {
-  const page = await openApp(app);
-  await page.evaluate((h) => {
-    window.location.hash = h;
-  }, hash);
-  return page;
-}
 
 describe.skipIf(chromiumMissing)('training from the app (browser mode)', () => {
   const app = useBrowserMode('training', { width: 1440, height: 1100 });
 
   beforeAll(async () => {
-    await initSymmetry();
     const folder = join(app.workspace, 'my-structures');
-    mkdirSync(folder);
-    const rng = new Rng(4);
-    for (let i = 0; i < 30; i++) {
-      const a = 3 + 3 * rng.next();
-      const structure = buildStructure({
-        spaceGroup: i % 2 === 0 ? 225 : 221,
-        lattice: { a, b: a, c: a, alpha: 90, beta: 90, gamma: 90 },
-        sites: [
-          { letter: 'a', species: ['Na', 'K', 'Mg', 'Ca'][rng.int(4)]!, frac: [0, 0, 0] },
-          { letter: 'b', species: ['O', 'S', 'Cl', 'F'][rng.int(4)]!, frac: [0.5, 0.5, 0.5] },
-        ],
-      });
-      writeFileSync(join(folder, `s${String(i).padStart(2, '0')}.cif`), writeCifP1(structure, { dataName: `s${i}` }));
-    }
+    await writeOwnStructuresFolder(folder, 30);
     writeFileSync(join(folder, 'broken.cif'), BROKEN_CIF);
   });
 
   it('prepares a dataset from a folder, naming the broken file, then fine-tunes the shipped model on it', async () => {
-    const page = await openAt(app, '#/training');
+    const page = await openApp(app, '#/training');
     const dataset = page.getByRole('region', { name: 'Prepare a dataset' });
     const runForm = page.getByRole('region', { name: 'Training run' });
     await expect.poll(() => dataset.getByRole('button', { name: 'Prepare dataset' }).isVisible(), { timeout: 30_000 }).toBe(true);
@@ -93,7 +66,7 @@ describe.skipIf(chromiumMissing)('training from the app (browser mode)', () => {
   }, 400_000);
 
   it('says in words that a folder of CIF files is not a prepared dataset', async () => {
-    const page = await openAt(app, '#/training');
+    const page = await openApp(app, '#/training');
     const runForm = page.getByRole('region', { name: 'Training run' });
     await runForm.getByRole('textbox', { name: 'Training data' }).fill('my-structures');
     await runForm.getByRole('textbox', { name: 'Run folder' }).fill('runs/not-prepared');

@@ -7,8 +7,7 @@
  * Each gives only the H-M symbol, so the CIF reader expands the asymmetric unit with the group's operations.
  */
 import { writeCifP1 } from '../../shared/io/cif-writer.ts';
-import { Rng } from '../../shared/random.ts';
-import { buildStructure } from '../../shared/symmetry/analyze.ts';
+import { rockSaltCsClCells } from '../../scripts/own-structures.ts';
 
 export interface KnownCrystal {
   name: string;
@@ -96,23 +95,15 @@ export function bigSupercellCif(n: number): string {
  * A CSV of CIFs (what `cfstudio data prepare` reads): rock salt (225, 4a + 4b) and CsCl (221, 1a + 1b) cells in turn,
  * with random ions and cubic cells of 3–6 Å, drawn from `seed`.
  */
+/** The ions of the rock-salt/CsCl corpus. */
+export const CORPUS_CATIONS = ['Na', 'K', 'Mg', 'Ca', 'Sr', 'Li', 'Cs'];
+export const CORPUS_ANIONS = ['O', 'S', 'Cl', 'Br', 'F', 'I'];
+
 export function rockSaltCsClCorpusCsv(count: number, seed: number): string {
-  const rng = new Rng(seed);
-  const cations = ['Na', 'K', 'Mg', 'Ca', 'Sr', 'Li', 'Cs'];
-  const anions = ['O', 'S', 'Cl', 'Br', 'F', 'I'];
   const rows = ['material_id,cif'];
-  for (let i = 0; i < count; i++) {
-    const a = 3 + 3 * rng.next();
-    const structure = buildStructure({
-      spaceGroup: i % 2 === 0 ? 225 : 221,
-      lattice: { a, b: a, c: a, alpha: 90, beta: 90, gamma: 90 },
-      sites: [
-        { letter: 'a', species: cations[rng.int(cations.length)]!, frac: [0, 0, 0] },
-        { letter: 'b', species: anions[rng.int(anions.length)]!, frac: [0.5, 0.5, 0.5] },
-      ],
-    });
+  rockSaltCsClCells(count, seed, CORPUS_CATIONS, CORPUS_ANIONS).forEach((structure, i) => {
     rows.push(`c${i},"${writeCifP1(structure, { dataName: `c${i}` }).replaceAll('"', '""')}"`);
-  }
+  });
   return rows.join('\n') + '\n';
 }
 

@@ -8,9 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobResult } from '../../shared/api/jobs.ts';
 import { writeCifP1, writePoscar } from '../../shared/io/index.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
-import { buildStructure } from '../../shared/symmetry/analyze.ts';
 import { wyckoffTables } from '../../shared/tokens/index.ts';
-import { Rng } from '../../shared/random.ts';
 import { loadDataset } from '../../electron/engine/train/dataset.ts';
 import { LikelihoodEvaluator, summarize } from '../../electron/engine/train/evaluate-nll.ts';
 import { loadModel } from '../../electron/engine/model/files.ts';
@@ -19,7 +17,8 @@ import { Graph } from '../../electron/engine/graph/index.ts';
 import { ParameterStore } from '../../electron/engine/params.ts';
 import { nodeHostLauncher } from '../../electron/host/launcher.ts';
 import { JobSupervisor } from '../../electron/host/supervisor.ts';
-import { BROKEN_CIF, CSCL, NACL } from './fixtures.ts';
+import { BROKEN_CIF, CORPUS_ANIONS, CORPUS_CATIONS, CSCL, NACL } from './fixtures.ts';
+import { rockSaltCsClCells } from '../../scripts/own-structures.ts';
 
 const workspace = mkdtempSync(join(tmpdir(), 'cfstudio-own-training-'));
 const folder = join(workspace, 'my-structures');
@@ -27,23 +26,11 @@ const supervisor = new JobSupervisor({ workspace, launcher: nodeHostLauncher({ f
 
 /** Rock-salt (225) and CsCl-type (221) cells with random ions and cubic cells of 3–6 Å, one file each. */
 function writeCorpus(count: number, seed: number): void {
-  const rng = new Rng(seed);
-  const cations = ['Na', 'K', 'Mg', 'Ca', 'Sr', 'Li', 'Cs'];
-  const anions = ['O', 'S', 'Cl', 'Br', 'F', 'I'];
-  for (let i = 0; i < count; i++) {
-    const a = 3 + 3 * rng.next();
-    const structure = buildStructure({
-      spaceGroup: i % 2 === 0 ? 225 : 221,
-      lattice: { a, b: a, c: a, alpha: 90, beta: 90, gamma: 90 },
-      sites: [
-        { letter: 'a', species: cations[rng.int(cations.length)]!, frac: [0, 0, 0] },
-        { letter: 'b', species: anions[rng.int(anions.length)]!, frac: [0.5, 0.5, 0.5] },
-      ],
-    });
+  rockSaltCsClCells(count, seed, CORPUS_CATIONS, CORPUS_ANIONS).forEach((structure, i) => {
     // Every third one as a POSCAR, the others as P1 CIFs: both formats a scientist keeps.
     if (i % 3 === 2) writeFileSync(join(folder, `c${String(i).padStart(2, '0')}.vasp`), writePoscar(structure, { comment: `c${i}` }));
     else writeFileSync(join(folder, `c${String(i).padStart(2, '0')}.cif`), writeCifP1(structure, { dataName: `c${i}` }));
-  }
+  });
 }
 
 beforeAll(async () => {
