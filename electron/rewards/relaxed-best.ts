@@ -17,6 +17,7 @@ import { errorLine } from '../../shared/text/safe-text.ts';
 import type { Structure } from '../../shared/crystal/structure.ts';
 import { defaultPotentialDir, loadPotential } from '../engine/potential/load.ts';
 import { EXPLODED_MIN_DISTANCE, closestContactBelow, relaxStructures } from '../engine/potential/relax.ts';
+import type { Potential } from '../engine/potential/types.ts';
 import { StabilityAnalyzer } from '../stability/index.ts';
 
 export interface RelaxedBestOptions {
@@ -39,15 +40,14 @@ export function relaxedBestAnnotator(options: RelaxedBestOptions = {}): (best: B
     const todo = best.filter((c) => c.relaxedEHull === undefined);
     if (todo.length === 0) return;
     const started = performance.now();
-    const [potential, stability] = await Promise.all([
-      loadPotential(options.potentialDir ?? defaultPotentialDir(), { workers: options.workers ?? 1 }),
-      StabilityAnalyzer.load(),
-    ]);
+    let potential: Potential | undefined;
     try {
+      potential = await loadPotential(options.potentialDir ?? defaultPotentialDir(), { workers: options.workers ?? 1 });
+      const stability = await StabilityAnalyzer.load();
       const relaxable: { candidate: BestCandidate; structure: Structure }[] = [];
       for (const candidate of todo) {
         const structure = parseCandidate(candidate);
-        const judgeable = structure !== null && [...new Set(structure.species)].every((e) => potential.elements.has(e)) && closestContactBelow(structure, EXPLODED_MIN_DISTANCE) >= EXPLODED_MIN_DISTANCE;
+        const judgeable = structure !== null && [...new Set(structure.species)].every((e) => potential!.elements.has(e)) && closestContactBelow(structure, EXPLODED_MIN_DISTANCE) >= EXPLODED_MIN_DISTANCE;
         if (judgeable) relaxable.push({ candidate, structure });
         else candidate.relaxedEHull = null;
       }
@@ -72,10 +72,10 @@ export function relaxedBestAnnotator(options: RelaxedBestOptions = {}): (best: B
       const done = todo.filter((c) => typeof c.relaxedEHull === 'number').length;
       options.log?.(`best candidates relaxed (fmax ${options.fmax ?? RELAXED_BEST_DEFAULTS.fmax} eV/Å, ≤ ${options.maxSteps ?? RELAXED_BEST_DEFAULTS.maxSteps} steps, space group kept): ${done} of ${todo.length} with a relaxed E_hull, ${((performance.now() - started) / 1000).toFixed(0)} s`);
     } catch (error) {
-      // The run's result must not be lost to this annotation: the candidates stay unannotated.
+      // The run's result must not be lost to this annotation (it never throws): the candidates stay unannotated.
       options.log?.(`warning: the best candidates could not be relaxed: ${errorLine(error)}`);
     } finally {
-      await potential.close();
+      await potential?.close().catch(() => undefined);
     }
   };
 }

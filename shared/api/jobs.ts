@@ -488,6 +488,8 @@ export const finetuneCandidateSchema = z.object({
   /** The judges' verdicts: strict compositional rule and contacts (absent for runs without them). */
   strictComposition: z.boolean().optional(),
   plausibleContacts: z.boolean().optional(),
+  /** E_hull (eV/atom) after relaxing with the potential at the end of the run; null when it failed, absent before. */
+  relaxedEHull: z.number().nullable().optional(),
 });
 export type FinetuneCandidate = z.infer<typeof finetuneCandidateSchema>;
 

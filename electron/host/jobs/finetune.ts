@@ -23,6 +23,7 @@ import { PROPERTY_NAMES } from '../../predictors/properties.ts';
 import { hasShippedPredictor, registerBuiltInPredictors } from '../../predictors/registry.ts';
 import { createRewardFunction, type RewardSpec } from '../../rewards/index.ts';
 import { createBatchJudge } from '../../rewards/guards.ts';
+import { relaxedBestAnnotator, rewardUsesPotentialEHull } from '../../rewards/relaxed-best.ts';
 import { predictorRegistry } from '../../rewards/predictors.ts';
 import { formatPath, RewardSpecSchema, walkTerms } from '../../../shared/api/reward-spec.ts';
 import type { JobRunner } from './types.ts';
@@ -131,6 +132,7 @@ function streamedCandidate(c: BestCandidate, rank: number, cache: Map<string, An
     structure: structure ? structureData(structure) : null,
     ...(c.strictComposition !== undefined ? { strictComposition: c.strictComposition } : {}),
     ...(c.plausibleContacts !== undefined ? { plausibleContacts: c.plausibleContacts } : {}),
+    ...(c.relaxedEHull !== undefined ? { relaxedEHull: c.relaxedEHull === null || !Number.isFinite(c.relaxedEHull) ? null : c.relaxedEHull } : {}),
   };
 }
 
@@ -188,6 +190,7 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
     config: runConfig,
   });
 
+  let relaxBest = false;
   let firstStep: number | null = null;
   let lastStreamed = '';
   const analysed = new Map<string, Analysed>();
@@ -208,7 +211,14 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
       ...(params.resume && params.steps !== undefined ? { resumeSteps: params.steps } : {}),
       ...(params.maxMinutes !== undefined ? { maxMinutes: params.maxMinutes } : {}),
       // Also for new runs: the model folder the engine resolved, and the reward as it will be stored.
-      checkRun: (run) => checkRunForJob(run, context.workspace, params.resume ? `${join(outDir, 'run.json')}: ` : ''),
+      checkRun: (run) => {
+        checkRunForJob(run, context.workspace, params.resume ? `${join(outDir, 'run.json')}: ` : '');
+        relaxBest = rewardUsesPotentialEHull(run.reward);
+      },
+      // The best crystals of an E_hull run get their relaxed E_hull when it ends (streamed below as a last 'best').
+      annotateBest: async (best, signal) => {
+        if (relaxBest) await relaxedBestAnnotator({ log })(best, signal);
+      },
       signal: context.signal,
       log,
       onStep: (m, detail) => {
@@ -253,6 +263,9 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
     throw error;
   }
 
+  if (result.best.some((c) => c.relaxedEHull !== undefined)) {
+    context.output({ kind: 'best', step: result.step, candidates: result.best.slice(0, STREAMED_BEST).map((c, i) => streamedCandidate(c, i + 1, analysed)) });
+  }
   // The best crystals this job found (a resumed run's earlier ones were stored by the job that found them).
   const fresh = firstStep === null ? [] : result.best.filter((c) => c.step >= firstStep!);
   const stored = await storeBest(library, run.id, fresh);

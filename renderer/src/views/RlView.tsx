@@ -418,6 +418,7 @@ export function RlView({ backend, dashboard, onOpen }: { backend: StudioBackend;
                 <th scope="col">reward</th>
                 <th scope="col">terms</th>
                 <th scope="col" title="strict compositional rule and contacts ≥ ½(rᵢ + rⱼ)">checks</th>
+                <th scope="col" title="E_hull (eV/atom) after relaxing with the potential, space group kept; computed when a run with an E_hull reward ends">relaxed E_hull</th>
                 <th scope="col">step</th>
               </tr>
             </thead>
@@ -430,6 +431,7 @@ export function RlView({ backend, dashboard, onOpen }: { backend: StudioBackend;
                   <td className="num">{formatValue(c.reward)}</td>
                   <td className="mono">{Object.entries(c.terms).map(([k, v]) => `${k} ${formatValue(v)}`).join(', ')}</td>
                   <td>{c.strictComposition === undefined ? '–' : `${c.strictComposition ? 'charge-balanced' : 'NOT charge-balanced (strict)'}${c.plausibleContacts === false ? ', atoms too close' : ''}`}</td>
+                  <td className="num">{c.relaxedEHull === undefined ? '–' : c.relaxedEHull === null ? 'failed' : formatValue(c.relaxedEHull)}</td>
                   <td className="num">{c.step}</td>
                 </tr>
               ))}
