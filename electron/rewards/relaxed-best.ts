@@ -34,11 +34,14 @@ export interface RelaxedBestOptions {
 
 export const RELAXED_BEST_DEFAULTS = { fmax: 0.05, maxSteps: 300 } as const;
 
-/** Fills `relaxedEHull` of every candidate that has none yet (a resumed run keeps earlier annotations). */
-export function relaxedBestAnnotator(options: RelaxedBestOptions = {}): (best: BestCandidate[], signal?: AbortSignal) => Promise<void> {
+/**
+ * Fills `relaxedEHull` of every candidate that has none yet (a resumed run keeps earlier annotations); resolves to
+ * whether it set any. Never throws: a failure is logged and leaves the candidates as they were.
+ */
+export function relaxedBestAnnotator(options: RelaxedBestOptions = {}): (best: BestCandidate[], signal?: AbortSignal) => Promise<boolean> {
   return async (best, signal) => {
     const todo = best.filter((c) => c.relaxedEHull === undefined);
-    if (todo.length === 0) return;
+    if (todo.length === 0) return false;
     const started = performance.now();
     let potential: Potential | undefined;
     try {
@@ -70,10 +73,13 @@ export function relaxedBestAnnotator(options: RelaxedBestOptions = {}): (best: B
         }
       });
       const done = todo.filter((c) => typeof c.relaxedEHull === 'number').length;
+      const annotated = todo.filter((c) => c.relaxedEHull !== undefined).length;
       options.log?.(`best candidates relaxed (fmax ${options.fmax ?? RELAXED_BEST_DEFAULTS.fmax} eV/Å, ≤ ${options.maxSteps ?? RELAXED_BEST_DEFAULTS.maxSteps} steps, space group kept): ${done} of ${todo.length} with a relaxed E_hull, ${((performance.now() - started) / 1000).toFixed(0)} s`);
+      return annotated > 0;
     } catch (error) {
-      // The run's result must not be lost to this annotation (it never throws): the candidates stay unannotated.
+      // The run's result must not be lost to this annotation: the candidates stay unannotated.
       options.log?.(`warning: the best candidates could not be relaxed: ${errorLine(error)}`);
+      return todo.some((c) => c.relaxedEHull !== undefined);
     } finally {
       await potential?.close().catch(() => undefined);
     }

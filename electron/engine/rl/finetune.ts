@@ -108,9 +108,10 @@ export interface FinetuneOptions {
   onStep?: (metrics: FinetuneStepMetrics, detail: FinetuneStepDetail) => void;
   /**
    * Once, when the run ends (finished, stopped or out of time), before best/ and the last checkpoint are written:
-   * may fill `relaxedEHull` of the best candidates (electron/rewards/relaxed-best.ts). Not called when aborted.
+   * may fill `relaxedEHull` of the best candidates (electron/rewards/relaxed-best.ts) and returns whether it changed
+   * any (then best/ and the checkpoint are written again). Not called when aborted.
    */
-  annotateBest?: (best: BestCandidate[], signal?: AbortSignal) => Promise<void>;
+  annotateBest?: (best: BestCandidate[], signal?: AbortSignal) => Promise<boolean>;
 }
 
 export interface FinetuneStepDetail {
@@ -399,8 +400,8 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
       if (progress.step % config.checkpointEverySteps === 0 || progress.step === config.steps) await saveState();
     }
     if (options.annotateBest && !options.signal?.aborted && progress.best.some((c) => c.relaxedEHull === undefined)) {
-      await options.annotateBest(progress.best, options.signal);
-      savedAtStep = -1; // best/ and the checkpoint's best list now hold the annotations
+      // best/ and the checkpoint's best list are written again with the annotations.
+      if (await options.annotateBest(progress.best, options.signal)) savedAtStep = -1;
     }
     // A stop, a time limit or a resume with nothing left to do ends here: keep what this invocation reached.
     if (savedAtStep !== progress.step) await saveState();

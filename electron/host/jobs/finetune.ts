@@ -216,9 +216,7 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
         relaxBest = rewardUsesPotentialEHull(run.reward);
       },
       // The best crystals of an E_hull run get their relaxed E_hull when it ends (streamed below as a last 'best').
-      annotateBest: async (best, signal) => {
-        if (relaxBest) await relaxedBestAnnotator({ log })(best, signal);
-      },
+      annotateBest: async (best, signal) => relaxBest && (await relaxedBestAnnotator({ log })(best, signal)),
       signal: context.signal,
       log,
       onStep: (m, detail) => {

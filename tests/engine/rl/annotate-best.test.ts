@@ -42,6 +42,7 @@ describe('runFinetuning annotateBest', () => {
     const annotateBest = async (best: BestCandidate[]) => {
       calls.push(best.filter((c) => c.relaxedEHull === undefined).length);
       best.forEach((c, i) => (c.relaxedEHull = i === best.length - 1 ? null : c.reward / 100));
+      return true;
     };
     const result = await runFinetuning({ model: modelDir, reward: spec, createReward: (s) => createRewardFunction(s, { predictors: sitesRegistry() }), outDir: out, config, log: () => {}, annotateBest });
     expect(result.best.length).toBeGreaterThan(1);
@@ -59,7 +60,10 @@ describe('runFinetuning annotateBest', () => {
       config,
       resume: true,
       log: () => {},
-      annotateBest: async (best) => void again.push(best.length),
+      annotateBest: async (best) => {
+        again.push(best.length);
+        return false;
+      },
     });
     expect(again).toEqual([]);
     expect(resumed.best.map((c) => c.relaxedEHull)).toEqual(lines.map((l) => l.relaxedEHull));
@@ -71,6 +75,7 @@ describe('runFinetuning annotateBest', () => {
     const annotated = await runFinetuning({ model: modelDir, reward: spec, createReward: (s) => createRewardFunction(s, { predictors: sitesRegistry() }), outDir: plain, config, resume: true, log: () => {}, annotateBest: async (best) => {
       late.push(best.length);
       for (const c of best) c.relaxedEHull = 0;
+      return true;
     } });
     expect(late).toEqual([annotated.best.length]);
     const plainLines = (await readFile(join(plain, 'best', 'best.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { relaxedEHull?: number });
