@@ -126,6 +126,7 @@ def summarize(label):
     out["singleMedian"] = statistics.median([v for v in sp.values() if v is not None])
     rv = sorted(v for v in rx.values() if v is not None)
     out["relaxedMedian"] = statistics.median(rv) if rv else float("nan")
+    out["singleBelowMinus0.5"] = sum(1 for v in sp.values() if v is not None and v < -0.5) / total
     out["relaxedQuartiles"] = [rv[len(rv) // 4], rv[(3 * len(rv)) // 4]] if rv else None
     out["relaxedBelowMinus0.5"] = sum(1 for v in rv if v < -0.5) / max(1, relaxed_drawn)
     out["sunSingle"] = sum(1 for n, v in sp.items() if sun(n, v)) / total
@@ -184,6 +185,7 @@ rows = [
     ("E_hull ≤ 0.08, single point", "single<=0.08", pct),
     ("E_hull ≤ 0.0, single point", "single<=0.0", pct),
     ("median E_hull, single point (eV/atom)", "singleMedian", lambda x: f"{x:.3f}"),
+    ("E_hull < −0.5, single point (blind spots the lower clip stops rewarding)", "singleBelowMinus0.5", pct),
     ("S.U.N. (single point ≤ 0.1)", "sunSingle", pct),
     ("structurally valid (0.5 Å)", "structural", pct),
     ("physically plausible (contacts ≥ 0.5 (r_i + r_j))", "plausible", pct),
@@ -195,7 +197,10 @@ rows = [
 ]
 head = f"| measure | {args.before} | {args.after} | change |" + "".join(f" {e} |" for e in args.extra)
 lines = [head, "|---|---|---|---|" + "---|" * len(args.extra)]
+relaxed_keys = {"relaxed<=0.1", "relaxed<=0.08", "relaxed<=0.0", "relaxedBelowMinus0.5", "relaxedMedian", "sunRelaxed", "converged", "sunPerHour"}
 for title, key, fmt in rows:
+    if key in relaxed_keys and n_chunks == 0:
+        continue  # nothing relaxed for every label yet
     if key in ("singleMedian", "relaxedMedian"):
         change = f"{after[key] - before[key]:+.3f}"
     elif key == "sunPerHour":
@@ -203,16 +208,19 @@ for title, key, fmt in rows:
     else:
         change = rel(before[key], after[key])
     lines.append(f"| {title} | {fmt(before[key])} | {fmt(after[key])} | {change} |" + "".join(f" {fmt(results[e][key])} |" for e in args.extra))
-z = z_two_proportions(before["relaxed<=0.1"], after["relaxed<=0.1"], n_relaxed, after["relaxedDrawn"])
+z = z_two_proportions(before["relaxed<=0.1"], after["relaxed<=0.1"], n_relaxed, after["relaxedDrawn"]) if n_chunks else float("nan")
+z_single = z_two_proportions(before["single<=0.1"], after["single<=0.1"], before["drawn"], after["drawn"])
 seconds = [m["seconds"]["total"] for m in steps]
 reward_seconds = [m["seconds"]["reward"] for m in steps]
 update_seconds = [m["seconds"]["update"] for m in steps]
 config = run_json["config"]
 lines.append("")
-lines.append(
-    f"Relaxed E_hull ≤ 0.1: {pct(before['relaxed<=0.1'])} → {pct(after['relaxed<=0.1'])} on {n_relaxed} samples each "
-    f"(two-proportion z = {z:.1f}; target +50 % relative = {pct(1.5 * before['relaxed<=0.1'])})."
-)
+if n_chunks:
+    lines.append(
+        f"Relaxed E_hull ≤ 0.1: {pct(before['relaxed<=0.1'])} → {pct(after['relaxed<=0.1'])} on {n_relaxed} samples each "
+        f"(two-proportion z = {z:.1f}; target +50 % relative = {pct(1.5 * before['relaxed<=0.1'])})."
+    )
+lines.append(f"Single-point E_hull ≤ 0.1: {pct(before['single<=0.1'])} → {pct(after['single<=0.1'])} on {before['drawn']} / {after['drawn']} samples (z = {z_single:.1f}).")
 lines.append(
     f"Run: {len(steps)} PPO steps × {config['batchSize']} samples ({config['ppoEpochs']} PPO epochs, lr {config['learningRate']}, "
     f"β {config['beta']}), {steps[-1]['elapsedSeconds'] / 60:.1f} min wall; per step median {statistics.median(seconds):.1f} s "
@@ -227,6 +235,7 @@ with open(args.out_prefix + ".json", "w") as f:
         {
             "models": results,
             "relaxedZ": z,
+            "singleZ": z_single,
             "run": {
                 "steps": len(steps),
                 "config": config,
@@ -251,7 +260,10 @@ if os.path.isdir(snap_dir):
         m = re.fullmatch(r"step-(\d+)-energy\.json", name)
         if not m:
             continue
-        data = json.load(open(os.path.join(snap_dir, name)))
+        try:
+            data = json.load(open(os.path.join(snap_dir, name)))
+        except json.JSONDecodeError:
+            continue  # still being written
         n_drawn = len(read_jsonl(os.path.join(snap_dir, f"step-{m.group(1)}-gen", "samples.jsonl")))
         stable = sum(1 for r in data["results"] if r.get("eHull") is not None and r["eHull"] <= STABLE)
         snaps.append((int(m.group(1)), stable / n_drawn, n_drawn))
