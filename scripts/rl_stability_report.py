@@ -1,24 +1,34 @@
 #!/usr/bin/env python3
-"""Before/after table and plot of an RL-toward-stability run (README "RL toward stability").
+"""Stability tables of generated crystals per model, and the before/after table and plot of an RL-toward-stability run
+(README "RL toward stability").
 
-Usage: /usr/bin/python3 scripts/rl_stability_report.py EVAL_DIR RUN_DIR OUT_PREFIX   (needs python3-matplotlib)
+Usage: /usr/bin/python3 scripts/rl_stability_report.py EVAL_DIR RUN_DIR OUT_PREFIX [--before L] [--after L] [--extra L …]
+(needs python3-matplotlib). Labels default to before / after; --extra adds columns (e.g. models/default's samples).
 
-EVAL_DIR holds, for LABEL in before and after (see the README for the commands that make them):
-  LABEL-gen/                 `cfstudio generate -n 1000 --seed 31` (samples.jsonl names every sample drawn)
-  LABEL-energy.json          `cfstudio energy LABEL-gen/*.cif --json` (single points: unrelaxed E_hull)
-  LABEL-relax/relaxed.jsonl  `cfstudio relax` of the first N CIFs (space group kept): relaxed E_hull
-  LABEL-evaluation.json      `cfstudio evaluate LABEL-gen` (validity, uniqueness, novelty per sample)
-and optionally snapshots/step-NNN-energy.json: single points of samples of the policy saved at step NNN.
-Writes OUT_PREFIX.md (the table) and OUT_PREFIX.png (reward per PPO step, share with E_hull <= 0.1 per snapshot).
+EVAL_DIR holds, for each LABEL (see the README for the commands that make them):
+  LABEL-gen/                      `cfstudio generate -n 1000 --seed 31` (samples.jsonl names every sample drawn)
+  LABEL-gen.log                   its output (the generation time is read from it)
+  LABEL-energy.json               `cfstudio energy LABEL-gen --json` (single points: unrelaxed E_hull)
+  LABEL-relax/chunk-NN/           `cfstudio relax` of CIFs NN*100+1 … NN*100+100 (space group kept); a chunk counts
+                                  only when it has a `done` file ("SECONDS s, load …", written when relax ended)
+  LABEL-evaluation.json           `cfstudio evaluate LABEL-gen` (validity, uniqueness, novelty per sample)
+and optionally snapshots/step-NNN-energy.json with snapshots/step-NNN-gen/: single points of samples of the policy
+saved at step NNN. Writes OUT_PREFIX.md (the tables), OUT_PREFIX.json (the numbers) and OUT_PREFIX.png (reward per PPO
+step; share with single-point E_hull <= 0.1 per snapshot).
 
 Shares are over every sample drawn: a sample without a structure, structurally invalid (atoms closer than 0.5 A),
-without an energy or whose relaxation exploded/failed counts as not stable. The relaxed columns are over the first
-N samples only (the ones relaxed); samples are independent draws, so these are a random subsample.
+without an energy, or whose relaxation exploded or failed counts as not stable. The relaxed columns are over the first
+N samples of every label, N = the fewest relaxed among the labels (whole chunks of 100): samples are independent draws,
+so these are random subsamples of equal size. S.U.N. = E_hull <= 0.1 and unique and novel vs MP-20 train, uniqueness and
+novelty by the structure matcher on the generated crystals (`cfstudio evaluate`).
 """
+import argparse
+import glob
 import json
+import math
 import os
+import re
 import statistics
-import sys
 
 import matplotlib
 
@@ -28,7 +38,15 @@ import matplotlib.pyplot as plt  # noqa: E402
 THRESHOLDS = (0.0, 0.08, 0.1)
 STABLE = 0.1
 
-eval_dir, run_dir, out_prefix = sys.argv[1:4]
+parser = argparse.ArgumentParser()
+parser.add_argument("eval_dir")
+parser.add_argument("run_dir")
+parser.add_argument("out_prefix")
+parser.add_argument("--before", default="before")
+parser.add_argument("--after", default="after")
+parser.add_argument("--extra", action="append", default=[])
+args = parser.parse_args()
+eval_dir = args.eval_dir
 
 
 def read_jsonl(path):
@@ -37,35 +55,60 @@ def read_jsonl(path):
 
 
 def drawn(label):
-    """Names of every sample drawn (built or not), from samples.jsonl; falls back to the CIFs present."""
-    path = os.path.join(eval_dir, f"{label}-gen", "samples.jsonl")
-    if os.path.exists(path):
-        return len(read_jsonl(path))
-    return len([f for f in os.listdir(os.path.join(eval_dir, f"{label}-gen")) if f.endswith(".cif")])
+    """Number of samples drawn (built or not), from samples.jsonl."""
+    return len(read_jsonl(os.path.join(eval_dir, f"{label}-gen", "samples.jsonl")))
 
 
-def by_name(records, key="file"):
-    return {os.path.basename(r[key]): r for r in records}
+def relaxed_chunks(label):
+    """Relaxation records of the finished chunks, in chunk order, and the chunks' wall seconds and load notes."""
+    records, seconds, loads = [], 0.0, []
+    for chunk in sorted(glob.glob(os.path.join(eval_dir, f"{label}-relax", "chunk-*"))):
+        done = os.path.join(chunk, "done")
+        if not os.path.exists(done):
+            continue
+        note = open(done).read().strip()
+        seconds += float(note.split()[0])
+        loads.append(note.split("load", 1)[1].strip())
+        records.append(read_jsonl(os.path.join(chunk, "relaxed.jsonl")))
+    return records, seconds, loads
+
+
+def generation_seconds(label):
+    text = open(os.path.join(eval_dir, f"{label}-gen.log")).read()
+    m = re.findall(r"elapsed (\d+):(\d+)(?::(\d+))?", text)
+    if not m:
+        return float("nan")
+    h_or_m, m_or_s, s = m[-1]
+    return int(h_or_m) * 3600 + int(m_or_s) * 60 + int(s) if s else int(h_or_m) * 60 + int(m_or_s)
+
+
+labels = [args.before, args.after] + args.extra
+chunks = {label: relaxed_chunks(label) for label in labels}
+n_chunks = min(len(chunks[label][0]) for label in labels)
 
 
 def summarize(label):
     evaluation = json.load(open(os.path.join(eval_dir, f"{label}-evaluation.json")))
     samples = {s["name"]: s for s in evaluation["samples"]}
     total = drawn(label)
-    single = by_name(json.load(open(os.path.join(eval_dir, f"{label}-energy.json")))["results"])
-    relaxed = by_name(read_jsonl(os.path.join(eval_dir, f"{label}-relax", "relaxed.jsonl")))
+    single = {os.path.basename(r["file"]): r for r in json.load(open(os.path.join(eval_dir, f"{label}-energy.json")))["results"]}
+    chunk_records, _, _ = chunks[label]
+    relaxed_list = [r for chunk in chunk_records[:n_chunks] for r in chunk]
+    relaxed = {os.path.basename(r["file"]): r for r in relaxed_list}
+    # Relaxed over the first n_chunks * 100 samples drawn (CIF names follow the sample index; unbuilt ones have none).
+    relaxed_drawn = min(total, n_chunks * 100)
 
-    def e_hull_single(name):
-        s, r = samples.get(name), single.get(name)
-        if s is None or r is None or not s["structurallyValid"] or r.get("eHull") is None:
-            return None
-        return r["eHull"]
+    def usable(name):
+        s = samples.get(name)
+        return s is not None and s["structurallyValid"]
 
-    def e_hull_relaxed(name):
-        s, r = samples.get(name), relaxed.get(name)
-        if s is None or r is None or not s["structurallyValid"] or r.get("eHull") is None:
-            return None
-        if r["status"] not in ("converged", "not-converged"):
+    def e_single(name):
+        r = single.get(name)
+        return r["eHull"] if usable(name) and r is not None and r.get("eHull") is not None else None
+
+    def e_relaxed(name):
+        r = relaxed.get(name)
+        if not usable(name) or r is None or r.get("eHull") is None or r["status"] not in ("converged", "not-converged"):
             return None
         return r["eHull"]
 
@@ -73,31 +116,46 @@ def summarize(label):
         s = samples.get(name)
         return value is not None and value <= STABLE and s["duplicateOf"] is None and s["novel"]
 
-    out = {"label": label, "drawn": total, "relaxedDrawn": len(relaxed)}
-    names = sorted(samples)
-    sp = {n: e_hull_single(n) for n in names}
-    rx = {n: e_hull_relaxed(n) for n in relaxed}
+    out = {"label": label, "drawn": total, "relaxedDrawn": relaxed_drawn, "relaxedRecords": len(relaxed)}
+    sp = {n: e_single(n) for n in samples}
+    rx = {n: e_relaxed(n) for n in relaxed}
     for t in THRESHOLDS:
         out[f"single<={t}"] = sum(1 for v in sp.values() if v is not None and v <= t) / total
-        out[f"relaxed<={t}"] = sum(1 for v in rx.values() if v is not None and v <= t) / max(1, len(relaxed))
+        out[f"relaxed<={t}"] = sum(1 for v in rx.values() if v is not None and v <= t) / max(1, relaxed_drawn)
+    out["stableRelaxedCount"] = sum(1 for v in rx.values() if v is not None and v <= STABLE)
     out["singleMedian"] = statistics.median([v for v in sp.values() if v is not None])
-    out["relaxedMedian"] = statistics.median([v for v in rx.values() if v is not None])
+    rv = sorted(v for v in rx.values() if v is not None)
+    out["relaxedMedian"] = statistics.median(rv) if rv else float("nan")
+    out["singleBelowMinus0.5"] = sum(1 for v in sp.values() if v is not None and v < -0.5) / total
+    out["relaxedQuartiles"] = [rv[len(rv) // 4], rv[(3 * len(rv)) // 4]] if rv else None
+    out["relaxedBelowMinus0.5"] = sum(1 for v in rv if v < -0.5) / max(1, relaxed_drawn)
     out["sunSingle"] = sum(1 for n, v in sp.items() if sun(n, v)) / total
-    out["sunRelaxed"] = sum(1 for n, v in rx.items() if sun(n, v)) / max(1, len(relaxed))
+    out["sunRelaxedCount"] = sum(1 for n, v in rx.items() if sun(n, v))
+    out["sunRelaxed"] = out["sunRelaxedCount"] / max(1, relaxed_drawn)
     out["converged"] = sum(1 for r in relaxed.values() if r["status"] == "converged") / max(1, len(relaxed))
     v = evaluation["validity"]
     out["structural"] = v["structural"]["count"] / total
+    out["plausible"] = v["physicallyPlausible"]["count"] / total
     out["valid"] = v["valid"]["count"] / total
     out["unique"] = evaluation["uniqueness"]["unique"]["rate"]
     out["novel"] = evaluation["novelty"]["novel"]["rate"]
     out["vun"] = evaluation["novelty"]["validUniqueNovel"]["count"] / total
+    # S.U.N. per hour of wall time: generation (scaled to the samples relaxed) plus the relaxation chunks used.
+    _, relax_seconds, loads = chunks[label]
+    used = relax_seconds * n_chunks / max(1, len(chunks[label][0]))
+    gen = generation_seconds(label) * relaxed_drawn / total
+    out["relaxWallSeconds"] = used
+    out["sunPerHour"] = out["sunRelaxedCount"] / ((used + gen) / 3600) if used + gen > 0 else float("nan")
+    out["relaxLoads"] = loads[:n_chunks]
     return out
 
 
-steps = [m for m in read_jsonl(os.path.join(run_dir, "metrics.jsonl")) if m.get("kind") == "step"]
-before, after = summarize("before"), summarize("after")
+results = {label: summarize(label) for label in labels}
+before, after = results[args.before], results[args.after]
+steps = [m for m in read_jsonl(os.path.join(args.run_dir, "metrics.jsonl")) if m.get("kind") == "step"]
 last = steps[-5:]
 kl = sum(m["kl"] for m in last) / len(last)
+run_json = json.load(open(os.path.join(args.run_dir, "run.json")))
 
 
 def pct(x):
@@ -108,39 +166,90 @@ def rel(a, b):
     return f"{100 * (b / a - 1):+.0f} %" if a > 0 else "—"
 
 
+def z_two_proportions(p1, p2, n1, n2):
+    p = (p1 * n1 + p2 * n2) / (n1 + n2)
+    se = math.sqrt(p * (1 - p) * (1 / n1 + 1 / n2)) if 0 < p < 1 else float("nan")
+    return (p2 - p1) / se if se == se and se > 0 else float("nan")
+
+
+n_relaxed = before["relaxedDrawn"]
 rows = [
-    ("E_hull ≤ 0.1, single point (all samples)", "single<=0.1", pct),
+    (f"E_hull ≤ 0.1, relaxed (first {n_relaxed} samples)", "relaxed<=0.1", pct),
+    ("E_hull ≤ 0.08, relaxed", "relaxed<=0.08", pct),
+    ("E_hull ≤ 0.0, relaxed", "relaxed<=0.0", pct),
+    ("E_hull < −0.5, relaxed (below any plausible hull error)", "relaxedBelowMinus0.5", pct),
+    ("median E_hull, relaxed (eV/atom)", "relaxedMedian", lambda x: f"{x:.3f}"),
+    ("S.U.N. (relaxed ≤ 0.1)", "sunRelaxed", pct),
+    ("relaxations converged (fmax 0.05 eV/Å, ≤ 500 steps)", "converged", pct),
+    ("E_hull ≤ 0.1, single point (all 1,000)", "single<=0.1", pct),
     ("E_hull ≤ 0.08, single point", "single<=0.08", pct),
     ("E_hull ≤ 0.0, single point", "single<=0.0", pct),
     ("median E_hull, single point (eV/atom)", "singleMedian", lambda x: f"{x:.3f}"),
+    ("E_hull < −0.5, single point (blind spots the lower clip stops rewarding)", "singleBelowMinus0.5", pct),
     ("S.U.N. (single point ≤ 0.1)", "sunSingle", pct),
-    (f"E_hull ≤ 0.1, relaxed (first {before['relaxedDrawn']} samples)", "relaxed<=0.1", pct),
-    ("E_hull ≤ 0.08, relaxed", "relaxed<=0.08", pct),
-    ("E_hull ≤ 0.0, relaxed", "relaxed<=0.0", pct),
-    ("median E_hull, relaxed (eV/atom)", "relaxedMedian", lambda x: f"{x:.3f}"),
-    ("S.U.N. (relaxed ≤ 0.1)", "sunRelaxed", pct),
-    ("relaxations converged", "converged", pct),
-    ("structurally valid", "structural", pct),
+    ("structurally valid (0.5 Å)", "structural", pct),
+    ("physically plausible (contacts ≥ 0.5 (r_i + r_j))", "plausible", pct),
     ("valid (structural ∧ compositional)", "valid", pct),
     ("unique", "unique", pct),
     ("novel vs MP-20 train", "novel", pct),
     ("valid ∧ unique ∧ novel", "vun", pct),
+    ("S.U.N. crystals per hour of wall time (generation + relaxation)", "sunPerHour", lambda x: f"{x:.0f}"),
 ]
-lines = ["| measure | pretrained | after RL | change |", "|---|---|---|---|"]
+head = f"| measure | {args.before} | {args.after} | change |" + "".join(f" {e} |" for e in args.extra)
+lines = [head, "|---|---|---|---|" + "---|" * len(args.extra)]
+relaxed_keys = {"relaxed<=0.1", "relaxed<=0.08", "relaxed<=0.0", "relaxedBelowMinus0.5", "relaxedMedian", "sunRelaxed", "converged", "sunPerHour"}
 for title, key, fmt in rows:
-    change = rel(before[key], after[key]) if key not in ("singleMedian", "relaxedMedian") else f"{after[key] - before[key]:+.3f}"
-    lines.append(f"| {title} | {fmt(before[key])} | {fmt(after[key])} | {change} |")
+    if key in relaxed_keys and n_chunks == 0:
+        continue  # nothing relaxed for every label yet
+    if key in ("singleMedian", "relaxedMedian"):
+        change = f"{after[key] - before[key]:+.3f}"
+    elif key == "sunPerHour":
+        change = "—"
+    else:
+        change = rel(before[key], after[key])
+    lines.append(f"| {title} | {fmt(before[key])} | {fmt(after[key])} | {change} |" + "".join(f" {fmt(results[e][key])} |" for e in args.extra))
+z = z_two_proportions(before["relaxed<=0.1"], after["relaxed<=0.1"], n_relaxed, after["relaxedDrawn"]) if n_chunks else float("nan")
+z_single = z_two_proportions(before["single<=0.1"], after["single<=0.1"], before["drawn"], after["drawn"])
 seconds = [m["seconds"]["total"] for m in steps]
 reward_seconds = [m["seconds"]["reward"] for m in steps]
+update_seconds = [m["seconds"]["update"] for m in steps]
+config = run_json["config"]
 lines.append("")
+if n_chunks:
+    lines.append(
+        f"Relaxed E_hull ≤ 0.1: {pct(before['relaxed<=0.1'])} → {pct(after['relaxed<=0.1'])} on {n_relaxed} samples each "
+        f"(two-proportion z = {z:.1f}; target +50 % relative = {pct(1.5 * before['relaxed<=0.1'])})."
+    )
+lines.append(f"Single-point E_hull ≤ 0.1: {pct(before['single<=0.1'])} → {pct(after['single<=0.1'])} on {before['drawn']} / {after['drawn']} samples (z = {z_single:.1f}).")
 lines.append(
-    f"Run: {len(steps)} PPO steps × {steps[0].get('batchSize', 100) if isinstance(steps[0].get('batchSize'), int) else 100} samples, "
-    f"{steps[-1]['elapsedSeconds'] / 60:.1f} min wall; per step median {statistics.median(seconds):.1f} s "
-    f"(reward = potential single points + hull: median {statistics.median(reward_seconds):.1f} s); "
-    f"KL to the pretrained model (mean of the last {len(last)} steps' batches) {kl:.3f} nats per crystal."
+    f"Run: {len(steps)} PPO steps × {config['batchSize']} samples ({config['ppoEpochs']} PPO epochs, lr {config['learningRate']}, "
+    f"β {config['beta']}), {steps[-1]['elapsedSeconds'] / 60:.1f} min wall; per step median {statistics.median(seconds):.1f} s "
+    f"(reward = {config['batchSize']} potential single points + MP2020 + hull: median {statistics.median(reward_seconds):.2f} s; "
+    f"PPO update median {statistics.median(update_seconds):.1f} s); KL to the pretrained model (mean of the last {len(last)} "
+    f"steps' batches) {kl:.3f} nats per crystal."
 )
-with open(out_prefix + ".md", "w") as f:
+with open(args.out_prefix + ".md", "w") as f:
     f.write("\n".join(lines) + "\n")
+with open(args.out_prefix + ".json", "w") as f:
+    json.dump(
+        {
+            "models": results,
+            "relaxedZ": z,
+            "singleZ": z_single,
+            "run": {
+                "steps": len(steps),
+                "config": config,
+                "reward": run_json["reward"],
+                "minutes": steps[-1]["elapsedSeconds"] / 60,
+                "stepSecondsMedian": statistics.median(seconds),
+                "rewardSecondsMedian": statistics.median(reward_seconds),
+                "updateSecondsMedian": statistics.median(update_seconds),
+                "klLast5": kl,
+            },
+        },
+        f,
+        indent=1,
+    )
 print("\n".join(lines))
 
 # Plot: reward per step (thin) with a running mean, and the single-point share per snapshot.
@@ -148,12 +257,16 @@ snap_dir = os.path.join(eval_dir, "snapshots")
 snaps = []
 if os.path.isdir(snap_dir):
     for name in sorted(os.listdir(snap_dir)):
-        if name.startswith("step-") and name.endswith("-energy.json"):
-            step = int(name[5:8])
+        m = re.fullmatch(r"step-(\d+)-energy\.json", name)
+        if not m:
+            continue
+        try:
             data = json.load(open(os.path.join(snap_dir, name)))
-            n_drawn = data.get("drawn", len(data["results"]) + len(data["failed"]))
-            stable = sum(1 for r in data["results"] if r.get("eHull") is not None and r["eHull"] <= STABLE and r.get("structurallyValid", True))
-            snaps.append((step, stable / n_drawn, n_drawn))
+        except json.JSONDecodeError:
+            continue  # still being written
+        n_drawn = len(read_jsonl(os.path.join(snap_dir, f"step-{m.group(1)}-gen", "samples.jsonl")))
+        stable = sum(1 for r in data["results"] if r.get("eHull") is not None and r["eHull"] <= STABLE)
+        snaps.append((int(m.group(1)), stable / n_drawn, n_drawn))
 fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 4))
 xs = [m["step"] for m in steps]
 rw = [m["reward"]["mean"] for m in steps]
@@ -162,7 +275,7 @@ window = 10
 sm = [sum(rw[max(0, i - window + 1) : i + 1]) / len(rw[max(0, i - window + 1) : i + 1]) for i in range(len(rw))]
 a1.plot(xs, sm, lw=2, label=f"running mean ({window} steps)")
 a1.set_xlabel("PPO step")
-a1.set_ylabel("reward = −clip(E_hull single point)")
+a1.set_ylabel("reward = −clip(E_hull single point, −0.5, 2)")
 a1.legend()
 a1.set_title("reward")
 if snaps:
@@ -173,4 +286,4 @@ if snaps:
 else:
     a2.text(0.5, 0.5, "no snapshots", ha="center")
 fig.tight_layout()
-fig.savefig(out_prefix + ".png", dpi=110)
+fig.savefig(args.out_prefix + ".png", dpi=110)

@@ -546,6 +546,8 @@ export const finetuneCandidateSchema = z.object({
   libraryId: z.number().int().positive().optional(),
   /** The shipped predictors the reward uses, on the stored structure, each with its calibrated ± (issue #18). */
   predictions: z.record(z.string(), propertyPredictionSchema).optional(),
+  /** E_hull (eV/atom) after relaxing with the potential at the end of the run; null when it failed, absent before. */
+  relaxedEHull: z.number().nullable().optional(),
 });
 export type FinetuneCandidate = z.infer<typeof finetuneCandidateSchema>;
 

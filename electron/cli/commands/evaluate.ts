@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -8,7 +9,7 @@ import { ProgressBar } from '../progress.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
 import { loadStability, structureCif } from '../../screening/records.ts';
 import { withStopSignal } from '../stop-signal.ts';
-import { POTENTIAL_OPTION, THREADS_OPTION, loadPotentialForCli } from './relax.ts';
+import { POTENTIAL_OPTION, THREADS_OPTION, WORKERS_OPTION, loadPotentialForCli } from './relax.ts';
 import {
   DEFAULT_STABLE_THRESHOLD,
   EVALUATION_SYMPREC,
@@ -50,6 +51,7 @@ export const evaluateCommand: Command = {
     'no-keep-symmetry': { type: 'boolean', description: 'with --stability: let the crystals lower their symmetry while relaxing' },
     potential: POTENTIAL_OPTION,
     threads: THREADS_OPTION,
+    workers: WORKERS_OPTION,
   },
   async run(values, positionals, ctx) {
     const startedAt = performance.now();
@@ -63,7 +65,7 @@ export const evaluateCommand: Command = {
     const cacheDir = stringOption(values, 'cache-dir');
     const outPath = stringOption(values, 'out') ?? join(dir, 'evaluation.json');
     const withStability = values.stability === true;
-    const stabilityOnly = ['stable-threshold', 'fmax', 'steps', 'keep-symmetry', 'no-keep-symmetry', 'potential', 'threads'].filter((name) => values[name] !== undefined);
+    const stabilityOnly = ['stable-threshold', 'fmax', 'steps', 'keep-symmetry', 'no-keep-symmetry', 'potential', 'threads', 'workers'].filter((name) => values[name] !== undefined);
     if (!withStability && stabilityOnly.length) throw new UserError(`--${stabilityOnly[0]} needs --stability`);
     if (values['keep-symmetry'] && values['no-keep-symmetry']) throw new UserError('give one of --keep-symmetry and --no-keep-symmetry');
     const stableThreshold = numberOption(values, 'stable-threshold', DEFAULT_STABLE_THRESHOLD, -10, 10);
@@ -126,7 +128,8 @@ export const evaluateCommand: Command = {
     if (withStability) {
       const stability = await loadStability();
       if ('error' in stability) ctx.log(`warning: E_hull is not computed, so nothing counts as stable (${stability.error})`);
-      const potential = await loadPotentialForCli(values);
+      // Relaxing every valid sample is long: one potential worker per core (never more than crystals), as `cfstudio relax`.
+      const potential = await loadPotentialForCli(values, Math.max(1, Math.min(availableParallelism(), report.validity.structural.count)));
       const bar = new ProgressBar({ total: report.validity.structural.count, label: 'relax', unit: 'crystals' });
       // Each relaxation is appended as it ends, so a long run that is stopped still leaves what finished.
       const relaxedPath = relaxedLinesPath(outPath);

@@ -1,4 +1,5 @@
-import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { type Command, PROVIDERS_OPTION, UserError, intOption, numberOption, requiredString, stringOption } from '../command.ts';
 import { ProgressBar } from '../progress.ts';
 import { checkOutputDirectory } from '../output-paths.ts';
@@ -7,6 +8,7 @@ import { DEFAULT_FINETUNE, type FinetuneConfig, runFinetuning, validateFinetuneC
 import { readSpecForCli } from './reward.ts';
 import { createRewardFunction, type RewardSpec } from '../../rewards/index.ts';
 import { createBatchJudge } from '../../rewards/guards.ts';
+import { relaxedBestAnnotator, rewardUsesPotentialEHull } from '../../rewards/relaxed-best.ts';
 import type { FinetuneStepMetrics } from '../../engine/rl/finetune.ts';
 
 const percent = (x: number) => `${(100 * x).toFixed(0)}%`;
@@ -16,6 +18,15 @@ function judgesText(m: FinetuneStepMetrics): string {
   const j = m.judges;
   if (!j) return '';
   return ` unique ${percent(j.unique)} strict-comp ${percent(j.strictComposition)} contacts ${percent(j.plausibleContacts)} reward(plausible) ${Number.isFinite(j.meanRewardPlausible) ? j.meanRewardPlausible.toFixed(3) : '-'}`;
+}
+
+/** The reward spec a run was started with (its run.json), or undefined when there is none to read. */
+function readRunReward(outDir: string): unknown {
+  try {
+    return (JSON.parse(readFileSync(join(outDir, 'run.json'), 'utf8')) as { reward?: unknown }).reward;
+  } catch {
+    return undefined;
+  }
 }
 
 function spaceGroupsOption(text: string | undefined): FinetuneConfig['spaceGroups'] {
@@ -47,6 +58,8 @@ export const finetuneCommand: Command = {
     seed: { type: 'string', description: `seed (default ${DEFAULT_FINETUNE.seed})`, valueName: 'N' },
     'checkpoint-every': { type: 'string', description: `checkpoint every N steps (default ${DEFAULT_FINETUNE.checkpointEverySteps})`, valueName: 'N' },
     'max-minutes': { type: 'string', description: 'stop with a checkpoint after this many minutes (resume later)', valueName: 'M' },
+    'relax-best': { type: 'boolean', description: 'when the run ends, relax its best candidates with the potential (space group kept) and add their relaxed E_hull to best/best.jsonl (default with a potential_ehull reward)' },
+    'no-relax-best': { type: 'boolean', description: 'do not relax the best candidates at the end' },
     json: { type: 'boolean', description: 'print the result as JSON' },
   },
   async run(values, _positionals, ctx) {
@@ -82,6 +95,7 @@ export const finetuneCommand: Command = {
     } catch (error) {
       throw new UserError((error as Error).message);
     }
+    if (values['relax-best'] && values['no-relax-best']) throw new UserError('give one of --relax-best and --no-relax-best');
     let bar: ProgressBar | undefined;
     const judge = createBatchJudge();
     const recent: FinetuneStepMetrics[] = [];
@@ -97,6 +111,10 @@ export const finetuneCommand: Command = {
           outDir,
           config,
           resume,
+          // On resume the run keeps its own reward (run.json); the flag decides, else whether the new spec uses the potential.
+          ...(values['relax-best'] || (!values['no-relax-best'] && rewardUsesPotentialEHull(resume ? readRunReward(outDir) : reward))
+            ? { annotateBest: relaxedBestAnnotator({ log: ctx.log }) }
+            : {}),
           ...(resume && stringOption(values, 'steps') !== undefined ? { resumeSteps: config.steps } : {}),
           ...(maxMinutes !== undefined ? { maxMinutes: numberOption(values, 'max-minutes', 0, 0) } : {}),
           signal,
@@ -137,7 +155,8 @@ export const finetuneCommand: Command = {
         return;
       }
       const flag = (c: (typeof result.best)[number]) => (c.strictComposition === undefined ? '' : ` [strict composition ${c.strictComposition ? 'yes' : 'NO'}, contacts ${c.plausibleContacts ? 'ok' : 'TOO CLOSE'}]`);
-      const top = result.best.slice(0, 5).map((c, i) => `  ${i + 1}. ${c.formula} (space group ${c.spaceGroup}) reward ${c.reward.toFixed(3)} ${JSON.stringify(c.terms)}${flag(c)}`);
+      const relaxed = (c: (typeof result.best)[number]) => (c.relaxedEHull === undefined ? '' : ` relaxed E_hull ${c.relaxedEHull === null ? 'failed' : c.relaxedEHull.toFixed(3)}`);
+      const top = result.best.slice(0, 5).map((c, i) => `  ${i + 1}. ${c.formula} (space group ${c.spaceGroup}) reward ${c.reward.toFixed(3)} ${JSON.stringify(c.terms)}${relaxed(c)}${flag(c)}`);
       const judged = judges
         ? `last ${judges.steps} steps: reward ${judges.reward.toFixed(3)}, unique ${percent(judges.unique)}, strict composition ${percent(judges.strictComposition)}, contacts ${percent(judges.plausibleContacts)}, duplicates penalised ${percent(judges.duplicates)}\n  (${judges.rule})\n`
         : '';

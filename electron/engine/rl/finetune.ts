@@ -107,6 +107,12 @@ export interface FinetuneOptions {
   log: (line: string) => void;
   /** After every step, with what metrics.jsonl does not hold: the batch's rewards and the best list so far (live, do not keep). */
   onStep?: (metrics: FinetuneStepMetrics, detail: FinetuneStepDetail) => void;
+  /**
+   * Once, when the run ends (finished, stopped or out of time), before best/ and the last checkpoint are written:
+   * may fill `relaxedEHull` of the best candidates (electron/rewards/relaxed-best.ts) and returns whether it changed
+   * any (then best/ and the checkpoint are written again). Not called when aborted.
+   */
+  annotateBest?: (best: BestCandidate[], signal?: AbortSignal) => Promise<boolean>;
 }
 
 export interface FinetuneStepDetail {
@@ -158,6 +164,8 @@ export interface BestCandidate {
   /** The judges' verdicts (when the run has a judge): strict composition and the contact check. */
   strictComposition?: boolean;
   plausibleContacts?: boolean;
+  /** E_hull (eV/atom) after relaxing the crystal with the potential (set by `annotateBest`); null when it failed. */
+  relaxedEHull?: number | null;
 }
 
 export interface FinetuneResult {
@@ -241,6 +249,10 @@ export async function runFinetuning(options: FinetuneOptions): Promise<FinetuneR
       await folder.appendMetrics(metrics);
       options.onStep?.(metrics, { rewards, best: progress.best });
       if (progress.step % config.checkpointEverySteps === 0 || progress.step === config.steps) await saveState();
+    }
+    if (options.annotateBest && !options.signal?.aborted && progress.best.some((c) => c.relaxedEHull === undefined)) {
+      // best/ and the checkpoint's best list are written again with the annotations.
+      if (await options.annotateBest(progress.best, options.signal)) savedAtStep = -1;
     }
     // A stop, a time limit or a resume with nothing left to do ends here: keep what this invocation reached.
     if (savedAtStep !== progress.step) await saveState();

@@ -24,6 +24,7 @@ import { PROPERTY_NAMES } from '../../predictors/properties.ts';
 import { hasShippedPredictor, registerBuiltInPredictors } from '../../predictors/registry.ts';
 import { createRewardFunction, type RewardSpec } from '../../rewards/index.ts';
 import { createBatchJudge } from '../../rewards/guards.ts';
+import { relaxedBestAnnotator, rewardUsesPotentialEHull } from '../../rewards/relaxed-best.ts';
 import { predictorRegistry } from '../../rewards/predictors.ts';
 import { formatPath, RewardSpecSchema, walkTerms } from '../../../shared/api/reward-spec.ts';
 import type { JobRunner } from './types.ts';
@@ -132,6 +133,7 @@ function streamedCandidate(c: BestCandidate, rank: number, cache: Map<string, An
     structure: structure ? structureData(structure) : null,
     ...(c.strictComposition !== undefined ? { strictComposition: c.strictComposition } : {}),
     ...(c.plausibleContacts !== undefined ? { plausibleContacts: c.plausibleContacts } : {}),
+    ...(c.relaxedEHull !== undefined ? { relaxedEHull: c.relaxedEHull === null || !Number.isFinite(c.relaxedEHull) ? null : c.relaxedEHull } : {}),
     ...(stored?.libraryId !== undefined ? { libraryId: stored.libraryId } : {}),
     ...(stored && Object.keys(stored.predictions).length ? { predictions: stored.predictions } : {}),
   };
@@ -220,6 +222,8 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
         checkRunForJob(run, context.workspace, params.resume ? `${join(outDir, 'run.json')}: ` : '');
         runReward = run.reward;
       },
+      // The best crystals of an E_hull run get their relaxed E_hull when it ends (streamed below as a last 'best').
+      annotateBest: async (best, signal) => rewardUsesPotentialEHull(runReward) && (await relaxedBestAnnotator({ log })(best, signal)),
       signal: context.signal,
       log,
       onStep: (m, detail) => {
@@ -277,6 +281,10 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
 
   // The best crystals this job found (a resumed run's earlier ones were stored by the job that found them); those
   // streamed during the run are stored already.
+  if (result.best.some((c) => c.relaxedEHull !== undefined)) {
+    const top = result.best.slice(0, STREAMED_BEST);
+    context.output({ kind: 'best', step: result.step, candidates: top.map((c, i) => streamedCandidate(c, i + 1, analysed, bestStore.get(c))) });
+  }
   const fresh = firstStep === null ? [] : result.best.filter((c) => c.step >= firstStep!);
   const before = bestStore.count;
   await bestStore.store(fresh);

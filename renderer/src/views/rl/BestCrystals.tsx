@@ -36,6 +36,13 @@ const AFTER_PREDICTIONS: BestColumn[] = [
     title: 'strict compositional rule and contacts ≥ ½(rᵢ + rⱼ)',
     cell: (c) => (c.strictComposition === undefined ? '–' : `${c.strictComposition ? 'charge-balanced' : 'NOT charge-balanced (strict)'}${c.plausibleContacts === false ? ', atoms too close' : ''}`),
   },
+  {
+    key: 'relaxedEHull',
+    header: 'relaxed E_hull',
+    title: 'E_hull (eV/atom) after relaxing with the potential, space group kept; computed when a run with an E_hull reward ends',
+    numeric: true,
+    cell: (c) => (c.relaxedEHull === undefined ? '–' : c.relaxedEHull === null ? 'failed' : formatValue(c.relaxedEHull)),
+  },
   { key: 'step', header: 'step', numeric: true, cell: (c) => c.step },
 ];
 
