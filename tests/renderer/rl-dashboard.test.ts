@@ -167,6 +167,9 @@ describe('predicted values with their calibrated ±', () => {
     expect(predictionColumns(best).map((c) => c.header)).toEqual(['band gap (eV) ± 68 %', 'ε total ± 68 %', 'formation energy (eV/atom) ± 68 %']);
     expect(bestColumns(best).map((c) => c.key)).toEqual(['rank', 'formula', 'spaceGroup', 'reward', 'prediction:band_gap', 'prediction:dielectric_total', 'prediction:formation_energy', 'terms', 'checks', 'step']);
     expect(bestColumns([bestCandidate({ predictions: undefined })]).map((c) => c.key)).not.toContain('prediction:band_gap');
+    // A run with the potential's E_hull in its reward adds the relaxed E_hull of its best crystals, before the step.
+    const relaxed = bestColumns([bestCandidate({ relaxedEHull: 0.031 }), bestCandidate({ rank: 2, relaxedEHull: null })]);
+    expect(relaxed.map((c) => c.key).slice(-3)).toEqual(['checks', 'relaxedEHull', 'step']);
   });
 
   it('reads the predictions a library row stores, and nothing from rows without them', () => {

@@ -69,7 +69,9 @@ export function predictionColumns(best: readonly FinetuneCandidate[]): BestColum
 }
 
 export function bestColumns(best: readonly FinetuneCandidate[]): BestColumn[] {
-  return [...BEFORE_PREDICTIONS, ...predictionColumns(best), ...AFTER_PREDICTIONS];
+  // The relaxed E_hull exists only for runs whose reward uses the potential's E_hull (set when such a run ends).
+  const relaxed = best.some((c) => c.relaxedEHull !== undefined);
+  return [...BEFORE_PREDICTIONS, ...predictionColumns(best), ...AFTER_PREDICTIONS.filter((c) => relaxed || c.key !== 'relaxedEHull')];
 }
 
 export function BestCrystals({ backend, dashboard, onOpen }: { backend: StudioBackend; dashboard: RlDashboard; onOpen: (c: Candidate) => void }) {
