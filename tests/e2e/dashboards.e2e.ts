@@ -144,6 +144,8 @@ describe.skipIf(chromiumMissing)('MCMC and Training dashboards in the browser', 
     await expect.poll(() => page.getByTestId('training-error').textContent()).toContain('Training data');
 
     await form.getByRole('textbox', { name: 'Training data' }).fill(dataDir);
+    // Pretraining from scratch (the form opens on fine-tuning a shipped model): the tiny preset.
+    await form.getByRole('radio', { name: /scratch/ }).check();
     await form.getByRole('combobox', { name: 'Preset' }).selectOption('tiny');
     await form.getByRole('textbox', { name: 'Run folder' }).fill('runs/e2e-tiny');
     await form.getByRole('spinbutton', { name: 'Epochs' }).fill(String(epochs));

@@ -244,7 +244,9 @@ function viewerController({ get, invalidate, controls: currentControls, atoms, v
       const controls = currentControls();
       if (!controls) return;
       const cam = get().camera;
-      cam.position.copy(controls.target).add(orbitOffset(cam.position.clone().sub(controls.target), cam.up, horizontal, vertical));
+      // The offset is taken before the position is overwritten (in one chained expression it would be read after).
+      const offset = orbitOffset(cam.position.clone().sub(controls.target), cam.up, horizontal, vertical);
+      cam.position.copy(controls.target).add(offset);
       cam.lookAt(controls.target);
       cam.updateMatrixWorld();
       controls.update();
