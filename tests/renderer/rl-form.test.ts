@@ -48,7 +48,8 @@ describe('reward builder', () => {
 
   it("the stability preset is the potential's E_hull, single point, negated after the clip", () => {
     const draft = draftFromSpec(presets['stability']!)!;
-    expect(draft.terms.map((t) => [t.kind, t.relaxSteps, t.transform, t.min, t.max, t.negate])).toEqual([['potential_ehull', 0, 'clip', -10, 10, true]]);
+    // The builder shows the preset's own clip (resources/rewards/stability.json: E_hull in [−0.5, 2] eV/atom).
+    expect(draft.terms.map((t) => [t.kind, t.relaxSteps, t.transform, t.min, t.max, t.negate])).toEqual([['potential_ehull', 0, 'clip', -0.5, 2, true]]);
     const relaxed = specFromDraft({ ...draft, terms: [{ ...draft.terms[0]!, relaxSteps: 20 }] });
     expect(relaxed.reward).toMatchObject({ kind: 'potential_ehull', relaxSteps: 20 });
     const tooMany = specFromDraft({ ...draft, terms: [{ ...draft.terms[0]!, relaxSteps: 5000 }] });
