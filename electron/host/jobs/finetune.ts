@@ -201,6 +201,12 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
   // Storing and predicting are asynchronous; best lists stream in step order once their crystals are stored.
   let streaming: Promise<void> = Promise.resolve();
   const analysed = new Map<string, Analysed>();
+  /** The best list as the panel shows it: the top STREAMED_BEST, with what storing them added (row, predictions). */
+  const bestItem = (step: number, best: readonly BestCandidate[]): FinetuneOutput => ({
+    kind: 'best',
+    step,
+    candidates: best.slice(0, STREAMED_BEST).map((c, i) => streamedCandidate(c, i + 1, analysed, bestStore.get(c))),
+  });
   let steps = config.steps;
   const started = performance.now();
   const log = (line: string) => context.progress({ done: firstStep === null ? 0 : firstStep, total: steps, message: line.slice(0, 500) });
@@ -260,7 +266,7 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
           streaming = streaming.then(async () => {
             await bestStore.store(found);
             context.libraryChanged();
-            context.output({ kind: 'best', step: m.step, candidates: top.map((c, i) => streamedCandidate(c, i + 1, analysed, bestStore.get(c))) });
+            context.output(bestItem(m.step, top));
           });
         }
         context.progress({
@@ -281,14 +287,13 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
 
   // The best crystals this job found (a resumed run's earlier ones were stored by the job that found them); those
   // streamed during the run are stored already.
-  if (result.best.some((c) => c.relaxedEHull !== undefined)) {
-    const top = result.best.slice(0, STREAMED_BEST);
-    context.output({ kind: 'best', step: result.step, candidates: top.map((c, i) => streamedCandidate(c, i + 1, analysed, bestStore.get(c))) });
-  }
   const fresh = firstStep === null ? [] : result.best.filter((c) => c.step >= firstStep!);
   const before = bestStore.count;
   await bestStore.store(fresh);
   if (bestStore.count > before) context.libraryChanged();
+  // The relaxed E_hull the run's end added (runs with the potential's E_hull in the reward), after storing, so every
+  // crystal of the list carries its row and predictions.
+  if (result.best.some((c) => c.relaxedEHull !== undefined)) context.output(bestItem(result.step, result.best));
   const stored = bestStore.count;
   const seconds = (performance.now() - started) / 1000;
   library.updateRun(run.id, {

@@ -48,22 +48,16 @@ export function LibraryView({ backend, onOpen, onUseAsTemplate, onTrainOn }: { b
   }
 
   const feedback: LibraryFeedback = { message: setMessage, error: setError };
-  const open = async (id: number) => {
+  // Open a row, then hand the structure to the Viewer (Open) or to the template chooser (Template).
+  const openFor = (use: (candidate: Candidate) => void) => async (id: number) => {
     try {
-      onOpen(await library.open(id));
+      use(await library.open(id));
     } catch (e) {
       setError(`Could not open structure ${id}: ${(e as Error).message}`);
     }
   };
-  const useAsTemplate = onUseAsTemplate
-    ? async (id: number) => {
-        try {
-          onUseAsTemplate(await library.open(id));
-        } catch (e) {
-          setError(`Could not open structure ${id}: ${(e as Error).message}`);
-        }
-      }
-    : undefined;
+  const open = openFor(onOpen);
+  const useAsTemplate = onUseAsTemplate ? openFor(onUseAsTemplate) : undefined;
   const favourite = async (row: LibraryRow) => {
     try {
       await library.setFavourite([row.id], !row.favourite);
