@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import moyoWasmUrl from '@spglib/moyo-wasm/moyo_wasm_bg.wasm?url';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
-import type { Candidate, StudioBackend } from './api/backend.ts';
+import type { Candidate, MenuCommand, StudioBackend } from './api/backend.ts';
 import { parseRoute, routeHash, VIEWS, type ViewId } from './route.ts';
 import { GenerateView, type GenerateSession } from './views/GenerateView.tsx';
 import { loadPrompt, savePrompt } from './prompt/promptState.ts';
@@ -105,6 +105,16 @@ export function App({ backend }: { backend: StudioBackend }) {
     },
     [go],
   );
+  // Desktop File menu: Import Structures… and Export Selection… are carried out by the Library view.
+  const [menuCommand, setMenuCommand] = useState<MenuCommand | null>(null);
+  useEffect(
+    () =>
+      backend.onMenuCommand?.((command) => {
+        setMenuCommand(command);
+        go('library');
+      }),
+    [backend, go],
+  );
   const trainOnLibraryRows = useCallback(
     (ids: number[]) => {
       trainingDashboard.useLibrarySelection(ids);
@@ -156,7 +166,16 @@ export function App({ backend }: { backend: StudioBackend }) {
             onUseAsTemplate={useAsTemplate}
           />
         )}
-        {route.view === 'library' && <LibraryView backend={backend} onOpen={openCandidate} onUseAsTemplate={templateFromLibrary} onTrainOn={trainOnLibraryRows} />}
+        {route.view === 'library' && (
+          <LibraryView
+            backend={backend}
+            onOpen={openCandidate}
+            onUseAsTemplate={templateFromLibrary}
+            onTrainOn={trainOnLibraryRows}
+            menuCommand={menuCommand}
+            onMenuCommandDone={() => setMenuCommand(null)}
+          />
+        )}
         {route.view === 'mcmc' && <McmcView backend={backend} symmetry={symmetry} dashboard={mcmcDashboard} onOpen={openCandidate} />}
         {route.view === 'rl' && <RlView backend={backend} dashboard={rlDashboard} onOpen={openCandidate} />}
         {route.view === 'training' && <TrainingView backend={backend} dashboard={trainingDashboard} />}

@@ -17,8 +17,9 @@ import { readCifStructure } from '../../shared/io/cif.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { openLibrary } from '../../electron/library/index.ts';
 import { startBrowserMode, type BrowserMode } from '../../electron/server/start.ts';
-import { BROKEN_CIF, CSCL, NACL, SILICON } from '../host/fixtures.ts';
+import { BROKEN_CIF, CSCL, cubicCif, NACL, SILICON } from '../host/fixtures.ts';
 import { waitForJob } from './wait-for-job.ts';
+import { createLibraryBackend } from '../../renderer/src/api/connected.ts';
 
 const workspace = mkdtempSync(join(tmpdir(), 'cfstudio-library-'));
 const inputDir = join(workspace, 'incoming');
@@ -141,6 +142,35 @@ describe('library over the API', () => {
       if (format === 'json') expect((JSON.parse(text) as { structures: { formula: string }[] }).structures.map((s) => s.formula)).toEqual(['NaCl', 'CsCl', 'Si']);
       else expect(text.split('\n').filter((line) => line.startsWith('Lattice='))).toHaveLength(3);
     }
+  });
+
+  it("imports what the desktop's open dialog returns by path (File › Import Structures…), and nothing when it is cancelled", async () => {
+    // The desktop library backend over the real server and engine host; only the native dialog is played here.
+    let chosen: string[] = [];
+    const submitted: string[] = [];
+    const desktopClient: ApiClient = {
+      call: ((method: string, params: unknown) =>
+        method === 'dialog.openFiles' ? Promise.resolve({ paths: chosen }) : client.call(method as never, params as never)) as ApiClient['call'],
+      on: client.on,
+      submitJob: (type, params) => {
+        submitted.push(type);
+        return client.submitJob(type, params);
+      },
+    };
+    const library = createLibraryBackend(desktopClient, 'desktop');
+    expect(createLibraryBackend(client, 'browser').importChosenFiles).toBeUndefined();
+    expect(await library.importChosenFiles!()).toBeNull();
+    expect(submitted).toEqual([]);
+
+    writeFileSync(join(inputDir, 'POSCAR-CsCl'), `CsCl\n1.0\n4.123 0 0\n0 4.123 0\n0 0 4.123\nCs Cl\n1 1\nDirect\n0 0 0\n0.5 0.5 0.5\n`);
+    writeFileSync(join(inputDir, 'KCl.cif'), cubicCif('KCl', 6.2917, 'F m -3 m', [['K1', 'K', 0, 0, 0], ['Cl1', 'Cl', 0.5, 0.5, 0.5]]));
+    chosen = [join(inputDir, 'KCl.cif'), join(inputDir, 'POSCAR-CsCl')];
+    const result = await library.importChosenFiles!();
+    expect(submitted).toEqual(['import-structures']);
+    // KCl is new (rock salt, Fm-3m); the POSCAR is the CsCl imported by the first test, found by structure matching.
+    expect(result?.imported.map((r) => [r.formula, r.spaceGroup])).toEqual([['KCl', 225]]);
+    expect(result?.duplicates).toEqual([{ source: expect.stringContaining('POSCAR-CsCl'), duplicateOf: ids[1] }]);
+    expect(result?.failed).toEqual([]);
   });
 
   it('does not let a browser client choose where the server writes', async () => {

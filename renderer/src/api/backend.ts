@@ -4,7 +4,7 @@
  * mode (`cfstudio serve`, HTTP + WebSocket with a token). Served on its own (Vite dev/preview), the app runs on
  * `createStandaloneBackend()`, which has no engine and says so instead of inventing results.
  */
-import type { ProviderDiagnostics, StructureSummaryInfo } from '../../../shared/api/contract.ts';
+import type { ApiEventOf, ProviderDiagnostics, StructureSummaryInfo } from '../../../shared/api/contract.ts';
 import type { CrystalPlausibility } from '../../../shared/api/plausibility.ts';
 import type { PropertyPrediction, StructureData, StructureSource } from '../../../shared/api/jobs.ts';
 import type { JobsBackend } from './jobs.ts';
@@ -199,6 +199,11 @@ export interface LibraryBackend {
    * skipped and reported as a duplicate.
    */
   importFiles(files: { name: string; text: string }[]): Promise<LibraryImportResult>;
+  /**
+   * Desktop app only: asks for files in the native open dialog and imports them by path (the dialog approves
+   * exactly those paths); resolves with null when the user cancelled.
+   */
+  importChosenFiles?(): Promise<LibraryImportResult | null>;
   /** Calls back whenever something wrote to the library; returns an unsubscribe function. */
   onChanged(listener: () => void): () => void;
 }
@@ -229,7 +234,12 @@ export interface StudioBackend {
   readonly jobs?: JobsBackend;
   /** Execution providers and the workspace's preference (Settings view); absent without an engine. */
   readonly settings?: SettingsBackend;
+  /** Desktop app only: calls back with each File-menu command the page carries out; returns an unsubscribe function. */
+  onMenuCommand?(listener: (command: MenuCommand) => void): () => void;
 }
+
+/** A desktop menu command the page carries out because it knows the selection (File › Import / Export Selection). */
+export type MenuCommand = ApiEventOf<'command'>['command'];
 
 export interface SettingsBackend {
   /** What `cfstudio doctor` says about providers, for this workspace. */

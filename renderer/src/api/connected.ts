@@ -6,12 +6,12 @@
  */
 import type { ApiClient } from '../../../shared/api/client.ts';
 import type { ApiResult } from '../../../shared/api/contract.ts';
-import type { GeneratedCandidate, GenerateParams, ImportedStructureItem, JobInfo, JobResult, RelaxOutput } from '../../../shared/api/jobs.ts';
+import type { GeneratedCandidate, GenerateParams, ImportedStructureItem, JobInfo, JobResult, RelaxOutput, StructureFile } from '../../../shared/api/jobs.ts';
 import { isFinished } from '../../../shared/api/jobs.ts';
 import { predictionsOfRow } from './predictions.ts';
 import { openStructureFile } from '../views/ViewerView.tsx';
 import { createJobsBackend } from './jobs.ts';
-import type { Candidate, GenerationEvent, GenerationRequest, LibraryBackend, LibraryImportResult, ModelSummary, RelaxedEntry, StudioBackend, StructureData } from './backend.ts';
+import type { Candidate, GenerationEvent, GenerationRequest, LibraryBackend, LibraryImportResult, MenuCommand, ModelSummary, RelaxedEntry, StudioBackend, StructureData } from './backend.ts';
 
 /** The job params for a prompt built in the UI. */
 export function generateParamsFor(request: GenerationRequest): GenerateParams {
@@ -92,7 +92,7 @@ function triggerDownload(href: string, fileName: string): void {
   link.remove();
 }
 
-function createLibraryBackend(client: ApiClient, kind: 'desktop' | 'browser'): LibraryBackend {
+export function createLibraryBackend(client: ApiClient, kind: 'desktop' | 'browser'): LibraryBackend {
   return {
     async query(query) {
       const page = await client.call('library.query', {
@@ -208,20 +208,40 @@ function createLibraryBackend(client: ApiClient, kind: 'desktop' | 'browser'): L
     tags() {
       return client.call('library.tags', {});
     },
-    async importFiles(files) {
-      const job = await client.submitJob('import-structures', { sources: files.map((f) => ({ name: f.name, text: f.text })) });
-      const done = await waitForJob(client, job.id);
-      if (done.status !== 'completed') throw new Error(`Import ${done.status}: ${done.error ?? 'no reason given'}`);
-      const outputs = (await client.call('jobs.outputs', { id: job.id, offset: 0 })) as ImportedStructureItem[];
-      const result: LibraryImportResult = { imported: [], failed: [], duplicates: [] };
-      for (const item of outputs) {
-        if (item.ok) result.imported.push({ id: item.id, source: item.source, formula: item.formula, spaceGroup: item.spaceGroup });
-        else if (item.duplicateOf !== undefined) result.duplicates.push({ source: item.source, duplicateOf: item.duplicateOf });
-        else result.failed.push({ source: item.source, error: item.error });
-      }
-      return result;
+    importFiles(files) {
+      return importSources(client, files.map((f) => ({ name: f.name, text: f.text })));
     },
+    ...(kind === 'desktop'
+      ? {
+          async importChosenFiles() {
+            // No extension filter as the only choice: POSCAR and CONTCAR files usually have none.
+            const chosen = await client.call('dialog.openFiles', {
+              title: 'Import structures',
+              filters: [
+                { name: 'Structures (CIF, POSCAR)', extensions: ['cif', 'mcif', 'vasp', 'poscar'] },
+                { name: 'All files', extensions: ['*'] },
+              ],
+            });
+            return chosen.paths.length === 0 ? null : importSources(client, chosen.paths.map((path) => ({ path })));
+          },
+        }
+      : {}),
   };
+}
+
+/** Runs the import job on texts or paths and sorts its outputs into imported, duplicates and failures. */
+async function importSources(client: ApiClient, sources: StructureFile[]): Promise<LibraryImportResult> {
+  const job = await client.submitJob('import-structures', { sources });
+  const done = await waitForJob(client, job.id);
+  if (done.status !== 'completed') throw new Error(`Import ${done.status}: ${done.error ?? 'no reason given'}`);
+  const outputs = (await client.call('jobs.outputs', { id: job.id, offset: 0 })) as ImportedStructureItem[];
+  const result: LibraryImportResult = { imported: [], failed: [], duplicates: [] };
+  for (const item of outputs) {
+    if (item.ok) result.imported.push({ id: item.id, source: item.source, formula: item.formula, spaceGroup: item.spaceGroup });
+    else if (item.duplicateOf !== undefined) result.duplicates.push({ source: item.source, duplicateOf: item.duplicateOf });
+    else result.failed.push({ source: item.source, error: item.error });
+  }
+  return result;
 }
 
 /** File name, save-dialog filter and job format of each single-file export. */
@@ -260,6 +280,7 @@ export function createConnectedBackend(client: ApiClient, kind: 'desktop' | 'bro
       providers: () => client.call('settings.providers', {}),
       setProviders: (providers) => client.call('settings.setProviders', { providers }),
     },
+    ...(kind === 'desktop' ? { onMenuCommand: (listener: (command: MenuCommand) => void) => client.on('command', (event) => listener(event.command)) } : {}),
     async listModels(): Promise<ModelSummary[]> {
       models = client.call('models.list', {});
       const list = await models;

@@ -5,8 +5,8 @@
  * Rows open in the Viewer.
  */
 import { useEffect, useState } from 'react';
-import type { Candidate, LibraryRow, StudioBackend } from '../api/backend.ts';
-import { LibraryActions, LibraryImport, type LibraryFeedback } from './library/LibraryActions.tsx';
+import type { Candidate, LibraryExportFormat, LibraryRow, MenuCommand, StudioBackend } from '../api/backend.ts';
+import { exportSelection, LibraryActions, LibraryImport, useLibraryImport, type LibraryFeedback } from './library/LibraryActions.tsx';
 import { LibraryFilters } from './library/LibraryFilters.tsx';
 import { LibraryTable } from './library/LibraryTable.tsx';
 import { LIBRARY_PAGE_SIZE } from './library/libraryQuery.ts';
@@ -19,9 +19,12 @@ export interface LibraryViewActions {
   onUseAsTemplate?: ((candidate: Candidate) => void) | undefined;
   /** "Train on selected": the selected rows become the Training panel's dataset. */
   onTrainOn?: ((ids: number[]) => void) | undefined;
+  /** A desktop File-menu command waiting to be carried out here; `onMenuCommandDone` is called once it has started. */
+  menuCommand?: MenuCommand | null | undefined;
+  onMenuCommandDone?: (() => void) | undefined;
 }
 
-export function LibraryView({ backend, onOpen, onUseAsTemplate, onTrainOn }: { backend: StudioBackend; onOpen: (candidate: Candidate) => void } & LibraryViewActions) {
+export function LibraryView({ backend, onOpen, onUseAsTemplate, onTrainOn, menuCommand, onMenuCommandDone }: { backend: StudioBackend; onOpen: (candidate: Candidate) => void } & LibraryViewActions) {
   const library = backend.library;
   const { filters, setFilters, sort, setSort, offset, setOffset, page, error: queryError, refresh } = useLibraryPage(library);
   const thumbnails = useThumbnails(library, page?.rows ?? []);
@@ -29,11 +32,32 @@ export function LibraryView({ backend, onOpen, onUseAsTemplate, onTrainOn }: { b
   const [message, setMessage] = useState<string | null>(null);
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
   const [tags, setTags] = useState<{ name: string; count: number }[]>([]);
+  const [exportFormat, setExportFormat] = useState<LibraryExportFormat>('zip');
+  const feedback: LibraryFeedback = { message: setMessage, error: setError };
+  const importer = useLibraryImport(library, feedback, refresh);
 
   // Tags in use (filter suggestions), again whenever the page reloads.
   useEffect(() => {
     library?.tags().then(setTags, () => setTags([]));
   }, [library, page]);
+
+  // File › Import Structures… opens the native dialog; File › Export Selection… exports the ticked rows.
+  useEffect(() => {
+    if (!menuCommand || !library) return;
+    onMenuCommandDone?.();
+    if (menuCommand === 'import-structures') {
+      void importer.chooseAndImport?.();
+      return;
+    }
+    if (selected.size === 0) {
+      setMessage(null);
+      setError('Export Selection: tick the rows to export first');
+      return;
+    }
+    setError(null);
+    exportSelection(library, [...selected], exportFormat).then(setMessage, (e: Error) => setError(e.message));
+    // Runs once per command: the other values are read as they are when it arrives.
+  }, [menuCommand]);
 
   if (!library) {
     return (
@@ -47,7 +71,6 @@ export function LibraryView({ backend, onOpen, onUseAsTemplate, onTrainOn }: { b
     );
   }
 
-  const feedback: LibraryFeedback = { message: setMessage, error: setError };
   // Open a row, then hand the structure to the Viewer (Open) or to the template chooser (Template).
   const openFor = (use: (candidate: Candidate) => void) => async (id: number) => {
     try {
@@ -75,9 +98,9 @@ export function LibraryView({ backend, onOpen, onUseAsTemplate, onTrainOn }: { b
     <section className="library-view" aria-label="Library">
       <div className="panel library-filters" role="group" aria-label="Library filters">
         <h2>Library {page ? `(${total} structure${total === 1 ? '' : 's'})` : ''}</h2>
-        <LibraryImport library={library} feedback={feedback} onDone={refresh} />
+        <LibraryImport busy={importer.busy} onFiles={(list) => void importer.importFileList(list)} />
         <LibraryFilters filters={filters} onChange={setFilters} sort={sort} onSort={setSort} tags={tags} />
-        <LibraryActions library={library} selected={[...selected]} feedback={feedback} onChanged={refresh} onDeleted={(ids) => select(ids, false)} onTrainOn={onTrainOn} />
+        <LibraryActions library={library} selected={[...selected]} format={exportFormat} onFormat={setExportFormat} feedback={feedback} onChanged={refresh} onDeleted={(ids) => select(ids, false)} onTrainOn={onTrainOn} />
         {shownError && (
           <p className="error" role="alert" data-testid="library-error">
             {shownError}

@@ -4,7 +4,7 @@
  * extended XYZ, JSON), tag and untag, delete (asked twice).
  */
 import { useState } from 'react';
-import type { LibraryBackend, LibraryExportFormat } from '../../api/backend.ts';
+import type { LibraryBackend, LibraryExportFormat, LibraryImportResult } from '../../api/backend.ts';
 import { parseTagList } from './libraryQuery.ts';
 
 const EXPORT_LABELS: Record<LibraryExportFormat, string> = { zip: 'CIF (zip)', 'poscar-zip': 'POSCAR (zip)', extxyz: 'extended XYZ', json: 'JSON' };
@@ -14,21 +14,28 @@ export interface LibraryFeedback {
   error: (text: string | null) => void;
 }
 
-export function LibraryImport({ library, feedback, onDone }: { library: LibraryBackend; feedback: LibraryFeedback; onDone: () => void }) {
+/** What an import reported, in one line: how many were imported, skipped as duplicates (named) and failed (why). */
+export function importSummary(result: LibraryImportResult): string {
+  const parts = [`Imported ${result.imported.length} structure${result.imported.length === 1 ? '' : 's'}`];
+  if (result.duplicates.length) parts.push(`skipped ${result.duplicates.length} already in the library (${result.duplicates.map((d) => `${d.source} = #${d.duplicateOf}`).join(', ')})`);
+  if (result.failed.length) parts.push(`${result.failed.length} failed: ${result.failed.map((f) => f.error).join('; ')}`);
+  return parts.join('; ');
+}
+
+/**
+ * Importing into the library from the page's file input or, in the desktop app, from the native open dialog
+ * (File › Import Structures…); both report through the Library view's feedback line.
+ */
+export function useLibraryImport(library: LibraryBackend | undefined, feedback: LibraryFeedback, onDone: () => void) {
   const [busy, setBusy] = useState(false);
-  const importFiles = async (list: FileList | null) => {
-    if (!list || list.length === 0) return;
-    const files = await Promise.all([...list].map(async (file) => ({ name: file.name, text: await file.text() })));
+  const run = async (count: number | null, load: () => Promise<LibraryImportResult | null>) => {
     setBusy(true);
     feedback.error(null);
-    feedback.message(`Importing ${files.length} file${files.length === 1 ? '' : 's'}…`);
+    feedback.message(count === null ? 'Importing…' : `Importing ${count} file${count === 1 ? '' : 's'}…`);
     try {
-      const result = await library.importFiles(files);
-      const parts = [`Imported ${result.imported.length} structure${result.imported.length === 1 ? '' : 's'}`];
-      if (result.duplicates.length) parts.push(`skipped ${result.duplicates.length} already in the library (${result.duplicates.map((d) => `${d.source} = #${d.duplicateOf}`).join(', ')})`);
-      if (result.failed.length) parts.push(`${result.failed.length} failed: ${result.failed.map((f) => f.error).join('; ')}`);
-      feedback.message(parts.join('; '));
-      onDone();
+      const result = await load();
+      feedback.message(result ? importSummary(result) : null);
+      if (result) onDone();
     } catch (e) {
       feedback.message(null);
       feedback.error((e as Error).message);
@@ -36,6 +43,17 @@ export function LibraryImport({ library, feedback, onDone }: { library: LibraryB
       setBusy(false);
     }
   };
+  const importFileList = async (list: FileList | null) => {
+    if (!library || !list || list.length === 0) return;
+    const files = await Promise.all([...list].map(async (file) => ({ name: file.name, text: await file.text() })));
+    await run(files.length, () => library.importFiles(files));
+  };
+  const chooseFiles = library?.importChosenFiles?.bind(library);
+  const chooseAndImport = chooseFiles ? () => run(null, chooseFiles) : undefined;
+  return { busy, importFileList, chooseAndImport };
+}
+
+export function LibraryImport({ busy, onFiles }: { busy: boolean; onFiles: (list: FileList | null) => void }) {
   // No `accept` filter: POSCAR and CONTCAR files usually have no extension; unreadable files are reported by name.
   return (
     <label className="field file-import" title="CIF (every data block with atom sites) or POSCAR files; a crystal the library already holds (structure matching) is skipped">
@@ -46,7 +64,7 @@ export function LibraryImport({ library, feedback, onDone }: { library: LibraryB
         disabled={busy}
         aria-label="Import CIF or POSCAR files"
         onChange={(e) => {
-          void importFiles(e.target.files);
+          onFiles(e.target.files);
           e.target.value = '';
         }}
       />
@@ -54,9 +72,17 @@ export function LibraryImport({ library, feedback, onDone }: { library: LibraryB
   );
 }
 
+/** Exports rows in a format; the one-line report, or null when the user cancelled the save dialog. */
+export async function exportSelection(library: LibraryBackend, ids: readonly number[], format: LibraryExportFormat): Promise<string | null> {
+  const result = await library.export([...ids], format);
+  return result.count > 0 ? `Exported ${result.count} structure${result.count === 1 ? '' : 's'} as ${result.fileName}` : null;
+}
+
 export function LibraryActions({
   library,
   selected,
+  format,
+  onFormat,
   feedback,
   onChanged,
   onDeleted,
@@ -64,6 +90,9 @@ export function LibraryActions({
 }: {
   library: LibraryBackend;
   selected: readonly number[];
+  /** The export format (the Library view keeps it: File › Export Selection… uses it too). */
+  format: LibraryExportFormat;
+  onFormat: (format: LibraryExportFormat) => void;
   feedback: LibraryFeedback;
   onChanged: () => void;
   /** The deleted rows leave the selection. */
@@ -72,7 +101,6 @@ export function LibraryActions({
   onTrainOn?: ((ids: number[]) => void) | undefined;
 }) {
   const [busy, setBusy] = useState(false);
-  const [format, setFormat] = useState<LibraryExportFormat>('zip');
   const [tagText, setTagText] = useState('');
   const [confirmDelete, setConfirmDelete] = useState(false);
   const count = selected.length;
@@ -109,11 +137,7 @@ export function LibraryActions({
       onChanged();
       return `Scored ${scored}${failed ? `; ${failed} failed` : ''} (single point, M3GNet).`;
     });
-  const exportRows = () =>
-    run(null, async () => {
-      const result = await library.export([...selected], format);
-      return result.count > 0 ? `Exported ${result.count} structure${result.count === 1 ? '' : 's'} as ${result.fileName}` : null;
-    });
+  const exportRows = () => run(null, () => exportSelection(library, selected, format));
   const tag = (mode: 'add' | 'remove') => {
     const tags = parseTagList(tagText);
     if (tags.length === 0) {
@@ -148,7 +172,7 @@ export function LibraryActions({
         </button>
       </div>
       <div className="action-row">
-        <select value={format} onChange={(e) => setFormat(e.target.value as LibraryExportFormat)} aria-label="Export format">
+        <select value={format} onChange={(e) => onFormat(e.target.value as LibraryExportFormat)} aria-label="Export format">
           {Object.entries(EXPORT_LABELS).map(([value, label]) => (
             <option key={value} value={value}>
               {label}
