@@ -3,7 +3,11 @@
 (README "RL toward stability").
 
 Usage: /usr/bin/python3 scripts/rl_stability_report.py EVAL_DIR RUN_DIR OUT_PREFIX [--before L] [--after L] [--extra L …]
-(needs python3-matplotlib). Labels default to before / after; --extra adds columns (e.g. models/default's samples).
+       [--snapshots DIR] [--compare-run RUN_DIR2]
+(needs python3-matplotlib). Labels default to before / after; --extra adds columns (e.g. models/default's samples, an
+earlier policy), each relaxed over its own first chunks (at most as many as before/after share; the header says how
+many). --snapshots DIR: single points of saved policies (below) for the plot's right panel; --compare-run: an earlier
+run whose reward curve the plot draws beside RUN_DIR's.
 
 EVAL_DIR holds, for each LABEL (see the README for the commands that make them):
   LABEL-gen/                      `cfstudio generate -n 1000 --seed 31` (samples.jsonl names every sample drawn)
@@ -12,14 +16,14 @@ EVAL_DIR holds, for each LABEL (see the README for the commands that make them):
   LABEL-relax/chunk-NN/           `cfstudio relax` of CIFs NN*100+1 … NN*100+100 (space group kept); a chunk counts
                                   only when it has a `done` file ("SECONDS s, load …", written when relax ended)
   LABEL-evaluation.json           `cfstudio evaluate LABEL-gen` (validity, uniqueness, novelty per sample)
-and optionally snapshots/step-NNN-energy.json with snapshots/step-NNN-gen/: single points of samples of the policy
-saved at step NNN. Writes OUT_PREFIX.md (the tables), OUT_PREFIX.json (the numbers) and OUT_PREFIX.png (reward per PPO
+and optionally (--snapshots DIR) DIR/step-NNN-energy.json with DIR/step-NNN-gen/: single points of samples of the
+policy saved at step NNN. Writes OUT_PREFIX.md (the tables), OUT_PREFIX.json (the numbers) and OUT_PREFIX.png (reward per PPO
 step; share with single-point E_hull <= 0.1 per snapshot).
 
 Shares are over every sample drawn: a sample without a structure, structurally invalid (atoms closer than 0.5 A),
-without an energy, or whose relaxation exploded or failed counts as not stable. The relaxed columns are over the first
-N samples of every label, N = the fewest relaxed among the labels (whole chunks of 100): samples are independent draws,
-so these are random subsamples of equal size. S.U.N. = E_hull <= 0.1 and unique and novel vs MP-20 train, uniqueness and
+without an energy, or whose relaxation exploded or failed counts as not stable. The relaxed before/after columns are over
+the first N samples of both, N = the fewer relaxed of the two (whole chunks of 100): samples are independent draws, so
+these are random subsamples of equal size. S.U.N. = E_hull <= 0.1 and unique and novel vs MP-20 train, uniqueness and
 novelty by the structure matcher on the generated crystals (`cfstudio evaluate`).
 """
 import argparse
@@ -45,6 +49,8 @@ parser.add_argument("out_prefix")
 parser.add_argument("--before", default="before")
 parser.add_argument("--after", default="after")
 parser.add_argument("--extra", action="append", default=[])
+parser.add_argument("--snapshots", default=None)
+parser.add_argument("--compare-run", default=None)
 args = parser.parse_args()
 eval_dir = args.eval_dir
 
@@ -84,10 +90,12 @@ def generation_seconds(label):
 
 labels = [args.before, args.after] + args.extra
 chunks = {label: relaxed_chunks(label) for label in labels}
-n_chunks = min(len(chunks[label][0]) for label in labels)
+n_chunks = min(len(chunks[label][0]) for label in (args.before, args.after))
+chunks_of = {label: min(n_chunks, len(chunks[label][0])) for label in labels}
 
 
 def summarize(label):
+    n_chunks = chunks_of[label]
     evaluation = json.load(open(os.path.join(eval_dir, f"{label}-evaluation.json")))
     samples = {s["name"]: s for s in evaluation["samples"]}
     total = drawn(label)
@@ -195,7 +203,7 @@ rows = [
     ("valid ∧ unique ∧ novel", "vun", pct),
     ("S.U.N. crystals per hour of wall time (generation + relaxation)", "sunPerHour", lambda x: f"{x:.0f}"),
 ]
-head = f"| measure | {args.before} | {args.after} | change |" + "".join(f" {e} |" for e in args.extra)
+head = f"| measure | {args.before} | {args.after} | change |" + "".join(f" {e} (relaxed: first {results[e]['relaxedDrawn']}) |" for e in args.extra)
 lines = [head, "|---|---|---|---|" + "---|" * len(args.extra)]
 relaxed_keys = {"relaxed<=0.1", "relaxed<=0.08", "relaxed<=0.0", "relaxedBelowMinus0.5", "relaxedMedian", "sunRelaxed", "converged", "sunPerHour"}
 for title, key, fmt in rows:
@@ -253,9 +261,9 @@ with open(args.out_prefix + ".json", "w") as f:
 print("\n".join(lines))
 
 # Plot: reward per step (thin) with a running mean, and the single-point share per snapshot.
-snap_dir = os.path.join(eval_dir, "snapshots")
+snap_dir = args.snapshots
 snaps = []
-if os.path.isdir(snap_dir):
+if snap_dir and os.path.isdir(snap_dir):
     for name in sorted(os.listdir(snap_dir)):
         m = re.fullmatch(r"step-(\d+)-energy\.json", name)
         if not m:
@@ -274,6 +282,12 @@ a1.plot(xs, rw, lw=0.8, alpha=0.5, label="batch mean reward")
 window = 10
 sm = [sum(rw[max(0, i - window + 1) : i + 1]) / len(rw[max(0, i - window + 1) : i + 1]) for i in range(len(rw))]
 a1.plot(xs, sm, lw=2, label=f"running mean ({window} steps)")
+if args.compare_run:
+    old = [m for m in read_jsonl(os.path.join(args.compare_run, "metrics.jsonl")) if m.get("kind") == "step"]
+    old_rw = [m["reward"]["mean"] for m in old]
+    old_sm = [sum(old_rw[max(0, i - window + 1) : i + 1]) / len(old_rw[max(0, i - window + 1) : i + 1]) for i in range(len(old_rw))]
+    old_lr = json.load(open(os.path.join(args.compare_run, "run.json")))["config"]["learningRate"]
+    a1.plot([m["step"] for m in old], old_sm, lw=1.5, color="grey", label=f"{os.path.basename(os.path.normpath(args.compare_run))} (lr {old_lr:g}), running mean")
 a1.set_xlabel("PPO step")
 a1.set_ylabel("reward = −clip(E_hull single point, −0.5, 2)")
 a1.legend()
