@@ -304,6 +304,17 @@ if snaps:
     a2.set_ylabel(f"share E_hull ≤ {STABLE} eV/atom, single point (%)")
     a2.set_title(f"stable share ({snaps[0][2]} samples per point)")
 else:
-    a2.text(0.5, 0.5, "no snapshots", ha="center")
+    # Without snapshots: the KL to the pretrained model per step (plain estimate, running mean), beside the earlier run's.
+    def kl_curve(run_steps):
+        k = [m.get("klLogRatio", m["kl"]) for m in run_steps]
+        return [sum(k[max(0, i - window + 1) : i + 1]) / len(k[max(0, i - window + 1) : i + 1]) for i in range(len(k))]
+
+    a2.plot(xs, kl_curve(steps), lw=2, color="C1", label=f"lr {config['learningRate']:g}")
+    if args.compare_run:
+        a2.plot([m["step"] for m in old], kl_curve(old), lw=1.5, color="grey", label=f"lr {old_lr:g}")
+    a2.set_xlabel("PPO step")
+    a2.set_ylabel("KL to the pretrained model (nats per crystal)")
+    a2.set_title(f"mean log π − log π_0 per batch, running mean ({window} steps)")
+    a2.legend()
 fig.tight_layout()
 fig.savefig(args.out_prefix + ".png", dpi=110)
