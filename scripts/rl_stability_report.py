@@ -27,7 +27,6 @@ these are random subsamples of equal size. S.U.N. = E_hull <= 0.1 and unique and
 novelty by the structure matcher on the generated crystals (`cfstudio evaluate`).
 """
 import argparse
-import glob
 import json
 import math
 import os
@@ -66,12 +65,14 @@ def drawn(label):
 
 
 def relaxed_chunks(label):
-    """Relaxation records of the finished chunks, in chunk order, and the chunks' wall seconds and load notes."""
+    """Relaxation records of the finished chunks 00, 01, … up to the first unfinished one (so the records are always
+    the first N samples), and those chunks' wall seconds and load notes."""
     records, seconds, loads = [], 0.0, []
-    for chunk in sorted(glob.glob(os.path.join(eval_dir, f"{label}-relax", "chunk-*"))):
+    for k in range(1000):
+        chunk = os.path.join(eval_dir, f"{label}-relax", f"chunk-{k:02d}")
         done = os.path.join(chunk, "done")
         if not os.path.exists(done):
-            continue
+            break
         note = open(done).read().strip()
         seconds += float(note.split()[0])
         loads.append(note.split("load", 1)[1].strip())
