@@ -3,7 +3,11 @@
 (README "RL toward stability").
 
 Usage: /usr/bin/python3 scripts/rl_stability_report.py EVAL_DIR RUN_DIR OUT_PREFIX [--before L] [--after L] [--extra L …]
-(needs python3-matplotlib). Labels default to before / after; --extra adds columns (e.g. models/default's samples).
+       [--snapshots DIR] [--compare-run RUN_DIR2]
+(needs python3-matplotlib). Labels default to before / after; --extra adds columns (e.g. models/default's samples, an
+earlier policy), each relaxed over its own first chunks (at most as many as before/after share; the header says how
+many). --snapshots DIR: single points of saved policies (below) for the plot's right panel; --compare-run: an earlier
+run whose reward curve the plot draws beside RUN_DIR's.
 
 EVAL_DIR holds, for each LABEL (see the README for the commands that make them):
   LABEL-gen/                      `cfstudio generate -n 1000 --seed 31` (samples.jsonl names every sample drawn)
@@ -12,18 +16,17 @@ EVAL_DIR holds, for each LABEL (see the README for the commands that make them):
   LABEL-relax/chunk-NN/           `cfstudio relax` of CIFs NN*100+1 … NN*100+100 (space group kept); a chunk counts
                                   only when it has a `done` file ("SECONDS s, load …", written when relax ended)
   LABEL-evaluation.json           `cfstudio evaluate LABEL-gen` (validity, uniqueness, novelty per sample)
-and optionally snapshots/step-NNN-energy.json with snapshots/step-NNN-gen/: single points of samples of the policy
-saved at step NNN. Writes OUT_PREFIX.md (the tables), OUT_PREFIX.json (the numbers) and OUT_PREFIX.png (reward per PPO
+and optionally (--snapshots DIR) DIR/step-NNN-energy.json with DIR/step-NNN-gen/: single points of samples of the
+policy saved at step NNN. Writes OUT_PREFIX.md (the tables), OUT_PREFIX.json (the numbers) and OUT_PREFIX.png (reward per PPO
 step; share with single-point E_hull <= 0.1 per snapshot).
 
 Shares are over every sample drawn: a sample without a structure, structurally invalid (atoms closer than 0.5 A),
-without an energy, or whose relaxation exploded or failed counts as not stable. The relaxed columns are over the first
-N samples of every label, N = the fewest relaxed among the labels (whole chunks of 100): samples are independent draws,
-so these are random subsamples of equal size. S.U.N. = E_hull <= 0.1 and unique and novel vs MP-20 train, uniqueness and
+without an energy, or whose relaxation exploded or failed counts as not stable. The relaxed before/after columns are over
+the first N samples of both, N = the fewer relaxed of the two (whole chunks of 100): samples are independent draws, so
+these are random subsamples of equal size. S.U.N. = E_hull <= 0.1 and unique and novel vs MP-20 train, uniqueness and
 novelty by the structure matcher on the generated crystals (`cfstudio evaluate`).
 """
 import argparse
-import glob
 import json
 import math
 import os
@@ -45,6 +48,8 @@ parser.add_argument("out_prefix")
 parser.add_argument("--before", default="before")
 parser.add_argument("--after", default="after")
 parser.add_argument("--extra", action="append", default=[])
+parser.add_argument("--snapshots", default=None)
+parser.add_argument("--compare-run", default=None)
 args = parser.parse_args()
 eval_dir = args.eval_dir
 
@@ -60,12 +65,14 @@ def drawn(label):
 
 
 def relaxed_chunks(label):
-    """Relaxation records of the finished chunks, in chunk order, and the chunks' wall seconds and load notes."""
+    """Relaxation records of the finished chunks 00, 01, … up to the first unfinished one (so the records are always
+    the first N samples), and those chunks' wall seconds and load notes."""
     records, seconds, loads = [], 0.0, []
-    for chunk in sorted(glob.glob(os.path.join(eval_dir, f"{label}-relax", "chunk-*"))):
+    for k in range(1000):
+        chunk = os.path.join(eval_dir, f"{label}-relax", f"chunk-{k:02d}")
         done = os.path.join(chunk, "done")
         if not os.path.exists(done):
-            continue
+            break
         note = open(done).read().strip()
         seconds += float(note.split()[0])
         loads.append(note.split("load", 1)[1].strip())
@@ -84,10 +91,12 @@ def generation_seconds(label):
 
 labels = [args.before, args.after] + args.extra
 chunks = {label: relaxed_chunks(label) for label in labels}
-n_chunks = min(len(chunks[label][0]) for label in labels)
+n_chunks = min(len(chunks[label][0]) for label in (args.before, args.after))
+chunks_of = {label: min(n_chunks, len(chunks[label][0])) for label in labels}
 
 
 def summarize(label):
+    n_chunks = chunks_of[label]
     evaluation = json.load(open(os.path.join(eval_dir, f"{label}-evaluation.json")))
     samples = {s["name"]: s for s in evaluation["samples"]}
     total = drawn(label)
@@ -153,8 +162,13 @@ def summarize(label):
 results = {label: summarize(label) for label in labels}
 before, after = results[args.before], results[args.after]
 steps = [m for m in read_jsonl(os.path.join(args.run_dir, "metrics.jsonl")) if m.get("kind") == "step"]
-last = steps[-5:]
-kl = sum(m["kl"] for m in last) / len(last)
+# KL to the pretrained model: the plain estimate mean(log π − log π_0) (metrics' klLogRatio; runs from before the k3
+# estimate stored it as kl), averaged over the last 20 batches. The k3 estimate `kl` is dominated by single samples the
+# prior finds far likelier than the policy (one batch of 100 reached 4e7 nats; even the median batch is in the
+# thousands), so it is only stored in the JSON.
+last = steps[-20:]
+kl = statistics.mean(m.get("klLogRatio", m["kl"]) for m in last)
+kl_k3_median = statistics.median(m["kl"] for m in last) if "klLogRatio" in last[-1] else float("nan")
 run_json = json.load(open(os.path.join(args.run_dir, "run.json")))
 
 
@@ -195,7 +209,7 @@ rows = [
     ("valid ∧ unique ∧ novel", "vun", pct),
     ("S.U.N. crystals per hour of wall time (generation + relaxation)", "sunPerHour", lambda x: f"{x:.0f}"),
 ]
-head = f"| measure | {args.before} | {args.after} | change |" + "".join(f" {e} |" for e in args.extra)
+head = f"| measure | {args.before} | {args.after} | change |" + "".join(f" {e} (relaxed: first {results[e]['relaxedDrawn']}) |" for e in args.extra)
 lines = [head, "|---|---|---|---|" + "---|" * len(args.extra)]
 relaxed_keys = {"relaxed<=0.1", "relaxed<=0.08", "relaxed<=0.0", "relaxedBelowMinus0.5", "relaxedMedian", "sunRelaxed", "converged", "sunPerHour"}
 for title, key, fmt in rows:
@@ -225,8 +239,8 @@ lines.append(
     f"Run: {len(steps)} PPO steps × {config['batchSize']} samples ({config['ppoEpochs']} PPO epochs, lr {config['learningRate']}, "
     f"β {config['beta']}), {steps[-1]['elapsedSeconds'] / 60:.1f} min wall; per step median {statistics.median(seconds):.1f} s "
     f"(reward = {config['batchSize']} potential single points + MP2020 + hull: median {statistics.median(reward_seconds):.2f} s; "
-    f"PPO update median {statistics.median(update_seconds):.1f} s); KL to the pretrained model (mean of the last {len(last)} "
-    f"steps' batches) {kl:.3f} nats per crystal."
+    f"PPO update median {statistics.median(update_seconds):.1f} s); KL to the pretrained model (mean log π − log π_0 over "
+    f"the last {len(last)} batches) {kl:.2f} nats per crystal."
 )
 with open(args.out_prefix + ".md", "w") as f:
     f.write("\n".join(lines) + "\n")
@@ -244,7 +258,8 @@ with open(args.out_prefix + ".json", "w") as f:
                 "stepSecondsMedian": statistics.median(seconds),
                 "rewardSecondsMedian": statistics.median(reward_seconds),
                 "updateSecondsMedian": statistics.median(update_seconds),
-                "klLast5": kl,
+                "klLast20": kl,
+                "klK3MedianLast20": kl_k3_median,
             },
         },
         f,
@@ -253,9 +268,9 @@ with open(args.out_prefix + ".json", "w") as f:
 print("\n".join(lines))
 
 # Plot: reward per step (thin) with a running mean, and the single-point share per snapshot.
-snap_dir = os.path.join(eval_dir, "snapshots")
+snap_dir = args.snapshots
 snaps = []
-if os.path.isdir(snap_dir):
+if snap_dir and os.path.isdir(snap_dir):
     for name in sorted(os.listdir(snap_dir)):
         m = re.fullmatch(r"step-(\d+)-energy\.json", name)
         if not m:
@@ -274,6 +289,12 @@ a1.plot(xs, rw, lw=0.8, alpha=0.5, label="batch mean reward")
 window = 10
 sm = [sum(rw[max(0, i - window + 1) : i + 1]) / len(rw[max(0, i - window + 1) : i + 1]) for i in range(len(rw))]
 a1.plot(xs, sm, lw=2, label=f"running mean ({window} steps)")
+if args.compare_run:
+    old = [m for m in read_jsonl(os.path.join(args.compare_run, "metrics.jsonl")) if m.get("kind") == "step"]
+    old_rw = [m["reward"]["mean"] for m in old]
+    old_sm = [sum(old_rw[max(0, i - window + 1) : i + 1]) / len(old_rw[max(0, i - window + 1) : i + 1]) for i in range(len(old_rw))]
+    old_lr = json.load(open(os.path.join(args.compare_run, "run.json")))["config"]["learningRate"]
+    a1.plot([m["step"] for m in old], old_sm, lw=1.5, color="grey", label=f"{os.path.basename(os.path.normpath(args.compare_run))} (lr {old_lr:g}), running mean")
 a1.set_xlabel("PPO step")
 a1.set_ylabel("reward = −clip(E_hull single point, −0.5, 2)")
 a1.legend()
@@ -284,6 +305,17 @@ if snaps:
     a2.set_ylabel(f"share E_hull ≤ {STABLE} eV/atom, single point (%)")
     a2.set_title(f"stable share ({snaps[0][2]} samples per point)")
 else:
-    a2.text(0.5, 0.5, "no snapshots", ha="center")
+    # Without snapshots: the KL to the pretrained model per step (plain estimate, running mean), beside the earlier run's.
+    def kl_curve(run_steps):
+        k = [m.get("klLogRatio", m["kl"]) for m in run_steps]
+        return [sum(k[max(0, i - window + 1) : i + 1]) / len(k[max(0, i - window + 1) : i + 1]) for i in range(len(k))]
+
+    a2.plot(xs, kl_curve(steps), lw=2, color="C1", label=f"lr {config['learningRate']:g}")
+    if args.compare_run:
+        a2.plot([m["step"] for m in old], kl_curve(old), lw=1.5, color="grey", label=f"lr {old_lr:g}")
+    a2.set_xlabel("PPO step")
+    a2.set_ylabel("KL to the pretrained model (nats per crystal)")
+    a2.set_title(f"mean log π − log π_0 per batch, running mean ({window} steps)")
+    a2.legend()
 fig.tight_layout()
 fig.savefig(args.out_prefix + ".png", dpi=110)

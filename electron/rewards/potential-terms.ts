@@ -152,13 +152,30 @@ async function batchEnergies(potential: Potential, candidates: readonly Candidat
       });
     }
   } catch (error) {
-    const message = `${potential.name} failed on the batch: ${errorLine(error)}`;
-    for (const i of known) out.failure[i] = message;
+    // One crystal the potential refuses (a cell too thin for the cutoff, atoms packed too densely) throws for the whole
+    // call; scoring each alone lets that one fail by its own message instead of the whole RL batch scoring the penalty.
+    if (relaxSteps === 0 && known.length > 1) await singlePointsOneByOne(potential, candidates, known, out);
+    else {
+      const message = `${potential.name} failed on the batch: ${errorLine(error)}`;
+      for (const i of known) out.failure[i] = message;
+    }
   }
   known.forEach((i) => {
     if (out.failure[i] === undefined && !Number.isFinite(out.energy[i]!)) out.failure[i] = `${potential.name} returned a non-finite energy`;
   });
   return out;
+}
+
+/** Single points one structure per call, each failure kept to its own candidate (the fallback of a failed batch). */
+async function singlePointsOneByOne(potential: Potential, candidates: readonly CandidateInput[], indices: readonly number[], out: BatchEnergies): Promise<void> {
+  for (const i of indices) {
+    try {
+      const [result] = await potential.compute([candidates[i]!.structure], { forces: false, stress: false });
+      out.energy[i] = result!.energy;
+    } catch (error) {
+      out.failure[i] = `${potential.name}: ${errorLine(error)}`;
+    }
+  }
 }
 
 /** One line for `cfstudio reward check`. */

@@ -14,7 +14,7 @@ import type { RelaxationRecord, SinglePointRecord } from '../../electron/screeni
 import { parseRewardSpec, RewardSpecError, type RewardSpec } from '../../shared/api/reward-spec.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { runCli } from '../cli/run-cli.ts';
-import { cscl, ironBcc, mgo, nacl, rutile } from './candidates.ts';
+import { candidate, cscl, ironBcc, mgo, nacl, rutile } from './candidates.ts';
 
 const m3gnet = existsSync(join(defaultPotentialDir(), 'model.safetensors'));
 const stabilityData = defaultHullReferencePath() !== undefined;
@@ -101,6 +101,20 @@ describe.skipIf(!m3gnet || !stabilityData)('with the shipped M3GNet potential an
     } finally {
       spy.mockRestore();
     }
+  });
+
+  it('a crystal the potential refuses fails alone, by its own message; the rest of the batch is scored', async () => {
+    // Simple cubic Na at a = 0.6 Å: atoms 0.6 Å apart pass the 0.5 Å contact check, but at 4.6 atoms/Å³ M3GNet's
+    // three-body graph refuses the cell, and its refusal used to throw for the whole call (RL steps at the penalty).
+    const packed = candidate({ spaceGroup: 221, lattice: { a: 0.6, b: 0.6, c: 0.6, alpha: 90, beta: 90, gamma: 90 }, sites: [{ letter: 'a', species: 'Na', frac: [0, 0, 0] }] });
+    const spec: RewardSpec = { version: 1, reward: { kind: 'potential_ehull', name: 'e_hull' }, penalty: -10 };
+    const alone = await evaluateReward(spec, [crystals.nacl, crystals.mgo]);
+    const result = await evaluateReward(spec, [crystals.nacl, packed, crystals.mgo]);
+    expect(result.reward[1]).toBe(-10);
+    expect(result.failures.terms['e_hull']).toEqual({ nonFinite: 0, errors: 1, timeouts: 0 });
+    expect(result.failures.messages[0]).toMatch(/^e_hull: .*atoms packed at 4\.63 per Å³/);
+    expect(result.terms['e_hull']![0]).toBeCloseTo(alone.terms['e_hull']![0]!, 6);
+    expect(result.terms['e_hull']![2]).toBeCloseTo(alone.terms['e_hull']![1]!, 6);
   });
 
   it('invalid crystals get the penalty without reaching the potential', async () => {
