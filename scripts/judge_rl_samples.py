@@ -6,7 +6,7 @@
 
 For each generated folder (`cfstudio generate --out DIR`, its NNNNNN.cif files):
 - reward: `cfstudio reward score SPEC` on the CIFs (spec guards removed: they judge a training batch, not a
-  sample); mean over the crystals passing the spec's constraints (reward above the penalty), and how many pass;
+  sample); mean over the crystals passing the spec's constraints (reward above every penalty), and how many pass;
 - structurally valid: every distance between two atoms >= 0.5 A (pymatgen distance matrix);
 - charge-balanced with pymatgen's common oxidation states (Composition.oxi_state_guesses with
   Element.common_oxidation_states; atoms of one element may mix them);
@@ -41,7 +41,8 @@ def reward_scores(spec_path, files):
     with open(spec_path) as f:
         spec = json.load(f)
     spec.pop('guards', None)
-    penalty = spec.get('penalty', -1)
+    # A candidate passes when its reward is above every constraint's penalty (the spec's and its per-constraint ones).
+    penalty = max([spec.get('penalty', -1), *spec.get('penalties', {}).values()])
     with tempfile.NamedTemporaryFile('w', suffix='.json', delete=False) as tmp:
         json.dump(spec, tmp)
     try:

@@ -6,7 +6,9 @@ import type { Composition } from '../../shared/crystal/composition.ts';
 import type { Structure } from '../../shared/crystal/structure.ts';
 import { compositionalValidity, structuralValidity } from '../../shared/crystal/validity.ts';
 import type { RewardConstraints } from '../../shared/api/reward-spec.ts';
+import { DEFAULT_MIN_CONTACT_RATIO } from '../../shared/api/reward-guards.ts';
 import { compositionalPlausibility } from '../stability/plausibility.ts';
+import { plausibleContacts } from './guards.ts';
 import type { CandidateInput } from './types.ts';
 
 /** Validity checks used by `constraints.validity` (default: CDVAE's rules from electron/evaluate). */
@@ -42,6 +44,7 @@ export function constraintCheck(constraints: RewardConstraints, validity: Validi
     if (required.some((e) => !composition.amounts.has(e))) return 'elements.required';
     if (elements.some((e) => forbidden.has(e))) return 'elements.forbidden';
     if (constraints.validity?.structural && !passes(() => validity.structural(candidate.structure).valid)) return 'validity.structural';
+    if (constraints.contacts && !passes(() => plausibleContacts(candidate.structure, constraints.contacts!.minRatio ?? DEFAULT_MIN_CONTACT_RATIO))) return 'contacts';
     if (constraints.validity?.compositional && !passes(() => validity.compositional(composition).valid)) return 'validity.compositional';
     if (constraints.composition) {
       const { minStateProbability, alloys } = constraints.composition;

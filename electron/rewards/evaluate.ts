@@ -10,12 +10,12 @@
  */
 import { dirname, resolve } from 'node:path';
 import { Composition } from '../../shared/crystal/composition.ts';
-import { DEFAULT_PENALTY, formatPath, parseRewardSpec, walkTerms, type RewardSpec, type Term, type WalkedTerm } from '../../shared/api/reward-spec.ts';
-import { duplicateReward } from '../../shared/api/reward-guards.ts';
+import { DEFAULT_PENALTY, formatPath, type ConstraintName, parseRewardSpec, walkTerms, type RewardSpec, type Term, type WalkedTerm } from '../../shared/api/reward-spec.ts';
+import { duplicateGuard } from '../../shared/api/reward-guards.ts';
 import { registerBuiltInPredictors } from '../predictors/registry.ts';
 import { isUncertaintyAware } from '../predictors/uncertainty.ts';
 import { constraintCheck, DEFAULT_VALIDITY, type ConstraintCheck, type ValidityChecks } from './constraints.ts';
-import { candidateFingerprint, laterDuplicates } from './guards.ts';
+import { candidateFingerprint, MotifMemory } from './guards.ts';
 import { defaultHullReferencePath, loadHullReference, type HullReference } from './hull.ts';
 import { CommandOracle } from './oracles/command.ts';
 import { KServeOracle } from './oracles/kserve.ts';
@@ -53,6 +53,12 @@ export interface RewardResult {
   /** Values before the transform, for terms that have one (e.g. E_hull in eV/atom behind a −E_hull reward). */
   raw: Record<string, Float64Array>;
   failures: RewardFailures;
+  /**
+   * Per candidate, why it did not get its reward on merit: the constraint it failed ('composition', 'contacts',
+   * 'guards.extrapolation', …), 'guards.duplicates' for a repeat, 'unscored' for a failed term; undefined when its
+   * reward is the term tree's value. Fine-tuning keeps only undefined ones in its best list.
+   */
+  rejected: (string | undefined)[];
 }
 
 export interface RewardFunction {
@@ -148,19 +154,24 @@ interface ActiveCandidates {
   compositions: Composition[];
 }
 
-/** Give a candidate the penalty and count it under the constraint it failed. */
-function reject(failures: RewardFailures, reward: Float64Array, index: number, penalty: number, constraint: string): void {
+/** The reward of a candidate failing each constraint: the spec's `penalties` entry, else its `penalty`. */
+type PenaltyOf = (constraint: string) => number;
+
+/** Give a candidate the constraint's penalty and count it under the constraint it failed. */
+function reject(failures: RewardFailures, reward: Float64Array, rejected: (string | undefined)[], index: number, penaltyOf: PenaltyOf, constraint: string): void {
   failures.invalid++;
   failures.constraints[constraint] = (failures.constraints[constraint] ?? 0) + 1;
-  reward[index] = penalty;
+  reward[index] = penaltyOf(constraint);
+  rejected[index] = constraint;
 }
 
 /** Constraints first: a candidate without a readable composition or failing a constraint gets the penalty. */
 function screenConstraints(
   candidates: readonly CandidateInput[],
   check: ConstraintCheck,
-  penalty: number,
+  penaltyOf: PenaltyOf,
   reward: Float64Array,
+  rejected: (string | undefined)[],
   failures: RewardFailures,
 ): ActiveCandidates {
   const active: ActiveCandidates = { indices: [], compositions: [] };
@@ -169,12 +180,12 @@ function screenConstraints(
     try {
       composition = Composition.fromStructure(candidate.structure);
     } catch (error) {
-      reject(failures, reward, i, penalty, 'structure');
+      reject(failures, reward, rejected, i, penaltyOf, 'structure');
       addMessage(failures, `candidate ${i}: ${(error as Error).message}`);
       return;
     }
     const failed = composition.elements.length === 0 ? 'structure' : check(candidate, composition);
-    if (failed !== undefined) reject(failures, reward, i, penalty, failed);
+    if (failed !== undefined) reject(failures, reward, rejected, i, penaltyOf, failed);
     else {
       active.indices.push(i);
       active.compositions.push(composition);
@@ -188,8 +199,9 @@ async function screenDomains(
   active: ActiveCandidates,
   predictors: readonly PropertyPredictor[],
   candidates: readonly CandidateInput[],
-  penalty: number,
+  penaltyOf: PenaltyOf,
   reward: Float64Array,
+  rejected: (string | undefined)[],
   failures: RewardFailures,
 ): Promise<ActiveCandidates> {
   for (const predictor of predictors) {
@@ -202,7 +214,7 @@ async function screenDomains(
       continue;
     }
     active.indices.forEach((i, k) => {
-      if (outside[k]) reject(failures, reward, i, penalty, 'guards.extrapolation');
+      if (outside[k]) reject(failures, reward, rejected, i, penaltyOf, 'guards.extrapolation');
     });
     active = { indices: active.indices.filter((_, k) => !outside[k]), compositions: active.compositions.filter((_, k) => !outside[k]) };
   }
@@ -237,16 +249,21 @@ export async function createRewardFunction(specInput: RewardSpec, options: Rewar
 
   const penalty = spec.penalty ?? DEFAULT_PENALTY;
   const failureReward = spec.failureReward ?? penalty;
+  const penalties = spec.penalties ?? {};
+  const penaltyOf: PenaltyOf = (constraint) => penalties[constraint as ConstraintName] ?? penalty;
   const checkConstraints = constraintCheck(spec.constraints ?? {}, options.validity ?? DEFAULT_VALIDITY);
-  const duplicatesGet = duplicateReward(spec.guards, penalty);
+  const duplicates = duplicateGuard(spec.guards, penalty);
+  // One memory per reward function: a fine-tuning run evaluates one batch per step, so it spans steps.
+  const motifs = duplicates && new MotifMemory(duplicates.memoryBatches, duplicates.maxRepeats);
   const guardedPredictors = domainPredictors(spec, walked, registry);
 
   const evaluate = async (candidates: readonly CandidateInput[]): Promise<RewardResult> => {
     const n = candidates.length;
     const reward = new Float64Array(n);
     const failures: RewardFailures = { candidates: n, invalid: 0, constraints: {}, unscored: 0, duplicates: 0, terms: {}, messages: [] };
-    const screened = screenConstraints(candidates, checkConstraints, penalty, reward, failures);
-    const { indices, compositions } = await screenDomains(screened, guardedPredictors, candidates, penalty, reward, failures);
+    const rejected = new Array<string | undefined>(n).fill(undefined);
+    const screened = screenConstraints(candidates, checkConstraints, penaltyOf, reward, rejected, failures);
+    const { indices, compositions } = await screenDomains(screened, guardedPredictors, candidates, penaltyOf, reward, rejected, failures);
 
     const ctx: BatchContext = { candidates: indices.map((i) => candidates[i]!), compositions, predictions: new Map(), failures, terms: {}, raw: {} };
     const values = indices.length > 0 ? await root.evaluate(ctx) : new Float64Array(0);
@@ -255,15 +272,17 @@ export async function createRewardFunction(specInput: RewardSpec, options: Rewar
       if (Number.isFinite(v)) reward[i] = v;
       else {
         reward[i] = failureReward;
+        rejected[i] = 'unscored';
         failures.unscored++;
       }
     });
-    if (duplicatesGet !== undefined) {
-      // Copies after the first of a motif gain nothing: a policy collapsing onto a few crystals stops being paid.
-      const repeated = laterDuplicates(ctx.candidates.map((c) => candidateFingerprint(c)));
+    if (duplicates && motifs) {
+      // Repeats of a motif gain nothing: a policy collapsing onto a few crystals stops being paid.
+      const repeated = motifs.judgeBatch(ctx.candidates.map((c) => candidateFingerprint(c)));
       indices.forEach((i, k) => {
         if (!repeated[k]) return;
-        reward[i] = duplicatesGet;
+        reward[i] = duplicates.reward;
+        rejected[i] ??= 'guards.duplicates';
         failures.duplicates++;
       });
     }
@@ -271,7 +290,7 @@ export async function createRewardFunction(specInput: RewardSpec, options: Rewar
     const terms = spreadToBatch(ctx.terms, indices, n);
     for (const w of walked) terms[w.name] ??= new Float64Array(n).fill(NaN);
     failures.messages = failures.messages.slice(0, MAX_MESSAGES);
-    return { reward, terms, raw: spreadToBatch(ctx.raw, indices, n), failures };
+    return { reward, terms, raw: spreadToBatch(ctx.raw, indices, n), failures, rejected };
   };
 
   let closed = false;

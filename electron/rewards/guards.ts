@@ -7,6 +7,8 @@
  * - the strict compositional rule (electron/stability/plausibility.ts).
  * `createBatchJudge` bundles them for the fine-tuning loop's per-step report (engine/rl/judge.ts is the contract).
  */
+import { DEFAULT_MIN_CONTACT_RATIO } from '../../shared/api/reward-guards.ts';
+import type { RewardSpec } from '../../shared/api/reward-spec.ts';
 import { Composition } from '../../shared/crystal/composition.ts';
 import { covalentRadius } from '../../shared/crystal/elements.ts';
 import { faceHeights, minimumPairDistance, reduceBasis } from '../../shared/crystal/geometry.ts';
@@ -18,7 +20,7 @@ import { compositionalPlausibility, plausibilityRule, type PlausibilityOptions }
 import type { CandidateInput } from './types.ts';
 
 /** Shortest contact as a fraction of the covalent-radius sum below which a crystal is implausible. */
-export const MIN_CONTACT_RATIO = 0.5;
+export const MIN_CONTACT_RATIO = DEFAULT_MIN_CONTACT_RATIO;
 
 /** Reduced formula and Wyckoff sequence ('SrTiO3|221-a-Sr-b-Ti-c-O'): equal for repeats of one motif in a batch. */
 export function candidateFingerprint(candidate: CandidateInput): string {
@@ -33,6 +35,44 @@ export function laterDuplicates(keys: readonly string[]): boolean[] {
     seen.add(key);
     return false;
   });
+}
+
+/**
+ * The duplicate guard's memory across batches: a candidate is a repeat when its key already occurred `maxRepeats`
+ * times in the last `memoryBatches` batches recorded and earlier in its own batch. With memoryBatches 0 and
+ * maxRepeats 1 it is `laterDuplicates`. Every candidate shown counts as an occurrence, repeats included, so a motif
+ * the policy keeps producing stays penalised until it becomes rare in the window.
+ */
+export class MotifMemory {
+  private readonly batches: Map<string, number>[] = [];
+  private readonly totals = new Map<string, number>();
+
+  constructor(
+    readonly memoryBatches: number,
+    readonly maxRepeats: number,
+  ) {}
+
+  /** Which keys of this batch are repeats; then remember the batch (forgetting the oldest beyond the window). */
+  judgeBatch(keys: readonly string[]): boolean[] {
+    const inBatch = new Map<string, number>();
+    const repeated = keys.map((key) => {
+      const before = (this.totals.get(key) ?? 0) + (inBatch.get(key) ?? 0);
+      inBatch.set(key, (inBatch.get(key) ?? 0) + 1);
+      return before >= this.maxRepeats;
+    });
+    if (this.memoryBatches > 0) {
+      this.batches.push(inBatch);
+      for (const [key, count] of inBatch) this.totals.set(key, (this.totals.get(key) ?? 0) + count);
+      if (this.batches.length > this.memoryBatches) {
+        for (const [key, count] of this.batches.shift()!) {
+          const left = this.totals.get(key)! - count;
+          if (left > 0) this.totals.set(key, left);
+          else this.totals.delete(key);
+        }
+      }
+    }
+    return repeated;
+  }
 }
 
 /**
@@ -79,19 +119,36 @@ export function shortestContactRatio(structure: Structure): number {
   return best;
 }
 
-/** The contact check of the file comment. */
-export function plausibleContacts(structure: Structure): boolean {
+/** The contact check of the file comment: shortest contact ≥ minRatio × (r_i + r_j). */
+export function plausibleContacts(structure: Structure, minRatio: number = MIN_CONTACT_RATIO): boolean {
   if (structure.numSites < 2) return true;
   try {
     // One exact search over all atoms first: when even the closest pair is at least half the largest radius sum
     // apart, every pair passes and none needs its own search.
     const overall = minimumPairDistance(structure.lattice.matrix, structure.sites.flatMap((s) => s.frac));
     const largest = 2 * Math.max(...structure.sites.map((s) => covalentRadius(s.species)));
-    if (overall >= MIN_CONTACT_RATIO * largest) return true;
+    if (overall >= minRatio * largest) return true;
   } catch {
     return false;
   }
-  return shortestContactRatio(structure) >= MIN_CONTACT_RATIO;
+  return shortestContactRatio(structure) >= minRatio;
+}
+
+/**
+ * The judge's options for a run scoring with `spec`: the threshold of the spec's own strict compositional
+ * constraint (the default 0.05 when it has none), all-metal compositions failing unless the spec lets them pass.
+ */
+export function judgeOptionsForSpec(spec: RewardSpec): PlausibilityOptions {
+  const composition = spec.constraints?.composition;
+  return {
+    ...(composition?.minStateProbability !== undefined ? { minStateProbability: composition.minStateProbability } : {}),
+    alloys: composition?.alloys ?? false,
+  };
+}
+
+/** The per-batch judge of a run scoring with `spec` (judgeOptionsForSpec): what `runFinetuning` takes as `judge`. */
+export function batchJudgeForSpec(spec: RewardSpec): BatchJudge {
+  return createBatchJudge(judgeOptionsForSpec(spec));
 }
 
 /**

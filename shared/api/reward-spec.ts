@@ -31,7 +31,14 @@ import { markWorkspacePath } from './job-paths.ts';
 import { potentialTermSchemas, type PotentialTerm } from './reward-potential-terms.ts';
 
 export * from './reward-potential-terms.ts';
-import { CompositionConstraintSchema, RewardGuardsSchema, type CompositionConstraint, type RewardGuards } from './reward-guards.ts';
+import {
+  CompositionConstraintSchema,
+  ContactConstraintSchema,
+  RewardGuardsSchema,
+  type CompositionConstraint,
+  type ContactConstraint,
+  type RewardGuards,
+} from './reward-guards.ts';
 
 export * from './reward-guards.ts';
 
@@ -291,7 +298,24 @@ export interface RewardConstraints {
   maxAtoms?: number;
   /** Strict compositional plausibility (ICSD-weighted oxidation states; ./reward-guards.ts). */
   composition?: CompositionConstraint;
+  /** Shortest contact ≥ minRatio × the covalent-radius sum (./reward-guards.ts). */
+  contacts?: ContactConstraint;
 }
+
+/** The names constraints are counted under (RewardFailures.constraints), which `penalties` may key on. */
+export const CONSTRAINT_NAMES = [
+  'structure',
+  'maxAtoms',
+  'elements.allowed',
+  'elements.required',
+  'elements.forbidden',
+  'validity.structural',
+  'validity.compositional',
+  'composition',
+  'contacts',
+  'guards.extrapolation',
+] as const;
+export type ConstraintName = (typeof CONSTRAINT_NAMES)[number];
 
 export interface RewardSpec {
   version: 1;
@@ -301,6 +325,8 @@ export interface RewardSpec {
   constraints?: RewardConstraints;
   /** Reward of a candidate that fails a constraint (default −1). */
   penalty?: number;
+  /** Per constraint, the reward of a candidate failing it instead of `penalty` (e.g. costlier overlaps). */
+  penalties?: Partial<Record<ConstraintName, number>>;
   /** Reward of a candidate whose reward is not a finite number (default: the penalty). */
   failureReward?: number;
   /** Batch guards against collapse and extrapolation (./reward-guards.ts). */
@@ -316,6 +342,7 @@ export const RewardConstraintsSchema = z.strictObject({
     .optional(),
   maxAtoms: z.number().int('must be an integer').min(1, 'must be at least 1').optional(),
   composition: CompositionConstraintSchema.optional(),
+  contacts: ContactConstraintSchema.optional(),
 });
 
 export const RewardSpecSchema: z.ZodType<RewardSpec> = z
@@ -326,6 +353,7 @@ export const RewardSpecSchema: z.ZodType<RewardSpec> = z
     reward: TermSchema,
     constraints: RewardConstraintsSchema.optional(),
     penalty: finite().optional(),
+    penalties: z.partialRecord(z.enum(CONSTRAINT_NAMES), finite()).optional(),
     failureReward: finite().optional(),
     guards: RewardGuardsSchema.optional(),
   })

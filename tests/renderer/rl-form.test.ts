@@ -39,6 +39,18 @@ describe('reward builder', () => {
     expect(draftFromSpec(withBound)).toBeNull();
     expect(draftFromSpec({ ...withBound, reward: { kind: 'product', factors: [{ kind: 'predictor', predictor: 'band_gap' }] } })).not.toBeNull();
     const headline = draftFromSpec(presets['bandgap-dielectric']!)!;
+    // The issue #24 guards of the shipped preset have fields: contacts, one overlap penalty, the duplicate memory.
+    const preset = presets['bandgap-dielectric']!;
+    const duplicates = preset.guards?.duplicates;
+    expect([headline.contacts, headline.overlapPenalty, headline.duplicateMemory, headline.duplicateRepeats]).toEqual([
+      preset.constraints?.contacts !== undefined,
+      preset.penalties?.contacts,
+      typeof duplicates === 'object' ? duplicates.memoryBatches : NaN,
+      typeof duplicates === 'object' ? duplicates.maxRepeats : NaN,
+    ]);
+    // Penalties the one field cannot hold stay in the JSON editor rather than being dropped.
+    expect(draftFromSpec({ ...preset, penalties: { composition: -3 } })).toBeNull();
+    expect(draftFromSpec({ ...preset, penalties: { 'validity.structural': -20, contacts: -10 } })).toBeNull();
     expect(headline.combine).toBe('product');
     expect(headline.terms.map((t) => [t.predictor, t.transform, t.min])).toEqual([
       ['band_gap', 'clip', 0],

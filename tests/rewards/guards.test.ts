@@ -9,8 +9,8 @@ import { Lattice } from '../../shared/crystal/lattice.ts';
 import { Structure } from '../../shared/crystal/structure.ts';
 import { Rng } from '../../shared/random.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
-import { evaluateReward } from '../../electron/rewards/evaluate.ts';
-import { createBatchJudge, shortestContactRatio, plausibleContacts } from '../../electron/rewards/guards.ts';
+import { createRewardFunction, evaluateReward } from '../../electron/rewards/evaluate.ts';
+import { batchJudgeForSpec, createBatchJudge, judgeOptionsForSpec, MotifMemory, shortestContactRatio, plausibleContacts } from '../../electron/rewards/guards.ts';
 import { PredictorRegistry } from '../../electron/rewards/predictors.ts';
 import { parseRewardSpec, RewardSpecError } from '../../shared/api/reward-spec.ts';
 import type { CandidateInput, PropertyPredictor } from '../../electron/rewards/types.ts';
@@ -146,5 +146,85 @@ describe('batch judge', () => {
     expect(out.plausibleContacts).toEqual([true, true, false, true, true]);
     expect(new Set(out.fingerprints).size).toBe(3);
     expect(judge.rule).toMatch(/ICSD.*5 %.*0\.5 × \(r_i \+ r_j\)/);
+  });
+});
+
+/** Cubic perovskite NaWO3 (W at 1a, Na at 1b, O at 3d): balanced only with W(V), held by 6.1 % of ICSD W compounds. */
+const nawo3 = () =>
+  candidate({
+    spaceGroup: 221,
+    lattice: cubic(3.87),
+    sites: [{ letter: 'a', species: 'W', frac: [0, 0, 0] }, { letter: 'b', species: 'Na', frac: [0.5, 0.5, 0.5] }, { letter: 'd', species: 'O', frac: [0.5, 0, 0] }],
+  });
+
+describe('guards across batches and per-constraint penalties', () => {
+  it('remembers motifs over a window of batches: the occurrence after maxRepeats is a repeat until the window forgets', () => {
+    const memory = new MotifMemory(2, 2);
+    expect(memory.judgeBatch(['A', 'A', 'A', 'B'])).toEqual([false, false, true, false]);
+    // A has 3 occurrences in the window, B 1.
+    expect(memory.judgeBatch(['B', 'A', 'C'])).toEqual([false, true, false]);
+    // Window = the two batches before: A 4, B 2, C 1.
+    expect(memory.judgeBatch(['B', 'C', 'D'])).toEqual([true, false, false]);
+    // The first batch is forgotten: A 1 (batch 2), B 2, C 2.
+    expect(memory.judgeBatch(['A', 'C', 'B'])).toEqual([false, true, true]);
+    // Without memory and one copy allowed it is the within-batch rule.
+    const plain = new MotifMemory(0, 1);
+    expect(plain.judgeBatch(['A', 'A', 'B'])).toEqual([false, true, false]);
+    expect(plain.judgeBatch(['A', 'B'])).toEqual([false, false]);
+  });
+
+  it('pays a motif again only while it is rare over the remembered batches of one reward function', async () => {
+    const { registry } = registryWith();
+    const spec = parseRewardSpec({ version: 1, reward: { kind: 'predictor', predictor: 'volume_per_atom' }, guards: { duplicates: { reward: -3, memoryBatches: 1, maxRepeats: 2 } } });
+    const fn = await createRewardFunction(spec, { predictors: registry });
+    try {
+      const first = await fn.evaluate([nacl(), nacl(5.7), mgo()]);
+      expect(Array.from(first.reward)).toEqual([volumePerAtom(nacl()), volumePerAtom(nacl(5.7)), volumePerAtom(mgo())]);
+      const second = await fn.evaluate([nacl(5.5), mgo()]);
+      expect(Array.from(second.reward)).toEqual([-3, volumePerAtom(mgo())]);
+      expect(second.rejected).toEqual(['guards.duplicates', undefined]);
+      // Only the second batch is remembered now: NaCl once, MgO once.
+      const third = await fn.evaluate([nacl(), mgo(), mgo()]);
+      expect(Array.from(third.reward)).toEqual([volumePerAtom(nacl()), volumePerAtom(mgo()), -3]);
+    } finally {
+      await fn.close();
+    }
+  });
+
+  it('rejects close contacts (rock salt at a = 2.6 Å passes the 0.5 Å check) at their own penalty and says why per candidate', async () => {
+    const { registry, seen } = registryWith();
+    const spec = parseRewardSpec({
+      version: 1,
+      reward: { kind: 'predictor', predictor: 'volume_per_atom' },
+      constraints: { validity: { structural: true }, contacts: { minRatio: 0.5 }, composition: { rule: 'icsd-oxidation-states' } },
+      penalty: -5,
+      penalties: { contacts: -20 },
+    });
+    const result = await evaluateReward(spec, [nacl(), nacl(2.6), zro(), mgo()], { predictors: registry });
+    expect(Array.from(result.reward)).toEqual([volumePerAtom(nacl()), -20, -5, volumePerAtom(mgo())]);
+    expect(result.rejected).toEqual([undefined, 'contacts', 'composition', undefined]);
+    expect(result.failures.constraints).toEqual({ contacts: 1, composition: 1 });
+    expect(seen).toEqual([2]);
+    // A looser ratio lets a = 2.6 Å through: Na–Cl 1.30 Å against r_Na + r_Cl = 2.68 Å is 0.485.
+    const loose = await evaluateReward(parseRewardSpec({ ...spec, constraints: { contacts: { minRatio: 0.45 } } }), [nacl(2.6)], { predictors: registry });
+    expect(loose.rejected).toEqual([undefined]);
+  });
+
+  it('refuses a penalty for an unknown constraint and a duplicate memory below 0, naming the field', () => {
+    const base = { version: 1, reward: { kind: 'predictor', predictor: 'volume_per_atom' } };
+    expect(() => parseRewardSpec({ ...base, penalties: { overlap: -3 } })).toThrow(/penalties/);
+    expect(() => parseRewardSpec({ ...base, guards: { duplicates: { memoryBatches: -1 } } })).toThrow(/guards\.duplicates\.memoryBatches/);
+    expect(() => parseRewardSpec({ ...base, constraints: { contacts: { minRatio: 0 } } })).toThrow(/constraints\.contacts\.minRatio/);
+  });
+
+  it("judges a run with its spec's own threshold: W(V) (6.1 % of ICSD W compounds) passes at 0.05, not at 0.1", () => {
+    const base = { version: 1, reward: { kind: 'predictor', predictor: 'volume_per_atom' } } as const;
+    const at = (minStateProbability: number) =>
+      batchJudgeForSpec(parseRewardSpec({ ...base, constraints: { composition: { rule: 'icsd-oxidation-states', minStateProbability } } }));
+    expect(at(0.05).judge([nawo3(), nacl()]).strictComposition).toEqual([true, true]);
+    expect(at(0.1).judge([nawo3(), nacl()]).strictComposition).toEqual([false, true]);
+    expect(at(0.1).rule).toMatch(/≥ 10 %/);
+    // Without a composition constraint: the default threshold, and all-metal compositions fail.
+    expect(judgeOptionsForSpec(parseRewardSpec(base))).toEqual({ alloys: false });
   });
 });

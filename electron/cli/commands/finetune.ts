@@ -7,7 +7,7 @@ import { withStopSignal } from '../stop-signal.ts';
 import { DEFAULT_FINETUNE, type FinetuneConfig, runFinetuning, validateFinetuneConfig } from '../../engine/rl/finetune.ts';
 import { readSpecForCli } from './reward.ts';
 import { createRewardFunction, type RewardSpec } from '../../rewards/index.ts';
-import { createBatchJudge } from '../../rewards/guards.ts';
+import { batchJudgeForSpec } from '../../rewards/guards.ts';
 import { relaxedBestAnnotator, rewardUsesPotentialEHull } from '../../rewards/relaxed-best.ts';
 import type { FinetuneStepMetrics } from '../../engine/rl/finetune.ts';
 
@@ -97,8 +97,14 @@ export const finetuneCommand: Command = {
     }
     if (values['relax-best'] && values['no-relax-best']) throw new UserError('give one of --relax-best and --no-relax-best');
     let bar: ProgressBar | undefined;
-    const judge = createBatchJudge();
     const recent: FinetuneStepMetrics[] = [];
+    // The judges follow the spec the run scores with (on resume: its run.json); the rule is printed at the end.
+    let judgeRule = '';
+    const createJudge = (spec: RewardSpec) => {
+      const judge = batchJudgeForSpec(spec);
+      judgeRule = judge.rule;
+      return judge;
+    };
     await withStopSignal(ctx, 'checkpointing', async (signal) => {
       const maxMinutes = stringOption(values, 'max-minutes');
       let result;
@@ -106,7 +112,7 @@ export const finetuneCommand: Command = {
         result = await runFinetuning({
           model: stringOption(values, 'model') ?? 'default',
           reward,
-          judge,
+          createJudge,
           createReward: (spec) => createRewardFunction(spec, { log: ctx.log, ...(rewardBaseDir ? { baseDir: rewardBaseDir } : {}) }),
           outDir,
           config,
@@ -147,7 +153,7 @@ export const finetuneCommand: Command = {
             strictComposition: average((j) => j.strictComposition),
             plausibleContacts: average((j) => j.plausibleContacts),
             duplicates: average((j) => j.duplicates),
-            rule: judge.rule,
+            rule: judgeRule,
           }
         : undefined;
       if (values.json) {

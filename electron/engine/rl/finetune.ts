@@ -88,10 +88,11 @@ export interface FinetuneOptions {
   /** Compiles the run's spec into the reward it scores with (electron/rewards: `rewardFactory`). */
   createReward: RewardFactory;
   /**
-   * The judges reported next to the reward every step (strict composition, contacts, uniqueness;
-   * electron/rewards/guards.ts `createBatchJudge`). Without one, `metrics.judges` is absent.
+   * Builds the judges reported next to the reward every step (strict composition, contacts, uniqueness) from the
+   * spec the run scores with (on resume: the one in run.json), so they apply the spec's own threshold
+   * (electron/rewards/guards.ts `batchJudgeForSpec`). Without one, `metrics.judges` is absent.
    */
-  judge?: BatchJudge;
+  createJudge?: (spec: RewardSpec) => BatchJudge;
   outDir: string;
   config: FinetuneConfig;
   resume?: boolean;
@@ -304,7 +305,8 @@ async function startSession(options: FinetuneOptions): Promise<FinetuneSession> 
     `fine-tuning '${prior.card.name}' (${prior.dir}) with reward '${run.reward.name ?? 'unnamed'}': ${config.steps} steps × ${config.batchSize} samples, ` +
       `${config.ppoEpochs} PPO epochs × ${config.miniBatches} mini-batch${config.miniBatches === 1 ? '' : 'es'}, lr ${config.learningRate}, ε ${config.clip}, β ${config.beta}, ${config.advantage} advantage`,
   );
-  if (options.judge) log(`judged every step by: ${options.judge.rule}`);
+  const judge = options.createJudge?.(run.reward);
+  if (judge) log(`judged every step by: ${judge.rule}`);
 
   const startedAt = performance.now();
   const earlierSeconds = progress.elapsedSeconds;
@@ -320,7 +322,7 @@ async function startSession(options: FinetuneOptions): Promise<FinetuneSession> 
     sampler,
     evaluator,
     reward,
-    judge: options.judge,
+    judge,
     penalty: run.reward.penalty ?? DEFAULT_PENALTY,
     conditions:
       config.spaceGroups === 'training-distribution' ? { spaceGroups: { kind: 'distribution', weights: prior.card.spaceGroupCounts } } : { spaceGroups: { kind: 'list', groups: config.spaceGroups } },
@@ -352,6 +354,8 @@ interface ScoredBatch {
   verdicts: ({ strictComposition: boolean; plausibleContacts: boolean } | undefined)[];
   /** Distinct fingerprints among the scored crystals (when judged) and duplicates the reward's guard found. */
   distinctMotifs: number | undefined;
+  /** Per sample: scored on the reward's merit (built, every constraint and guard passed); undefined when the reward does not say. */
+  onMerit: boolean[] | undefined;
   duplicates: number;
 }
 
@@ -382,7 +386,9 @@ async function runStep(session: FinetuneSession): Promise<{ metrics: FinetuneSte
   progress.step++;
 
   const validity = batchValidity(batch.built);
-  offerBatchBest(session, batch, validity.valid, scored, update.logpOld);
+  // The best list takes the reward's own verdict: a crystal that failed a constraint of the spec (or repeated a
+  // motif) never enters it, whatever the lenient CDVAE check says.
+  offerBatchBest(session, batch, scored.onMerit ?? validity.valid, scored, update.logpOld);
   const totalSeconds = (performance.now() - stepStart) / 1000;
   const metrics = stepMetrics(session, batch.samples.length, validity, scored, update, { sample: sampleSeconds, reward: rewardSeconds, update: updateSeconds, total: totalSeconds });
   return { metrics, rewards: scored.rewards };
@@ -419,7 +425,12 @@ async function scoreBatch(session: FinetuneSession, { samples, built }: SampledB
   }
   const verdicts = new Array<ScoredBatch['verdicts'][number]>(n).fill(undefined);
   if (judgement) candidateOf.forEach((i, c) => (verdicts[i] = { strictComposition: judgement.strictComposition[c]!, plausibleContacts: judgement.plausibleContacts[c]! }));
-  return { rewards, termValues, verdicts, distinctMotifs: judgement ? new Set(judgement.fingerprints).size : undefined, duplicates: scored.failures?.duplicates ?? 0 };
+  let onMerit: boolean[] | undefined;
+  if (scored.rejected) {
+    onMerit = new Array<boolean>(n).fill(false);
+    candidateOf.forEach((i, c) => (onMerit![i] = scored.rejected![c] === undefined));
+  }
+  return { rewards, termValues, verdicts, distinctMotifs: judgement ? new Set(judgement.fingerprints).size : undefined, duplicates: scored.failures?.duplicates ?? 0, onMerit };
 }
 
 interface PolicyUpdate {
@@ -463,10 +474,10 @@ function batchValidity(built: SampledBatch['built']): BatchValidity {
   return { structural, compositional, valid: structural.map((s, i) => s && compositional[i]!) };
 }
 
-/** Best candidates, one per distinct crystal (formula, space group, Wyckoff sequence), among the valid ones. */
-function offerBatchBest(session: FinetuneSession, { built }: SampledBatch, valid: readonly boolean[], scored: ScoredBatch, logpOld: Float32Array): void {
+/** Best candidates, one per distinct crystal (formula, space group, Wyckoff sequence), among the eligible ones. */
+function offerBatchBest(session: FinetuneSession, { built }: SampledBatch, eligible: readonly boolean[], scored: ScoredBatch, logpOld: Float32Array): void {
   built.forEach((b, i) => {
-    if (!valid[i] || !b.cif || !b.record.formula) return;
+    if (!eligible[i] || !b.cif || !b.record.formula) return;
     const terms: Record<string, number> = {};
     for (const [name, values] of Object.entries(scored.termValues)) if (Number.isFinite(values[i]!)) terms[name] = values[i]!;
     offerBest(session.progress.best, session.config.keepBest, {

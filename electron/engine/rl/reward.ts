@@ -19,7 +19,16 @@ export interface CandidateInput {
 
 export interface BatchReward {
   /** One finite reward per candidate, and each named term's value per candidate (NaN where not evaluated). */
-  evaluate(candidates: readonly CandidateInput[]): Promise<{ reward: Float64Array; terms: Record<string, Float64Array>; failures?: { duplicates?: number } }>;
+  evaluate(candidates: readonly CandidateInput[]): Promise<{
+    reward: Float64Array;
+    terms: Record<string, Float64Array>;
+    failures?: { duplicates?: number };
+    /**
+     * Per candidate, the constraint or guard that set its reward (undefined: scored on merit). Fine-tuning's best
+     * list holds only crystals scored on merit; a reward without it falls back on CDVAE validity.
+     */
+    rejected?: readonly (string | undefined)[];
+  }>;
   /** Stops oracle processes and releases sessions. */
   close(): Promise<void>;
 }

@@ -23,7 +23,7 @@ import { type PredictionResult, predictProperties } from '../../predictors/predi
 import { PROPERTY_NAMES } from '../../predictors/properties.ts';
 import { hasShippedPredictor, registerBuiltInPredictors } from '../../predictors/registry.ts';
 import { createRewardFunction, type RewardSpec } from '../../rewards/index.ts';
-import { createBatchJudge } from '../../rewards/guards.ts';
+import { batchJudgeForSpec } from '../../rewards/guards.ts';
 import { relaxedBestAnnotator, rewardUsesPotentialEHull } from '../../rewards/relaxed-best.ts';
 import { predictorRegistry } from '../../rewards/predictors.ts';
 import { formatPath, RewardSpecSchema, walkTerms } from '../../../shared/api/reward-spec.ts';
@@ -217,7 +217,7 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
       reward,
       // checkRun below has vetted the spec the run really scores with (on resume: the one in its run.json).
       createReward: (spec) => createRewardFunction(spec, { log, baseDir: context.workspace }),
-      judge: createBatchJudge(),
+      createJudge: batchJudgeForSpec,
       outDir,
       config,
       resume: params.resume,

@@ -66,8 +66,16 @@ export interface RewardDraft {
   /** Its threshold (NaN = the default, 0.05) and whether all-metal compositions pass (null = the default, yes). */
   minStateProbability: number;
   alloys: boolean | null;
+  /** `constraints.contacts` and its ratio (NaN = the default, 0.5). */
+  contacts: boolean;
+  minContactRatio: number;
+  /** `penalties` of the two overlap checks, `validity.structural` and `contacts` (NaN = the penalty). */
+  overlapPenalty: number;
   /** `guards.duplicates` (true = the penalty) and `guards.extrapolation`. */
   duplicateGuard: boolean;
+  /** The duplicate guard's memory in batches and the copies it pays (NaN = the defaults, 0 and 1). */
+  duplicateMemory: number;
+  duplicateRepeats: number;
   extrapolationGuard: boolean;
   /** NaN = no limit. */
   maxAtoms: number;
@@ -95,7 +103,12 @@ export const EMPTY_DRAFT: RewardDraft = {
   strictComposition: true,
   minStateProbability: NaN,
   alloys: null,
+  contacts: false,
+  minContactRatio: NaN,
+  overlapPenalty: NaN,
   duplicateGuard: true,
+  duplicateMemory: NaN,
+  duplicateRepeats: NaN,
   extrapolationGuard: true,
   maxAtoms: NaN,
   allowed: '',
@@ -156,9 +169,17 @@ export function specFromDraft(d: RewardDraft): RewardSpec {
         ...(d.alloys === null ? {} : { alloys: d.alloys }),
       }
     : undefined;
-  const guards = { ...(d.duplicateGuard ? { duplicates: true } : {}), ...(d.extrapolationGuard ? { extrapolation: true } : {}) };
+  const duplicateOptions = {
+    ...(Number.isNaN(d.duplicateMemory) ? {} : { memoryBatches: d.duplicateMemory }),
+    ...(Number.isNaN(d.duplicateRepeats) ? {} : { maxRepeats: d.duplicateRepeats }),
+  };
+  const guards = {
+    ...(d.duplicateGuard ? { duplicates: Object.keys(duplicateOptions).length ? duplicateOptions : true } : {}),
+    ...(d.extrapolationGuard ? { extrapolation: true } : {}),
+  };
   const constraints = {
     ...(Object.keys(validity).length ? { validity } : {}),
+    ...(d.contacts ? { contacts: Number.isNaN(d.minContactRatio) ? {} : { minRatio: d.minContactRatio } } : {}),
     ...(composition ? { composition } : {}),
     ...(Object.keys(elements).length ? { elements } : {}),
     ...(Number.isNaN(d.maxAtoms) ? {} : { maxAtoms: d.maxAtoms }),
@@ -170,6 +191,7 @@ export function specFromDraft(d: RewardDraft): RewardSpec {
     reward,
     ...(Object.keys(constraints).length ? { constraints } : {}),
     penalty: d.penalty,
+    ...(Number.isNaN(d.overlapPenalty) ? {} : { penalties: { 'validity.structural': d.overlapPenalty, contacts: d.overlapPenalty } }),
     ...(Number.isNaN(d.failureReward) ? {} : { failureReward: d.failureReward }),
     ...(Object.keys(guards).length ? { guards } : {}),
   };
@@ -220,8 +242,13 @@ export function draftFromSpec(spec: RewardSpec): RewardDraft | null {
     combineName = root.name ?? '';
   } else terms = [termDraft(root)];
   if (terms.some((t) => t === null)) return null;
-  // A duplicate reward other than the penalty is edited as JSON.
-  if (typeof spec.guards?.duplicates === 'object') return null;
+  // What the builder has no field for is edited as JSON: a duplicate reward other than the penalty, penalties other
+  // than one for both overlap checks.
+  const duplicates = spec.guards?.duplicates;
+  if (typeof duplicates === 'object' && duplicates.reward !== undefined) return null;
+  const penalties = spec.penalties;
+  const overlapPenalty = penalties?.['validity.structural'];
+  if (penalties !== undefined && (Object.keys(penalties).length !== 2 || overlapPenalty === undefined || penalties.contacts !== overlapPenalty)) return null;
   const c = spec.constraints;
   return {
     name: spec.name ?? '',
@@ -234,7 +261,12 @@ export function draftFromSpec(spec: RewardSpec): RewardDraft | null {
     strictComposition: c?.composition !== undefined,
     minStateProbability: c?.composition?.minStateProbability ?? NaN,
     alloys: c?.composition?.alloys ?? null,
-    duplicateGuard: spec.guards?.duplicates === true,
+    contacts: c?.contacts !== undefined,
+    minContactRatio: c?.contacts?.minRatio ?? NaN,
+    overlapPenalty: overlapPenalty ?? NaN,
+    duplicateGuard: duplicates === true || typeof duplicates === 'object',
+    duplicateMemory: typeof duplicates === 'object' ? (duplicates.memoryBatches ?? NaN) : NaN,
+    duplicateRepeats: typeof duplicates === 'object' ? (duplicates.maxRepeats ?? NaN) : NaN,
     extrapolationGuard: spec.guards?.extrapolation === true,
     maxAtoms: c?.maxAtoms ?? NaN,
     allowed: c?.elements?.allowed?.join(', ') ?? '',
@@ -264,12 +296,17 @@ export function checkSpec(input: unknown): SpecCheck {
 
 /**
  * The builder field a spec problem belongs to: 'term.<i>.<field>' (field: weight, value, min, max, scale, name,
- * predictor, transform), 'combineName', 'name', 'penalty', 'failureReward', 'maxAtoms', 'allowed', 'required', 'forbidden', 'minStateProbability', or 'spec' for
+ * predictor, transform), 'combineName', 'name', 'penalty', 'failureReward', 'maxAtoms', 'allowed', 'required', 'forbidden', 'minStateProbability',
+ * 'minContactRatio', 'overlapPenalty', 'duplicateMemory', 'duplicateRepeats', or 'spec' for
  * anything else (shown at the top of the builder).
  */
 export function fieldOfProblem(path: string, d: RewardDraft): string {
   let m = /^constraints\.(?:elements\.|composition\.)?(maxAtoms|allowed|required|forbidden|minStateProbability)/.exec(path);
   if (m) return m[1]!;
+  if (path.startsWith('constraints.contacts')) return 'minContactRatio';
+  if (path.startsWith('penalties')) return 'overlapPenalty';
+  if (path.startsWith('guards.duplicates.memoryBatches')) return 'duplicateMemory';
+  if (path.startsWith('guards.duplicates.maxRepeats')) return 'duplicateRepeats';
   if (path === 'penalty' || path === 'failureReward' || path === 'name') return path;
   if (d.terms.length === 1) {
     m = /^reward(?:\.(.*))?$/.exec(path);

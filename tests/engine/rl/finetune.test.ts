@@ -30,6 +30,7 @@ import { LikelihoodEvaluator, toOrtFeeds } from '../../../electron/engine/train/
 import { PpoUpdater, policyConfig } from '../../../electron/engine/rl/ppo.ts';
 import { DEFAULT_FINETUNE, type FinetuneConfig, type FinetuneStepMetrics, groupAdvantages, miniBatchIndices, runFinetuning } from '../../../electron/engine/rl/finetune.ts';
 import { createRewardFunction, PredictorRegistry, type RewardSpec } from '../../../electron/rewards/index.ts';
+import { batchJudgeForSpec } from '../../../electron/rewards/guards.ts';
 import { writeTinyModel } from './tiny-model.ts';
 
 let dir: string;
@@ -242,6 +243,36 @@ describe('runFinetuning', () => {
     // Elapsed time adds the invocations once each (checkpoints must not count earlier time twice).
     expect(b[5]!.elapsedSeconds).toBeLessThanOrEqual(wallSeconds + 0.5);
   });
+
+  it("keeps only crystals the reward scored on merit in the best list, and builds the judge from the run's spec", async () => {
+    // A constraint penalty above every reward the term can give (light fraction ≤ 1): before the best list took the
+    // reward's verdict, crystals failing `maxAtoms` would have ranked first in it.
+    const constrained: RewardSpec = { ...spec, constraints: { maxAtoms: 8 }, penalty: 5 };
+    const judged: RewardSpec[] = [];
+    const out = join(dir, 'run-merit');
+    const result = await runFinetuning({
+      model: modelDir,
+      reward: constrained,
+      createReward: (s) => createRewardFunction(s, { predictors: lightAtomRegistry() }),
+      createJudge: (s) => {
+        judged.push(s);
+        return batchJudgeForSpec(s);
+      },
+      outDir: out,
+      config: { ...small, steps: 2, keepBest: 50 },
+      log: () => {},
+    });
+    expect(judged).toEqual([constrained]);
+    const metrics = await metricsOf(out);
+    expect(metrics.some((m) => m.reward.max === 5)).toBe(true); // some crystals did fail the constraint
+    expect(metrics.every((m) => m.judges !== undefined)).toBe(true);
+    expect(result.best.length).toBeGreaterThan(0);
+    for (const c of result.best) {
+      expect(c.reward).toBeLessThanOrEqual(1);
+      const structure = readStructureText(c.cif, { fileName: 'best.cif' }).structure;
+      expect(structure.numSites).toBeLessThanOrEqual(8);
+    }
+  }, 300_000);
 
   it('refuses to overwrite a run and names a missing predictor', async () => {
     const out = join(dir, 'run-learn');

@@ -130,6 +130,23 @@ export function RewardBuilder({ draft, errors, onChange, setDraft }: { draft: Re
           structurally valid (no atoms closer than 0.5 Å)
         </label>
         <label className="check">
+          <input type="checkbox" checked={draft.contacts} onChange={(e) => onChange({ ...draft, contacts: e.target.checked })} data-testid="rl-contacts" />
+          plausible contacts: no two atoms closer than the ratio × the sum of their covalent radii
+        </label>
+        {draft.contacts && (
+          <div className="rl-row">
+            <NumberField
+              label="Contact ratio"
+              value={draft.minContactRatio}
+              step={0.05}
+              placeholder="0.5"
+              hint="least shortest distance as a fraction of rᵢ + rⱼ (empty = 0.5)"
+              error={errors.minContactRatio ?? null}
+              onChange={(v) => onChange({ ...draft, minContactRatio: v })}
+            />
+          </div>
+        )}
+        <label className="check">
           <input type="checkbox" checked={draft.compositional} onChange={(e) => onChange({ ...draft, compositional: e.target.checked })} />
           compositionally valid by the SMACT rule (any listed oxidation state balances; lenient)
         </label>
@@ -156,8 +173,30 @@ export function RewardBuilder({ draft, errors, onChange, setDraft }: { draft: Re
         )}
         <label className="check">
           <input type="checkbox" checked={draft.duplicateGuard} onChange={(e) => onChange({ ...draft, duplicateGuard: e.target.checked })} />
-          duplicate guard: repeats of a motif (formula + Wyckoff sequence) in a batch get the penalty
+          duplicate guard: repeats of a motif (formula + Wyckoff sequence) get the penalty
         </label>
+        {draft.duplicateGuard && (
+          <div className="rl-row">
+            <NumberField
+              label="Remembered batches"
+              value={draft.duplicateMemory}
+              step={1}
+              placeholder="0"
+              hint="earlier batches (fine-tuning steps) a motif is counted over (empty = its own batch only)"
+              error={errors.duplicateMemory ?? null}
+              onChange={(v) => onChange({ ...draft, duplicateMemory: v })}
+            />
+            <NumberField
+              label="Copies paid"
+              value={draft.duplicateRepeats}
+              step={1}
+              placeholder="1"
+              hint="occurrences of a motif paid before repeats get the penalty (empty = 1)"
+              error={errors.duplicateRepeats ?? null}
+              onChange={(v) => onChange({ ...draft, duplicateRepeats: v })}
+            />
+          </div>
+        )}
         <label className="check">
           <input type="checkbox" checked={draft.extrapolationGuard} onChange={(e) => onChange({ ...draft, extrapolationGuard: e.target.checked })} />
           extrapolation guard: crystals outside a predictor&apos;s training domain get the penalty
@@ -169,6 +208,15 @@ export function RewardBuilder({ draft, errors, onChange, setDraft }: { draft: Re
           </Field>
         ))}
         <NumberField label="Penalty" value={draft.penalty} step={0.1} hint="reward of a crystal that fails a constraint" error={errors.penalty ?? null} onChange={(v) => onChange({ ...draft, penalty: v })} />
+        <NumberField
+          label="Overlap penalty"
+          value={draft.overlapPenalty}
+          step={1}
+          placeholder="the penalty"
+          hint="reward of a crystal failing the 0.5 Å or the contact check (empty = the penalty)"
+          error={errors.overlapPenalty ?? null}
+          onChange={(v) => onChange({ ...draft, overlapPenalty: v })}
+        />
         <NumberField
           label="Failure reward"
           value={draft.failureReward}
