@@ -119,8 +119,11 @@ const settings = {
 console.log(`MP-20 val, first ${N} crystals, ${SAMPLES} samples each, ranked by ${rankings.join(', ')}; groups by ${settings.spaceGroups}; load ${settings.loadAverageAtStart}`);
 
 const results: FormulaResult[] = [];
-/** Pairs for the pymatgen check: the best matching candidate of each ranking and k. */
-const checkPairs: { index: number; ranking: Ranking; k: number; candidate: Structure; known: Structure; rms: number }[] = [];
+/**
+ * Pairs for the pymatgen check: the best matching candidate of each ranking and k. Each names its formula itself: a
+ * relaxation batch can write the pairs while the formula being sampled has pairs but no entry in `results` yet.
+ */
+const checkPairs: { materialId: string; ranking: Ranking; k: number; candidate: Structure; known: Structure; rms: number }[] = [];
 /** Formulas sampled and ranked without relaxation, waiting for the relaxation batch. */
 interface AwaitingRelaxation {
   index: number;
@@ -215,7 +218,7 @@ for (const [index, row] of rows.slice(0, N).entries()) {
         atK[`k${k}`] = { rms: found.length > 0 ? Math.min(...found) : null };
         if (found.length > 0) {
           const best = rms.indexOf(Math.min(...found));
-          checkPairs.push({ index, ranking, k, candidate: ranked.candidates[best]!.structure, known, rms: Math.min(...found) });
+          checkPairs.push({ materialId: row.material_id, ranking, k, candidate: ranked.candidates[best]!.structure, known, rms: Math.min(...found) });
         }
       }
       result.rankings[ranking] = { firstMatchRank: first < 0 ? null : first + 1, atK };
@@ -365,7 +368,7 @@ console.log(`s per formula: groups + sampling + merging ${sec.groupsAndSample?.t
 function writePairs(path: string) {
   const plain = (s: Structure) => ({ lattice: s.lattice.matrix, species: s.species, frac: s.sites.map((x) => x.frac) });
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, JSON.stringify(checkPairs.map((p) => ({ materialId: results[p.index]!.materialId, ranking: p.ranking, k: p.k, rms: p.rms, a: plain(p.candidate), b: plain(p.known) }))));
+  writeFileSync(path, JSON.stringify(checkPairs.map((p) => ({ materialId: p.materialId, ranking: p.ranking, k: p.k, rms: p.rms, a: plain(p.candidate), b: plain(p.known) }))));
 }
 
 let check: Record<string, unknown> | undefined;
