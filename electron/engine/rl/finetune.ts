@@ -210,6 +210,8 @@ interface FinetuneSession {
   judge: BatchJudge | undefined;
   /** What crystals that could not be built or scored get (the spec's penalty). */
   penalty: number;
+  /** Prints the reward's failure messages (a refused structure, an oracle's error), up to a per-run cap. */
+  reportRewardMessages(step: number, messages: readonly string[]): void;
   conditions: SamplingConditions;
   progress: SavedProgress;
   /** Seconds of this invocation so far. */
@@ -324,6 +326,7 @@ async function startSession(options: FinetuneOptions): Promise<FinetuneSession> 
     reward,
     judge,
     penalty: run.reward.penalty ?? DEFAULT_PENALTY,
+    reportRewardMessages: rewardMessageReporter(log),
     conditions:
       config.spaceGroups === 'training-distribution' ? { spaceGroups: { kind: 'distribution', weights: prior.card.spaceGroupCounts } } : { spaceGroups: { kind: 'list', groups: config.spaceGroups } },
     progress,
@@ -402,6 +405,21 @@ async function sampleBatch(session: FinetuneSession, rng: Rng): Promise<SampledB
   return { samples, built: samples.map((s, i) => buildSample(s, i + 1, null)), groups };
 }
 
+/** Most reward messages a run prints: a failing oracle repeats itself every step, and the log must stay readable. */
+const MAX_REWARD_MESSAGES = 50;
+
+/** Prints each distinct reward message once, with its step, until MAX_REWARD_MESSAGES, then says that it stops. */
+export function rewardMessageReporter(log: (line: string) => void): FinetuneSession['reportRewardMessages'] {
+  const seen = new Set<string>();
+  return (step, messages) => {
+    for (const message of messages) {
+      if (seen.size > MAX_REWARD_MESSAGES || seen.has(message)) continue;
+      seen.add(message);
+      log(seen.size > MAX_REWARD_MESSAGES ? `reward: more than ${MAX_REWARD_MESSAGES} distinct failure messages; no more are printed` : `step ${step}: reward: ${message}`);
+    }
+  };
+}
+
 async function scoreBatch(session: FinetuneSession, { samples, built }: SampledBatch): Promise<ScoredBatch> {
   const candidates: CandidateInput[] = [];
   const candidateOf: number[] = [];
@@ -413,6 +431,7 @@ async function scoreBatch(session: FinetuneSession, { samples, built }: SampledB
     }
   });
   const scored = await session.reward.evaluate(candidates);
+  session.reportRewardMessages(session.progress.step + 1, scored.failures?.messages ?? []);
   const judgement = session.judge?.judge(candidates);
   const n = samples.length;
   const rewards = new Float64Array(n).fill(session.penalty);

@@ -22,7 +22,8 @@ export interface BatchReward {
   evaluate(candidates: readonly CandidateInput[]): Promise<{
     reward: Float64Array;
     terms: Record<string, Float64Array>;
-    failures?: { duplicates?: number };
+    /** Tallies and the reward's own messages (why a crystal could not be scored), shown in the run's log. */
+    failures?: { duplicates?: number; messages?: readonly string[] };
     /**
      * Per candidate, the constraint or guard that set its reward (undefined: scored on merit). Fine-tuning's best
      * list holds only crystals scored on merit; a reward without it falls back on CDVAE validity.
