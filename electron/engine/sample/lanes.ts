@@ -4,8 +4,10 @@
  * synchronously on the calling thread (its promise only defers the call), so lanes on one JavaScript thread would
  * take turns; worker threads run them at the same time, and no session ever waits with a spinning pool.
  *
- * Every crystal carries its own random stream (sampler.ts, crystalStreams), so the split changes nothing in the
- * crystals: `tests/engine/sample/lanes.test.ts` checks that two and three lanes give exactly what one thread gives.
+ * Every crystal carries its own random stream (sampler.ts, crystalStreams), so a split batch gives the crystals of one
+ * thread up to float32 rounding (onnxruntime may round a row's output differently in the last bits depending on the
+ * rows beside it), and exactly the same crystals for the same seed and number of lanes
+ * (`tests/engine/sample/lanes.test.ts`).
  */
 import { Worker } from 'node:worker_threads';
 import type { ModelConfig } from '../model/config.ts';

@@ -101,8 +101,8 @@ export class CrystalSampler {
    * `threads` lanes, each decoded by a worker thread with its own decode sessions on one onnxruntime thread
    * (lanes.ts): a decode step is mostly ops too small to split over threads, and onnxruntime-node runs a session
    * synchronously on the thread that calls it, so two whole lanes use two cores where two intra-op threads did not
-   * (`npm run bench:vs-torch`, the "2T" rows). The crystals are the same whatever `threads` (each has its own random
-   * stream). `backend: 'prefix'` re-runs the whole prefix each step (no KV cache), for benchmarks and tests, on one
+   * (`npm run bench:vs-torch`, the "2T" rows). Each crystal has its own random stream, so the crystals are those of
+   * one thread up to float32 rounding of the network's rows (lanes.ts), and exactly the same for the same `threads`. `backend: 'prefix'` re-runs the whole prefix each step (no KV cache), for benchmarks and tests, on one
    * thread with `threads` intra-op threads.
    * `weightsInGraph` (default true) builds the weights into the decoding graphs (see KvCacheBackend); fine-tuning,
    * which changes them every batch, passes false.
@@ -148,7 +148,7 @@ export class CrystalSampler {
   /**
    * Sample one batch for the given space groups. Crystals that break a whole-crystal condition (required elements)
    * are returned as null so the caller can draw again. `rng` gives every crystal its own random stream
-   * (crystalStreams), so the crystals do not depend on how the batch is split between lanes.
+   * (crystalStreams), so how the batch is split between lanes changes a crystal only through float32 rounding.
    */
   async sampleBatch(spaceGroups: Int32Array, conditions: SamplingConditions, rng: Rng, options: SampleOptions = {}): Promise<(SampledCrystal | null)[]> {
     const streams = crystalStreams(rng, spaceGroups.length);
@@ -395,7 +395,8 @@ export class CrystalSampler {
 /**
  * One random stream per crystal of a batch, drawn from the batch's generator (which advances by two draws per
  * crystal): a crystal's tokens then depend on its stream and the network alone, not on the rows decoded beside it, so
- * a batch split between lanes gives the crystals it gives whole. Each stream is a 53-bit integer seed (Rng(seed)).
+ * a batch split between lanes gives the crystals it gives whole (to float32 rounding of the network's rows). Each
+ * stream is a 53-bit integer seed (Rng(seed)).
  */
 export function crystalStreams(rng: Rng, count: number): Float64Array {
   const streams = new Float64Array(count);
