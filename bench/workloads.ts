@@ -70,6 +70,7 @@ export function exactSitesConditions(sites: number): SamplingConditions {
 
 export interface SampleWorkload {
   sites: number;
+  /** The sampler's threads: with more than one, every batch is split into that many lanes (lanes.ts). */
   threads: number;
   batch: number;
   /** Timed batches (after `warmup` untimed ones). */
@@ -83,7 +84,10 @@ export interface SampleMeasurement {
   crystalsPerSecond: number[];
   /** Median over the timed batches. */
   medianCrystalsPerSecond: number;
-  /** Share of the wall time spent in the network (onnxruntime + cache writes); the rest is the JavaScript draws. */
+  /**
+   * Share of each decoding thread's wall time spent in the network (onnxruntime + cache writes); the rest is the
+   * JavaScript draws. With several lanes, their network times are summed and divided by lanes × wall time.
+   */
   networkShare: number;
   /** Process CPU time per crystal (user + system, all threads): meaningful on a loaded machine, unlike wall time. */
   cpuMsPerCrystal: number;
@@ -123,7 +127,7 @@ export async function measureSampling(w: SampleWorkload): Promise<SampleMeasurem
   } finally {
     await sampler.release();
   }
-  return { crystalsPerSecond: rates, medianCrystalsPerSecond: median(rates), networkShare: network / wall, cpuMsPerCrystal: cpu / crystals, tokensPerCrystal: tokens / crystals };
+  return { crystalsPerSecond: rates, medianCrystalsPerSecond: median(rates), networkShare: network / (wall * w.threads), cpuMsPerCrystal: cpu / crystals, tokensPerCrystal: tokens / crystals };
 }
 
 export interface TrainWorkload {

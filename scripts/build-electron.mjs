@@ -3,7 +3,7 @@
 //   dist/electron/main.js     Electron main process      (electron/main/main.ts)
 //   dist/electron/preload.js  sandboxed preload bridge   (electron/preload/preload.ts)
 //   dist/electron/host.js     engine host process        (electron/host/main.ts)
-//   dist/electron/*.mjs       its worker threads (sample building, dataset conversion, moyo with a time limit)
+//   dist/electron/*.mjs       its worker threads (sample building, sampling lanes and pipelines, dataset conversion, moyo with a time limit)
 // All CommonJS (sandboxed preloads must be; dist/electron/package.json says so). Native addons and electron stay
 // external and are loaded from node_modules at run time (electron-builder unpacks them from the asar).
 import { build } from 'esbuild';
@@ -40,6 +40,8 @@ await Promise.all([
   // (the sources' .mjs files load TypeScript through tsx, which the bundle does not need).
   ...[
     ['electron/engine/sample/build-worker.ts', 'build-worker.mjs'],
+    ['electron/engine/sample/pipeline-worker.ts', 'pipeline-worker.mjs'],
+    ['electron/engine/sample/lane-worker.ts', 'lane-worker.mjs'],
     ['electron/data/worker.ts', 'worker-entry.mjs'],
     ['electron/symmetry/moyo-worker.mjs', 'moyo-worker.mjs'],
     ['electron/engine/potential/shard-worker.ts', 'shard-worker.mjs'],

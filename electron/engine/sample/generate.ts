@@ -27,6 +27,11 @@ export interface GenerationRequest {
   writer: SampleWriter;
   /** Worker threads that each sample and build whole chunks; 1 = sample here, build in one worker. Default: `defaultPipelineCount`. */
   pipelines?: number;
+  /**
+   * One pipeline only: threads that sample, each decoding its share of every batch (lanes.ts); the crystals do not
+   * depend on it. Default 1 (see defaultSamplingThreads).
+   */
+  samplingThreads?: number;
   /** One pipeline only: a sampler the caller made (and releases), e.g. warmed up for a benchmark or with another backend. */
   sampler?: CrystalSampler;
   /** One pipeline only: build on the sampling thread instead of a worker (a benchmark's comparison). */
@@ -83,7 +88,7 @@ async function* generateCrystals(request: GenerationRequest, pipelines: number, 
   if (pipelines > 1) {
     crystals = generateInPipelines({ modelDir: request.model.dir, conditions: request.conditions, count, options, pipelines, structures: request.structures ?? true }, request.writer);
   } else {
-    const sampler = request.sampler ?? (await CrystalSampler.create(request.model.config, request.model.params));
+    const sampler = request.sampler ?? (await CrystalSampler.create(request.model.config, request.model.params, { threads: request.samplingThreads ?? 1 }));
     const builder = await createSampleBuilder({ inline: request.buildInline, onFallback: request.onNote });
     close = async () => {
       await builder.close();

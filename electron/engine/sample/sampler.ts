@@ -17,6 +17,7 @@ import { OutputRows } from '../model/output-row.ts';
 import type { ParameterStore } from '../params.ts';
 import { KvCacheBackend, PrefixBackend, type StepBackend } from './backends.ts';
 import { maskedLogSoftmax, sampleCategorical } from './categorical.ts';
+import { SamplingLanes } from './lanes.ts';
 import { type SamplingConditions, siteElementSet, validateConditions } from './conditions.ts';
 import { compositionConstraint } from './composition.ts';
 
@@ -75,6 +76,8 @@ interface CrystalState extends CrystalTokens {
   logAllowedMass: number;
   previous: number | null;
   logp: { wyckoff: number; atoms: number; coords: number; lattice: number };
+  /** This crystal's own random stream (crystalStreams): its draws do not depend on which rows share its batch. */
+  uniform: () => number;
 }
 
 export class CrystalSampler {
@@ -86,34 +89,47 @@ export class CrystalSampler {
 
   private constructor(
     readonly config: ModelConfig,
-    private readonly backend: StepBackend,
+    /** Decodes on this thread; null when the batches go to lane workers. */
+    private readonly backend: StepBackend | null,
+    private readonly lanes: SamplingLanes | null,
   ) {
     this.tables = wyckoffTables();
   }
 
   /**
-   * `backend: 'prefix'` re-runs the whole prefix each step (no KV cache) — for benchmarks and tests.
+   * `threads`: how many cores sampling may use (default 1). With more than one, every batch is split row-wise into
+   * `threads` lanes, each decoded by a worker thread with its own decode sessions on one onnxruntime thread
+   * (lanes.ts): a decode step is mostly ops too small to split over threads, and onnxruntime-node runs a session
+   * synchronously on the thread that calls it, so two whole lanes use two cores where two intra-op threads did not
+   * (`npm run bench:vs-torch`, the "2T" rows). Each crystal has its own random stream, so the crystals are those of
+   * one thread up to float32 rounding of the network's rows (lanes.ts), and exactly the same for the same `threads`. `backend: 'prefix'` re-runs the whole prefix each step (no KV cache), for benchmarks and tests, on one
+   * thread with `threads` intra-op threads.
    * `weightsInGraph` (default true) builds the weights into the decoding graphs (see KvCacheBackend); fine-tuning,
    * which changes them every batch, passes false.
-   * `threads` is onnxruntime's intra-op thread count. It defaults to 1: the decode sessions do not spin (backends.ts),
-   * so a second thread does work, but most of a step is ops too small to split and JavaScript (draws, cache writes) on
-   * this thread; a second core does more as a second whole pipeline (pipelines.ts). Compare `npm run bench:sample`
-   * with `CFSTUDIO_BENCH_THREADS=2`, and `npm run bench:vs-torch` at 1 and 2 threads.
    */
   static async create(config: ModelConfig, params: ParameterStore, options: { backend?: 'kv-cache' | 'prefix'; threads?: number; weightsInGraph?: boolean } = {}): Promise<CrystalSampler> {
     const threads = options.threads ?? 1;
-    const backend =
-      options.backend === 'prefix' ? await PrefixBackend.create(config, params, threads) : await KvCacheBackend.create(config, params, threads, { weightsInGraph: options.weightsInGraph ?? true });
-    return new CrystalSampler(config, backend);
+    if (!Number.isInteger(threads) || threads < 1) throw new Error(`CrystalSampler: threads must be a positive integer, got ${threads}`);
+    if (options.backend === 'prefix') return new CrystalSampler(config, await PrefixBackend.create(config, params, threads), null);
+    const weightsInGraph = options.weightsInGraph ?? true;
+    if (threads > 1) return new CrystalSampler(config, null, await SamplingLanes.start(config, params, threads, { weightsInGraph }));
+    return new CrystalSampler(config, await KvCacheBackend.create(config, params, 1, { weightsInGraph }), null);
+  }
+
+  /** Worker threads decoding this sampler's batches (1: decoded on the calling thread). */
+  get threads(): number {
+    return this.lanes?.count ?? 1;
   }
 
   /** Continue sampling with new weights for the same configuration (the policy during RL fine-tuning). */
   setParameters(params: ParameterStore): void {
-    this.backend.setParameters(params);
+    this.backend?.setParameters(params);
+    this.lanes?.setParameters(params);
   }
 
   async release(): Promise<void> {
-    await this.backend.release();
+    await this.backend?.release();
+    await this.lanes?.close();
   }
 
   /** Draw the space groups of a batch from the conditions. */
@@ -131,19 +147,32 @@ export class CrystalSampler {
 
   /**
    * Sample one batch for the given space groups. Crystals that break a whole-crystal condition (required elements)
-   * are returned as null so the caller can draw again.
+   * are returned as null so the caller can draw again. `rng` gives every crystal its own random stream
+   * (crystalStreams), so how the batch is split between lanes changes a crystal only through float32 rounding.
    */
   async sampleBatch(spaceGroups: Int32Array, conditions: SamplingConditions, rng: Rng, options: SampleOptions = {}): Promise<(SampledCrystal | null)[]> {
+    const streams = crystalStreams(rng, spaceGroups.length);
+    if (this.lanes) return this.lanes.sample(spaceGroups, streams, conditions, options);
+    return this.sampleStreams(spaceGroups, streams, conditions, options);
+  }
+
+  /**
+   * Decode a batch on this thread: crystal r draws every token from `new Rng(streams[r])`. A lane worker (lanes.ts)
+   * runs this on its share of a batch.
+   */
+  async sampleStreams(spaceGroups: Int32Array, streams: Float64Array, conditions: SamplingConditions, options: SampleOptions = {}): Promise<(SampledCrystal | null)[]> {
+    if (!this.backend) throw new Error('internal error: a sampler with lanes decodes in its lane workers');
+    if (streams.length !== spaceGroups.length) throw new Error(`internal error: ${streams.length} random streams for ${spaceGroups.length} crystals`);
     const temperature = options.temperature ?? 1;
     const topP = options.topP ?? 1;
-    const uniform = () => rng.next();
+    const backend = this.backend;
     const kx = this.config.coordComponents;
-    const O = this.backend.outputWidth;
+    const O = backend.outputWidth;
     const prompt = (conditions.wyckoffPrompt?.letters ?? []).map(letterToIndex);
     const maxSites = Math.min(conditions.maxSites ?? N_SLOTS - 1, N_SLOTS - 1);
     const composition = conditions.composition ? compositionConstraint(conditions.composition, this.tables) : null;
 
-    const states: CrystalState[] = Array.from(spaceGroups, (g) => ({
+    const states: CrystalState[] = Array.from(spaceGroups, (g, i) => ({
       spaceGroup: g,
       wyckoff: new Int32Array(N_SLOTS),
       atoms: new Int32Array(N_SLOTS),
@@ -155,6 +184,7 @@ export class CrystalSampler {
       logAllowedMass: 0,
       previous: null,
       logp: { wyckoff: 0, atoms: 0, coords: 0, lattice: 0 },
+      uniform: streamUniform(streams[i]!),
     }));
     const results: (SampledCrystal | null)[] = new Array(states.length).fill(null);
     let active = states.map((_, i) => i); // batch row → crystal index
@@ -168,7 +198,7 @@ export class CrystalSampler {
       return out;
     };
     const minSites = conditions.minSites ?? 0;
-    let rows = OutputRows.firstWyckoff(await network(() => this.backend.start(spaceGroups)), this.config);
+    let rows = OutputRows.firstWyckoff(await network(() => backend.start(spaceGroups)), this.config);
 
     for (let slot = 0; slot < N_SLOTS; slot++) {
       const B = active.length;
@@ -198,7 +228,7 @@ export class CrystalSampler {
         if (composition) st.logAllowedMass += allowedLogMass(this.logProbs, this.sampleLogProbs, WYCKOFF_CLASSES);
         let w: number;
         if (forced >= 0) w = forced;
-        else if (this.sampleLogProbs.subarray(0, WYCKOFF_CLASSES).some((v) => v > -1e8)) w = sampleCategorical(this.sampleLogProbs, WYCKOFF_CLASSES, temperature, topP, uniform, this.scratch);
+        else if (this.sampleLogProbs.subarray(0, WYCKOFF_CLASSES).some((v) => v > -1e8)) w = sampleCategorical(this.sampleLogProbs, WYCKOFF_CLASSES, temperature, topP, st.uniform, this.scratch);
         else w = 0;
         if (this.logProbs[w]! <= -1e8) {
           // A forced letter the model's ordering rules forbid here (validated prompts never get here).
@@ -209,7 +239,7 @@ export class CrystalSampler {
         chosenW[r] = w;
         multiplicity[r] = this.tables.multiplicityOf(st.spaceGroup, w);
       }
-      rows = OutputRows.of(await network(() => this.backend.step('w', 5 * slot, { ints: chosenW, multiplicity })), O, this.config);
+      rows = OutputRows.of(await network(() => backend.step('w', 5 * slot, { ints: chosenW, multiplicity })), O, this.config);
 
       // Crystals that just stopped: sample the lattice from this row and leave the batch.
       const continuing: number[] = [];
@@ -219,12 +249,12 @@ export class CrystalSampler {
           continuing.push(r);
           continue;
         }
-        this.sampleLattice(st, rows.latticeHead(r), temperature, topP, uniform);
+        this.sampleLattice(st, rows.latticeHead(r), temperature, topP);
         results[active[r]!] = this.finish(st, conditions);
       }
       if (continuing.length === 0) break;
       if (continuing.length < B) {
-        this.backend.keep(continuing);
+        backend.keep(continuing);
         rows = rows.keep(continuing);
         active = continuing.map((r) => active[r]!);
       }
@@ -248,13 +278,13 @@ export class CrystalSampler {
           }
         }
         if (composition) st.logAllowedMass += allowedLogMass(this.logProbs, this.sampleLogProbs, ATOM_CLASSES);
-        const a = sampleCategorical(this.sampleLogProbs, ATOM_CLASSES, temperature, topP, uniform, this.scratch);
+        const a = sampleCategorical(this.sampleLogProbs, ATOM_CLASSES, temperature, topP, st.uniform, this.scratch);
         if (composition) st.counts[composition.indexOf(a)]! += composition.multiplicity(st.spaceGroup, w);
         st.logp.atoms += this.logProbs[a]!;
         st.atoms[slot] = a;
         chosenA[r] = a;
       }
-      rows = OutputRows.of(await network(() => this.backend.step('a', 5 * slot + 1, { ints: chosenA })), O, this.config);
+      rows = OutputRows.of(await network(() => backend.step('a', 5 * slot + 1, { ints: chosenA })), O, this.config);
 
       // --- X, Y, Z of the slot: sample, project onto the Wyckoff position, score the projected value.
       for (let axis = 0; axis < 3; axis++) {
@@ -262,7 +292,7 @@ export class CrystalSampler {
         for (let r = 0; r < Bc; r++) {
           const st = states[active[r]!]!;
           const w = st.wyckoff[slot]!;
-          const raw = this.sampleCoordinate(rows, r, kx, temperature, topP, uniform);
+          const raw = this.sampleCoordinate(rows, r, kx, temperature, topP, st.uniform);
           const current: [number, number, number] = [st.coords[slot * 3]!, st.coords[slot * 3 + 1]!, st.coords[slot * 3 + 2]!];
           current[axis] = raw;
           const projected = projectSampledCoordinates(st.spaceGroup, indexToLetter(w), current)[axis]!;
@@ -273,7 +303,7 @@ export class CrystalSampler {
           }
           values[r] = projected;
         }
-        rows = OutputRows.of(await network(() => this.backend.step(axis === 0 ? 'x' : axis === 1 ? 'y' : 'z', 5 * slot + 2 + axis, { floats: values })), O, this.config);
+        rows = OutputRows.of(await network(() => backend.step(axis === 0 ? 'x' : axis === 1 ? 'y' : 'z', 5 * slot + 2 + axis, { floats: values })), O, this.config);
       }
       for (let r = 0; r < Bc; r++) {
         const st = states[active[r]!]!;
@@ -294,10 +324,10 @@ export class CrystalSampler {
     return x - Math.floor(x);
   }
 
-  private sampleLattice(st: CrystalState, head: LatticeHead, temperature: number, topP: number, uniform: () => number): void {
+  private sampleLattice(st: CrystalState, head: LatticeHead, temperature: number, topP: number): void {
     // Truncated mixtures: every draw is a cell (lattice-distribution.ts); the log-probability is the scoring graph's.
     const free = this.tables.freeLatticeParameters(st.spaceGroup);
-    st.logp.lattice = sampleLattice(head, free, temperature, topP, uniform, st.lattice);
+    st.logp.lattice = sampleLattice(head, free, temperature, topP, st.uniform, st.lattice);
   }
 
   private finish(st: CrystalState, conditions: SamplingConditions): SampledCrystal | null {
@@ -360,6 +390,23 @@ export class CrystalSampler {
       }
     }
   }
+}
+
+/**
+ * One random stream per crystal of a batch, drawn from the batch's generator (which advances by two draws per
+ * crystal): a crystal's tokens then depend on its stream and the network alone, not on the rows decoded beside it, so
+ * a batch split between lanes gives the crystals it gives whole (to float32 rounding of the network's rows). Each
+ * stream is a 53-bit integer seed (Rng(seed)).
+ */
+export function crystalStreams(rng: Rng, count: number): Float64Array {
+  const streams = new Float64Array(count);
+  for (let i = 0; i < count; i++) streams[i] = (rng.nextUint32() >>> 11) * 4294967296 + rng.nextUint32();
+  return streams;
+}
+
+function streamUniform(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.next();
 }
 
 /** The random stream of chunk `chunk` of a run with seed `seed`. */
