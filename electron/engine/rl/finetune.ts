@@ -390,8 +390,10 @@ async function runStep(session: FinetuneSession): Promise<{ metrics: FinetuneSte
 
   const validity = batchValidity(batch.built);
   // The best list takes the reward's own verdict: a crystal that failed a constraint of the spec (or repeated a
-  // motif) never enters it, whatever the lenient CDVAE check says.
-  offerBatchBest(session, batch, scored.onMerit ?? validity.valid, scored, update.logpOld);
+  // motif) never enters it, whatever the lenient CDVAE check says; and, whatever the spec, no crystal with two atoms
+  // closer than 0.5 Å (a spec without a validity constraint still scores such crystals on merit).
+  const eligible = scored.onMerit ? scored.onMerit.map((merit, i) => merit && validity.structural[i]!) : validity.valid;
+  offerBatchBest(session, batch, eligible, scored, update.logpOld);
   const totalSeconds = (performance.now() - stepStart) / 1000;
   const metrics = stepMetrics(session, batch.samples.length, validity, scored, update, { sample: sampleSeconds, reward: rewardSeconds, update: updateSeconds, total: totalSeconds });
   return { metrics, rewards: scored.rewards };
