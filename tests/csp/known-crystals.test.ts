@@ -16,14 +16,12 @@ import { gunzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Composition } from '../../shared/crystal/composition.ts';
-import { structuralValidity } from '../../shared/crystal/validity.ts';
 import { readCifStructure } from '../../shared/io/cif.ts';
-import { buildStructure } from '../../shared/symmetry/analyze.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
-import { getSpaceGroup, wyckoffPosition } from '../../shared/symmetry/spacegroups.ts';
-import { decodeCrystal } from '../../shared/tokens/index.ts';
+import { getSpaceGroup } from '../../shared/symmetry/spacegroups.ts';
 import { type LoadedModel, loadModel } from '../../electron/engine/model/files.ts';
-import { CrystalSampler, type SampledCrystal } from '../../electron/engine/sample/sampler.ts';
+import { CrystalSampler } from '../../electron/engine/sample/sampler.ts';
+import { builtCounts } from '../engine/sample/built-counts.ts';
 import { planStructurePrediction } from '../../electron/csp/plan.ts';
 import { pythonWithPymatgen } from '../evaluate/helpers.ts';
 
@@ -79,15 +77,6 @@ afterAll(async () => {
   await sampler?.release();
 });
 
-/** Atoms per element of a sampled crystal: in the built cell when valid, else from its orbits' multiplicities. */
-function sampledCounts(crystal: SampledCrystal): Map<string, number> {
-  const description = decodeCrystal(crystal);
-  const structure = buildStructure(description);
-  if (structuralValidity(structure).valid) return new Map(Composition.fromStructure(structure).amounts);
-  const counts = new Map<string, number>();
-  for (const site of description.sites) counts.set(site.species, (counts.get(site.species) ?? 0) + wyckoffPosition(description.spaceGroup, site.letter).multiplicity);
-  return counts;
-}
 
 /** `text` as a literal inside a RegExp (formulas have parentheses, symbols slashes). */
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
@@ -128,7 +117,7 @@ describe.skipIf(!available)('structure prediction for crystals that exist (MP-20
       for await (const crystal of sampler.sample(plan.conditions, SAMPLES_EACH, { seed: index, batchSize: SAMPLES_EACH })) {
         n++;
         expect(crystal.spaceGroup).toBe(k.spaceGroup);
-        const counts = sampledCounts(crystal);
+        const counts = builtCounts(crystal);
         expect([...counts.keys()].sort(), `${k.materialId} ${k.formula}`).toEqual([...k.composition.elements].sort());
         for (const symbol of k.composition.elements) expect(counts.get(symbol), `${k.materialId} ${k.formula} in ${k.spaceGroup}: ${symbol}`).toBe(k.composition.amount(symbol) * z);
       }

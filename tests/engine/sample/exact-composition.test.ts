@@ -6,12 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Composition } from '../../../shared/crystal/composition.ts';
 import { initSymmetry } from '../../../shared/symmetry/moyo.ts';
-import { buildStructure } from '../../../shared/symmetry/analyze.ts';
-import { decodeCrystal } from '../../../shared/tokens/index.ts';
-import { structuralValidity } from '../../../shared/crystal/validity.ts';
-import { wyckoffPosition } from '../../../shared/symmetry/spacegroups.ts';
 import { loadModel, type LoadedModel } from '../../../electron/engine/model/files.ts';
-import { CrystalSampler, type SampledCrystal } from '../../../electron/engine/sample/sampler.ts';
+import { CrystalSampler } from '../../../electron/engine/sample/sampler.ts';
+import { builtCounts } from './built-counts.ts';
 import { planStructurePrediction } from '../../../electron/csp/plan.ts';
 
 let model: LoadedModel;
@@ -25,19 +22,6 @@ afterAll(async () => {
   await sampler?.release();
 });
 
-/**
- * Atoms per element: in the built conventional cell when it is structurally valid (the builder merges atoms closer
- * than 0.01 Å, which happens when a free site is sampled onto a special point — such crystals are invalid), else
- * from the Wyckoff multiplicities of the group's positions.
- */
-function builtCounts(crystal: SampledCrystal): Map<string, number> {
-  const description = decodeCrystal(crystal);
-  const structure = buildStructure(description);
-  if (structuralValidity(structure).valid) return new Map(Composition.fromStructure(structure).amounts);
-  const counts = new Map<string, number>();
-  for (const site of description.sites) counts.set(site.species, (counts.get(site.species) ?? 0) + wyckoffPosition(description.spaceGroup, site.letter).multiplicity);
-  return counts;
-}
 
 async function drawAndCheck(formula: string, zs: number[] | undefined, groups: number[] | undefined, count: number, seed: number): Promise<{ groups: Set<number>; zs: Set<number> }> {
   const plan = planStructurePrediction({ formula, ...(zs ? { zs } : {}), ...(groups ? { spaceGroups: groups } : {}), spaceGroupCounts: model.card.spaceGroupCounts });
