@@ -130,8 +130,12 @@ async function batchEnergies(potential: Potential, candidates: readonly Candidat
   candidates.forEach((c, i) => {
     const unknown = [...new Set(c.structure.species)].filter((e) => !potential.elements.has(e));
     const contact = unknown.length ? Infinity : closestContactBelow(c.structure, EXPLODED_MIN_DISTANCE);
+    // The potential's own refusal (e.g. atoms packed beyond what its three-body graph holds) would otherwise throw
+    // for the whole call, and the whole RL batch would score the penalty.
+    const refusal = unknown.length || contact < EXPLODED_MIN_DISTANCE ? undefined : potential.refusal?.(c.structure);
     if (unknown.length) out.failure[i] = `${potential.name} does not know ${unknown.join(', ')}`;
     else if (contact < EXPLODED_MIN_DISTANCE) out.failure[i] = `two atoms are ${contact.toFixed(3)} Å apart (below ${EXPLODED_MIN_DISTANCE} Å): not scored by the potential`;
+    else if (refusal) out.failure[i] = `${potential.name}: ${refusal}`;
     else known.push(i);
   });
   if (known.length === 0) return out;
@@ -152,30 +156,13 @@ async function batchEnergies(potential: Potential, candidates: readonly Candidat
       });
     }
   } catch (error) {
-    // One crystal the potential refuses (a cell too thin for the cutoff, atoms packed too densely) throws for the whole
-    // call; scoring each alone lets that one fail by its own message instead of the whole RL batch scoring the penalty.
-    if (relaxSteps === 0 && known.length > 1) await singlePointsOneByOne(potential, candidates, known, out);
-    else {
-      const message = `${potential.name} failed on the batch: ${errorLine(error)}`;
-      for (const i of known) out.failure[i] = message;
-    }
+    const message = `${potential.name} failed on the batch: ${errorLine(error)}`;
+    for (const i of known) out.failure[i] = message;
   }
   known.forEach((i) => {
     if (out.failure[i] === undefined && !Number.isFinite(out.energy[i]!)) out.failure[i] = `${potential.name} returned a non-finite energy`;
   });
   return out;
-}
-
-/** Single points one structure per call, each failure kept to its own candidate (the fallback of a failed batch). */
-async function singlePointsOneByOne(potential: Potential, candidates: readonly CandidateInput[], indices: readonly number[], out: BatchEnergies): Promise<void> {
-  for (const i of indices) {
-    try {
-      const [result] = await potential.compute([candidates[i]!.structure], { forces: false, stress: false });
-      out.energy[i] = result!.energy;
-    } catch (error) {
-      out.failure[i] = `${potential.name}: ${errorLine(error)}`;
-    }
-  }
 }
 
 /** One line for `cfstudio reward check`. */
