@@ -1,8 +1,8 @@
 /**
  * The RL dashboard reads right (issue #16 item 8, issue #18) in a real browser against `cfstudio serve` (real server,
  * engine host, models/default and the shipped predictors): while a short run (batch 8) goes, the status line's step
- * is the charts' last step and it shows the time left; the KL plotted is the non-negative k3 estimate and equals
- * metrics.jsonl's; mean and max reward have their own axes; the histogram is labelled; Stop reads "stopped", not
+ * is the charts' last step and it shows the time left; the KL plotted is the plain mean log-ratio
+ * estimate and equals metrics.jsonl's klLogRatio; mean and max reward have their own axes; the histogram is labelled; Stop reads "stopped", not
  * "cancelled"; the best crystals' table shows each predicted property with its calibrated ±; their cards' star is
  * enabled and stores the favourite in the library; a best crystal opened in the Viewer keeps its predictions.
  * Screenshots go to test-artifacts/.
@@ -23,7 +23,7 @@ const STEPS = 400;
 describe.skipIf(chromiumMissing)('RL dashboard in the browser', () => {
   const app = useBrowserMode('rl-dashboard', { width: 1440, height: 1000 });
 
-  it('one step number, ETA, k3 KL, separate reward axes, labelled histogram, stopped, predictions ± uncertainty, favourite star', async () => {
+  it('one step number, ETA, KL (mean log-ratio), separate reward axes, labelled histogram, stopped, predictions ± uncertainty, favourite star', async () => {
     const page = await openApp(app);
     await page.getByRole('link', { name: 'RL' }).click();
     await expect.poll(() => page.getByTestId('rl-spec-status').textContent()).toContain('Valid reward spec');
@@ -61,9 +61,9 @@ describe.skipIf(chromiumMissing)('RL dashboard in the browser', () => {
     const metrics = readFileSync(join(app.workspace, out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: number; kl: number; klLogRatio: number });
     await expect.poll(async () => Number(await rewardChart.getAttribute('data-points')), { timeout: 30_000 }).toBe(metrics.length);
     expect(await status.getAttribute('data-step')).toBe(String(metrics.length));
-    // The KL plotted is the engine's k3 estimate: never negative, the latest equal to metrics.jsonl's.
+    // The KL plotted is the engine's plain estimate (k3 stays in metrics.jsonl as kl, never negative), the latest equal to metrics.jsonl's.
     for (const m of metrics) expect(m.kl).toBeGreaterThanOrEqual(0);
-    expect(await page.getByTestId('rl-kl-chart-summary').textContent()).toContain(`KL (k3 estimate) ${formatValue(metrics.at(-1)!.kl, 3)} nats`);
+    expect(await page.getByTestId('rl-kl-chart-summary').textContent()).toContain(`KL (mean log-ratio) ${formatValue(metrics.at(-1)!.klLogRatio, 3)} nats`);
 
     // The histogram: labelled axes and a legend.
     const histogram = page.getByTestId('rl-histogram');

@@ -52,6 +52,20 @@ function scriptedJobs(): { jobs: JobsBackend; handlers: () => JobHandlers<'finet
 }
 
 describe('RL dashboard status', () => {
+  it('plots the plain KL estimate, which one crystal cannot blow up the way it blows up k3', async () => {
+    const dashboard = new RlDashboard();
+    const { jobs, handlers } = scriptedJobs();
+    await dashboard.start(jobs, { out: 'runs/rl-kl', reward: { version: 1, reward: { kind: 'predictor', predictor: 'band_gap' } } });
+    // One crystal with log π₀ − log π = 17 in a batch of 100 puts k3 near e¹⁷ / 100 ≈ 2.4e5 (kl.ts); the mean log-ratio stays small.
+    const spiky = { ...step(1, 10, 2), kl: 2.4e5, klLogRatio: 4.4 };
+    handlers().onOutput?.(spiky as FinetuneOutput, 0);
+    expect(dashboard.klChart.columns[0].at(-1)).toBe(4.4);
+    // An engine without klLogRatio still gets its KL plotted.
+    const { klLogRatio: _dropped, ...older } = step(2, 10, 4);
+    handlers().onOutput?.({ ...older, kl: 0.02 } as FinetuneOutput, 1);
+    expect(dashboard.klChart.columns[0].at(-1)).toBe(0.02);
+  });
+
   it('takes the step from the streamed items the charts plot, not from the lagging progress message', async () => {
     const dashboard = new RlDashboard();
     const { jobs, handlers, info } = scriptedJobs();

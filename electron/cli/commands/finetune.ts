@@ -132,7 +132,7 @@ export const finetuneCommand: Command = {
             recent.push(m);
             if (recent.length > 10) recent.shift();
             bar ??= new ProgressBar({ total: m.steps, label: 'finetune', unit: 'step', initial: m.step });
-            bar.update(m.step, `reward ${m.reward.mean.toFixed(3)} (valid ${Number.isFinite(m.reward.meanValid) ? m.reward.meanValid.toFixed(3) : '-'}) KL ${m.kl.toFixed(2)} valid ${(100 * m.validity.valid).toFixed(0)}%${judgesText(m)}`);
+            bar.update(m.step, `reward ${m.reward.mean.toFixed(3)} (valid ${Number.isFinite(m.reward.meanValid) ? m.reward.meanValid.toFixed(3) : '-'}) KL ${m.klLogRatio.toFixed(2)} valid ${(100 * m.validity.valid).toFixed(0)}%${judgesText(m)}`);
           },
         });
       } catch (error) {

@@ -73,6 +73,7 @@ export const generateCommand: Command = {
     seed: { type: 'string', description: 'random seed (default 0): the same seed gives the same crystals', valueName: 'N' },
     'batch-size': { type: 'string', description: 'crystals decoded together (default 256)', valueName: 'N' },
     pipelines: { type: 'string', description: `worker threads that each sample and build whole batches (default: one per core on 3 or more cores — ${cpus().length} here — when there are at least two batches for each, else 1: on 2 cores one pipeline keeps both busy at less CPU); 1 = sample here, build in one worker. The crystals do not depend on it`, valueName: 'N' },
+    threads: { type: 'string', description: 'one pipeline only: threads that sample, each decoding its share of every batch (default 1). The crystals do not depend on it beyond float32 rounding', valueName: 'N' },
     model: { type: 'string', description: 'model name in models/ or a model folder (default: default)', valueName: 'NAME|DIR' },
     out: { type: 'string', description: 'output folder (CIFs and samples.jsonl; appended to if it exists)', valueName: 'DIR' },
     json: { type: 'boolean', description: 'print a JSON summary' },
@@ -85,6 +86,9 @@ export const generateCommand: Command = {
     const topP = numberOption(values, 'top-p', 1, 1e-6, 1);
     const seed = intOption(values, 'seed', 0, 0);
     const batchSize = intOption(values, 'batch-size', DEFAULT_BATCH_SIZE, 1, 4096);
+    const samplingThreads = intOption(values, 'threads', 1, 1, 64);
+    const pipelines = stringOption(values, 'pipelines') !== undefined ? intOption(values, 'pipelines', 1, 1, 64) : undefined;
+    if (samplingThreads > 1 && pipelines !== undefined && pipelines > 1) throw new UserError('generate: --threads splits the batches of one pipeline; use it with --pipelines 1 (or without --pipelines)');
     await initSymmetry();
     let model;
     try {
@@ -106,7 +110,8 @@ export const generateCommand: Command = {
       sampling: { temperature, topP, seed, batchSize },
       writer: new SampleWriter(outDir),
       // An explicit --pipelines is obeyed; otherwise runGeneration's default.
-      pipelines: stringOption(values, 'pipelines') !== undefined ? intOption(values, 'pipelines', 1, 1, 64) : undefined,
+      pipelines: samplingThreads > 1 ? 1 : pipelines,
+      samplingThreads,
       structures: false,
       onProgress: (n) => bar.update(n),
       onNote: (note) => ctx.log(`note: ${note}`),

@@ -273,7 +273,7 @@ export const finetune: JobRunner<'finetune'> = async (params, context) => {
           done: m.step,
           total: m.steps,
           message:
-            `step ${m.step}/${m.steps}: mean reward ${m.reward.mean.toFixed(3)}, KL ${m.kl.toFixed(3)}, valid ${(100 * m.validity.valid).toFixed(0)} %` +
+            `step ${m.step}/${m.steps}: mean reward ${m.reward.mean.toFixed(3)}, KL ${m.klLogRatio.toFixed(3)}, valid ${(100 * m.validity.valid).toFixed(0)} %` +
             (m.judges ? `, unique ${(100 * m.judges.unique).toFixed(0)} %, strict composition ${(100 * m.judges.strictComposition).toFixed(0)} %, contacts ${(100 * m.judges.plausibleContacts).toFixed(0)} %` : ''),
         });
       },

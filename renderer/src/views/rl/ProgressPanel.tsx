@@ -76,12 +76,12 @@ export function ProgressPanel({ dashboard, run }: { dashboard: RlDashboard; run:
       <div className="rl-charts">
         <LiveChart title="Mean reward (left axis) and max reward (right axis) per step" xLabel="step" axes={REWARD_AXES} series={REWARD_SERIES} data={dashboard.rewardChart} testId="rl-reward-chart" emptyText="No step yet." height={CHART_HEIGHT} />
         {dashboard.termsChart ? <TermsChart names={dashboard.termsChart.names} data={dashboard.termsChart.data} /> : <p className="hint">Reward terms appear after the first step.</p>}
-        <LiveChart title="KL to the pretrained model (k3 estimate, never negative) and entropy" xLabel="step" axes={KL_AXES} series={KL_SERIES} data={dashboard.klChart} testId="rl-kl-chart" emptyText="No step yet." height={CHART_HEIGHT} />
+        <LiveChart title="KL to the pretrained model (mean log-ratio) and entropy" xLabel="step" axes={KL_AXES} series={KL_SERIES} data={dashboard.klChart} testId="rl-kl-chart" emptyText="No step yet." height={CHART_HEIGHT} />
         <LiveChart title="Valid fraction and samples per second" xLabel="step" axes={VALIDITY_AXES} series={VALIDITY_SERIES} data={dashboard.validityChart} testId="rl-validity-chart" emptyText="No step yet." height={CHART_HEIGHT} />
         <LiveChart title="Is the reward fooling its judges? Unique, strict composition, contacts" xLabel="step" axes={JUDGES_AXES} series={JUDGES_SERIES} data={dashboard.judgesChart} testId="rl-judges-chart" emptyText="No step yet." height={CHART_HEIGHT} />
       </div>
       <p className="hint rl-note">
-        KL is Schulman&apos;s k3 estimate on each batch, mean of (r − 1) − ln r with r = π₀(x)/π(x): unbiased and never negative, unlike the plain mean log-ratio, which one batch can put below zero.
+        KL is the mean of ln π(x) − ln π₀(x) over each batch, the estimate the run&apos;s report uses: unbiased, and one batch can put it slightly below zero. Schulman&apos;s k3, (r − 1) − ln r with r = π₀(x)/π(x), is never negative but grows like r, so a single crystal the pretrained model finds far likelier than the policy does makes it jump by orders of magnitude; it stays in metrics.jsonl as kl.
       </p>
       <RewardHistogram first={dashboard.first} latest={latest} />
       {latest?.judges && (

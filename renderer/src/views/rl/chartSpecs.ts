@@ -20,7 +20,7 @@ export const KL_AXES: ChartAxisSpec[] = [
   { scale: 'h', label: 'entropy (nats)', side: 'right' },
 ];
 export const KL_SERIES: ChartSeriesSpec[] = [
-  { label: 'KL (k3 estimate)', scale: 'kl', color: CHART_COLORS[3], digits: 3, unit: 'nats', points: true },
+  { label: 'KL (mean log-ratio)', scale: 'kl', color: CHART_COLORS[3], digits: 3, unit: 'nats', points: true },
   { label: 'entropy', scale: 'h', color: CHART_COLORS[5], digits: 1, unit: 'nats', dash: [5, 4], points: true },
 ];
 export const VALIDITY_AXES: ChartAxisSpec[] = [

@@ -146,7 +146,10 @@ export class RlDashboard {
     this.latest = item;
     // put, not append: a resumed run repeats the steps after its checkpoint, which the stopped run may have shown.
     this.rewardChart.put(item.step, [item.reward.mean, item.reward.max]);
-    this.klChart.put(item.step, [item.kl, item.entropy]);
+    // The plain estimate, not k3: k3's term (r − 1) − ln r grows like r = π₀(x)/π(x), so one crystal the pretrained
+    // model finds 10⁷ times likelier than the policy does puts a whole step at 10⁷ and flattens the curve (the
+    // stability runs of issue #14); engines older than klLogRatio send only k3.
+    this.klChart.put(item.step, [item.klLogRatio ?? item.kl, item.entropy]);
     this.validityChart.put(item.step, [item.validity.valid, item.samplesPerSecond]);
     if (item.judges) this.judgesChart.put(item.step, [item.judges.unique, item.judges.strictComposition, item.judges.plausibleContacts]);
     const names = Object.keys(item.terms).sort();
