@@ -47,6 +47,22 @@ describe('one generation workflow for the CLI and the app', () => {
     expect(fromJob.cifs).toEqual(fromCli.cifs);
   });
 
+  it('`--threads 2` samples in two lanes: the same groups, Wyckoff letters and elements as one thread; not with --pipelines 2', async () => {
+    const args = ['generate', '--spacegroup', '225,62,14', '-n', '12', '--seed', '5', '--batch-size', '6', '--json'];
+    const oneOut = join(fresh('generate-threads-1'), 'out');
+    const twoOut = join(fresh('generate-threads-2'), 'out');
+    expect((await runCli([...args, '--out', oneOut])).code).toBe(0);
+    const two = await runCli([...args, '--threads', '2', '--out', twoOut]);
+    expect(two.code, two.log).toBe(0);
+    // Lanes give one thread's crystals to float32 rounding (lanes.ts), which can move a coordinate's last digits:
+    // compare what rounding cannot change in 12 crystals.
+    const discrete = (dir: string) => written(dir).lines.map((line) => (JSON.parse(line) as { wyckoffLabel: string }).wyckoffLabel);
+    expect(discrete(twoOut)).toEqual(discrete(oneOut));
+    const both = await runCli([...args, '--threads', '2', '--pipelines', '2', '--out', join(fresh('generate-threads-3'), 'out')]);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain('--threads splits the batches of one pipeline');
+  });
+
   it('stops between crystals when cancelled: the run is marked cancelled and the crystals written so far stay', async () => {
     const abort = new AbortController();
     const context = jobContext(abort, (done) => {
