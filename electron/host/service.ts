@@ -19,7 +19,7 @@ import { jobSpecs } from '../../shared/api/jobs.ts';
 import { openLibrary, type Library } from '../library/index.ts';
 import { escapeControl } from '../../shared/text/safe-text.ts';
 import type { JobSupervisor, SubmitGrant } from './supervisor.ts';
-import { listModels } from './models.ts';
+import { fineTunedModels, listModels } from './models.ts';
 import { providerDiagnostics } from './diagnostics.ts';
 import { writeProvidersPreference } from './workspace-settings.ts';
 import { readCifStructure } from '../../shared/io/cif.ts';
@@ -110,7 +110,7 @@ export function createApiService(options: ApiServiceOptions): ApiService {
     'library.tags': () => lib().listTags(),
     'library.delete': ({ ids }) => changed({ deleted: lib().deleteStructures(ids) }),
     'library.structures': ({ ids }) => ids.map((id) => ({ id, structure: libraryRowStructure(lib(), id) })),
-    'models.list': () => listModels().models,
+    'models.list': () => [...listModels().models, ...fineTunedModels(supervisor.workspace, supervisor.list()).models],
     'settings.providers': () => providerDiagnostics(supervisor.workspace, launchProviders),
     'settings.setProviders': ({ providers }) => {
       try {

@@ -143,12 +143,19 @@ export const apiMethods = {
     result: z.array(z.object({ id: z.number().int().positive(), structure: structureDataSchema.nullable() })),
   },
 
-  /** The models generation can use (model cards in models/): size, validation NLL, training space-group counts. */
+  /**
+   * The models generation can use: the model cards in models/, then the policies of this workspace's fine-tuning runs
+   * (named by their folder relative to the workspace, e.g. runs/rl-a/model); size, validation NLL, training space-group
+   * counts.
+   */
   'models.list': {
     params: empty,
     result: z.array(
       z.object({
+        /** What a job's `model` takes: the folder name in models/, or the folder's path relative to the workspace. */
         name: z.string(),
+        /** 'shipped': a folder in models/; 'fine-tuned': a fine-tuning run's policy in this workspace. */
+        source: z.enum(['shipped', 'fine-tuned']),
         description: z.string(),
         parameterCount: z.number().int().nullable(),
         /** Mean negative log-likelihood per crystal on the validation split (nats), when the card reports it. */

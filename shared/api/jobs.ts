@@ -169,14 +169,17 @@ export const MIN_INTERATOMIC_DISTANCE = 0.5;
 
 /** A plain name (letters, digits, . _ -) that cannot step out of its folder: '.' and '..' are not names. */
 const PLAIN_NAME = /^(?!\.\.?$)[A-Za-z0-9._-]{1,100}$/;
-/** A shipped model by name (a folder in models/). */
-const modelName = z.string().regex(PLAIN_NAME, 'expected a model name such as default');
+/**
+ * The model a sampling job draws from: a shipped model by name (a folder in models/), or a model folder in the
+ * workspace, e.g. a fine-tuning run's `model/` (what `models.list` offers besides the shipped ones).
+ */
+const samplingModel = () => modelNameOrWorkspacePath();
 
 /** The generation prompt and sampling settings of a 'generate' job (the engine's SamplingConditions, as JSON). */
 export const generateParamsSchema = z
   .object({
-    /** Model name in models/ (e.g. 'default'). */
-    model: modelName.default('default'),
+    /** Model name in models/ (e.g. 'default') or a model folder in the workspace. */
+    model: samplingModel().default('default'),
     /** Explicit space groups (drawn uniformly) or the model's training distribution. */
     spaceGroups: z.union([z.array(z.number().int().min(1).max(230)).min(1).max(230), z.literal('training-distribution')]).default('training-distribution'),
     /** Wyckoff letters of the first sites; with `complete`, the crystal has exactly these sites. */
@@ -319,7 +322,7 @@ export type EvaluationSummary = z.infer<typeof evaluationSummarySchema>;
 /** An 'mcmc' job: the CLI's `cfstudio mcmc` (Metropolis–Hastings over a template, annealed), stored in the library. */
 export const mcmcParamsSchema = z
   .object({
-    model: modelName.default('default'),
+    model: samplingModel().default('default'),
     spaceGroup: z.number().int().min(1).max(230),
     /** Sites in Wyckoff order as `cfstudio mcmc --template`: LETTER:ELEMENT[@X,Y,Z], ELEMENT a symbol, ? or Ba|Sr. */
     template: z.string().min(1).max(2000),
@@ -735,7 +738,7 @@ export type EnergyOutput = z.infer<typeof energyOutputSchema>;
 /** A 'csp' job: structure prediction from a formula (electron/csp/: exact-composition sampling, ranked by the potential). */
 export const cspParamsSchema = z
   .object({
-    model: modelName.default('default'),
+    model: samplingModel().default('default'),
     /** Formula unit, e.g. 'NaCl' or 'Li3PS4'. */
     formula: z.string().min(1).max(200),
     /** Formula units per conventional cell; absent (and no `atoms`): every Z up to 80 atoms. */

@@ -28,7 +28,10 @@ describe('job parameter schemas', () => {
     expect(marked.sort()).toEqual(
       [
         'analyze-structures: sources[].path',
+        'csp: model',
         'csp: potential',
+        'generate: model',
+        'mcmc: model',
         'evaluate: dir',
         'evaluate: reference',
         'evaluate: potential',

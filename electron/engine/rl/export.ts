@@ -75,7 +75,9 @@ export async function exportFinetunedModel(runDir: string, outDir: string, optio
         ...(run.providers ? { providers: run.providers } : {}),
         meanRewardFirstSteps: mean(steps.slice(0, window), (m) => m.reward.mean),
         meanRewardLastSteps: mean(steps.slice(-window), (m) => m.reward.mean),
-        meanKlLastSteps: mean(steps.slice(-window), (m) => m.kl),
+        // The plain mean log-ratio, as the run's reports and the dashboard (kl.ts: k3 jumps on single crystals).
+        meanKlLastSteps: mean(steps.slice(-window), (m) => m.klLogRatio ?? m.kl),
+        klEstimate: 'mean of log π − log π₀ over each batch',
         stepsAveraged: window,
       },
     },

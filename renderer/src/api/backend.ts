@@ -16,6 +16,8 @@ export interface ModelSummary {
   parameterCount?: number;
   /** Mean validation negative log-likelihood per crystal (nats). */
   validationNll?: number;
+  /** A fine-tuning run's policy in this workspace (named by its folder), not a model shipped in models/. */
+  fineTuned?: boolean;
 }
 
 /** A structure as plain data, as it crosses a process boundary (declared once, in shared/api/jobs.ts). */

@@ -290,6 +290,7 @@ export function createConnectedBackend(client: ApiClient, kind: 'desktop' | 'bro
         description: m.description,
         ...(m.parameterCount !== null ? { parameterCount: m.parameterCount } : {}),
         ...(m.validationNll !== null ? { validationNll: m.validationNll } : {}),
+        ...(m.source === 'fine-tuned' ? { fineTuned: true } : {}),
       }));
     },
     async spaceGroupFrequencies(modelId) {

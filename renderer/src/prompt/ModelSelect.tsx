@@ -48,7 +48,7 @@ export function useModelChoice(backend: StudioBackend, modelId: string, preselec
 export function ModelSelect({ models, value, invalid, error, onChange }: { models: readonly ModelSummary[]; value: string; invalid: boolean; error: string | null; onChange: (id: string) => void }) {
   return (
     <>
-      <LabeledSelect label="Model" value={value} options={models.map((m) => ({ id: m.id, label: m.name }))} invalid={invalid} emptyOption="no model available" onChange={onChange} />
+      <LabeledSelect label="Model" value={value} options={models.map((m) => ({ id: m.id, label: m.fineTuned ? `${m.name} (fine-tuned here)` : m.name }))} invalid={invalid} emptyOption="no model available" onChange={onChange} />
       {error && (
         <p className="error" role="alert">
           {error}

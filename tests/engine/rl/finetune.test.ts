@@ -202,7 +202,7 @@ describe('runFinetuning', () => {
     const finetune = card.training.finetune as { stepsDone: number; reward: RewardSpec; meanKlLastSteps: number; meanRewardLastSteps: number };
     expect(finetune.stepsDone).toBe(14);
     expect(finetune.reward.name).toBe('light atoms');
-    expect(finetune.meanKlLastSteps).toBeCloseTo(metrics.slice(-10).reduce((s, m) => s + m.kl, 0) / 10, 10);
+    expect(finetune.meanKlLastSteps).toBeCloseTo(metrics.slice(-10).reduce((s, m) => s + m.klLogRatio, 0) / 10, 10);
     const data = await loadDataset(valDir);
     const tables = wyckoffTables();
     const evaluator = await LikelihoodEvaluator.create(shipped.config);

@@ -66,7 +66,7 @@ export function ProgressPanel({ dashboard, run }: { dashboard: RlDashboard; run:
           {status.outcome}
           {result ? (
             <>
-              ; fine-tuned model in <span className="mono">{result.modelDir}</span>.
+              ; fine-tuned model in <span className="mono">{result.modelDir}</span>, listed under Model in Generate and MCMC.
             </>
           ) : (
             '.'

@@ -50,7 +50,7 @@ export function rlRunStatus(phase: RunPhase, first: FinetuneStep | null, latest:
     outcome = `${how} at ${at ?? `step ${result.step}/${result.steps}`}; ${result.stored} best crystal${result.stored === 1 ? '' : 's'} stored in the library`;
   } else if (stoppedWithCheckpoint) {
     // A stopped job reports no result; the engine checkpointed after the last step shown.
-    outcome = `Stopped with a checkpoint at ${at}; the best crystals found so far are in the library. Resume continues the run`;
+    outcome = `Stopped with a checkpoint at ${at}; the best crystals found so far are in the library, and the policy is listed under Model in Generate and MCMC. Resume continues the run`;
   } else if (phase === 'cancelled') {
     outcome = 'Cancelled before the first step ended; nothing was checkpointed';
   }
