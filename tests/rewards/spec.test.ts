@@ -59,6 +59,23 @@ describe('example specs in resources/rewards', () => {
     expect(spec.constraints?.validity?.structural).toBe(true);
     expect(spec.description).toMatch(/PARTIAL reference hull/);
   });
+
+  it('stability-guarded is best just below the partial hull: a blind spot far below earns as little as a crystal as far above', () => {
+    const spec = readRewardSpecFile(join(EXAMPLES, 'stability-guarded.json'));
+    expect(spec.reward.kind).toBe('potential_ehull');
+    const reward = (eHull: number) => applyTransforms(eHull, spec.reward.transform);
+    expect(reward(-0.05)).toBeCloseTo(0, 12);
+    // MP-20 validation crystals out of the hull sit near −0.08; a −0.6 blind spot scores like a +0.5 crystal, not best.
+    expect(reward(-0.6)).toBeCloseTo(reward(0.5), 12);
+    expect(reward(-0.08)).toBeGreaterThan(reward(0.1));
+    expect(reward(-3)).toBeCloseTo(-0.95, 12);
+    // Failures, overlaps and radioactive elements score below every clipped value.
+    expect(spec.penalty!).toBeLessThan(reward(50));
+    expect(spec.constraints?.validity?.structural).toBe(true);
+    expect(spec.constraints?.elements?.forbidden).toEqual(expect.arrayContaining(['Tc', 'Pm', 'Po', 'Ac', 'Th', 'U', 'Pu', 'Og']));
+    expect(spec.constraints?.elements?.forbidden).not.toContain('Bi');
+    expect(spec.guards?.duplicates).toMatchObject({ memoryBatches: 20, maxRepeats: 3 });
+  });
 });
 
 describe('parse errors name the JSON path', () => {
