@@ -80,6 +80,15 @@ def relaxed_chunks(label):
     return records, seconds, loads
 
 
+RADIOACTIVE = {"Tc", "Pm"} | set(
+    "Po At Rn Fr Ra Ac Th Pa U Np Pu Am Cm Bk Cf Es Fm Md No Lr Rf Db Sg Bh Hs Mt Ds Rg Cn Nh Fl Mc Lv Ts Og".split()
+)
+
+
+def radioactive(formula):
+    return any(symbol in RADIOACTIVE for symbol in re.findall(r"[A-Z][a-z]?", formula))
+
+
 def generation_seconds(label):
     text = open(os.path.join(eval_dir, f"{label}-gen.log")).read()
     m = re.findall(r"elapsed (\d+):(\d+)(?::(\d+))?", text)
@@ -138,6 +147,13 @@ def summarize(label):
     out["singleBelowMinus0.5"] = sum(1 for v in sp.values() if v is not None and v < -0.5) / total
     out["relaxedQuartiles"] = [rv[len(rv) // 4], rv[(3 * len(rv)) // 4]] if rv else None
     out["relaxedBelowMinus0.5"] = sum(1 for v in rv if v < -0.5) / max(1, relaxed_drawn)
+    # Stable without the potential's blind spots (far below the partial hull) and without radioactive elements
+    # (Tc, Pm, Z >= 84: `generate --no-radioactive`), where a policy can find "stability" a scientist cannot use.
+    out["relaxedBand"] = sum(1 for v in rv if -0.5 <= v <= STABLE) / max(1, relaxed_drawn)
+    out["radioactive"] = sum(1 for n in samples if radioactive(samples[n].get("formula", ""))) / total
+    out["relaxedBandNonRadioactive"] = sum(
+        1 for n, v in rx.items() if v is not None and -0.5 <= v <= STABLE and not radioactive(samples[n].get("formula", ""))
+    ) / max(1, relaxed_drawn)
     out["sunSingle"] = sum(1 for n, v in sp.items() if sun(n, v)) / total
     out["sunRelaxedCount"] = sum(1 for n, v in rx.items() if sun(n, v))
     out["sunRelaxed"] = out["sunRelaxedCount"] / max(1, relaxed_drawn)
@@ -192,6 +208,8 @@ rows = [
     ("E_hull ≤ 0.08, relaxed", "relaxed<=0.08", pct),
     ("E_hull ≤ 0.0, relaxed", "relaxed<=0.0", pct),
     ("E_hull < −0.5, relaxed (below any plausible hull error)", "relaxedBelowMinus0.5", pct),
+    ("−0.5 ≤ E_hull ≤ 0.1, relaxed (stable, blind spots left out)", "relaxedBand", pct),
+    ("the same without radioactive elements (Tc, Pm, Z ≥ 84)", "relaxedBandNonRadioactive", pct),
     ("median E_hull, relaxed (eV/atom)", "relaxedMedian", lambda x: f"{x:.3f}"),
     ("S.U.N. (relaxed ≤ 0.1)", "sunRelaxed", pct),
     ("relaxations converged (fmax 0.05 eV/Å, ≤ 500 steps)", "converged", pct),
@@ -201,6 +219,7 @@ rows = [
     ("median E_hull, single point (eV/atom)", "singleMedian", lambda x: f"{x:.3f}"),
     ("E_hull < −0.5, single point (blind spots the lower clip stops rewarding)", "singleBelowMinus0.5", pct),
     ("S.U.N. (single point ≤ 0.1)", "sunSingle", pct),
+    ("holding a radioactive element (Tc, Pm, Z ≥ 84)", "radioactive", pct),
     ("structurally valid (0.5 Å)", "structural", pct),
     ("physically plausible (contacts ≥ 0.5 (r_i + r_j))", "plausible", pct),
     ("valid (structural ∧ compositional)", "valid", pct),
@@ -211,7 +230,7 @@ rows = [
 ]
 head = f"| measure | {args.before} | {args.after} | change |" + "".join(f" {e} (relaxed: first {results[e]['relaxedDrawn']}) |" for e in args.extra)
 lines = [head, "|---|---|---|---|" + "---|" * len(args.extra)]
-relaxed_keys = {"relaxed<=0.1", "relaxed<=0.08", "relaxed<=0.0", "relaxedBelowMinus0.5", "relaxedMedian", "sunRelaxed", "converged", "sunPerHour"}
+relaxed_keys = {"relaxed<=0.1", "relaxed<=0.08", "relaxed<=0.0", "relaxedBelowMinus0.5", "relaxedBand", "relaxedBandNonRadioactive", "relaxedMedian", "sunRelaxed", "converged", "sunPerHour"}
 for title, key, fmt in rows:
     if key in relaxed_keys and n_chunks == 0:
         continue  # nothing relaxed for every label yet
@@ -237,7 +256,7 @@ if n_chunks:
 lines.append(f"Single-point E_hull ≤ 0.1: {pct(before['single<=0.1'])} → {pct(after['single<=0.1'])} on {before['drawn']} / {after['drawn']} samples (z = {z_single:.1f}).")
 lines.append(
     f"Run: {len(steps)} PPO steps × {config['batchSize']} samples ({config['ppoEpochs']} PPO epochs, lr {config['learningRate']}, "
-    f"β {config['beta']}), {steps[-1]['elapsedSeconds'] / 60:.1f} min wall; per step median {statistics.median(seconds):.1f} s "
+    f"β {config['beta']}, {config.get('advantage', 'baseline')} advantage), {steps[-1]['elapsedSeconds'] / 60:.1f} min wall; per step median {statistics.median(seconds):.1f} s "
     f"(reward = {config['batchSize']} potential single points + MP2020 + hull: median {statistics.median(reward_seconds):.2f} s; "
     f"PPO update median {statistics.median(update_seconds):.1f} s); KL to the pretrained model (mean log π − log π_0 over "
     f"the last {len(last)} batches) {kl:.2f} nats per crystal."
