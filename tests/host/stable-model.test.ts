@@ -1,5 +1,5 @@
 // models/stable (README "RL toward stability"): the Generate panel lists it (the host's models.list reads every model
-// folder), its card records the fine-tuning toward the stability preset from models/pretrained, and its space-group
+// folder), its card records the fine-tuning toward the guarded stability preset from models/pretrained, and its space-group
 // distribution — what the panel samples space groups from — is the pretrained model's training distribution.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,7 @@ import { listModels } from '../../electron/host/models.ts';
 const ROOT = join(import.meta.dirname, '..', '..');
 
 describe('models/stable', () => {
-  it('is listed with the pretrained training distribution, and its card names the stability reward and the run', () => {
+  it('is listed with the pretrained training distribution, and its card names the guarded stability reward and the run', () => {
     const { models } = listModels();
     const stable = models.find((m) => m.name === 'stable');
     const pretrained = models.find((m) => m.name === 'pretrained');
@@ -17,7 +17,7 @@ describe('models/stable', () => {
     expect(stable!.spaceGroupCounts).toEqual(pretrained!.spaceGroupCounts);
     expect(stable!.parameterCount).toBe(pretrained!.parameterCount);
     const card = JSON.parse(readFileSync(join(ROOT, 'models', 'stable', 'model.json'), 'utf8')) as { training: { finetune: { base: string; stepsDone: number; reward: { reward: { kind: string; transform: { kind: string; min?: number; max?: number }[] } } } } };
-    const preset = JSON.parse(readFileSync(join(ROOT, 'resources', 'rewards', 'stability.json'), 'utf8')) as { reward: unknown };
+    const preset = JSON.parse(readFileSync(join(ROOT, 'resources', 'rewards', 'stability-guarded.json'), 'utf8')) as { reward: unknown };
     expect(card.training.finetune.base).toBe('pretrained');
     expect(card.training.finetune.reward.reward).toEqual(preset.reward);
     expect(card.training.finetune.stepsDone).toBeGreaterThan(100);
