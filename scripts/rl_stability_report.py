@@ -307,16 +307,20 @@ rw = [m["reward"]["mean"] for m in steps]
 a1.plot(xs, rw, lw=0.8, alpha=0.5, label="batch mean reward")
 window = 10
 sm = [sum(rw[max(0, i - window + 1) : i + 1]) / len(rw[max(0, i - window + 1) : i + 1]) for i in range(len(rw))]
-a1.plot(xs, sm, lw=2, label=f"running mean ({window} steps)")
+reward_name = run_json["reward"].get("name", "reward")
+a1.plot(xs, sm, lw=2, label=f"running mean ({window} steps): {reward_name[:60]}")
 if args.compare_run:
     old = [m for m in read_jsonl(os.path.join(args.compare_run, "metrics.jsonl")) if m.get("kind") == "step"]
     old_rw = [m["reward"]["mean"] for m in old]
     old_sm = [sum(old_rw[max(0, i - window + 1) : i + 1]) / len(old_rw[max(0, i - window + 1) : i + 1]) for i in range(len(old_rw))]
-    old_lr = json.load(open(os.path.join(args.compare_run, "run.json")))["config"]["learningRate"]
-    a1.plot([m["step"] for m in old], old_sm, lw=1.5, color="grey", label=f"{os.path.basename(os.path.normpath(args.compare_run))} (lr {old_lr:g}), running mean")
+    old_run = json.load(open(os.path.join(args.compare_run, "run.json")))
+    old_lr = old_run["config"]["learningRate"]
+    old_name = old_run["reward"].get("name", "reward")[:60]
+    a1.plot([m["step"] for m in old], old_sm, lw=1.5, color="grey", label=f"{os.path.basename(os.path.normpath(args.compare_run))} (lr {old_lr:g}): {old_name}")
 a1.set_xlabel("PPO step")
-a1.set_ylabel("reward = −clip(E_hull single point, −0.5, 2)")
-a1.legend()
+# Each run's own reward spec: two runs with different specs share the axis, not the scale.
+a1.set_ylabel("batch mean reward (each run's own spec)")
+a1.legend(fontsize=7)
 a1.set_title("reward")
 if snaps:
     a2.plot([s[0] for s in snaps], [100 * s[1] for s in snaps], "o-")
