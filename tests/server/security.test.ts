@@ -87,6 +87,10 @@ const CASES: Record<string, (file: string, dir: string) => { type: string; param
   'energy: sources[].path': (file) => ({ type: 'energy', params: { sources: [{ path: file }] }, field: /params\.sources\[0\]\.path/ }),
   'energy: potential': (_file, dir) => ({ type: 'energy', params: { sources: [{ path: 'known.cif' }], potential: dir }, field: /params\.potential/ }),
   'csp: potential': (_file, dir) => ({ type: 'csp', params: { formula: 'NaCl', potential: dir }, field: /params\.potential/ }),
+  // Sampling jobs take a shipped model's name or a model folder in the workspace (a fine-tuning run's policy).
+  'csp: model': (_file, dir) => ({ type: 'csp', params: { formula: 'NaCl', model: dir }, field: /params\.model/ }),
+  'generate: model': (_file, dir) => ({ type: 'generate', params: { model: dir, n: 1 }, field: /params\.model/ }),
+  'mcmc: model': (_file, dir) => ({ type: 'mcmc', params: { model: dir, spaceGroup: 225, template: 'a:Na' }, field: /params\.model/ }),
   'evaluate: dir': (_file, dir) => ({ type: 'evaluate', params: { dir }, field: /params\.dir/ }),
   'evaluate: reference': (file) => ({ type: 'evaluate', params: { dir: 'known', reference: file }, field: /params\.reference/ }),
   'evaluate: potential': (_file, dir) => ({ type: 'evaluate', params: { dir: 'known', stability: true, potential: dir }, field: /params\.potential/ }),
