@@ -80,6 +80,7 @@ def relaxed_chunks(label):
     return records, seconds, loads
 
 
+# The rule of electron/engine/sample/conditions.ts `isRadioactive`: Tc, Pm and Z >= 84.
 RADIOACTIVE = {"Tc", "Pm"} | set(
     "Po At Rn Fr Ra Ac Th Pa U Np Pu Am Cm Bk Cf Es Fm Md No Lr Rf Db Sg Bh Hs Mt Ds Rg Cn Nh Fl Mc Lv Ts Og".split()
 )

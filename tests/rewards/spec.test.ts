@@ -2,7 +2,9 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isRadioactive } from '../../electron/engine/sample/conditions.ts';
 import { readRewardSpecFile } from '../../electron/rewards/index.ts';
+import { elementSymbol } from '../../shared/crystal/elements.ts';
 import { applyTransforms, parseRewardSpec, RewardSpecError, walkTerms, type RewardSpec } from '../../shared/api/reward-spec.ts';
 
 const EXAMPLES = join(import.meta.dirname, '../../resources/rewards');
@@ -74,6 +76,9 @@ describe('example specs in resources/rewards', () => {
     expect(spec.constraints?.validity?.structural).toBe(true);
     expect(spec.constraints?.elements?.forbidden).toEqual(expect.arrayContaining(['Tc', 'Pm', 'Po', 'Ac', 'Th', 'U', 'Pu', 'Og']));
     expect(spec.constraints?.elements?.forbidden).not.toContain('Bi');
+    // Exactly the radioactive elements `generate --no-radioactive` leaves out (its noble gases aside).
+    const radioactive = Array.from({ length: 118 }, (_, i) => i + 1).filter(isRadioactive).map(elementSymbol);
+    expect([...spec.constraints!.elements!.forbidden!].sort()).toEqual(radioactive.sort());
     expect(spec.guards?.duplicates).toMatchObject({ memoryBatches: 20, maxRepeats: 3 });
   });
 });

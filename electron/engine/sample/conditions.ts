@@ -41,8 +41,13 @@ export interface SamplingConditions {
 
 const NOBLE_GASES = [2, 10, 18, 36, 54, 86, 118];
 
+/** Tc, Pm and every element from Po (Z = 84) on: no stable isotope. resources/rewards/stability-guarded.json forbids these. */
+export function isRadioactive(z: number): boolean {
+  return z === 43 || z === 61 || z >= 84;
+}
+
 export function isRadioactiveOrNoble(z: number): boolean {
-  return z === 43 || z === 61 || z >= 84 || NOBLE_GASES.includes(z);
+  return isRadioactive(z) || NOBLE_GASES.includes(z);
 }
 
 /** Parse `Na,Cl,K` into atomic numbers, naming the bad entry. */
