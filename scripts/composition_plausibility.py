@@ -8,7 +8,7 @@ written from pymatgen's own data so the TypeScript can be checked against it:
 - metals (for the optional all-metal "alloy" verdict): pymatgen's Element.is_metal.
 
 Rule, on the formula reduced by the gcd of its counts:
-  one element -> valid; all elements metals and alloys allowed -> valid ('alloy');
+  one element -> valid when alloys are allowed, else invalid; all elements metals and alloys allowed -> valid ('alloy');
   otherwise valid iff the atoms can take non-zero oxidation states each with P >= tau, summing to zero, every
   element wholly cation or wholly anion, every cation strictly less electronegative than every anion.
   The reported score is the largest product of P over all atoms among such assignments.
@@ -75,7 +75,7 @@ def verdict(formula, tau=DEFAULT_TAU, alloys=True):
     reduced = {el: int(round(a)) // g for el, a in amounts.items()}
     elements = sorted(reduced, key=lambda e: Element(e).Z)
     if len(elements) == 1:
-        return {'valid': True, 'verdict': 'single-element'}
+        return {'valid': alloys, 'verdict': 'single-element'}
     if alloys and all(Element(e).is_metal for e in elements):
         return {'valid': True, 'verdict': 'alloy'}
     allowed = {}

@@ -6,7 +6,8 @@
  *   P(element, state) = ICSD occurrence of the state / the element's total occurrence (state 0 included),
  *
  * from pymatgen's `analysis/icsd_bv.yaml` (./oxidation-data.ts). On the formula reduced by the gcd of its counts:
- *   - one element: valid;
+ *   - one element: valid with `alloys` on (an elemental solid has no charges to balance), invalid with it off
+ *     (the ionic-compounds-only mode: H₂, N₂ or the halogens are not charge-balanced compounds either);
  *   - every element a metal (pymatgen's `Element.is_metal`) and `alloys` on: valid ('alloy');
  *   - otherwise valid iff every atom can take a NON-ZERO oxidation state with P ≥ `minStateProbability`
  *     (default 0.05) such that the charges sum to zero, each element is wholly a cation or wholly an anion (its
@@ -64,7 +65,7 @@ export function plausibilityRule(options: PlausibilityOptions = {}): string {
   return (
     `strict composition (ICSD-weighted oxidation states): every atom in a non-zero oxidation state held by ≥ ${(100 * tau).toFixed(tau < 0.01 ? 1 : 0)} % of the ` +
     `element's ICSD compounds (pymatgen icsd_bv.yaml), charges summing to zero, each element wholly cation or anion, cations less ` +
-    `electronegative than anions${alloys ? '; all-metal compositions pass as intermetallics' : '; all-metal compositions fail'}`
+    `electronegative than anions${alloys ? '; all-metal compositions pass as intermetallics, elements as elemental solids' : '; elements and all-metal compositions fail'}`
   );
 }
 
@@ -127,7 +128,7 @@ interface Reach {
 function evaluate(elements: string[], counts: number[], tau: number, alloys: boolean): CompositionalPlausibility {
   const base = { elements, counts };
   if (elements.length === 0) return { valid: false, verdict: 'no-balanced-assignment', ...base };
-  if (elements.length === 1) return { valid: true, verdict: 'single-element', ...base };
+  if (elements.length === 1) return { valid: alloys, verdict: 'single-element', ...base };
   if (alloys && elements.every((e) => PYMATGEN_METALS.has(e))) return { valid: true, verdict: 'alloy', ...base };
   const allowed = elements.map((e) => [...(STATE_PROBABILITY.get(e) ?? new Map<number, number>())].filter(([state, p]) => state !== 0 && p >= tau));
   const missing = elements.filter((_, i) => allowed[i]!.length === 0);

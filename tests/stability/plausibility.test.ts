@@ -18,7 +18,7 @@ if (!hasPymatgen) console.warn('skipping the plausibility comparison with pymatg
 
 /** The three top "best crystals" of issue #24 that the SMACT rule accepts. */
 const ISSUE_FORMULAS = ['Sr4HfZrO6', 'Sr4HfO4', 'Sr4ZrO7'];
-const HAND_PICKED = [...ISSUE_FORMULAS, 'SrZrO3', 'SrHfO3', 'Fe3O4', 'Mn3O4', 'NaCl', 'LiFePO4', 'Cu2O', 'CsPbI3', 'BaTiO3', 'KClO4', 'MgSeO4', 'GaN', 'Cu3Au', 'Ni3Al', 'FeSi', 'CaC2', 'SiC', 'H2O', 'NaH', 'Li3N', 'XeF2', 'Na2S5', 'TeSe', 'Sr2O'];
+const HAND_PICKED = [...ISSUE_FORMULAS, 'SrZrO3', 'SrHfO3', 'Fe3O4', 'Mn3O4', 'NaCl', 'LiFePO4', 'Cu2O', 'CsPbI3', 'BaTiO3', 'KClO4', 'MgSeO4', 'GaN', 'Cu3Au', 'Ni3Al', 'FeSi', 'CaC2', 'SiC', 'H2O', 'NaH', 'Li3N', 'XeF2', 'Na2S5', 'TeSe', 'Sr2O', 'H2', 'N2', 'Si', 'Cu'];
 
 function formulasToCheck(): string[] {
   const formulas = [...HAND_PICKED];
@@ -61,6 +61,13 @@ describe('strict compositional plausibility', () => {
     expect(compositionalPlausibility(Composition.fromFormula('ZrO')).valid).toBe(false);
     expect(compositionalPlausibility(Composition.fromFormula('Cu3Au')).verdict).toBe('alloy');
     expect(compositionalPlausibility(Composition.fromFormula('Cu3Au'), { alloys: false }).valid).toBe(false);
+    // An element has no charges to balance: an elemental solid with alloys on, not an ionic compound with them off
+    // (the band gap × dielectric run of session 11 was paid for H₂ and N₂ crystals until this).
+    expect(plausibilityRule({ alloys: false })).toMatch(/elements and all-metal compositions fail/);
+    for (const formula of ['H2', 'N2', 'Si', 'Cu']) {
+      expect(compositionalPlausibility(Composition.fromFormula(formula))).toMatchObject({ valid: true, verdict: 'single-element' });
+      expect(compositionalPlausibility(Composition.fromFormula(formula), { alloys: false })).toMatchObject({ valid: false, verdict: 'single-element' });
+    }
   });
 
   it.skipIf(!hasPymatgen)('lists the metals pymatgen calls metals (Element.is_metal, Z ≤ 103)', () => {
