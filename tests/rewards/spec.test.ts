@@ -41,6 +41,17 @@ describe('example specs in resources/rewards', () => {
     expect(leaves).toEqual(['band_gap', 'dielectric_total']);
   });
 
+  it('the above-40 preset is the figure of merit preset paying max(0, FoM − 40), with the same constraints, penalties and guards', () => {
+    const plain = readRewardSpecFile(join(EXAMPLES, 'bandgap-dielectric.json'));
+    const above = readRewardSpecFile(join(EXAMPLES, 'bandgap-dielectric-above40.json'));
+    for (const key of ['constraints', 'penalty', 'penalties', 'failureReward', 'guards'] as const) expect(above[key]).toEqual(plain[key]);
+    const { transform, ...factors } = above.reward;
+    expect(factors).toEqual(plain.reward);
+    expect([0, 25, 40, 41.5, 270].map((fom) => applyTransforms(fom, transform))).toEqual([0, 0, 0, 1.5, 230]);
+    // Overlaps cost more than the spread of a group's figures of merit can hide (issue #24, session 11).
+    expect(plain.penalties).toEqual({ 'validity.structural': -100, contacts: -100 });
+  });
+
   it('stability-proxy says it is a proxy against a partial reference', () => {
     const spec = readRewardSpecFile(join(EXAMPLES, 'stability-proxy.json'));
     expect(spec.reward.kind).toBe('ehull');
