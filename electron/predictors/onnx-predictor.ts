@@ -3,7 +3,7 @@
  * as tokens (shared/tokens), batched, and run through onnxruntime. A candidate that cannot be encoded (more than
  * 20 sites, unknown letter or element, non-finite lattice) gets NaN; the others are unaffected.
  *
- * A candidate is predicted from the description symmetry analysis gives its structure (`canonicalDescription`), not
+ * A candidate is predicted from the description symmetry analysis gives its structure (`canonicalDescription`, ../rewards/canonical.ts), not
  * from the description it arrived with: one crystal has many descriptions (another representative of an orbit,
  * another cell), the models learned only the analysed one (training rows are converted by the same analysis,
  * electron/data/convert.ts), and their outputs differ between descriptions of one crystal — a sampled Sr₂DyNbO₆
@@ -12,10 +12,10 @@
  */
 import { join } from 'node:path';
 import { encodeCrystal, type CrystalTokens } from '../../shared/tokens/index.ts';
-import { DEFAULT_SYMPREC, type WyckoffDescription } from '../../shared/symmetry/analyze.ts';
+import type { WyckoffDescription } from '../../shared/symmetry/analyze.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { createSession, type EngineSession } from '../engine/runtime.ts';
-import { analyzeStructureBounded } from '../symmetry/bounded.ts';
+import { canonicalDescription } from '../rewards/canonical.ts';
 import type { CandidateInput, PropertyPredictor } from '../rewards/types.ts';
 import { batchFeeds, batchFromTokens } from './batch.ts';
 import { type PredictorCard, readPredictorCard } from './files.ts';
@@ -31,26 +31,6 @@ export interface OnnxPredictorOptions {
   batchSize?: number;
   /** onnxruntime threads (default 1: the graph is tiny, and the caller may be running other models). */
   threads?: number;
-}
-
-const analysed = new WeakMap<CandidateInput['structure'], WyckoffDescription>();
-
-/**
- * The description symmetry analysis gives the candidate's structure at the default tolerance, as training rows and
- * `cfstudio predict`/`reward score` get theirs; the candidate's own description when the analysis fails (a crystal
- * moyo cannot analyse in time). Remembered per structure object: several predictors of one reward share it.
- */
-export function canonicalDescription(candidate: CandidateInput): WyckoffDescription {
-  const known = analysed.get(candidate.structure);
-  if (known) return known;
-  let description = candidate.description;
-  try {
-    description = analyzeStructureBounded(candidate.structure, { symprec: DEFAULT_SYMPREC }).description;
-  } catch {
-    // keep the description it came with
-  }
-  analysed.set(candidate.structure, description);
-  return description;
 }
 
 /**

@@ -23,6 +23,7 @@ import { OnnxOracle } from './oracles/onnx.ts';
 import { PotentialTermResources } from './potential-terms.ts';
 import { predictorRegistry, type PredictorRegistry } from './predictors.ts';
 import { compileTerm, type BatchContext, type CompiledTerm, type SpecPath, type TermSetup } from './terms.ts';
+import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { MAX_MESSAGES, addMessage, type CandidateInput, type PropertyPredictor, type RewardFailures, type RewardOracle } from './types.ts';
 
 export { DEFAULT_VALIDITY, type ValidityChecks } from './constraints.ts';
@@ -258,6 +259,7 @@ export async function createRewardFunction(specInput: RewardSpec, options: Rewar
   const guardedPredictors = domainPredictors(spec, walked, registry);
 
   const evaluate = async (candidates: readonly CandidateInput[]): Promise<RewardResult> => {
+    await initSymmetry(); // the predictors and the motif key judge analysed descriptions (./canonical.ts)
     const n = candidates.length;
     const reward = new Float64Array(n);
     const failures: RewardFailures = { candidates: n, invalid: 0, constraints: {}, unscored: 0, duplicates: 0, terms: {}, messages: [] };

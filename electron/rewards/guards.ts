@@ -17,14 +17,18 @@ import type { Structure } from '../../shared/crystal/structure.ts';
 import { wyckoffSequenceLabel } from '../../shared/symmetry/analyze.ts';
 import type { BatchJudge, BatchJudgement } from '../engine/rl/judge.ts';
 import { compositionalPlausibility, plausibilityRule, type PlausibilityOptions } from '../stability/plausibility.ts';
+import { canonicalDescription } from './canonical.ts';
 import type { CandidateInput } from './types.ts';
 
 /** Shortest contact as a fraction of the covalent-radius sum below which a crystal is implausible. */
 export const MIN_CONTACT_RATIO = DEFAULT_MIN_CONTACT_RATIO;
 
-/** Reduced formula and Wyckoff sequence ('SrTiO3|221-a-Sr-b-Ti-c-O'): equal for repeats of one motif in a batch. */
+/**
+ * Reduced formula and Wyckoff sequence of the analysed description ('SrTiO3|221-a-Sr-b-Ti-c-O'): equal for repeats
+ * of one motif in a batch, however each was written (an origin shift swaps Dy on 3a / Nb on 3b in R-3).
+ */
 export function candidateFingerprint(candidate: CandidateInput): string {
-  return `${Composition.fromStructure(candidate.structure).reducedFormula}|${wyckoffSequenceLabel(candidate.description)}`;
+  return `${Composition.fromStructure(candidate.structure).reducedFormula}|${wyckoffSequenceLabel(canonicalDescription(candidate))}`;
 }
 
 /** For each position, whether an earlier position holds the same key (the first of each key is not a duplicate). */

@@ -10,7 +10,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { writeCifP1 } from '../../shared/io/index.ts';
 import { buildStructure, type WyckoffDescription } from '../../shared/symmetry/analyze.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
-import { OnnxPropertyPredictor, canonicalDescription } from '../../electron/predictors/onnx-predictor.ts';
+import { OnnxPropertyPredictor } from '../../electron/predictors/onnx-predictor.ts';
+import { canonicalDescription } from '../../electron/rewards/canonical.ts';
+import { candidateFingerprint } from '../../electron/rewards/guards.ts';
 import { predictProperties } from '../../electron/predictors/predict.ts';
 import { PROPERTY_NAMES, shippedModelDir } from '../../electron/predictors/properties.ts';
 import { hasShippedPredictor } from '../../electron/predictors/registry.ts';
@@ -41,6 +43,15 @@ describe.skipIf(!shipped)('predictors see the analysed description of a candidat
       ['c', 'Sr'],
       ['f', 'O'],
     ]);
+  });
+
+  it("the duplicate guard's motif key is one for both writings of the crystal", () => {
+    const structure = buildStructure(asSampled);
+    const analysed = analyzeStructureBounded(structure).description;
+    const sampled = { structure, description: asSampled, cif: '' };
+    const rewritten = { structure: buildStructure(analysed), description: analysed, cif: '' };
+    expect(candidateFingerprint(sampled)).toBe(candidateFingerprint(rewritten));
+    expect(candidateFingerprint(sampled)).toBe('Sr2DyNbO6|148-a-Nb-b-Dy-c-Sr-f-O');
   });
 
   it.each(PROPERTY_NAMES)('%s: one crystal, two descriptions, one prediction — the one `cfstudio predict` gives the structure', async (name) => {
