@@ -8,6 +8,7 @@ import { writeCifP1 } from '../../shared/io/index.ts';
 import { DEFAULT_SYMPREC, type WyckoffDescription } from '../../shared/symmetry/analyze.ts';
 import { analyzeStructureBounded } from '../symmetry/bounded.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
+import { analysedCandidate } from '../rewards/canonical.ts';
 import { predictorRegistry, type PredictorRegistry } from '../rewards/predictors.ts';
 import type { CandidateInput } from '../rewards/types.ts';
 import { registerShippedPredictors } from './registry.ts';
@@ -56,7 +57,7 @@ export async function predictProperties(structures: readonly Structure[], names:
       const description = analyzeStructureBounded(structure, { symprec: options.symprec ?? DEFAULT_SYMPREC }).description;
       descriptions.push(description);
       errors.push(undefined);
-      candidates.push({ structure, description, cif: writeCifP1(structure) });
+      candidates.push(analysedCandidate({ structure, description, cif: writeCifP1(structure) }));
       positions.push(i);
     } catch (error) {
       descriptions.push(undefined);

@@ -35,3 +35,12 @@ export function canonicalDescription(candidate: CandidateInput): WyckoffDescript
   analysed.set(candidate.structure, description);
   return description;
 }
+
+/**
+ * A candidate whose description is already the analysis of its structure (`cfstudio predict`, `reward score`: at
+ * their `--symprec`), remembered as such so the predictors and the motif key use it instead of analysing again.
+ */
+export function analysedCandidate(candidate: CandidateInput): CandidateInput {
+  analysed.set(candidate.structure, candidate.description);
+  return candidate;
+}

@@ -12,6 +12,7 @@ import { dirname, resolve } from 'node:path';
 import { Composition } from '../../shared/crystal/composition.ts';
 import { DEFAULT_PENALTY, formatPath, type ConstraintName, parseRewardSpec, walkTerms, type RewardSpec, type Term, type WalkedTerm } from '../../shared/api/reward-spec.ts';
 import { duplicateGuard } from '../../shared/api/reward-guards.ts';
+import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { registerBuiltInPredictors } from '../predictors/registry.ts';
 import { isUncertaintyAware } from '../predictors/uncertainty.ts';
 import { constraintCheck, DEFAULT_VALIDITY, type ConstraintCheck, type ValidityChecks } from './constraints.ts';
@@ -23,7 +24,6 @@ import { OnnxOracle } from './oracles/onnx.ts';
 import { PotentialTermResources } from './potential-terms.ts';
 import { predictorRegistry, type PredictorRegistry } from './predictors.ts';
 import { compileTerm, type BatchContext, type CompiledTerm, type SpecPath, type TermSetup } from './terms.ts';
-import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { MAX_MESSAGES, addMessage, type CandidateInput, type PropertyPredictor, type RewardFailures, type RewardOracle } from './types.ts';
 
 export { DEFAULT_VALIDITY, type ValidityChecks } from './constraints.ts';

@@ -10,8 +10,8 @@ import { hasShippedPredictor } from '../../electron/predictors/registry.ts';
 
 const ELEMENTS = ['Li', 'Na', 'K', 'Mg', 'Ca', 'Ba', 'Al', 'Ti', 'Zn', 'Si', 'O', 'S', 'F', 'Cl', 'N', 'Se'];
 
-/** Cheap, varied inputs: P1 crystals of 1–12 sites (all letter a), seeded. */
-function randomCrystals(count: number, seed: number): WyckoffDescription[] {
+/** Cheap, varied inputs: P1 crystals of 1–12 sites (all letter a), seeded — unlike ./fixtures.ts randomCrystals (a few prototypes of 1–3 sites), every site count 1–12 occurs, which is what padding would disturb. */
+function randomP1Crystals(count: number, seed: number): WyckoffDescription[] {
   let state = seed >>> 0;
   const rand = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
   return Array.from({ length: count }, () => {
@@ -28,7 +28,7 @@ const shipped = hasShippedPredictor('band_gap') && hasShippedPredictor('dielectr
 
 describe.skipIf(!shipped)('shipped predictors, batch independence', () => {
   it('a call on 300 crystals (many runs) gives bit-identical values to calls on small slices, to runs of 1 and of 7, for band_gap and dielectric_total', async () => {
-    const crystals = randomCrystals(300, 20_240_611);
+    const crystals = randomP1Crystals(300, 20_240_611);
     for (const name of ['band_gap', 'dielectric_total'] as const) {
       const predictor = await OnnxPropertyPredictor.load(shippedModelDir(name));
       const alone = await OnnxPropertyPredictor.load(shippedModelDir(name), { batchSize: 1 });

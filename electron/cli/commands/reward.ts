@@ -3,6 +3,7 @@
  * `cfstudio reward hull FORMULA [--energy E]` — the convex-hull stability proxy at a composition.
  * `cfstudio reward score SPEC FILE...` — score structure files with a spec (oracles, registered predictors).
  */
+import { analysedCandidate } from '../../rewards/canonical.ts';
 import { describePotentialTerm } from '../../rewards/potential-terms.ts';
 import { type Command, PROVIDERS_OPTION, BATCH_EXIT_NOTE, STRICT_OPTION, UserError, batchExitCode, numberOption, runInputsForCli, stringOption } from '../command.ts';
 import { failureReportLines } from '../../../shared/batch/each-input.ts';
@@ -161,7 +162,7 @@ export const rewardScoreCommand: Command = {
       async (file): Promise<CandidateInput> => {
         const loaded = await loadStructureForCli(file);
         const analysis = analyzeForCli(file, loaded, symprec);
-        return { structure: loaded.structure, description: analysis.description, cif: writeCifP1(loaded.structure) };
+        return analysedCandidate({ structure: loaded.structure, description: analysis.description, cif: writeCifP1(loaded.structure) });
       },
       { name: (file) => file, strict: values.strict === true },
     );
