@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../electron/cli/main.ts';
 import { writeCifP1 } from '../../shared/io/index.ts';
+import { buildStructure } from '../../shared/symmetry/analyze.ts';
 import { initSymmetry } from '../../shared/symmetry/moyo.ts';
 import { cscl, nacl, rutile } from './candidates.ts';
 
@@ -71,6 +72,35 @@ describe('cfstudio reward', () => {
     expect(result.failures.invalid).toBe(1);
     expect(result.failures.unscored).toBe(1);
     expect(result.failures.terms.ext!.errors).toBe(1);
+  });
+
+  it('score gives a crystal with overlapping atoms the structural penalty instead of failing its symmetry analysis', async () => {
+    // A generated FeF2 (C2/c) whose two F orbits lie 0.018 Å apart: moyo merges them at the default tolerance and
+    // the analysis fails ("the orbit of F … has 4 points but the standardized cell holds 8"); the file was reported
+    // as unreadable and dropped instead of getting the spec's verdict.
+    const overlapping = buildStructure({
+      spaceGroup: 15,
+      lattice: { a: 4.66476043, b: 7.25547246, c: 8.68483845, alpha: 90, beta: 136.27107397, gamma: 90 },
+      sites: [
+        { letter: 'a', species: 'Fe', frac: [0, 0, 0] },
+        { letter: 'e', species: 'F', frac: [0, 0.36486773, 0.25] },
+        { letter: 'e', species: 'F', frac: [0, 0.36738, 0.25] },
+      ],
+    });
+    writeFileSync(join(dir, 'overlapping.cif'), writeCifP1(overlapping));
+    const spec = { version: 1, reward: { kind: 'predictor', predictor: 'min_distance' }, constraints: { validity: { structural: true } }, penalty: -3 };
+    writeFileSync(join(dir, 'structural.json'), JSON.stringify(spec));
+    const files = [join(dir, 'overlapping.cif'), join(dir, 'rutile.cif')];
+    const { code, out } = await run(['reward', 'score', join(dir, 'structural.json'), ...files, '--json']);
+    expect(code).toBe(0);
+    const result = JSON.parse(out) as { files: string[]; reward: number[]; failed: unknown[]; failures: { invalid: number; constraints: Record<string, number> } };
+    expect(result.failed).toEqual([]);
+    expect(result.files).toEqual(files);
+    expect(result.reward[0]).toBe(-3);
+    expect(result.failures.constraints['validity.structural']).toBe(1);
+    // Rutile's shortest distance (Ti–O ≈ 1.95 Å), scored as before.
+    expect(result.reward[1]).toBeGreaterThan(1.9);
+    expect(result.reward[1]).toBeLessThan(2.0);
   });
 
   it('score explains a predictor that is not registered', async () => {

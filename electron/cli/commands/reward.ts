@@ -9,8 +9,10 @@ import { type Command, PROVIDERS_OPTION, BATCH_EXIT_NOTE, STRICT_OPTION, UserErr
 import { failureReportLines } from '../../../shared/batch/each-input.ts';
 import { safeMessageLine } from '../../../shared/text/safe-text.ts';
 import { Composition } from '../../../shared/crystal/composition.ts';
+import type { Structure } from '../../../shared/crystal/structure.ts';
+import { structuralValidity } from '../../../shared/crystal/validity.ts';
 import { writeCifP1 } from '../../../shared/io/index.ts';
-import { DEFAULT_SYMPREC } from '../../../shared/symmetry/analyze.ts';
+import { DEFAULT_SYMPREC, type WyckoffDescription } from '../../../shared/symmetry/analyze.ts';
 import {
   RewardSpecError,
   createRewardFunction,
@@ -31,6 +33,15 @@ import { analyzeForCli, loadStructureForCli, SYMPREC_OPTION } from './inspect.ts
 import { registerBuiltInPredictors } from '../../predictors/registry.ts';
 
 const PROXY_NOTE = EHULL_PROXY_NOTE;
+
+/** The structure as written, in space group 1: every atom its own orbit (P1 has the one Wyckoff position a). */
+function p1Description(structure: Structure): WyckoffDescription {
+  return {
+    spaceGroup: 1,
+    lattice: structure.lattice.parameters,
+    sites: structure.sites.map((site) => ({ letter: 'a', species: site.species, frac: [site.frac[0], site.frac[1], site.frac[2]] })),
+  };
+}
 
 export function readSpecForCli(path: string): RewardSpec {
   try {
@@ -161,8 +172,13 @@ export const rewardScoreCommand: Command = {
       files,
       async (file): Promise<CandidateInput> => {
         const loaded = await loadStructureForCli(file);
+        const cif = writeCifP1(loaded.structure);
+        // Overlapping atoms fail the spec's structural check before any term runs, and symmetry analysis can fail
+        // on them (two orbits within the tolerance): score them as the P1 crystal they are, so they get the spec's
+        // verdict (its structural penalty) instead of being dropped as unreadable.
+        if (!structuralValidity(loaded.structure).valid) return { structure: loaded.structure, description: p1Description(loaded.structure), cif };
         const analysis = analyzeForCli(file, loaded, symprec);
-        return analysedCandidate({ structure: loaded.structure, description: analysis.description, cif: writeCifP1(loaded.structure) });
+        return analysedCandidate({ structure: loaded.structure, description: analysis.description, cif });
       },
       { name: (file) => file, strict: values.strict === true },
     );
