@@ -173,9 +173,10 @@ export const rewardScoreCommand: Command = {
       async (file): Promise<CandidateInput> => {
         const loaded = await loadStructureForCli(file);
         const cif = writeCifP1(loaded.structure);
-        // Overlapping atoms fail the spec's structural check before any term runs, and symmetry analysis can fail
-        // on them (two orbits within the tolerance): score them as the P1 crystal they are, so they get the spec's
-        // verdict (its structural penalty) instead of being dropped as unreadable.
+        // As in fine-tuning (rewards/canonical.ts), a structure with overlapping atoms is not analysed: symmetry
+        // analysis can fail on it (two orbits within the tolerance), and the file was then dropped as unreadable.
+        // It keeps the description it was written with, P1 for a file, and gets the spec's verdict (with
+        // `validity.structural`, its penalty before any term runs).
         if (!structuralValidity(loaded.structure).valid) return { structure: loaded.structure, description: p1Description(loaded.structure), cif };
         const analysis = analyzeForCli(file, loaded, symprec);
         return analysedCandidate({ structure: loaded.structure, description: analysis.description, cif });
