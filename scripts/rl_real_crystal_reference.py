@@ -34,9 +34,9 @@ def main():
     parser.add_argument('means', nargs='*', type=float, help='rewards to place among the real passing crystals')
     args = parser.parse_args()
 
-    data = pd.read_csv(args.data)
     if 'test' in os.path.basename(args.data):
         sys.exit(f'{args.data}: the test split is reserved for independent evaluation')
+    data = pd.read_csv(args.data)
     sample = data.sample(n=min(args.n, len(data)), random_state=args.seed)
     with tempfile.TemporaryDirectory() as folder:
         files = []
